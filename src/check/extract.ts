@@ -1,0 +1,86 @@
+// Queries on an exchange: `$.json.path`, `header NAME`, `status`, `body`, `regex "…"`, `duration`,
+// `var NAME`. Every query yields a list of matches; captures and assertions decide what a list means.
+import { ExtractError } from '../errors.js'
+import type { Exchange, Query, SourceSpan } from '../model.js'
+import { queryJsonPath } from './jsonpath.js'
+
+const parsedBodies = new WeakMap<Exchange, { ok: true; value: unknown } | { ok: false }>()
+const decoder = new TextDecoder()
+
+/** The response body as text; for a stream, the assembled response a non-streaming call would return. */
+export function responseText(exchange: Exchange): string {
+  return exchange.assembled ?? decoder.decode(exchange.body)
+}
+
+export function responseJson(exchange: Exchange): { ok: true; value: unknown } | { ok: false } {
+  let parsed = parsedBodies.get(exchange)
+  if (!parsed) {
+    try {
+      parsed = { ok: true, value: JSON.parse(responseText(exchange)) as unknown }
+    } catch {
+      parsed = { ok: false }
+    }
+    parsedBodies.set(exchange, parsed)
+  }
+  return parsed
+}
+
+export function describeQuery(query: Query): string {
+  switch (query.kind) {
+    case 'jsonpath': return query.path
+    case 'header': return `header ${query.name}`
+    case 'regex': return `regex ${JSON.stringify(query.pattern)}`
+    case 'variable': return `var ${query.name}`
+    default: return query.kind
+  }
+}
+
+export function bodyPreview(exchange: Exchange, max = 200): string {
+  if (exchange.bodyFile) return `(body written to ${exchange.bodyFile})`
+  const text = responseText(exchange).replace(/\s+/g, ' ').trim()
+  if (text === '') return '(empty body)'
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+export function runJsonPath(path: string, json: unknown, span: SourceSpan | undefined): unknown[] {
+  const result = queryJsonPath(path, json)
+  if (!result.ok) throw new ExtractError('EXTRACT_BAD_QUERY', `Invalid JSONPath \`${path}\`: ${result.message}`, span, 'for example $.choices[0].message.content')
+  return result.matches
+}
+
+export function extract(query: Query, exchange: Exchange, vars: Readonly<Record<string, unknown>>, span: SourceSpan | undefined): unknown[] {
+  switch (query.kind) {
+    case 'status': return [exchange.status]
+    case 'duration': return [exchange.timings.totalMs]
+    case 'body': return [responseText(exchange)]
+    case 'header': {
+      const name = query.name.toLowerCase()
+      return exchange.headers.filter(([key]) => key.toLowerCase() === name).map(([, value]) => value)
+    }
+    case 'regex': {
+      const match = responseText(exchange).match(new RegExp(query.pattern))
+      if (!match) return []
+      return [match[1] ?? match[0]]
+    }
+    case 'variable': return query.name in vars ? [vars[query.name]] : []
+    case 'jsonpath': {
+      if (exchange.bodyFile) throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`${query.path}\`: the body went straight to ${exchange.bodyFile}`, span, 'drop -o to query the body')
+      const json = responseJson(exchange)
+      if (!json.ok) {
+        throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`${query.path}\`: the response body is not JSON`, span,
+          `the body starts: ${bodyPreview(exchange, 120)}`)
+      }
+      return runJsonPath(query.path, json.value, span)
+    }
+  }
+}
+
+/** One match gives the value, several give an array; none is an error naming the query. */
+export function extractOne(query: Query, exchange: Exchange, vars: Readonly<Record<string, unknown>>, span: SourceSpan | undefined, optional = false): unknown {
+  const matches = extract(query, exchange, vars, span)
+  if (matches.length === 0) {
+    if (optional) return undefined
+    throw new ExtractError('EXTRACT_NO_MATCH', `No match for \`${describeQuery(query)}\``, span, `the body starts: ${bodyPreview(exchange, 120)}`)
+  }
+  return matches.length === 1 ? matches[0] : matches
+}

@@ -1,0 +1,204 @@
+// argv → typed Options, and nothing else: no I/O, no work in yargs handlers (yargs prints the help
+// text when an async handler rejects, which would make a network error look like a typo in a flag).
+import yargs, { type Argv } from 'yargs'
+import { UsageError } from '../errors.js'
+import { VERSION } from '../version.js'
+
+export type ReportFormat = 'junit' | 'json' | 'markdown'
+export type ReportTarget = { readonly format: ReportFormat; readonly path: string }
+
+export type VarOptions = {
+  readonly env?: string
+  readonly envFiles: readonly string[]
+  readonly vars: Readonly<Record<string, string>>
+  readonly secrets: readonly string[]
+}
+
+export type RunOptions = VarOptions & {
+  readonly command: 'run' | 'test'
+  readonly paths: readonly string[]
+  readonly names: readonly string[]
+  readonly timeoutMs: number
+  readonly connectTimeoutMs: number
+  readonly extract?: string
+  readonly rawOutput: boolean
+  readonly verbose: boolean
+  readonly output?: string
+  readonly quiet: boolean
+  readonly all: boolean
+  readonly fail: boolean
+  readonly raw: boolean
+  readonly mock: boolean
+  readonly curl: boolean
+  readonly showSecrets: boolean
+  readonly insecure: boolean
+  readonly bail: boolean
+  readonly parallel: number
+  readonly reports: readonly ReportTarget[]
+}
+
+export type Options =
+  | RunOptions
+  | { readonly command: 'parse'; readonly paths: readonly string[] }
+  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean })
+  | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string }
+  | { readonly command: 'help'; readonly text: string }
+  | { readonly command: 'version'; readonly text: string }
+
+const EXIT_CODES = `Exit codes:
+  0  every request ran (and every assertion held)
+  1  usage error: a bad flag or argument
+  2  load error: a request file could not be read or parsed; nothing was sent
+  3  runtime error: a variable, connection, timeout, stream or capture failed
+     (with --fail also an HTTP status >= 400)
+  4  an assertion failed
+  130 interrupted (Ctrl-C); partial output and reports are kept`
+
+const PRECEDENCE = `Variables, strongest first:
+  --var k=v  >  captured values  >  @file variables / JSON "vars"  >  the --env environment
+  (http-client.private.env.json over http-client.env.json, the named env over $shared)
+  >  --env-file files  >  .env beside the request file  >  .env in the working directory.
+  The process environment only through {{$processEnv NAME}} and {{$env.NAME}}.`
+
+function varOptions(y: Argv): Argv {
+  return y
+    .option('env', { type: 'string', describe: 'environment from http-client.env.json (+ .private) to use' })
+    .option('env-file', { type: 'string', array: true, describe: 'extra dotenv file(s) with variables' })
+    .option('var', { type: 'string', array: true, describe: 'set a variable: --var model=llama3 (repeatable)' })
+    .option('secret', { type: 'string', array: true, describe: 'treat this variable as secret and mask it in output' })
+}
+
+function runOptions(y: Argv, command: 'run' | 'test'): Argv {
+  return varOptions(y)
+    .positional('paths', { type: 'string', array: true, describe: 'request files (.http, .rest, .json), FILE#name, or directories' })
+    .option('name', { alias: 'n', type: 'string', array: true, describe: 'run only the named request(s), after the requests they depend on' })
+    .option('mock', { type: 'boolean', default: false, describe: 'start the built-in LLM server on a free loopback port and point baseUrl at it' })
+    .option('timeout', { type: 'number', default: 300, describe: 'seconds a request may take in all, and between two chunks of a stream (0: no limit)' })
+    .option('connect-timeout', { type: 'number', default: 10, describe: 'seconds to wait for the connection' })
+    .option('extract', { alias: 'e', type: 'string', describe: 'print a query on the last response: $.json.path, header NAME, status, body, regex "…"' })
+    .option('raw-output', { alias: 'r', type: 'boolean', default: false, describe: 'with --extract: print strings without JSON quotes, as jq -r does' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'show each request and response head, as curl -v does (secrets masked)' })
+    .option('output', { alias: 'o', type: 'string', describe: 'write the last response body to this file' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print no bodies and no summary lines, only errors' })
+    .option('all', { type: 'boolean', default: false, describe: 'print every response body, not only the last one' })
+    .option('fail', { alias: 'f', type: 'boolean', default: false, describe: 'treat an HTTP status >= 400 as an error (exit 3), as curl --fail does' })
+    .option('raw', { type: 'boolean', default: false, describe: 'pass streamed responses through byte for byte, as curl -N does' })
+    .option('curl', { type: 'boolean', default: false, describe: 'print each request as a curl command as it is sent' })
+    .option('report', { type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH or markdown=PATH (repeatable)' })
+    .option('show-secrets', { type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' })
+    .option('insecure', { alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' })
+    .option('bail', { type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (default for run)' : 'stop at the first failed request' })
+    .option('parallel', { type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' })
+}
+
+export function parseOptions(argv: readonly string[]): Options {
+  const parser = yargs()
+    .scriptName('reqchain')
+    .usage('reqchain: run HTTP request files (.http / JSON) in order, chain responses into later requests.\n\nUsage: $0 <command> [options]')
+    .command('run <paths..>', 'send the requests of files in order, chaining captures', (y) => runOptions(y, 'run')
+      .example('$0 run requests/chat.http --mock', 'run a file against the built-in LLM server')
+      .example('$0 run chat.http#ask -e \'$.choices[0].message.content\' -r', 'one request, print the reply text')
+      .example('$0 run chat.http --env local --var model=llama3', 'pick an environment, override a variable')
+      .epilogue(`${PRECEDENCE}\n\nOn a terminal the response body prints pretty (and streams live); piped, the last body is written byte for byte.\n\n${EXIT_CODES}`))
+    .command('test <paths..>', 'run files as checks: continue past failures, summarise, exit non-zero on failure', (y) => runOptions(y, 'test')
+      .example('$0 test requests/ --mock --report junit=report.xml', 'all collections, JUnit report for CI')
+      .epilogue(`The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`))
+    .command('parse <paths..>', 'print the requests reqchain understood in a file, as JSON (nothing is sent)', (y) => y
+      .positional('paths', { type: 'string', array: true }))
+    .command('curl <paths..>', 'print requests as curl commands (FILE or FILE#name)', (y) => varOptions(y)
+      .positional('paths', { type: 'string', array: true })
+      .option('name', { alias: 'n', type: 'string', array: true, describe: 'only the named request(s)' })
+      .option('show-secrets', { type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' }))
+    .command('serve', 'run the built-in OpenAI- and Ollama-compatible server in the foreground', (y) => y
+      .option('port', { type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+      .option('api-key', { type: 'string', describe: 'require Authorization: Bearer KEY' })
+      .option('fault', { type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' }))
+    .demandCommand(1, 'Name a command: run, test, parse, curl or serve.')
+    .strict()
+    .exitProcess(false)
+    .help('help').alias('help', 'h')
+    .version('version', 'show the version', VERSION)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      throw error instanceof UsageError ? error : new UsageError(message || error?.message || 'Invalid arguments', 'see `reqchain --help`')
+    })
+
+  if (argv.length === 0) argv = ['--help']
+  let output = ''
+  const args = parser.parseSync([...argv], {}, (_error, _argv, text) => { output = text }) as Record<string, unknown> & { _: (string | number)[] }
+  if (output) return argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h') ? { command: 'version', text: output } : { command: 'help', text: output }
+  const command = String(args._[0])
+  const paths = (args['paths'] as string[] | undefined) ?? []
+  const vars = parseVarFlags((args['var'] as string[] | undefined) ?? [])
+  const varOpts: VarOptions = {
+    ...(args['env'] !== undefined ? { env: String(args['env']) } : {}),
+    envFiles: (args['env-file'] as string[] | undefined) ?? [],
+    vars,
+    secrets: (args['secret'] as string[] | undefined) ?? [],
+  }
+  switch (command) {
+    case 'parse': return { command, paths }
+    case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']) }
+    case 'serve': {
+      const port = args['port'] as number
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${String(port)}`)
+      return {
+        command, port, host: String(args['host']),
+        ...(args['api-key'] !== undefined ? { apiKey: String(args['api-key']) } : {}),
+        ...(args['fault'] !== undefined ? { fault: String(args['fault']) } : {}),
+      }
+    }
+    case 'run': case 'test': {
+      const timeout = args['timeout'] as number
+      const connectTimeout = args['connect-timeout'] as number
+      if (!(timeout >= 0)) throw new UsageError('--timeout takes a number of seconds (0 for no limit)')
+      if (!(connectTimeout > 0)) throw new UsageError('--connect-timeout takes a positive number of seconds')
+      const parallel = args['parallel'] as number
+      if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel takes a whole number >= 1')
+      if (args['raw-output'] && args['extract'] === undefined) throw new UsageError('-r/--raw-output goes with --extract', 'for example `-e \'$.choices[0].message.content\' -r`')
+      return {
+        ...varOpts,
+        command,
+        paths,
+        names: (args['name'] as string[] | undefined) ?? [],
+        timeoutMs: timeout * 1000,
+        connectTimeoutMs: connectTimeout * 1000,
+        ...(args['extract'] !== undefined ? { extract: String(args['extract']) } : {}),
+        rawOutput: Boolean(args['raw-output']),
+        verbose: Boolean(args['verbose']),
+        ...(args['output'] !== undefined ? { output: String(args['output']) } : {}),
+        quiet: Boolean(args['quiet']),
+        all: Boolean(args['all']),
+        fail: Boolean(args['fail']),
+        raw: Boolean(args['raw']),
+        mock: Boolean(args['mock']),
+        curl: Boolean(args['curl']),
+        showSecrets: Boolean(args['show-secrets']),
+        insecure: Boolean(args['insecure']),
+        bail: Boolean(args['bail']),
+        parallel,
+        reports: parseReports((args['report'] as string[] | undefined) ?? []),
+      }
+    }
+  }
+  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, parse, curl, serve')
+}
+
+function parseVarFlags(flags: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {}
+  for (const flag of flags) {
+    const at = flag.indexOf('=')
+    if (at <= 0) throw new UsageError(`--var needs NAME=VALUE, got \`${flag}\``, 'for example --var model=llama3')
+    vars[flag.slice(0, at)] = flag.slice(at + 1)
+  }
+  return vars
+}
+
+function parseReports(flags: readonly string[]): ReportTarget[] {
+  return flags.map((flag) => {
+    const match = flag.match(/^(junit|json|markdown|md)=(.+)$/)
+    if (!match) throw new UsageError(`--report needs FORMAT=PATH, got \`${flag}\``, 'formats: junit, json, markdown (e.g. --report junit=report.xml)')
+    return { format: match[1] === 'md' ? 'markdown' : (match[1] as ReportFormat), path: match[2]! }
+  })
+}

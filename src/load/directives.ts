@@ -1,0 +1,128 @@
+// The meaning of `# @capture`, `# @assert` and httpyac's `??` lines, parsed when the file loads so
+// a typo is a located load error (exit 2) before anything is sent.
+//
+//   # @capture answer = $.choices[0].message.content
+//   # @assert status == 200
+//   # @assert header content-type contains "json"
+//   # @assert $.choices count 1
+//   ?? body $.model == "local"
+import { LoadError } from '../errors.js'
+import type { AssertionSpec, CaptureSpec, Directive, Query, SourceSpan } from '../model.js'
+
+export const PREDICATES = [
+  '==', '!=', '<', '<=', '>', '>=', 'contains', 'startsWith', 'endsWith', 'matches', 'exists', 'isEmpty',
+  'count', 'isString', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isNull', 'matchesSchema',
+  'matchesResponseFormat', 'matchesToolSchemas',
+] as const
+const UNARY = new Set(['exists', 'isEmpty', 'isString', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isNull', 'matchesResponseFormat', 'matchesToolSchemas'])
+/** httpyac's spellings. */
+const ALIASES: Record<string, string> = { includes: 'contains', '===': '==', '!==': '!=', startsWith: 'startsWith', isTrue: '== true', isFalse: '== false' }
+const QUERY_HELP = 'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration` or `var NAME`'
+
+type Cursor = { text: string; offset: number }
+
+export function parseCapture(directive: Directive, optional: boolean): CaptureSpec {
+  const match = directive.value.match(/^([A-Za-z_$][\w.$-]*)\s*=\s*(.*)$/)
+  if (!match) {
+    throw new LoadError('LOAD_SYNTAX', 'Expected `@capture NAME = QUERY`', directive.span, 'for example `# @capture answer = $.choices[0].message.content`')
+  }
+  const cursor = { text: match[2]!, offset: 0 }
+  const query = readQuery(cursor, directive.span)
+  if (cursor.text.slice(cursor.offset).trim()) {
+    throw new LoadError('LOAD_SYNTAX', `Unexpected text after the capture query: \`${cursor.text.slice(cursor.offset).trim()}\``, directive.span, QUERY_HELP)
+  }
+  return { name: match[1]!, query, optional, span: directive.span }
+}
+
+export function parseAssertion(directive: Directive, isHttpyac: boolean): AssertionSpec {
+  const cursor = { text: directive.value, offset: 0 }
+  let query: Query
+  if (isHttpyac && /^js\s/.test(directive.value)) {
+    throw new LoadError('LOAD_SYNTAX', 'JavaScript assertions (`?? js …`) are not supported', directive.span,
+      'write the check as `?? body $.path == value` or `# @assert $.path == value`')
+  }
+  if (isHttpyac && /^body\s+\$/.test(directive.value)) cursor.offset = 5 // `?? body $.x == 1`: the path is the query
+  query = readQuery(cursor, directive.span)
+  let word = readWord(cursor)
+  let negated = false
+  if (word === 'not') { negated = true; word = readWord(cursor) }
+  if (!word) throw new LoadError('LOAD_SYNTAX', 'The assertion has no predicate', directive.span, `add one of: ${PREDICATES.join(' ')}`)
+  const alias = ALIASES[word]
+  let rest = cursor.text.slice(cursor.offset).trim()
+  if (alias?.includes(' ')) {
+    ;[word, rest] = [alias.split(' ')[0]!, alias.split(' ')[1]!]
+  } else if (alias) {
+    word = alias
+  }
+  if (!(PREDICATES as readonly string[]).includes(word)) {
+    const hint = `use one of: ${PREDICATES.join(' ')}`
+    throw new LoadError('LOAD_SYNTAX', `Unknown predicate \`${word}\``, directive.span, hint)
+  }
+  if (UNARY.has(word)) {
+    if (rest) throw new LoadError('LOAD_SYNTAX', `\`${word}\` takes no value, found \`${rest}\``, directive.span)
+    return { query, predicate: word, negated, span: directive.span }
+  }
+  if (!rest) throw new LoadError('LOAD_SYNTAX', `\`${word}\` needs a value`, directive.span, word === 'count' ? 'write `count 3` or `count >= 1`' : `write \`${word} "text"\` or \`${word} 200\``)
+  return { query, predicate: word, negated, expected: rest, span: directive.span }
+}
+
+function readWord(cursor: Cursor): string {
+  const match = cursor.text.slice(cursor.offset).match(/^\s*(\S+)/)
+  if (!match) return ''
+  cursor.offset += match[0].length
+  return match[1]!
+}
+
+function readQuoted(cursor: Cursor, span: SourceSpan, what: string): string {
+  const rest = cursor.text.slice(cursor.offset)
+  const match = rest.match(/^\s*"((?:[^"\\]|\\.)*)"/)
+  if (!match) throw new LoadError('LOAD_SYNTAX', `\`${what}\` needs a quoted argument`, span, `write \`${what} "…"\``)
+  cursor.offset += match[0].length
+  return JSON.parse(`"${match[1]!}"`) as string
+}
+
+/** A JSONPath runs to the first space outside brackets, parentheses and quotes. */
+function readPath(cursor: Cursor): string {
+  const text = cursor.text
+  let i = cursor.offset
+  while (i < text.length && /\s/.test(text[i]!)) i++
+  const start = i
+  let depth = 0
+  let quote = ''
+  for (; i < text.length; i++) {
+    const c = text[i]!
+    if (quote) { if (c === '\\') i++; else if (c === quote) quote = ''; continue }
+    if (c === '"' || c === "'") quote = c
+    else if (c === '[' || c === '(') depth++
+    else if (c === ']' || c === ')') depth--
+    else if (/\s/.test(c) && depth <= 0) break
+  }
+  cursor.offset = i
+  return text.slice(start, i)
+}
+
+export function readQuery(cursor: Cursor, span: SourceSpan): Query {
+  const rest = cursor.text.slice(cursor.offset).trimStart()
+  if (rest.startsWith('$')) return { kind: 'jsonpath', path: readPath(cursor) }
+  const word = readWord(cursor)
+  switch (word) {
+    case 'status': return { kind: 'status' }
+    case 'body': return { kind: 'body' }
+    case 'duration': return { kind: 'duration' }
+    case 'jsonpath': return { kind: 'jsonpath', path: readQuoted(cursor, span, 'jsonpath') }
+    case 'regex': {
+      const pattern = readQuoted(cursor, span, 'regex')
+      try { new RegExp(pattern) } catch (error) {
+        throw new LoadError('LOAD_SYNTAX', `Invalid regular expression: ${(error as Error).message}`, span)
+      }
+      return { kind: 'regex', pattern }
+    }
+    case 'header': case 'var': {
+      const name = readWord(cursor)
+      if (!name) throw new LoadError('LOAD_SYNTAX', `\`${word}\` needs a name`, span, word === 'header' ? 'write `header Content-Type`' : 'write `var answer`')
+      return word === 'header' ? { kind: 'header', name } : { kind: 'variable', name }
+    }
+    default:
+      throw new LoadError('LOAD_SYNTAX', word ? `Unknown query \`${word}\`` : 'Missing query', span, QUERY_HELP)
+  }
+}

@@ -1,0 +1,113 @@
+// Where variables come from, before any request runs. Precedence, strongest first:
+//
+//   --var k=v  >  captured values  >  @file variables / JSON "vars"  >  the --env environment
+//   (private over public file, named environment over $shared)  >  --env-file files (later wins)
+//   >  .env beside the request file  >  .env in the working directory
+//
+// The process environment is never a plain variable; templates reach it through {{$processEnv X}}
+// and {{$env.X}}. Captured values and --var are layered on in run.ts; file variables in render.
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { parse as parseDotenv } from 'dotenv'
+import { LoadError, UsageError, nearest } from '../errors.js'
+import { parseLocatedJson, toPlain } from './located-json.js'
+import { displayPath } from './load.js'
+
+export type SecretSource = 'dotenv' | 'private-env' | 'flag'
+export type Secret = { readonly name: string; readonly value: string; readonly source: SecretSource }
+
+/** Variables shared by every request of one file, and what among them is secret. */
+export type BaseVars = {
+  readonly values: Readonly<Record<string, unknown>>
+  /** Every .env value, for {{$dotenv NAME}}. */
+  readonly dotenv: Readonly<Record<string, string>>
+  readonly secrets: readonly Secret[]
+}
+
+export type VarSources = {
+  readonly cwd: string
+  readonly env?: string
+  readonly envFiles: readonly string[]
+  readonly secretNames: readonly string[]
+}
+
+/**
+ * A `.env` value is secret unless its name says it is plain configuration: masking `baseUrl` or
+ * `model` would make every log and report unreadable, while API keys, tokens and passwords stay hidden.
+ */
+const PLAIN_CONFIG_NAME = /(url|uri|host|port|model|base|path|version|region|lang|locale|timeout|org(anization)?_?id|project|user(name)?|email|env(ironment)?|name)$/i
+
+export function loadBaseVars(requestFileDir: string, sources: VarSources): BaseVars {
+  const values: Record<string, unknown> = {}
+  const dotenv: Record<string, string> = {}
+  const secrets: Secret[] = []
+  const addDotenv = (path: string, explicit: boolean) => {
+    if (!existsSync(path)) {
+      if (explicit) throw new UsageError(`--env-file not found: ${path}`)
+      return
+    }
+    const parsed = parseDotenv(readFileSync(path))
+    for (const [name, value] of Object.entries(parsed)) {
+      values[name] = value
+      dotenv[name] = value
+      if (!PLAIN_CONFIG_NAME.test(name)) secrets.push({ name, value, source: 'dotenv' })
+    }
+  }
+  const cwdEnv = resolve(sources.cwd, '.env')
+  addDotenv(cwdEnv, false)
+  const besideEnv = join(requestFileDir, '.env')
+  if (besideEnv !== cwdEnv) addDotenv(besideEnv, false)
+  for (const file of sources.envFiles) addDotenv(resolve(sources.cwd, file), true)
+
+  const envDir = findEnvironmentDir(requestFileDir)
+  if (sources.env !== undefined && !envDir) {
+    throw new UsageError(`--env ${sources.env}: no http-client.env.json beside ${displayPath(requestFileDir, sources.cwd) || '.'} or above it`,
+      'create http-client.env.json with { "' + sources.env + '": { "baseUrl": "…" } }')
+  }
+  if (envDir) {
+    const publicFile = readEnvironmentFile(join(envDir, 'http-client.env.json'), sources.cwd)
+    const privateFile = readEnvironmentFile(join(envDir, 'http-client.private.env.json'), sources.cwd)
+    const names = new Set([...Object.keys(publicFile), ...Object.keys(privateFile)].filter((n) => n !== '$shared'))
+    if (sources.env !== undefined && !names.has(sources.env)) {
+      const suggestion = nearest(sources.env, names)
+      throw new UsageError(`Unknown environment \`${sources.env}\` in ${displayPath(envDir, sources.cwd) || '.'}/http-client.env.json`,
+        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}environments: ${[...names].join(', ') || '(none)'}`)
+    }
+    const layers: [Record<string, unknown> | undefined, boolean][] = [
+      [publicFile['$shared'], false],
+      [privateFile['$shared'], true],
+      ...(sources.env !== undefined ? [[publicFile[sources.env], false], [privateFile[sources.env], true]] as [Record<string, unknown> | undefined, boolean][] : []),
+    ]
+    for (const [layer, isPrivate] of layers) {
+      for (const [name, value] of Object.entries(layer ?? {})) {
+        values[name] = value
+        if (isPrivate && typeof value === 'string') secrets.push({ name, value, source: 'private-env' })
+      }
+    }
+  }
+  for (const name of sources.secretNames) {
+    const value = values[name]
+    if (typeof value === 'string') secrets.push({ name, value, source: 'flag' })
+  }
+  return { values, dotenv, secrets }
+}
+
+function findEnvironmentDir(start: string): string | undefined {
+  let dir = start
+  for (;;) {
+    if (existsSync(join(dir, 'http-client.env.json')) || existsSync(join(dir, 'http-client.private.env.json'))) return dir
+    const parent = dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}
+
+function readEnvironmentFile(path: string, cwd: string): Record<string, Record<string, unknown>> {
+  if (!existsSync(path)) return {}
+  const display = displayPath(path, cwd)
+  const value = toPlain(parseLocatedJson(readFileSync(path, 'utf8'), display))
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new LoadError('LOAD_JSON', `${display} must hold an object of environments`, { file: display, line: 1, column: 1 })
+  }
+  return value as Record<string, Record<string, unknown>>
+}

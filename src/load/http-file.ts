@@ -1,0 +1,433 @@
+// Parses `.http` / `.rest` text into request templates, keeping the 1-based position of every part.
+//
+//   ### ask                      → a new request named "ask" (unless `# @name` names it)
+//   # @capture answer = $.x      → a directive on the request
+//   POST {{baseUrl}}/chat        → method, URL
+//   Content-Type: application/json
+//                                → blank line, then the body up to the next `###`
+//
+// Grammar: JetBrains spec (http-request-in-editor-spec, spec.md) with REST Client and httpyac
+// additions. Where the dialects disagree the choice is written next to the code and in the README.
+import { LoadError } from '../errors.js'
+import type {
+  AssertionSpec, Body, BodyPart, CaptureSpec, Directive, Extra, FileVar, Header, RequestOptions,
+  RequestTemplate, SourceSpan, Text,
+} from '../model.js'
+import { parseAssertion, parseCapture } from './directives.js'
+
+type Line = { readonly text: string; readonly number: number }
+
+const SEPARATOR = /^###/
+const COMMENT = /^\s*(#|\/\/)/
+const DIRECTIVE = /^\s*(?:#|\/\/)\s*@([A-Za-z][\w.-]*\??)(?:\s*=\s*|\s+|$)(.*)$/
+const FILE_VAR = /^\s*@([^\s=]+)\s*=\s*(.*?)\s*$/d
+const METHOD = /^[A-Z][A-Z0-9_-]*$/
+const HTTP_VERSION = /^HTTP\/\d(?:\.\d)?$/
+const HEADER = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)\s*:(.*)$/
+/** A body line is a file reference only when whitespace follows `<` (§3.2.3): `<?xml` is text. */
+const FILE_REF = /^<(@\w*)?\s+(\S.*?)\s*$/
+const STATUS_LINE = /^HTTP\/\d(?:\.\d)? \d{3}\b/
+/**
+ * httpyac starts a new request at a new request line even without `###`; JetBrains would make it
+ * body text. We split, but only on an unmistakable request line after a blank line, so prose or
+ * JSON bodies are never cut.
+ */
+const BARE_REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(https?:\/\/|\/|\{\{)\S*(\s+HTTP\/\d(\.\d)?)?$/
+
+export type ParsedHttpFile = { readonly vars: FileVar[]; readonly requests: RequestTemplate[] }
+
+export function parseHttpFile(source: string, file: string): ParsedHttpFile {
+  const lines = source.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((text, i) => ({ text, number: i + 1 }))
+  const vars: FileVar[] = []
+  const requests: RequestTemplate[] = []
+  let block: Line[] = []
+  let title: Line | undefined
+  const flush = () => {
+    new BlockParser(file, block, title, vars, requests).parse()
+    block = []
+  }
+  for (const line of lines) {
+    if (SEPARATOR.test(line.text)) {
+      flush()
+      title = line
+    } else {
+      block.push(line)
+    }
+  }
+  flush()
+  return { vars, requests }
+}
+
+type Draft = {
+  name?: string
+  span: SourceSpan
+  method: string
+  url: Text
+  urlLines: Line[]
+  httpVersion?: string
+  headers: Header[]
+  bodyLines: { text: string; line: number; column: number }[]
+  fileParts: Map<number, BodyPart>
+  directives: Directive[]
+  extras: Extra[]
+}
+
+class BlockParser {
+  private index = 0
+  private pendingDirectives: Directive[] = []
+  private pendingExtras: Extra[] = []
+  private titleName: string | undefined
+
+  constructor(
+    private readonly file: string,
+    private readonly lines: Line[],
+    title: Line | undefined,
+    private readonly vars: FileVar[],
+    private readonly requests: RequestTemplate[],
+  ) {
+    const text = title?.text.replace(/^#+/, '').replace(/#+\s*$/, '').trim()
+    const named = text?.match(/^@name\s*=?\s*(\S.*)$/)
+    this.titleName = named ? named[1]!.trim() : text || undefined
+  }
+
+  parse(): void {
+    while (this.index < this.lines.length) {
+      const draft = this.preamble()
+      if (!draft) return
+      this.headers(draft)
+      this.body(draft)
+      this.requests.push(this.finish(draft))
+      this.titleName = undefined // a second request in one block (no `###`) is not named by the title
+    }
+  }
+
+  private span(line: Line, column = 1, length?: number): SourceSpan {
+    return length === undefined ? { file: this.file, line: line.number, column } : { file: this.file, line: line.number, column, length }
+  }
+
+  private error(message: string, line: Line, column: number, hint?: string, length?: number): LoadError {
+    return new LoadError('LOAD_SYNTAX', message, this.span(line, column, length), hint)
+  }
+
+  /** Comments, directives, file variables and scripts before the request line; returns the request line's draft. */
+  private preamble(): Draft | undefined {
+    while (this.index < this.lines.length) {
+      const line = this.lines[this.index]!
+      const trimmed = line.text.trim()
+      if (trimmed === '') { this.index++; continue }
+      if (COMMENT.test(line.text)) { this.comment(line, this.pendingDirectives); this.index++; continue }
+      if (trimmed.startsWith('?? ')) { this.pendingDirectives.push(this.assertLine(line)); this.index++; continue }
+      const fileVar = line.text.match(FILE_VAR)
+      if (fileVar) {
+        const column = fileVar.indices![2]![0] + 1
+        this.vars.push({ name: fileVar[1]!, value: { raw: fileVar[2]!, span: this.span(line, column) } })
+        this.index++
+        continue
+      }
+      if (trimmed.startsWith('< {%')) { this.pendingExtras.push(this.script(line, 'pre-request-script')); continue }
+      if (trimmed === '{{') { this.pendingExtras.push(this.httpyacScript(line)); continue }
+      if (/^<\s+\S/.test(trimmed)) {
+        this.pendingExtras.push({ kind: 'pre-request-script', value: trimmed.slice(1).trim(), span: this.span(line, indentOf(line.text) + 1) })
+        this.index++
+        continue
+      }
+      this.index++
+      return this.requestLine(line)
+    }
+    return undefined
+  }
+
+  private requestLine(line: Line): Draft {
+    const indent = indentOf(line.text)
+    const trimmed = line.text.trim()
+    if (/^curl\s/.test(trimmed)) {
+      throw this.error('curl commands are not supported as request lines', line, indent + 1, 'write the request as `METHOD URL`, headers, a blank line and the body')
+    }
+    if (/^[<>{}[\]]/.test(trimmed) || /^"/.test(trimmed)) {
+      throw this.error('Expected a request line `[METHOD] URL [HTTP/x.y]`', line, indent + 1, 'a body needs a request line above it; requests are separated by `###`')
+    }
+    const tokens = trimmed.split(/\s+/)
+    let method = 'GET'
+    let urlStart = indent
+    if (tokens.length > 1 && METHOD.test(tokens[0]!)) {
+      method = tokens[0]!
+      urlStart = line.text.indexOf(tokens[1]!, indent + method.length)
+    }
+    let urlText = line.text.slice(urlStart).trimEnd()
+    let httpVersion: string | undefined
+    const versionMatch = urlText.match(/\s+(HTTP\/\S+)$/)
+    if (versionMatch) {
+      if (!HTTP_VERSION.test(versionMatch[1]!)) {
+        throw this.error(`Unknown HTTP version \`${versionMatch[1]}\``, line, line.text.lastIndexOf(versionMatch[1]!) + 1, 'use HTTP/1.1 or HTTP/2', versionMatch[1]!.length)
+      }
+      httpVersion = versionMatch[1]!.slice(5)
+      urlText = urlText.slice(0, -versionMatch[0].length)
+    }
+    const urlLines = [line]
+    // Continuation: indented lines (§3.2.1.3) and REST Client's `?` / `&` query lines.
+    while (this.index < this.lines.length) {
+      const next = this.lines[this.index]!
+      const nextTrimmed = next.text.trim()
+      if (nextTrimmed === '' || COMMENT.test(next.text) || nextTrimmed.startsWith('?? ')) break
+      const indented = /^[ \t]/.test(next.text)
+      if (!indented && !/^[?&]/.test(nextTrimmed)) break
+      if (indented && HEADER.test(nextTrimmed) && !/^[?&/]/.test(nextTrimmed)) break
+      urlText += nextTrimmed
+      urlLines.push(next)
+      this.index++
+    }
+    const draft: Draft = {
+      span: this.span(line, indent + 1),
+      method,
+      url: { raw: urlText, span: this.span(line, urlStart + 1, urlText.length) },
+      urlLines,
+      ...(httpVersion ? { httpVersion } : {}),
+      headers: [],
+      bodyLines: [],
+      fileParts: new Map(),
+      directives: this.pendingDirectives,
+      extras: this.pendingExtras,
+    }
+    this.pendingDirectives = []
+    this.pendingExtras = []
+    return draft
+  }
+
+  private headers(draft: Draft): void {
+    while (this.index < this.lines.length) {
+      const line = this.lines[this.index]!
+      const trimmed = line.text.trim()
+      if (trimmed === '') { this.index++; return }
+      if (COMMENT.test(line.text)) { this.comment(line, draft.directives); this.index++; continue }
+      if (trimmed.startsWith('?? ')) { draft.directives.push(this.assertLine(line)); this.index++; continue }
+      if (this.handlerLine(line, draft)) continue
+      // A body that follows the headers without a blank line: JSON, XML or a file reference starts
+      // it (as in httpyac); anything else that is not `Name: value` is an error, not silent body text.
+      if (/^[{[]/.test(trimmed) || FILE_REF.test(trimmed)) return
+      const header = line.text.match(HEADER)
+      if (!header) {
+        throw this.error('Expected a header `Name: value`', line, indentOf(line.text) + 1,
+          'leave an empty line between the headers and the body', Math.max(1, trimmed.length))
+      }
+      const name = header[1]!
+      let value = header[2]!.trim()
+      const valueColumn = line.text.length - header[2]!.trimStart().length + 1
+      this.index++
+      while (this.index < this.lines.length && /^[ \t]+\S/.test(this.lines[this.index]!.text) && !COMMENT.test(this.lines[this.index]!.text)) {
+        value += ' ' + this.lines[this.index]!.text.trim()
+        this.index++
+      }
+      draft.headers.push({ name, value: { raw: value, span: this.span(line, valueColumn, value.length) }, span: this.span(line, 1, name.length) })
+    }
+  }
+
+  private body(draft: Draft): void {
+    let inExample = false
+    let previousBlank = true
+    while (this.index < this.lines.length) {
+      const line = this.lines[this.index]!
+      const trimmed = line.text.trim()
+      if (inExample) { this.index++; continue }
+      if (previousBlank && BARE_REQUEST_LINE.test(trimmed) && !/^[ \t]/.test(line.text)) return
+      if (previousBlank && STATUS_LINE.test(trimmed)) { inExample = true; this.index++; continue }
+      if (this.handlerLine(line, draft)) { previousBlank = false; continue }
+      if (trimmed.startsWith('?? ')) { draft.directives.push(this.assertLine(line)); this.index++; continue }
+      // Comment lines inside a body are dropped, as all three editors do (grey zone 2): otherwise
+      // `// , "stream": false` would be sent as invalid JSON.
+      if (COMMENT.test(line.text)) { this.comment(line, draft.directives); this.index++; continue }
+      const fileRef = trimmed.match(FILE_REF)
+      if (fileRef) {
+        draft.fileParts.set(draft.bodyLines.length, {
+          kind: 'file', path: fileRef[2]!, templated: fileRef[1] !== undefined,
+          span: this.span(line, indentOf(line.text) + 1, trimmed.length),
+        })
+        draft.bodyLines.push({ text: '', line: line.number, column: 1 })
+      } else {
+        draft.bodyLines.push({ text: line.text, line: line.number, column: 1 })
+      }
+      previousBlank = trimmed === ''
+      this.index++
+    }
+  }
+
+  /** `> {% %}`, `> file.js`, `>> file`, `>>! file`, `<> file`: kept as metadata, never body. */
+  private handlerLine(line: Line, draft: Draft): boolean {
+    const trimmed = line.text.trim()
+    const column = indentOf(line.text) + 1
+    if (trimmed.startsWith('> {%')) { draft.extras.push(this.script(line, 'response-handler')); return true }
+    const redirect = trimmed.match(/^>>!?\s+(\S.*)$/)
+    if (redirect) { draft.extras.push({ kind: 'response-redirect', value: trimmed, span: this.span(line, column) }); this.index++; return true }
+    const handler = trimmed.match(/^>\s+(\S.*)$/)
+    if (handler) { draft.extras.push({ kind: 'response-handler', value: handler[1]!, span: this.span(line, column) }); this.index++; return true }
+    const ref = trimmed.match(/^<>\s+(\S.*)$/)
+    if (ref) { draft.extras.push({ kind: 'response-ref', value: ref[1]!, span: this.span(line, column) }); this.index++; return true }
+    return false
+  }
+
+  /** A `{% … %}` script starting at this line; consumes through the line that closes it. */
+  private script(line: Line, kind: 'response-handler' | 'pre-request-script'): Extra {
+    const start = this.index
+    const parts: string[] = []
+    while (this.index < this.lines.length) {
+      const text = this.lines[this.index]!.text
+      parts.push(text)
+      this.index++
+      if (text.includes('%}')) return { kind, value: parts.join('\n').trim(), span: this.span(line, indentOf(line.text) + 1) }
+    }
+    this.index = start
+    throw this.error('Unclosed script: `{%` has no matching `%}`', line, line.text.indexOf('{%') + 1, 'close the script with `%}` before the next `###`', 2)
+  }
+
+  private httpyacScript(line: Line): Extra {
+    const start = this.index
+    const parts: string[] = []
+    this.index++
+    while (this.index < this.lines.length) {
+      const text = this.lines[this.index]!.text
+      this.index++
+      if (text.trim() === '}}') return { kind: 'pre-request-script', value: parts.join('\n'), span: this.span(line, indentOf(line.text) + 1) }
+      parts.push(text)
+    }
+    this.index = start
+    throw this.error('Unclosed script block: `{{` has no matching `}}`', line, indentOf(line.text) + 1)
+  }
+
+  private comment(line: Line, into: Directive[]): void {
+    const match = line.text.match(DIRECTIVE)
+    if (!match) return
+    const key = match[1]!
+    const value = match[2]!.trim()
+    const column = line.text.indexOf('@') + 1
+    into.push({ key, value, span: this.span(line, column, line.text.trimEnd().length - column + 1) })
+  }
+
+  private assertLine(line: Line): Directive {
+    const column = line.text.indexOf('??') + 1
+    return { key: '??', value: line.text.trim().slice(2).trim(), span: this.span(line, column, line.text.trimEnd().length - column + 1) }
+  }
+
+  private finish(draft: Draft): RequestTemplate {
+    let name = this.titleName
+    const captures: CaptureSpec[] = []
+    const asserts: AssertionSpec[] = []
+    const options: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = {}
+    for (const directive of draft.directives) {
+      switch (directive.key) {
+        case 'name': {
+          if (!directive.value) throw new LoadError('LOAD_SYNTAX', '`@name` needs a name', directive.span, 'write `# @name ask`')
+          name = directive.value
+          break
+        }
+        case 'capture': case 'capture?':
+          captures.push(parseCapture(directive, directive.key === 'capture?'))
+          break
+        case 'assert': case '??':
+          asserts.push(parseAssertion(directive, directive.key === '??'))
+          break
+        case 'no-redirect':
+          options.followRedirects = false
+          break
+        case 'timeout': {
+          const seconds = Number(directive.value)
+          if (!(seconds >= 0)) throw new LoadError('LOAD_SYNTAX', '`@timeout` takes seconds', directive.span, 'write `# @timeout 30`')
+          options.timeoutMs = seconds * 1000
+          break
+        }
+      }
+    }
+    const body = buildBody(draft)
+    let method = draft.method
+    let headers = draft.headers
+    const requestType = headers.find((h) => h.name.toLowerCase() === 'x-request-type')
+    const isGraphql = method === 'GRAPHQL' || requestType?.value.raw.toLowerCase() === 'graphql'
+    let finalBody: Body | undefined = body
+    if (isGraphql && body?.kind === 'parts') {
+      finalBody = graphqlBody(body)
+      if (method === 'GRAPHQL') method = 'POST'
+      headers = headers.filter((h) => h !== requestType)
+      if (!headers.some((h) => h.name.toLowerCase() === 'content-type')) {
+        headers = [...headers, { name: 'Content-Type', value: { raw: 'application/json', span: draft.span }, span: draft.span }]
+      }
+    }
+    return {
+      ...(name ? { name } : {}),
+      span: draft.span,
+      method,
+      url: draft.url,
+      ...(draft.httpVersion ? { httpVersion: draft.httpVersion } : {}),
+      headers,
+      ...(finalBody ? { body: finalBody } : {}),
+      directives: draft.directives,
+      captures,
+      asserts,
+      extras: draft.extras,
+      options,
+    }
+  }
+}
+
+function indentOf(text: string): number {
+  return text.length - text.trimStart().length
+}
+
+/** Trims blank lines and surrounding whitespace (§4.2.2) and groups lines into text and file parts. */
+function buildBody(draft: Draft): Body | undefined {
+  const lines = draft.bodyLines
+  let first = 0
+  let last = lines.length - 1
+  while (first <= last && !draft.fileParts.has(first) && lines[first]!.text.trim() === '') first++
+  while (last >= first && !draft.fileParts.has(last) && lines[last]!.text.trim() === '') last--
+  if (first > last) return undefined
+  const isMultipart = draft.headers.some((h) => h.name.toLowerCase() === 'content-type' && /multipart\//i.test(h.value.raw))
+  const parts: BodyPart[] = []
+  let run: { text: string; line: number; column: number }[] = []
+  const flushRun = (isLast: boolean) => {
+    if (run.length === 0) return
+    const firstLine = run[0]!
+    const leading = parts.length === 0 ? indentOf(firstLine.text) : 0
+    const texts = run.map((l) => l.text)
+    texts[0] = texts[0]!.slice(leading)
+    if (isLast) texts[texts.length - 1] = texts[texts.length - 1]!.trimEnd()
+    parts.push({
+      kind: 'text',
+      text: {
+        raw: texts.join('\n'),
+        span: { file: draft.span.file, line: firstLine.line, column: leading + 1 },
+        lines: run.map((l, i) => ({ line: l.line, column: i === 0 ? leading + 1 : 1 })),
+      },
+    })
+    run = []
+  }
+  for (let i = first; i <= last; i++) {
+    const filePart = draft.fileParts.get(i)
+    if (filePart) {
+      flushRun(false)
+      parts.push(filePart)
+    } else {
+      run.push(lines[i]!)
+    }
+  }
+  flushRun(true)
+  return { kind: 'parts', parts, lineBreak: isMultipart ? '\r\n' : '\n' }
+}
+
+/** GraphQL: the query, then an optional variables JSON after the first blank line. */
+function graphqlBody(body: Body & { kind: 'parts' }): Body {
+  const text = body.parts.find((p): p is BodyPart & { kind: 'text' } => p.kind === 'text')
+  if (!text) return body
+  const rawLines = text.text.raw.split('\n')
+  const blank = rawLines.findIndex((l) => l.trim() === '')
+  if (blank < 0) return { kind: 'graphql', query: text.text }
+  const lineMap = text.text.lines ?? []
+  let start = blank + 1
+  while (start < rawLines.length && rawLines[start]!.trim() === '') start++
+  const variablesRaw = rawLines.slice(start).join('\n').trim()
+  const query: Text = { raw: rawLines.slice(0, blank).join('\n'), span: text.text.span, lines: lineMap.slice(0, blank) }
+  if (!variablesRaw) return { kind: 'graphql', query }
+  const at = lineMap[start] ?? { line: text.text.span.line + start, column: 1 }
+  return {
+    kind: 'graphql',
+    query,
+    variables: { raw: variablesRaw, span: { file: text.text.span.file, line: at.line, column: at.column }, lines: lineMap.slice(start) },
+  }
+}

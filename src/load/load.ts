@@ -1,0 +1,91 @@
+// The load stage: paths → request files. Chooses a parser by extension, expands directories, and
+// checks that every `< ./body` file exists, so a typo fails before anything is sent (exit 2).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, extname, join, relative, resolve } from 'node:path'
+import { LoadError } from '../errors.js'
+import type { RequestFile } from '../model.js'
+import { parseHttpFile } from './http-file.js'
+import { parseJsonFile } from './json-file.js'
+
+const HTTP_EXTENSIONS = new Set(['.http', '.rest'])
+
+export type LoadOptions = { readonly cwd: string; readonly recursive?: boolean }
+
+export function load(paths: readonly string[], options: LoadOptions): RequestFile[] {
+  return expandPaths(paths, options).map((path) => loadFile(path, options.cwd))
+}
+
+/** Files in the order they run: named files as given, directories' request files sorted by path. */
+export function expandPaths(paths: readonly string[], options: LoadOptions): string[] {
+  const files: string[] = []
+  for (const path of paths) {
+    const absolute = resolve(options.cwd, path)
+    if (!existsSync(absolute)) {
+      throw new LoadError('LOAD_FILE_NOT_FOUND', `No such file or directory: ${path}`, undefined, 'check the path; request files end in .http, .rest or .json')
+    }
+    if (statSync(absolute).isDirectory()) {
+      const found = listRequestFiles(absolute, options.recursive ?? false)
+      if (found.length === 0) throw new LoadError('LOAD_FILE_NOT_FOUND', `No request files in ${path}`, undefined, 'a directory contributes its .http, .rest and .json request files')
+      files.push(...found)
+    } else {
+      files.push(absolute)
+    }
+  }
+  return files
+}
+
+function listRequestFiles(dir: string, recursive: boolean): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) {
+      if (recursive && entry.name !== 'node_modules' && !entry.name.startsWith('.')) out.push(...listRequestFiles(path, true))
+    } else if (HTTP_EXTENSIONS.has(extname(entry.name))) {
+      out.push(path)
+    } else if (isJsonRequestFile(path)) {
+      out.push(path)
+    }
+  }
+  return out
+}
+
+/**
+ * In a directory, a `.json` file is a request file only when it looks like one (a top-level `url` or
+ * `requests`): request folders also hold body files and `http-client.env.json`.
+ */
+function isJsonRequestFile(path: string): boolean {
+  if (extname(path) !== '.json' || path.endsWith('.env.json') || path.endsWith('.schema.json')) return false
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && ('requests' in value || 'url' in value)
+  } catch {
+    return false
+  }
+}
+
+export function loadFile(absolutePath: string, cwd: string): RequestFile {
+  const display = displayPath(absolutePath, cwd)
+  let source: string
+  try {
+    source = readFileSync(absolutePath, 'utf8')
+  } catch (error) {
+    throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, undefined, { cause: error })
+  }
+  const kind = extname(absolutePath) === '.json' ? 'json' : 'http'
+  const parsed = kind === 'json' ? parseJsonFile(source, display) : parseHttpFile(source, display)
+  const dir = dirname(absolutePath)
+  for (const request of parsed.requests) {
+    if (request.body?.kind !== 'parts') continue
+    for (const part of request.body.parts) {
+      if (part.kind === 'file' && !part.path.includes('{{') && !existsSync(resolve(dir, part.path))) {
+        throw new LoadError('LOAD_BODY_FILE', `Body file not found: ${part.path}`, part.span, `the path is relative to ${displayPath(dir, cwd) || '.'}`)
+      }
+    }
+  }
+  return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests }
+}
+
+export function displayPath(absolute: string, cwd: string): string {
+  const rel = relative(cwd, absolute)
+  return rel.startsWith('..') || rel === '' ? absolute : rel
+}

@@ -1,0 +1,159 @@
+// The nouns every stage shares. Naming rule: a *template* is what was written, a *request* is
+// what was rendered, an *exchange* is what happened on the wire.
+
+/** A 1-based position in a user's file, like Hurl's `Pos`. */
+export type SourceSpan = {
+  readonly file: string
+  readonly line: number
+  readonly column: number
+  readonly length?: number
+}
+
+/**
+ * Template text with where it came from. `lines[i]` is the file position of the first character of
+ * line i of `raw`, so an error at (line, column) inside the text maps back to the user's file even
+ * when comment lines were dropped from a body.
+ */
+export type Text = {
+  readonly raw: string
+  readonly span: SourceSpan
+  readonly lines?: readonly { readonly line: number; readonly column: number }[]
+}
+
+export type Header = { readonly name: string; readonly value: Text; readonly span: SourceSpan }
+
+/** A `# @key value` line kept on a request; later stages give some keys meaning. */
+export type Directive = { readonly key: string; readonly value: string; readonly span: SourceSpan }
+
+/** A piece of a body: written inline, or read from a file (`< path` raw, `<@ path` templated). */
+export type BodyPart =
+  | { readonly kind: 'text'; readonly text: Text }
+  | { readonly kind: 'file'; readonly path: string; readonly templated: boolean; readonly span: SourceSpan }
+
+export type Body =
+  /** Parts joined in order; `lineBreak` is `\r\n` for multipart bodies, where the wire format needs it. */
+  | { readonly kind: 'parts'; readonly parts: readonly BodyPart[]; readonly lineBreak: '\n' | '\r\n' }
+  /** A JSON request file's `json` field: structured, its strings are templates. */
+  | { readonly kind: 'json'; readonly value: unknown; readonly span: SourceSpan }
+  /** GRAPHQL requests: sent as the JSON body `{ query, variables }`. */
+  | { readonly kind: 'graphql'; readonly query: Text; readonly variables?: Text }
+
+/** Scripts, saved-response references and redirects from other editors: kept, never run or sent. */
+export type Extra = {
+  readonly kind: 'response-handler' | 'pre-request-script' | 'response-ref' | 'response-redirect'
+  readonly value: string
+  readonly span: SourceSpan
+}
+
+/** What a capture or an assertion looks at in an exchange. */
+export type Query =
+  | { readonly kind: 'jsonpath'; readonly path: string }
+  | { readonly kind: 'header'; readonly name: string }
+  | { readonly kind: 'status' }
+  | { readonly kind: 'body' }
+  | { readonly kind: 'regex'; readonly pattern: string }
+  | { readonly kind: 'duration' }
+  | { readonly kind: 'variable'; readonly name: string }
+
+export type CaptureSpec = {
+  readonly name: string
+  readonly query: Query
+  readonly optional: boolean
+  readonly span: SourceSpan
+}
+
+export type AssertionSpec = {
+  readonly query: Query
+  readonly predicate: string
+  readonly negated: boolean
+  /** The expected value as written (a JSON literal, or bare text); undefined for unary predicates. */
+  readonly expected?: string
+  readonly span: SourceSpan
+}
+
+export type RequestTemplate = {
+  readonly name?: string
+  readonly span: SourceSpan
+  readonly method: string
+  readonly url: Text
+  readonly httpVersion?: string
+  readonly headers: readonly Header[]
+  readonly body?: Body
+  readonly directives: readonly Directive[]
+  readonly captures: readonly CaptureSpec[]
+  readonly asserts: readonly AssertionSpec[]
+  readonly extras: readonly Extra[]
+  readonly options: RequestOptions
+}
+
+/** Per-request settings from directives (`# @no-redirect`, `# @timeout 30`) or a JSON file's `options`. */
+export type RequestOptions = {
+  readonly followRedirects?: boolean
+  readonly timeoutMs?: number
+}
+
+/** `@x = v` in a `.http` file (a lazy template), or a JSON file's `vars` entry (`literal` keeps a non-string's type). */
+export type FileVar = { readonly name: string; readonly value: Text; readonly literal?: unknown }
+
+export type RequestFile = {
+  /** As shown to the user: relative to the working directory. */
+  readonly path: string
+  readonly absolutePath: string
+  readonly source: string
+  readonly kind: 'http' | 'json'
+  readonly vars: readonly FileVar[]
+  readonly requests: readonly RequestTemplate[]
+}
+
+/** A rendered request: nothing templated is left. */
+export type HttpRequest = {
+  readonly method: string
+  readonly url: string
+  readonly headers: readonly (readonly [string, string])[]
+  readonly body?: Uint8Array
+}
+
+export type SseEvent = {
+  readonly event?: string
+  readonly id?: string
+  readonly data: string
+  /** llama-server writes `error: {...}` lines mid-stream; a strict parser would drop them. */
+  readonly isErrorLine?: boolean
+}
+
+export type Timings = {
+  readonly startedAt: string
+  readonly ttfbMs: number
+  readonly firstTokenMs?: number
+  readonly totalMs: number
+}
+
+export type StreamInfo = {
+  readonly format: 'sse' | 'ndjson'
+  readonly chunks: number
+  readonly events: readonly SseEvent[]
+  /** How the stream ended: `done` ([DONE] or a final `done: true`), `eof` (closed without it). */
+  readonly ending: 'done' | 'eof' | 'error'
+  readonly completionTokens?: number
+}
+
+export type Exchange = {
+  readonly request: HttpRequest
+  readonly status: number
+  readonly statusText: string
+  readonly httpVersion: string
+  readonly headers: readonly (readonly [string, string])[]
+  /** The body as received (decoded from gzip/br/deflate). For a stream: the raw stream bytes. */
+  readonly body: Uint8Array
+  /** For a stream: the response a non-streaming call would have returned, as JSON text. */
+  readonly assembled?: string
+  readonly stream?: StreamInfo
+  /** Set when `-o` wrote the body straight to a file instead of keeping it. */
+  readonly bodyFile?: string
+  readonly bodySize: number
+  readonly timings: Timings
+}
+
+export type AssertResult =
+  | { readonly assertion: AssertionSpec; readonly ok: true; readonly actual?: unknown }
+  | { readonly assertion: AssertionSpec; readonly ok: false; readonly expected: string; readonly actual: unknown; readonly message: string }

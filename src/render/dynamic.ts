@@ -1,0 +1,138 @@
+// `{{$…}}` variables from the other editors' files, e.g.
+//   {{$uuid}}  {{$random.integer(1, 10)}}  {{$timestamp -1 d}}  {{$datetime iso8601 1 h}}
+//   {{$datetime "YYYY-MM-DD"}}  {{$randomInt 1 100}}  {{$processEnv HOME}}  {{$env.HOME}}  {{$dotenv KEY}}
+// Sources: REST Client's system variables, JetBrains' dynamic variables ($random.* without faker).
+import { randomInt, randomUUID } from 'node:crypto'
+import { RenderError } from '../errors.js'
+import type { SourceSpan } from '../model.js'
+
+export type DynamicContext = {
+  readonly processEnv: Readonly<Record<string, string | undefined>>
+  readonly dotenv: Readonly<Record<string, string>>
+  /** For `%NAME` forms: the value of a variable that names the real one. */
+  readonly lookup: (name: string) => unknown
+  readonly now?: () => Date
+}
+
+export const DYNAMIC_NAMES = [
+  '$uuid', '$guid', '$random.uuid', '$timestamp', '$isoTimestamp', '$datetime', '$localDatetime', '$randomInt',
+  '$random.integer', '$random.float', '$random.alphabetic', '$random.alphanumeric', '$random.hexadecimal', '$random.email',
+  '$processEnv', '$dotenv', '$env.NAME',
+]
+
+const UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 }
+
+export function evaluateDynamic(source: string, span: SourceSpan, context: DynamicContext): unknown {
+  const call = source.match(/^(\$[\w.]+)\s*\(([^)]*)\)\s*$/)
+  const [name, args] = call ? [call[1]!, splitArgs(call[2]!, ',')] : [source.split(/\s+/)[0]!, splitArgs(source.slice(source.split(/\s+/)[0]!.length), ' ')]
+  const now = () => context.now?.() ?? new Date()
+  const fail = (message: string, hint?: string) => new RenderError('RENDER_UNKNOWN_DYNAMIC', message, span, hint)
+  const int = (value: string | undefined, what: string): number => {
+    const n = Number(value)
+    if (value === undefined || !Number.isFinite(n)) throw fail(`\`${name}\` needs a number for ${what}`, `for example {{${name} ${name.includes('random') ? '1 100' : '1 d'}}}`)
+    return n
+  }
+  if (name.startsWith('$env.')) return envValue(name.slice(5), context, fail)
+  switch (name) {
+    case '$uuid': case '$guid': case '$random.uuid': return randomUUID()
+    case '$timestamp': return Math.floor(shifted(now(), args, 0, fail).getTime() / 1000)
+    case '$isoTimestamp': return now().toISOString()
+    case '$datetime': case '$localDatetime': {
+      const format = args[0]
+      if (!format) throw fail(`\`${name}\` needs a format`, `write {{${name} iso8601}}, {{${name} rfc1123}} or {{${name} "YYYY-MM-DD"}}`)
+      return formatDate(shifted(now(), args, 1, fail), format, name === '$localDatetime')
+    }
+    case '$randomInt': case '$random.integer': {
+      const min = args[0] === undefined ? 0 : int(args[0], 'the minimum')
+      const max = args[1] === undefined ? 1000 : int(args[1], 'the maximum')
+      if (max <= min) throw fail(`\`${name}\`: the maximum must be above the minimum`)
+      return randomInt(Math.ceil(min), Math.ceil(max))
+    }
+    case '$random.float': {
+      const min = args[0] === undefined ? 0 : int(args[0], 'the minimum')
+      const max = args[1] === undefined ? 1 : int(args[1], 'the maximum')
+      return min + Math.random() * (max - min)
+    }
+    case '$random.alphabetic': return randomString('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', args[0] === undefined ? 10 : int(args[0], 'the length'))
+    case '$random.alphanumeric': return randomString('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_', args[0] === undefined ? 10 : int(args[0], 'the length'))
+    case '$random.hexadecimal': return randomString('0123456789abcdef', args[0] === undefined ? 10 : int(args[0], 'the length'))
+    case '$random.email': return `${randomString('abcdefghijklmnopqrstuvwxyz', 8)}@example.com`
+    case '$processEnv': return envValue(indirect(args[0], context, name, fail), context, fail)
+    case '$dotenv': {
+      const variable = indirect(args[0], context, name, fail)
+      const value = context.dotenv[variable]
+      if (value === undefined) throw fail(`\`${variable}\` is not set in any .env file`, 'add it to .env (see .env.example)')
+      return value
+    }
+  }
+  throw fail(`Unknown dynamic variable \`${name}\``, `known: ${DYNAMIC_NAMES.join(' ')}`)
+}
+
+function envValue(variable: string, context: DynamicContext, fail: (m: string, h?: string) => RenderError): string {
+  const value = context.processEnv[variable]
+  if (value === undefined) throw fail(`Environment variable \`${variable}\` is not set`, `export ${variable}=… before running`)
+  return value
+}
+
+function indirect(arg: string | undefined, context: DynamicContext, name: string, fail: (m: string, h?: string) => RenderError): string {
+  if (!arg) throw fail(`\`${name}\` needs a variable name`, `write {{${name} HOME}}`)
+  if (!arg.startsWith('%')) return arg
+  const value = context.lookup(arg.slice(1))
+  if (typeof value !== 'string') throw fail(`\`${arg}\`: variable \`${arg.slice(1)}\` is not set`)
+  return value
+}
+
+function splitArgs(text: string, separator: ' ' | ','): string[] {
+  const args: string[] = []
+  for (const match of text.matchAll(separator === ' ' ? /"([^"]*)"|'([^']*)'|(\S+)/g : /\s*(?:"([^"]*)"|'([^']*)'|([^,]+?))\s*(?:,|$)/g)) {
+    const value = match[1] ?? match[2] ?? match[3]
+    if (value !== undefined && value !== '') args.push(value)
+  }
+  return args
+}
+
+/** `[offset unit]` after the other arguments, e.g. `-1 d`, `2 h`. */
+function shifted(date: Date, args: string[], at: number, fail: (m: string, h?: string) => RenderError): Date {
+  if (args.length <= at) return date
+  const amount = Number(args[at])
+  const unit = args[at + 1] ?? ''
+  if (!Number.isFinite(amount)) throw fail(`Offset \`${args[at]}\` is not a number`, 'write an offset like `-1 d` or `2 h`')
+  const copy = new Date(date)
+  if (unit === 'M') copy.setUTCMonth(copy.getUTCMonth() + amount)
+  else if (unit === 'y') copy.setUTCFullYear(copy.getUTCFullYear() + amount)
+  else if (UNITS[unit] !== undefined) copy.setTime(copy.getTime() + amount * UNITS[unit]!)
+  else throw fail(`Unknown time unit \`${unit}\``, 'units: ms s m h d w M y')
+  return copy
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+export function formatDate(date: Date, format: string, local: boolean): string {
+  if (format === 'rfc1123') return local ? date.toString() : date.toUTCString()
+  if (format === 'iso8601') {
+    if (!local) return date.toISOString()
+    const offset = -date.getTimezoneOffset()
+    const sign = offset >= 0 ? '+' : '-'
+    return `${formatDate(date, 'YYYY-MM-DDTHH:mm:ss.SSS', true)}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
+  }
+  const get = local
+    ? { y: date.getFullYear(), M: date.getMonth(), d: date.getDate(), h: date.getHours(), m: date.getMinutes(), s: date.getSeconds(), ms: date.getMilliseconds(), wd: date.getDay() }
+    : { y: date.getUTCFullYear(), M: date.getUTCMonth(), d: date.getUTCDate(), h: date.getUTCHours(), m: date.getUTCMinutes(), s: date.getUTCSeconds(), ms: date.getUTCMilliseconds(), wd: date.getUTCDay() }
+  const tokens: Record<string, string> = {
+    YYYY: String(get.y), YY: String(get.y).slice(-2), MMMM: MONTHS[get.M]!, MMM: MONTHS[get.M]!, MM: pad(get.M + 1), M: String(get.M + 1),
+    DD: pad(get.d), D: String(get.d), ddd: DAYS[get.wd]!, HH: pad(get.h), H: String(get.h), hh: pad(get.h % 12 || 12), h: String(get.h % 12 || 12),
+    mm: pad(get.m), m: String(get.m), ss: pad(get.s), s: String(get.s), SSS: String(get.ms).padStart(3, '0'), A: get.h < 12 ? 'AM' : 'PM', a: get.h < 12 ? 'am' : 'pm',
+  }
+  return format.replace(/\[([^\]]*)\]|YYYY|YY|MMMM|MMM|MM|M|DD|D|ddd|HH|H|hh|h|mm|m|ss|s|SSS|A|a/g, (token, literal: string | undefined) => literal ?? tokens[token] ?? token)
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0')
+}
+
+function randomString(alphabet: string, length: number): string {
+  let out = ''
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)]
+  return out
+}

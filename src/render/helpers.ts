@@ -1,0 +1,48 @@
+// The template helpers. Few on purpose: each one is here because a real request file needs it.
+//   {{json messages}}            any value as JSON (carry a captured list or object whole)
+//   {{default temperature 0.7}}  a fallback when a variable is not set
+//   {{file "./prompt.txt"}}      a file's text (relative to the request file)
+//   {{base64File "./cat.png"}}   a file as base64
+//   {{dataUrl "./cat.png"}}      a file as a data: URL, for vision requests with a local image
+//   {{urlencode q}}              percent-encode a value for a URL
+import { readFileSync } from 'node:fs'
+import { extname, resolve } from 'node:path'
+import type { HelperOptions } from 'handlebars'
+import { RenderError } from '../errors.js'
+import { registerHelper } from './template.js'
+
+export const HELPERS = ['json', 'default', 'file', 'base64File', 'dataUrl', 'urlencode'] as const
+
+const MIME: Record<string, string> = {
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.svg': 'image/svg+xml',
+  '.txt': 'text/plain', '.json': 'application/json', '.pdf': 'application/pdf', '.wav': 'audio/wav', '.mp3': 'audio/mpeg',
+}
+
+type HelperData = { rc: { runtime: { baseDir?: string } } }
+
+function readHelperFile(path: unknown, options: HelperOptions, helper: string): Buffer {
+  if (typeof path !== 'string') throw new RenderError('RENDER_HELPER', `\`${helper}\` needs a file path`, undefined, `write {{${helper} "./file"}}`)
+  const base = (options.data as HelperData).rc.runtime.baseDir ?? process.cwd()
+  try {
+    return readFileSync(resolve(base, path))
+  } catch (error) {
+    throw new RenderError('RENDER_HELPER', `\`${helper}\`: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, undefined, 'the path is relative to the request file')
+  }
+}
+
+export function registerHelpers(): void {
+  registerHelper('json', (value: unknown, ...rest: unknown[]) => {
+    if (value === undefined) throw new RenderError('RENDER_HELPER', '`json` got an undefined value', undefined, 'check the variable name')
+    const indent = rest.length > 1 && typeof rest[0] === 'number' ? rest[0] : undefined
+    return JSON.stringify(value, null, indent)
+  })
+  registerHelper('default', (value: unknown, fallback: unknown) => (value === undefined || value === null || value === '' ? fallback : value))
+  registerHelper('file', (path: unknown, options: HelperOptions) => readHelperFile(path, options, 'file').toString('utf8'))
+  registerHelper('base64File', (path: unknown, options: HelperOptions) => readHelperFile(path, options, 'base64File').toString('base64'))
+  registerHelper('dataUrl', (path: unknown, ...rest: unknown[]) => {
+    const options = rest[rest.length - 1] as HelperOptions
+    const mime = typeof rest[0] === 'string' ? rest[0] : MIME[extname(String(path)).toLowerCase()] ?? 'application/octet-stream'
+    return `data:${mime};base64,${readHelperFile(path, options, 'dataUrl').toString('base64')}`
+  })
+  registerHelper('urlencode', (value: unknown) => encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value)))
+}

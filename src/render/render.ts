@@ -1,0 +1,231 @@
+// The render stage: a request template and the variables in scope become a concrete HTTP request.
+//
+//   POST {{baseUrl}}/chat/completions      →  POST http://localhost:11434/v1/chat/completions
+//   {"content": "{{answer}}"}              →  {"content": "He said \"hi\"\nthen left"}
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { RenderError } from '../errors.js'
+import type { Body, Exchange, FileVar, HttpRequest, RequestFile, RequestTemplate, SourceSpan, Text } from '../model.js'
+import type { JsonNode } from '../load/located-json.js'
+import { extractOne, responseText } from '../check/extract.js'
+import { evaluateDynamic } from './dynamic.js'
+import { registerHelpers } from './helpers.js'
+import { type RenderMode, type Special, type TemplateRuntime, renderText, stringify } from './template.js'
+
+registerHelpers()
+
+export type NamedExchange = { readonly request: HttpRequest; readonly exchange?: Exchange }
+
+/** Everything a request's templates can see. Layers are merged in precedence order by `scopeFor`. */
+export type RenderScope = {
+  readonly file: RequestFile
+  /** Base (.env, environments), then captured, then --var: strongest last. */
+  readonly layers: readonly Readonly<Record<string, unknown>>[]
+  /** Layers that beat file variables (captured values and --var). */
+  readonly overrides: readonly Readonly<Record<string, unknown>>[]
+  readonly dotenv: Readonly<Record<string, string>>
+  readonly processEnv: Readonly<Record<string, string | undefined>>
+  readonly exchanges: ReadonlyMap<string, NamedExchange>
+}
+
+const encoder = new TextEncoder()
+
+export function render(template: RequestTemplate, scope: RenderScope): HttpRequest {
+  const context = buildContext(scope)
+  const runtime = runtimeFor(scope, context)
+  const text = (t: Text, mode: RenderMode = 'text') => stringify(renderText(t, context, runtime, mode))
+  const headers: [string, string][] = template.headers.map((h) => [h.name, authorization(h.name, text(h.value))])
+  const contentType = headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? ''
+  const url = finishUrl(text(template.url), headers, template.url)
+  const body = template.body ? renderBody(template.body, contentType, context, runtime, scope) : undefined
+  return { method: template.method, url, headers, ...(body ? { body } : {}) }
+}
+
+/**
+ * File variables are getters, evaluated when used (REST Client's lazy semantics), so `@token =
+ * {{login.response.body.$.token}}` works once `login` has run. A variable that reaches itself is an error.
+ */
+function buildContext(scope: RenderScope): Record<string, unknown> {
+  const context: Record<string, unknown> = {}
+  for (const layer of scope.layers) Object.assign(context, layer)
+  const overridden = (name: string) => scope.overrides.some((layer) => name in layer)
+  const evaluating = new Set<string>()
+  const runtime = () => runtimeFor(scope, context)
+  for (const fileVar of scope.file.vars) {
+    if (overridden(fileVar.name)) continue
+    let cached: { value: unknown } | undefined
+    Object.defineProperty(context, fileVar.name, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (cached) return cached.value
+        cached = { value: evaluateFileVar(fileVar, context, runtime(), evaluating) }
+        return cached.value
+      },
+    })
+  }
+  for (const layer of scope.overrides) Object.assign(context, layer)
+  return context
+}
+
+function evaluateFileVar(fileVar: FileVar, context: object, runtime: TemplateRuntime, evaluating: Set<string>): unknown {
+  if ('literal' in fileVar) return fileVar.literal
+  if (evaluating.has(fileVar.name)) {
+    throw new RenderError('RENDER_UNDEFINED_VAR', `Variable \`${fileVar.name}\` refers to itself`, fileVar.value.span, `follow: ${[...evaluating, fileVar.name].join(' → ')}`)
+  }
+  evaluating.add(fileVar.name)
+  try {
+    return renderText(fileVar.value, context, runtime, 'value')
+  } finally {
+    evaluating.delete(fileVar.name)
+  }
+}
+
+function runtimeFor(scope: RenderScope, context: Record<string, unknown>): TemplateRuntime {
+  return {
+    baseDir: dirname(scope.file.absolutePath),
+    names: () => Object.keys(context),
+    special: (special) => evaluateSpecial(special, scope, context),
+  }
+}
+
+function evaluateSpecial(special: Special, scope: RenderScope, context: Record<string, unknown>): unknown {
+  if (special.source.startsWith('$')) {
+    return evaluateDynamic(special.source, special.span, { processEnv: scope.processEnv, dotenv: scope.dotenv, lookup: (name) => context[name] })
+  }
+  return resolveReference(special.source, special.span, scope)
+}
+
+/** REST Client request variables: `{{name.response.body.$.path}}`, `{{name.request.headers.X}}`, `body.*`, `$.`-less paths. */
+function resolveReference(source: string, span: SourceSpan, scope: RenderScope): unknown {
+  const match = source.match(/^([A-Za-z_][\w-]*)\.(response|request)\.(body|headers)(?:\.(.*))?$/s)!
+  const [, name, side, part, rest = ''] = match
+  const named = scope.exchanges.get(name!)
+  if (!named) {
+    throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has not run yet`, span,
+      `name a request above this one with \`# @name ${name}\`, or run this one with \`reqchain run FILE#name\`, which runs what it needs first`)
+  }
+  if (side === 'response' && !named.exchange) throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has no response`, span)
+  if (part === 'headers') {
+    if (!rest) throw new RenderError('RENDER_REFERENCE', 'Name the header: `…headers.Content-Type`', span)
+    const headers = side === 'response' ? named.exchange!.headers : named.request.headers
+    const values = headers.filter(([key]) => key.toLowerCase() === rest.toLowerCase()).map(([, value]) => value)
+    if (values.length === 0) throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has no ${side} header \`${rest}\``, span)
+    return values.join(', ')
+  }
+  const text = side === 'response' ? responseText(named.exchange!) : new TextDecoder().decode(named.request.body ?? new Uint8Array())
+  if (rest === '' || rest === '*') return text
+  if (rest.startsWith('/')) throw new RenderError('RENDER_REFERENCE', 'XPath references are not supported', span, 'reqchain queries JSON bodies with JSONPath ($.a.b)')
+  const path = rest.startsWith('$') ? rest : `$.${rest}`
+  const exchangeLike = side === 'response' ? named.exchange! : ({ ...named.exchange!, body: named.request.body ?? new Uint8Array(), assembled: undefined } as Exchange)
+  try {
+    return extractOne({ kind: 'jsonpath', path }, exchangeLike, {}, span)
+  } catch (error) {
+    throw new RenderError('RENDER_REFERENCE', `\`${source}\`: ${(error as Error).message}`, span, (error as RenderError).hint, { cause: error })
+  }
+}
+
+function renderBody(body: Body, contentType: string, context: Record<string, unknown>, runtime: TemplateRuntime, scope: RenderScope): Uint8Array {
+  const isJson = /[/+]json\b/i.test(contentType)
+  switch (body.kind) {
+    case 'json':
+      return encoder.encode(JSON.stringify(renderJsonNode(body.value as JsonNode, context, runtime)))
+    case 'graphql': {
+      const query = stringify(renderText(body.query, context, runtime, 'text'))
+      let variables: unknown
+      if (body.variables) {
+        const text = stringify(renderText(body.variables, context, runtime, 'json'))
+        try {
+          variables = JSON.parse(text)
+        } catch (error) {
+          throw new RenderError('RENDER_SYNTAX', `GraphQL variables are not valid JSON: ${(error as Error).message}`, body.variables.span)
+        }
+      }
+      return encoder.encode(JSON.stringify(variables === undefined ? { query } : { query, variables }))
+    }
+    case 'parts': {
+      const isForm = /application\/x-www-form-urlencoded/i.test(contentType)
+      const chunks: Uint8Array[] = []
+      body.parts.forEach((part, i) => {
+        if (i > 0) chunks.push(encoder.encode(body.lineBreak))
+        if (part.kind === 'text') {
+          let text = stringify(renderText(part.text, context, runtime, isJson ? 'json' : 'text'))
+          if (isForm) text = text.replace(/\r?\n[ \t]*(?=&)/g, '')
+          if (body.lineBreak === '\r\n') text = text.replace(/\r?\n/g, '\r\n')
+          chunks.push(encoder.encode(text))
+        } else {
+          chunks.push(readBodyFile(part.path, part.templated, part.span, context, runtime, scope, isJson))
+        }
+      })
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    }
+  }
+}
+
+function readBodyFile(path: string, templated: boolean, span: SourceSpan, context: Record<string, unknown>, runtime: TemplateRuntime, scope: RenderScope, isJson: boolean): Uint8Array {
+  const renderedPath = stringify(renderText({ raw: path, span }, context, runtime, 'text'))
+  const absolute = resolve(dirname(scope.file.absolutePath), renderedPath)
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(absolute)
+  } catch (error) {
+    throw new RenderError('RENDER_SYNTAX', `Cannot read body file ${renderedPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, span, 'the path is relative to the request file')
+  }
+  if (!templated) return bytes
+  const text: Text = { raw: bytes.toString('utf8'), span: { file: renderedPath, line: 1, column: 1 } }
+  return encoder.encode(stringify(renderText(text, context, runtime, isJson ? 'json' : 'text')))
+}
+
+/** A JSON request file's `json` body: a string that is exactly one mustache takes the value's own type. */
+function renderJsonNode(node: JsonNode, context: Record<string, unknown>, runtime: TemplateRuntime): unknown {
+  switch (node.kind) {
+    case 'object': {
+      const out: Record<string, unknown> = {}
+      for (const entry of node.entries) out[entry.key] = renderJsonNode(entry.value, context, runtime)
+      return out
+    }
+    case 'array': return node.items.map((item) => renderJsonNode(item, context, runtime))
+    case 'string': {
+      if (!node.value.includes('{{')) return node.value
+      const text: Text = { raw: node.value, span: { ...node.span, column: node.span.column + 1 } }
+      return renderText(text, context, runtime, 'value')
+    }
+    default: return node.value
+  }
+}
+
+/** JetBrains and REST Client encode `Authorization: Basic user password` (or `user:password`) for you. */
+function authorization(name: string, value: string): string {
+  if (name.toLowerCase() !== 'authorization') return value
+  const match = value.match(/^Basic\s+(\S+?)(?::|\s+)(\S*)$/)
+  if (!match || (!value.includes(':') && !/^Basic\s+\S+\s+\S/.test(value))) return value
+  return `Basic ${Buffer.from(`${match[1]}:${match[2]}`).toString('base64')}`
+}
+
+/**
+ * Completes and checks the rendered URL: `localhost:8080/x` gets `http://` (§3.2.1.1), an origin-form
+ * `/path` takes its host from the Host header, spaces and non-ASCII are percent-encoded (existing
+ * `%XX` is kept, §4.1.2), and the fragment is dropped because it is never sent.
+ */
+function finishUrl(raw: string, headers: readonly (readonly [string, string])[], template: Text): string {
+  let url = raw.trim()
+  if (url.startsWith('/')) {
+    const host = headers.find(([name]) => name.toLowerCase() === 'host')?.[1]
+    if (!host) throw new RenderError('RENDER_URL', `\`${url}\` has no host`, template.span, 'write a full URL ({{baseUrl}}/path) or add a Host header')
+    url = `http://${host}${url}`
+  } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    url = `http://${url}`
+  }
+  url = url.replace(/#.*$/s, '')
+  const encoded = url.replace(/%(?![0-9A-Fa-f]{2})|[^\x21-\x7E]/gu, (c) => encodeURIComponent(c))
+  let parsed: URL
+  try {
+    parsed = new URL(encoded)
+  } catch {
+    throw new RenderError('RENDER_URL', `Invalid URL: ${raw}`, template.span, template.raw.includes('{{') ? 'check the variables the URL uses' : 'a URL looks like http://host:port/path')
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new RenderError('RENDER_URL', `Unsupported scheme \`${parsed.protocol.slice(0, -1)}\``, template.span, 'reqchain sends http:// and https:// requests')
+  }
+  return encoded
+}

@@ -1,0 +1,270 @@
+// Handlebars, made exact for request files. Every `{{…}}` is rewritten (on the parsed AST) into a
+// call of one output helper, which records the value and leaves a placeholder. That gives three
+// things Handlebars lacks:
+//   1. the file:line:col of an undefined variable (the mustache's own location, mapped back through
+//      the Text's line map into the user's file);
+//   2. JSON-safe insertion: after rendering, a placeholder inside a JSON string is replaced by the
+//      value escaped for that string, one outside a string by the value as JSON text;
+//   3. typed values: a template that is exactly one mustache can yield the value itself.
+// `{{$dynamic …}}` variables and REST Client request references (`{{ask.response.body.$.x}}`) are
+// not Handlebars syntax; they are cut out before parsing and evaluated by `special`.
+import Handlebars from 'handlebars'
+import { RenderError, nearest } from '../errors.js'
+import type { SourceSpan, Text } from '../model.js'
+
+export type Special = { readonly source: string; readonly span: SourceSpan }
+export type TemplateRuntime = {
+  /** Evaluates a `{{$…}}` or request-reference mustache. */
+  readonly special: (special: Special) => unknown
+  /** Variable names in scope, for "did you mean". */
+  readonly names: () => Iterable<string>
+  /** Where relative paths in helpers ({{file "./x"}}) start: the request file's folder. */
+  readonly baseDir?: string
+}
+
+export type RenderMode = 'text' | 'json' | 'value'
+
+const OPEN = '\uE000'
+const CLOSE = '\uE001'
+/**
+ * `{"list": {{json list}}}` ends in `}}}`, which Handlebars reads as a triple-stash close. The brace
+ * after a double-brace mustache is swapped for this character (same length, so positions hold) and
+ * restored after rendering.
+ */
+const BRACE = '\uE002'
+const TRAILING_BRACE = /(?<!\{)(\{\{(?!\{)[^{}]*\}\})\}/g
+const PLACEHOLDER = /\uE000(\d+)\uE001/g
+/** `{{$uuid}}`, `{{$random.integer(1, 9)}}`, `{{ask.response.body.$.a[0]}}`, `{{ask.request.headers.X}}`. */
+const SPECIAL = /\{\{\s*(\$[^{}]*?|[A-Za-z_][\w-]*\.(?:response|request)\.(?:body|headers)(?:\.[^{}]*?)?)\s*\}\}/g
+
+type Compiled =
+  | { readonly kind: 'static'; readonly value: string }
+  | { readonly kind: 'template'; readonly run: (context: object, data: object) => string; readonly mustaches: readonly MustacheInfo[]; readonly specials: readonly Special[]; readonly spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan }
+
+type MustacheInfo = { readonly name: string; readonly span: SourceSpan; readonly isHelper: boolean }
+
+type RenderState = { values: unknown[]; runtime: TemplateRuntime; mustaches: readonly MustacheInfo[]; specials: readonly Special[]; spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan }
+
+const cache = new WeakMap<Text, Compiled>()
+const hb = Handlebars.create()
+
+/** Registers a helper whose located-less RenderErrors get the span of the mustache that called it. */
+export function registerHelper(name: string, fn: (...args: any[]) => unknown): void {
+  hb.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+    try {
+      return fn.apply(this, args)
+    } catch (error) {
+      const options = args[args.length - 1] as Handlebars.HelperOptions & { loc?: hbs.AST.SourceLocation }
+      const state = (options.data as { rc?: RenderState } | undefined)?.rc
+      if (error instanceof RenderError && !error.span && state && options.loc) {
+        throw new RenderError(error.code, error.message, state.spanOfLoc(options.loc), error.hint, { cause: error.cause })
+      }
+      throw error
+    }
+  })
+}
+
+hb.registerHelper('__out', function (this: unknown, value: unknown, index: number, options: Handlebars.HelperOptions) {
+  const state = (options.data as { rc: RenderState }).rc
+  if (value === undefined) {
+    const info = state.mustaches[index]!
+    if (info.isHelper) {
+      throw new RenderError('RENDER_HELPER', `\`${info.name}\` gave no value`, info.span, 'check the helper\'s arguments')
+    }
+    const root = info.name.split(/[.[/]/)[0]!
+    const suggestion = nearest(root, state.runtime.names())
+    throw new RenderError('RENDER_UNDEFINED_VAR', `Undefined variable \`${info.name}\``, info.span,
+      `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`)
+  }
+  state.values.push(value)
+  return `${OPEN}${state.values.length - 1}${CLOSE}`
+})
+
+hb.registerHelper('__special', function (index: number, options: Handlebars.HelperOptions) {
+  const state = (options.data as { rc: RenderState }).rc
+  return state.runtime.special(state.specials[index]!)
+})
+
+/** True when the text needs no rendering at all: the common case for headers and many URLs. */
+export function isStatic(text: Text): boolean {
+  return !text.raw.includes('{{')
+}
+
+export function renderText(text: Text, context: object, runtime: TemplateRuntime, mode: RenderMode): unknown {
+  const compiled = compile(text)
+  if (compiled.kind === 'static') return compiled.value
+  const state: RenderState = { values: [], runtime, mustaches: compiled.mustaches, specials: compiled.specials, spanOfLoc: compiled.spanOfLoc }
+  let output: string
+  try {
+    output = compiled.run(context, { rc: state })
+  } catch (error) {
+    if (error instanceof RenderError) throw error
+    throw new RenderError('RENDER_SYNTAX', `Template error: ${(error as Error).message.split('\n')[0]}`, text.span, undefined, { cause: error })
+  }
+  if (mode === 'value') {
+    const single = output.match(/^\uE000(\d+)\uE001$/)
+    if (single) return state.values[Number(single[1])]
+    return fillText(output, state.values)
+  }
+  return mode === 'json' ? fillJson(output, state.values) : fillText(output, state.values)
+}
+
+export function stringify(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (value === null) return 'null'
+  if (typeof value === 'object') return JSON.stringify(value)
+  return String(value)
+}
+
+function fillText(output: string, values: unknown[]): string {
+  return output.replace(PLACEHOLDER, (_, i: string) => stringify(values[Number(i)]))
+}
+
+/** Inside a JSON string a value is escaped for it; outside, strings go in as written and the rest as JSON. */
+function fillJson(output: string, values: unknown[]): string {
+  let result = ''
+  let inString = false
+  let last = 0
+  for (let i = 0; i < output.length; i++) {
+    const c = output[i]
+    if (c === '\\' && inString) { i++; continue }
+    if (c === '"') { inString = !inString; continue }
+    if (c === OPEN) {
+      const end = output.indexOf(CLOSE, i)
+      const value = values[Number(output.slice(i + 1, end))]
+      result += output.slice(last, i) + (inString ? JSON.stringify(stringify(value)).slice(1, -1) : stringify(value))
+      i = end
+      last = end + 1
+    }
+  }
+  return result + output.slice(last)
+}
+
+function compile(text: Text): Compiled {
+  const cached = cache.get(text)
+  if (cached) return cached
+  const compiled = isStatic(text) ? { kind: 'static' as const, value: text.raw } : compileTemplate(text)
+  cache.set(text, compiled)
+  return compiled
+}
+
+type Edit = { modStart: number; modEnd: number; origStart: number; origEnd: number }
+
+function compileTemplate(text: Text): Compiled {
+  const specials: Special[] = []
+  const edits: Edit[] = []
+  let modified = ''
+  let last = 0
+  for (const match of text.raw.matchAll(SPECIAL)) {
+    const start = match.index!
+    const replacement = `{{__special ${specials.length}}}`
+    specials.push({ source: match[1]!.trim(), span: spanAt(text, start, match[0].length) })
+    modified += text.raw.slice(last, start)
+    edits.push({ modStart: modified.length, modEnd: modified.length + replacement.length, origStart: start, origEnd: start + match[0].length })
+    modified += replacement
+    last = start + match[0].length
+  }
+  modified += text.raw.slice(last)
+  modified = modified.replace(TRAILING_BRACE, `$1${BRACE}`)
+  const toOriginal = (offset: number): number => {
+    let result = offset
+    for (const edit of edits) {
+      if (offset < edit.modStart) break
+      result = offset < edit.modEnd ? edit.origStart : edit.origEnd + (offset - edit.modEnd)
+    }
+    return result
+  }
+  const lineStarts = [0]
+  for (let i = 0; i < modified.length; i++) if (modified[i] === '\n') lineStarts.push(i + 1)
+  const spanOfLoc = (loc: hbs.AST.SourceLocation): SourceSpan => {
+    const startOffset = lineStarts[loc.start.line - 1]! + loc.start.column
+    const endOffset = lineStarts[loc.end.line - 1]! + loc.end.column
+    const origStart = toOriginal(startOffset)
+    return spanAt(text, origStart, Math.max(1, toOriginal(endOffset) - origStart))
+  }
+
+  let ast: hbs.AST.Program
+  try {
+    ast = hb.parse(modified)
+  } catch (error) {
+    throw locateParseError(text, modified, toOriginal, error as Error)
+  }
+  const mustaches: MustacheInfo[] = []
+  rewrite(ast, mustaches, spanOfLoc)
+  let run: (context: object, data: object) => string
+  try {
+    const template = hb.compile(ast, { noEscape: true })
+    run = (context, data) => template(context, { data }).replaceAll(BRACE, '}')
+  } catch (error) {
+    throw new RenderError('RENDER_SYNTAX', `Template error: ${(error as Error).message.split('\n')[0]}`, text.span, undefined, { cause: error })
+  }
+  return { kind: 'template', run, mustaches, specials, spanOfLoc }
+}
+
+/** Rewrites `{{x}}` into `{{__out x N}}` and `{{helper a b}}` into `{{__out (helper a b) N}}`, at every depth. */
+function rewrite(node: hbs.AST.Node, mustaches: MustacheInfo[], spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan): void {
+  if (node.type === 'Program') {
+    for (const statement of (node as hbs.AST.Program).body) rewrite(statement, mustaches, spanOfLoc)
+    return
+  }
+  if (node.type === 'BlockStatement') {
+    const block = node as hbs.AST.BlockStatement
+    if (block.program) rewrite(block.program, mustaches, spanOfLoc)
+    if (block.inverse) rewrite(block.inverse, mustaches, spanOfLoc)
+    return
+  }
+  if (node.type !== 'MustacheStatement') return
+  const mustache = node as hbs.AST.MustacheStatement & { path: hbs.AST.PathExpression }
+  const path = mustache.path
+  const isCall = mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0
+  const isSpecial = path.original === '__special'
+  const name = isSpecial ? '$special' : path.original
+  mustaches.push({ name, span: spanOfLoc(mustache.loc), isHelper: isCall && !isSpecial })
+  const loc = mustache.loc
+  const inner: hbs.AST.Expression = isCall
+    ? ({ type: 'SubExpression', path, params: mustache.params, hash: mustache.hash, loc } as unknown as hbs.AST.SubExpression)
+    : path
+  mustache.path = { type: 'PathExpression', data: false, depth: 0, parts: ['__out'], original: '__out', loc } as unknown as hbs.AST.PathExpression
+  mustache.params = [inner, { type: 'NumberLiteral', value: mustaches.length - 1, original: mustaches.length - 1, loc } as hbs.AST.NumberLiteral]
+  mustache.hash = undefined as unknown as hbs.AST.Hash
+}
+
+/** Handlebars reports parse errors without a usable position; find the first mustache that fails alone. */
+function locateParseError(text: Text, modified: string, toOriginal: (offset: number) => number, error: Error): RenderError {
+  for (const match of modified.matchAll(/\{\{\{?[\s\S]*?\}?\}\}/g)) {
+    const source = match[0]
+    if (/^\{\{[#/^]|^\{\{else/.test(source)) continue
+    try {
+      hb.parse(source)
+    } catch {
+      const start = toOriginal(match.index!)
+      return new RenderError('RENDER_SYNTAX', `Not a variable or helper: \`${source.length > 40 ? source.slice(0, 40) + '…' : source}\``, spanAt(text, start, source.length),
+        'use {{name}}, {{helper arg}} or {{$dynamic}}; to send {{ literally, write \\{{', { cause: error })
+    }
+  }
+  const line = Number(error.message.match(/on line (\d+)/)?.[1] ?? 1)
+  return new RenderError('RENDER_SYNTAX', `Template error: ${error.message.split('\n').pop()}`, spanAt(text, lineOffset(text.raw, line), 1), 'check that every {{#block}} has its {{/block}}', { cause: error })
+}
+
+function lineOffset(raw: string, line: number): number {
+  let offset = 0
+  for (let i = 1; i < line; i++) {
+    const next = raw.indexOf('\n', offset)
+    if (next < 0) break
+    offset = next + 1
+  }
+  return offset
+}
+
+/** The file position of an offset inside a Text. */
+export function spanAt(text: Text, offset: number, length?: number): SourceSpan {
+  let line = 0
+  let lineStart = 0
+  for (let i = 0; i < offset && i < text.raw.length; i++) {
+    if (text.raw[i] === '\n') { line++; lineStart = i + 1 }
+  }
+  const column = offset - lineStart
+  const at = text.lines?.[line] ?? (line === 0 ? { line: text.span.line, column: text.span.column } : { line: text.span.line + line, column: 1 })
+  const span = { file: text.span.file, line: at.line, column: at.column + column }
+  return length === undefined ? span : { ...span, length }
+}
