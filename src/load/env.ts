@@ -29,6 +29,8 @@ export type VarSources = {
   readonly env?: string
   readonly envFiles: readonly string[]
   readonly secretNames: readonly string[]
+  /** The weakest layer: values --mock supplies so examples run without a .env. */
+  readonly defaults?: Readonly<Record<string, string>>
 }
 
 /**
@@ -38,7 +40,7 @@ export type VarSources = {
 const PLAIN_CONFIG_NAME = /(url|uri|host|port|model|base|path|version|region|lang|locale|timeout|org(anization)?_?id|project|user(name)?|email|env(ironment)?|name)$/i
 
 export function loadBaseVars(requestFileDir: string, sources: VarSources): BaseVars {
-  const values: Record<string, unknown> = {}
+  const values: Record<string, unknown> = { ...sources.defaults }
   const dotenv: Record<string, string> = {}
   const secrets: Secret[] = []
   const addDotenv = (path: string, explicit: boolean) => {

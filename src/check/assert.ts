@@ -1,0 +1,188 @@
+// Assertions: evaluate(assertion, exchange) → AssertResult. A failed assertion is a result, never
+// an exception, so one run reports every failure; only a broken query (bad JSONPath, unreadable
+// schema file) throws.
+//
+//   # @assert status == 200                       # @assert $.choices count 1
+//   # @assert header content-type contains "json" # @assert $.choices[0].message.content matchesResponseFormat
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { ExtractError } from '../errors.js'
+import type { AssertionSpec, AssertResult, Exchange, HttpRequest } from '../model.js'
+import { describeQuery, extract } from './extract.js'
+import { validateSchema } from './schema.js'
+
+export type AssertContext = {
+  readonly vars: Readonly<Record<string, unknown>>
+  /** Renders `{{…}}` in an expected value. */
+  readonly renderExpected: (raw: string, assertion: AssertionSpec) => string
+  /** The request file's folder, for `matchesSchema ./file.json`. */
+  readonly baseDir: string
+}
+
+export function evaluate(assertion: AssertionSpec, exchange: Exchange, context: AssertContext): AssertResult {
+  const matches = extract(assertion.query, exchange, context.vars, assertion.span)
+  const actual = matches.length === 0 ? undefined : matches.length === 1 ? matches[0] : matches
+  const expectedText = assertion.expected === undefined ? undefined : context.renderExpected(assertion.expected, assertion)
+  const expected = expectedText === undefined ? undefined : parseExpected(expectedText)
+  const outcome = test(assertion, matches, actual, expected, exchange.request, context)
+  const ok = assertion.negated ? !outcome.ok : outcome.ok
+  const shown = `${assertion.negated ? 'not ' : ''}${assertion.predicate}${expectedText !== undefined ? ` ${expectedText}` : ''}`
+  if (ok) return { assertion, ok: true, actual }
+  return {
+    assertion,
+    ok: false,
+    expected: shown,
+    actual,
+    message: `\`${describeQuery(assertion.query)}\` ${shown}: ${outcome.ok ? 'it does' : outcome.why ?? `actual ${preview(actual)}`}`,
+  }
+}
+
+type Outcome = { ok: boolean; why?: string }
+
+function test(assertion: AssertionSpec, matches: unknown[], actual: unknown, expected: unknown, request: HttpRequest, context: AssertContext): Outcome {
+  const p = assertion.predicate
+  switch (p) {
+    case 'exists': return { ok: matches.length > 0, why: 'nothing matched' }
+    case 'isEmpty': return { ok: actual === '' || (Array.isArray(actual) && actual.length === 0) || (isObject(actual) && Object.keys(actual).length === 0), why: `actual ${preview(actual)}` }
+    case 'isString': return { ok: typeof actual === 'string' }
+    case 'isNumber': return { ok: typeof actual === 'number' }
+    case 'isBoolean': return { ok: typeof actual === 'boolean' }
+    case 'isArray': return { ok: Array.isArray(actual) }
+    case 'isObject': return { ok: isObject(actual) }
+    case 'isNull': return { ok: actual === null }
+    case 'count': {
+      const count = matches.length === 1 && Array.isArray(matches[0]) ? (matches[0] as unknown[]).length : matches.length
+      const spec = typeof expected === 'string' ? expected.match(/^(==|!=|<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)$/) : null
+      const [op, n] = spec ? [spec[1]!, Number(spec[2])] : ['==', Number(expected)]
+      return { ok: compare(op, count, n), why: `count is ${count}` }
+    }
+    case '==': return { ok: equal(actual, expected) }
+    case '!=': return { ok: !equal(actual, expected) }
+    case '<': case '<=': case '>': case '>=': return { ok: compare(p, actual, expected) }
+    case 'contains':
+      if (typeof actual === 'string') return { ok: actual.includes(String(expected)) }
+      if (Array.isArray(actual)) return { ok: actual.some((item) => equal(item, expected)) }
+      if (isObject(actual)) return { ok: typeof expected === 'string' && expected in actual }
+      return { ok: false }
+    case 'startsWith': return { ok: typeof actual === 'string' && actual.startsWith(String(expected)) }
+    case 'endsWith': return { ok: typeof actual === 'string' && actual.endsWith(String(expected)) }
+    case 'matches': return { ok: typeof actual === 'string' && toRegExp(String(expected), assertion).test(actual) }
+    case 'matchesSchema': {
+      const path = resolve(context.baseDir, String(expected))
+      let schema: unknown
+      try {
+        schema = JSON.parse(readFileSync(path, 'utf8'))
+      } catch (error) {
+        throw new ExtractError('ASSERT_BAD', `Cannot read the schema ${String(expected)}: ${(error as Error).message}`, assertion.span, 'the path is relative to the request file')
+      }
+      return validateSchema(schema, actual)
+    }
+    case 'matchesResponseFormat': return matchesResponseFormat(actual, request, assertion)
+    case 'matchesToolSchemas': return matchesToolSchemas(actual, request, assertion)
+  }
+  throw new ExtractError('ASSERT_BAD', `Unknown predicate ${p}`, assertion.span)
+}
+
+function requestJson(request: HttpRequest): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(request.body)) as unknown
+    return isObject(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The assistant's content must parse as JSON and satisfy the request's own `response_format` schema. */
+function matchesResponseFormat(actual: unknown, request: HttpRequest, assertion: AssertionSpec): Outcome {
+  const format = requestJson(request)?.['response_format'] as Record<string, unknown> | undefined
+  const schema = (format?.['json_schema'] as Record<string, unknown> | undefined)?.['schema'] ?? (format?.['type'] === 'json_object' ? { type: 'object' } : undefined)
+  if (schema === undefined) {
+    throw new ExtractError('ASSERT_BAD', 'The request sets no `response_format` with a `json_schema`', assertion.span, 'add response_format to the request body, or use matchesSchema ./schema.json')
+  }
+  if (typeof actual !== 'string') return { ok: false, why: `the content is not a string: ${preview(actual)}` }
+  let value: unknown
+  try {
+    value = JSON.parse(actual)
+  } catch (error) {
+    return { ok: false, why: `the content is not JSON (${(error as Error).message}): ${preview(actual)}` }
+  }
+  return validateSchema(schema, value)
+}
+
+/** Every tool call's arguments must parse and satisfy that tool's `parameters` schema from the request. */
+function matchesToolSchemas(actual: unknown, request: HttpRequest, assertion: AssertionSpec): Outcome {
+  const tools = requestJson(request)?.['tools']
+  if (!Array.isArray(tools)) throw new ExtractError('ASSERT_BAD', 'The request has no `tools`', assertion.span, 'query the tool calls of a request that offers tools')
+  const calls = (Array.isArray(actual) ? actual : [actual]) as Record<string, unknown>[]
+  if (calls.length === 0 || actual === undefined) return { ok: false, why: 'there are no tool calls' }
+  for (const call of calls) {
+    const fn = (call?.['function'] ?? {}) as Record<string, unknown>
+    const tool = (tools as Record<string, unknown>[]).find((t) => (t['function'] as Record<string, unknown> | undefined)?.['name'] === fn['name'])
+    if (!tool) return { ok: false, why: `the call names \`${String(fn['name'])}\`, which the request does not offer` }
+    let args: unknown
+    try {
+      args = typeof fn['arguments'] === 'string' ? JSON.parse(fn['arguments']) : fn['arguments']
+    } catch (error) {
+      return { ok: false, why: `the arguments of \`${String(fn['name'])}\` are not JSON: ${(error as Error).message}` }
+    }
+    const result = validateSchema((tool['function'] as Record<string, unknown>)['parameters'] ?? {}, args)
+    if (!result.ok) return { ok: false, why: `\`${String(fn['name'])}\`: ${result.why}` }
+  }
+  return { ok: true }
+}
+
+/** An expected value is a JSON literal (`200`, `"stop"`, `true`, `[1]`) or, failing that, bare text. */
+export function parseExpected(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+function toRegExp(pattern: string, assertion: AssertionSpec): RegExp {
+  const literal = pattern.match(/^\/(.*)\/([a-z]*)$/s)
+  try {
+    return literal ? new RegExp(literal[1]!, literal[2]) : new RegExp(pattern)
+  } catch (error) {
+    throw new ExtractError('ASSERT_BAD', `Invalid regular expression: ${(error as Error).message}`, assertion.span)
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Deep equality; a number also equals the same number written as a string (header values are text). */
+export function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a === 'number' && typeof b === 'string') return b.trim() !== '' && Number(b) === a
+  if (typeof a === 'string' && typeof b === 'number') return a.trim() !== '' && Number(a) === b
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => equal(item, b[i]))
+  if (isObject(a) && isObject(b)) {
+    const keys = Object.keys(a)
+    return keys.length === Object.keys(b).length && keys.every((key) => equal(a[key], b[key]))
+  }
+  return false
+}
+
+function compare(op: string, a: unknown, b: unknown): boolean {
+  const x = typeof a === 'string' && typeof b === 'number' ? Number(a) : a
+  const y = typeof b === 'string' && typeof a === 'number' ? Number(b) : b
+  if (!((typeof x === 'number' && typeof y === 'number') || (typeof x === 'string' && typeof y === 'string'))) return false
+  switch (op) {
+    case '<': return x < y
+    case '<=': return x <= y
+    case '>': return x > y
+    case '>=': return x >= y
+    case '==': return x === y
+    case '!=': return x !== y
+  }
+  return false
+}
+
+export function preview(value: unknown, max = 120): string {
+  if (value === undefined) return '(nothing)'
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}

@@ -1,0 +1,30 @@
+// The check stage: captures and assertions on one exchange, in Hurl's order, for these reasons:
+//   1. status assertions first: when the status is wrong, captures would fail on an error body and
+//      hide the real problem, so they are not attempted;
+//   2. captures next, because later assertions may use what they capture (`var answer`);
+//   3. the remaining assertions last.
+// A failed assertion is a result; a failed capture is an error that ends the request.
+import type { AssertResult, Exchange, RequestTemplate } from '../model.js'
+import { type AssertContext, evaluate } from './assert.js'
+import { extractOne } from './extract.js'
+
+export type CheckResult = { readonly captures: Record<string, unknown>; readonly asserts: AssertResult[] }
+
+export function check(template: RequestTemplate, exchange: Exchange, context: AssertContext, onPartial?: (partial: CheckResult) => void): CheckResult {
+  const asserts: AssertResult[] = []
+  const captures: Record<string, unknown> = {}
+  const isStatus = (a: RequestTemplate['asserts'][number]) => a.query.kind === 'status'
+  for (const assertion of template.asserts.filter(isStatus)) asserts.push(evaluate(assertion, exchange, context))
+  if (asserts.some((a) => !a.ok)) return { captures, asserts }
+  onPartial?.({ captures, asserts })
+  const vars = { ...context.vars }
+  for (const capture of template.captures) {
+    const value = extractOne(capture.query, exchange, vars, capture.span, capture.optional)
+    if (value === undefined) continue
+    captures[capture.name] = value
+    vars[capture.name] = value
+  }
+  const later = { ...context, vars }
+  for (const assertion of template.asserts.filter((a) => !isStatus(a))) asserts.push(evaluate(assertion, exchange, later))
+  return { captures, asserts }
+}

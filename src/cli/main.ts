@@ -1,0 +1,167 @@
+// The composition root: the only place that wires the stages to I/O.
+//   parseOptions → load → select → run (render → send → check) → print → reports → exit code
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Agent } from 'undici'
+import { ReqchainError, LoadError, UsageError } from '../errors.js'
+import type { Io } from '../io.js'
+import { load } from '../load/load.js'
+import type { RequestFile } from '../model.js'
+import { formatCodeFrame, type Sources } from '../source.js'
+import { selectRequests } from '../select.js'
+import { type Plan, type RunResult, isFailed, run } from '../run.js'
+import { Secrets } from '../secrets.js'
+import { ConsoleReporter } from '../report/console.js'
+import { printResult } from '../report/print.js'
+import { ExitCode } from './exit-code.js'
+import { type Options, type RunOptions, parseOptions } from './options.js'
+
+export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
+  const sources = new Map<string, string>()
+  const lookup: Sources = (file) => sources.get(file)
+  try {
+    const options = parseOptions(argv)
+    switch (options.command) {
+      case 'help': case 'version':
+        io.stdout.write(`${options.text}\n`)
+        return ExitCode.ok
+      case 'parse': {
+        const files = loadAll(options.paths, io, sources, false)
+        const { toParseView } = await import('../report/parse-view.js')
+        io.stdout.write(`${JSON.stringify(toParseView(files.map((f) => f.file)), null, 2)}\n`)
+        return ExitCode.ok
+      }
+      case 'curl': {
+        const { curlCommand } = await import('./curl-command.js')
+        return await curlCommand(options, io, loadAll(options.paths, io, sources, false), lookup)
+      }
+      case 'serve': {
+        const { serveCommand } = await import('./serve-command.js')
+        return await serveCommand(options, io)
+      }
+      default:
+        return await runCommand(options, io, sources, lookup)
+    }
+  } catch (error) {
+    return reportFailure(error, io, lookup)
+  }
+}
+
+function reportFailure(error: unknown, io: Io, sources: Sources): ExitCode {
+  if (error instanceof ReqchainError) {
+    io.stderr.write(`${formatCodeFrame(error, sources)}\n`)
+    return error instanceof UsageError ? ExitCode.usage : error instanceof LoadError ? ExitCode.load : ExitCode.runtime
+  }
+  io.stderr.write(`reqchain crashed: this is a bug in reqchain, please report it with the output below.\n${(error as Error)?.stack ?? String(error)}\n`)
+  return ExitCode.bug
+}
+
+type Selected = { file: RequestFile; names: string[] }
+
+/** Loads paths, with `FILE#name` selecting requests of one file. */
+function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>, recursive: boolean, names: readonly string[] = []): Selected[] {
+  const selected: Selected[] = []
+  for (const arg of paths) {
+    const hash = arg.lastIndexOf('#')
+    const hasName = hash > 0 && !existsSync(resolve(io.cwd, arg)) && existsSync(resolve(io.cwd, arg.slice(0, hash)))
+    const path = hasName ? arg.slice(0, hash) : arg
+    for (const file of load([path], { cwd: io.cwd, recursive })) {
+      sources.set(file.path, file.source)
+      selected.push({ file, names: hasName ? [arg.slice(hash + 1)] : [...names] })
+    }
+  }
+  return selected
+}
+
+/** `FILE#name` selects in its file; --name selects in every file that holds the name. */
+export function planOf(selected: readonly Selected[], names: readonly string[]): Plan[] {
+  if (names.length === 0 || selected.length === 1) return selected.map((s) => ({ file: s.file, requests: selectRequests(s.file, s.names) }))
+  const plans: Plan[] = []
+  for (const s of selected) {
+    const own = s.names.filter((n) => s.file.requests.some((r) => r.name === n))
+    if (own.length > 0) plans.push({ file: s.file, requests: selectRequests(s.file, own) })
+  }
+  const found = new Set(plans.flatMap((p) => p.requests.map((r) => r.name)))
+  const missing = names.find((n) => !found.has(n))
+  if (missing !== undefined) throw new LoadError('LOAD_NAME_NOT_FOUND', `No request named \`${missing}\` in the given files`, undefined, 'name requests with # @name')
+  return plans
+}
+
+async function runCommand(options: RunOptions, io: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
+  const selected = loadAll(options.paths, io, sources, options.command === 'test', options.names)
+  const plans = planOf(selected, options.names)
+  const cliVars: Record<string, string> = { ...options.vars }
+  let mock: { url: string; close: () => Promise<void> } | undefined
+  if (options.mock) {
+    const { startMockServer } = await import('../serve/server.js')
+    mock = await startMockServer({ port: 0, host: '127.0.0.1' })
+    cliVars['baseUrl'] ??= `${mock.url}/v1`
+    cliVars['ollamaUrl'] ??= mock.url
+    cliVars['restUrl'] ??= `${mock.url}/rest`
+  }
+  const mockDefaults: Record<string, string> = options.mock ? { model: 'reqchain-mock', apiKey: 'mock-key' } : {}
+  const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
+  for (const name of options.secrets) if (cliVars[name] !== undefined) secrets.noteVariable(name, cliVars[name])
+  const allRequests = plans.flatMap((p) => p.requests)
+  const reporter = new ConsoleReporter(io, {
+    mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw,
+    ...(allRequests.length > 0 ? { last: allRequests[allRequests.length - 1]! } : {}),
+    secrets, sources: lookup,
+  })
+  const dispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs, rejectUnauthorized: !options.insecure }, keepAliveTimeout: 30_000 })
+  let result: RunResult
+  try {
+    const common = {
+      dispatcher,
+      timeoutMs: options.timeoutMs,
+      varSources: { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets, defaults: mockDefaults },
+      cliVars,
+      processEnv: io.env,
+      secrets,
+      failOnStatus: options.fail,
+      ...(io.signal ? { signal: io.signal } : {}),
+      onEvent: (event: Parameters<ConsoleReporter['onEvent']>[0]) => {
+        if (event.kind === 'step') reporter.endLiveText(event.step.template)
+        reporter.onEvent(event)
+      },
+      listenerFor: reporter.listenerFor,
+      ...(options.output && !options.extract && options.reports.length === 0
+        ? { bodyFileFor: (t: Parameters<ConsoleReporter['printsBody']>[0]) => (t === allRequests[allRequests.length - 1] && t.captures.length === 0 && t.asserts.length === 0 ? resolve(io.cwd, options.output!) : undefined) }
+        : {}),
+    }
+    if (options.command === 'test' && options.parallel > 1) {
+      const { runParallel } = await import('../run-parallel.js')
+      result = await runParallel(plans, { ...common, bail: options.bail, isolateFiles: true }, options.parallel)
+    } else {
+      result = await run(plans, { ...common, bail: options.bail, isolateFiles: options.command === 'test' })
+    }
+  } finally {
+    await dispatcher.close().catch(() => {})
+    await mock?.close()
+  }
+  const printed = printResult(result, options, io, reporter)
+  if (options.reports.length > 0) {
+    const { writeReports } = await import('../report/write.js')
+    writeReports(result, options.reports, { cwd: io.cwd, secrets, sources: lookup })
+  }
+  if (options.command === 'test') io.stderr.write(`${testSummary(result)}\n`)
+  if (result.interrupted) return ExitCode.interrupted
+  if (printed === 'error') return ExitCode.runtime
+  return exitCodeFor(result)
+}
+
+export function exitCodeFor(result: RunResult): ExitCode {
+  if (result.steps.some((s) => s.error)) return ExitCode.runtime
+  if (result.steps.some((s) => s.asserts.some((a) => !a.ok))) return ExitCode.assert
+  return ExitCode.ok
+}
+
+/** The last line is exactly `N passed, N failed` (and `, N skipped`), counting requests. */
+export function testSummary(result: RunResult): string {
+  const passed = result.steps.filter((s) => !s.skipped && !isFailed(s)).length
+  const failed = result.steps.filter((s) => !s.skipped && isFailed(s)).length
+  const skipped = result.steps.filter((s) => s.skipped).length
+  return `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`
+}
+
+export type { Options }

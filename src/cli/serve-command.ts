@@ -1,0 +1,29 @@
+// `reqchain serve`: the built-in server in the foreground until Ctrl-C.
+import type { Io } from '../io.js'
+import { UsageError } from '../errors.js'
+import { parseFaults, startMockServer } from '../serve/server.js'
+import { ExitCode } from './exit-code.js'
+import type { Options } from './options.js'
+
+export async function serveCommand(options: Options & { command: 'serve' }, io: Io): Promise<ExitCode> {
+  try {
+    parseFaults(options.fault)
+  } catch (error) {
+    throw new UsageError(`--fault: ${(error as Error).message}`)
+  }
+  let server
+  try {
+    server = await startMockServer({ port: options.port, host: options.host, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...(options.fault ? { fault: options.fault } : {}) })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError(code === 'EADDRINUSE' ? `Port ${options.port} is in use` : `Cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, 'pick another with --port (0 for any free port)')
+  }
+  io.stdout.write(`${server.url}\n`)
+  io.stderr.write(`reqchain mock server on ${server.url} — OpenAI API at ${server.url}/v1, Ollama API at ${server.url}/api. Ctrl-C stops it.\n`)
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted) return resolve()
+    io.signal?.addEventListener('abort', () => resolve(), { once: true })
+  })
+  await server.close()
+  return ExitCode.ok
+}

@@ -1,0 +1,14 @@
+// All I/O the CLI does goes through this, so tests run the whole CLI in-process and read its output.
+export type OutStream = {
+  write(chunk: string | Uint8Array): unknown
+  readonly isTTY?: boolean
+}
+
+export type Io = {
+  readonly stdout: OutStream
+  readonly stderr: OutStream
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Aborted on Ctrl-C. */
+  readonly signal?: AbortSignal
+}

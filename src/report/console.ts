@@ -1,0 +1,157 @@
+// Everything reqchain shows in a terminal. stdout carries data (bodies, --extract results); stderr
+// carries diagnostics (one summary line per request, errors as code frames, -v heads, --curl).
+//
+//   ask: POST http://127.0.0.1:8080/v1/chat/completions → 200 OK · 41 ms · 1.1 kB
+import type { ReqchainError } from '../errors.js'
+import type { AssertResult, Exchange, RequestTemplate } from '../model.js'
+import type { RunEvent, StepResult } from '../run.js'
+import type { Secrets } from '../secrets.js'
+import type { StreamListener } from '../send/send.js'
+import { formatCodeFrame, type Sources } from '../source.js'
+import type { Io } from '../io.js'
+import { toCurl } from './curl.js'
+import { type Style, colorEnabled, formatMs, formatSize, styleFor } from './style.js'
+
+export type ConsoleOptions = {
+  readonly mode: 'run' | 'test'
+  readonly quiet: boolean
+  readonly verbose: boolean
+  readonly curl: boolean
+  readonly all: boolean
+  readonly raw: boolean
+  /** The request whose body is printed when --all is off: the last one planned. */
+  readonly last?: RequestTemplate
+  readonly secrets: Secrets
+  readonly sources: Sources
+}
+
+export class ConsoleReporter {
+  readonly err: Style
+  readonly out: Style
+  /** Requests whose body already reached stdout while streaming; not printed again. */
+  readonly streamedToStdout = new Set<RequestTemplate>()
+
+  constructor(private readonly io: Io, private readonly options: ConsoleOptions) {
+    this.err = styleFor(colorEnabled(io.stderr.isTTY, io.env))
+    this.out = styleFor(colorEnabled(io.stdout.isTTY, io.env))
+  }
+
+  printsBody(template: RequestTemplate): boolean {
+    return this.options.mode === 'run' && !this.options.quiet && (this.options.all || template === this.options.last)
+  }
+
+  onEvent = (event: RunEvent): void => {
+    if (event.kind === 'sending') {
+      if (this.options.curl) this.io.stderr.write(`${toCurl(event.request, { secrets: this.options.secrets })}\n`)
+      if (this.options.verbose) this.requestHead(event.request)
+      return
+    }
+    const step = event.step
+    if (this.options.verbose && step.exchange) this.responseHead(step.exchange)
+    if (this.options.mode === 'test') this.testLine(step)
+    else if (!this.options.quiet) this.io.stderr.write(`${this.summary(step)}\n`)
+    this.problems(step)
+  }
+
+  /** Live output for a stream: text as it arrives on a terminal, raw bytes with --raw. */
+  listenerFor = (template: RequestTemplate): StreamListener | undefined => {
+    if (this.options.mode === 'test' || this.options.quiet) return undefined
+    const toStdout = this.printsBody(template)
+    if (this.options.raw) {
+      if (!toStdout) return undefined
+      return { onStreamStart: () => this.streamedToStdout.add(template), onRaw: (chunk) => this.io.stdout.write(chunk) }
+    }
+    const target = toStdout ? this.io.stdout : this.io.stderr
+    if (!target.isTTY) return undefined
+    const style = toStdout ? this.out : this.err
+    let lastKind: string | undefined
+    let endsWithNewline = true
+    return {
+      onStreamStart: () => { if (toStdout) this.streamedToStdout.add(template) },
+      onDelta: (delta) => {
+        let text = delta.text
+        if (delta.kind !== lastKind) {
+          if (delta.kind === 'reasoning') text = `${endsWithNewline ? '' : '\n'}${style.dim('[reasoning] ')}${text}`
+          else if (lastKind === 'reasoning') text = `\n${text}`
+          else if (delta.kind === 'tool') text = `${endsWithNewline ? '' : '\n'}${style.yellow('[tool call] ')}${text}`
+          lastKind = delta.kind
+        }
+        if (delta.kind === 'event') text = `${text}\n`
+        target.write(delta.kind === 'reasoning' ? style.dim(text) : delta.kind === 'tool' ? style.yellow(text) : text)
+        endsWithNewline = text.endsWith('\n')
+      },
+    }
+  }
+
+  /** Ends a live-streamed text with a newline so the summary line starts clean. */
+  endLiveText(template: RequestTemplate): void {
+    if (this.streamedToStdout.has(template) && !this.options.raw && this.io.stdout.isTTY) this.io.stdout.write('\n')
+  }
+
+  private requestHead(request: { method: string; url: string; headers: readonly (readonly [string, string])[]; body?: Uint8Array }): void {
+    const url = new URL(request.url)
+    const lines = [`> ${request.method} ${url.pathname}${url.search} HTTP/1.1`, `> Host: ${url.host}`]
+    for (const [name, value] of request.headers) lines.push(`> ${name}: ${this.options.secrets.maskHeader(name, value)}`)
+    if (request.body?.length) lines.push(`> (${formatSize(request.body.length)} body)`)
+    this.io.stderr.write(this.err.dim(`${this.options.secrets.mask(lines.join('\n'))}\n>\n`))
+  }
+
+  private responseHead(exchange: Exchange): void {
+    const lines = [`< HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`]
+    for (const [name, value] of exchange.headers) lines.push(`< ${name}: ${this.options.secrets.maskHeader(name, value)}`)
+    this.io.stderr.write(this.err.dim(`${lines.join('\n')}\n<\n`))
+  }
+
+  label(step: StepResult): string {
+    const url = step.request?.url ?? step.template.url.raw
+    return `${step.template.name ? `${this.err.bold(step.template.name)}: ` : ''}${step.template.method} ${this.options.secrets.mask(url)}`
+  }
+
+  summary(step: StepResult): string {
+    const exchange = step.exchange
+    if (!exchange) return `${this.label(step)} ${this.err.red('✗')}`
+    const status = `${exchange.status} ${exchange.statusText}`.trim()
+    const colored = exchange.status >= 400 ? this.err.red(status) : exchange.status >= 300 ? this.err.yellow(status) : this.err.green(status)
+    const parts = [`${this.label(step)} → ${colored}`, formatMs(exchange.timings.totalMs), exchange.bodyFile ? `${formatSize(exchange.bodySize)} → ${exchange.bodyFile}` : formatSize(exchange.bodySize)]
+    const stream = exchange.stream
+    if (stream) {
+      parts.push(`ttfb ${formatMs(exchange.timings.ttfbMs)}`)
+      if (exchange.timings.firstTokenMs !== undefined) parts.push(`first token ${formatMs(exchange.timings.firstTokenMs)}`)
+      parts.push(`${stream.chunks} chunks`)
+      if (stream.completionTokens !== undefined) {
+        const seconds = (exchange.timings.totalMs - (exchange.timings.firstTokenMs ?? exchange.timings.ttfbMs)) / 1000
+        parts.push(`${stream.completionTokens} tokens${seconds > 0 ? ` · ${(stream.completionTokens / seconds).toFixed(1)} tok/s` : ''}`)
+      }
+    }
+    return parts.join(this.err.dim(' · '))
+  }
+
+  private testLine(step: StepResult): void {
+    const failed = step.error !== undefined || step.asserts.some((a) => !a.ok)
+    const mark = failed ? this.err.red('✗') : this.err.green('✓')
+    const where = this.err.dim(`${step.file.path}:${step.template.span.line}`)
+    const checks = step.asserts.length > 0 ? this.err.dim(` · ${step.asserts.filter((a) => a.ok).length}/${step.asserts.length} assertions`) : ''
+    if (!this.options.quiet || failed) this.io.stderr.write(`${mark} ${this.summary(step)}${checks} ${where}\n`)
+  }
+
+  private problems(step: StepResult): void {
+    for (const result of step.asserts) if (!result.ok) this.io.stderr.write(`${this.assertionFrame(result)}\n`)
+    if (step.error) this.io.stderr.write(`${this.errorFrame(step.error)}\n`)
+  }
+
+  errorFrame(error: ReqchainError): string {
+    return this.options.secrets.mask(colorFrame(formatCodeFrame(error, this.options.sources), this.err))
+  }
+
+  assertionFrame(result: AssertResult & { ok: false }): string {
+    const frame = formatCodeFrame({ message: result.message, span: result.assertion.span } as ReqchainError, this.options.sources, 'assertion failed')
+    return this.options.secrets.mask(colorFrame(frame, this.err))
+  }
+}
+
+function colorFrame(frame: string, style: Style): string {
+  if (!style.enabled) return frame
+  const [first, ...rest] = frame.split('\n')
+  const title = first!.replace(/^(error|assertion failed):/, (label) => style.bold(style.red(label)))
+  return [title, ...rest.map((line) => (/^\s*\d*\s*\|\s*\^/.test(line) || /^\s+\|\s+ *\^/.test(line) ? line.replace(/\^+.*$/, (m) => style.red(m)) : line))].join('\n')
+}

@@ -1,0 +1,66 @@
+// toCurl(request) → a command a user can paste into a POSIX shell and get the same request:
+//   curl -X POST 'http://h/v1/chat/completions' -H 'Authorization: Bearer $OPENAI_API_KEY' --json '{"model":…}'
+// Quoting is single quotes with '\'' for embedded ones, which is exact for any byte but NUL.
+// Secret values become "$NAME" references (double-quoted so the shell expands them).
+import type { HttpRequest } from '../model.js'
+import { type Secrets, isSecretHeader } from '../secrets.js'
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true })
+
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`
+}
+
+/** Quotes text for the shell, turning secret values into "$NAME" expansions. */
+function quoteMasked(text: string, secrets: Secrets | undefined): string {
+  if (!secrets) return shellQuote(text)
+  const marker = '\u0000'
+  const masked = secrets.mask(text, (secret) => `${marker}${secret.name}${marker}`)
+  if (!masked.includes(marker)) return shellQuote(text)
+  return masked.split(marker).map((piece, i) => (i % 2 === 1 ? `"$${shellVariable(piece)}"` : piece === '' ? '' : shellQuote(piece))).join('')
+}
+
+function shellVariable(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, '_')
+}
+
+export function toCurl(request: HttpRequest, options: { secrets?: Secrets; stream?: boolean } = {}): string {
+  const parts = ['curl']
+  if (options.stream) parts.push('-N')
+  const hasBody = request.body !== undefined && request.body.length > 0
+  const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? ''
+  const accept = request.headers.find(([n]) => n.toLowerCase() === 'accept')?.[1]
+  let text: string | undefined
+  if (hasBody) {
+    try {
+      text = textDecoder.decode(request.body)
+    } catch {
+      text = undefined
+    }
+  }
+  // --json sets Content-Type and Accept itself; use it only when that changes nothing.
+  const useJson = text !== undefined && /^application\/json$/i.test(contentType.trim()) && (accept === undefined || accept === 'application/json')
+  const impliedMethod = hasBody ? 'POST' : 'GET'
+  if (request.method === 'HEAD') parts.push('--head')
+  else if (request.method !== impliedMethod) parts.push(`-X ${request.method}`)
+  parts.push(shellQuote(request.url))
+  for (const [name, value] of request.headers) {
+    if (useJson && /^(content-type|accept)$/i.test(name)) continue
+    // A secret header whose value came from no known variable cannot become "$NAME": mask it.
+    const unknownSecret = options.secrets && !options.secrets.revealing && isSecretHeader(name) && options.secrets.mask(value) === value
+    parts.push(`-H ${unknownSecret ? shellQuote(`${name}: ${options.secrets!.maskHeader(name, value)}`) : quoteMasked(`${name}: ${value}`, options.secrets)}`)
+  }
+  // Without a Content-Type of the request's own, curl would add a form one for -d: remove it.
+  if (hasBody && !useJson && !contentType) parts.push(`-H ${shellQuote('Content-Type:')}`)
+  let input = ''
+  if (hasBody) {
+    if (text === undefined || text.includes('\0')) {
+      // Binary bodies go through printf's octal escapes on stdin: exact for every byte, NUL included.
+      input = `printf '${[...request.body!].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}' | `
+      parts.push('--data-binary @-')
+    } else {
+      parts.push(`${useJson ? '--json' : '--data-raw'} ${quoteMasked(text, options.secrets)}`)
+    }
+  }
+  return input + parts.join(' \\\n  ')
+}

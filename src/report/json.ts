@@ -1,0 +1,122 @@
+// toJson(run) → the whole run as data (shape documented in the README, "JSON report"):
+//   { reqchain, durationMs, summary: { passed, failed, skipped, interrupted }, steps: [ { file, line,
+//     name, status, request, response, timings, captures, asserts, error } ] }
+// Secrets are masked throughout unless --show-secrets.
+import type { Exchange, HttpRequest } from '../model.js'
+import type { RunResult, StepResult } from '../run.js'
+import { isFailed } from '../run.js'
+import type { Secrets } from '../secrets.js'
+import { describeQuery } from '../check/extract.js'
+import { VERSION } from '../version.js'
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped'
+
+export function statusOf(step: StepResult): StepStatus {
+  if (step.skipped) return 'skipped'
+  if (step.error) return 'error'
+  return isFailed(step) ? 'failed' : 'passed'
+}
+
+export function summaryOf(run: RunResult): { passed: number; failed: number; skipped: number; interrupted: boolean } {
+  const statuses = run.steps.map(statusOf)
+  return {
+    passed: statuses.filter((s) => s === 'passed').length,
+    failed: statuses.filter((s) => s === 'failed' || s === 'error').length,
+    skipped: statuses.filter((s) => s === 'skipped').length,
+    interrupted: run.interrupted,
+  }
+}
+
+export function toJson(run: RunResult, secrets: Secrets): string {
+  return `${JSON.stringify({
+    reqchain: VERSION,
+    durationMs: round(run.durationMs),
+    summary: summaryOf(run),
+    steps: run.steps.map((step) => stepJson(step, secrets)),
+  }, null, 2)}\n`
+}
+
+function stepJson(step: StepResult, secrets: Secrets): unknown {
+  const mask = (value: unknown) => maskDeep(value, secrets)
+  return {
+    file: step.file.path,
+    line: step.template.span.line,
+    ...(step.template.name ? { name: step.template.name } : {}),
+    status: statusOf(step),
+    request: step.request ? requestJson(step.request, secrets) : null,
+    response: step.exchange ? responseJson(step.exchange, secrets) : null,
+    timings: step.exchange ? { ...step.exchange.timings, ttfbMs: round(step.exchange.timings.ttfbMs), totalMs: round(step.exchange.timings.totalMs), ...(step.exchange.timings.firstTokenMs !== undefined ? { firstTokenMs: round(step.exchange.timings.firstTokenMs) } : {}) } : null,
+    captures: mask(step.captures),
+    asserts: step.asserts.map((a) => ({
+      query: describeQuery(a.assertion.query),
+      predicate: `${a.assertion.negated ? 'not ' : ''}${a.assertion.predicate}`,
+      ...(a.assertion.expected !== undefined ? { expected: a.assertion.expected } : {}),
+      line: a.assertion.span.line,
+      column: a.assertion.span.column,
+      ok: a.ok,
+      actual: mask(a.actual ?? null),
+      ...(!a.ok ? { message: secrets.mask(a.message) } : {}),
+    })),
+    error: step.error ? {
+      code: step.error.code,
+      message: secrets.mask(step.error.message),
+      ...(step.error.hint ? { hint: secrets.mask(step.error.hint) } : {}),
+      ...(step.error.span ? { file: step.error.span.file, line: step.error.span.line, column: step.error.span.column } : {}),
+    } : null,
+  }
+}
+
+export function bodyText(bytes: Uint8Array | undefined): { body: string | null; bodyBase64?: string } {
+  if (!bytes || bytes.length === 0) return { body: null }
+  try {
+    return { body: utf8.decode(bytes) }
+  } catch {
+    return { body: null, bodyBase64: Buffer.from(bytes).toString('base64') }
+  }
+}
+
+function requestJson(request: HttpRequest, secrets: Secrets): unknown {
+  const body = bodyText(request.body)
+  return {
+    method: request.method,
+    url: secrets.mask(request.url),
+    headers: request.headers.map(([n, v]) => [n, secrets.maskHeader(n, v)]),
+    ...body,
+    ...(body.body !== null ? { body: secrets.mask(body.body) } : {}),
+  }
+}
+
+function responseJson(exchange: Exchange, secrets: Secrets): unknown {
+  const body = exchange.bodyFile ? { body: null, bodyFile: exchange.bodyFile } : bodyText(exchange.body)
+  return {
+    status: exchange.status,
+    statusText: exchange.statusText,
+    headers: exchange.headers.map(([n, v]) => [n, secrets.maskHeader(n, v)]),
+    ...body,
+    ...(typeof body.body === 'string' ? { body: secrets.mask(body.body) } : {}),
+    bodySize: exchange.bodySize,
+    ...(exchange.stream ? {
+      stream: {
+        format: exchange.stream.format,
+        chunks: exchange.stream.chunks,
+        ending: exchange.stream.ending,
+        ...(exchange.stream.completionTokens !== undefined ? { completionTokens: exchange.stream.completionTokens } : {}),
+        events: exchange.stream.events.map((e) => ({ ...e, data: secrets.mask(e.data) })),
+      },
+      assembled: maskDeep(JSON.parse(exchange.assembled!), secrets),
+    } : {}),
+  }
+}
+
+function maskDeep(value: unknown, secrets: Secrets): unknown {
+  if (typeof value === 'string') return secrets.mask(value)
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, secrets))
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secrets)]))
+  return value
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10
+}

@@ -1,0 +1,89 @@
+// toMarkdown(run) → documentation of the API examples that just ran, ready for a README or wiki:
+// per request a heading, the request as .http, the equivalent curl command, the response (status,
+// key headers, pretty body; long bodies cut with a note) and the assertions.
+import type { Exchange, HttpRequest } from '../model.js'
+import type { RunResult, StepResult } from '../run.js'
+import type { Secrets } from '../secrets.js'
+import { describeQuery, responseJson } from '../check/extract.js'
+import { toCurl } from './curl.js'
+import { bodyText, statusOf, summaryOf } from './json.js'
+
+const MAX_BODY_LINES = 40
+const KEY_HEADERS = /^(content-type|content-length|location|cache-control|etag|x-request-id|retry-after|www-authenticate)$/i
+
+export function toMarkdown(run: RunResult, secrets: Secrets): string {
+  const summary = summaryOf(run)
+  const out = [`# API examples`, '', `${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}${summary.interrupted ? ' (interrupted)' : ''}.`, '']
+  let currentFile = ''
+  for (const step of run.steps) {
+    if (step.file.path !== currentFile) {
+      currentFile = step.file.path
+      out.push(`## ${currentFile}`, '')
+    }
+    out.push(...stepMarkdown(step, secrets), '')
+  }
+  return `${out.join('\n').trimEnd()}\n`
+}
+
+function fence(text: string, lang = ''): string[] {
+  const ticks = text.includes('```') ? '````' : '```'
+  return [`${ticks}${lang}`, text, ticks]
+}
+
+function stepMarkdown(step: StepResult, secrets: Secrets): string[] {
+  const title = step.template.name ?? `${step.template.method} ${new URL(step.request?.url ?? 'http://x/').pathname}`
+  const status = statusOf(step)
+  const out = [`### ${title}${status === 'passed' ? '' : ` (${status})`}`, '']
+  const note = step.template.directives.find((d) => d.key === 'note' || d.key === 'description')
+  if (note) out.push(note.value, '')
+  if (step.skipped) return [...out, '_Not run: an earlier request failed._']
+  if (step.request) {
+    out.push(...fence(asHttp(step.request, secrets), 'http'), '', 'With curl:', '', ...fence(toCurl(step.request, { secrets, stream: step.exchange?.stream !== undefined }), 'sh'), '')
+  }
+  if (step.exchange) out.push(...responseMarkdown(step.exchange, secrets))
+  if (step.asserts.length > 0) {
+    out.push('', 'Assertions:', '')
+    for (const a of step.asserts) {
+      const text = `\`${describeQuery(a.assertion.query)} ${a.assertion.negated ? 'not ' : ''}${a.assertion.predicate}${a.assertion.expected !== undefined ? ` ${a.assertion.expected}` : ''}\``
+      out.push(`- ${a.ok ? '✅' : '❌'} ${text}${a.ok ? '' : ` — ${secrets.mask(a.message)}`}`)
+    }
+  }
+  if (step.error) out.push('', `**Error** (${step.error.code}): ${secrets.mask(step.error.message)}${step.error.hint ? ` — ${secrets.mask(step.error.hint)}` : ''}`)
+  return out
+}
+
+function asHttp(request: HttpRequest, secrets: Secrets): string {
+  const lines = [`${request.method} ${secrets.mask(request.url)}`, ...request.headers.map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
+  const body = bodyText(request.body)
+  if (body.body !== null) lines.push('', secrets.mask(cut(prettyJson(body.body))))
+  else if (body.bodyBase64) lines.push('', `(binary body, ${request.body!.length} bytes)`)
+  return lines.join('\n')
+}
+
+function responseMarkdown(exchange: Exchange, secrets: Secrets): string[] {
+  const head = [`HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`, ...exchange.headers.filter(([n]) => KEY_HEADERS.test(n)).map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
+  let body: string
+  if (exchange.bodyFile) body = `(body written to ${exchange.bodyFile})`
+  else if (exchange.assembled !== undefined) body = JSON.stringify(responseJson(exchange).ok ? (responseJson(exchange) as { value: unknown }).value : exchange.assembled, null, 2)
+  else {
+    const text = bodyText(exchange.body)
+    body = text.body !== null ? prettyJson(text.body) : text.bodyBase64 ? `(binary body, ${exchange.bodySize} bytes)` : ''
+  }
+  const lead = exchange.stream ? [`Response (streamed: ${exchange.stream.chunks} ${exchange.stream.format === 'sse' ? 'SSE events' : 'NDJSON lines'}, assembled):`] : ['Response:']
+  return [...lead, '', ...fence(`${head.join('\n')}${body ? `\n\n${secrets.mask(cut(body))}` : ''}`, 'http')]
+}
+
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2)
+  } catch {
+    return text
+  }
+}
+
+function cut(text: string): string {
+  const lines = text.split('\n')
+  if (lines.length <= MAX_BODY_LINES && text.length <= 4000) return text
+  const kept = lines.slice(0, MAX_BODY_LINES).join('\n').slice(0, 4000)
+  return `${kept}\n… (cut: ${text.length - kept.length} more characters; the JSON report keeps the whole body)`
+}

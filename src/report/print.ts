@@ -1,0 +1,76 @@
+// What a run leaves on stdout (and in -o FILE): the last response body, every body with --all, or
+// an --extract result. On a terminal JSON is pretty and coloured; piped, a body is written byte for
+// byte, and a streamed reply as its assembled JSON so `| jq` reads streamed and plain replies alike.
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { RunOptions } from '../cli/options.js'
+import type { Io } from '../io.js'
+import type { Exchange } from '../model.js'
+import type { RunResult } from '../run.js'
+import { extractOne, responseJson, responseText } from '../check/extract.js'
+import { readQuery } from '../load/directives.js'
+import { ReqchainError, UsageError } from '../errors.js'
+import type { ConsoleReporter } from './console.js'
+import { formatJson, formatSize } from './style.js'
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export function printResult(result: RunResult, options: RunOptions, io: Io, reporter: ConsoleReporter): 'ok' | 'error' {
+  if (options.command !== 'run') return 'ok'
+  const ran = result.steps.filter((s) => s.exchange)
+  const last = ran[ran.length - 1]
+  if (options.output && last?.exchange && !last.exchange.bodyFile) {
+    writeFileSync(resolve(io.cwd, options.output), pipedBody(last.exchange))
+  }
+  if (options.extract !== undefined) {
+    if (!last?.exchange) return 'ok'
+    try {
+      const cursor = { text: options.extract, offset: 0 }
+      const query = readQuery(cursor, { file: '--extract', line: 1, column: 1 })
+      if (cursor.text.slice(cursor.offset).trim()) throw new UsageError(`Unexpected text after the --extract query: ${cursor.text.slice(cursor.offset).trim()}`)
+      const value = extractOne(query, last.exchange, {}, undefined)
+      const text = options.rawOutput && typeof value === 'string' ? value : io.stdout.isTTY ? formatJson(value, reporter.out) : JSON.stringify(value, null, 2)
+      io.stdout.write(`${text}\n`)
+      return 'ok'
+    } catch (error) {
+      if (!(error instanceof ReqchainError)) throw error
+      io.stderr.write(`${reporter.errorFrame(new ReqchainError(error.code, error.message.replace(/^/, '--extract: '), undefined, error.hint))}\n`)
+      return 'error'
+    }
+  }
+  if (options.quiet) return 'ok'
+  const shown = ran.filter((s) => reporter.printsBody(s.template) && !reporter.streamedToStdout.has(s.template))
+  for (const step of shown) {
+    const exchange = step.exchange!
+    if (exchange.bodyFile) continue
+    if (io.stdout.isTTY) {
+      const text = terminalBody(exchange, reporter)
+      if (text === undefined) io.stderr.write(reporter.err.yellow(`(binary body, ${formatSize(exchange.bodySize)}: not shown on a terminal; use -o FILE or pipe it)\n`))
+      else if (text !== '') io.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    } else {
+      io.stdout.write(pipedBody(exchange))
+    }
+  }
+  return 'ok'
+}
+
+/** What a pipe or -o gets: the bytes as received; for a stream, the assembled response as JSON. */
+function pipedBody(exchange: Exchange): Uint8Array | string {
+  return exchange.assembled !== undefined ? `${exchange.assembled}\n` : exchange.body
+}
+
+function terminalBody(exchange: Exchange, reporter: ConsoleReporter): string | undefined {
+  const json = responseJson(exchange)
+  if (json.ok && (exchange.assembled !== undefined || /json/i.test(contentType(exchange)) || /^\s*[[{]/.test(responseText(exchange)))) {
+    return formatJson(json.value, reporter.out)
+  }
+  try {
+    return utf8.decode(exchange.body)
+  } catch {
+    return undefined
+  }
+}
+
+function contentType(exchange: Exchange): string {
+  return exchange.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? ''
+}

@@ -1,0 +1,31 @@
+// Writes reports whole or not at all: each goes to a temporary file beside its target and is
+// renamed over it, so a reader never sees half a report, even when the run failed or was interrupted.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type { ReportTarget } from '../cli/options.js'
+import { ReportError } from '../errors.js'
+import type { RunResult } from '../run.js'
+import type { Secrets } from '../secrets.js'
+import type { Sources } from '../source.js'
+import { toJson } from './json.js'
+import { toJunit } from './junit.js'
+import { toMarkdown } from './markdown.js'
+
+export function writeReports(run: RunResult, targets: readonly ReportTarget[], context: { cwd: string; secrets: Secrets; sources: Sources }): void {
+  for (const target of targets) {
+    const text = target.format === 'junit' ? toJunit(run, context.secrets, context.sources) : target.format === 'json' ? toJson(run, context.secrets) : toMarkdown(run, context.secrets)
+    writeAtomically(resolve(context.cwd, target.path), text)
+  }
+}
+
+export function writeAtomically(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`
+  try {
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(temporary, text)
+    renameSync(temporary, path)
+  } catch (error) {
+    rmSync(temporary, { force: true })
+    throw new ReportError('REPORT_WRITE', `Cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, 'check that the folder is writable', { cause: error })
+  }
+}

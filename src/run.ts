@@ -1,0 +1,121 @@
+// What reqchain does, in order: for each file, for each request: render → send → check, then feed
+// the captured values to the requests after it. Each stage's details live in its folder.
+import { dirname } from 'node:path'
+import type { Dispatcher } from 'undici'
+import { ReqchainError, RenderError } from './errors.js'
+import type { AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
+import { type BaseVars, type VarSources, loadBaseVars } from './load/env.js'
+import { type NamedExchange, type RenderScope, render } from './render/render.js'
+import { renderText, stringify } from './render/template.js'
+import { type StreamListener, send } from './send/send.js'
+import { check } from './check/check.js'
+import type { Secrets } from './secrets.js'
+
+export type Plan = { readonly file: RequestFile; readonly requests: readonly RequestTemplate[] }
+
+export type StepResult = {
+  readonly file: RequestFile
+  readonly template: RequestTemplate
+  readonly request?: HttpRequest
+  readonly exchange?: Exchange
+  readonly captures: Readonly<Record<string, unknown>>
+  readonly asserts: readonly AssertResult[]
+  readonly error?: ReqchainError
+  /** Not run: an earlier request of its file failed and the run stops at failures (--bail). */
+  readonly skipped?: boolean
+}
+
+export type RunResult = { readonly steps: readonly StepResult[]; readonly interrupted: boolean; readonly durationMs: number }
+
+export type RunEvent =
+  | { readonly kind: 'sending'; readonly file: RequestFile; readonly template: RequestTemplate; readonly request: HttpRequest }
+  | { readonly kind: 'step'; readonly step: StepResult }
+
+export type RunOptions = {
+  readonly dispatcher: Dispatcher
+  readonly timeoutMs: number
+  readonly varSources: VarSources
+  readonly cliVars: Readonly<Record<string, string>>
+  readonly processEnv: Readonly<Record<string, string | undefined>>
+  readonly secrets: Secrets
+  /** Stop at the first failed request (run: yes; test: unless --bail is off). */
+  readonly bail: boolean
+  /** Treat HTTP statuses >= 400 as errors (--fail). */
+  readonly failOnStatus: boolean
+  /** Each file gets its own captured values (test mode) instead of sharing them (run). */
+  readonly isolateFiles: boolean
+  readonly signal?: AbortSignal
+  readonly onEvent?: (event: RunEvent) => void
+  readonly listenerFor?: (template: RequestTemplate) => StreamListener | undefined
+  readonly bodyFileFor?: (template: RequestTemplate) => string | undefined
+}
+
+export function isFailed(step: StepResult): boolean {
+  return step.error !== undefined || step.asserts.some((a) => !a.ok)
+}
+
+export async function run(plans: readonly Plan[], options: RunOptions): Promise<RunResult> {
+  const start = performance.now()
+  const steps: StepResult[] = []
+  let captured: Record<string, unknown> = {}
+  let stopped = false
+  for (const plan of plans) {
+    if (options.isolateFiles) captured = {}
+    const base = loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
+    for (const secret of base.secrets) options.secrets.add(secret)
+    const exchanges = new Map<string, NamedExchange>()
+    for (const template of plan.requests) {
+      if (stopped || options.signal?.aborted) {
+        steps.push({ file: plan.file, template, captures: {}, asserts: [], skipped: true })
+        continue
+      }
+      const step = await runStep(plan.file, template, scopeOf(plan.file, base, captured, exchanges, options), options)
+      steps.push(step)
+      options.onEvent?.({ kind: 'step', step })
+      if (template.name && step.request) exchanges.set(template.name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
+      captured = { ...captured, ...step.captures }
+      for (const [name, value] of Object.entries(step.captures)) options.secrets.noteVariable(name, value)
+      if (isFailed(step) && options.bail) stopped = true
+    }
+  }
+  return { steps, interrupted: options.signal?.aborted ?? false, durationMs: performance.now() - start }
+}
+
+function scopeOf(file: RequestFile, base: BaseVars, captured: Record<string, unknown>, exchanges: Map<string, NamedExchange>, options: RunOptions): RenderScope {
+  return { file, layers: [base.values], overrides: [captured, options.cliVars], dotenv: base.dotenv, processEnv: options.processEnv, exchanges }
+}
+
+async function runStep(file: RequestFile, template: RequestTemplate, scope: RenderScope, options: RunOptions): Promise<StepResult> {
+  let request: HttpRequest | undefined
+  let exchange: Exchange | undefined
+  let asserts: AssertResult[] = []
+  try {
+    request = render(template, scope)
+    options.onEvent?.({ kind: 'sending', file, template, request })
+    const listener = options.listenerFor?.(template)
+    const bodyFile = options.bodyFileFor?.(template)
+    exchange = await send(request, {
+      dispatcher: options.dispatcher,
+      timeoutMs: template.options.timeoutMs ?? options.timeoutMs,
+      followRedirects: template.options.followRedirects ?? true,
+      span: template.span,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(listener ? { listener } : {}),
+      ...(bodyFile ? { bodyFile } : {}),
+    })
+    const vars = { ...Object.assign({}, ...scope.layers), ...Object.assign({}, ...scope.overrides) } as Record<string, unknown>
+    const result = check(template, exchange, {
+      vars,
+      baseDir: dirname(file.absolutePath),
+      renderExpected: (raw, assertion) => (raw.includes('{{') ? stringify(renderText({ raw, span: assertion.span }, vars, { names: () => Object.keys(vars), special: () => { throw new RenderError('RENDER_SYNTAX', 'Dynamic variables and request references are not available in assertions', assertion.span) } }, 'text')) : raw),
+    }, (partial) => { asserts = partial.asserts })
+    if (options.failOnStatus && exchange.status >= 400) {
+      throw new ReqchainError('SEND_HTTP_STATUS', `HTTP ${exchange.status} ${exchange.statusText}: ${request.method} ${request.url}`, template.span, 'the server answered with an error status (--fail is on)')
+    }
+    return { file, template, request, exchange, ...result }
+  } catch (error) {
+    if (!(error instanceof ReqchainError)) throw error // a bug, not a user error: let it crash
+    const partial = (error as ReqchainError & { exchange?: Exchange }).exchange ?? exchange
+    return { file, template, ...(request ? { request } : {}), ...(partial ? { exchange: partial } : {}), captures: {}, asserts, error }
+  }
+}

@@ -1,0 +1,85 @@
+// Which requests run: all of a file in order, or the named ones after the requests they depend on.
+// A request depends on another when it references it (`{{login.response.body.$.token}}`) or uses a
+// variable that the other captures; dependencies run first, once each, in file order. A cycle is a
+// located error.
+import { LoadError, nearest } from './errors.js'
+import type { Body, RequestFile, RequestTemplate, Text } from './model.js'
+import type { JsonNode } from './load/located-json.js'
+
+const MUSTACHE = /\{\{([\s\S]*?)\}\}/g
+const WORD = /[A-Za-z_$][\w$-]*/g
+
+export function selectRequests(file: RequestFile, names: readonly string[]): RequestTemplate[] {
+  if (names.length === 0) return [...file.requests]
+  const byName = new Map(file.requests.filter((r) => r.name).map((r) => [r.name!, r]))
+  const chosen = new Set<RequestTemplate>()
+  const visiting: RequestTemplate[] = []
+  const visit = (request: RequestTemplate) => {
+    if (chosen.has(request)) return
+    if (visiting.includes(request)) {
+      const cycle = [...visiting.slice(visiting.indexOf(request)), request].map((r) => r.name ?? `line ${r.span.line}`)
+      throw new LoadError('LOAD_CYCLE', `Requests depend on each other in a cycle: ${cycle.join(' → ')}`, request.span, 'break the cycle: a request cannot use a value that a later request of the cycle captures')
+    }
+    visiting.push(request)
+    for (const dependency of dependenciesOf(request, file, byName)) visit(dependency)
+    visiting.pop()
+    chosen.add(request)
+  }
+  for (const name of names) {
+    const request = byName.get(name)
+    if (!request) {
+      const suggestion = nearest(name, byName.keys())
+      throw new LoadError('LOAD_NAME_NOT_FOUND', `No request named \`${name}\` in ${file.path}`, undefined,
+        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}names: ${[...byName.keys()].join(', ') || '(none: name requests with # @name)'}`)
+    }
+    visit(request)
+  }
+  return file.requests.filter((r) => chosen.has(r))
+}
+
+function dependenciesOf(request: RequestTemplate, file: RequestFile, byName: ReadonlyMap<string, RequestTemplate>): RequestTemplate[] {
+  const used = new Set<string>()
+  const seenVars = new Set<string>()
+  const addWords = (raw: string) => {
+    for (const mustache of raw.matchAll(MUSTACHE)) {
+      for (const word of mustache[1]!.matchAll(WORD)) {
+        const name = word[0]
+        used.add(name)
+        const fileVar = file.vars.find((v) => v.name === name)
+        if (fileVar && !seenVars.has(name)) {
+          seenVars.add(name)
+          addWords(fileVar.value.raw)
+        }
+      }
+    }
+  }
+  for (const text of textsOf(request)) addWords(text.raw)
+  for (const assertion of request.asserts) if (assertion.expected) addWords(assertion.expected)
+  const deps: RequestTemplate[] = []
+  for (const other of file.requests) {
+    if (other === request) continue
+    if ((other.name && used.has(other.name)) || other.captures.some((c) => used.has(c.name))) deps.push(other)
+  }
+  return deps
+}
+
+function textsOf(request: RequestTemplate): Text[] {
+  const texts: Text[] = [request.url, ...request.headers.map((h) => h.value)]
+  if (request.body) texts.push(...bodyTexts(request.body))
+  return texts
+}
+
+function bodyTexts(body: Body): Text[] {
+  switch (body.kind) {
+    case 'parts': return body.parts.map((p) => (p.kind === 'text' ? p.text : { raw: p.path, span: p.span }))
+    case 'graphql': return body.variables ? [body.query, body.variables] : [body.query]
+    case 'json': return jsonStrings(body.value as JsonNode).map((raw) => ({ raw, span: body.span }))
+  }
+}
+
+function jsonStrings(node: JsonNode): string[] {
+  if (node.kind === 'string') return [node.value]
+  if (node.kind === 'array') return node.items.flatMap(jsonStrings)
+  if (node.kind === 'object') return node.entries.flatMap((e) => jsonStrings(e.value))
+  return []
+}

@@ -1,0 +1,255 @@
+// Stream events → the response a non-streaming call would have returned, so captures, assertions
+// and chaining treat a streamed reply like any other:
+//
+//   data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Par"}}]}
+//   data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"is"}}]}
+//   data: [DONE]
+//     → {"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Paris"}}]}
+//
+// Shapes: OpenAI chat and text completions, Ollama /api/chat and /api/generate, and any other SSE
+// stream as `{ "events": [{ event, id, data }] }` with `data` parsed when it is JSON.
+import type { SseEvent } from '../model.js'
+
+export type Delta = { readonly kind: 'content' | 'reasoning' | 'tool' | 'event'; readonly text: string }
+
+type Shape = 'openai-chat' | 'openai-completion' | 'ollama-chat' | 'ollama-generate' | 'events'
+
+type ToolCall = { index: number; id?: string; type?: string; function: { name: string; arguments: string } }
+type ChatChoice = { index: number; role?: string; content: string | null; reasoning: string | null; toolCalls: ToolCall[]; finishReason: string | null }
+
+export class StreamAssembler {
+  shape: Shape | undefined
+  done = false
+  /** The first error the stream reported: an `error:` line or a `{"error": …}` chunk. */
+  error: string | undefined
+  chunks = 0
+  contentDeltas = 0
+  readonly events: SseEvent[] = []
+  private meta: Record<string, unknown> = {}
+  private readonly choices = new Map<number, ChatChoice>()
+  private usage: unknown
+  private timings: unknown
+  private last: Record<string, unknown> | undefined
+  private text = ''
+  private thinking = ''
+  private ollamaToolCalls: unknown[] = []
+
+  constructor(private readonly format: 'sse' | 'ndjson') {}
+
+  /** Takes one event; returns the text it adds (for live output). */
+  push(event: SseEvent): Delta[] {
+    this.events.push(event)
+    this.chunks++
+    if (event.isErrorLine) {
+      this.error ??= event.data
+      return []
+    }
+    if (this.format === 'sse' && event.data === '[DONE]') {
+      this.done = true
+      return []
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(event.data)
+    } catch {
+      this.shape ??= 'events'
+      return [{ kind: 'event', text: event.data }]
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.shape ??= 'events'
+      return [{ kind: 'event', text: event.data }]
+    }
+    const chunk = value as Record<string, unknown>
+    if (chunk['error'] !== undefined && chunk['choices'] === undefined) {
+      this.error ??= typeof chunk['error'] === 'string' ? chunk['error'] : JSON.stringify(chunk['error'])
+      return []
+    }
+    this.shape ??= detectShape(chunk)
+    switch (this.shape) {
+      case 'openai-chat': return this.chatChunk(chunk)
+      case 'openai-completion': return this.completionChunk(chunk)
+      case 'ollama-chat': case 'ollama-generate': return this.ollamaChunk(chunk)
+      default: return [{ kind: 'event', text: event.data }]
+    }
+  }
+
+  private keepMeta(chunk: Record<string, unknown>): void {
+    for (const key of ['id', 'created', 'model', 'system_fingerprint']) {
+      if (chunk[key] !== undefined && this.meta[key] === undefined) this.meta[key] = chunk[key]
+    }
+    if (chunk['usage'] !== undefined && chunk['usage'] !== null) this.usage = chunk['usage']
+    if (chunk['timings'] !== undefined) this.timings = chunk['timings']
+  }
+
+  private choice(index: number): ChatChoice {
+    let choice = this.choices.get(index)
+    if (!choice) {
+      choice = { index, content: null, reasoning: null, toolCalls: [], finishReason: null }
+      this.choices.set(index, choice)
+    }
+    return choice
+  }
+
+  private chatChunk(chunk: Record<string, unknown>): Delta[] {
+    this.keepMeta(chunk)
+    const deltas: Delta[] = []
+    for (const raw of (chunk['choices'] as Record<string, unknown>[] | undefined) ?? []) {
+      const choice = this.choice(Number(raw['index'] ?? 0))
+      const delta = (raw['delta'] ?? {}) as Record<string, unknown>
+      if (typeof delta['role'] === 'string') choice.role = delta['role']
+      const content = delta['content']
+      if (typeof content === 'string' && content !== '') {
+        choice.content = (choice.content ?? '') + content
+        this.contentDeltas++
+        deltas.push({ kind: 'content', text: content })
+      }
+      const reasoning = delta['reasoning_content'] ?? delta['reasoning']
+      if (typeof reasoning === 'string' && reasoning !== '') {
+        choice.reasoning = (choice.reasoning ?? '') + reasoning
+        this.contentDeltas++
+        deltas.push({ kind: 'reasoning', text: reasoning })
+      }
+      for (const call of (delta['tool_calls'] as Record<string, unknown>[] | undefined) ?? []) {
+        deltas.push(...this.toolCallDelta(choice, call))
+      }
+      if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null) choice.finishReason = String(raw['finish_reason'])
+    }
+    return deltas
+  }
+
+  /**
+   * Tool-call fragments are keyed by id when the chunk has one and by index otherwise: some servers
+   * reuse index 0 for parallel calls, so an index alone would glue two calls' arguments together.
+   */
+  private toolCallDelta(choice: ChatChoice, call: Record<string, unknown>): Delta[] {
+    const index = Number(call['index'] ?? 0)
+    const id = typeof call['id'] === 'string' && call['id'] !== '' ? call['id'] : undefined
+    const fn = (call['function'] ?? {}) as Record<string, unknown>
+    let target = id ? choice.toolCalls.find((c) => c.id === id) : undefined
+    if (!target && !id) target = [...choice.toolCalls].reverse().find((c) => c.index === index)
+    if (!target) {
+      target = { index, ...(id ? { id } : {}), type: typeof call['type'] === 'string' ? call['type'] : 'function', function: { name: '', arguments: '' } }
+      choice.toolCalls.push(target)
+    }
+    if (typeof fn['name'] === 'string') target.function.name += fn['name']
+    const args = typeof fn['arguments'] === 'string' ? fn['arguments'] : ''
+    target.function.arguments += args
+    const text = `${typeof fn['name'] === 'string' && fn['name'] ? `${fn['name']}(` : ''}${args}`
+    return text ? [{ kind: 'tool', text }] : []
+  }
+
+  private completionChunk(chunk: Record<string, unknown>): Delta[] {
+    this.keepMeta(chunk)
+    const deltas: Delta[] = []
+    for (const raw of (chunk['choices'] as Record<string, unknown>[] | undefined) ?? []) {
+      const choice = this.choice(Number(raw['index'] ?? 0))
+      if (typeof raw['text'] === 'string' && raw['text'] !== '') {
+        choice.content = (choice.content ?? '') + raw['text']
+        this.contentDeltas++
+        deltas.push({ kind: 'content', text: raw['text'] })
+      }
+      if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null) choice.finishReason = String(raw['finish_reason'])
+    }
+    return deltas
+  }
+
+  private ollamaChunk(chunk: Record<string, unknown>): Delta[] {
+    this.last = chunk
+    const deltas: Delta[] = []
+    const message = chunk['message'] as Record<string, unknown> | undefined
+    const content = this.shape === 'ollama-chat' ? message?.['content'] : chunk['response']
+    const thinking = this.shape === 'ollama-chat' ? message?.['thinking'] : chunk['thinking']
+    if (typeof thinking === 'string' && thinking !== '') {
+      this.thinking += thinking
+      this.contentDeltas++
+      deltas.push({ kind: 'reasoning', text: thinking })
+    }
+    if (typeof content === 'string' && content !== '') {
+      this.text += content
+      this.contentDeltas++
+      deltas.push({ kind: 'content', text: content })
+    }
+    if (Array.isArray(message?.['tool_calls'])) {
+      this.ollamaToolCalls.push(...(message['tool_calls'] as unknown[]))
+      deltas.push({ kind: 'tool', text: JSON.stringify(message['tool_calls']) })
+    }
+    if (chunk['done'] === true) this.done = true
+    return deltas
+  }
+
+  /** Completion tokens: from `usage` (or Ollama's eval_count) when the server sent it, else counted deltas. */
+  completionTokens(): number | undefined {
+    const fromUsage = (this.usage as { completion_tokens?: unknown } | undefined)?.completion_tokens
+    if (typeof fromUsage === 'number') return fromUsage
+    const evalCount = this.last?.['eval_count']
+    if (typeof evalCount === 'number') return evalCount
+    return this.shape === 'events' || this.shape === undefined ? undefined : this.contentDeltas
+  }
+
+  /** The assembled response; callable on a partial stream too, so what arrived is never lost. */
+  result(): unknown {
+    switch (this.shape) {
+      case 'openai-chat':
+        return {
+          ...this.meta,
+          object: 'chat.completion',
+          choices: [...this.choices.values()].sort((a, b) => a.index - b.index).map((c) => ({
+            index: c.index,
+            message: {
+              role: c.role ?? 'assistant',
+              content: c.content,
+              ...(c.reasoning !== null ? { reasoning_content: c.reasoning } : {}),
+              ...(c.toolCalls.length > 0 ? { tool_calls: c.toolCalls.map((t) => ({ ...(t.id ? { id: t.id } : {}), type: t.type ?? 'function', function: t.function })) } : {}),
+            },
+            finish_reason: c.finishReason,
+          })),
+          ...(this.usage !== undefined ? { usage: this.usage } : {}),
+          ...(this.timings !== undefined ? { timings: this.timings } : {}),
+        }
+      case 'openai-completion':
+        return {
+          ...this.meta,
+          object: 'text_completion',
+          choices: [...this.choices.values()].sort((a, b) => a.index - b.index).map((c) => ({ index: c.index, text: c.content ?? '', finish_reason: c.finishReason, logprobs: null })),
+          ...(this.usage !== undefined ? { usage: this.usage } : {}),
+          ...(this.timings !== undefined ? { timings: this.timings } : {}),
+        }
+      case 'ollama-chat': {
+        const last = this.last ?? {}
+        const message = (last['message'] ?? {}) as Record<string, unknown>
+        return {
+          ...last,
+          message: {
+            ...message,
+            role: message['role'] ?? 'assistant',
+            content: this.text,
+            ...(this.thinking ? { thinking: this.thinking } : {}),
+            ...(this.ollamaToolCalls.length > 0 ? { tool_calls: this.ollamaToolCalls } : {}),
+          },
+        }
+      }
+      case 'ollama-generate':
+        return { ...(this.last ?? {}), response: this.text, ...(this.thinking ? { thinking: this.thinking } : {}) }
+      default:
+        return { events: this.events.map((e) => ({ event: e.event ?? 'message', id: e.id ?? null, data: parseMaybe(e.data) })) }
+    }
+  }
+}
+
+function detectShape(chunk: Record<string, unknown>): Shape {
+  const object = chunk['object']
+  const choices = chunk['choices'] as Record<string, unknown>[] | undefined
+  if (object === 'chat.completion.chunk' || choices?.some((c) => c['delta'] !== undefined)) return 'openai-chat'
+  if (object === 'text_completion' || choices?.some((c) => typeof c['text'] === 'string')) return 'openai-completion'
+  if ('message' in chunk && 'done' in chunk) return 'ollama-chat'
+  if ('response' in chunk && 'done' in chunk) return 'ollama-generate'
+  return 'events'
+}
+
+function parseMaybe(data: string): unknown {
+  try {
+    return JSON.parse(data)
+  } catch {
+    return data
+  }
+}
