@@ -20,7 +20,14 @@ export type AssertContext = {
 }
 
 export function evaluate(assertion: AssertionSpec, exchange: Exchange, context: AssertContext): AssertResult {
-  const matches = extract(assertion.query, exchange, context.vars, assertion.span)
+  let matches: unknown[]
+  try {
+    matches = extract(assertion.query, exchange, context.vars, assertion.span)
+  } catch (error) {
+    // A body that is not JSON fails a JSONPath assertion; only a malformed query is an error.
+    if (!(error instanceof ExtractError) || error.code !== 'EXTRACT_NOT_JSON') throw error
+    return { assertion, ok: false, expected: assertion.predicate, actual: undefined, message: `${error.message} (${error.hint ?? ''})` }
+  }
   const actual = matches.length === 0 ? undefined : matches.length === 1 ? matches[0] : matches
   const expectedText = assertion.expected === undefined ? undefined : context.renderExpected(assertion.expected, assertion)
   const expected = expectedText === undefined ? undefined : parseExpected(expectedText)

@@ -1,6 +1,6 @@
 // The check stage: captures and assertions on one exchange, in Hurl's order, for these reasons:
 //   1. status assertions first: when the status is wrong, captures would fail on an error body and
-//      hide the real problem, so they are not attempted;
+//      hide the real problem, so they are not attempted (the other assertions still are);
 //   2. captures next, because later assertions may use what they capture (`var answer`);
 //   3. the remaining assertions last.
 // A failed assertion is a result; a failed capture is an error that ends the request.
@@ -15,10 +15,10 @@ export function check(template: RequestTemplate, exchange: Exchange, context: As
   const captures: Record<string, unknown> = {}
   const isStatus = (a: RequestTemplate['asserts'][number]) => a.query.kind === 'status'
   for (const assertion of template.asserts.filter(isStatus)) asserts.push(evaluate(assertion, exchange, context))
-  if (asserts.some((a) => !a.ok)) return { captures, asserts }
+  const statusFailed = asserts.some((a) => !a.ok)
   onPartial?.({ captures, asserts })
   const vars = { ...context.vars }
-  for (const capture of template.captures) {
+  for (const capture of statusFailed ? [] : template.captures) {
     const value = extractOne(capture.query, exchange, vars, capture.span, capture.optional)
     if (value === undefined) continue
     captures[capture.name] = value

@@ -1,6 +1,6 @@
 // The composition root: the only place that wires the stages to I/O.
 //   parseOptions → load → select → run (render → send → check) → print → reports → exit code
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Agent } from 'undici'
 import { ReqchainError, LoadError, UsageError } from '../errors.js'
@@ -18,7 +18,8 @@ import { type Options, type RunOptions, parseOptions } from './options.js'
 
 export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   const sources = new Map<string, string>()
-  const lookup: Sources = (file) => sources.get(file)
+  // Files that failed to load, and body files, are read on demand for their code frames.
+  const lookup: Sources = (file) => sources.get(file) ?? readIfExists(resolve(io.cwd, file))
   try {
     const options = parseOptions(argv)
     switch (options.command) {
@@ -44,6 +45,14 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     }
   } catch (error) {
     return reportFailure(error, io, lookup)
+  }
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
   }
 }
 

@@ -78,7 +78,8 @@ function readQuoted(cursor: Cursor, span: SourceSpan, what: string): string {
   const match = rest.match(/^\s*"((?:[^"\\]|\\.)*)"/)
   if (!match) throw new LoadError('LOAD_SYNTAX', `\`${what}\` needs a quoted argument`, span, `write \`${what} "…"\``)
   cursor.offset += match[0].length
-  return JSON.parse(`"${match[1]!}"`) as string
+  // Only \" is an escape here: a regex keeps its own backslashes (`regex "(\w+)"`).
+  return match[1]!.replace(/\\"/g, '"')
 }
 
 /** A JSONPath runs to the first space outside brackets, parentheses and quotes. */

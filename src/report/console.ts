@@ -30,6 +30,8 @@ export class ConsoleReporter {
   readonly out: Style
   /** Requests whose body already reached stdout while streaming; not printed again. */
   readonly streamedToStdout = new Set<RequestTemplate>()
+  /** Live text that does not end in a newline yet, and where it went. */
+  private openLine: { template: RequestTemplate; stream: Io['stdout'] } | undefined
 
   constructor(private readonly io: Io, private readonly options: ConsoleOptions) {
     this.err = styleFor(colorEnabled(io.stderr.isTTY, io.env))
@@ -79,13 +81,15 @@ export class ConsoleReporter {
         if (delta.kind === 'event') text = `${text}\n`
         target.write(delta.kind === 'reasoning' ? style.dim(text) : delta.kind === 'tool' ? style.yellow(text) : text)
         endsWithNewline = text.endsWith('\n')
+        this.openLine = endsWithNewline ? undefined : { template, stream: target }
       },
     }
   }
 
   /** Ends a live-streamed text with a newline so the summary line starts clean. */
   endLiveText(template: RequestTemplate): void {
-    if (this.streamedToStdout.has(template) && !this.options.raw && this.io.stdout.isTTY) this.io.stdout.write('\n')
+    if (this.openLine?.template === template) this.openLine.stream.write('\n')
+    this.openLine = undefined
   }
 
   private requestHead(request: { method: string; url: string; headers: readonly (readonly [string, string])[]; body?: Uint8Array }): void {

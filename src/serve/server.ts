@@ -208,7 +208,11 @@ async function streamLines(res: ServerResponse, contentType: string, lines: stri
   res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' })
   res.flushHeaders()
   for (const [i, line] of lines.entries()) {
-    if (faults.dropAfter !== undefined && i >= faults.dropAfter) { res.destroy(); return }
+    if (faults.dropAfter !== undefined && i >= faults.dropAfter) {
+      await sleep(20) // let what was written reach the client before the connection drops
+      res.destroy()
+      return
+    }
     if (faults.errorAfter !== undefined && i >= faults.errorAfter) { res.end(errorLine(i)); return }
     if (faults.tokenDelay > 0 && i > 0) await sleep(faults.tokenDelay)
     if (!res.write(line)) await new Promise((r) => res.once('drain', r))

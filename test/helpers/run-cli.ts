@@ -1,0 +1,24 @@
+// Runs the whole CLI in-process, as a user would from a shell, and returns what it printed.
+import { main } from '../../src/cli/main.js'
+
+export type CliRun = { exitCode: number; stdout: string; stderr: string; stdoutBytes: Buffer }
+
+export type CliOptions = { cwd: string; env?: Record<string, string | undefined>; tty?: boolean; signal?: AbortSignal }
+
+export async function runCli(args: string[], options: CliOptions): Promise<CliRun> {
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  const stream = (into: Buffer[]) => ({
+    isTTY: options.tty ?? false,
+    write: (chunk: string | Uint8Array) => { into.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk)); return true },
+  })
+  const exitCode = await main(args, {
+    stdout: stream(out),
+    stderr: stream(err),
+    cwd: options.cwd,
+    env: { NO_COLOR: '1', ...options.env },
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  const stdoutBytes = Buffer.concat(out)
+  return { exitCode, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes }
+}
