@@ -48,6 +48,8 @@ export type Extra = {
 /** What a capture or an assertion looks at in an exchange. */
 export type Query =
   | { readonly kind: 'jsonpath'; readonly path: string }
+  /** JSONPath on the body that was sent: carries a conversation's messages into the next turn. */
+  | { readonly kind: 'request'; readonly path: string }
   | { readonly kind: 'header'; readonly name: string }
   | { readonly kind: 'status' }
   | { readonly kind: 'body' }

@@ -31,6 +31,7 @@ export function describeQuery(query: Query): string {
     case 'header': return `header ${query.name}`
     case 'regex': return `regex ${JSON.stringify(query.pattern)}`
     case 'variable': return `var ${query.name}`
+    case 'request': return `request ${query.path}`
     default: return query.kind
   }
 }
@@ -63,6 +64,15 @@ export function extract(query: Query, exchange: Exchange, vars: Readonly<Record<
       return [match[1] ?? match[0]]
     }
     case 'variable': return query.name in vars ? [vars[query.name]] : []
+    case 'request': {
+      let sent: unknown
+      try {
+        sent = JSON.parse(decoder.decode(exchange.request.body ?? new Uint8Array()))
+      } catch {
+        throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`request ${query.path}\`: the request body is not JSON`, span)
+      }
+      return runJsonPath(query.path, sent, span)
+    }
     case 'jsonpath': {
       if (exchange.bodyFile) throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`${query.path}\`: the body went straight to ${exchange.bodyFile}`, span, 'drop -o to query the body')
       const json = responseJson(exchange)

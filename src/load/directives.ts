@@ -17,7 +17,7 @@ export const PREDICATES = [
 const UNARY = new Set(['exists', 'isEmpty', 'isString', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isNull', 'matchesResponseFormat', 'matchesToolSchemas'])
 /** httpyac's spellings. */
 const ALIASES: Record<string, string> = { includes: 'contains', '===': '==', '!==': '!=', startsWith: 'startsWith', isTrue: '== true', isFalse: '== false' }
-const QUERY_HELP = 'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration` or `var NAME`'
+const QUERY_HELP = 'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME` or `request $.path`'
 
 type Cursor = { text: string; offset: number }
 
@@ -111,6 +111,10 @@ export function readQuery(cursor: Cursor, span: SourceSpan): Query {
     case 'body': return { kind: 'body' }
     case 'duration': return { kind: 'duration' }
     case 'jsonpath': return { kind: 'jsonpath', path: readQuoted(cursor, span, 'jsonpath') }
+    case 'request': {
+      if (!cursor.text.slice(cursor.offset).trimStart().startsWith('$')) throw new LoadError('LOAD_SYNTAX', '`request` needs a JSONPath', span, 'write `request $.messages`')
+      return { kind: 'request', path: readPath(cursor) }
+    }
     case 'regex': {
       const pattern = readQuoted(cursor, span, 'regex')
       try { new RegExp(pattern) } catch (error) {
