@@ -88,7 +88,6 @@ function runOptions(y: Argv, command: 'run' | 'test'): Argv {
     .option('show-secrets', { type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' })
     .option('insecure', { alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' })
     .option('bail', { type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (default for run)' : 'stop at the first failed request' })
-    .option('parallel', { type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' })
 }
 
 export function parseOptions(argv: readonly string[]): Options {
@@ -101,6 +100,7 @@ export function parseOptions(argv: readonly string[]): Options {
       .example('$0 run chat.http --env local --var model=llama3', 'pick an environment, override a variable')
       .epilogue(`${PRECEDENCE}\n\nOn a terminal the response body prints pretty (and streams live); piped, the last body is written byte for byte.\n\n${EXIT_CODES}`))
     .command('test <paths..>', 'run files as checks: continue past failures, summarise, exit non-zero on failure', (y) => runOptions(y, 'test')
+      .option('parallel', { type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' })
       .example('$0 test requests/ --mock --report junit=report.xml', 'all collections, JUnit report for CI')
       .epilogue(`The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`))
     .command('parse <paths..>', 'print the requests reqchain understood in a file, as JSON (nothing is sent)', (y) => y
@@ -154,7 +154,7 @@ export function parseOptions(argv: readonly string[]): Options {
       const connectTimeout = args['connect-timeout'] as number
       if (!(timeout >= 0)) throw new UsageError('--timeout takes a number of seconds (0 for no limit)')
       if (!(connectTimeout > 0)) throw new UsageError('--connect-timeout takes a positive number of seconds')
-      const parallel = args['parallel'] as number
+      const parallel = (args['parallel'] as number | undefined) ?? 1
       if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel takes a whole number >= 1')
       if (args['raw-output'] && args['extract'] === undefined) throw new UsageError('-r/--raw-output goes with --extract', 'for example `-e \'$.choices[0].message.content\' -r`')
       return {
