@@ -1,0 +1,170 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync, brotliCompressSync } from 'node:zlib'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
+import { json, type TestServer, startServer } from '../helpers/server.js'
+
+let server: TestServer | undefined
+afterEach(async () => { await server?.close(); server = undefined })
+
+function dirWith(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'reqchain-run-'))
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+  return dir
+}
+
+const binary = Buffer.from([0, 1, 2, 255, 254, 0x80, 0x0d, 0x0a, 0xc3])
+
+async function serve() {
+  server = await startServer({
+    'GET /json': (_req, res) => json(res, { a: { b: [1, 2] }, s: 'text' }),
+    'GET /bin': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end(binary) },
+    'GET /gzip': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }); res.end(gzipSync('{"packed":"gzip"}')) },
+    'GET /br': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'br' }); res.end(brotliCompressSync('{"packed":"br"}')) },
+    'GET /ua': (req, res) => json(res, { ua: req.headers['user-agent'] }),
+    'GET /missing': (_req, res) => json(res, { error: 'nope' }, 404),
+    'GET /redirect': (_req, res) => { res.writeHead(302, { Location: '/json' }); res.end() },
+    'POST /echo': (req, res, body) => json(res, { body: body.toString('base64'), type: req.headers['content-type'] ?? null }),
+  })
+  return server.url
+}
+
+const run = (dir: string, args: string[], tty = false) => runCli(['run', ...args, '--var', `baseUrl=${server!.url}`], { cwd: dir, tty })
+
+describe('reqchain run', () => {
+  it('writes the last body byte for byte when piped, and pretty JSON on a terminal', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json\n\n###\nGET {{baseUrl}}/bin\n', 'b.http': 'GET {{baseUrl}}/json\n' })
+    const piped = await run(dir, ['a.http'])
+    expect(piped.exitCode).toBe(0)
+    expect(piped.stdoutBytes.equals(binary)).toBe(true)
+    const pretty = await run(dir, ['b.http'], true)
+    expect(pretty.stdout).toBe('{\n  "a": {\n    "b": [\n      1,\n      2\n    ]\n  },\n  "s": "text"\n}\n')
+    const binaryOnTerminal = await run(dir, ['a.http'], true)
+    expect(binaryOnTerminal.stdout).toBe('')
+    expect(binaryOnTerminal.stderr).toContain('binary body, 9 B: not shown on a terminal')
+  })
+
+  it('prints every body with --all, none with --quiet, and keeps stderr summaries apart', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json\n\n###\nGET {{baseUrl}}/ua\n' })
+    const all = await run(dir, ['a.http', '--all'])
+    expect(all.stdout).toBe('{"a":{"b":[1,2]},"s":"text"}{"ua":"reqchain/0.1.0"}')
+    expect(all.stderr.trim().split('\n')).toHaveLength(2)
+    const quiet = await run(dir, ['a.http', '-q'])
+    expect(quiet).toMatchObject({ stdout: '', stderr: '', exitCode: 0 })
+  })
+
+  it('extracts a query from the last response, raw with -r', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json\n' })
+    expect((await run(dir, ['a.http', '-e', '$.s'])).stdout).toBe('"text"\n')
+    expect((await run(dir, ['a.http', '-e', '$.s', '-r'])).stdout).toBe('text\n')
+    expect((await run(dir, ['a.http', '-e', '$.a.b'])).stdout).toBe('[\n  1,\n  2\n]\n')
+    expect((await run(dir, ['a.http', '-e', 'header content-type', '-r'])).stdout).toBe('application/json\n')
+    const missing = await run(dir, ['a.http', '-e', '$.nope'])
+    expect(missing.exitCode).toBe(3)
+    expect(missing.stderr).toContain('--extract: No match for `$.nope`')
+  })
+
+  it('writes the last body to a file with -o, exactly', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/bin\n' })
+    const result = await run(dir, ['a.http', '-o', 'out.bin'])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toBe('')
+    expect(readFileSync(join(dir, 'out.bin')).equals(binary)).toBe(true)
+  })
+
+  it('decodes gzip and br responses', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/gzip\n\n###\nGET {{baseUrl}}/br\n' })
+    expect((await run(dir, ['a.http', '--all'])).stdout).toBe('{"packed":"gzip"}{"packed":"br"}')
+  })
+
+  it('sends a default User-Agent that the file can override', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/ua\nUser-Agent: mine/1\n' })
+    expect(JSON.parse((await run(dir, ['a.http'])).stdout)).toEqual({ ua: 'mine/1' })
+  })
+
+  it('sends bodies exactly as rendered, binary files included, adding no Content-Type', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'POST {{baseUrl}}/echo\n\n< ./payload.bin\n', 'payload.bin': binary })
+    const reply = JSON.parse((await run(dir, ['a.http'])).stdout)
+    expect(Buffer.from(reply.body, 'base64').equals(binary)).toBe(true)
+    expect(reply.type).toBeNull()
+  })
+
+  it('follows redirects unless # @no-redirect', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/redirect\n', 'b.http': '# @no-redirect\nGET {{baseUrl}}/redirect\n' })
+    expect(JSON.parse((await run(dir, ['a.http'])).stdout)).toMatchObject({ s: 'text' })
+    expect((await run(dir, ['b.http'])).stderr).toContain('302 Found')
+  })
+
+  it('treats an HTTP error status as success unless --fail', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/missing\n\n###\nGET {{baseUrl}}/json\n' })
+    const plain = await run(dir, ['a.http'])
+    expect(plain.exitCode).toBe(0)
+    const failing = await run(dir, ['a.http', '--fail'])
+    expect(failing.exitCode).toBe(3)
+    expect(failing.stderr).toContain('HTTP 404 Not Found: GET')
+    expect(server!.calls.filter((c) => c.path === '/json')).toHaveLength(1) // --fail stopped the run
+  })
+
+  it('shows heads with -v and masks secret headers and values', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/ua\nAuthorization: Bearer {{token}}\nX-Trace: {{token}}\n', '.env': 'token=tok-very-secret-1\n' })
+    const result = await run(dir, ['a.http', '-v'])
+    expect(result.stderr).toContain('> GET /ua HTTP/1.1')
+    expect(result.stderr).toContain('> Authorization: Bearer ********')
+    expect(result.stderr).toContain('> X-Trace: ********')
+    expect(result.stderr).toContain('< HTTP/1.1 200 OK')
+    expect(result.stderr).not.toContain('tok-very-secret-1')
+    expect((await run(dir, ['a.http', '-v', '--show-secrets'])).stderr).toContain('tok-very-secret-1')
+  })
+
+  it('reports a dependency cycle at the request that closes it (exit 2)', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': '### a\n# @capture x = $.s\nGET {{baseUrl}}/json?y={{y}}\n\n### b\n# @capture y = $.s\nGET {{baseUrl}}/json?x={{x}}\n' })
+    const result = await run(dir, ['a.http#b'])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain('Requests depend on each other in a cycle: b → a → b')
+    expect(server!.calls).toHaveLength(0)
+  })
+
+  it('names the request it cannot find, with the ones that exist', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': '### first\nGET {{baseUrl}}/json\n\n### second\nGET {{baseUrl}}/json\n' })
+    const result = await run(dir, ['a.http', '--name', 'secnd'])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain('did you mean `second`?')
+  })
+
+  it('runs a directory\'s request files in sorted order, skipping body and environment files', async () => {
+    await serve()
+    const dir = dirWith({
+      'b.http': 'GET {{baseUrl}}/json?file=b\n', 'a.rest': 'GET {{baseUrl}}/json?file=a\n',
+      'c.json': JSON.stringify({ url: '{{baseUrl}}/json?file=c' }), 'body.json': '{"not": "a request"}', 'http-client.env.json': '{"dev": {}}',
+    })
+    const result = await runCli(['run', '.', '--var', `baseUrl=${server!.url}`], { cwd: dir })
+    expect(result.exitCode).toBe(0)
+    expect(server!.calls.map((c) => c.path)).toEqual(['/json?file=a', '/json?file=b', '/json?file=c'])
+  })
+
+  it('prints help and version, and exits 1 on a usage error', async () => {
+    const dir = dirWith({})
+    const help = await runCli(['--help'], { cwd: dir })
+    expect(help.exitCode).toBe(0)
+    expect(help.stdout).toContain('reqchain <command>')
+    expect((await runCli(['run', '--help'], { cwd: dir })).stdout).toContain('Exit codes:')
+    expect((await runCli(['--version'], { cwd: dir })).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+    const bad = await runCli(['run'], { cwd: dir })
+    expect(bad.exitCode).toBe(1)
+    expect((await runCli(['run', 'x.http', '--var', 'novalue'], { cwd: dir })).stderr).toContain('--var needs NAME=VALUE')
+  })
+})
