@@ -25,7 +25,7 @@ export function writeAtomically(path: string, text: string): void {
     writeFileSync(temporary, text)
     renameSync(temporary, path)
   } catch (error) {
-    rmSync(temporary, { force: true })
+    try { rmSync(temporary, { force: true }) } catch { /* the folder itself is unusable: nothing was written */ }
     throw new ReportError('REPORT_WRITE', `Cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, 'check that the folder is writable', { cause: error })
   }
 }

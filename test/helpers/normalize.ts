@@ -6,5 +6,6 @@ export function normalize(text: string): string {
     .replace(/\b\d+(\.\d+)? tok\/s/g, '<rate> tok/s')
     .replace(/"created":\s*\d+/g, '"created": <created>')
     .replace(/"created_at":\s*"[^"]+"/g, '"created_at": "<date>"')
+    .replace(/\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT/g, '<http-date>')
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<date>')
 }
