@@ -71,10 +71,11 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
       }
       const step = await runStep(plan.file, template, scopeOf(plan.file, base, captured, exchanges, options), options)
       steps.push(step)
+      // A value captured into a --secret name is masked from its very first appearance.
+      for (const [name, value] of Object.entries(step.captures)) options.secrets.noteVariable(name, value)
       options.onEvent?.({ kind: 'step', step })
       if (template.name && step.request) exchanges.set(template.name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
       captured = { ...captured, ...step.captures }
-      for (const [name, value] of Object.entries(step.captures)) options.secrets.noteVariable(name, value)
       if (isFailed(step) && options.bail) stopped = true
     }
   }

@@ -43,7 +43,7 @@ export function toCurl(request: HttpRequest, options: { secrets?: Secrets; strea
   const impliedMethod = hasBody ? 'POST' : 'GET'
   if (request.method === 'HEAD') parts.push('--head')
   else if (request.method !== impliedMethod) parts.push(`-X ${request.method}`)
-  parts.push(shellQuote(request.url))
+  parts.push(quoteMasked(request.url, options.secrets))
   for (const [name, value] of request.headers) {
     if (useJson && /^(content-type|accept)$/i.test(name)) continue
     // A secret header whose value came from no known variable cannot become "$NAME": mask it.

@@ -1,0 +1,95 @@
+// The curl export is checked with the real curl: reqchain sends each request to a recording
+// server, the exported command is run through sh, and both recordings must match.
+import { execFile, execFileSync } from 'node:child_process'
+import { promisify } from 'node:util'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
+import { type RecordedCall, type TestServer, startServer } from '../helpers/server.js'
+
+let server: TestServer | undefined
+afterEach(async () => { await server?.close(); server = undefined })
+
+const hasCurl = (() => { try { execFileSync('curl', ['--version']); return true } catch { return false } })()
+
+const requests = `### json
+POST {{baseUrl}}/chat?q=a%20b
+Content-Type: application/json
+Authorization: Bearer {{apiKey}}
+
+{"model": "m", "messages": [{"role": "user", "content": "It's \\"quoted\\",\\nmulti-line, unicode é 🎉, $HOME and \`ticks\`"}]}
+
+### form
+POST {{baseUrl}}/form
+Content-Type: application/x-www-form-urlencoded
+
+name=ada
+&note=it's%20fine
+
+### plain text without content type
+PUT {{baseUrl}}/text
+
+@starts with an at sign, 'quotes' and \\backslashes\\
+
+### binary
+POST {{baseUrl}}/upload
+Content-Type: application/octet-stream
+
+< ./blob.bin
+
+### delete
+DELETE {{baseUrl}}/items/7
+X-Trace: one
+X-Trace: two
+
+### head
+HEAD {{baseUrl}}/items
+`
+
+const names = ['json', 'form', 'plain text without content type', 'binary', 'delete', 'head']
+
+function comparable(call: RecordedCall) {
+  const skip = new Set(['user-agent', 'accept', 'host', 'content-length', 'connection'])
+  const headers = Object.entries(call.headers).filter(([k]) => !skip.has(k)).sort()
+  return { method: call.method, path: call.path, headers, body: call.body.toString('base64') }
+}
+
+describe.skipIf(!hasCurl)('curl export', () => {
+  it('reproduces each request exactly when run with the real curl, secrets as shell variables', async () => {
+    server = await startServer({ '* /chat': ok, '* /form': ok, '* /text': ok, '* /upload': ok, '* /items/7': ok, '* /items': ok })
+    const dir = mkdtempSync(join(tmpdir(), 'reqchain-curl-'))
+    writeFileSync(join(dir, 'r.http'), requests)
+    writeFileSync(join(dir, 'blob.bin'), Buffer.from([0, 1, 2, 39, 92, 10, 255, 0]))
+    writeFileSync(join(dir, '.env'), 'apiKey=sk-curl-secret-42\n')
+    for (const name of names) {
+      server.calls.length = 0
+      const sent = await runCli(['run', `r.http#${name}`, '--var', `baseUrl=${server.url}`], { cwd: dir })
+      expect(sent.exitCode).toBe(0)
+      const exported = await runCli(['curl', `r.http#${name}`, '--var', `baseUrl=${server.url}`], { cwd: dir })
+      expect(exported.exitCode).toBe(0)
+      expect(exported.stdout).not.toContain('sk-curl-secret-42')
+      const command = exported.stdout.replace(/^# .*\n/, '')
+      await promisify(execFile)('sh', ['-c', command], { cwd: dir, env: { ...process.env, apiKey: 'sk-curl-secret-42' }, timeout: 5000 })
+      expect(server.calls).toHaveLength(2)
+      expect(comparable(server.calls[1]!), name).toEqual(comparable(server.calls[0]!))
+    }
+  })
+
+  it('prints commands as they are sent with run --curl, captured values filled in', async () => {
+    server = await startServer({ 'POST /login': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"token":"t-1"}') }, 'GET /me': ok })
+    const dir = mkdtempSync(join(tmpdir(), 'reqchain-curl-'))
+    writeFileSync(join(dir, 'r.http'), '# @capture token = $.token\nPOST {{baseUrl}}/login\n\n###\nGET {{baseUrl}}/me\nX-Token: {{token}}\n')
+    const result = await runCli(['run', 'r.http', '--curl', '-q', '--var', `baseUrl=${server.url}`], { cwd: dir })
+    expect(result.stderr).toContain("-H 'X-Token: t-1'")
+    const unresolved = await runCli(['curl', 'r.http', '--var', `baseUrl=${server.url}`], { cwd: dir })
+    expect(unresolved.exitCode).toBe(3)
+    expect(unresolved.stderr).toContain('reqchain run --curl')
+  })
+})
+
+function ok(_req: unknown, res: import('node:http').ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'text/plain' })
+  res.end('ok')
+}
