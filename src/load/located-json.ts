@@ -92,6 +92,7 @@ class Parser {
     if (this.text[this.offset] === '}') { this.offset++; return { kind: 'object', entries, span } }
     for (;;) {
       this.skipSpace()
+      if (this.text[this.offset] === "'") throw this.error('JSON strings use double quotes', 'replace the single quotes with "')
       if (this.text[this.offset] !== '"') {
         throw this.error(this.text[this.offset] === '}' ? 'Trailing comma in object' : 'Expected a quoted property name', 'JSON allows no trailing commas and needs "quoted" keys')
       }

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { LoadError } from '../../src/errors.js'
+import { BODY_FILE_KEYS, FILE_KEYS, OPTION_KEYS, REQUEST_KEYS, parseJsonFile } from '../../src/load/json-file.js'
+
+function loadError(source: string): LoadError {
+  try {
+    parseJsonFile(source, 'r.json')
+  } catch (error) {
+    if (error instanceof LoadError) return error
+    throw error
+  }
+  throw new Error('expected a LoadError')
+}
+
+describe('JSON request files', () => {
+  it('names an unknown key at its position and suggests the nearest known one', () => {
+    const error = loadError('{\n  "requests": [\n    { "url": "http://h", "heders": {} }\n  ]\n}')
+    expect(error).toMatchObject({ code: 'LOAD_UNKNOWN_KEY', hint: 'did you mean `headers`?', span: { line: 3, column: 26 } })
+    expect(error.message).toBe('Unknown key `heders` in a request')
+  })
+
+  it('locates invalid JSON', () => {
+    const trailing = loadError('{\n  "url": "http://h",\n}')
+    expect(trailing).toMatchObject({ code: 'LOAD_JSON', span: { line: 3, column: 1 } })
+    expect(trailing.message).toBe('Trailing comma in object')
+    const quotes = loadError("{'url': 1}")
+    expect(quotes).toMatchObject({ span: { line: 1, column: 2 } })
+    expect(quotes.message).toBe('JSON strings use double quotes')
+  })
+
+  it('accepts a single request object and defaults the method from the body', () => {
+    const { requests } = parseJsonFile('{"url": "http://h", "json": {"a": 1}}', 'r.json')
+    expect(requests[0]).toMatchObject({ method: 'POST', headers: [{ name: 'Content-Type', value: { raw: 'application/json' } }] })
+  })
+
+  it('ships a schema whose keys match the parser', () => {
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../schema/requests.schema.json'), 'utf8'))
+    expect(Object.keys(schema.$defs.file.properties).sort()).toEqual([...FILE_KEYS].sort())
+    expect(Object.keys(schema.$defs.request.properties).filter((k) => k !== '$schema').sort()).toEqual([...REQUEST_KEYS].sort())
+    expect(Object.keys(schema.$defs.request.properties.options.properties).sort()).toEqual([...OPTION_KEYS].sort())
+    expect(Object.keys(schema.$defs.request.properties.bodyFile.oneOf[1].properties).sort()).toEqual([...BODY_FILE_KEYS].sort())
+  })
+})
