@@ -79,8 +79,20 @@ describe('render', () => {
 
   it('reads files with the file, base64File and dataUrl helpers', () => {
     writeFileSync(join(dir, 'p.txt'), 'prompt "text"')
-    const request = renderFirst('POST http://h/\nContent-Type: application/json\n\n{"p": "{{file "./p.txt"}}", "d": "{{dataUrl "./p.txt"}}", "u": "{{urlencode q}}", "x": "{{default missing "fb"}}"}\n', { q: 'a b&c' })
-    expect(JSON.parse(bodyOf(request))).toEqual({ p: 'prompt "text"', d: `data:text/plain;base64,${Buffer.from('prompt "text"').toString('base64')}`, u: 'a%20b%26c', x: 'fb' })
+    const request = renderFirst('POST http://h/\nContent-Type: application/json\n\n{"p": "{{file "./p.txt"}}", "b": "{{base64File "./p.txt"}}", "d": "{{dataUrl "./p.txt"}}", "u": "{{urlencode q}}", "x": "{{default missing "fb"}}"}\n', { q: 'a b&c' })
+    const base64 = Buffer.from('prompt "text"').toString('base64')
+    expect(JSON.parse(bodyOf(request))).toEqual({ p: 'prompt "text"', b: base64, d: `data:text/plain;base64,${base64}`, u: 'a%20b%26c', x: 'fb' })
+  })
+
+  it('locates a helper error at its mustache', () => {
+    const error = renderError(() => renderFirst('POST http://h/\n\n{"a": "{{file "./nope.txt"}}"}\n'))
+    expect(error).toMatchObject({ code: 'RENDER_HELPER', span: { line: 3, column: 8 } })
+    expect(error.message).toContain('cannot read ./nope.txt')
+  })
+
+  it('encodes Basic credentials written as user and password', () => {
+    expect(renderFirst('GET http://h/\nAuthorization: Basic ada s3cret\n').headers).toEqual([['Authorization', `Basic ${Buffer.from('ada:s3cret').toString('base64')}`]])
+    expect(renderFirst('GET http://h/\nAuthorization: Basic YWRhOnMz\n').headers).toEqual([['Authorization', 'Basic YWRhOnMz']])
   })
 
   it('percent-encodes spaces and non-ASCII in the URL and keeps %XX', () => {
