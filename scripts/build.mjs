@@ -2,9 +2,11 @@
 // node_modules. Stages that are not always needed (the built-in server, reports) are split into
 // chunks loaded on first use.
 import { build } from 'esbuild'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
 
 await build({
   entryPoints: { reqchain: 'src/cli/bin.ts' },

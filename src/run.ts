@@ -5,10 +5,11 @@ import type { Dispatcher } from 'undici'
 import { ReqchainError, RenderError } from './errors.js'
 import type { AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
 import { type BaseVars, type VarSources, loadBaseVars } from './load/env.js'
-import { type NamedExchange, type RenderScope, render } from './render/render.js'
+import { type NamedExchange, type RenderScope, prepareRender, render } from './render/render.js'
 import { renderText, stringify } from './render/template.js'
 import { type StreamListener, send } from './send/send.js'
 import { check } from './check/check.js'
+import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import type { Secrets } from './secrets.js'
 
 export type Plan = { readonly file: RequestFile; readonly requests: readonly RequestTemplate[] }
@@ -56,6 +57,7 @@ export function isFailed(step: StepResult): boolean {
 
 export async function run(plans: readonly Plan[], options: RunOptions): Promise<RunResult> {
   const start = performance.now()
+  await prepare(plans)
   const steps: StepResult[] = []
   let captured: Record<string, unknown> = {}
   let stopped = false
@@ -80,6 +82,12 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     }
   }
   return { steps, interrupted: options.signal?.aborted ?? false, durationMs: performance.now() - start }
+}
+
+/** Loads what these requests need and nothing more: start-up time is felt on every command. */
+async function prepare(plans: readonly Plan[]): Promise<void> {
+  await prepareRender(plans.map((p) => p.file))
+  if (plans.some((p) => p.requests.some((r) => r.asserts.some((a) => SCHEMA_PREDICATES.has(a.predicate))))) await loadSchemaValidator()
 }
 
 function scopeOf(file: RequestFile, base: BaseVars, captured: Record<string, unknown>, exchanges: Map<string, NamedExchange>, options: RunOptions): RenderScope {

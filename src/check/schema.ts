@@ -1,11 +1,22 @@
-// JSON Schema validation through ajv (draft 2020-12 and draft-07 keywords), compiled once per schema.
-import Ajv from 'ajv'
+// JSON Schema validation through ajv, compiled once per schema. ajv loads only for runs whose
+// assertions use a schema predicate (it costs about 20 ms to load).
+import type AjvModule from 'ajv'
 
-const ajv = new (Ajv as unknown as typeof Ajv.default)({ allErrors: true, strict: false, validateFormats: false })
-const compiled = new WeakMap<object, ReturnType<typeof ajv.compile>>()
+type Ajv = InstanceType<typeof AjvModule.default>
+let ajv: Ajv | undefined
+const compiled = new WeakMap<object, ReturnType<Ajv['compile']>>()
+
+export const SCHEMA_PREDICATES = new Set(['matchesSchema', 'matchesResponseFormat', 'matchesToolSchemas'])
+
+export async function loadSchemaValidator(): Promise<void> {
+  if (ajv) return
+  const { default: Ajv } = await import('ajv')
+  ajv = new (Ajv as unknown as typeof AjvModule.default)({ allErrors: true, strict: false, validateFormats: false })
+}
 
 export function validateSchema(schema: unknown, value: unknown): { ok: boolean; why?: string } {
   if (typeof schema !== 'object' || schema === null) return { ok: true }
+  if (!ajv) throw new Error('loadSchemaValidator() must run before a schema is checked')
   let validate = compiled.get(schema)
   if (!validate) {
     try {

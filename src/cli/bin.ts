@@ -1,6 +1,6 @@
 // The executable: real process I/O in, exit code out. The first Ctrl-C stops the run gracefully
 // (partial output and reports are kept); a second one exits at once.
-import { main } from './main.js'
+import { VERSION } from '../version.js'
 
 const controller = new AbortController()
 process.on('SIGINT', () => {
@@ -10,10 +10,17 @@ process.on('SIGINT', () => {
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0) // `| head` closed the pipe: not an error
 })
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-  env: process.env,
-  signal: controller.signal,
-})
+const args = process.argv.slice(2)
+if (args.length === 1 && args[0] === '--version') {
+  // Answered before anything else loads: `reqchain --version` costs no more than starting Node.
+  process.stdout.write(`${VERSION}\n`)
+} else {
+  const { main } = await import('./main.js')
+  process.exitCode = await main(args, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    signal: controller.signal,
+  })
+}

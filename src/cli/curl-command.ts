@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import type { Io } from '../io.js'
 import type { RequestFile } from '../model.js'
 import { loadBaseVars } from '../load/env.js'
-import { render } from '../render/render.js'
+import { prepareRender, render } from '../render/render.js'
 import { selectRequests } from '../select.js'
 import { Secrets } from '../secrets.js'
 import { toCurl } from '../report/curl.js'
@@ -15,6 +15,7 @@ import type { Options } from './options.js'
 export async function curlCommand(options: Options & { command: 'curl' }, io: Io, selected: { file: RequestFile; names: string[] }[], sources: Sources): Promise<ExitCode> {
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
   const commands: string[] = []
+  await prepareRender(selected.map((s) => s.file))
   for (const { file, names } of selected) {
     const base = loadBaseVars(dirname(file.absolutePath), { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets })
     for (const secret of base.secrets) secrets.add(secret)

@@ -2,7 +2,7 @@
 //   parseOptions → load → select → run (render → send → check) → print → reports → exit code
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { Agent } from 'undici'
+import { Agent } from '../send/http-client.js'
 import { ReqchainError, LoadError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
 import { load } from '../load/load.js'

@@ -1,7 +1,7 @@
 // argv → typed Options, and nothing else: no I/O, no work in yargs handlers (yargs prints the help
 // text when an async handler rejects, which would make a network error look like a typo in a flag).
 import yargs, { type Argv } from 'yargs'
-import { UsageError } from '../errors.js'
+import { UsageError, nearest } from '../errors.js'
 import { VERSION } from '../version.js'
 
 export type ReportFormat = 'junit' | 'json' | 'markdown'
@@ -70,7 +70,6 @@ function varOptions(y: Argv): Argv {
 
 function runOptions(y: Argv, command: 'run' | 'test'): Argv {
   return varOptions(y)
-    .positional('paths', { type: 'string', array: true, describe: 'request files (.http, .rest, .json), FILE#name, or directories' })
     .option('name', { alias: 'n', type: 'string', array: true, describe: 'run only the named request(s), after the requests they depend on' })
     .option('mock', { type: 'boolean', default: false, describe: 'start the built-in LLM server on a free loopback port and point baseUrl at it' })
     .option('timeout', { type: 'number', default: 300, describe: 'seconds a request may take in all, and between two chunks of a stream (0: no limit)' })
@@ -87,34 +86,54 @@ function runOptions(y: Argv, command: 'run' | 'test'): Argv {
     .option('report', { type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH or markdown=PATH (repeatable)' })
     .option('show-secrets', { type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' })
     .option('insecure', { alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' })
-    .option('bail', { type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (default for run)' : 'stop at the first failed request' })
+    .option('bail', { type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' })
 }
 
-export function parseOptions(argv: readonly string[]): Options {
-  const parser = yargs()
-    .scriptName('reqchain')
-    .usage('reqchain: run HTTP request files (.http / JSON) in order, chain responses into later requests.\n\nUsage: $0 <command> [options]')
-    .command('run <paths..>', 'send the requests of files in order, chaining captures', (y) => runOptions(y, 'run')
+type CommandSpec = { readonly usage: string; readonly describe: string; readonly paths: boolean; readonly build: (y: Argv) => Argv }
+
+/**
+ * The commands, as data. yargs parses one command's options at a time: letting it run commands
+ * would make it render and cache the whole help text after every command (about 45 ms a start).
+ */
+const COMMANDS: Record<string, CommandSpec> = {
+  run: {
+    usage: 'run <paths..>', describe: 'send the requests of files in order, chaining captures', paths: true,
+    build: (y) => runOptions(y, 'run')
       .example('$0 run requests/chat.http --mock', 'run a file against the built-in LLM server')
       .example('$0 run chat.http#ask -e \'$.choices[0].message.content\' -r', 'one request, print the reply text')
       .example('$0 run chat.http --env local --var model=llama3', 'pick an environment, override a variable')
-      .epilogue(`${PRECEDENCE}\n\nOn a terminal the response body prints pretty (and streams live); piped, the last body is written byte for byte.\n\n${EXIT_CODES}`))
-    .command('test <paths..>', 'run files as checks: continue past failures, summarise, exit non-zero on failure', (y) => runOptions(y, 'test')
+      .epilogue(`Paths: request files (.http, .rest, .json), FILE#name, or directories.\n\n${PRECEDENCE}\n\nOn a terminal the response body prints pretty (and streams live); piped, the last body is written byte for byte (a stream as its assembled JSON).\n\n${EXIT_CODES}`),
+  },
+  test: {
+    usage: 'test <paths..>', describe: 'run files as checks: continue past failures, summarise, exit non-zero on failure', paths: true,
+    build: (y) => runOptions(y, 'test')
       .option('parallel', { type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' })
       .example('$0 test requests/ --mock --report junit=report.xml', 'all collections, JUnit report for CI')
-      .epilogue(`The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`))
-    .command('parse <paths..>', 'print the requests reqchain understood in a file, as JSON (nothing is sent)', (y) => y
-      .positional('paths', { type: 'string', array: true }))
-    .command('curl <paths..>', 'print requests as curl commands (FILE or FILE#name)', (y) => varOptions(y)
-      .positional('paths', { type: 'string', array: true })
+      .epilogue(`Directories are searched recursively. The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`),
+  },
+  parse: {
+    usage: 'parse <paths..>', describe: 'print the requests reqchain understood in a file, as JSON (nothing is sent)', paths: true,
+    build: (y) => y,
+  },
+  curl: {
+    usage: 'curl <paths..>', describe: 'print requests as curl commands (FILE or FILE#name)', paths: true,
+    build: (y) => varOptions(y)
       .option('name', { alias: 'n', type: 'string', array: true, describe: 'only the named request(s)' })
-      .option('show-secrets', { type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' }))
-    .command('serve', 'run the built-in OpenAI- and Ollama-compatible server in the foreground', (y) => y
+      .option('show-secrets', { type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' }),
+  },
+  serve: {
+    usage: 'serve', describe: 'run the built-in OpenAI- and Ollama-compatible server in the foreground', paths: false,
+    build: (y) => y
       .option('port', { type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
       .option('api-key', { type: 'string', describe: 'require Authorization: Bearer KEY' })
-      .option('fault', { type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' }))
-    .demandCommand(1, 'Name a command: run, test, parse, curl or serve.')
+      .option('fault', { type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' }),
+  },
+}
+
+function baseParser(): Argv {
+  return yargs()
+    .scriptName('reqchain')
     .strict()
     .exitProcess(false)
     .help('help').alias('help', 'h')
@@ -123,13 +142,40 @@ export function parseOptions(argv: readonly string[]): Options {
     .fail((message, error) => {
       throw error instanceof UsageError ? error : new UsageError(message || error?.message || 'Invalid arguments', 'see `reqchain --help`')
     })
+}
 
-  if (argv.length === 0) argv = ['--help']
+/** Help or version text when asked for; yargs only renders it then. */
+function helpText(parser: Argv, argv: readonly string[]): string | undefined {
+  if (!argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return undefined
   let output = ''
-  const args = parser.parseSync([...argv], {}, (_error, _argv, text) => { output = text }) as Record<string, unknown> & { _: (string | number)[] }
-  if (output) return argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h') ? { command: 'version', text: output } : { command: 'help', text: output }
-  const command = String(args._[0])
-  const paths = (args['paths'] as string[] | undefined) ?? []
+  parser.parseSync([...argv], {}, (_error, _argv, text) => { output = text })
+  return output || undefined
+}
+
+export function parseOptions(argv: readonly string[]): Options {
+  const [name, ...rest] = argv
+  const spec = name === undefined ? undefined : COMMANDS[name]
+  if (!spec) {
+    if (name !== undefined && !name.startsWith('-')) {
+      const suggestion = nearest(name, Object.keys(COMMANDS))
+      throw new UsageError(`Unknown command: ${name}`, `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}commands: ${Object.keys(COMMANDS).join(', ')}`)
+    }
+    const top = baseParser()
+      .usage('reqchain: run HTTP request files (.http / JSON) in order, chain responses into later requests.\n\nUsage: $0 <command> [options]')
+      .epilogue(`Run \`reqchain <command> --help\` for a command's options.\n\n${EXIT_CODES}`)
+    for (const [command, { usage, describe }] of Object.entries(COMMANDS)) top.command(usage, describe)
+    const args = argv.length === 0 ? ['--help'] : argv
+    const text = helpText(top, args)
+    if (text !== undefined) return args.includes('--version') && !args.includes('--help') && !args.includes('-h') ? { command: 'version', text } : { command: 'help', text }
+    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, parse, curl or serve')
+  }
+  const parser = spec.build(baseParser().usage(`$0 ${spec.usage}\n\n${spec.describe}`))
+  if (spec.paths) parser.demandCommand(1, `Name at least one request file: reqchain ${spec.usage}`)
+  const text = helpText(parser, rest)
+  if (text !== undefined) return { command: rest.includes('--version') && !rest.includes('--help') && !rest.includes('-h') ? 'version' : 'help', text }
+  const args = parser.parseSync([...rest]) as Record<string, unknown> & { _: (string | number)[] }
+  const command = name as Options['command']
+  const paths = args._.map(String)
   const vars = parseVarFlags((args['var'] as string[] | undefined) ?? [])
   const varOpts: VarOptions = {
     ...(args['env'] !== undefined ? { env: String(args['env']) } : {}),

@@ -10,9 +10,14 @@ import type { JsonNode } from '../load/located-json.js'
 import { extractOne, responseText } from '../check/extract.js'
 import { evaluateDynamic } from './dynamic.js'
 import { registerHelpers } from './helpers.js'
-import { type RenderMode, type Special, type TemplateRuntime, renderText, stringify } from './template.js'
+import { type RenderMode, type Special, type TemplateRuntime, loadTemplateEngine, renderText, stringify } from './template.js'
 
 registerHelpers()
+
+/** Loads the template engine when any of these files has a template in it. */
+export async function prepareRender(files: readonly RequestFile[]): Promise<void> {
+  if (files.some((file) => file.source.includes('{{'))) await loadTemplateEngine()
+}
 
 export type NamedExchange = { readonly request: HttpRequest; readonly exchange?: Exchange }
 

@@ -8,7 +8,7 @@
 //   3. typed values: a template that is exactly one mustache can yield the value itself.
 // `{{$dynamic …}}` variables and REST Client request references (`{{ask.response.body.$.x}}`) are
 // not Handlebars syntax; they are cut out before parsing and evaluated by `special`.
-import Handlebars from 'handlebars'
+import type Handlebars from 'handlebars'
 import { RenderError, nearest } from '../errors.js'
 import type { SourceSpan, Text } from '../model.js'
 
@@ -46,11 +46,36 @@ type MustacheInfo = { readonly name: string; readonly span: SourceSpan; readonly
 type RenderState = { values: unknown[]; runtime: TemplateRuntime; mustaches: readonly MustacheInfo[]; specials: readonly Special[]; spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan }
 
 const cache = new WeakMap<Text, Compiled>()
-const hb = Handlebars.create()
+type Engine = typeof Handlebars
+let hb: Engine | undefined
+const helpers = new Map<string, (...args: any[]) => unknown>()
+
+/**
+ * Loads Handlebars (about 20 ms) the first time a run needs it: files without `{{` never pay for
+ * it. Rendering stays synchronous because file variables are evaluated in property getters.
+ */
+export async function loadTemplateEngine(): Promise<void> {
+  if (hb) return
+  const { default: Handlebars } = await import('handlebars')
+  hb = Handlebars.create()
+  hb.registerHelper('__out', outHelper)
+  hb.registerHelper('__special', specialHelper)
+  for (const [name, fn] of helpers) hb.registerHelper(name, located(fn))
+}
+
+function engine(): Engine {
+  if (!hb) throw new Error('loadTemplateEngine() must run before a template is rendered')
+  return hb
+}
 
 /** Registers a helper whose located-less RenderErrors get the span of the mustache that called it. */
 export function registerHelper(name: string, fn: (...args: any[]) => unknown): void {
-  hb.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+  helpers.set(name, fn)
+  hb?.registerHelper(name, located(fn))
+}
+
+function located(fn: (...args: any[]) => unknown) {
+  return function (this: unknown, ...args: unknown[]) {
     try {
       return fn.apply(this, args)
     } catch (error) {
@@ -61,10 +86,10 @@ export function registerHelper(name: string, fn: (...args: any[]) => unknown): v
       }
       throw error
     }
-  })
+  }
 }
 
-hb.registerHelper('__out', function (this: unknown, value: unknown, index: number, options: Handlebars.HelperOptions) {
+function outHelper(this: unknown, value: unknown, index: number, options: Handlebars.HelperOptions): string {
   const state = (options.data as { rc: RenderState }).rc
   if (value === undefined) {
     const info = state.mustaches[index]!
@@ -78,12 +103,12 @@ hb.registerHelper('__out', function (this: unknown, value: unknown, index: numbe
   }
   state.values.push(value)
   return `${OPEN}${state.values.length - 1}${CLOSE}`
-})
+}
 
-hb.registerHelper('__special', function (index: number, options: Handlebars.HelperOptions) {
+function specialHelper(index: number, options: Handlebars.HelperOptions): unknown {
   const state = (options.data as { rc: RenderState }).rc
   return state.runtime.special(state.specials[index]!)
-})
+}
 
 /** True when the text needs no rendering at all: the common case for headers and many URLs. */
 export function isStatic(text: Text): boolean {
@@ -185,7 +210,7 @@ function compileTemplate(text: Text): Compiled {
 
   let ast: hbs.AST.Program
   try {
-    ast = hb.parse(modified)
+    ast = engine().parse(modified)
   } catch (error) {
     throw locateParseError(text, modified, toOriginal, error as Error)
   }
@@ -193,7 +218,7 @@ function compileTemplate(text: Text): Compiled {
   rewrite(ast, mustaches, spanOfLoc)
   let run: (context: object, data: object) => string
   try {
-    const template = hb.compile(ast, { noEscape: true })
+    const template = engine().compile(ast, { noEscape: true })
     run = (context, data) => template(context, { data }).replaceAll(BRACE, '}')
   } catch (error) {
     throw new RenderError('RENDER_SYNTAX', `Template error: ${(error as Error).message.split('\n')[0]}`, text.span, undefined, { cause: error })
@@ -235,7 +260,7 @@ function locateParseError(text: Text, modified: string, toOriginal: (offset: num
     const source = match[0]
     if (/^\{\{[#/^]|^\{\{else/.test(source)) continue
     try {
-      hb.parse(source)
+      engine().parse(source)
     } catch {
       const start = toOriginal(match.index!)
       return new RenderError('RENDER_SYNTAX', `Not a variable or helper: \`${source.length > 40 ? source.slice(0, 40) + '…' : source}\``, spanAt(text, start, source.length),

@@ -1,13 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { evaluate } from '../../src/check/assert.js'
+import { loadSchemaValidator } from '../../src/check/schema.js'
 import { parseAssertion } from '../../src/load/directives.js'
 import type { Exchange } from '../../src/model.js'
 import { fixtureBody } from '../helpers/fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'reqchain-assert-'))
+beforeAll(loadSchemaValidator)
 
 function exchange(body: unknown, requestBody?: unknown, headers: [string, string][] = [['Content-Type', 'application/json'], ['Content-Length', '42']]): Exchange {
   const text = typeof body === 'string' ? body : JSON.stringify(body)

@@ -1,14 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { RenderError } from '../../src/errors.js'
 import { parseHttpFile } from '../../src/load/http-file.js'
 import { parseJsonFile } from '../../src/load/json-file.js'
 import type { RequestFile } from '../../src/model.js'
 import { render, type RenderScope } from '../../src/render/render.js'
+import { loadTemplateEngine } from '../../src/render/template.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'reqchain-render-'))
+beforeAll(loadTemplateEngine)
 
 function fileOf(source: string, kind: 'http' | 'json' = 'http'): RequestFile {
   const parsed = kind === 'http' ? parseHttpFile(source, 'x.http') : parseJsonFile(source, 'x.json')

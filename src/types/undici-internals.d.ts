@@ -1,0 +1,14 @@
+// Deep imports of undici (see send/http-client.ts); the types are the package's public ones.
+declare module 'undici/lib/dispatcher/agent.js' {
+  import type { Agent } from 'undici'
+  const AgentClass: typeof Agent
+  export default AgentClass
+}
+declare module 'undici/lib/dispatcher/dispatcher.js' {
+  const DispatcherClass: { prototype: object }
+  export default DispatcherClass
+}
+declare module 'undici/lib/api/index.js' {
+  const api: Record<string, unknown>
+  export default api
+}
