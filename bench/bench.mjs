@@ -1,0 +1,192 @@
+// npm run bench: reqchain beside curl and a bare Node script, on a loopback server, in one run.
+// Commands alternate (A B A B …) so drift on the machine hits both alike; medians and per-pair
+// ratios are printed and written to bench/results/latest.json. Every run is checked: exit code,
+// the server's request count, and the output's size.
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const reqchain = join(here, '..', 'dist', 'reqchain.js')
+const node = process.execPath
+const work = mkdtempSync(join(tmpdir(), 'reqchain-bench-'))
+const quick = process.argv.includes('--quick')
+const rounds = (n) => (quick ? Math.max(2, Math.ceil(n / 3)) : n)
+
+function hasCurl() {
+  try { execFileSync('curl', ['--version'], { stdio: 'ignore' }); return true } catch { return false }
+}
+
+/** Runs a command; returns wall time, peak RSS (from /usr/bin/time) and the time its first stdout byte came. */
+function timed(command, args, { stdout = 'ignore' } = {}) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint()
+    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let firstByteMs
+    let bytes = 0
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      if (firstByteMs === undefined) firstByteMs = Number(process.hrtime.bigint() - start) / 1e6
+      bytes += d.length
+    })
+    child.stderr.on('data', (d) => { stderr += d })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6
+      const rssKb = Number(stderr.trim().split('\n').pop())
+      resolve({ ms, code, firstByteMs, bytes, rssMb: rssKb / 1024, stderr })
+    })
+    if (stdout === 'ignore') child.stdout.resume()
+  })
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2 }
+
+async function stats(port) {
+  return JSON.parse(await (await fetch(`http://127.0.0.1:${port}/__stats`)).text()).requests
+}
+
+/** Alternates the commands `n` times; checks each run; returns medians. */
+async function compare(name, commands, n, check) {
+  const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
+  for (let i = 0; i < n; i++) {
+    for (const [label, [command, args]] of Object.entries(commands)) {
+      const before = check?.port ? await stats(check.port) : 0
+      const result = await timed(command, args)
+      if (result.code !== 0) throw new Error(`${name}: ${label} exited ${result.code}\n${result.stderr}`)
+      if (check?.requests !== undefined && label !== 'node -e 0' && label !== 'reqchain --version') {
+        const served = (await stats(check.port)) - before
+        const expected = typeof check.requests === 'function' ? check.requests(label) : check.requests
+        if (served !== expected) throw new Error(`${name}: ${label} made ${served} requests, expected ${expected}`)
+      }
+      check?.after?.(label, result)
+      samples[label].push(result)
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([label, rs]) => [label, {
+    ms: median(rs.map((r) => r.ms)),
+    rssMb: median(rs.map((r) => r.rssMb)),
+    ...(rs[0].firstByteMs !== undefined ? { firstByteMs: median(rs.map((r) => r.firstByteMs)) } : {}),
+    runs: rs.length,
+  }]))
+}
+
+function table(title, result, base, targets = {}) {
+  console.log(`\n${title}`)
+  for (const [label, r] of Object.entries(result)) {
+    const ratio = base && label !== base ? `  ${(r.ms / result[base].ms).toFixed(2)}× ${base}` : ''
+    const first = r.firstByteMs !== undefined ? `  first byte ${r.firstByteMs.toFixed(1)} ms` : ''
+    console.log(`  ${label.padEnd(26)} ${r.ms.toFixed(1).padStart(9)} ms  ${r.rssMb.toFixed(0).padStart(5)} MiB peak${first}${ratio}`)
+  }
+  for (const [text, ok] of Object.entries(targets)) console.log(`  target ${ok ? 'met    ' : 'MISSED '} ${text}`)
+}
+
+async function main() {
+  if (!hasCurl()) throw new Error('curl is needed for the comparison (apt-get install curl)')
+  const server = spawn(node, [join(here, 'target-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const port = await new Promise((resolve) => server.stdout.once('data', (d) => resolve(Number(String(d).trim()))))
+  const base = `http://127.0.0.1:${port}`
+  const results = { date: new Date().toISOString(), node: process.version, nodeExtraCaCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS), quick }
+  try {
+    console.log(`reqchain benchmark — ${process.version}, ${base}${quick ? ' (quick)' : ''}`)
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      const env = { ...process.env }
+      delete env.NODE_EXTRA_CA_CERTS
+      const cost = []
+      for (let i = 0; i < 7; i++) {
+        const a = process.hrtime.bigint(); execFileSync(node, ['-e', '0']); const b = process.hrtime.bigint()
+        execFileSync(node, ['-e', '0'], { env }); const c = process.hrtime.bigint()
+        cost.push(Number(b - a) / 1e6 - Number(c - b) / 1e6)
+      }
+      results.nodeExtraCaCertsCostMs = median(cost)
+      console.log(`note: NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}); Node reads it at every start, which costs about ${median(cost).toFixed(0)} ms per process here — for node -e 0 as much as for reqchain.`)
+    }
+
+    // 1. Cold start: one GET from a one-request file, and --version.
+    writeFileSync(join(work, 'one.http'), `GET ${base}/one\n`)
+    const bare = join(work, 'bare-get.mjs')
+    writeFileSync(bare, `import { get } from 'node:http'\nget('${base}/one', (res) => { res.pipe(process.stdout) })\n`)
+    const cold = await compare('cold', {
+      'node -e 0': [node, ['-e', '0']],
+      'reqchain --version': [node, [reqchain, '--version']],
+      'reqchain run one.http': [node, [reqchain, 'run', join(work, 'one.http')]],
+      'curl (one GET)': ['curl', ['-s', `${base}/one`]],
+      'bare node (one GET)': [node, [bare]],
+    }, rounds(15), { port, requests: 1 })
+    results.cold = cold
+    table('1. cold start, one GET (whole process)', cold, 'node -e 0', {
+      [`reqchain run ≤ 2.5× node -e 0 (${(cold['reqchain run one.http'].ms / cold['node -e 0'].ms).toFixed(2)}×)`]: cold['reqchain run one.http'].ms <= 2.5 * cold['node -e 0'].ms,
+    })
+
+    // 2. 1,000 chained requests: each captures $.n and sends it in the next.
+    const chain = ['# @capture n = $.n', `GET ${base}/next?n=0`, '']
+    for (let i = 1; i < 1000; i++) chain.push('###', '# @capture n = $.n', `GET ${base}/next?n={{n}}`, '')
+    writeFileSync(join(work, 'chain.http'), chain.join('\n'))
+    const urls = join(work, 'urls.txt')
+    writeFileSync(urls, Array.from({ length: 1000 }, (_, i) => `url = "${base}/next?n=${i}"\noutput = "/dev/null"`).join('\n'))
+    const bareChain = join(work, 'bare-chain.mjs')
+    writeFileSync(bareChain, `import { Agent, get } from 'node:http'\nconst agent = new Agent({ keepAlive: true })\nlet n = 0\nfor (let i = 0; i < 1000; i++) {\n  n = await new Promise((resolve) => get('${base}/next?n=' + n, { agent }, (res) => { let b = ''; res.on('data', (d) => { b += d }); res.on('end', () => resolve(JSON.parse(b).n)) }))\n}\nconsole.log(n)\nagent.destroy()\n`)
+    const chained = await compare('chain', {
+      'curl (1,000 plain GETs)': ['curl', ['-s', '-K', urls]],
+      'reqchain (1,000 chained)': [node, [reqchain, 'run', join(work, 'chain.http'), '-e', '$.n', '-r']],
+      'bare node (1,000 chained)': [node, [bareChain]],
+    }, rounds(5), { port, requests: 1000 })
+    results.chain = chained
+    table('2. 1,000 sequential requests, each capturing a value the next one sends', chained, 'curl (1,000 plain GETs)', {
+      [`reqchain ≤ 5× curl (${(chained['reqchain (1,000 chained)'].ms / chained['curl (1,000 plain GETs)'].ms).toFixed(2)}×)`]: chained['reqchain (1,000 chained)'].ms <= 5 * chained['curl (1,000 plain GETs)'].ms,
+    })
+
+    // 3. One streamed chat completion of 10,000 SSE chunks.
+    writeFileSync(join(work, 'stream.http'), `POST ${base}/stream?n=10000\nContent-Type: application/json\n\n{"stream": true}\n`)
+    const stream = await compare('stream', {
+      'curl -N': ['curl', ['-s', '-N', '-X', 'POST', `${base}/stream?n=10000`]],
+      'reqchain (assembled)': [node, [reqchain, 'run', join(work, 'stream.http')]],
+      'reqchain --raw': [node, [reqchain, 'run', join(work, 'stream.http'), '--raw']],
+    }, rounds(7), { port, requests: 1, after: (label, r) => { if (label.includes('assembled') && r.bytes < 10000) throw new Error('the assembled reply is missing') } })
+    results.stream = stream
+    table('3. one streamed chat completion, 10,000 SSE chunks', stream, 'curl -N', {
+      [`reqchain (assembled) ≤ 5× curl -N (${(stream['reqchain (assembled)'].ms / stream['curl -N'].ms).toFixed(2)}×)`]: stream['reqchain (assembled)'].ms <= 5 * stream['curl -N'].ms,
+    })
+
+    // 4. A 200 MB body written to a file with -o.
+    const mb = quick ? 50 : 200
+    writeFileSync(join(work, 'big.http'), `GET ${base}/big?mb=${mb}\n`)
+    const big = await compare('big', {
+      'curl -o': ['curl', ['-s', '-o', join(work, 'curl.bin'), `${base}/big?mb=${mb}`]],
+      'reqchain -o': [node, [reqchain, 'run', join(work, 'big.http'), '-o', join(work, 'reqchain.bin')]],
+    }, rounds(5), { port, requests: 1, after: (label) => {
+      const file = join(work, label.startsWith('curl') ? 'curl.bin' : 'reqchain.bin')
+      if (statSync(file).size !== mb * 1024 * 1024) throw new Error(`${label}: wrote ${statSync(file).size} bytes`)
+    } })
+    results.big = big
+    table(`4. a ${mb} MB response written to a file`, big, 'curl -o', {
+      [`reqchain peak memory < 120 MiB (${big['reqchain -o'].rssMb.toFixed(0)} MiB)`]: big['reqchain -o'].rssMb < 120,
+      [`reqchain ≤ 3× curl (${(big['reqchain -o'].ms / big['curl -o'].ms).toFixed(2)}×)`]: big['reqchain -o'].ms <= 3 * big['curl -o'].ms,
+    })
+
+    // 5. Loading a 10,000-request file (parse prints every template as JSON: an upper bound).
+    const many = []
+    for (let i = 0; i < 10000; i++) many.push(`### request ${i}`, `# @capture v${i} = $.n`, `POST ${base}/next?n=${i}`, 'Content-Type: application/json', '', `{"i": ${i}, "prev": "{{v${Math.max(0, i - 1)}}}"}`, '')
+    writeFileSync(join(work, 'many.http'), many.join('\n'))
+    const load = await compare('load', {
+      'node -e 0': [node, ['-e', '0']],
+      'reqchain parse (10,000)': [node, [reqchain, 'parse', join(work, 'many.http')]],
+    }, rounds(5))
+    results.load = load
+    table('5. loading a 10,000-request .http file (reqchain parse, whole process, JSON output included)', load, 'node -e 0', {
+      [`well under a second (${load['reqchain parse (10,000)'].ms.toFixed(0)} ms)`]: load['reqchain parse (10,000)'].ms < 1000,
+    })
+  } finally {
+    server.kill('SIGTERM')
+  }
+  mkdirSync(join(here, 'results'), { recursive: true })
+  writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`)
+  console.log(`\nresults: bench/results/latest.json`)
+}
+
+main().catch((error) => {
+  console.error(`bench failed: ${error.message}`)
+  process.exitCode = 1
+})

@@ -1,0 +1,55 @@
+// The benchmark's target: a loopback server in its own process, counting what it serves.
+//   GET /one            {"ok":true}
+//   GET /next?n=N       {"n":N+1}             (chained captures)
+//   POST /stream?n=N    N SSE chat chunks, then data: [DONE]
+//   GET /big?mb=N       N MiB of bytes
+//   GET /__stats        {"requests":…}        (not counted)
+import { createServer } from 'node:http'
+
+let requests = 0
+const chunk = (i) => `data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{"content":"t${i % 10} "},"finish_reason":null}]}\n\n`
+const block = Buffer.alloc(1024 * 1024, 'x')
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url, 'http://x')
+  if (url.pathname === '/__stats') return res.end(JSON.stringify({ requests }))
+  requests++
+  req.resume()
+  switch (url.pathname) {
+    case '/one':
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      return res.end('{"ok":true}')
+    case '/next':
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      return res.end(JSON.stringify({ n: Number(url.searchParams.get('n')) + 1 }))
+    case '/stream': {
+      const n = Number(url.searchParams.get('n') ?? 10000)
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
+      res.write(chunk(0))
+      let i = 1
+      const pump = () => {
+        while (i < n) {
+          if (!res.write(chunk(i++))) return res.once('drain', pump)
+        }
+        res.end('data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
+      }
+      return setImmediate(pump)
+    }
+    case '/big': {
+      let left = Number(url.searchParams.get('mb') ?? 200)
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': left * block.length })
+      const pump = () => {
+        while (left > 0) {
+          left--
+          if (!res.write(block)) return res.once('drain', pump)
+        }
+        res.end()
+      }
+      return pump()
+    }
+  }
+  res.writeHead(404)
+  res.end()
+})
+server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`))
+process.on('SIGTERM', () => process.exit(0))
