@@ -29,7 +29,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       case 'parse': {
         const files = loadAll(options.paths, io, sources, false)
         const { toParseView } = await import('../report/parse-view.js')
-        io.stdout.write(`${JSON.stringify(toParseView(files.map((f) => f.file)), null, 2)}\n`)
+        io.stdout.write(`${JSON.stringify(toParseView(files.map((f) => f.file)), null, io.stdout.isTTY ? 2 : undefined)}\n`)
         return ExitCode.ok
       }
       case 'curl': {

@@ -349,20 +349,15 @@ class BlockParser {
         headers = [...headers, { name: 'Content-Type', value: { raw: 'application/json', span: draft.span }, span: draft.span }]
       }
     }
-    return {
-      ...(name ? { name } : {}),
-      span: draft.span,
-      method,
-      url: draft.url,
-      ...(draft.httpVersion ? { httpVersion: draft.httpVersion } : {}),
-      headers,
-      ...(finalBody ? { body: finalBody } : {}),
-      directives: draft.directives,
-      captures,
-      asserts,
-      extras: draft.extras,
-      options,
+    // Built by assignment: an object literal of conditional spreads is several times slower in V8,
+    // which a 10,000-request file feels.
+    const template: { -readonly [K in keyof RequestTemplate]: RequestTemplate[K] } = {
+      span: draft.span, method, url: draft.url, headers, directives: draft.directives, captures, asserts, extras: draft.extras, options,
     }
+    if (name) template.name = name
+    if (draft.httpVersion) template.httpVersion = draft.httpVersion
+    if (finalBody) template.body = finalBody
+    return template
   }
 }
 

@@ -6,9 +6,19 @@ export function toParseView(files: readonly RequestFile[]): unknown {
   return files.map((file) => ({
     path: file.path,
     vars: file.vars,
-    requests: file.requests.map((request) => ({
-      ...request,
-      ...(request.body?.kind === 'json' ? { body: { kind: 'json', value: toPlain(request.body.value as JsonNode), span: request.body.span } } : {}),
+    requests: file.requests.map((r) => ({
+      name: r.name,
+      span: r.span,
+      method: r.method,
+      url: r.url,
+      httpVersion: r.httpVersion,
+      headers: r.headers,
+      body: r.body?.kind === 'json' ? { kind: 'json', value: toPlain(r.body.value as JsonNode), span: r.body.span } : r.body,
+      directives: r.directives,
+      captures: r.captures,
+      asserts: r.asserts,
+      extras: r.extras,
+      options: r.options,
     })),
   }))
 }
