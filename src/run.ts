@@ -3,7 +3,7 @@
 import { dirname } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { ReqchainError, RenderError } from './errors.js'
-import type { AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
+import type { AssertionSpec, AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
 import { type BaseVars, type VarSources, loadBaseVars } from './load/env.js'
 import { type NamedExchange, type RenderScope, prepareRender, render } from './render/render.js'
 import { renderText, stringify } from './render/template.js'
@@ -84,6 +84,18 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
   return { steps, interrupted: options.signal?.aborted ?? false, durationMs: performance.now() - start }
 }
 
+/** Expected values in assertions may use variables: `# @assert $.model == "{{model}}"`. */
+function expectedRenderer(vars: Record<string, unknown>) {
+  return (raw: string, assertion: AssertionSpec): string => {
+    if (!raw.includes('{{')) return raw
+    const runtime = {
+      names: () => Object.keys(vars),
+      special: () => { throw new RenderError('RENDER_SYNTAX', 'Dynamic variables and request references are not available in assertions', assertion.span) },
+    }
+    return stringify(renderText({ raw, span: assertion.span }, vars, runtime, 'text'))
+  }
+}
+
 /** Loads what these requests need and nothing more: start-up time is felt on every command. */
 async function prepare(plans: readonly Plan[]): Promise<void> {
   await prepareRender(plans.map((p) => p.file))
@@ -112,12 +124,9 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Rend
       ...(listener ? { listener } : {}),
       ...(bodyFile ? { bodyFile } : {}),
     })
-    const vars = { ...Object.assign({}, ...scope.layers), ...Object.assign({}, ...scope.overrides) } as Record<string, unknown>
-    const result = check(template, exchange, {
-      vars,
-      baseDir: dirname(file.absolutePath),
-      renderExpected: (raw, assertion) => (raw.includes('{{') ? stringify(renderText({ raw, span: assertion.span }, vars, { names: () => Object.keys(vars), special: () => { throw new RenderError('RENDER_SYNTAX', 'Dynamic variables and request references are not available in assertions', assertion.span) } }, 'text')) : raw),
-    }, (partial) => { asserts = partial.asserts })
+    const vars = Object.assign({}, ...scope.layers, ...scope.overrides) as Record<string, unknown>
+    const result = check(template, exchange, { vars, baseDir: dirname(file.absolutePath), renderExpected: expectedRenderer(vars) }, (partial) => { asserts = partial.asserts })
+    asserts = result.asserts
     if (options.failOnStatus && exchange.status >= 400) {
       throw new ReqchainError('SEND_HTTP_STATUS', `HTTP ${exchange.status} ${exchange.statusText}: ${request.method} ${request.url}`, template.span, 'the server answered with an error status (--fail is on)')
     }

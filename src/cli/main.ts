@@ -6,10 +6,10 @@ import { Agent } from '../send/http-client.js'
 import { ReqchainError, LoadError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
 import { load } from '../load/load.js'
-import type { RequestFile } from '../model.js'
+import type { RequestFile, RequestTemplate } from '../model.js'
 import { formatCodeFrame, type Sources } from '../source.js'
 import { selectRequests } from '../select.js'
-import { type Plan, type RunResult, isFailed, run } from '../run.js'
+import { type Plan, type RunEvent, type RunResult, isFailed, run } from '../run.js'
 import { Secrets } from '../secrets.js'
 import { ConsoleReporter } from '../report/console.js'
 import { printResult } from '../report/print.js'
@@ -129,13 +129,13 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       secrets,
       failOnStatus: options.fail,
       ...(io.signal ? { signal: io.signal } : {}),
-      onEvent: (event: Parameters<ConsoleReporter['onEvent']>[0]) => {
+      onEvent: (event: RunEvent) => {
         if (event.kind === 'step') reporter.endLiveText(event.step.template)
         reporter.onEvent(event)
       },
       listenerFor: reporter.listenerFor,
       ...(options.output && !options.extract && options.reports.length === 0
-        ? { bodyFileFor: (t: Parameters<ConsoleReporter['printsBody']>[0]) => (t === allRequests[allRequests.length - 1] && t.captures.length === 0 && t.asserts.length === 0 ? resolve(io.cwd, options.output!) : undefined) }
+        ? { bodyFileFor: (t: RequestTemplate) => (t === allRequests[allRequests.length - 1] && t.captures.length === 0 && t.asserts.length === 0 ? resolve(io.cwd, options.output!) : undefined) }
         : {}),
     }
     if (options.command === 'test' && options.parallel > 1) {

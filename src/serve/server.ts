@@ -25,8 +25,11 @@ type Faults = { delayFirstByte: number; tokenDelay: number; dropAfter?: number; 
 
 export const DEFAULT_MODEL = 'reqchain-mock'
 
-export function parseFaults(text: string | undefined): Faults {
-  const faults: Faults = { delayFirstByte: 0, tokenDelay: 0 }
+const NO_FAULTS: Faults = { delayFirstByte: 0, tokenDelay: 0 }
+
+/** Only the faults the text names, so a request's header adds to the server's --fault. */
+export function parseFaults(text: string | undefined): Partial<Faults> {
+  const faults: Partial<Faults> = {}
   for (const item of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const [key, raw] = item.split('=')
     const value = Number(raw)
@@ -44,7 +47,7 @@ export function parseFaults(text: string | undefined): Faults {
 }
 
 export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
-  const serverFaults = parseFaults(options.fault)
+  const serverFaults: Faults = { ...NO_FAULTS, ...parseFaults(options.fault) }
   const sockets = new Set<Socket>()
   const state = { items: new Map<number, Record<string, unknown>>(), nextId: 1 }
   let count = 0
@@ -100,7 +103,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: MockSe
   const header = req.headers['x-mock-fault']
   if (typeof header === 'string') {
     try {
-      faults = { ...serverFaults, ...stripUndefined(parseFaults(header)) }
+      faults = { ...serverFaults, ...parseFaults(header) }
     } catch (error) {
       return sendError(res, 400, `X-Mock-Fault: ${(error as Error).message}`)
     }
@@ -218,9 +221,4 @@ async function streamLines(res: ServerResponse, contentType: string, lines: stri
     if (!res.write(line)) await new Promise((r) => res.once('drain', r))
   }
   res.end()
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  const defaults = parseFaults('')
-  return Object.fromEntries(Object.entries(value).filter(([key, v]) => v !== undefined && v !== (defaults as Record<string, unknown>)[key])) as Partial<T>
 }
