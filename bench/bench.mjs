@@ -27,8 +27,12 @@ function timed(command, args, { stdout = 'ignore' } = {}) {
     let firstByteMs
     let bytes = 0
     let stderr = ''
+    let firstByteAt
     child.stdout.on('data', (d) => {
-      if (firstByteMs === undefined) firstByteMs = Number(process.hrtime.bigint() - start) / 1e6
+      if (firstByteMs === undefined) {
+        firstByteMs = Number(process.hrtime.bigint() - start) / 1e6
+        firstByteAt = performance.timeOrigin + performance.now()
+      }
       bytes += d.length
     })
     child.stderr.on('data', (d) => { stderr += d })
@@ -36,7 +40,7 @@ function timed(command, args, { stdout = 'ignore' } = {}) {
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6
       const rssKb = Number(stderr.trim().split('\n').pop())
-      resolve({ ms, code, firstByteMs, bytes, rssMb: rssKb / 1024, stderr })
+      resolve({ ms, code, firstByteMs, firstByteAt, bytes, rssMb: rssKb / 1024, stderr })
     })
     if (stdout === 'ignore') child.stdout.resume()
   })
@@ -44,8 +48,12 @@ function timed(command, args, { stdout = 'ignore' } = {}) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2 }
 
+async function serverStats(port) {
+  return JSON.parse(await (await fetch(`http://127.0.0.1:${port}/__stats`)).text())
+}
+
 async function stats(port) {
-  return JSON.parse(await (await fetch(`http://127.0.0.1:${port}/__stats`)).text()).requests
+  return (await serverStats(port)).requests
 }
 
 /** Alternates the commands `n` times; checks each run; returns medians. */
@@ -61,7 +69,7 @@ async function compare(name, commands, n, check) {
         const expected = typeof check.requests === 'function' ? check.requests(label) : check.requests
         if (served !== expected) throw new Error(`${name}: ${label} made ${served} requests, expected ${expected}`)
       }
-      check?.after?.(label, result)
+      await check?.after?.(label, result)
       samples[label].push(result)
     }
   }
@@ -69,6 +77,7 @@ async function compare(name, commands, n, check) {
     ms: median(rs.map((r) => r.ms)),
     rssMb: median(rs.map((r) => r.rssMb)),
     ...(rs[0].firstByteMs !== undefined ? { firstByteMs: median(rs.map((r) => r.firstByteMs)) } : {}),
+    ...(rs[0].firstTokenAfterRequestMs !== undefined ? { firstTokenAfterRequestMs: median(rs.map((r) => r.firstTokenAfterRequestMs)) } : {}),
     runs: rs.length,
   }]))
 }
@@ -77,7 +86,8 @@ function table(title, result, base, targets = {}) {
   console.log(`\n${title}`)
   for (const [label, r] of Object.entries(result)) {
     const ratio = base && label !== base ? `  ${(r.ms / result[base].ms).toFixed(2)}× ${base}` : ''
-    const first = r.firstByteMs !== undefined ? `  first byte ${r.firstByteMs.toFixed(1)} ms` : ''
+    const first = (r.firstByteMs !== undefined ? `  first byte ${r.firstByteMs.toFixed(1)} ms` : '')
+      + (r.firstTokenAfterRequestMs !== undefined ? ` (${r.firstTokenAfterRequestMs.toFixed(1)} ms after the server got the request)` : '')
     console.log(`  ${label.padEnd(26)} ${r.ms.toFixed(1).padStart(9)} ms  ${r.rssMb.toFixed(0).padStart(5)} MiB peak${first}${ratio}`)
   }
   for (const [text, ok] of Object.entries(targets)) console.log(`  target ${ok ? 'met    ' : 'MISSED '} ${text}`)
@@ -144,10 +154,16 @@ async function main() {
       'curl -N': ['curl', ['-s', '-N', '-X', 'POST', `${base}/stream?n=10000`]],
       'reqchain (assembled)': [node, [reqchain, 'run', join(work, 'stream.http')]],
       'reqchain --raw': [node, [reqchain, 'run', join(work, 'stream.http'), '--raw']],
-    }, rounds(7), { port, requests: 1, after: (label, r) => { if (label.includes('assembled') && r.bytes < 10000) throw new Error('the assembled reply is missing') } })
+    }, rounds(7), { port, requests: 1, after: async (label, r) => {
+      if (label.includes('assembled') && r.bytes < 10000) throw new Error('the assembled reply is missing')
+      // Start-up aside, how long after the request reached the server did the first chunk show?
+      if (!label.includes('assembled')) r.firstTokenAfterRequestMs = r.firstByteAt - (await serverStats(port)).streamArrivedAt
+    } })
     results.stream = stream
+    const addedLatency = stream['reqchain --raw'].firstTokenAfterRequestMs - stream['curl -N'].firstTokenAfterRequestMs
     table('3. one streamed chat completion, 10,000 SSE chunks', stream, 'curl -N', {
       [`reqchain (assembled) ≤ 5× curl -N (${(stream['reqchain (assembled)'].ms / stream['curl -N'].ms).toFixed(2)}×)`]: stream['reqchain (assembled)'].ms <= 5 * stream['curl -N'].ms,
+      [`first token shown as soon as curl shows it, once the request is out (+${addedLatency.toFixed(1)} ms)`]: addedLatency < 10,
     })
 
     // 4. A 200 MB body written to a file with -o.

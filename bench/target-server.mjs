@@ -7,12 +7,14 @@
 import { createServer } from 'node:http'
 
 let requests = 0
+/** Wall-clock time the last stream request arrived, to measure how soon its first chunk is shown. */
+let streamArrivedAt = 0
 const chunk = (i) => `data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{"content":"t${i % 10} "},"finish_reason":null}]}\n\n`
 const block = Buffer.alloc(1024 * 1024, 'x')
 
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://x')
-  if (url.pathname === '/__stats') return res.end(JSON.stringify({ requests }))
+  if (url.pathname === '/__stats') return res.end(JSON.stringify({ requests, streamArrivedAt }))
   requests++
   req.resume()
   switch (url.pathname) {
@@ -23,6 +25,7 @@ const server = createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' })
       return res.end(JSON.stringify({ n: Number(url.searchParams.get('n')) + 1 }))
     case '/stream': {
+      streamArrivedAt = performance.timeOrigin + performance.now()
       const n = Number(url.searchParams.get('n') ?? 10000)
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
       res.write(chunk(0))

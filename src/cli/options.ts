@@ -41,7 +41,7 @@ export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
   | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean })
-  | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string }
+  | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[] }
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version'; readonly text: string }
 
@@ -127,7 +127,8 @@ const COMMANDS: Record<string, CommandSpec> = {
       .option('port', { type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
       .option('api-key', { type: 'string', describe: 'require Authorization: Bearer KEY' })
-      .option('fault', { type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' }),
+      .option('fault', { type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' })
+      .option('models', { type: 'string', describe: 'comma-separated model names to serve; others get 404 (default: any name is accepted, as llama-server does)' }),
   },
 }
 
@@ -193,6 +194,7 @@ export function parseOptions(argv: readonly string[]): Options {
         command, port, host: String(args['host']),
         ...(args['api-key'] !== undefined ? { apiKey: String(args['api-key']) } : {}),
         ...(args['fault'] !== undefined ? { fault: String(args['fault']) } : {}),
+        ...(args['models'] !== undefined ? { models: String(args['models']).split(',').map((m) => m.trim()).filter(Boolean) } : {}),
       }
     }
     case 'run': case 'test': {

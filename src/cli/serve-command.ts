@@ -13,7 +13,7 @@ export async function serveCommand(options: Options & { command: 'serve' }, io: 
   }
   let server
   try {
-    server = await startMockServer({ port: options.port, host: options.host, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...(options.fault ? { fault: options.fault } : {}) })
+    server = await startMockServer({ port: options.port, host: options.host, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...(options.fault ? { fault: options.fault } : {}), ...(options.models ? { models: options.models } : {}) })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new UsageError(code === 'EADDRINUSE' ? `Port ${options.port} is in use` : `Cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, 'pick another with --port (0 for any free port)')

@@ -63,7 +63,7 @@ export function loadBaseVars(requestFileDir: string, sources: VarSources): BaseV
 
   const envDir = findEnvironmentDir(requestFileDir)
   if (sources.env !== undefined && !envDir) {
-    throw new UsageError(`--env ${sources.env}: no http-client.env.json beside ${displayPath(requestFileDir, sources.cwd) || '.'} or above it`,
+    throw new UsageError(`--env ${sources.env}: no http-client.env.json beside ${displayPath(requestFileDir, sources.cwd)} or above it`,
       'create http-client.env.json with { "' + sources.env + '": { "baseUrl": "…" } }')
   }
   if (envDir) {
@@ -72,7 +72,7 @@ export function loadBaseVars(requestFileDir: string, sources: VarSources): BaseV
     const names = new Set([...Object.keys(publicFile), ...Object.keys(privateFile)].filter((n) => n !== '$shared'))
     if (sources.env !== undefined && !names.has(sources.env)) {
       const suggestion = nearest(sources.env, names)
-      throw new UsageError(`Unknown environment \`${sources.env}\` in ${displayPath(envDir, sources.cwd) || '.'}/http-client.env.json`,
+      throw new UsageError(`Unknown environment \`${sources.env}\` in ${displayPath(envDir, sources.cwd)}/http-client.env.json`,
         `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}environments: ${[...names].join(', ') || '(none)'}`)
     }
     const layers: [Record<string, unknown> | undefined, boolean][] = [

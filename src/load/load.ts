@@ -1,7 +1,7 @@
 // The load stage: paths → request files. Chooses a parser by extension, expands directories, and
 // checks that every `< ./body` file exists, so a typo fails before anything is sent (exit 2).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { dirname, extname, join, relative, resolve } from 'node:path'
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path'
 import { LoadError } from '../errors.js'
 import type { RequestFile } from '../model.js'
 import { parseHttpFile } from './http-file.js'
@@ -78,14 +78,16 @@ export function loadFile(absolutePath: string, cwd: string): RequestFile {
     if (request.body?.kind !== 'parts') continue
     for (const part of request.body.parts) {
       if (part.kind === 'file' && !part.path.includes('{{') && !existsSync(resolve(dir, part.path))) {
-        throw new LoadError('LOAD_BODY_FILE', `Body file not found: ${part.path}`, part.span, `the path is relative to ${displayPath(dir, cwd) || '.'}`)
+        throw new LoadError('LOAD_BODY_FILE', `Body file not found: ${part.path}`, part.span, `paths are relative to the request file's folder (${displayPath(dir, cwd)})`)
       }
     }
   }
   return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests }
 }
 
+/** Paths as the user sees them: relative to the working directory when inside it. */
 export function displayPath(absolute: string, cwd: string): string {
   const rel = relative(cwd, absolute)
-  return rel.startsWith('..') || rel === '' ? absolute : rel
+  if (rel === '') return '.'
+  return rel.startsWith('..') || isAbsolute(rel) ? absolute : rel
 }

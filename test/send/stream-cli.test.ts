@@ -126,3 +126,19 @@ describe('streams through the CLI', () => {
     expect(chat).toMatchObject({ message: { role: 'assistant', content: 'The capital of France is Paris.' }, done: true })
   })
 })
+
+describe('non-LLM event streams', () => {
+  it('print event by event on a terminal and assemble into a list of events', async () => {
+    server = await startServer({ 'GET /events': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+      res.end('event: price\nid: 1\ndata: {"p": 10}\n\n: keep-alive\n\nevent: price\nid: 2\ndata: {"p": 11}\n\n')
+    } })
+    const dir = mkdtempSync(join(tmpdir(), 'reqchain-events-'))
+    writeFileSync(join(dir, 'e.http'), '# @assert $.events count 2\n# @assert $.events[1].data.p == 11\nGET {{baseUrl}}/events\n')
+    const live = await runCli(['run', 'e.http', '--var', `baseUrl=${server.url}`], { cwd: dir, tty: true })
+    expect(live.exitCode).toBe(0)
+    expect(live.stdout).toBe('{"p": 10}\n{"p": 11}\n')
+    const piped = await runCli(['run', 'e.http', '--var', `baseUrl=${server.url}`], { cwd: dir })
+    expect(JSON.parse(piped.stdout)).toEqual({ events: [{ event: 'price', id: '1', data: { p: 10 } }, { event: 'price', id: '2', data: { p: 11 } }] })
+  })
+})

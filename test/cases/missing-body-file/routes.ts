@@ -1,0 +1,3 @@
+import type { Routes } from '../../helpers/server.js'
+
+export const routes: Routes = {}
