@@ -17,7 +17,6 @@ export type ErrorCode =
   | 'RENDER_HELPER'
   | 'RENDER_URL'
   | 'RENDER_REFERENCE'
-  | 'ENV_NOT_FOUND'
   | 'SEND_CONNECT'
   | 'SEND_TIMEOUT'
   | 'SEND_FAILED'

@@ -6,22 +6,19 @@
 //   12 | Authorization: Bearer {{token}}
 //      |                       ^^^^^^^^^ `token` is not set
 import type { SourceSpan } from './model.js'
-import type { ReqchainError } from './errors.js'
-
-const LINE_BREAK = /\r\n|\r|\n/
-
-export function splitLines(source: string): string[] {
-  return source.split(LINE_BREAK)
-}
+import type { AssertResult } from './model.js'
 
 export function lineAt(source: string, line: number): string | undefined {
-  return splitLines(source)[line - 1]
+  return source.split(/\r\n|\r|\n/)[line - 1]
 }
+
+/** What a code frame needs: an error, or a failed assertion's message and place. */
+export type Located = { readonly message: string; readonly span?: SourceSpan; readonly hint?: string }
 
 export type Sources = (file: string) => string | undefined
 
 /** Renders an error with its location and, when the file's text is known, a caret under the spot. */
-export function formatCodeFrame(error: ReqchainError, sources?: Sources, label = 'error'): string {
+export function formatCodeFrame(error: Located, sources?: Sources, label = 'error'): string {
   const out = [`${label}: ${error.message}`]
   const span = error.span
   if (span) {
@@ -43,6 +40,6 @@ export function formatCodeFrame(error: ReqchainError, sources?: Sources, label =
   return out.join('\n')
 }
 
-export function formatSpan(span: SourceSpan): string {
-  return `${span.file}:${span.line}:${span.column}`
+export function formatAssertionFrame(result: AssertResult & { ok: false }, sources?: Sources): string {
+  return formatCodeFrame({ message: result.message, span: result.assertion.span }, sources, 'assertion failed')
 }

@@ -139,7 +139,7 @@ function matchesToolSchemas(actual: unknown, request: HttpRequest, assertion: As
 }
 
 /** An expected value is a JSON literal (`200`, `"stop"`, `true`, `[1]`) or, failing that, bare text. */
-export function parseExpected(text: string): unknown {
+function parseExpected(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch {
@@ -161,7 +161,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Deep equality; a number also equals the same number written as a string (header values are text). */
-export function equal(a: unknown, b: unknown): boolean {
+function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (typeof a === 'number' && typeof b === 'string') return b.trim() !== '' && Number(b) === a
   if (typeof a === 'string' && typeof b === 'number') return a.trim() !== '' && Number(a) === b

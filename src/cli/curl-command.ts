@@ -7,7 +7,7 @@ import { prepareRender, render } from '../render/render.js'
 import { selectRequests } from '../select.js'
 import { Secrets } from '../secrets.js'
 import { toCurl } from '../report/curl.js'
-import { ReqchainError, RenderError } from '../errors.js'
+import { RenderError } from '../errors.js'
 import { formatCodeFrame, type Sources } from '../source.js'
 import { ExitCode } from './exit-code.js'
 import type { Options } from './options.js'
@@ -31,7 +31,6 @@ export async function curlCommand(options: Options & { command: 'curl' }, io: Io
           io.stderr.write(`${formatCodeFrame(new RenderError(error.code, error.message, error.span, hint), sources)}\n`)
           return ExitCode.runtime
         }
-        if (error instanceof ReqchainError) throw error
         throw error
       }
     }

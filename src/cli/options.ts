@@ -146,11 +146,12 @@ function baseParser(): Argv {
 }
 
 /** Help or version text when asked for; yargs only renders it then. */
-function helpText(parser: Argv, argv: readonly string[]): string | undefined {
+function helpOrVersion(parser: Argv, argv: readonly string[]): Options | undefined {
   if (!argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return undefined
-  let output = ''
-  parser.parseSync([...argv], {}, (_error, _argv, text) => { output = text })
-  return output || undefined
+  let text = ''
+  parser.parseSync([...argv], {}, (_error, _argv, output) => { text = output })
+  if (!text) return undefined
+  return argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h') ? { command: 'version', text } : { command: 'help', text }
 }
 
 export function parseOptions(argv: readonly string[]): Options {
@@ -166,14 +167,14 @@ export function parseOptions(argv: readonly string[]): Options {
       .epilogue(`Run \`reqchain <command> --help\` for a command's options.\n\n${EXIT_CODES}`)
     for (const [command, { usage, describe }] of Object.entries(COMMANDS)) top.command(usage, describe)
     const args = argv.length === 0 ? ['--help'] : argv
-    const text = helpText(top, args)
-    if (text !== undefined) return args.includes('--version') && !args.includes('--help') && !args.includes('-h') ? { command: 'version', text } : { command: 'help', text }
+    const shown = helpOrVersion(top, args)
+    if (shown) return shown
     throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, parse, curl or serve')
   }
   const parser = spec.build(baseParser().usage(`$0 ${spec.usage}\n\n${spec.describe}`))
   if (spec.paths) parser.demandCommand(1, `Name at least one request file: reqchain ${spec.usage}`)
-  const text = helpText(parser, rest)
-  if (text !== undefined) return { command: rest.includes('--version') && !rest.includes('--help') && !rest.includes('-h') ? 'version' : 'help', text }
+  const shown = helpOrVersion(parser, rest)
+  if (shown) return shown
   const args = parser.parseSync([...rest]) as Record<string, unknown> & { _: (string | number)[] }
   const command = name as Options['command']
   const paths = args._.map(String)

@@ -7,7 +7,7 @@ import type { AssertResult, Exchange, RequestTemplate } from '../model.js'
 import type { RunEvent, StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import type { StreamListener } from '../send/send.js'
-import { formatCodeFrame, type Sources } from '../source.js'
+import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
 import type { Io } from '../io.js'
 import { toCurl } from './curl.js'
 import { type Style, colorEnabled, formatMs, formatSize, styleFor } from './style.js'
@@ -148,8 +148,7 @@ export class ConsoleReporter {
   }
 
   assertionFrame(result: AssertResult & { ok: false }): string {
-    const frame = formatCodeFrame({ message: result.message, span: result.assertion.span } as ReqchainError, this.options.sources, 'assertion failed')
-    return this.options.secrets.mask(colorFrame(frame, this.err))
+    return this.options.secrets.mask(colorFrame(formatAssertionFrame(result, this.options.sources), this.err))
   }
 }
 
@@ -157,5 +156,5 @@ function colorFrame(frame: string, style: Style): string {
   if (!style.enabled) return frame
   const [first, ...rest] = frame.split('\n')
   const title = first!.replace(/^(error|assertion failed):/, (label) => style.bold(style.red(label)))
-  return [title, ...rest.map((line) => (/^\s*\d*\s*\|\s*\^/.test(line) || /^\s+\|\s+ *\^/.test(line) ? line.replace(/\^+.*$/, (m) => style.red(m)) : line))].join('\n')
+  return [title, ...rest.map((line) => (/^\s*\d*\s*\|\s*\^/.test(line) ? line.replace(/\^+.*$/, (m) => style.red(m)) : line))].join('\n')
 }

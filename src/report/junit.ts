@@ -5,8 +5,7 @@
 //     <testsuite name="requests/chat.http" …><testcase name="ask" classname="requests/chat.http" time="0.012"/>
 import type { RunResult, StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
-import { formatCodeFrame, type Sources } from '../source.js'
-import type { ReqchainError } from '../errors.js'
+import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
 import { statusOf } from './json.js'
 
 export function toJunit(run: RunResult, secrets: Secrets, sources: Sources): string {
@@ -23,8 +22,7 @@ export function toJunit(run: RunResult, secrets: Secrets, sources: Sources): str
       if (step.skipped) children.push('      <skipped message="not run: an earlier request failed"/>')
       for (const result of step.asserts) {
         if (result.ok) continue
-        const frame = formatCodeFrame({ message: result.message, span: result.assertion.span } as ReqchainError, sources, 'assertion failed')
-        children.push(`      <failure message="${xml(secrets.mask(result.message))}" type="assertion">${xml(secrets.mask(frame))}</failure>`)
+        children.push(`      <failure message="${xml(secrets.mask(result.message))}" type="assertion">${xml(secrets.mask(formatAssertionFrame(result, sources)))}</failure>`)
       }
       if (step.error) {
         children.push(`      <error message="${xml(secrets.mask(step.error.message))}" type="${step.error.code}">${xml(secrets.mask(formatCodeFrame(step.error, sources)))}</error>`)

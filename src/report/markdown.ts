@@ -64,7 +64,10 @@ function responseMarkdown(exchange: Exchange, secrets: Secrets): string[] {
   const head = [`HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`, ...exchange.headers.filter(([n]) => KEY_HEADERS.test(n)).map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
   let body: string
   if (exchange.bodyFile) body = `(body written to ${exchange.bodyFile})`
-  else if (exchange.assembled !== undefined) body = JSON.stringify(responseJson(exchange).ok ? (responseJson(exchange) as { value: unknown }).value : exchange.assembled, null, 2)
+  else if (exchange.assembled !== undefined) {
+    const json = responseJson(exchange)
+    body = json.ok ? JSON.stringify(json.value, null, 2) : exchange.assembled
+  }
   else {
     const text = bodyText(exchange.body)
     body = text.body !== null ? prettyJson(text.body) : text.bodyBase64 ? `(binary body, ${exchange.bodySize} bytes)` : ''

@@ -34,7 +34,7 @@ export function printResult(result: RunResult, options: RunOptions, io: Io, repo
       return 'ok'
     } catch (error) {
       if (!(error instanceof ReqchainError)) throw error
-      io.stderr.write(`${reporter.errorFrame(new ReqchainError(error.code, error.message.replace(/^/, '--extract: '), undefined, error.hint))}\n`)
+      io.stderr.write(`${reporter.errorFrame(new ReqchainError(error.code, `--extract: ${error.message}`, undefined, error.hint))}\n`)
       return 'error'
     }
   }

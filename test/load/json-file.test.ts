@@ -2,17 +2,10 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LoadError } from '../../src/errors.js'
+import { thrown } from '../helpers/thrown.js'
 import { BODY_FILE_KEYS, FILE_KEYS, OPTION_KEYS, REQUEST_KEYS, parseJsonFile } from '../../src/load/json-file.js'
 
-function loadError(source: string): LoadError {
-  try {
-    parseJsonFile(source, 'r.json')
-  } catch (error) {
-    if (error instanceof LoadError) return error
-    throw error
-  }
-  throw new Error('expected a LoadError')
-}
+const loadError = (source: string) => thrown(() => parseJsonFile(source, 'r.json'), LoadError)
 
 describe('JSON request files', () => {
   it('names an unknown key at its position and suggests the nearest known one', () => {

@@ -8,6 +8,7 @@ import { parseJsonFile } from '../../src/load/json-file.js'
 import type { RequestFile } from '../../src/model.js'
 import { render, type RenderScope } from '../../src/render/render.js'
 import { loadTemplateEngine } from '../../src/render/template.js'
+import { thrown } from '../helpers/thrown.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'reqchain-render-'))
 beforeAll(loadTemplateEngine)
@@ -24,15 +25,7 @@ function renderFirst(source: string, vars: Record<string, unknown> = {}, options
 
 const bodyOf = (request: { body?: Uint8Array }) => new TextDecoder().decode(request.body)
 
-function renderError(fn: () => unknown): RenderError {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof RenderError) return error
-    throw error
-  }
-  throw new Error('expected a RenderError')
-}
+const renderError = (fn: () => unknown) => thrown(fn, RenderError)
 
 describe('render', () => {
   it('renders variables in URL, headers and body with inner spaces', () => {

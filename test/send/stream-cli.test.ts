@@ -7,7 +7,7 @@ import { fixtureBody, replay } from '../helpers/fixtures.js'
 import { StreamAssembler } from '../../src/send/assemble.js'
 import { SseParser } from '../../src/send/sse.js'
 import { runCli } from '../helpers/run-cli.js'
-import { type TestServer, startServer } from '../helpers/server.js'
+import { type Handler, type TestServer, startServer } from '../helpers/server.js'
 
 let server: TestServer | undefined
 afterEach(async () => { await server?.close(); server = undefined })
@@ -16,6 +16,15 @@ function requestFile(path = '/v1/chat/completions', extra = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'reqchain-stream-'))
   writeFileSync(join(dir, 'chat.http'), `${extra}POST {{baseUrl}}${path}\nContent-Type: application/json\n\n{"stream": true, "messages": [{"role": "user", "content": "hi"}]}\n`)
   return dir
+}
+
+/** A route that sends one content chunk, then stays silent for `ms`. */
+function stallAfter(content: string, ms: number): Handler {
+  return (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+    res.write(`data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"}}]}\n\n`)
+    return new Promise((resolve) => setTimeout(() => { res.end(); resolve() }, ms))
+  }
 }
 
 const contentOf = (stdout: string) => (JSON.parse(stdout) as { choices: { message: { content: string } }[] }).choices[0]!.message.content
@@ -81,11 +90,7 @@ describe('streams through the CLI', () => {
   })
 
   it('times out when the stream goes quiet between chunks for longer than --timeout', async () => {
-    server = await startServer({ 'POST /v1/chat/completions': (_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream' })
-      res.write('data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"slow"}}]}\n\n')
-      return new Promise((resolve) => setTimeout(() => { res.end(); resolve() }, 3000))
-    } })
+    server = await startServer({ 'POST /v1/chat/completions': stallAfter('slow', 3000) })
     const started = Date.now()
     const result = await runCli(['run', 'chat.http', '--timeout', '0.5', '--var', `baseUrl=${server.url}`], { cwd: requestFile() })
     expect(result.exitCode).toBe(3)
@@ -95,11 +100,7 @@ describe('streams through the CLI', () => {
   })
 
   it('stops on Ctrl-C: keeps what arrived, writes the reports, exits 130', async () => {
-    server = await startServer({ 'POST /v1/chat/completions': (_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream' })
-      res.write('data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"half"}}]}\n\n')
-      return new Promise((resolve) => setTimeout(() => { res.end(); resolve() }, 5000))
-    } })
+    server = await startServer({ 'POST /v1/chat/completions': stallAfter('half', 5000) })
     const dir = requestFile()
     writeFileSync(join(dir, 'chat.http'), readFileSync(join(dir, 'chat.http'), 'utf8').replace('{{baseUrl}}', server.url))
     const child = spawn(process.execPath, [join(import.meta.dirname, '../../dist/reqchain.js'), 'run', 'chat.http', '--report', 'junit=out/report.xml'], { cwd: dir })
