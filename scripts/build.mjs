@@ -1,28 +1,148 @@
-// Bundles the CLI into dist/ so start-up reads a handful of files instead of hundreds in
-// node_modules. Stages that are not always needed (the built-in server, reports) are split into
-// chunks loaded on first use.
+// Builds dist/: the CLI bundled into one file (start-up reads one file instead of hundreds in
+// node_modules), a tiny launcher that answers --version alone and loads the bundle through a V8
+// code cache, and that cache, made by running the CLI once on a loopback server.
 import { build } from 'esbuild'
-import { readFileSync, rmSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { constants as http2Constants } from 'node:http2'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+const root = new URL('..', import.meta.url).pathname
+const dist = join(root, 'dist')
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
+/**
+ * Start-up work that no run needs, deferred to first use:
+ * - yargs imports cliui and string-width, whose module bodies build an Intl.Segmenter and
+ *   Unicode-property regular expressions (about 16 ms). yargs only calls them to lay out help.
+ * - yargs guesses a version at every start by walking up from the working directory to the
+ *   nearest package.json (a failed search also builds an assertion message): about 5 ms. Its
+ *   platform shim is given dist/ as the app's directory, where dist/package.json is found at once.
+ * - undici's HTTP/2 client loads node:http2 (and with it node:tls), about 10 ms, only to read
+ *   header-name constants. reqchain never offers HTTP/2, so the real module is loaded only if
+ *   a session is ever opened; the constants are copied from this Node's node:http2.
+ */
+const deferStartupWork = {
+  name: 'defer-startup-work',
+  setup(build) {
+    build.onResolve({ filter: /^(cliui|string-width)$/ }, (args) =>
+      args.namespace === 'file' && /[\\/]yargs[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'deferred', pluginData: { resolveDir: args.resolveDir } }
+        : undefined)
+    build.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
+      // esbuild turns this require() of an ES module into an initialise-on-first-call wrapper.
+      contents: `export default function deferred(...args) { return require(${JSON.stringify(args.path)}).default(...args) }`,
+      resolveDir: args.pluginData.resolveDir,
+    }))
+    build.onResolve({ filter: /platform-shims[\\/]esm\.mjs$/ }, (args) =>
+      args.namespace === 'file' && /[\\/]yargs[\\/]index\.mjs$/.test(args.importer)
+        ? { path: args.path, namespace: 'yargs-shim', pluginData: { resolveDir: args.resolveDir } }
+        : undefined)
+    build.onLoad({ filter: /.*/, namespace: 'yargs-shim' }, (args) => ({
+      contents: `import shim from ${JSON.stringify(args.path)}; export default { ...shim, mainFilename: __dirname }`,
+      resolveDir: args.pluginData.resolveDir,
+    }))
+    build.onResolve({ filter: /^node:http2$/ }, (args) =>
+      /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer) ? { path: 'http2', namespace: 'http2-on-demand' } : undefined)
+    build.onLoad({ filter: /.*/, namespace: 'http2-on-demand' }, () => ({
+      contents: `module.exports = {
+        constants: ${JSON.stringify(Object.fromEntries(Object.entries(http2Constants).filter(([name]) => name.startsWith('HTTP2_HEADER_'))))},
+        connect: (...args) => require('node:http2').connect(...args),
+      }`,
+      loader: 'js',
+    }))
+  },
+}
 
-await build({
-  entryPoints: { reqchain: 'src/cli/bin.ts' },
-  outdir: 'dist',
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
+  charset: 'ascii',
   minifySyntax: true,
   legalComments: 'none',
-  define: { REQCHAIN_VERSION: JSON.stringify(version) },
-  banner: {
-    // CommonJS dependencies (handlebars, undici) call require() for Node built-ins.
-    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
   logLevel: 'warning',
+  absWorkingDir: root,
+}
+
+rmSync(dist, { recursive: true, force: true })
+mkdirSync(dist)
+
+const cli = await build({
+  ...common,
+  entryPoints: ['src/cli/bin.ts'],
+  write: false,
+  outfile: 'dist/cli.js',
+  define: { REQCHAIN_VERSION: JSON.stringify(version), 'import.meta.url': '__reqchainModuleUrl' },
+  minifyWhitespace: true,
+  // The file is one function expression, the shape of Node's CommonJS wrapper, so the launcher
+  // compiles it as read. ES-module dependencies (yargs) read import.meta.url: here, the bundle's.
+  banner: { js: "(function (exports, require, module, __filename, __dirname) { 'use strict'; var __reqchainModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  footer: { js: '\n})' },
+  plugins: [deferStartupWork],
 })
+const bundleText = cli.outputFiles[0].text
+const bundleName = `cli-${createHash('sha256').update(bundleText).digest('hex').slice(0, 12)}.js`
+writeFileSync(join(dist, bundleName), bundleText)
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/launch.ts'],
+  outfile: 'dist/reqchain.js',
+  define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_BUNDLE: JSON.stringify(bundleName) },
+  banner: { js: '#!/usr/bin/env node' },
+})
+// The package is "type": "module"; the files in dist/ are CommonJS (vm.Script runs scripts).
+writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')
+
+await trainCodeCache()
+
+/** One run of the common path (load, render, send, stream, capture, assert, print) writes the cache. */
+async function trainCodeCache() {
+  const server = createServer((request, response) => {
+    request.resume().on('end', () => {
+      if (request.url === '/stream') {
+        response.writeHead(200, { 'content-type': 'text/event-stream' })
+        for (const word of ['Paris', ' is', ' the', ' capital.']) {
+          response.write(`data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: word } }] })}\n\n`)
+        }
+        response.end('data: [DONE]\n\n')
+      } else {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: 'Paris "quoted"\n' } }] }))
+      }
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const work = join(tmpdir(), `reqchain-build-${process.pid}`)
+  mkdirSync(work, { recursive: true })
+  writeFileSync(join(work, 'train.http'), `@base = http://127.0.0.1:${server.address().port}
+### ask
+# @name ask
+# @capture answer = $.choices[0].message.content
+# @assert status == 200
+POST {{base}}/json
+Content-Type: application/json
+
+{"messages": [{"role": "user", "content": "capital of France?"}]}
+
+### follow up, streamed
+# @assert body contains "Paris"
+POST {{base}}/stream
+Content-Type: application/json
+
+{"stream": true, "messages": [{"role": "assistant", "content": "{{answer}}"}]}
+`)
+  try {
+    await promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), 'run', 'train.http'], { cwd: work })
+  } finally {
+    server.close()
+    rmSync(work, { recursive: true, force: true })
+  }
+  if (!existsSync(join(dist, bundleName.replace(/\.js$/, '.cache')))) throw new Error('build: the code cache was not written')
+}

@@ -1,10 +1,11 @@
 // `reqchain test --parallel N`: files run concurrently, each file's requests still in order. Each
 // file's steps are held until it and every file before it have finished, then reported together,
 // so the output reads as a sequential run would: file by file, in the order given.
+import { monotonicMs } from './builtins.js'
 import { type Plan, type RunEvent, type RunOptions, type RunResult, type StepResult, run } from './run.js'
 
 export async function runParallel(plans: readonly Plan[], options: RunOptions, concurrency: number): Promise<RunResult> {
-  const start = performance.now()
+  const start = monotonicMs()
   const results: StepResult[][] = new Array(plans.length)
   const events: RunEvent[][] = new Array(plans.length)
   let next = 0
@@ -20,5 +21,5 @@ export async function runParallel(plans: readonly Plan[], options: RunOptions, c
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, plans.length) }, worker))
-  return { steps: results.flat(), interrupted: options.signal?.aborted ?? false, durationMs: performance.now() - start }
+  return { steps: results.flat(), interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
 }

@@ -2,6 +2,7 @@
 // the captured values to the requests after it. Each stage's details live in its folder.
 import { dirname } from 'node:path'
 import type { Dispatcher } from 'undici'
+import { monotonicMs } from './builtins.js'
 import { ReqchainError, RenderError } from './errors.js'
 import type { AssertionSpec, AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
 import { type BaseVars, type VarSources, loadBaseVars } from './load/env.js'
@@ -56,14 +57,14 @@ export function isFailed(step: StepResult): boolean {
 }
 
 export async function run(plans: readonly Plan[], options: RunOptions): Promise<RunResult> {
-  const start = performance.now()
+  const start = monotonicMs()
   await prepare(plans)
   const steps: StepResult[] = []
   let captured: Record<string, unknown> = {}
   let stopped = false
   for (const plan of plans) {
     if (options.isolateFiles) captured = {}
-    const base = loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
+    const base = await loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
     for (const secret of base.secrets) options.secrets.add(secret)
     const exchanges = new Map<string, NamedExchange>()
     for (const template of plan.requests) {
@@ -81,7 +82,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
       if (isFailed(step) && options.bail) stopped = true
     }
   }
-  return { steps, interrupted: options.signal?.aborted ?? false, durationMs: performance.now() - start }
+  return { steps, interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
 }
 
 /** Expected values in assertions may use variables: `# @assert $.model == "{{model}}"`. */

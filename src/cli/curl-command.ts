@@ -17,7 +17,7 @@ export async function curlCommand(options: Options & { command: 'curl' }, io: Io
   const commands: string[] = []
   await prepareRender(selected.map((s) => s.file))
   for (const { file, names } of selected) {
-    const base = loadBaseVars(dirname(file.absolutePath), { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets })
+    const base = await loadBaseVars(dirname(file.absolutePath), { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets })
     for (const secret of base.secrets) secrets.add(secret)
     for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
     for (const template of selectRequests(file, names.length > 0 ? names : options.names)) {

@@ -8,7 +8,6 @@
 // and {{$env.X}}. Captured values and --var are layered on in run.ts; file variables in render.
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { parse as parseDotenv } from 'dotenv'
 import { LoadError, UsageError, nearest } from '../errors.js'
 import { parseLocatedJson, toPlain } from './located-json.js'
 import { displayPath } from './load.js'
@@ -39,27 +38,28 @@ export type VarSources = {
  */
 const PLAIN_CONFIG_NAME = /(url|uri|host|port|model|base|path|version|region|lang|locale|timeout|org(anization)?_?id|project|user(name)?|email|env(ironment)?|name)$/i
 
-export function loadBaseVars(requestFileDir: string, sources: VarSources): BaseVars {
+export async function loadBaseVars(requestFileDir: string, sources: VarSources): Promise<BaseVars> {
   const values: Record<string, unknown> = { ...sources.defaults }
   const dotenv: Record<string, string> = {}
   const secrets: Secret[] = []
-  const addDotenv = (path: string, explicit: boolean) => {
-    if (!existsSync(path)) {
-      if (explicit) throw new UsageError(`--env-file not found: ${path}`)
-      return
-    }
-    const parsed = parseDotenv(readFileSync(path))
-    for (const [name, value] of Object.entries(parsed)) {
-      values[name] = value
-      dotenv[name] = value
-      if (!PLAIN_CONFIG_NAME.test(name)) secrets.push({ name, value, source: 'dotenv' })
+  const cwdEnv = resolve(sources.cwd, '.env')
+  const besideEnv = join(requestFileDir, '.env')
+  const dotenvFiles = [cwdEnv, ...(besideEnv !== cwdEnv ? [besideEnv] : [])].filter((path) => existsSync(path))
+  for (const file of sources.envFiles) {
+    const path = resolve(sources.cwd, file)
+    if (!existsSync(path)) throw new UsageError(`--env-file not found: ${path}`)
+    dotenvFiles.push(path)
+  }
+  if (dotenvFiles.length > 0) {
+    const { parse } = await import('dotenv') // only when there is a .env: it loads node:crypto and node:os
+    for (const path of dotenvFiles) {
+      for (const [name, value] of Object.entries(parse(readFileSync(path)))) {
+        values[name] = value
+        dotenv[name] = value
+        if (!PLAIN_CONFIG_NAME.test(name)) secrets.push({ name, value, source: 'dotenv' })
+      }
     }
   }
-  const cwdEnv = resolve(sources.cwd, '.env')
-  addDotenv(cwdEnv, false)
-  const besideEnv = join(requestFileDir, '.env')
-  if (besideEnv !== cwdEnv) addDotenv(besideEnv, false)
-  for (const file of sources.envFiles) addDotenv(resolve(sources.cwd, file), true)
 
   const envDir = findEnvironmentDir(requestFileDir)
   if (sources.env !== undefined && !envDir) {

@@ -2,7 +2,7 @@
 //   {{$uuid}}  {{$random.integer(1, 10)}}  {{$timestamp -1 d}}  {{$datetime iso8601 1 h}}
 //   {{$datetime "YYYY-MM-DD"}}  {{$randomInt 1 100}}  {{$processEnv HOME}}  {{$env.HOME}}  {{$dotenv KEY}}
 // Sources: REST Client's system variables, JetBrains' dynamic variables ($random.* without faker).
-import { randomInt, randomUUID } from 'node:crypto'
+import { nodeCrypto } from '../builtins.js'
 import { RenderError } from '../errors.js'
 import type { SourceSpan } from '../model.js'
 
@@ -34,7 +34,7 @@ export function evaluateDynamic(source: string, span: SourceSpan, context: Dynam
   }
   if (name.startsWith('$env.')) return envValue(name.slice(5), context, fail)
   switch (name) {
-    case '$uuid': case '$guid': case '$random.uuid': return randomUUID()
+    case '$uuid': case '$guid': case '$random.uuid': return nodeCrypto().randomUUID()
     case '$timestamp': return Math.floor(shifted(now(), args, 0, fail).getTime() / 1000)
     case '$isoTimestamp': return now().toISOString()
     case '$datetime': case '$localDatetime': {
@@ -46,7 +46,7 @@ export function evaluateDynamic(source: string, span: SourceSpan, context: Dynam
       const min = args[0] === undefined ? 0 : int(args[0], 'the minimum')
       const max = args[1] === undefined ? 1000 : int(args[1], 'the maximum')
       if (max <= min) throw fail(`\`${name}\`: the maximum must be above the minimum`)
-      return randomInt(Math.ceil(min), Math.ceil(max))
+      return nodeCrypto().randomInt(Math.ceil(min), Math.ceil(max))
     }
     case '$random.float': {
       const min = args[0] === undefined ? 0 : int(args[0], 'the minimum')
@@ -133,6 +133,6 @@ function pad(n: number): string {
 
 function randomString(alphabet: string, length: number): string {
   let out = ''
-  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)]
+  for (let i = 0; i < length; i++) out += alphabet[nodeCrypto().randomInt(alphabet.length)]
   return out
 }

@@ -2,15 +2,15 @@
 // Streams (SSE, NDJSON) are parsed as they arrive, shown live through `listener`, and assembled.
 // A stream that ends badly still yields its partial Exchange, on the error (`SendError.exchange`).
 import { createWriteStream } from 'node:fs'
-import { STATUS_CODES } from 'node:http'
 import { once } from 'node:events'
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import { type Readable, pipeline } from 'node:stream'
 import type { Dispatcher } from 'undici'
+import { monotonicMs, nodeZlib } from '../builtins.js'
 import { SendError } from '../errors.js'
 import type { Exchange, HttpRequest, SourceSpan, StreamInfo } from '../model.js'
 import { VERSION } from '../version.js'
 import { type Delta, StreamAssembler } from './assemble.js'
+import { requestThrough } from './http-client.js'
 import { NdjsonParser, SseParser, streamFormatOf } from './sse.js'
 
 export type StreamListener = {
@@ -44,7 +44,7 @@ const MAX_REDIRECTS = 10
 
 export async function send(request: HttpRequest, options: SendOptions): Promise<Exchange> {
   const startedAt = new Date()
-  const start = performance.now()
+  const start = monotonicMs()
   const describe = `${request.method} ${request.url}`
   const deadline = options.timeoutMs > 0 ? AbortSignal.timeout(options.timeoutMs) : undefined
   const signal = deadline && options.signal ? AbortSignal.any([deadline, options.signal]) : deadline ?? options.signal
@@ -66,7 +66,7 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
       ...(keepMethod && current.body ? { body: current.body } : {}),
     }
   }
-  const ttfbMs = performance.now() - start
+  const ttfbMs = monotonicMs() - start
   const headers = pairsOf(response.headers)
   const contentType = headerValue(response.headers, 'content-type')
   const format = streamFormatOf(contentType)
@@ -74,7 +74,7 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
   const base = {
     request: current,
     status: response.statusCode,
-    statusText: STATUS_CODES[response.statusCode] ?? '',
+    statusText: response.statusText ?? '', // the reason phrase the server sent
     httpVersion: '1.1',
     headers,
   }
@@ -90,14 +90,14 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
     for (const event of events) {
       const deltas = assembler!.push(event)
       for (const delta of deltas) {
-        if (firstTokenMs === undefined && delta.kind !== 'event') firstTokenMs = performance.now() - start
+        if (firstTokenMs === undefined && delta.kind !== 'event') firstTokenMs = monotonicMs() - start
         options.listener?.onDelta?.(delta)
       }
     }
   }
   const finish = (ending: StreamInfo['ending']): Exchange => {
     const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
-    const totalMs = performance.now() - start
+    const totalMs = monotonicMs() - start
     const timings = { startedAt: startedAt.toISOString(), ttfbMs, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}), totalMs }
     if (!assembler) return { ...base, body: file ? new Uint8Array() : bytes, ...(file ? { bodyFile: options.bodyFile! } : {}), bodySize: size, timings }
     const completionTokens = assembler.completionTokens()
@@ -161,7 +161,7 @@ async function dispatch(request: HttpRequest, options: SendOptions, signal: Abor
   }
   if (!hasUserAgent) headers.push('User-Agent', `reqchain/${VERSION}`)
   try {
-    return await options.dispatcher.request({
+    return await requestThrough(options.dispatcher, {
       origin: url.origin,
       path: url.pathname + url.search,
       method: request.method as Dispatcher.HttpMethod,
@@ -212,9 +212,9 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
 
 function decoded(body: Readable, encoding: string | undefined): Readable {
   switch (encoding?.trim().toLowerCase()) {
-    case 'gzip': case 'x-gzip': return pipeline(body, createGunzip(), ignore)
-    case 'deflate': return pipeline(body, createInflate(), ignore)
-    case 'br': return pipeline(body, createBrotliDecompress(), ignore)
+    case 'gzip': case 'x-gzip': return pipeline(body, nodeZlib().createGunzip(), ignore)
+    case 'deflate': return pipeline(body, nodeZlib().createInflate(), ignore)
+    case 'br': return pipeline(body, nodeZlib().createBrotliDecompress(), ignore)
     default: return body
   }
 }
