@@ -132,8 +132,8 @@ export type Timings = {
 
 export type StreamInfo = {
   readonly format: 'sse' | 'ndjson'
+  /** Events received; the events themselves are re-parsed from the body when a report wants them. */
   readonly chunks: number
-  readonly events: readonly SseEvent[]
   /** How the stream ended: `done` ([DONE] or a final `done: true`), `eof` (closed without it). */
   readonly ending: 'done' | 'eof' | 'error'
   readonly completionTokens?: number

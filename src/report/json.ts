@@ -7,6 +7,7 @@ import type { RunResult, StepResult } from '../run.js'
 import { isFailed } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery } from '../check/extract.js'
+import { parseStreamEvents } from '../send/sse.js'
 import { VERSION } from '../version.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -103,7 +104,7 @@ function responseJson(exchange: Exchange, secrets: Secrets): unknown {
         chunks: exchange.stream.chunks,
         ending: exchange.stream.ending,
         ...(exchange.stream.completionTokens !== undefined ? { completionTokens: exchange.stream.completionTokens } : {}),
-        events: exchange.stream.events.map((e) => ({ ...e, data: secrets.mask(e.data) })),
+        events: parseStreamEvents(exchange.body, exchange.stream.format).map((e) => ({ ...e, data: secrets.mask(e.data) })),
       },
       assembled: maskDeep(JSON.parse(exchange.assembled!), secrets),
     } : {}),

@@ -24,8 +24,10 @@ export class StreamAssembler {
   error: string | undefined
   chunks = 0
   contentDeltas = 0
-  readonly events: SseEvent[] = []
+  /** Kept only for streams of no known shape, whose assembled form is the list of events. */
+  private events: SseEvent[] = []
   private meta: Record<string, unknown> = {}
+  private metaKeysSeen = 0
   private readonly choices = new Map<number, ChatChoice>()
   private usage: unknown
   private timings: unknown
@@ -38,8 +40,8 @@ export class StreamAssembler {
 
   /** Takes one event; returns the text it adds (for live output). */
   push(event: SseEvent): Delta[] {
-    this.events.push(event)
     this.chunks++
+    if (this.shape === undefined || this.shape === 'events') this.events.push(event)
     if (event.isErrorLine) {
       this.error ??= event.data
       return []
@@ -64,7 +66,10 @@ export class StreamAssembler {
       this.error ??= typeof chunk['error'] === 'string' ? chunk['error'] : JSON.stringify(chunk['error'])
       return []
     }
-    this.shape ??= detectShape(chunk)
+    if (this.shape === undefined) {
+      this.shape = detectShape(chunk)
+      if (this.shape !== 'events') this.events = []
+    }
     switch (this.shape) {
       case 'openai-chat': return this.chatChunk(chunk)
       case 'openai-completion': return this.completionChunk(chunk)
@@ -74,8 +79,13 @@ export class StreamAssembler {
   }
 
   private keepMeta(chunk: Record<string, unknown>): void {
-    for (const key of ['id', 'created', 'model', 'system_fingerprint']) {
-      if (chunk[key] !== undefined && this.meta[key] === undefined) this.meta[key] = chunk[key]
+    if (this.metaKeysSeen < META_KEYS.length) {
+      for (const key of META_KEYS) {
+        if (chunk[key] !== undefined && this.meta[key] === undefined) {
+          this.meta[key] = chunk[key]
+          this.metaKeysSeen++
+        }
+      }
     }
     if (chunk['usage'] !== undefined && chunk['usage'] !== null) this.usage = chunk['usage']
     if (chunk['timings'] !== undefined) this.timings = chunk['timings']
@@ -93,9 +103,15 @@ export class StreamAssembler {
   private chatChunk(chunk: Record<string, unknown>): Delta[] {
     this.keepMeta(chunk)
     const deltas: Delta[] = []
-    for (const raw of (chunk['choices'] as Record<string, unknown>[] | undefined) ?? []) {
-      const choice = this.choice(Number(raw['index'] ?? 0))
-      const delta = (raw['delta'] ?? {}) as Record<string, unknown>
+    const choices = chunk['choices'] as Record<string, unknown>[] | undefined
+    if (!Array.isArray(choices)) return deltas
+    for (const raw of choices) {
+      const choice = this.choice(typeof raw['index'] === 'number' ? raw['index'] : Number(raw['index'] ?? 0))
+      const delta = raw['delta'] as Record<string, unknown> | undefined
+      if (typeof delta !== 'object' || delta === null) {
+        if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null) choice.finishReason = String(raw['finish_reason'])
+        continue
+      }
       if (typeof delta['role'] === 'string') choice.role = delta['role']
       const content = delta['content']
       if (typeof content === 'string' && content !== '') {
@@ -109,9 +125,8 @@ export class StreamAssembler {
         this.contentDeltas++
         deltas.push({ kind: 'reasoning', text: reasoning })
       }
-      for (const call of (delta['tool_calls'] as Record<string, unknown>[] | undefined) ?? []) {
-        deltas.push(...this.toolCallDelta(choice, call))
-      }
+      const toolCalls = delta['tool_calls']
+      if (Array.isArray(toolCalls)) for (const call of toolCalls as Record<string, unknown>[]) deltas.push(...this.toolCallDelta(choice, call))
       if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null) choice.finishReason = String(raw['finish_reason'])
     }
     return deltas
@@ -235,6 +250,8 @@ export class StreamAssembler {
     }
   }
 }
+
+const META_KEYS = ['id', 'created', 'model', 'system_fingerprint'] as const
 
 function detectShape(chunk: Record<string, unknown>): Shape {
   const object = chunk['object']

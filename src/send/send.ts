@@ -101,8 +101,8 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
     const timings = { startedAt: startedAt.toISOString(), ttfbMs, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}), totalMs }
     if (!assembler) return { ...base, body: file ? new Uint8Array() : bytes, ...(file ? { bodyFile: options.bodyFile! } : {}), bodySize: size, timings }
     const completionTokens = assembler.completionTokens()
-    const stream: StreamInfo = { format: format!, chunks: assembler.chunks, events: [], ending, ...(completionTokens !== undefined ? { completionTokens } : {}) }
-    return { ...base, body: bytes, assembled: JSON.stringify(assembler.result()), stream: { ...stream, events: assembler.events }, bodySize: size, timings }
+    const stream: StreamInfo = { format: format!, chunks: assembler.chunks, ending, ...(completionTokens !== undefined ? { completionTokens } : {}) }
+    return { ...base, body: bytes, assembled: JSON.stringify(assembler.result()), stream, bodySize: size, timings }
   }
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {

@@ -39,32 +39,47 @@ export class SseParser {
     const events: SseEvent[] = []
     if (this.skipLeadingLf && text.startsWith('\n')) text = text.slice(1)
     this.skipLeadingLf = false
-    this.buffer += text
+    const buffer = this.buffer + text
     let start = 0
-    for (let i = 0; i < this.buffer.length; i++) {
-      const c = this.buffer.charCodeAt(i)
-      if (c !== 10 && c !== 13) continue
-      this.line(this.buffer.slice(start, i), events)
-      if (c === 13) {
-        if (i + 1 < this.buffer.length) { if (this.buffer.charCodeAt(i + 1) === 10) i++ }
-        else this.skipLeadingLf = true
+    if (buffer.indexOf('\r') < 0) {
+      // LF-only line ends, what every LLM server sends: let indexOf find them.
+      for (let lf = buffer.indexOf('\n'); lf >= 0; lf = buffer.indexOf('\n', start)) {
+        this.line(buffer.slice(start, lf), events)
+        start = lf + 1
       }
-      start = i + 1
+    } else {
+      for (let i = 0; i < buffer.length; i++) {
+        const c = buffer.charCodeAt(i)
+        if (c !== 10 && c !== 13) continue
+        this.line(buffer.slice(start, i), events)
+        if (c === 13) {
+          if (i + 1 < buffer.length) { if (buffer.charCodeAt(i + 1) === 10) i++ }
+          else this.skipLeadingLf = true
+        }
+        start = i + 1
+      }
     }
-    this.buffer = this.buffer.slice(start)
+    this.buffer = start === 0 ? buffer : buffer.slice(start)
     return events
   }
 
   private line(line: string, events: SseEvent[]): void {
     if (line === '') {
       if (this.data.length > 0) {
-        events.push({ ...(this.event ? { event: this.event } : {}), ...(this.id !== undefined ? { id: this.id } : {}), data: this.data.join('\n') })
+        const event: { event?: string; id?: string; data: string } = { data: this.data.length === 1 ? this.data[0]! : this.data.join('\n') }
+        if (this.event) event.event = this.event
+        if (this.id !== undefined) event.id = this.id
+        events.push(event)
+        this.data = []
       }
-      this.data = []
       this.event = undefined
       return
     }
     if (line.charCodeAt(0) === 58) return // ':' comment
+    if (line.startsWith('data: ')) { // nearly every line of an LLM stream
+      this.data.push(line.slice(6))
+      return
+    }
     const colon = line.indexOf(':')
     const field = colon < 0 ? line : line.slice(0, colon)
     let value = colon < 0 ? '' : line.slice(colon + 1)
@@ -111,6 +126,12 @@ export class NdjsonParser {
 }
 
 export type StreamFormat = 'sse' | 'ndjson'
+
+/** The events of a whole stream body. Reports re-parse them so a long stream is not held twice while it arrives. */
+export function parseStreamEvents(body: Uint8Array, format: StreamFormat): SseEvent[] {
+  const parser = format === 'sse' ? new SseParser() : new NdjsonParser()
+  return [...parser.push(body), ...parser.end()]
+}
 
 /** A stream is recognised by the response's Content-Type, whatever the request asked for. */
 export function streamFormatOf(contentType: string | undefined): StreamFormat | undefined {
