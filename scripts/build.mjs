@@ -4,7 +4,7 @@
 import { build } from 'esbuild'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { constants as http2Constants } from 'node:http2'
 import { tmpdir } from 'node:os'
@@ -25,6 +25,9 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
  * - undici's HTTP/2 client loads node:http2 (and with it node:tls), about 10 ms, only to read
  *   header-name constants. reqchain never offers HTTP/2, so the real module is loaded only if
  *   a session is ever opened; the constants are copied from this Node's node:http2.
+ * - undici and yargs call node:assert only to check invariants. Loading it costs 1–2 ms at start,
+ *   and its `ok` is slow enough to show in a profile of a 10,000-chunk stream (undici asserts on
+ *   every body chunk). They get the same checks, with node:assert loaded only to report a failure.
  */
 const deferStartupWork = {
   name: 'defer-startup-work',
@@ -46,6 +49,18 @@ const deferStartupWork = {
       contents: `import shim from ${JSON.stringify(args.path)}; export default { ...shim, mainFilename: __dirname }`,
       resolveDir: args.pluginData.resolveDir,
     }))
+    checkAssertUses(['node_modules/undici/lib', 'node_modules/yargs/build/lib', 'node_modules/yargs/lib'], ASSERT_SHIM_METHODS)
+    build.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      /[\\/](undici|yargs)[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'assert-on-failure' } : undefined)
+    build.onLoad({ filter: /.*/, namespace: 'assert-on-failure' }, () => ({
+      contents: `const failed = () => require('node:assert')
+        function assert(value, message) { if (!value) failed().ok(value, message) }
+        assert.ok = assert
+        assert.strictEqual = (actual, expected, message) => { if (!Object.is(actual, expected)) failed().strictEqual(actual, expected, message) }
+        assert.notStrictEqual = (actual, expected, message) => { if (Object.is(actual, expected)) failed().notStrictEqual(actual, expected, message) }
+        module.exports = assert`,
+      loader: 'js',
+    }))
     build.onResolve({ filter: /^node:http2$/ }, (args) =>
       /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer) ? { path: 'http2', namespace: 'http2-on-demand' } : undefined)
     build.onLoad({ filter: /.*/, namespace: 'http2-on-demand' }, () => ({
@@ -56,6 +71,27 @@ const deferStartupWork = {
       loader: 'js',
     }))
   },
+}
+
+const ASSERT_SHIM_METHODS = ['ok', 'strictEqual', 'notStrictEqual']
+
+/** The assert stand-in covers what the dependencies call; a new call elsewhere stops the build. */
+function checkAssertUses(dirs, covered) {
+  for (const dir of dirs) {
+    for (const file of readdirSync(join(root, dir), { recursive: true })) {
+      if (!/\.m?js$/.test(file)) continue
+      const source = readFileSync(join(root, dir, file), 'utf8')
+      if (!/require\(['"](node:)?assert['"]\)|from ['"](node:)?assert['"]/.test(source)) continue
+      for (const [, method] of source.matchAll(/\bassert\.(\w+)\b/g)) {
+        if (!covered.includes(method)) throw new Error(`build: ${dir}/${file} calls assert.${method}; add it to the assert stand-in`)
+      }
+      for (const [, names] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*['"](?:node:)?assert['"]/g)) {
+        for (const name of names.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]).filter(Boolean)) {
+          if (!covered.includes(name)) throw new Error(`build: ${dir}/${file} imports ${name} from assert; add it to the assert stand-in`)
+        }
+      }
+    }
+  }
 }
 
 const common = {

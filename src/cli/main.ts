@@ -21,7 +21,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   // Files that failed to load, and body files, are read on demand for their code frames.
   const lookup: Sources = (file) => sources.get(file) ?? readIfExists(resolve(io.cwd, file))
   try {
-    const options = parseOptions(argv)
+    const options = await parseOptions(argv)
     switch (options.command) {
       case 'help': case 'version':
         io.stdout.write(`${options.text}\n`)

@@ -1,6 +1,7 @@
 // argv → typed Options, and nothing else: no I/O, no work in yargs handlers (yargs prints the help
 // text when an async handler rejects, which would make a network error look like a typo in a flag).
-import yargs, { type Argv } from 'yargs'
+import type { Argv } from 'yargs'
+import yargsParser from 'yargs-parser'
 import { UsageError, nearest } from '../errors.js'
 import { VERSION } from '../version.js'
 
@@ -60,79 +61,98 @@ const PRECEDENCE = `Variables, strongest first:
   >  --env-file files  >  .env beside the request file  >  .env in the working directory.
   The process environment only through {{$processEnv NAME}} and {{$env.NAME}}.`
 
-function varOptions(y: Argv): Argv {
-  return y
-    .option('env', { type: 'string', describe: 'environment from http-client.env.json (+ .private) to use' })
-    .option('env-file', { type: 'string', array: true, describe: 'extra dotenv file(s) with variables' })
-    .option('var', { type: 'string', array: true, describe: 'set a variable: --var model=llama3 (repeatable)' })
-    .option('secret', { type: 'string', array: true, describe: 'treat this variable as secret and mask it in output' })
+type OptionSpec = {
+  readonly name: string
+  readonly alias?: string
+  readonly type: 'string' | 'boolean' | 'number'
+  readonly array?: true
+  readonly default?: string | number | boolean
+  readonly describe: string
 }
 
-function runOptions(y: Argv, command: 'run' | 'test'): Argv {
-  return varOptions(y)
-    .option('name', { alias: 'n', type: 'string', array: true, describe: 'run only the named request(s), after the requests they depend on' })
-    .option('mock', { type: 'boolean', default: false, describe: 'start the built-in LLM server on a free loopback port and point baseUrl at it' })
-    .option('timeout', { type: 'number', default: 300, describe: 'seconds a request may take in all, and between two chunks of a stream (0: no limit)' })
-    .option('connect-timeout', { type: 'number', default: 10, describe: 'seconds to wait for the connection' })
-    .option('extract', { alias: 'e', type: 'string', describe: 'print a query on the last response: $.json.path, header NAME, status, body, regex "…"' })
-    .option('raw-output', { alias: 'r', type: 'boolean', default: false, describe: 'with --extract: print strings without JSON quotes, as jq -r does' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'show each request and response head, as curl -v does (secrets masked)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'write the last response body to this file' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print no bodies and no summary lines, only errors' })
-    .option('all', { type: 'boolean', default: false, describe: 'print every response body, not only the last one' })
-    .option('fail', { alias: 'f', type: 'boolean', default: false, describe: 'treat an HTTP status >= 400 as an error (exit 3), as curl --fail does' })
-    .option('raw', { type: 'boolean', default: false, describe: 'pass streamed responses through byte for byte, as curl -N does' })
-    .option('curl', { type: 'boolean', default: false, describe: 'print each request as a curl command as it is sent' })
-    .option('report', { type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH or markdown=PATH (repeatable)' })
-    .option('show-secrets', { type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' })
-    .option('insecure', { alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' })
-    .option('bail', { type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' })
+const VAR_OPTIONS: readonly OptionSpec[] = [
+  { name: 'env', type: 'string', describe: 'environment from http-client.env.json (+ .private) to use' },
+  { name: 'env-file', type: 'string', array: true, describe: 'extra dotenv file(s) with variables' },
+  { name: 'var', type: 'string', array: true, describe: 'set a variable: --var model=llama3 (repeatable)' },
+  { name: 'secret', type: 'string', array: true, describe: 'treat this variable as secret and mask it in output' },
+]
+
+function runOptions(command: 'run' | 'test'): OptionSpec[] {
+  return [
+    ...VAR_OPTIONS,
+    { name: 'name', alias: 'n', type: 'string', array: true, describe: 'run only the named request(s), after the requests they depend on' },
+    { name: 'mock', type: 'boolean', default: false, describe: 'start the built-in LLM server on a free loopback port and point baseUrl at it' },
+    { name: 'timeout', type: 'number', default: 300, describe: 'seconds a request may take in all, and between two chunks of a stream (0: no limit)' },
+    { name: 'connect-timeout', type: 'number', default: 10, describe: 'seconds to wait for the connection' },
+    { name: 'extract', alias: 'e', type: 'string', describe: 'print a query on the last response: $.json.path, header NAME, status, body, regex "…"' },
+    { name: 'raw-output', alias: 'r', type: 'boolean', default: false, describe: 'with --extract: print strings without JSON quotes, as jq -r does' },
+    { name: 'verbose', alias: 'v', type: 'boolean', default: false, describe: 'show each request and response head, as curl -v does (secrets masked)' },
+    { name: 'output', alias: 'o', type: 'string', describe: 'write the last response body to this file' },
+    { name: 'quiet', alias: 'q', type: 'boolean', default: false, describe: 'print no bodies and no summary lines, only errors' },
+    { name: 'all', type: 'boolean', default: false, describe: 'print every response body, not only the last one' },
+    { name: 'fail', alias: 'f', type: 'boolean', default: false, describe: 'treat an HTTP status >= 400 as an error (exit 3), as curl --fail does' },
+    { name: 'raw', type: 'boolean', default: false, describe: 'pass streamed responses through byte for byte, as curl -N does' },
+    { name: 'curl', type: 'boolean', default: false, describe: 'print each request as a curl command as it is sent' },
+    { name: 'report', type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH or markdown=PATH (repeatable)' },
+    { name: 'show-secrets', type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' },
+    { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' },
+    { name: 'bail', type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' },
+  ]
 }
 
-type CommandSpec = { readonly usage: string; readonly describe: string; readonly paths: boolean; readonly build: (y: Argv) => Argv }
+type CommandSpec = {
+  readonly usage: string
+  readonly describe: string
+  readonly paths: boolean
+  readonly options: readonly OptionSpec[]
+  readonly examples?: readonly (readonly [string, string])[]
+  readonly epilogue?: string
+}
 
-/**
- * The commands, as data. yargs parses one command's options at a time: letting it run commands
- * would make it render and cache the whole help text after every command (about 45 ms a start).
- */
+/** The commands, as data: yargs builds help and usage errors from it, yargs-parser the quick parse. */
 const COMMANDS: Record<string, CommandSpec> = {
   run: {
     usage: 'run <paths..>', describe: 'send the requests of files in order, chaining captures', paths: true,
-    build: (y) => runOptions(y, 'run')
-      .example('$0 run requests/chat.http --mock', 'run a file against the built-in LLM server')
-      .example('$0 run chat.http#ask -e \'$.choices[0].message.content\' -r', 'one request, print the reply text')
-      .example('$0 run chat.http --env local --var model=llama3', 'pick an environment, override a variable')
-      .epilogue(`Paths: request files (.http, .rest, .json), FILE#name, or directories.\n\n${PRECEDENCE}\n\nOn a terminal the response body prints pretty (and streams live); piped, the last body is written byte for byte (a stream as its assembled JSON).\n\n${EXIT_CODES}`),
+    options: runOptions('run'),
+    examples: [
+      ['$0 run requests/chat.http --mock', 'run a file against the built-in LLM server'],
+      ['$0 run chat.http#ask -e \'$.choices[0].message.content\' -r', 'one request, print the reply text'],
+      ['$0 run chat.http --env local --var model=llama3', 'pick an environment, override a variable'],
+    ],
+    epilogue: `Paths: request files (.http, .rest, .json), FILE#name, or directories.\n\n${PRECEDENCE}\n\nOn a terminal the response body prints pretty (and streams live); piped, the last body is written byte for byte (a stream as its assembled JSON).\n\n${EXIT_CODES}`,
   },
   test: {
     usage: 'test <paths..>', describe: 'run files as checks: continue past failures, summarise, exit non-zero on failure', paths: true,
-    build: (y) => runOptions(y, 'test')
-      .option('parallel', { type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' })
-      .example('$0 test requests/ --mock --report junit=report.xml', 'all collections, JUnit report for CI')
-      .epilogue(`Directories are searched recursively. The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`),
+    options: [...runOptions('test'), { name: 'parallel', type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' }],
+    examples: [['$0 test requests/ --mock --report junit=report.xml', 'all collections, JUnit report for CI']],
+    epilogue: `Directories are searched recursively. The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`,
   },
   parse: {
     usage: 'parse <paths..>', describe: 'print the requests reqchain understood in a file, as JSON (nothing is sent)', paths: true,
-    build: (y) => y,
+    options: [],
   },
   curl: {
     usage: 'curl <paths..>', describe: 'print requests as curl commands (FILE or FILE#name)', paths: true,
-    build: (y) => varOptions(y)
-      .option('name', { alias: 'n', type: 'string', array: true, describe: 'only the named request(s)' })
-      .option('show-secrets', { type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' }),
+    options: [
+      ...VAR_OPTIONS,
+      { name: 'name', alias: 'n', type: 'string', array: true, describe: 'only the named request(s)' },
+      { name: 'show-secrets', type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' },
+    ],
   },
   serve: {
     usage: 'serve', describe: 'run the built-in OpenAI- and Ollama-compatible server in the foreground', paths: false,
-    build: (y) => y
-      .option('port', { type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
-      .option('api-key', { type: 'string', describe: 'require Authorization: Bearer KEY' })
-      .option('fault', { type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' })
-      .option('models', { type: 'string', describe: 'comma-separated model names to serve; others get 404 (default: any name is accepted, as llama-server does)' }),
+    options: [
+      { name: 'port', type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' },
+      { name: 'host', type: 'string', default: '127.0.0.1', describe: 'address to listen on' },
+      { name: 'api-key', type: 'string', describe: 'require Authorization: Bearer KEY' },
+      { name: 'fault', type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' },
+      { name: 'models', type: 'string', describe: 'comma-separated model names to serve; others get 404 (default: any name is accepted, as llama-server does)' },
+    ],
   },
 }
 
-function baseParser(): Argv {
+async function baseParser(): Promise<Argv> {
+  const { default: yargs } = await import('yargs')
   return yargs()
     .scriptName('reqchain')
     .strict()
@@ -145,16 +165,64 @@ function baseParser(): Argv {
     })
 }
 
+async function commandParser(spec: CommandSpec): Promise<Argv> {
+  let parser = (await baseParser()).usage(`$0 ${spec.usage}\n\n${spec.describe}`)
+  for (const { name, ...option } of spec.options) parser = parser.option(name, option)
+  for (const [command, description] of spec.examples ?? []) parser = parser.example(command, description)
+  if (spec.epilogue) parser = parser.epilogue(spec.epilogue)
+  if (spec.paths) parser = parser.demandCommand(1, `Name at least one request file: reqchain ${spec.usage}`)
+  return parser
+}
+
 /** Help or version text when asked for; yargs only renders it then. */
 function helpOrVersion(parser: Argv, argv: readonly string[]): Options | undefined {
-  if (!argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return undefined
   let text = ''
   parser.parseSync([...argv], {}, (_error, _argv, output) => { text = output })
   if (!text) return undefined
   return argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h') ? { command: 'version', text } : { command: 'help', text }
 }
 
-export function parseOptions(argv: readonly string[]): Options {
+const asksForHelpOrVersion = (argv: readonly string[]) => argv.some((a) => a === '--help' || a === '-h' || a === '--version')
+
+/**
+ * A well-formed command line, parsed by yargs-parser (the parser inside yargs) with the settings
+ * yargs gives it. Building yargs' command model takes about 6 ms a start; it is only built when
+ * this returns undefined: for help, and to word a usage error exactly as yargs does.
+ */
+function parseQuickly(spec: CommandSpec, argv: readonly string[]): Record<string, unknown> & { _: (string | number)[] } | undefined {
+  const byType: Record<OptionSpec['type'], string[]> = { string: [], boolean: [], number: [] }
+  const array: string[] = []
+  const alias: Record<string, string[]> = {}
+  const defaults: Record<string, unknown> = {}
+  const known = new Set(['_', '--'])
+  for (const option of spec.options) {
+    byType[option.type].push(option.name)
+    if (option.array) array.push(option.name)
+    if (option.alias) alias[option.name] = [option.alias]
+    if (option.default !== undefined) defaults[option.name] = option.default
+    for (const name of [option.name, option.alias, camelCase(option.name)]) if (name) known.add(name)
+  }
+  const parsed = yargsParser.detailed([...argv], {
+    ...byType, array, alias, default: defaults,
+    configuration: { 'parse-positional-numbers': false, 'populate--': true },
+  })
+  if (parsed.error) return undefined
+  const args = parsed.argv as Record<string, unknown> & { _: (string | number)[]; '--'?: (string | number)[] }
+  if (args['--']) {
+    args._.push(...args['--'])
+    delete args['--']
+  }
+  if (Object.keys(args).some((key) => !known.has(key))) return undefined // yargs --strict words this
+  if (spec.paths ? args._.length === 0 : args._.length > 0) return undefined
+  return args
+}
+
+function camelCase(name: string): string | undefined {
+  return name.includes('-') ? name.replace(/-(.)/g, (_, c: string) => c.toUpperCase()) : undefined
+}
+
+/** `quick: false` always builds yargs (tests compare the two paths). */
+export async function parseOptions(argv: readonly string[], { quick = true }: { quick?: boolean } = {}): Promise<Options> {
   const [name, ...rest] = argv
   const spec = name === undefined ? undefined : COMMANDS[name]
   if (!spec) {
@@ -162,20 +230,22 @@ export function parseOptions(argv: readonly string[]): Options {
       const suggestion = nearest(name, Object.keys(COMMANDS))
       throw new UsageError(`Unknown command: ${name}`, `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}commands: ${Object.keys(COMMANDS).join(', ')}`)
     }
-    const top = baseParser()
+    const top = (await baseParser())
       .usage('reqchain: run HTTP request files (.http / JSON) in order, chain responses into later requests.\n\nUsage: $0 <command> [options]')
       .epilogue(`Run \`reqchain <command> --help\` for a command's options.\n\n${EXIT_CODES}`)
     for (const [command, { usage, describe }] of Object.entries(COMMANDS)) top.command(usage, describe)
     const args = argv.length === 0 ? ['--help'] : argv
-    const shown = helpOrVersion(top, args)
+    const shown = asksForHelpOrVersion(args) ? helpOrVersion(top, args) : undefined
     if (shown) return shown
     throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, parse, curl or serve')
   }
-  const parser = spec.build(baseParser().usage(`$0 ${spec.usage}\n\n${spec.describe}`))
-  if (spec.paths) parser.demandCommand(1, `Name at least one request file: reqchain ${spec.usage}`)
-  const shown = helpOrVersion(parser, rest)
-  if (shown) return shown
-  const args = parser.parseSync([...rest]) as Record<string, unknown> & { _: (string | number)[] }
+  let args = !quick || asksForHelpOrVersion(rest) ? undefined : parseQuickly(spec, rest)
+  if (!args) {
+    const parser = await commandParser(spec)
+    const shown = asksForHelpOrVersion(rest) ? helpOrVersion(parser, rest) : undefined
+    if (shown) return shown
+    args = parser.parseSync([...rest]) as Record<string, unknown> & { _: (string | number)[] }
+  }
   const command = name as Options['command']
   const paths = args._.map(String)
   const vars = parseVarFlags((args['var'] as string[] | undefined) ?? [])
