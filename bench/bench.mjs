@@ -20,10 +20,10 @@ function hasCurl() {
 }
 
 /** Runs a command; returns wall time, peak RSS (from /usr/bin/time) and the time its first stdout byte came. */
-function timed(command, args, { stdout = 'ignore' } = {}) {
+function timed(command, args, { stdout = 'ignore', env = process.env } = {}) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint()
-    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
     let firstByteMs
     let bytes = 0
     let stderr = ''
@@ -62,7 +62,7 @@ async function compare(name, commands, n, check) {
   for (let i = 0; i < n; i++) {
     for (const [label, [command, args]] of Object.entries(commands)) {
       const before = check?.port ? await stats(check.port) : 0
-      const result = await timed(command, args)
+      const result = await timed(command, args, { env: check?.env })
       if (result.code !== 0) throw new Error(`${name}: ${label} exited ${result.code}\n${result.stderr}`)
       if (check?.requests !== undefined && label !== 'node -e 0' && label !== 'reqchain --version') {
         const served = (await stats(check.port)) - before
@@ -129,6 +129,21 @@ async function main() {
     table('1. cold start, one GET (whole process)', cold, 'node -e 0', {
       [`reqchain run ≤ 2.5× node -e 0 (${(cold['reqchain run one.http'].ms / cold['node -e 0'].ms).toFixed(2)}×)`]: cold['reqchain run one.http'].ms <= 2.5 * cold['node -e 0'].ms,
     })
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      // The same without the certificate file, as on a machine that does not set it.
+      const env = { ...process.env }
+      delete env.NODE_EXTRA_CA_CERTS
+      const bareStart = await compare('cold without CA file', {
+        'node -e 0': [node, ['-e', '0']],
+        'reqchain --version': [node, [reqchain, '--version']],
+        'reqchain run one.http': [node, [reqchain, 'run', join(work, 'one.http')]],
+        'bare node (one GET)': [node, [bare]],
+      }, rounds(15), { port, requests: 1, env })
+      results.coldWithoutCaFile = bareStart
+      table('1b. the same, without NODE_EXTRA_CA_CERTS', bareStart, 'node -e 0', {
+        [`reqchain run ≤ 2.5× node -e 0 (${(bareStart['reqchain run one.http'].ms / bareStart['node -e 0'].ms).toFixed(2)}×)`]: bareStart['reqchain run one.http'].ms <= 2.5 * bareStart['node -e 0'].ms,
+      })
+    }
 
     // 2. 1,000 chained requests: each captures $.n and sends it in the next.
     const chain = ['# @capture n = $.n', `GET ${base}/next?n=0`, '']

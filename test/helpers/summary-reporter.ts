@@ -1,19 +1,22 @@
 // Ends the test run with one plain line, `N passed, N failed` (and `, N skipped`), counting tests.
-import type { Reporter, TestModule } from 'vitest/node'
+// A file whose hooks or top level failed counts as one failure even when its tests were skipped,
+// and so does an error no test caught.
+import type { Reporter, SerializedError, TestModule } from 'vitest/node'
 
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     let passed = 0
-    let failed = 0
+    let failed = unhandledErrors.length
     let skipped = 0
     for (const module of modules) {
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++
+      let failedInModule = 0
       for (const test of module.children.allTests()) {
         const state = test.result().state
         if (state === 'passed') passed++
-        else if (state === 'failed') failed++
+        else if (state === 'failed') failedInModule++
         else skipped++
       }
+      failed += failedInModule === 0 && module.state() === 'failed' ? 1 : failedInModule
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`)
   }
