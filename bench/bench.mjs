@@ -3,7 +3,7 @@
 // ratios are printed and written to bench/results/latest.json. Every run is checked: exit code,
 // the server's request count, and the output's size.
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -211,6 +211,7 @@ async function main() {
     })
   } finally {
     server.kill('SIGTERM')
+    rmSync(work, { recursive: true, force: true })
   }
   mkdirSync(join(here, 'results'), { recursive: true })
   writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`)

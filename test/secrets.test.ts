@@ -1,11 +1,11 @@
 // Secrets from .env, a private environment file and --secret appear in no output of a run:
 // verbose heads, summary lines, error frames, curl commands and all three reports.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from './helpers/run-cli.js'
 import { json, type TestServer, startServer } from './helpers/server.js'
+import { tempDir } from './helpers/temp.js'
 
 let server: TestServer | undefined
 afterEach(async () => { await server?.close(); server = undefined })
@@ -20,7 +20,7 @@ describe('secrets', () => {
       'POST /login': (_req, res) => json(res, { session: CAPTURED_SECRET }, 200, { 'Set-Cookie': `sid=${CAPTURED_SECRET}` }),
       'GET /data': (_req, res) => json(res, { ok: true }),
     })
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-secrets-'))
+    const dir = tempDir('secrets')
     writeFileSync(join(dir, '.env'), `apiKey=${DOTENV_SECRET}\n`)
     writeFileSync(join(dir, 'http-client.env.json'), JSON.stringify({ dev: { user: 'ada' } }))
     writeFileSync(join(dir, 'http-client.private.env.json'), JSON.stringify({ dev: { password: PRIVATE_SECRET } }))

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { evaluate } from '../../src/check/assert.js'
@@ -7,8 +6,9 @@ import { loadSchemaValidator } from '../../src/check/schema.js'
 import { parseAssertion } from '../../src/load/directives.js'
 import type { Exchange } from '../../src/model.js'
 import { fixtureBody } from '../helpers/fixtures.js'
+import { tempDir } from '../helpers/temp.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'reqchain-assert-'))
+const dir = tempDir('assert')
 beforeAll(loadSchemaValidator)
 
 function exchange(body: unknown, requestBody?: unknown, headers: [string, string][] = [['Content-Type', 'application/json'], ['Content-Length', '42']]): Exchange {

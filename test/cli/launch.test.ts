@@ -2,12 +2,12 @@
 // is missing, damaged or made under other V8 flags must never change what a run does; it is
 // replaced, whole, by the next run. Each test works on its own copy of dist/.
 import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json, type TestServer, startServer } from '../helpers/server.js'
+import { tempDir } from '../helpers/temp.js'
 
 const run = promisify(execFile)
 const dist = join(import.meta.dirname, '../../dist')
@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 function copyOfDist(): { bin: string; cache: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'reqchain-dist-'))
+  const dir = tempDir('dist')
   cpSync(dist, join(dir, 'dist'), { recursive: true })
   const cacheName = readdirSync(join(dir, 'dist')).find((f) => f.endsWith('.cache'))
   expect(cacheName, 'the build writes a code cache').toBeDefined()

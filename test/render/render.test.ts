@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { RenderError } from '../../src/errors.js'
@@ -9,8 +8,9 @@ import type { RequestFile } from '../../src/model.js'
 import { render, type RenderScope } from '../../src/render/render.js'
 import { loadTemplateEngine } from '../../src/render/template.js'
 import { thrown } from '../helpers/thrown.js'
+import { tempDir } from '../helpers/temp.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'reqchain-render-'))
+const dir = tempDir('render')
 beforeAll(loadTemplateEngine)
 
 function fileOf(source: string, kind: 'http' | 'json' = 'http'): RequestFile {

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
 import { type TestServer, startServer } from '../helpers/server.js'
+import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterAll(() => server.close())
 
 describe('variable precedence, source by source', () => {
   it('--var > captured > file variable > --env (private > public > $shared) > --env-file > .env beside the file > .env in cwd', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'reqchain-vars-'))
+    const cwd = tempDir('vars')
     const dir = join(cwd, 'api')
     mkdirSync(dir)
     const files = {
@@ -59,7 +59,7 @@ describe('variable precedence, source by source', () => {
   })
 
   it('lists the environments that exist for an unknown --env (exit 1)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-env-'))
+    const dir = tempDir('env')
     writeFileSync(join(dir, 'http-client.env.json'), JSON.stringify({ local: {}, staging: {} }))
     writeFileSync(join(dir, 'r.http'), 'GET http://127.0.0.1:9/\n')
     const result = await runCli(['run', 'r.http', '--env', 'stagin'], { cwd: dir })
@@ -69,7 +69,7 @@ describe('variable precedence, source by source', () => {
   })
 
   it('reaches the process environment only through $processEnv and $env', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-penv-'))
+    const dir = tempDir('penv')
     writeFileSync(join(dir, 'a.http'), 'GET {{baseUrl}}/v?v={{$processEnv REQCHAIN_TEST}}-{{$env.REQCHAIN_TEST}}\n')
     writeFileSync(join(dir, 'b.http'), 'GET {{baseUrl}}/v?v={{REQCHAIN_TEST}}\n')
     const env = { REQCHAIN_TEST: 'from-process' }
@@ -80,7 +80,7 @@ describe('variable precedence, source by source', () => {
 
 describe('JSON-safe insertion, end to end', () => {
   it('carries any string through capture → template → body, and the server receives it exactly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-jsonsafe-'))
+    const dir = tempDir('jsonsafe')
     writeFileSync(join(dir, 'r.http'), `# @capture answer = $.content
 POST {{baseUrl}}/echo
 Content-Type: application/json

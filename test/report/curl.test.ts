@@ -2,12 +2,12 @@
 // server, the exported command is run through sh, and both recordings must match.
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
 import { type RecordedCall, type TestServer, startServer } from '../helpers/server.js'
+import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
 afterEach(async () => { await server?.close(); server = undefined })
@@ -59,7 +59,7 @@ function comparable(call: RecordedCall) {
 describe.skipIf(!hasCurl)('curl export', () => {
   it('reproduces each request exactly when run with the real curl, secrets as shell variables', async () => {
     server = await startServer({ '* /chat': ok, '* /form': ok, '* /text': ok, '* /upload': ok, '* /items/7': ok, '* /items': ok })
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-curl-'))
+    const dir = tempDir('curl')
     writeFileSync(join(dir, 'r.http'), requests)
     writeFileSync(join(dir, 'blob.bin'), Buffer.from([0, 1, 2, 39, 92, 10, 255, 0]))
     writeFileSync(join(dir, '.env'), 'apiKey=sk-curl-secret-42\n')
@@ -79,7 +79,7 @@ describe.skipIf(!hasCurl)('curl export', () => {
 
   it('prints commands as they are sent with run --curl, captured values filled in', async () => {
     server = await startServer({ 'POST /login': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"token":"t-1"}') }, 'GET /me': ok })
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-curl-'))
+    const dir = tempDir('curl')
     writeFileSync(join(dir, 'r.http'), '# @capture token = $.token\nPOST {{baseUrl}}/login\n\n###\nGET {{baseUrl}}/me\nX-Token: {{token}}\n')
     const result = await runCli(['run', 'r.http', '--curl', '-q', '--var', `baseUrl=${server.url}`], { cwd: dir })
     expect(result.stderr).toContain("-H 'X-Token: t-1'")

@@ -1,7 +1,6 @@
 // Reports from a real mixed run (a pass, a failed assertion, a runtime error, a streamed reply),
 // compared with goldens that have real extensions so reviewers see highlighted diffs.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { writeAtomically } from '../../src/report/write.js'
@@ -9,6 +8,7 @@ import { normalize } from '../helpers/normalize.js'
 import { runCli } from '../helpers/run-cli.js'
 import { json, type TestServer, startServer } from '../helpers/server.js'
 import { replay } from '../helpers/fixtures.js'
+import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
 afterEach(async () => { await server?.close(); server = undefined })
@@ -53,7 +53,7 @@ describe('reports', () => {
       'GET /items': (_req, res) => json(res, { items: [{ id: 1, name: 'notebook' }, { id: 2, name: 'ink' }] }),
       'POST /v1/chat/completions': (_req, res) => replay(res, 'chat-stream'),
     })
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-reports-'))
+    const dir = tempDir('reports')
     writeFileSync(join(dir, 'mixed.http'), mixed)
     writeFileSync(join(dir, '.env'), 'apiKey=sk-golden-secret-123\n')
     const result = await runCli(['test', 'mixed.http', '--var', `baseUrl=${server.url}`,
@@ -75,7 +75,7 @@ describe('reports', () => {
 
   it('stops at the first failure with --bail and counts the rest as skipped', async () => {
     server = await startServer({ 'GET /items': (_req, res) => json(res, { items: [] }) })
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-bail-'))
+    const dir = tempDir('bail')
     writeFileSync(join(dir, 'a.http'), '# @assert $.items count 1\nGET {{baseUrl}}/items\n\n###\nGET {{baseUrl}}/items\n\n###\nGET {{baseUrl}}/items\n')
     const result = await runCli(['test', 'a.http', '--bail', '--var', `baseUrl=${server.url}`, '--report', 'junit=r.xml'], { cwd: dir })
     expect(result.exitCode).toBe(4)
@@ -89,7 +89,7 @@ describe('reports', () => {
     server = await startServer({
       'GET /slow': (req, res) => new Promise((resolve) => setTimeout(() => { order.push(req.url!); json(res, {}); resolve() }, 150)),
     })
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-parallel-'))
+    const dir = tempDir('parallel')
     for (const name of ['a', 'b', 'c']) writeFileSync(join(dir, `${name}.http`), `GET {{baseUrl}}/slow?${name}=1\n\n###\nGET {{baseUrl}}/slow?${name}=2\n`)
     const started = Date.now()
     const result = await runCli(['test', '.', '--parallel', '3', '--var', `baseUrl=${server.url}`], { cwd: dir })
@@ -101,7 +101,7 @@ describe('reports', () => {
   })
 
   it('writes a report whole or not at all', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-atomic-'))
+    const dir = tempDir('atomic')
     writeAtomically(join(dir, 'deep/r.json'), '{"ok":true}')
     expect(readFileSync(join(dir, 'deep/r.json'), 'utf8')).toBe('{"ok":true}')
     writeFileSync(join(dir, 'file'), 'x')

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { fixtureBody, replay } from '../helpers/fixtures.js'
@@ -8,12 +7,13 @@ import { StreamAssembler } from '../../src/send/assemble.js'
 import { SseParser } from '../../src/send/sse.js'
 import { runCli } from '../helpers/run-cli.js'
 import { type Handler, type TestServer, startServer } from '../helpers/server.js'
+import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
 afterEach(async () => { await server?.close(); server = undefined })
 
 function requestFile(path = '/v1/chat/completions', extra = ''): string {
-  const dir = mkdtempSync(join(tmpdir(), 'reqchain-stream-'))
+  const dir = tempDir('stream')
   writeFileSync(join(dir, 'chat.http'), `${extra}POST {{baseUrl}}${path}\nContent-Type: application/json\n\n{"stream": true, "messages": [{"role": "user", "content": "hi"}]}\n`)
   return dir
 }
@@ -119,7 +119,7 @@ describe('streams through the CLI', () => {
   })
 
   it('assembles Ollama NDJSON from the built-in server and chains it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-ollama-'))
+    const dir = tempDir('ollama')
     writeFileSync(join(dir, 'o.http'), '# @capture answer = $.message.content\nPOST {{ollamaUrl}}/api/chat\n\n{"model": "m", "messages": [{"role": "user", "content": "What is the capital of France?"}]}\n\n###\nPOST {{ollamaUrl}}/api/generate\n\n{"model": "m", "prompt": "{{answer}}", "stream": false}\n')
     const result = await runCli(['run', 'o.http', '--mock', '--all'], { cwd: dir })
     expect(result.exitCode).toBe(0)
@@ -134,7 +134,7 @@ describe('non-LLM event streams', () => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' })
       res.end('event: price\nid: 1\ndata: {"p": 10}\n\n: keep-alive\n\nevent: price\nid: 2\ndata: {"p": 11}\n\n')
     } })
-    const dir = mkdtempSync(join(tmpdir(), 'reqchain-events-'))
+    const dir = tempDir('events')
     writeFileSync(join(dir, 'e.http'), '# @assert $.events count 2\n# @assert $.events[1].data.p == 11\nGET {{baseUrl}}/events\n')
     const live = await runCli(['run', 'e.http', '--var', `baseUrl=${server.url}`], { cwd: dir, tty: true })
     expect(live.exitCode).toBe(0)
