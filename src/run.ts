@@ -11,6 +11,7 @@ import { renderText, stringify } from './render/template.js'
 import { type StreamListener, send } from './send/send.js'
 import { check } from './check/check.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
+import { loadJsonPath } from './check/jsonpath.js'
 import type { Secrets } from './secrets.js'
 
 export type Plan = { readonly file: RequestFile; readonly requests: readonly RequestTemplate[] }
@@ -100,6 +101,8 @@ function expectedRenderer(vars: Record<string, unknown>) {
 /** Loads what these requests need and nothing more: start-up time is felt on every command. */
 async function prepare(plans: readonly Plan[]): Promise<void> {
   await prepareRender(plans.map((p) => p.file))
+  const queries = plans.flatMap((p) => p.requests.flatMap((r) => [...r.captures.map((c) => c.query), ...r.asserts.map((a) => a.query)]))
+  if (queries.some((q) => q.kind === 'jsonpath' || q.kind === 'request')) await loadJsonPath()
   if (plans.some((p) => p.requests.some((r) => r.asserts.some((a) => SCHEMA_PREDICATES.has(a.predicate))))) await loadSchemaValidator()
 }
 

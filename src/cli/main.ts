@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Agent } from '../send/http-client.js'
+import { loadJsonPath } from '../check/jsonpath.js'
 import { ReqchainError, LoadError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
 import { load } from '../load/load.js'
@@ -148,6 +149,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
     await dispatcher.close().catch(() => {})
     await mock?.close()
   }
+  if (options.extract !== undefined) await loadJsonPath()
   const printed = printResult(result, options, io, reporter)
   if (options.reports.length > 0) {
     const { writeReports } = await import('../report/write.js')

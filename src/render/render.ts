@@ -8,6 +8,7 @@ import { RenderError } from '../errors.js'
 import type { Body, Exchange, FileVar, HttpRequest, RequestFile, RequestTemplate, SourceSpan, Text } from '../model.js'
 import type { JsonNode } from '../load/located-json.js'
 import { extractOne, responseText } from '../check/extract.js'
+import { loadJsonPath } from '../check/jsonpath.js'
 import { evaluateDynamic } from './dynamic.js'
 import { registerHelpers } from './helpers.js'
 import { type RenderMode, type Special, type TemplateRuntime, loadTemplateEngine, renderText, stringify } from './template.js'
@@ -16,7 +17,8 @@ registerHelpers()
 
 /** Loads the template engine when any of these files has a template in it. */
 export async function prepareRender(files: readonly RequestFile[]): Promise<void> {
-  if (files.some((file) => file.source.includes('{{'))) await loadTemplateEngine()
+  // A template can reference an earlier response by JSONPath ({{ask.response.body.$.id}}).
+  if (files.some((file) => file.source.includes('{{'))) await Promise.all([loadTemplateEngine(), loadJsonPath()])
 }
 
 export type NamedExchange = { readonly request: HttpRequest; readonly exchange?: Exchange }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { evaluate } from '../../src/check/assert.js'
+import { loadJsonPath } from '../../src/check/jsonpath.js'
 import { loadSchemaValidator } from '../../src/check/schema.js'
 import { parseAssertion } from '../../src/load/directives.js'
 import type { Exchange } from '../../src/model.js'
@@ -9,7 +10,7 @@ import { fixtureBody } from '../helpers/fixtures.js'
 import { tempDir } from '../helpers/temp.js'
 
 const dir = tempDir('assert')
-beforeAll(loadSchemaValidator)
+beforeAll(() => Promise.all([loadSchemaValidator(), loadJsonPath()]))
 
 function exchange(body: unknown, requestBody?: unknown, headers: [string, string][] = [['Content-Type', 'application/json'], ['Content-Length', '42']]): Exchange {
   const text = typeof body === 'string' ? body : JSON.stringify(body)
