@@ -1,5 +1,5 @@
-// Node built-ins that only some runs need, loaded on first use: each costs 1–4 ms of start-up,
-// which is most of what a one-request run takes beyond starting Node.
+// Node built-ins that only some runs need, loaded on first use: each would cost a run that never
+// uses it 1–4 ms of start-up.
 import { createRequire } from 'node:module'
 
 const requireBuiltin = createRequire(import.meta.url)
