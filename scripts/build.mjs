@@ -136,7 +136,12 @@ await build({
 // The package is "type": "module"; the files in dist/ are CommonJS (vm.Script runs scripts).
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')
 
-await trainCodeCache()
+try {
+  await trainCodeCache()
+} catch (error) {
+  // Not fatal: without a cache the first run compiles everything and writes one at its exit.
+  console.warn(`build: no code cache made (${error.message.split('\n')[0]}); the first run will make it`)
+}
 
 /** One run of the common path (load, render, send, stream, capture, assert, print) writes the cache. */
 async function trainCodeCache() {
