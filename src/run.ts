@@ -100,10 +100,13 @@ function expectedRenderer(vars: Record<string, unknown>) {
 
 /** Loads what these requests need and nothing more: start-up time is felt on every command. */
 async function prepare(plans: readonly Plan[]): Promise<void> {
-  await prepareRender(plans.map((p) => p.file))
-  const queries = plans.flatMap((p) => p.requests.flatMap((r) => [...r.captures.map((c) => c.query), ...r.asserts.map((a) => a.query)]))
-  if (queries.some((q) => q.kind === 'jsonpath' || q.kind === 'request')) await loadJsonPath()
-  if (plans.some((p) => p.requests.some((r) => r.asserts.some((a) => SCHEMA_PREDICATES.has(a.predicate))))) await loadSchemaValidator()
+  const requests = plans.flatMap((p) => p.requests)
+  const queries = requests.flatMap((r) => [...r.captures.map((c) => c.query), ...r.asserts.map((a) => a.query)])
+  await Promise.all([
+    prepareRender(plans.map((p) => p.file)),
+    queries.some((q) => q.kind === 'jsonpath' || q.kind === 'request') ? loadJsonPath() : undefined,
+    requests.some((r) => r.asserts.some((a) => SCHEMA_PREDICATES.has(a.predicate))) ? loadSchemaValidator() : undefined,
+  ])
 }
 
 function scopeOf(file: RequestFile, base: BaseVars, captured: Record<string, unknown>, exchanges: Map<string, NamedExchange>, options: RunOptions): RenderScope {

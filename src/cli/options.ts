@@ -174,22 +174,25 @@ async function commandParser(spec: CommandSpec): Promise<Argv> {
   return parser
 }
 
-/** Help or version text when asked for; yargs only renders it then. */
+type ParsedArgs = Record<string, unknown> & { _: (string | number)[] }
+
+const asksForHelpOrVersion = (argv: readonly string[]) => argv.some((a) => a === '--help' || a === '-h' || a === '--version')
+
+/** Help or version text when the command line asks for it; yargs only renders it then. */
 function helpOrVersion(parser: Argv, argv: readonly string[]): Options | undefined {
+  if (!asksForHelpOrVersion(argv)) return undefined
   let text = ''
   parser.parseSync([...argv], {}, (_error, _argv, output) => { text = output })
   if (!text) return undefined
   return argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h') ? { command: 'version', text } : { command: 'help', text }
 }
 
-const asksForHelpOrVersion = (argv: readonly string[]) => argv.some((a) => a === '--help' || a === '-h' || a === '--version')
-
 /**
  * A well-formed command line, parsed by yargs-parser (the parser inside yargs) with the settings
  * yargs gives it. Building yargs' command model takes about 6 ms a start; it is only built when
  * this returns undefined: for help, and to word a usage error exactly as yargs does.
  */
-function parseQuickly(spec: CommandSpec, argv: readonly string[]): Record<string, unknown> & { _: (string | number)[] } | undefined {
+function parseQuickly(spec: CommandSpec, argv: readonly string[]): ParsedArgs | undefined {
   const byType: Record<OptionSpec['type'], string[]> = { string: [], boolean: [], number: [] }
   const array: string[] = []
   const alias: Record<string, string[]> = {}
@@ -207,7 +210,7 @@ function parseQuickly(spec: CommandSpec, argv: readonly string[]): Record<string
     configuration: { 'parse-positional-numbers': false, 'populate--': true },
   })
   if (parsed.error) return undefined
-  const args = parsed.argv as Record<string, unknown> & { _: (string | number)[]; '--'?: (string | number)[] }
+  const args = parsed.argv as ParsedArgs & { '--'?: (string | number)[] }
   if (args['--']) {
     args._.push(...args['--'])
     delete args['--']
@@ -235,16 +238,16 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       .epilogue(`Run \`reqchain <command> --help\` for a command's options.\n\n${EXIT_CODES}`)
     for (const [command, { usage, describe }] of Object.entries(COMMANDS)) top.command(usage, describe)
     const args = argv.length === 0 ? ['--help'] : argv
-    const shown = asksForHelpOrVersion(args) ? helpOrVersion(top, args) : undefined
+    const shown = helpOrVersion(top, args)
     if (shown) return shown
     throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, parse, curl or serve')
   }
   let args = !quick || asksForHelpOrVersion(rest) ? undefined : parseQuickly(spec, rest)
   if (!args) {
     const parser = await commandParser(spec)
-    const shown = asksForHelpOrVersion(rest) ? helpOrVersion(parser, rest) : undefined
+    const shown = helpOrVersion(parser, rest)
     if (shown) return shown
-    args = parser.parseSync([...rest]) as Record<string, unknown> & { _: (string | number)[] }
+    args = parser.parseSync([...rest]) as ParsedArgs
   }
   const command = name as Options['command']
   const paths = args._.map(String)
