@@ -16,6 +16,18 @@ void main(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
   signal: controller.signal,
-}).then((code) => {
+}).then(exitOnceFlushed)
+
+/**
+ * main awaits everything a command does (requests, files, reports, the server of `serve`), so
+ * what the event loop still holds is closing sockets. Exiting as soon as stdout and stderr have
+ * written everything spares the rest of Node's teardown, a few milliseconds on every run.
+ */
+function exitOnceFlushed(code: number): void {
   process.exitCode = code
-})
+  let streams = 2
+  const flushed = () => { if (--streams === 0) process.exit() }
+  // An empty write's callback runs once every earlier write to that stream is out.
+  process.stdout.write('', flushed)
+  process.stderr.write('', flushed)
+}
