@@ -94,6 +94,32 @@ function checkAssertUses(dirs, covered) {
   }
 }
 
+/**
+ * Libraries that only some runs use are bundled apart, each in its own file with its own code
+ * cache, and loaded when the CLI first imports them. `exports` names what reqchain imports.
+ */
+const LIBRARIES = {
+  handlebars: { entry: "import Handlebars from 'handlebars'; export default Handlebars", exports: ['default'] },
+  'jsonpath-plus': { entry: "export { JSONPath } from 'jsonpath-plus'", exports: ['JSONPath'] },
+  yargs: { entry: "export { default } from 'yargs'", exports: ['default'] },
+  ajv: { entry: "import Ajv from 'ajv'; export default Ajv", exports: ['default'] },
+  dotenv: { entry: "export { parse } from 'dotenv'", exports: ['parse'] },
+}
+
+/** In the CLI bundle, an import of one of those libraries becomes a call to the launcher. */
+const librariesApart = {
+  name: 'libraries-apart',
+  setup(build) {
+    const names = Object.keys(LIBRARIES).map((n) => n.replace(/[-/]/g, '\\$&')).join('|')
+    build.onResolve({ filter: new RegExp(`^(${names})$`) }, (args) => ({ path: args.path, namespace: 'library-apart' }))
+    build.onLoad({ filter: /.*/, namespace: 'library-apart' }, (args) => ({
+      contents: `const library = __reqchainLibrary(${JSON.stringify(args.path)})\n` +
+        LIBRARIES[args.path].exports.map((name) => (name === 'default' ? 'export default library.default' : `export const ${name} = library.${name}`)).join('\n'),
+      loader: 'js',
+    }))
+  },
+}
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -101,37 +127,54 @@ const common = {
   target: 'node20',
   charset: 'ascii',
   minifySyntax: true,
+  minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',
   absWorkingDir: root,
+  write: false,
+  // Each script is one function expression, the shape of Node's CommonJS wrapper, so the launcher
+  // compiles it as read. ES-module dependencies (yargs) read import.meta.url: the script's own.
+  define: { REQCHAIN_VERSION: JSON.stringify(version), 'import.meta.url': '__reqchainModuleUrl.href' },
+  banner: { js: "(function (exports, require, module, __filename, __dirname, __reqchainLibrary) { 'use strict'; var __reqchainModuleUrl = { get href() { return require('node:url').pathToFileURL(__filename).href } };" },
+  footer: { js: '\n})' },
+}
+
+/** Writes a script under a name that carries its content hash; returns the name. */
+function writeHashed(stem, result) {
+  const text = result.outputFiles[0].text
+  const name = `${stem}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.js`
+  writeFileSync(join(dist, name), text)
+  return name
 }
 
 rmSync(dist, { recursive: true, force: true })
 mkdirSync(dist)
 
-const cli = await build({
+const libraries = {}
+for (const [name, { entry }] of Object.entries(LIBRARIES)) {
+  libraries[name] = writeHashed(name, await build({
+    ...common,
+    stdin: { contents: entry, resolveDir: root, sourcefile: `${name}.js`, loader: 'js' },
+    outfile: `dist/${name}.js`,
+    plugins: [deferStartupWork],
+  }))
+}
+const cli = writeHashed('cli', await build({
   ...common,
   entryPoints: ['src/cli/bin.ts'],
-  write: false,
   outfile: 'dist/cli.js',
-  define: { REQCHAIN_VERSION: JSON.stringify(version), 'import.meta.url': '__reqchainModuleUrl' },
-  minifyWhitespace: true,
-  // The file is one function expression, the shape of Node's CommonJS wrapper, so the launcher
-  // compiles it as read. ES-module dependencies (yargs) read import.meta.url: here, the bundle's.
-  banner: { js: "(function (exports, require, module, __filename, __dirname) { 'use strict'; var __reqchainModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  footer: { js: '\n})' },
-  plugins: [deferStartupWork],
-})
-const bundleText = cli.outputFiles[0].text
-const bundleName = `cli-${createHash('sha256').update(bundleText).digest('hex').slice(0, 12)}.js`
-writeFileSync(join(dist, bundleName), bundleText)
+  plugins: [librariesApart, deferStartupWork],
+}))
 
 await build({
   ...common,
+  write: true,
+  minifyWhitespace: false,
+  banner: { js: '#!/usr/bin/env node' },
+  footer: {},
   entryPoints: ['src/cli/launch.ts'],
   outfile: 'dist/reqchain.js',
-  define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_BUNDLE: JSON.stringify(bundleName) },
-  banner: { js: '#!/usr/bin/env node' },
+  define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }) },
 })
 // The package is "type": "module"; the files in dist/ are CommonJS (vm.Script runs scripts).
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')
@@ -143,7 +186,10 @@ try {
   console.warn(`build: no code cache made (${error.message.split('\n')[0]}); the first run will make it`)
 }
 
-/** One run of the common path (load, render, send, stream, capture, assert, print) writes the cache. */
+/**
+ * Runs of the common paths write the caches: load (with a .env), render, send, stream, capture,
+ * assert (with a schema), print; then the help text, which is where yargs loads.
+ */
 async function trainCodeCache() {
   const server = createServer((request, response) => {
     request.resume().on('end', () => {
@@ -162,15 +208,18 @@ async function trainCodeCache() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const work = join(tmpdir(), `reqchain-build-${process.pid}`)
   mkdirSync(work, { recursive: true })
+  writeFileSync(join(work, '.env'), 'question=capital of France?\n')
+  writeFileSync(join(work, 'reply.schema.json'), JSON.stringify({ type: 'object', required: ['choices'] }))
   writeFileSync(join(work, 'train.http'), `@base = http://127.0.0.1:${server.address().port}
 ### ask
 # @name ask
 # @capture answer = $.choices[0].message.content
 # @assert status == 200
+# @assert $ matchesSchema ./reply.schema.json
 POST {{base}}/json
 Content-Type: application/json
 
-{"messages": [{"role": "user", "content": "capital of France?"}]}
+{"messages": [{"role": "user", "content": "{{question}}"}]}
 
 ### follow up, streamed
 # @assert body contains "Paris"
@@ -179,11 +228,15 @@ Content-Type: application/json
 
 {"stream": true, "messages": [{"role": "assistant", "content": "{{answer}}"}]}
 `)
+  const reqchain = (...args) => promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), ...args], { cwd: work })
   try {
-    await promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), 'run', 'train.http'], { cwd: work })
+    await reqchain('run', 'train.http')
+    await reqchain('run', '--help')
   } finally {
     server.close()
     rmSync(work, { recursive: true, force: true })
   }
-  if (!existsSync(join(dist, bundleName.replace(/\.js$/, '.cache')))) throw new Error('build: the code cache was not written')
+  const scripts = readdirSync(dist).filter((f) => f.endsWith('.js') && f !== 'reqchain.js')
+  const untrained = scripts.filter((f) => !existsSync(join(dist, f.replace(/\.js$/, '.cache'))))
+  if (untrained.length > 0) throw new Error(`build: no code cache was written for ${untrained.join(', ')}`)
 }

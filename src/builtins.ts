@@ -2,12 +2,13 @@
 // uses it 1–4 ms of start-up.
 import { createRequire } from 'node:module'
 
-const requireBuiltin = createRequire(import.meta.url)
-
 function onFirstUse<T>(load: () => T): () => T {
   let loaded: T | undefined
   return () => (loaded ??= load())
 }
+
+const requireFromHere = onFirstUse(() => createRequire(import.meta.url))
+const requireBuiltin = (id: string): unknown => requireFromHere()(id)
 
 /** For {{$uuid}} and the random helpers. */
 export const nodeCrypto = onFirstUse(() => requireBuiltin('node:crypto') as typeof import('node:crypto'))

@@ -1,8 +1,9 @@
-// The built executable: dist/reqchain.js loads the bundle through a V8 code cache. A cache that
-// is missing, damaged or made under other V8 flags must never change what a run does; it is
-// replaced, whole, by the next run. Each test works on its own copy of dist/.
+// The built executable: dist/reqchain.js loads the CLI bundle, and the libraries bundled apart,
+// through V8 code caches. A cache that is missing, damaged or made under other V8 flags must never
+// change what a run does; it is replaced, whole, by the next run. Each test works on its own copy
+// of dist/.
 import { execFile } from 'node:child_process'
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,13 +19,14 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-function copyOfDist(): { bin: string; cache: string; dir: string } {
+function copyOfDist(): { bin: string; cache: string; caches: string[]; dir: string } {
   const dir = tempDir('dist')
   cpSync(dist, join(dir, 'dist'), { recursive: true })
-  const cacheName = readdirSync(join(dir, 'dist')).find((f) => f.endsWith('.cache'))
-  expect(cacheName, 'the build writes a code cache').toBeDefined()
+  const caches = readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache')).map((f) => join(dir, 'dist', f))
+  const cache = caches.find((f) => /[\\/]cli-[0-9a-f]+\.cache$/.test(f))
+  expect(cache, 'the build writes a code cache for the CLI').toBeDefined()
   writeFileSync(join(dir, 'ping.http'), `GET ${server.url}/ping\n`)
-  return { bin: join(dir, 'dist', 'reqchain.js'), cache: join(dir, 'dist', cacheName!), dir }
+  return { bin: join(dir, 'dist', 'reqchain.js'), cache: cache!, caches, dir }
 }
 
 async function ping(bin: string, dir: string, nodeArgs: string[] = []): Promise<string> {
@@ -46,6 +48,32 @@ describe('the executable and its code cache', () => {
     const before = stamp(cache)
     expect(await ping(bin, dir)).toBe('ok\n')
     expect(stamp(cache)).toBe(before)
+  })
+
+  it('has a cache from the build for every library bundled apart, and each one fits', async () => {
+    const { bin, caches, dir } = copyOfDist()
+    const scripts = readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.js') && f !== 'reqchain.js')
+    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'dotenv', 'handlebars', 'jsonpath-plus', 'yargs'])
+    expect(caches.map((f) => f.replace(/-[0-9a-f]+\.cache$/, '.js')).sort()).toEqual(scripts.map((f) => join(dir, 'dist', f.replace(/-[0-9a-f]+\.js$/, '.js'))).sort())
+    const before = caches.map(stamp)
+    // Every library in one run: a .env (dotenv), a template (Handlebars), a capture (jsonpath-plus)
+    // and a schema (ajv); then help, which is where yargs loads.
+    writeFileSync(join(dir, '.env'), 'who=world\n')
+    writeFileSync(join(dir, 'ping.schema.json'), JSON.stringify({ type: 'object', required: ['pong'] }))
+    writeFileSync(join(dir, 'all.http'), `# @capture pong = $.pong\n# @assert $ matchesSchema ./ping.schema.json\nGET ${server.url}/ping?who={{who}}\n`)
+    const useAll = async () => {
+      const { stdout } = await run(process.execPath, [bin, 'run', 'all.http', '-e', '$.pong', '-r'], { cwd: dir })
+      expect(stdout).toBe('ok\n')
+      const help = await run(process.execPath, [bin, 'run', '--help'], { cwd: dir })
+      expect(help.stdout).toContain('--connect-timeout')
+    }
+    await useAll()
+    expect(caches.map(stamp)).toEqual(before)
+    // Those runs did load every library: without their caches, they write each one anew.
+    const libraryCaches = caches.filter((f) => !/[\\/]cli-[0-9a-f]+\.cache$/.test(f))
+    for (const file of libraryCaches) rmSync(file)
+    await useAll()
+    for (const file of libraryCaches) expect(existsSync(file), file).toBe(true)
   })
 
   it('runs the same without a cache or with a damaged one, and writes a good one for the next run', async () => {
