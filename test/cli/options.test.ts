@@ -1,5 +1,5 @@
-// The quick parse (yargs-parser alone) must agree with yargs on every command line: same options,
-// or the same usage error, because the quick path hands anything unusual to yargs.
+// The quick parse must agree with yargs on every command line: same options, or the same usage
+// error, because the quick path hands anything unusual to yargs.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseOptions } from '../../src/cli/options.js'
@@ -37,15 +37,34 @@ describe('parseOptions', () => {
     for (const argv of SAMPLES) expect(await outcome(argv, true), argv.join(' ')).toEqual(await outcome(argv, false))
   })
 
+  it('returns help however it is asked for, and prints nothing itself', async () => {
+    const written: unknown[] = []
+    const log = console.log
+    console.log = (...args: unknown[]) => { written.push(args) }
+    try {
+      for (const argv of [['run', 'a.http', '-qh'], ['run', '--help'], ['test', '-h', 'x'], []]) {
+        const options = await parseOptions(argv)
+        expect(options.command, argv.join(' ')).toBe('help')
+        expect((options as { text: string }).text).toContain('Options:')
+      }
+      expect(await parseOptions(['--version'])).toMatchObject({ command: 'version' })
+    } finally {
+      console.log = log
+    }
+    expect(written).toEqual([])
+  })
+
   it('gives the same result quick or through yargs, for random command lines', async () => {
     const token = fc.oneof(
       fc.constantFrom('--var', '--env', '--env-file', '--secret', '-n', '--name', '-e', '-r', '-v', '-q', '-f', '-k', '-o', '--all', '--raw',
         '--curl', '--mock', '--no-bail', '--bail', '--timeout', '--connect-timeout', '--report', '--show-secrets', '--parallel', '--port',
-        '--models', '--', '-', '--x', '-z', '--timeout=5', '--var=a=b', '--no-mock', 'junit=r.xml', 'a=b', '12', '-1', 'a.http'),
+        '--models', '--', '-', '--x', '-z', '--timeout=5', '--var=a=b', '--no-mock', 'junit=r.xml', 'a=b', '12', '-1', 'a.http',
+        '--var=', '--mock=true', '--bail=false', 'true', 'false', '--timeout=abc', '--timeout=1.5', '-rq', '--no-var', '--no-timeout',
+        '-e=x', '--env=a', '--raw-output', '--rawOutput', '--port=8', '--no-raw-output', '0x10', '1e3', '.5'),
       fc.string({ maxLength: 6 }),
     )
     await fc.assert(fc.asyncProperty(fc.constantFrom('run', 'test', 'parse', 'curl', 'serve'), fc.array(token, { maxLength: 7 }), async (command, rest) => {
       expect(await outcome([command, ...rest], true)).toEqual(await outcome([command, ...rest], false))
-    }), { numRuns: 300 })
+    }), { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) })
   })
 })
