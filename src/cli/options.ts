@@ -227,16 +227,21 @@ function parseQuickly(spec: CommandSpec, argv: readonly string[]): ParsedArgs | 
     }
     const equals = word.indexOf('=')
     const flag = equals > 0 && word.startsWith('--') ? word.slice(0, equals) : word
-    const negated = flag.startsWith('--no-') ? optionNamed(spec, flag.slice(5)) : undefined
+    const negated = flag.startsWith('--no-') ? spec.options.find((o) => o.name === flag.slice(5)) : undefined
     if (negated) {
       if (negated.type !== 'boolean' || flag !== word || !set(negated, false)) return undefined
       continue
     }
-    const option = flag.startsWith('--') ? optionNamed(spec, flag.slice(2)) : flag.length === 2 ? spec.options.find((o) => o.alias === flag[1]) : undefined
+    const option = flag.startsWith('--') ? spec.options.find((o) => o.name === flag.slice(2))
+      : flag.length === 2 ? spec.options.find((o) => o.alias === flag[1])
+      : undefined
     if (!option) return undefined
     if (flag !== word) {
       const value = word.slice(equals + 1)
-      if (option.type === 'boolean' ? !(value === 'true' || value === 'false') || !set(option, value === 'true') : value === '' || !set(option, value)) return undefined
+      const accepted = option.type === 'boolean'
+        ? (value === 'true' || value === 'false') && set(option, value === 'true')
+        : value !== '' && set(option, value)
+      if (!accepted) return undefined
     } else if (option.type === 'boolean') {
       const next = argv[i + 1]
       if (next === 'true' || next === 'false' || !set(option, true)) return undefined
@@ -255,10 +260,6 @@ function parseQuickly(spec: CommandSpec, argv: readonly string[]): ParsedArgs | 
 }
 
 const PLAIN_NUMBER = /^\d+(\.\d+)?$/
-
-function optionNamed(spec: CommandSpec, name: string): OptionSpec | undefined {
-  return spec.options.find((o) => o.name === name)
-}
 
 /** `quick: false` always builds yargs (tests compare the two paths). */
 export async function parseOptions(argv: readonly string[], { quick = true }: { quick?: boolean } = {}): Promise<Options> {

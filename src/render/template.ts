@@ -208,34 +208,57 @@ function compileTemplate(text: Text): Compiled {
     return spanAt(text, origStart, Math.max(1, toOriginal(endOffset) - origStart))
   }
 
+  const shape = shapeOf(modified, text, toOriginal)
+  const mustaches = shape.mustaches.map(({ name, loc, isHelper }) => ({ name, isHelper, span: spanOfLoc(loc) }))
+  return { kind: 'template', run: shape.run, mustaches, specials, spanOfLoc }
+}
+
+/** What a template source compiles to, before its mustaches are placed in a file. */
+type Shape = {
+  readonly run: (context: object, data: object) => string
+  readonly mustaches: readonly { readonly name: string; readonly loc: hbs.AST.SourceLocation; readonly isHelper: boolean }[]
+}
+
+/**
+ * Compiled Handlebars functions, by template source. Files repeat the same template in many
+ * requests (`{{baseUrl}}/items/{{id}}`, a chain of 1,000 `?n={{n}}`); compiling one costs a
+ * parse and a JavaScript code generation, about 0.3 ms, so each source is compiled once a run.
+ */
+const shapes = new Map<string, Shape>()
+
+function shapeOf(modified: string, text: Text, toOriginal: (offset: number) => number): Shape {
+  const known = shapes.get(modified)
+  if (known) return known
   let ast: hbs.AST.Program
   try {
     ast = engine().parse(modified)
   } catch (error) {
     throw locateParseError(text, modified, toOriginal, error as Error)
   }
-  const mustaches: MustacheInfo[] = []
-  rewrite(ast, mustaches, spanOfLoc)
-  let run: (context: object, data: object) => string
+  const mustaches: Shape['mustaches'][number][] = []
+  rewrite(ast, mustaches)
+  let run: Shape['run']
   try {
     const template = engine().compile(ast, { noEscape: true })
     run = (context, data) => template(context, { data }).replaceAll(BRACE, '}')
   } catch (error) {
     throw new RenderError('RENDER_SYNTAX', `Template error: ${(error as Error).message.split('\n')[0]}`, text.span, undefined, { cause: error })
   }
-  return { kind: 'template', run, mustaches, specials, spanOfLoc }
+  const shape = { run, mustaches }
+  shapes.set(modified, shape)
+  return shape
 }
 
 /** Rewrites `{{x}}` into `{{__out x N}}` and `{{helper a b}}` into `{{__out (helper a b) N}}`, at every depth. */
-function rewrite(node: hbs.AST.Node, mustaches: MustacheInfo[], spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan): void {
+function rewrite(node: hbs.AST.Node, mustaches: Shape['mustaches'][number][]): void {
   if (node.type === 'Program') {
-    for (const statement of (node as hbs.AST.Program).body) rewrite(statement, mustaches, spanOfLoc)
+    for (const statement of (node as hbs.AST.Program).body) rewrite(statement, mustaches)
     return
   }
   if (node.type === 'BlockStatement') {
     const block = node as hbs.AST.BlockStatement
-    if (block.program) rewrite(block.program, mustaches, spanOfLoc)
-    if (block.inverse) rewrite(block.inverse, mustaches, spanOfLoc)
+    if (block.program) rewrite(block.program, mustaches)
+    if (block.inverse) rewrite(block.inverse, mustaches)
     return
   }
   if (node.type !== 'MustacheStatement') return
@@ -244,7 +267,7 @@ function rewrite(node: hbs.AST.Node, mustaches: MustacheInfo[], spanOfLoc: (loc:
   const isCall = mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0
   const isSpecial = path.original === '__special'
   const name = isSpecial ? '$special' : path.original
-  mustaches.push({ name, span: spanOfLoc(mustache.loc), isHelper: isCall && !isSpecial })
+  mustaches.push({ name, loc: mustache.loc, isHelper: isCall && !isSpecial })
   const loc = mustache.loc
   const inner: hbs.AST.Expression = isCall
     ? ({ type: 'SubExpression', path, params: mustache.params, hash: mustache.hash, loc } as unknown as hbs.AST.SubExpression)

@@ -41,6 +41,21 @@ describe('render', () => {
     expect(error.hint).toContain('Did you mean `token`?')
   })
 
+  it('places each error in its own request when requests share a template', () => {
+    // The same template text in two places compiles once; what goes wrong is still reported
+    // where it happened, with that request's own values.
+    const file = fileOf('GET http://h/{{x}}/a?n={{n}}\n\n###\n\nGET http://h/{{x}}/a?n={{n}}\n')
+    const scope = (vars: Record<string, unknown>): RenderScope => ({ file, layers: [vars], overrides: [], dotenv: {}, processEnv: {}, exchanges: new Map() })
+    expect(render(file.requests[0]!, scope({ x: 'p', n: 1 })).url).toBe('http://h/p/a?n=1')
+    expect(render(file.requests[1]!, scope({ x: 'q', n: 2 })).url).toBe('http://h/q/a?n=2')
+    const first = renderError(() => render(file.requests[0]!, scope({ x: 'p' })))
+    const second = renderError(() => render(file.requests[1]!, scope({ x: 'p' })))
+    expect([first.span, second.span]).toEqual([
+      { file: 'x.http', line: 1, column: 24, length: 5 },
+      { file: 'x.http', line: 5, column: 24, length: 5 },
+    ])
+  })
+
   it('keeps a JSON body valid whatever a value inside a string holds', () => {
     const nasty = 'He said "hi"\\ \n\ttab \u0001 é 🎉 </script>'
     const request = renderFirst('POST http://h/x\nContent-Type: application/json\n\n{"content": "{{answer}}", "n": {{n}}, "list": {{json list}}}\n', { answer: nasty, n: 3, list: [1, 'a"b'] })
