@@ -127,11 +127,16 @@ const common = {
   target: 'node20',
   charset: 'ascii',
   minifySyntax: true,
-  minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',
   absWorkingDir: root,
+}
+
+/** The scripts the launcher runs: the CLI bundle and each library bundled apart. */
+const script = {
+  ...common,
   write: false,
+  minifyWhitespace: true,
   // Each script is one function expression, the shape of Node's CommonJS wrapper, so the launcher
   // compiles it as read. ES-module dependencies (yargs) read import.meta.url: the script's own.
   define: { REQCHAIN_VERSION: JSON.stringify(version), 'import.meta.url': '__reqchainModuleUrl.href' },
@@ -153,14 +158,14 @@ mkdirSync(dist)
 const libraries = {}
 for (const [name, { entry }] of Object.entries(LIBRARIES)) {
   libraries[name] = writeHashed(name, await build({
-    ...common,
+    ...script,
     stdin: { contents: entry, resolveDir: root, sourcefile: `${name}.js`, loader: 'js' },
     outfile: `dist/${name}.js`,
     plugins: [deferStartupWork],
   }))
 }
 const cli = writeHashed('cli', await build({
-  ...common,
+  ...script,
   entryPoints: ['src/cli/bin.ts'],
   outfile: 'dist/cli.js',
   plugins: [librariesApart, deferStartupWork],
@@ -168,10 +173,7 @@ const cli = writeHashed('cli', await build({
 
 await build({
   ...common,
-  write: true,
-  minifyWhitespace: false,
   banner: { js: '#!/usr/bin/env node' },
-  footer: {},
   entryPoints: ['src/cli/launch.ts'],
   outfile: 'dist/reqchain.js',
   define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }) },

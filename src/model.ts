@@ -107,12 +107,21 @@ export type RequestFile = {
   readonly requests: readonly RequestTemplate[]
 }
 
+/** Header name/value pairs in the order they were written or received. */
+export type HeaderPairs = readonly (readonly [string, string])[]
+
 /** A rendered request: nothing templated is left. */
 export type HttpRequest = {
   readonly method: string
   readonly url: string
-  readonly headers: readonly (readonly [string, string])[]
+  readonly headers: HeaderPairs
   readonly body?: Uint8Array
+}
+
+/** The first value of a header, whatever the case of its name. */
+export function headerValue(headers: HeaderPairs, name: string): string | undefined {
+  const lower = name.toLowerCase()
+  return headers.find(([n]) => n.toLowerCase() === lower)?.[1]
 }
 
 export type SseEvent = {
@@ -144,7 +153,7 @@ export type Exchange = {
   readonly status: number
   readonly statusText: string
   readonly httpVersion: string
-  readonly headers: readonly (readonly [string, string])[]
+  readonly headers: HeaderPairs
   /** The body as received (decoded from gzip/br/deflate). For a stream: the raw stream bytes. */
   readonly body: Uint8Array
   /** For a stream: the response a non-streaming call would have returned, as JSON text. */

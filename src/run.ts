@@ -57,6 +57,25 @@ export function isFailed(step: StepResult): boolean {
   return step.error !== undefined || step.asserts.some((a) => !a.ok)
 }
 
+export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped'
+
+export function statusOf(step: StepResult): StepStatus {
+  if (step.skipped) return 'skipped'
+  if (step.error) return 'error'
+  return isFailed(step) ? 'failed' : 'passed'
+}
+
+/** Requests counted by outcome; an error counts as failed. */
+export function summaryOf(run: RunResult): { passed: number; failed: number; skipped: number; interrupted: boolean } {
+  const statuses = run.steps.map(statusOf)
+  return {
+    passed: statuses.filter((s) => s === 'passed').length,
+    failed: statuses.filter((s) => s === 'failed' || s === 'error').length,
+    skipped: statuses.filter((s) => s === 'skipped').length,
+    interrupted: run.interrupted,
+  }
+}
+
 export async function run(plans: readonly Plan[], options: RunOptions): Promise<RunResult> {
   const start = monotonicMs()
   await prepare(plans)

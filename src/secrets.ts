@@ -24,10 +24,6 @@ export class Secrets {
     if (this.names.has(name) && typeof value === 'string') this.add({ name, value, source: 'flag' })
   }
 
-  get all(): readonly Secret[] {
-    return [...this.byValue.values()]
-  }
-
   /** Replaces every secret value in the text; `replacement` may name the variable (curl export). */
   mask(text: string, replacement: (secret: Secret) => string = () => MASK): string {
     if (this.reveal || this.byValue.size === 0) return text

@@ -10,7 +10,7 @@ import { load } from '../load/load.js'
 import type { RequestFile, RequestTemplate } from '../model.js'
 import { formatCodeFrame, type Sources } from '../source.js'
 import { selectRequests } from '../select.js'
-import { type Plan, type RunEvent, type RunResult, isFailed, run } from '../run.js'
+import { type Plan, type RunEvent, type RunResult, run, summaryOf } from '../run.js'
 import { Secrets } from '../secrets.js'
 import { ConsoleReporter } from '../report/console.js'
 import { printResult } from '../report/print.js'
@@ -172,9 +172,7 @@ export function exitCodeFor(result: RunResult): ExitCode {
 
 /** The last line is exactly `N passed, N failed` (and `, N skipped`), counting requests. */
 export function testSummary(result: RunResult): string {
-  const passed = result.steps.filter((s) => !s.skipped && !isFailed(s)).length
-  const failed = result.steps.filter((s) => !s.skipped && isFailed(s)).length
-  const skipped = result.steps.filter((s) => s.skipped).length
+  const { passed, failed, skipped } = summaryOf(result)
   return `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`
 }
 

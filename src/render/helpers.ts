@@ -11,8 +11,6 @@ import type { HelperOptions } from 'handlebars'
 import { RenderError } from '../errors.js'
 import { registerHelper } from './template.js'
 
-export const HELPERS = ['json', 'default', 'file', 'base64File', 'dataUrl', 'urlencode'] as const
-
 const MIME: Record<string, string> = {
   '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.svg': 'image/svg+xml',
   '.txt': 'text/plain', '.json': 'application/json', '.pdf': 'application/pdf', '.wav': 'audio/wav', '.mp3': 'audio/mpeg',

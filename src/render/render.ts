@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { RenderError } from '../errors.js'
-import type { Body, Exchange, FileVar, HttpRequest, RequestFile, RequestTemplate, SourceSpan, Text } from '../model.js'
+import { type Body, type Exchange, type FileVar, type HeaderPairs, type HttpRequest, type RequestFile, type RequestTemplate, type SourceSpan, type Text, headerValue } from '../model.js'
 import type { JsonNode } from '../load/located-json.js'
 import { extractOne, responseText } from '../check/extract.js'
 import { loadJsonPath } from '../check/jsonpath.js'
@@ -42,7 +42,7 @@ export function render(template: RequestTemplate, scope: RenderScope): HttpReque
   const runtime = runtimeFor(scope, context)
   const text = (t: Text, mode: RenderMode = 'text') => stringify(renderText(t, context, runtime, mode))
   const headers: [string, string][] = template.headers.map((h) => [h.name, authorization(h.name, text(h.value))])
-  const contentType = headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? ''
+  const contentType = headerValue(headers, 'content-type') ?? ''
   const url = finishUrl(text(template.url), headers, template.url)
   const body = template.body ? renderBody(template.body, contentType, context, runtime, scope) : undefined
   return { method: template.method, url, headers, ...(body ? { body } : {}) }
@@ -214,10 +214,10 @@ function authorization(name: string, value: string): string {
  * `/path` takes its host from the Host header, spaces and non-ASCII are percent-encoded (existing
  * `%XX` is kept, §4.1.2), and the fragment is dropped because it is never sent.
  */
-function finishUrl(raw: string, headers: readonly (readonly [string, string])[], template: Text): string {
+function finishUrl(raw: string, headers: HeaderPairs, template: Text): string {
   let url = raw.trim()
   if (url.startsWith('/')) {
-    const host = headers.find(([name]) => name.toLowerCase() === 'host')?.[1]
+    const host = headerValue(headers, 'host')
     if (!host) throw new RenderError('RENDER_URL', `\`${url}\` has no host`, template.span, 'write a full URL ({{baseUrl}}/path) or add a Host header')
     url = `http://${host}${url}`
   } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {

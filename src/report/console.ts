@@ -3,8 +3,8 @@
 //
 //   ask: POST http://127.0.0.1:8080/v1/chat/completions → 200 OK · 41 ms · 1.1 kB
 import type { ReqchainError } from '../errors.js'
-import type { AssertResult, Exchange, RequestTemplate } from '../model.js'
-import type { RunEvent, StepResult } from '../run.js'
+import type { AssertResult, Exchange, HttpRequest, RequestTemplate } from '../model.js'
+import { type RunEvent, type StepResult, isFailed } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import type { StreamListener } from '../send/send.js'
 import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
@@ -92,7 +92,7 @@ export class ConsoleReporter {
     this.openLine = undefined
   }
 
-  private requestHead(request: { method: string; url: string; headers: readonly (readonly [string, string])[]; body?: Uint8Array }): void {
+  private requestHead(request: HttpRequest): void {
     const url = new URL(request.url)
     const lines = [`> ${request.method} ${url.pathname}${url.search} HTTP/1.1`, `> Host: ${url.host}`]
     for (const [name, value] of request.headers) lines.push(`> ${name}: ${this.options.secrets.maskHeader(name, value)}`)
@@ -131,7 +131,7 @@ export class ConsoleReporter {
   }
 
   private testLine(step: StepResult): void {
-    const failed = step.error !== undefined || step.asserts.some((a) => !a.ok)
+    const failed = isFailed(step)
     const mark = failed ? this.err.red('✗') : this.err.green('✓')
     const where = this.err.dim(`${step.file.path}:${step.template.span.line}`)
     const checks = step.asserts.length > 0 ? this.err.dim(` · ${step.asserts.filter((a) => a.ok).length}/${step.asserts.length} assertions`) : ''

@@ -2,7 +2,7 @@
 //   curl -X POST 'http://h/v1/chat/completions' -H 'Authorization: Bearer $OPENAI_API_KEY' --json '{"model":…}'
 // Quoting is single quotes with '\'' for embedded ones, which is exact for any byte but NUL.
 // Secret values become "$NAME" references (double-quoted so the shell expands them).
-import type { HttpRequest } from '../model.js'
+import { type HttpRequest, headerValue } from '../model.js'
 import { type Secrets, isSecretHeader } from '../secrets.js'
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
@@ -28,8 +28,8 @@ export function toCurl(request: HttpRequest, options: { secrets?: Secrets; strea
   const parts = ['curl']
   if (options.stream) parts.push('-N')
   const hasBody = request.body !== undefined && request.body.length > 0
-  const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? ''
-  const accept = request.headers.find(([n]) => n.toLowerCase() === 'accept')?.[1]
+  const contentType = headerValue(request.headers, 'content-type') ?? ''
+  const accept = headerValue(request.headers, 'accept')
   let text: string | undefined
   if (hasBody) {
     try {

@@ -3,32 +3,13 @@
 //     name, status, request, response, timings, captures, asserts, error } ] }
 // Secrets are masked throughout unless --show-secrets.
 import type { Exchange, HttpRequest } from '../model.js'
-import type { RunResult, StepResult } from '../run.js'
-import { isFailed } from '../run.js'
+import { type RunResult, type StepResult, statusOf, summaryOf } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery } from '../check/extract.js'
 import { parseStreamEvents } from '../send/sse.js'
 import { VERSION } from '../version.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped'
-
-export function statusOf(step: StepResult): StepStatus {
-  if (step.skipped) return 'skipped'
-  if (step.error) return 'error'
-  return isFailed(step) ? 'failed' : 'passed'
-}
-
-export function summaryOf(run: RunResult): { passed: number; failed: number; skipped: number; interrupted: boolean } {
-  const statuses = run.steps.map(statusOf)
-  return {
-    passed: statuses.filter((s) => s === 'passed').length,
-    failed: statuses.filter((s) => s === 'failed' || s === 'error').length,
-    skipped: statuses.filter((s) => s === 'skipped').length,
-    interrupted: run.interrupted,
-  }
-}
 
 export function toJson(run: RunResult, secrets: Secrets): string {
   return `${JSON.stringify({

@@ -3,10 +3,9 @@
 // with the code frame in its text.
 //   <testsuites name="reqchain" tests="3" failures="1" errors="0" skipped="0" time="0.042">
 //     <testsuite name="requests/chat.http" …><testcase name="ask" classname="requests/chat.http" time="0.012"/>
-import type { RunResult, StepResult } from '../run.js'
+import { type RunResult, type StepResult, statusOf } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
-import { statusOf } from './json.js'
 
 export function toJunit(run: RunResult, secrets: Secrets, sources: Sources): string {
   const byFile = new Map<string, StepResult[]>()

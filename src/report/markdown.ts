@@ -2,11 +2,11 @@
 // per request a heading, the request as .http, the equivalent curl command, the response (status,
 // key headers, pretty body; long bodies cut with a note) and the assertions.
 import type { Exchange, HttpRequest } from '../model.js'
-import type { RunResult, StepResult } from '../run.js'
+import { type RunResult, type StepResult, statusOf, summaryOf } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { toCurl } from './curl.js'
-import { bodyText, statusOf, summaryOf } from './json.js'
+import { bodyText } from './json.js'
 
 const MAX_BODY_LINES = 40
 const KEY_HEADERS = /^(content-type|content-length|location|cache-control|etag|x-request-id|retry-after|www-authenticate)$/i

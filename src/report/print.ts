@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { RunOptions } from '../cli/options.js'
 import type { Io } from '../io.js'
-import type { Exchange } from '../model.js'
+import { type Exchange, headerValue } from '../model.js'
 import type { RunResult } from '../run.js'
 import { extractOne, responseJson, responseText } from '../check/extract.js'
 import { readQuery } from '../load/directives.js'
@@ -61,7 +61,7 @@ function pipedBody(exchange: Exchange): Uint8Array | string {
 
 function terminalBody(exchange: Exchange, reporter: ConsoleReporter): string | undefined {
   const json = responseJson(exchange)
-  if (json.ok && (exchange.assembled !== undefined || /json/i.test(contentType(exchange)) || /^\s*[[{]/.test(responseText(exchange)))) {
+  if (json.ok && (exchange.assembled !== undefined || /json/i.test(headerValue(exchange.headers, 'content-type') ?? '') || /^\s*[[{]/.test(responseText(exchange)))) {
     return formatJson(json.value, reporter.out)
   }
   try {
@@ -69,8 +69,4 @@ function terminalBody(exchange: Exchange, reporter: ConsoleReporter): string | u
   } catch {
     return undefined
   }
-}
-
-function contentType(exchange: Exchange): string {
-  return exchange.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? ''
 }

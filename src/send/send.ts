@@ -37,9 +37,6 @@ export class StreamFailure extends SendError {
   override name = 'StreamFailure'
 }
 
-/** A send error that still carries what arrived, so the partial response is printed and reported. */
-export type PartialExchangeError = SendError & { exchange?: Exchange }
-
 const MAX_REDIRECTS = 10
 
 export async function send(request: HttpRequest, options: SendOptions): Promise<Exchange> {
@@ -127,13 +124,13 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
     if (parser) feed(parser.end())
     const exchange = finish('error')
     const failure = mapError(error, describe, options, deadline, exchange.stream
-      ? `after ${exchange.stream.chunks} chunk${exchange.stream.chunks === 1 ? '' : 's'} (${size} bytes)`
+      ? `${afterChunks(exchange.stream.chunks)} (${size} bytes)`
       : `after ${size} bytes of the body`)
     throw Object.assign(failure, { exchange })
   }
   if (!assembler) return finish('eof')
   const exchange = finish(assembler.error ? 'error' : assembler.done ? 'done' : 'eof')
-  const after = `after ${assembler.chunks} chunk${assembler.chunks === 1 ? '' : 's'}`
+  const after = afterChunks(assembler.chunks)
   if (assembler.error) {
     throw Object.assign(new StreamFailure('STREAM_ERROR', `The server reported an error mid-stream ${after}: ${assembler.error}`, options.span,
       'the partial reply is kept in the output and reports'), { exchange })
@@ -144,6 +141,10 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
       'the server stopped early; the partial reply is kept in the output and reports'), { exchange })
   }
   return exchange
+}
+
+function afterChunks(chunks: number): string {
+  return `after ${chunks} chunk${chunks === 1 ? '' : 's'}`
 }
 
 function needsEndMarker(shape: StreamAssembler['shape']): boolean {

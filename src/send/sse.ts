@@ -110,13 +110,13 @@ export class NdjsonParser {
 
   private take(final: boolean): SseEvent[] {
     const events: SseEvent[] = []
-    let newline = this.buffer.indexOf('\n')
-    while (newline >= 0) {
-      const line = this.buffer.slice(0, newline).trim()
+    let start = 0
+    for (let newline = this.buffer.indexOf('\n'); newline >= 0; newline = this.buffer.indexOf('\n', start)) {
+      const line = this.buffer.slice(start, newline).trim()
       if (line) events.push({ data: line })
-      this.buffer = this.buffer.slice(newline + 1)
-      newline = this.buffer.indexOf('\n')
+      start = newline + 1
     }
+    this.buffer = this.buffer.slice(start)
     if (final && this.buffer.trim()) {
       events.push({ data: this.buffer.trim() })
       this.buffer = ''
