@@ -102,14 +102,15 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   const plans = planOf(selected, options.names)
   const cliVars: Record<string, string> = { ...options.vars }
   let mock: { url: string; close: () => Promise<void> } | undefined
+  const mockDefaults: Record<string, string> = {}
   if (options.mock) {
-    const { startMockServer } = await import('../serve/server.js')
+    const { startMockServer, DEFAULT_MODEL } = await import('../serve/server.js')
     mock = await startMockServer({ port: 0, host: '127.0.0.1' })
     cliVars['baseUrl'] ??= `${mock.url}/v1`
     cliVars['ollamaUrl'] ??= mock.url
     cliVars['restUrl'] ??= `${mock.url}/rest`
+    Object.assign(mockDefaults, { model: DEFAULT_MODEL, apiKey: 'mock-key' })
   }
-  const mockDefaults: Record<string, string> = options.mock ? { model: 'reqchain-mock', apiKey: 'mock-key' } : {}
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
   for (const name of options.secrets) if (cliVars[name] !== undefined) secrets.noteVariable(name, cliVars[name])
   const allRequests = plans.flatMap((p) => p.requests)
