@@ -11,22 +11,30 @@ export type ErrorCode =
   | 'LOAD_BODY_FILE'
   | 'LOAD_NAME_NOT_FOUND'
   | 'LOAD_CYCLE'
+  | 'LOAD_TOO_DEEP'
+  | 'LOAD_UNKNOWN_DIRECTIVE'
   | 'RENDER_SYNTAX'
   | 'RENDER_UNDEFINED_VAR'
   | 'RENDER_UNKNOWN_DYNAMIC'
   | 'RENDER_HELPER'
   | 'RENDER_URL'
   | 'RENDER_REFERENCE'
+  | 'RENDER_INVALID_JSON'
+  | 'RENDER_TOO_DEEP'
   | 'SEND_CONNECT'
   | 'SEND_TIMEOUT'
   | 'SEND_FAILED'
   | 'SEND_HTTP_STATUS'
   | 'SEND_INTERRUPTED'
+  | 'SEND_REDIRECT'
+  | 'SEND_TOO_LARGE'
+  | 'SEND_OUTPUT'
   | 'STREAM_INCOMPLETE'
   | 'STREAM_ERROR'
   | 'EXTRACT_NO_MATCH'
   | 'EXTRACT_BAD_QUERY'
   | 'EXTRACT_NOT_JSON'
+  | 'EXTRACT_TOO_DEEP'
   | 'ASSERT_BAD'
   | 'REPORT_WRITE'
 
@@ -54,6 +62,18 @@ export class RenderError extends ReqchainError { override name = 'RenderError' }
 export class SendError extends ReqchainError { override name = 'SendError' }
 export class ExtractError extends ReqchainError { override name = 'ExtractError' }
 export class ReportError extends ReqchainError { override name = 'ReportError' }
+
+/**
+ * Data nested deeper than the stack can walk (a hostile JSON response, a deep capture) ends the
+ * work on it with a located error instead of a crash; any other error is returned as it is.
+ */
+export function tooDeep(error: unknown, span: SourceSpan | undefined): unknown {
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new ExtractError('EXTRACT_TOO_DEEP', 'A value is nested too deeply to process', span,
+      'the response (or a value taken from it) nests thousands of levels deep; query a shallower part of it', { cause: error })
+  }
+  return error
+}
 
 /** The closest candidate by edit distance, for "did you mean" hints; undefined when none is close. */
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {

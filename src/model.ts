@@ -91,6 +91,7 @@ export type RequestTemplate = {
 /** Per-request settings from directives (`# @no-redirect`, `# @timeout 30`) or a JSON file's `options`. */
 export type RequestOptions = {
   readonly followRedirects?: boolean
+  /** Both the whole-request limit and the idle limit, as --timeout sets them. */
   readonly timeoutMs?: number
 }
 
@@ -159,8 +160,8 @@ export type Exchange = {
   /** For a stream: the response a non-streaming call would have returned, as JSON text. */
   readonly assembled?: string
   readonly stream?: StreamInfo
-  /** Set when `-o` wrote the body straight to a file instead of keeping it. */
-  readonly bodyFile?: string
+  /** Set when the body went straight to a file (-o) or a piped stdout (`stdout`) instead of being kept. */
+  readonly bodyWrittenTo?: string
   readonly bodySize: number
   readonly timings: Timings
 }

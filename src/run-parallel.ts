@@ -2,7 +2,7 @@
 // file's steps are held until it and every file before it have finished, then reported together,
 // so the output reads as a sequential run would: file by file, in the order given.
 import { monotonicMs } from './builtins.js'
-import { type Plan, type RunEvent, type RunOptions, type RunResult, type StepResult, run } from './run.js'
+import { type Plan, type RunEvent, type RunOptions, type RunResult, type StepResult, isFailed, run } from './run.js'
 
 export async function runParallel(plans: readonly Plan[], options: RunOptions, concurrency: number): Promise<RunResult> {
   const start = monotonicMs()
@@ -10,11 +10,19 @@ export async function runParallel(plans: readonly Plan[], options: RunOptions, c
   const events: RunEvent[][] = new Array(plans.length)
   let next = 0
   let reported = 0
+  // With --bail the first failure anywhere stops every chain: requests not yet started are skipped.
+  let failed = false
+  const stopped = () => options.bail && failed
   const worker = async () => {
     while (next < plans.length) {
       const index = next++
       const buffered: RunEvent[] = []
-      const result = await run([plans[index]!], { ...options, onEvent: (event) => { if (event.kind === 'step') buffered.push(event) }, listenerFor: () => undefined })
+      const onEvent = (event: RunEvent) => {
+        if (event.kind !== 'step') return
+        buffered.push(event)
+        if (isFailed(event.step)) failed = true
+      }
+      const result = await run([plans[index]!], { ...options, onEvent, stopped, listenerFor: () => undefined })
       results[index] = [...result.steps]
       events[index] = buffered
       while (reported < plans.length && events[reported]) for (const event of events[reported++]!) options.onEvent?.(event)

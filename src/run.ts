@@ -3,12 +3,15 @@
 import { dirname } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { monotonicMs } from './builtins.js'
-import { ReqchainError, RenderError } from './errors.js'
+import { ReqchainError, RenderError, tooDeep } from './errors.js'
 import type { AssertionSpec, AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
 import { type BaseVars, type VarSources, loadBaseVars } from './load/env.js'
 import { type NamedExchange, type RenderScope, prepareRender, render } from './render/render.js'
 import { renderText, stringify } from './render/template.js'
 import { type StreamListener, send } from './send/send.js'
+import type { BodyLimits } from './send/inflate.js'
+import type { RedirectPolicy } from './send/redirect.js'
+import type { BodySink } from './send/sink.js'
 import { check } from './check/check.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import { loadJsonPath } from './check/jsonpath.js'
@@ -36,7 +39,12 @@ export type RunEvent =
 
 export type RunOptions = {
   readonly dispatcher: Dispatcher
-  readonly timeoutMs: number
+  /** The whole request; 0 for no limit. `# @timeout` overrides both limits. */
+  readonly maxTimeMs: number
+  /** Silence before the response and between body chunks; 0 for no limit. */
+  readonly idleTimeoutMs: number
+  readonly redirects: Omit<RedirectPolicy, 'follow' | 'secrets'>
+  readonly limits: BodyLimits
   readonly varSources: VarSources
   readonly cliVars: Readonly<Record<string, string>>
   readonly processEnv: Readonly<Record<string, string | undefined>>
@@ -45,12 +53,16 @@ export type RunOptions = {
   readonly bail: boolean
   /** Treat HTTP statuses >= 400 as errors (--fail). */
   readonly failOnStatus: boolean
+  readonly allowInvalidJson?: boolean
   /** Each file gets its own captured values (test mode) instead of sharing them (run). */
   readonly isolateFiles: boolean
   readonly signal?: AbortSignal
   readonly onEvent?: (event: RunEvent) => void
   readonly listenerFor?: (template: RequestTemplate) => StreamListener | undefined
-  readonly bodyFileFor?: (template: RequestTemplate) => string | undefined
+  /** Where a body goes instead of memory, when nothing in the run needs it (-o, a piped stdout). */
+  readonly sinkFor?: (template: RequestTemplate) => BodySink | undefined
+  /** Shared by parallel chains: true once any of them failed and the run stops at failures. */
+  readonly stopped?: () => boolean
 }
 
 export function isFailed(step: StepResult): boolean {
@@ -86,15 +98,18 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     if (options.isolateFiles) captured = {}
     const base = await loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
     for (const secret of base.secrets) options.secrets.add(secret)
+    for (const [name, value] of Object.entries(base.values)) options.secrets.noteVariable(name, value)
     const exchanges = new Map<string, NamedExchange>()
     for (const template of plan.requests) {
-      if (stopped || options.signal?.aborted) {
+      if (stopped || options.signal?.aborted || options.stopped?.()) {
         steps.push({ file: plan.file, template, captures: {}, asserts: [], skipped: true })
         continue
       }
       const step = await runStep(plan.file, template, scopeOf(plan.file, base, captured, exchanges, options), options)
       steps.push(step)
-      // A value captured into a --secret name is masked from its very first appearance.
+      // Secret response headers (Set-Cookie) and values captured into secret names are masked
+      // from their very first appearance.
+      if (step.exchange) options.secrets.noteResponseHeaders(step.exchange.headers)
       for (const [name, value] of Object.entries(step.captures)) options.secrets.noteVariable(name, value)
       options.onEvent?.({ kind: 'step', step })
       if (template.name && step.request) exchanges.set(template.name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
@@ -129,7 +144,7 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
 }
 
 function scopeOf(file: RequestFile, base: BaseVars, captured: Record<string, unknown>, exchanges: Map<string, NamedExchange>, options: RunOptions): RenderScope {
-  return { file, layers: [base.values], overrides: [captured, options.cliVars], dotenv: base.dotenv, processEnv: options.processEnv, exchanges }
+  return { file, layers: [base.values], overrides: [captured, options.cliVars], dotenv: base.dotenv, processEnv: options.processEnv, exchanges, allowInvalidJson: options.allowInvalidJson ?? false }
 }
 
 async function runStep(file: RequestFile, template: RequestTemplate, scope: RenderScope, options: RunOptions): Promise<StepResult> {
@@ -140,15 +155,18 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Rend
     request = render(template, scope)
     options.onEvent?.({ kind: 'sending', file, template, request })
     const listener = options.listenerFor?.(template)
-    const bodyFile = options.bodyFileFor?.(template)
+    const sink = options.sinkFor?.(template)
+    const timeoutMs = template.options.timeoutMs
     exchange = await send(request, {
       dispatcher: options.dispatcher,
-      timeoutMs: template.options.timeoutMs ?? options.timeoutMs,
-      followRedirects: template.options.followRedirects ?? true,
+      maxTimeMs: timeoutMs ?? options.maxTimeMs,
+      idleTimeoutMs: timeoutMs ?? options.idleTimeoutMs,
+      redirects: { ...options.redirects, follow: template.options.followRedirects ?? true, secrets: options.secrets },
+      limits: options.limits,
       span: template.span,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(listener ? { listener } : {}),
-      ...(bodyFile ? { bodyFile } : {}),
+      ...(sink ? { sink } : {}),
     })
     const vars = Object.assign({}, ...scope.layers, ...scope.overrides) as Record<string, unknown>
     const result = check(template, exchange, { vars, baseDir: dirname(file.absolutePath), renderExpected: expectedRenderer(vars) }, (partial) => { asserts = partial.asserts })
@@ -157,7 +175,8 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Rend
       throw new ReqchainError('SEND_HTTP_STATUS', `HTTP ${exchange.status} ${exchange.statusText}: ${request.method} ${request.url}`, template.span, 'the server answered with an error status (--fail is on)')
     }
     return { file, template, request, exchange, ...result }
-  } catch (error) {
+  } catch (thrown) {
+    const error = tooDeep(thrown, template.span) // a response nested past what recursion can walk
     if (!(error instanceof ReqchainError)) throw error // a bug, not a user error: let it crash
     const partial = (error as ReqchainError & { exchange?: Exchange }).exchange ?? exchange
     return { file, template, ...(request ? { request } : {}), ...(partial ? { exchange: partial } : {}), captures: {}, asserts, error }

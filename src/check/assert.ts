@@ -143,7 +143,10 @@ function parseExpected(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch {
-    return text
+    // `matches "^tok-\d+$"`: quoted, but not a JSON string (`\d` is no JSON escape). The quotes
+    // delimit the text; only `\"` inside is an escape, so a regex keeps its backslashes.
+    const quoted = text.match(/^"((?:[^"\\]|\\.)*)"$/s)
+    return quoted ? quoted[1]!.replace(/\\"/g, '"') : text
   }
 }
 

@@ -37,7 +37,7 @@ export function describeQuery(query: Query): string {
 }
 
 export function bodyPreview(exchange: Exchange, max = 200): string {
-  if (exchange.bodyFile) return `(body written to ${exchange.bodyFile})`
+  if (exchange.bodyWrittenTo) return `(body written to ${exchange.bodyWrittenTo})`
   const text = responseText(exchange).replace(/\s+/g, ' ').trim()
   if (text === '') return '(empty body)'
   return text.length > max ? `${text.slice(0, max)}…` : text
@@ -74,7 +74,7 @@ export function extract(query: Query, exchange: Exchange, vars: Readonly<Record<
       return runJsonPath(query.path, sent, span)
     }
     case 'jsonpath': {
-      if (exchange.bodyFile) throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`${query.path}\`: the body went straight to ${exchange.bodyFile}`, span, 'drop -o to query the body')
+      if (exchange.bodyWrittenTo) throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`${query.path}\`: the body went straight to ${exchange.bodyWrittenTo}`, span, 'drop -o to query the body')
       const json = responseJson(exchange)
       if (!json.ok) {
         throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`${query.path}\`: the response body is not JSON`, span,

@@ -1,15 +1,19 @@
-// The CLI's process wiring: real process I/O in, exit code out. The first Ctrl-C stops the run
-// gracefully (partial output and reports are kept); a second one exits at once.
+// The CLI's process wiring: real process I/O in, exit code out. The first Ctrl-C (or SIGTERM) stops
+// the run gracefully (partial output and reports are kept, exit 130 or 143); a second one exits at once.
 import { main } from './main.js'
 
 const controller = new AbortController()
-process.on('SIGINT', () => {
-  if (controller.signal.aborted) process.exit(130)
-  controller.abort()
-})
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    if (controller.signal.aborted) process.exit(code)
+    controller.abort(signal)
+  })
+}
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0) // `| head` closed the pipe: not an error
 })
+// A closed stderr (`2>&-`, a reader gone) loses the diagnostics, not the run: the exit code stays the run's.
+process.stderr.on('error', () => {})
 void main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -7,28 +7,39 @@ import { prepareRender, render } from '../render/render.js'
 import { selectRequests } from '../select.js'
 import { Secrets } from '../secrets.js'
 import { toCurl } from '../report/curl.js'
-import { RenderError } from '../errors.js'
+import { LoadError, RenderError, ReqchainError, UsageError } from '../errors.js'
 import { formatCodeFrame, type Sources } from '../source.js'
 import { ExitCode } from './exit-code.js'
 import type { Options } from './options.js'
 
 export async function curlCommand(options: Options & { command: 'curl' }, io: Io, selected: { file: RequestFile; names: string[] }[], sources: Sources): Promise<ExitCode> {
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
+  try {
+    return await exportAll(options, io, selected, sources, secrets)
+  } catch (error) {
+    // Errors name URLs and values: they are masked like everything `run` prints.
+    if (!(error instanceof ReqchainError)) throw error
+    io.stderr.write(`${secrets.mask(formatCodeFrame(error, sources))}\n`)
+    return error instanceof UsageError ? ExitCode.usage : error instanceof LoadError ? ExitCode.load : ExitCode.runtime
+  }
+}
+
+async function exportAll(options: Options & { command: 'curl' }, io: Io, selected: { file: RequestFile; names: string[] }[], sources: Sources, secrets: Secrets): Promise<ExitCode> {
   const commands: string[] = []
   await prepareRender(selected.map((s) => s.file))
   for (const { file, names } of selected) {
     const base = await loadBaseVars(dirname(file.absolutePath), { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets })
     for (const secret of base.secrets) secrets.add(secret)
-    for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
+    for (const [name, value] of [...Object.entries(base.values), ...Object.entries(options.vars)]) secrets.noteVariable(name, value)
     for (const template of selectRequests(file, names.length > 0 ? names : options.names)) {
       try {
-        const request = render(template, { file, layers: [base.values], overrides: [options.vars], dotenv: base.dotenv, processEnv: io.env, exchanges: new Map() })
+        const request = render(template, { file, layers: [base.values], overrides: [options.vars], dotenv: base.dotenv, processEnv: io.env, exchanges: new Map(), allowInvalidJson: options.allowInvalidJson })
         const isStream = /"stream"\s*:\s*true/.test(new TextDecoder().decode(request.body ?? new Uint8Array()))
         commands.push(`${template.name ? `# ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream })}`)
       } catch (error) {
         if (error instanceof RenderError && (error.code === 'RENDER_REFERENCE' || error.code === 'RENDER_UNDEFINED_VAR') && template !== file.requests[0]) {
           const hint = `${error.hint ?? ''} This request may use values captured at run time: \`reqchain run --curl\` prints each command as it is sent.`.trim()
-          io.stderr.write(`${formatCodeFrame(new RenderError(error.code, error.message, error.span, hint), sources)}\n`)
+          io.stderr.write(`${secrets.mask(formatCodeFrame(new RenderError(error.code, error.message, error.span, hint), sources))}\n`)
           return ExitCode.runtime
         }
         throw error

@@ -14,6 +14,8 @@ import { type Plan, type RunEvent, type RunResult, run, summaryOf } from '../run
 import { Secrets } from '../secrets.js'
 import { ConsoleReporter } from '../report/console.js'
 import { printResult } from '../report/print.js'
+import { type BodySink, fileSink, outputSink } from '../send/sink.js'
+import { checkOutputs } from './outputs.js'
 import { ExitCode } from './exit-code.js'
 import { type Options, type RunOptions, parseOptions } from './options.js'
 
@@ -100,6 +102,7 @@ export function planOf(selected: readonly Selected[], names: readonly string[]):
 async function runCommand(options: RunOptions, io: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
   const selected = loadAll(options.paths, io, sources, options.command === 'test', options.names)
   const plans = planOf(selected, options.names)
+  checkOutputs(options, selected.map((s) => s.file), io.cwd)
   const cliVars: Record<string, string> = { ...options.vars }
   let mock: { url: string; close: () => Promise<void> } | undefined
   const mockDefaults: Record<string, string> = {}
@@ -112,7 +115,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
     Object.assign(mockDefaults, { model: DEFAULT_MODEL, apiKey: 'mock-key' })
   }
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
-  for (const name of options.secrets) if (cliVars[name] !== undefined) secrets.noteVariable(name, cliVars[name])
+  for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
   const allRequests = plans.flatMap((p) => p.requests)
   const reporter = new ConsoleReporter(io, {
     mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw,
@@ -120,25 +123,28 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
     secrets, sources: lookup,
   })
   const dispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs, rejectUnauthorized: !options.insecure }, keepAliveTimeout: 30_000 })
+  const last = allRequests[allRequests.length - 1]
   let result: RunResult
   try {
     const common = {
       dispatcher,
-      timeoutMs: options.timeoutMs,
+      maxTimeMs: options.maxTimeMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      redirects: { max: options.maxRedirects, allowHttpDowngrade: options.allowHttpRedirect },
+      limits: { ...(options.maxFilesize !== undefined ? { maxBytes: options.maxFilesize } : {}), maxRatio: options.maxInflateRatio },
       varSources: { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets, defaults: mockDefaults },
       cliVars,
       processEnv: io.env,
       secrets,
       failOnStatus: options.fail,
+      allowInvalidJson: options.allowInvalidJson,
       ...(io.signal ? { signal: io.signal } : {}),
       onEvent: (event: RunEvent) => {
         if (event.kind === 'step') reporter.endLiveText(event.step.template)
         reporter.onEvent(event)
       },
       listenerFor: reporter.listenerFor,
-      ...(options.output && !options.extract && options.reports.length === 0
-        ? { bodyFileFor: (t: RequestTemplate) => (t === allRequests[allRequests.length - 1] && t.captures.length === 0 && t.asserts.length === 0 ? resolve(io.cwd, options.output!) : undefined) }
-        : {}),
+      ...sinkOf(options, io, last),
     }
     if (options.command === 'test' && options.parallel > 1) {
       const { runParallel } = await import('../run-parallel.js')
@@ -155,14 +161,35 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   }
   if (options.extract !== undefined) await loadJsonPath()
   const printed = printResult(result, options, io, reporter)
+  let reportsFailed = false
   if (options.reports.length > 0) {
     const { writeReports } = await import('../report/write.js')
-    writeReports(result, options.reports, { cwd: io.cwd, secrets, sources: lookup })
+    // Each report is written or not on its own; a failed one is said, and the run's own outcome stands.
+    for (const failure of writeReports(result, options.reports, { cwd: io.cwd, secrets, sources: lookup })) {
+      io.stderr.write(`${reporter.errorFrame(failure)}\n`)
+      reportsFailed = true
+    }
   }
   if (options.command === 'test') io.stderr.write(`${testSummary(result)}\n`)
-  if (result.interrupted) return ExitCode.interrupted
-  if (printed === 'error') return ExitCode.runtime
-  return exitCodeFor(result)
+  if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
+  const code = printed === 'error' ? ExitCode.runtime : exitCodeFor(result)
+  return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
+}
+
+/**
+ * The last request's body goes straight to -o, or to a piped stdout, as it arrives when nothing
+ * else in the run needs it in memory: no capture or assertion on it, no --extract, no report, and
+ * (for stdout) no other body printed after the run. So a 1 GB download keeps memory flat.
+ */
+function sinkOf(options: RunOptions, io: Io, last: RequestTemplate | undefined): { sinkFor?: (t: RequestTemplate) => BodySink | undefined } {
+  if (!last || options.command !== 'run' || options.extract !== undefined || options.reports.length > 0) return {}
+  if (last.captures.length > 0 || last.asserts.length > 0) return {}
+  if (options.output !== undefined) {
+    const path = resolve(io.cwd, options.output)
+    return { sinkFor: (t) => (t === last ? fileSink(path) : undefined) }
+  }
+  if (io.stdout.isTTY || options.quiet || options.all || options.raw) return {}
+  return { sinkFor: (t) => (t === last ? outputSink(io.stdout) : undefined) }
 }
 
 export function exitCodeFor(result: RunResult): ExitCode {

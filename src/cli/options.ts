@@ -2,6 +2,7 @@
 // text when an async handler rejects, which would make a network error look like a typo in a flag).
 import type { Argv } from 'yargs'
 import { UsageError, nearest } from '../errors.js'
+import { timeLimitMs } from '../load/directives.js'
 import { VERSION } from '../version.js'
 
 export type ReportFormat = 'junit' | 'json' | 'markdown'
@@ -18,8 +19,15 @@ export type RunOptions = VarOptions & {
   readonly command: 'run' | 'test'
   readonly paths: readonly string[]
   readonly names: readonly string[]
-  readonly timeoutMs: number
+  /** The whole request (--max-time, or --timeout); 0 for no limit. */
+  readonly maxTimeMs: number
+  /** Silence before the response and between chunks (--idle-timeout, or --timeout); 0 for no limit. */
+  readonly idleTimeoutMs: number
   readonly connectTimeoutMs: number
+  readonly maxRedirects: number
+  readonly allowHttpRedirect: boolean
+  readonly maxFilesize?: number
+  readonly maxInflateRatio: number
   readonly extract?: string
   readonly rawOutput: boolean
   readonly verbose: boolean
@@ -31,6 +39,7 @@ export type RunOptions = VarOptions & {
   readonly mock: boolean
   readonly curl: boolean
   readonly showSecrets: boolean
+  readonly allowInvalidJson: boolean
   readonly insecure: boolean
   readonly bail: boolean
   readonly parallel: number
@@ -40,7 +49,7 @@ export type RunOptions = VarOptions & {
 export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
-  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean })
+  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[] }
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version'; readonly text: string }
@@ -81,8 +90,14 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     ...VAR_OPTIONS,
     { name: 'name', alias: 'n', type: 'string', array: true, describe: 'run only the named request(s), after the requests they depend on' },
     { name: 'mock', type: 'boolean', default: false, describe: 'start the built-in LLM server on a free loopback port and point baseUrl at it' },
-    { name: 'timeout', type: 'number', default: 300, describe: 'seconds a request may take in all, and between two chunks of a stream (0: no limit)' },
+    { name: 'timeout', type: 'number', default: 300, describe: 'shorthand for --max-time and --idle-timeout together (seconds; 0: no limit)' },
+    { name: 'max-time', type: 'number', describe: 'seconds the whole request may take, body included (default: --timeout)' },
+    { name: 'idle-timeout', type: 'number', describe: 'seconds of silence allowed before the response and between chunks of a stream (default: --timeout)' },
     { name: 'connect-timeout', type: 'number', default: 10, describe: 'seconds to wait for the connection' },
+    { name: 'max-redirs', type: 'number', default: 10, describe: 'redirects followed before "too many redirects" (exit 3)' },
+    { name: 'allow-http-redirect', type: 'boolean', default: false, describe: 'follow a redirect from https to plain http (secret headers are dropped all the same)' },
+    { name: 'max-filesize', type: 'string', describe: 'largest response body accepted, in bytes or with k/M/G (as curl\'s); larger ends in exit 3' },
+    { name: 'max-inflate-ratio', type: 'number', default: 100, describe: 'once a compressed body passes 16 MiB, the most it may inflate per compressed byte (0: no limit)' },
     { name: 'extract', alias: 'e', type: 'string', describe: 'print a query on the last response: $.json.path, header NAME, status, body, regex "…"' },
     { name: 'raw-output', alias: 'r', type: 'boolean', default: false, describe: 'with --extract: print strings without JSON quotes, as jq -r does' },
     { name: 'verbose', alias: 'v', type: 'boolean', default: false, describe: 'show each request and response head, as curl -v does (secrets masked)' },
@@ -94,6 +109,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'curl', type: 'boolean', default: false, describe: 'print each request as a curl command as it is sent' },
     { name: 'report', type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH or markdown=PATH (repeatable)' },
     { name: 'show-secrets', type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' },
+    { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'send a JSON body even when a variable made it invalid JSON' },
     { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' },
     { name: 'bail', type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' },
   ]
@@ -136,6 +152,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       ...VAR_OPTIONS,
       { name: 'name', alias: 'n', type: 'string', array: true, describe: 'only the named request(s)' },
       { name: 'show-secrets', type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' },
+      { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'export a JSON body even when a variable made it invalid JSON' },
     ],
   },
   serve: {
@@ -296,7 +313,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
   }
   switch (command) {
     case 'parse': return { command, paths }
-    case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']) }
+    case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']) }
     case 'serve': {
       const port = args['port'] as number
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${String(port)}`)
@@ -308,10 +325,13 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       }
     }
     case 'run': case 'test': {
-      const timeout = args['timeout'] as number
-      const connectTimeout = args['connect-timeout'] as number
-      if (!(timeout >= 0)) throw new UsageError('--timeout takes a number of seconds (0 for no limit)')
-      if (!(connectTimeout > 0)) throw new UsageError('--connect-timeout takes a positive number of seconds')
+      const timeoutMs = secondsOf(args['timeout'], '--timeout')
+      const connectTimeoutMs = secondsOf(args['connect-timeout'], '--connect-timeout')
+      if (connectTimeoutMs === 0) throw new UsageError('--connect-timeout takes a positive number of seconds')
+      const maxRedirects = args['max-redirs'] as number
+      if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new UsageError(`--max-redirs takes a whole number >= 0, got ${String(args['max-redirs'])}`)
+      const ratio = args['max-inflate-ratio'] as number
+      if (!Number.isFinite(ratio) || ratio < 0) throw new UsageError(`--max-inflate-ratio takes a number >= 0 (0: no limit), got ${String(args['max-inflate-ratio'])}`)
       const parallel = (args['parallel'] as number | undefined) ?? 1
       if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel takes a whole number >= 1')
       if (args['raw-output'] && args['extract'] === undefined) throw new UsageError('-r/--raw-output goes with --extract', 'for example `-e \'$.choices[0].message.content\' -r`')
@@ -320,8 +340,13 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         command,
         paths,
         names: (args['name'] as string[] | undefined) ?? [],
-        timeoutMs: timeout * 1000,
-        connectTimeoutMs: connectTimeout * 1000,
+        maxTimeMs: args['max-time'] === undefined ? timeoutMs : secondsOf(args['max-time'], '--max-time'),
+        idleTimeoutMs: args['idle-timeout'] === undefined ? timeoutMs : secondsOf(args['idle-timeout'], '--idle-timeout'),
+        connectTimeoutMs,
+        maxRedirects,
+        allowHttpRedirect: Boolean(args['allow-http-redirect']),
+        ...(args['max-filesize'] !== undefined ? { maxFilesize: sizeOf(String(args['max-filesize']), '--max-filesize') } : {}),
+        maxInflateRatio: ratio,
         ...(args['extract'] !== undefined ? { extract: String(args['extract']) } : {}),
         rawOutput: Boolean(args['raw-output']),
         verbose: Boolean(args['verbose']),
@@ -333,6 +358,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         mock: Boolean(args['mock']),
         curl: Boolean(args['curl']),
         showSecrets: Boolean(args['show-secrets']),
+        allowInvalidJson: Boolean(args['allow-invalid-json']),
         insecure: Boolean(args['insecure']),
         bail: Boolean(args['bail']),
         parallel,
@@ -341,6 +367,21 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     }
   }
   throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, parse, curl, serve')
+}
+
+function secondsOf(value: unknown, flag: string): number {
+  const ms = timeLimitMs(value)
+  if (typeof ms === 'string') throw new UsageError(`${flag} ${ms}, got ${String(value)}`)
+  return ms
+}
+
+/** curl's size syntax: bytes, or a number with k, M or G (powers of 1024). */
+function sizeOf(text: string, flag: string): number {
+  const match = text.trim().match(/^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[bB]?$/)
+  if (!match) throw new UsageError(`${flag} takes a size in bytes or with k/M/G (e.g. 10M), got \`${text}\``)
+  const bytes = Number(match[1]) * 1024 ** ' kmgt'.indexOf((match[2] || ' ').toLowerCase())
+  if (!(bytes >= 1) || !Number.isSafeInteger(Math.floor(bytes))) throw new UsageError(`${flag} must be at least 1 byte, got \`${text}\``)
+  return Math.floor(bytes)
 }
 
 function parseVarFlags(flags: readonly string[]): Record<string, string> {

@@ -6,7 +6,7 @@
 //   # @assert header content-type contains "json"
 //   # @assert $.choices count 1
 //   ?? body $.model == "local"
-import { LoadError } from '../errors.js'
+import { LoadError, nearest } from '../errors.js'
 import type { AssertionSpec, CaptureSpec, Directive, Query, SourceSpan } from '../model.js'
 
 export const PREDICATES = [
@@ -20,6 +20,30 @@ const ALIASES: Record<string, string> = { includes: 'contains', '===': '==', '!=
 const QUERY_HELP = 'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME` or `request $.path`'
 
 type Cursor = { text: string; offset: number }
+
+/** The `# @key` directives reqchain gives meaning to. */
+export const DIRECTIVES = ['name', 'capture', 'capture?', 'assert', 'no-redirect', 'timeout', 'note', 'description'] as const
+/**
+ * Keys that JetBrains HTTP Client, REST Client, httpyac and kulala define: kept on the request as
+ * metadata. A key that is neither theirs nor ours but close to one of ours is a typo.
+ */
+const OTHER_TOOLS_DIRECTIVES = new Set([
+  'no-log', 'no-cookie-jar', 'no-auto-encoding', 'connection-timeout', 'use-os-credentials', 'prompt', 'ref', 'forceRef',
+  'import', 'disabled', 'loop', 'sleep', 'keepStreaming', 'verbose', 'debug', 'save', 'openWith', 'extension', 'title',
+  'jwt', 'ratelimit', 'injectVariables', 'noStreaming', 'no-client-cert', 'proxy', 'no-proxy', 'rejectUnauthorized',
+  'no-reject-unauthorized', 'responseRef', 'noLog', 'noRedirect', 'no-rejectUnauthorized', 'grpc-reflection', 'jq', 'accept',
+  'curl-global', 'curl', 'env-stdin-cmd', 'env-json-key', 'stdin-cmd', 'graphql', 'file', 'retry', 'retry-interval', 'unix-socket',
+])
+
+/** An unknown `# @key` close to one of reqchain's is a located error with the key it was meant to be. */
+export function checkDirectiveKey(directive: Directive): void {
+  const key = directive.key
+  if ((DIRECTIVES as readonly string[]).includes(key) || OTHER_TOOLS_DIRECTIVES.has(key)) return
+  const meant = nearest(key, DIRECTIVES)
+  if (meant === undefined) return
+  throw new LoadError('LOAD_UNKNOWN_DIRECTIVE', `Unknown directive \`@${key}\``, { ...directive.span, length: key.length + 1 },
+    `did you mean \`@${meant}\`? (reqchain's directives: ${DIRECTIVES.map((d) => `@${d}`).join(' ')})`)
+}
 
 export function parseCapture(directive: Directive, optional: boolean): CaptureSpec {
   const match = directive.value.match(/^([A-Za-z_$][\w.$-]*)\s*=\s*(.*)$/)
@@ -130,4 +154,20 @@ export function readQuery(cursor: Cursor, span: SourceSpan): Query {
     default:
       throw new LoadError('LOAD_SYNTAX', word ? `Unknown query \`${word}\`` : 'Missing query', span, QUERY_HELP)
   }
+}
+
+/** The longest limit accepted: ten years. Anything longer is a typo for "no limit" (0). */
+const MAX_SECONDS = 10 * 365 * 24 * 3600
+
+/**
+ * A number of seconds as milliseconds: 0 (no limit), or from 1 ms to ten years. Shared by the
+ * flags, `# @timeout` and a JSON file's `timeout`, so the rule is one; the message completes
+ * "--timeout …" or "`@timeout` …".
+ */
+export function timeLimitMs(value: unknown): number | string {
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
+  if (!Number.isFinite(seconds) || seconds < 0) return 'takes a number of seconds (0 for no limit)'
+  if (seconds > 0 && seconds < 0.001) return 'takes at least 0.001 seconds (1 ms), or 0 for no limit'
+  if (seconds > MAX_SECONDS) return `takes at most ${MAX_SECONDS} seconds (ten years); use 0 for no limit`
+  return Math.round(seconds * 1000 * 1000) / 1000
 }

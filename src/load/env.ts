@@ -12,8 +12,7 @@ import { LoadError, UsageError, nearest } from '../errors.js'
 import { parseLocatedJson, toPlain } from './located-json.js'
 import { displayPath } from './load.js'
 
-export type SecretSource = 'dotenv' | 'private-env' | 'flag'
-export type Secret = { readonly name: string; readonly value: string; readonly source: SecretSource }
+import type { Secret } from '../secrets.js'
 
 /** Variables shared by every request of one file, and what among them is secret. */
 export type BaseVars = {

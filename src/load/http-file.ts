@@ -13,7 +13,7 @@ import type {
   AssertionSpec, Body, BodyPart, CaptureSpec, Directive, Extra, FileVar, Header, RequestOptions,
   RequestTemplate, SourceSpan, Text,
 } from '../model.js'
-import { parseAssertion, parseCapture } from './directives.js'
+import { checkDirectiveKey, parseAssertion, parseCapture, timeLimitMs } from './directives.js'
 
 type Line = { readonly text: string; readonly number: number }
 
@@ -328,11 +328,13 @@ class BlockParser {
           options.followRedirects = false
           break
         case 'timeout': {
-          const seconds = Number(directive.value)
-          if (!(seconds >= 0)) throw new LoadError('LOAD_SYNTAX', '`@timeout` takes seconds', directive.span, 'write `# @timeout 30`')
-          options.timeoutMs = seconds * 1000
+          const ms = timeLimitMs(directive.value)
+          if (typeof ms === 'string') throw new LoadError('LOAD_SYNTAX', `\`@timeout\` ${ms}, got \`${directive.value}\``, directive.span, 'write `# @timeout 30`')
+          options.timeoutMs = ms
           break
         }
+        default:
+          checkDirectiveKey(directive)
       }
     }
     const body = buildBody(draft)

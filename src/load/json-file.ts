@@ -6,7 +6,7 @@
 //     "capture": { "answer": "$.choices[0].message.content" }, "assert": ["status == 200"] }
 import { LoadError, nearest } from '../errors.js'
 import type { AssertionSpec, Body, CaptureSpec, FileVar, Header, RequestOptions, RequestTemplate, SourceSpan, Text } from '../model.js'
-import { parseAssertion, parseCapture } from './directives.js'
+import { parseAssertion, parseCapture, timeLimitMs } from './directives.js'
 import { type JsonNode, parseLocatedJson, toPlain } from './located-json.js'
 
 export const FILE_KEYS = ['$schema', 'vars', 'requests'] as const
@@ -129,8 +129,9 @@ function parseOptions(node: JsonNode | undefined): RequestOptions {
   const options: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = {}
   const timeout = field(object, 'timeout')
   if (timeout) {
-    if (timeout.kind !== 'number' || timeout.value < 0) throw new LoadError('LOAD_JSON', '`timeout` is a number of seconds', timeout.span)
-    options.timeoutMs = timeout.value * 1000
+    const ms = timeout.kind === 'number' ? timeLimitMs(timeout.value) : 'is a number of seconds'
+    if (typeof ms === 'string') throw new LoadError('LOAD_JSON', `\`timeout\` ${ms}`, timeout.span)
+    options.timeoutMs = ms
   }
   const follow = field(object, 'followRedirects')
   if (follow) {

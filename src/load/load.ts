@@ -6,6 +6,7 @@ import { LoadError } from '../errors.js'
 import type { RequestFile } from '../model.js'
 import { parseHttpFile } from './http-file.js'
 import { parseJsonFile } from './json-file.js'
+import { MAX_INPUT_FILE_BYTES, inputFileProblem } from './input-file.js'
 
 const HTTP_EXTENSIONS = new Set(['.http', '.rest'])
 
@@ -67,8 +68,14 @@ export function loadFile(absolutePath: string, cwd: string): RequestFile {
   const display = displayPath(absolutePath, cwd)
   let source: string
   try {
+    const stats = statSync(absolutePath)
+    if (stats.isCharacterDevice() || stats.isBlockDevice() || stats.isSocket()) {
+      throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: it is a device or socket, not a request file`, undefined, 'name a .http, .rest or .json file')
+    }
+    if (stats.size > MAX_INPUT_FILE_BYTES) throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: it is larger than 1 GiB`, undefined, 'split the collection into several files')
     source = readFileSync(absolutePath, 'utf8')
   } catch (error) {
+    if (error instanceof LoadError) throw error
     throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, undefined, { cause: error })
   }
   const kind = extname(absolutePath) === '.json' ? 'json' : 'http'
@@ -77,9 +84,12 @@ export function loadFile(absolutePath: string, cwd: string): RequestFile {
   for (const request of parsed.requests) {
     if (request.body?.kind !== 'parts') continue
     for (const part of request.body.parts) {
-      if (part.kind === 'file' && !part.path.includes('{{') && !existsSync(resolve(dir, part.path))) {
+      if (part.kind !== 'file' || part.path.includes('{{')) continue
+      const problem = inputFileProblem(resolve(dir, part.path))
+      if (problem === 'not found') {
         throw new LoadError('LOAD_BODY_FILE', `Body file not found: ${part.path}`, part.span, `paths are relative to the request file's folder (${displayPath(dir, cwd)})`)
       }
+      if (problem) throw new LoadError('LOAD_BODY_FILE', `Body file ${part.path} ${problem}`, part.span, 'a body file is a regular file of at most 1 GiB')
     }
   }
   return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests }

@@ -30,7 +30,11 @@ export function toPlain(node: JsonNode): unknown {
   }
 }
 
+/** JSON request and environment files nest at most this deep; deeper is a located error, not a crash. */
+export const MAX_JSON_DEPTH = 512
+
 class Parser {
+  private depth = 0
   private offset = 0
   private line = 1
   private lineStart = 0
@@ -64,8 +68,12 @@ class Parser {
 
   value(): JsonNode {
     const c = this.text[this.offset]
-    if (c === '{') return this.object()
-    if (c === '[') return this.array()
+    if (c === '{' || c === '[') {
+      if (++this.depth > MAX_JSON_DEPTH) throw new LoadError('LOAD_TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, this.span(1), 'a request file nests objects and arrays at most 512 levels deep')
+      const node = c === '{' ? this.object() : this.array()
+      this.depth--
+      return node
+    }
     if (c === '"') { const span = this.span(); return { kind: 'string', value: this.string(), span } }
     const span = this.span()
     const rest = this.text.slice(this.offset, this.offset + 64)

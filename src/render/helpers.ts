@@ -5,10 +5,10 @@
 //   {{base64File "./cat.png"}}   a file as base64
 //   {{dataUrl "./cat.png"}}      a file as a data: URL, for vision requests with a local image
 //   {{urlencode q}}              percent-encode a value for a URL
-import { readFileSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import type { HelperOptions } from 'handlebars'
 import { RenderError } from '../errors.js'
+import { InputFileError, readInputFile } from '../load/input-file.js'
 import { registerHelper } from './template.js'
 
 const MIME: Record<string, string> = {
@@ -22,9 +22,10 @@ function readHelperFile(path: unknown, options: HelperOptions, helper: string): 
   if (typeof path !== 'string') throw new RenderError('RENDER_HELPER', `\`${helper}\` needs a file path`, undefined, `write {{${helper} "./file"}}`)
   const base = (options.data as HelperData).rc.runtime.baseDir ?? process.cwd()
   try {
-    return readFileSync(resolve(base, path))
+    return readInputFile(resolve(base, path))
   } catch (error) {
-    throw new RenderError('RENDER_HELPER', `\`${helper}\`: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, undefined, 'the path is relative to the request file')
+    if (!(error instanceof InputFileError)) throw error
+    throw new RenderError('RENDER_HELPER', `\`${helper}\`: ${path} ${error.message}`, undefined, 'the path is relative to the request file')
   }
 }
 
@@ -34,7 +35,10 @@ export function registerHelpers(): void {
     const indent = rest.length > 1 && typeof rest[0] === 'number' ? rest[0] : undefined
     return JSON.stringify(value, null, indent)
   })
-  registerHelper('default', (value: unknown, fallback: unknown) => (value === undefined || value === null || value === '' ? fallback : value))
+  registerHelper('default', (value: unknown, ...rest: unknown[]) => {
+    if (rest.length < 2) throw new RenderError('RENDER_HELPER', '`default` needs a fallback value', undefined, 'write {{default temperature 0.7}}')
+    return value === undefined || value === null || value === '' ? rest[0] : value
+  })
   registerHelper('file', (path: unknown, options: HelperOptions) => readHelperFile(path, options, 'file').toString('utf8'))
   registerHelper('base64File', (path: unknown, options: HelperOptions) => readHelperFile(path, options, 'base64File').toString('base64'))
   registerHelper('dataUrl', (path: unknown, ...rest: unknown[]) => {

@@ -2,11 +2,11 @@
 //
 //   POST {{baseUrl}}/chat/completions      →  POST http://localhost:11434/v1/chat/completions
 //   {"content": "{{answer}}"}              →  {"content": "He said \"hi\"\nthen left"}
-import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { RenderError } from '../errors.js'
 import { type Body, type Exchange, type FileVar, type HeaderPairs, type HttpRequest, type RequestFile, type RequestTemplate, type SourceSpan, type Text, headerValue } from '../model.js'
 import type { JsonNode } from '../load/located-json.js'
+import { InputFileError, readInputFile } from '../load/input-file.js'
 import { extractOne, responseText } from '../check/extract.js'
 import { loadJsonPath } from '../check/jsonpath.js'
 import { evaluateDynamic } from './dynamic.js'
@@ -33,6 +33,8 @@ export type RenderScope = {
   readonly dotenv: Readonly<Record<string, string>>
   readonly processEnv: Readonly<Record<string, string | undefined>>
   readonly exchanges: ReadonlyMap<string, NamedExchange>
+  /** Send a JSON body that no longer parses after rendering (--allow-invalid-json). */
+  readonly allowInvalidJson?: boolean
 }
 
 const encoder = new TextEncoder()
@@ -157,6 +159,7 @@ function renderBody(body: Body, contentType: string, context: Record<string, unk
         if (i > 0) chunks.push(encoder.encode(body.lineBreak))
         if (part.kind === 'text') {
           let text = stringify(renderText(part.text, context, runtime, isJson ? 'json' : 'text'))
+          if (isJson && body.parts.length === 1 && !scope.allowInvalidJson) checkRenderedJson(part.text, text)
           if (isForm) text = text.replace(/\r?\n[ \t]*(?=&)/g, '')
           if (body.lineBreak === '\r\n') text = text.replace(/\r?\n/g, '\r\n')
           chunks.push(encoder.encode(text))
@@ -169,14 +172,46 @@ function renderBody(body: Body, contentType: string, context: Record<string, unk
   }
 }
 
+const jsonTemplates = new WeakMap<Text, boolean>()
+
+/** Whether the template is JSON with its mustaches taken for values: then its rendering must be JSON too. */
+function isJsonTemplate(text: Text): boolean {
+  let known = jsonTemplates.get(text)
+  if (known === undefined) {
+    try {
+      JSON.parse(text.raw.replace(/\{\{\{?[\s\S]*?\}\}\}?/g, '0'))
+      known = true
+    } catch {
+      known = false
+    }
+    jsonTemplates.set(text, known)
+  }
+  return known
+}
+
+/**
+ * A body sent as JSON, written as JSON, that a variable's value broke (`{"n": {{n}}}` with n = "abc")
+ * fails before it is sent, instead of reaching the server as a puzzle.
+ */
+function checkRenderedJson(template: Text, rendered: string): void {
+  if (!template.raw.includes('{{') || !isJsonTemplate(template)) return
+  try {
+    JSON.parse(rendered)
+  } catch (error) {
+    throw new RenderError('RENDER_INVALID_JSON', `The body is not valid JSON once rendered: ${(error as Error).message}`, template.span,
+      'a value went in outside quotes: write "{{x}}" for a string or {{json x}} for any value (--allow-invalid-json sends it anyway)')
+  }
+}
+
 function readBodyFile(path: string, templated: boolean, span: SourceSpan, context: Record<string, unknown>, runtime: TemplateRuntime, scope: RenderScope, isJson: boolean): Uint8Array {
   const renderedPath = stringify(renderText({ raw: path, span }, context, runtime, 'text'))
   const absolute = resolve(dirname(scope.file.absolutePath), renderedPath)
   let bytes: Buffer
   try {
-    bytes = readFileSync(absolute)
+    bytes = readInputFile(absolute)
   } catch (error) {
-    throw new RenderError('RENDER_SYNTAX', `Cannot read body file ${renderedPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, span, 'the path is relative to the request file')
+    if (!(error instanceof InputFileError)) throw error
+    throw new RenderError('RENDER_SYNTAX', `Body file ${renderedPath} ${error.message}`, span, 'the path is relative to the request file; a body file is a regular file of at most 1 GiB')
   }
   if (!templated) return bytes
   const text: Text = { raw: bytes.toString('utf8'), span: { file: renderedPath, line: 1, column: 1 } }

@@ -59,6 +59,7 @@ export async function loadTemplateEngine(): Promise<void> {
   const { default: Handlebars } = await import('handlebars')
   hb = Handlebars.create()
   hb.registerHelper('__out', outHelper)
+  hb.registerHelper('__var', varHelper)
   hb.registerHelper('__special', specialHelper)
   for (const [name, fn] of helpers) hb.registerHelper(name, located(fn))
 }
@@ -96,13 +97,24 @@ function outHelper(this: unknown, value: unknown, index: number, options: Handle
     if (info.isHelper) {
       throw new RenderError('RENDER_HELPER', `\`${info.name}\` gave no value`, info.span, 'check the helper\'s arguments')
     }
-    const root = info.name.split(/[.[/]/)[0]!
-    const suggestion = nearest(root, state.runtime.names())
-    throw new RenderError('RENDER_UNDEFINED_VAR', `Undefined variable \`${info.name}\``, info.span,
-      `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`)
+    throw undefinedVariable(info, state)
   }
   state.values.push(value)
   return `${OPEN}${state.values.length - 1}${CLOSE}`
+}
+
+/** A variable passed to a helper or a block (`{{urlencode q}}`, `{{#each messages}}`): undefined is an error there too. */
+function varHelper(this: unknown, value: unknown, index: number, options: Handlebars.HelperOptions): unknown {
+  if (value !== undefined) return value
+  const state = (options.data as { rc: RenderState }).rc
+  throw undefinedVariable(state.mustaches[index]!, state)
+}
+
+function undefinedVariable(info: MustacheInfo, state: RenderState): RenderError {
+  const root = info.name.split(/[.[/]/)[0]!
+  const suggestion = nearest(root, state.runtime.names())
+  return new RenderError('RENDER_UNDEFINED_VAR', `Undefined variable \`${info.name}\``, info.span,
+    `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`)
 }
 
 function specialHelper(index: number, options: Handlebars.HelperOptions): unknown {
@@ -176,6 +188,7 @@ function compile(text: Text): Compiled {
 type Edit = { modStart: number; modEnd: number; origStart: number; origEnd: number }
 
 function compileTemplate(text: Text): Compiled {
+  checkBlockDepth(text)
   const specials: Special[] = []
   const edits: Edit[] = []
   let modified = ''
@@ -257,6 +270,8 @@ function rewrite(node: hbs.AST.Node, mustaches: Shape['mustaches'][number][]): v
   }
   if (node.type === 'BlockStatement') {
     const block = node as hbs.AST.BlockStatement
+    // `{{#if x}}` and `{{#unless x}}` ask whether x is set; every other block needs its value.
+    if (!TESTS_PRESENCE.has(block.path.original as string)) block.params = block.params.map((param) => guarded(param, mustaches))
     if (block.program) rewrite(block.program, mustaches)
     if (block.inverse) rewrite(block.inverse, mustaches)
     return
@@ -270,11 +285,53 @@ function rewrite(node: hbs.AST.Node, mustaches: Shape['mustaches'][number][]): v
   mustaches.push({ name, loc: mustache.loc, isHelper: isCall && !isSpecial })
   const loc = mustache.loc
   const inner: hbs.AST.Expression = isCall
-    ? ({ type: 'SubExpression', path, params: mustache.params, hash: mustache.hash, loc } as unknown as hbs.AST.SubExpression)
+    ? ({ type: 'SubExpression', path, params: guardedParams(path.original, mustache.params, mustaches), hash: mustache.hash, loc } as unknown as hbs.AST.SubExpression)
     : path
   mustache.path = { type: 'PathExpression', data: false, depth: 0, parts: ['__out'], original: '__out', loc } as unknown as hbs.AST.PathExpression
   mustache.params = [inner, { type: 'NumberLiteral', value: mustaches.length - 1, original: mustaches.length - 1, loc } as hbs.AST.NumberLiteral]
   mustache.hash = undefined as unknown as hbs.AST.Hash
+}
+
+/** Blocks whose argument may be unset: they test for it. */
+const TESTS_PRESENCE = new Set(['if', 'unless'])
+
+/** A helper's arguments, each variable among them checked for being set (`default`'s first is the exception: it supplies one). */
+function guardedParams(helper: string, params: hbs.AST.Expression[], mustaches: Shape['mustaches'][number][]): hbs.AST.Expression[] {
+  return params.map((param, i) => (helper === 'default' && i === 0 ? param : guarded(param, mustaches)))
+}
+
+/** `x` → `(__var x N)`; inside a sub-expression `(helper x)`, its own arguments likewise. */
+function guarded(param: hbs.AST.Expression, mustaches: Shape['mustaches'][number][]): hbs.AST.Expression {
+  if (param.type === 'SubExpression') {
+    const sub = param as hbs.AST.SubExpression & { path: hbs.AST.PathExpression }
+    sub.params = guardedParams(sub.path.original, sub.params, mustaches)
+    return sub
+  }
+  if (param.type !== 'PathExpression') return param
+  const path = param as hbs.AST.PathExpression
+  if (path.data || path.original === 'this' || path.original === '.') return param
+  mustaches.push({ name: path.original, loc: path.loc, isHelper: false })
+  const loc = path.loc
+  return {
+    type: 'SubExpression',
+    path: { type: 'PathExpression', data: false, depth: 0, parts: ['__var'], original: '__var', loc },
+    params: [path, { type: 'NumberLiteral', value: mustaches.length - 1, original: mustaches.length - 1, loc }],
+    loc,
+  } as unknown as hbs.AST.SubExpression
+}
+
+/** Blocks nest at most this deep: Handlebars compiles deeper nesting in time that grows past any use. */
+export const MAX_BLOCK_DEPTH = 64
+
+function checkBlockDepth(text: Text): void {
+  let depth = 0
+  for (const match of text.raw.matchAll(/\{\{~?\s*([#^/])/g)) {
+    depth += match[1] === '/' ? -1 : 1
+    if (depth > MAX_BLOCK_DEPTH) {
+      throw new RenderError('RENDER_TOO_DEEP', `Blocks nest deeper than ${MAX_BLOCK_DEPTH} levels`, spanAt(text, match.index!, 3),
+        'flatten the template: {{#each}} and {{#if}} blocks may nest 64 levels deep')
+    }
+  }
 }
 
 /** Handlebars reports parse errors without a usable position; find the first mustache that fails alone. */

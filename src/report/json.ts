@@ -50,12 +50,33 @@ function stepJson(step: StepResult, secrets: Secrets): unknown {
   }
 }
 
-export function bodyText(bytes: Uint8Array | undefined): { body: string | null; bodyBase64?: string } {
+/** Bodies past this size are cut in reports, with a note: a report is for reading, not for holding 1 GB. */
+export const REPORT_BODY_LIMIT = 1024 * 1024
+
+export type ReportBody = { body: string | null; bodyBase64?: string; bodyTruncated?: { keptBytes: number; totalBytes: number } }
+
+export function bodyText(bytes: Uint8Array | undefined, limit = REPORT_BODY_LIMIT): ReportBody {
   if (!bytes || bytes.length === 0) return { body: null }
+  let kept = bytes
+  if (bytes.length > limit) {
+    let cut = limit
+    while (cut > limit - 3 && (bytes[cut]! & 0xc0) === 0x80) cut-- // never split a UTF-8 sequence
+    kept = bytes.subarray(0, cut)
+  }
+  const truncated = kept.length < bytes.length ? { bodyTruncated: { keptBytes: kept.length, totalBytes: bytes.length } } : {}
   try {
-    return { body: utf8.decode(bytes) }
+    return { body: utf8.decode(kept), ...truncated }
   } catch {
-    return { body: null, bodyBase64: Buffer.from(bytes).toString('base64') }
+    return { body: null, bodyBase64: Buffer.from(kept.buffer, kept.byteOffset, kept.length).toString('base64'), ...truncated }
+  }
+}
+
+/** A body as the report holds it: masked in the form it is written in. */
+function maskedBody(body: ReportBody, secrets: Secrets): ReportBody {
+  return {
+    ...body,
+    ...(body.body !== null ? { body: secrets.mask(body.body) } : {}),
+    ...(body.bodyBase64 !== undefined ? { bodyBase64: secrets.mask(body.bodyBase64) } : {}),
   }
 }
 
@@ -65,19 +86,17 @@ function requestJson(request: HttpRequest, secrets: Secrets): unknown {
     method: request.method,
     url: secrets.mask(request.url),
     headers: request.headers.map(([n, v]) => [n, secrets.maskHeader(n, v)]),
-    ...body,
-    ...(body.body !== null ? { body: secrets.mask(body.body) } : {}),
+    ...maskedBody(body, secrets),
   }
 }
 
 function responseJson(exchange: Exchange, secrets: Secrets): unknown {
-  const body = exchange.bodyFile ? { body: null, bodyFile: exchange.bodyFile } : bodyText(exchange.body)
+  const body = exchange.bodyWrittenTo ? { body: null, bodyWrittenTo: exchange.bodyWrittenTo } : bodyText(exchange.body)
   return {
     status: exchange.status,
     statusText: exchange.statusText,
     headers: exchange.headers.map(([n, v]) => [n, secrets.maskHeader(n, v)]),
-    ...body,
-    ...(typeof body.body === 'string' ? { body: secrets.mask(body.body) } : {}),
+    ...('bodyWrittenTo' in body ? body : maskedBody(body, secrets)),
     bodySize: exchange.bodySize,
     ...(exchange.stream ? {
       stream: {
@@ -85,7 +104,7 @@ function responseJson(exchange: Exchange, secrets: Secrets): unknown {
         chunks: exchange.stream.chunks,
         ending: exchange.stream.ending,
         ...(exchange.stream.completionTokens !== undefined ? { completionTokens: exchange.stream.completionTokens } : {}),
-        events: parseStreamEvents(exchange.body, exchange.stream.format).map((e) => ({ ...e, data: secrets.mask(e.data) })),
+        events: parseStreamEvents(exchange.body, exchange.stream.format).map((e) => maskDeep(e, secrets)),
       },
       assembled: maskDeep(JSON.parse(exchange.assembled!), secrets),
     } : {}),

@@ -63,7 +63,7 @@ function asHttp(request: HttpRequest, secrets: Secrets): string {
 function responseMarkdown(exchange: Exchange, secrets: Secrets): string[] {
   const head = [`HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`, ...exchange.headers.filter(([n]) => KEY_HEADERS.test(n)).map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
   let body: string
-  if (exchange.bodyFile) body = `(body written to ${exchange.bodyFile})`
+  if (exchange.bodyWrittenTo) body = `(body written to ${exchange.bodyWrittenTo})`
   else if (exchange.assembled !== undefined) {
     const json = responseJson(exchange)
     body = json.ok ? JSON.stringify(json.value, null, 2) : exchange.assembled

@@ -19,8 +19,14 @@ export function printResult(result: RunResult, options: RunOptions, io: Io, repo
   if (options.command !== 'run') return 'ok'
   const ran = result.steps.filter((s) => s.exchange)
   const last = ran[ran.length - 1]
-  if (options.output && last?.exchange && !last.exchange.bodyFile) {
-    writeFileSync(resolve(io.cwd, options.output), pipedBody(last.exchange))
+  if (options.output && last?.exchange && !last.exchange.bodyWrittenTo) {
+    try {
+      writeFileSync(resolve(io.cwd, options.output), pipedBody(last.exchange))
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+      io.stderr.write(`${reporter.errorFrame(new ReqchainError('SEND_OUTPUT', `Cannot write the body to ${options.output} (${code})`, undefined, 'check the -o path and the free space'))}\n`)
+      return 'error'
+    }
   }
   if (options.extract !== undefined) {
     if (!last?.exchange) return 'ok'
@@ -39,10 +45,11 @@ export function printResult(result: RunResult, options: RunOptions, io: Io, repo
     }
   }
   if (options.quiet) return 'ok'
-  const shown = ran.filter((s) => reporter.printsBody(s.template) && !reporter.streamedToStdout.has(s.template))
+  // With -o the last body went to the file, not to stdout (as curl -o does).
+  const shown = ran.filter((s) => reporter.printsBody(s.template) && !reporter.streamedToStdout.has(s.template) && !(options.output && s === last))
   for (const step of shown) {
     const exchange = step.exchange!
-    if (exchange.bodyFile) continue
+    if (exchange.bodyWrittenTo) continue
     if (io.stdout.isTTY) {
       const text = terminalBody(exchange, reporter)
       if (text === undefined) io.stderr.write(reporter.err.yellow(`(binary body, ${formatSize(exchange.bodySize)}: not shown on a terminal; use -o FILE or pipe it)\n`))

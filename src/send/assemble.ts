@@ -42,7 +42,8 @@ export class StreamAssembler {
   push(event: SseEvent): Delta[] {
     this.chunks++
     if (this.shape === undefined || this.shape === 'events') this.events.push(event)
-    if (event.isErrorLine) {
+    // llama-server's `error:` lines, and the standard `event: error` of any SSE stream.
+    if (event.isErrorLine || event.event === 'error') {
       this.error ??= event.data
       return []
     }
@@ -54,10 +55,14 @@ export class StreamAssembler {
     try {
       value = JSON.parse(event.data)
     } catch {
-      this.shape ??= 'events'
-      return [{ kind: 'event', text: event.data }]
+      value = undefined
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      // Inside a stream of known shape, a chunk that is not a JSON object is the server failing.
+      if (this.shape !== undefined && this.shape !== 'events') {
+        this.error ??= `a chunk that is not a JSON object: ${event.data.length > 80 ? `${event.data.slice(0, 80)}…` : event.data}`
+        return []
+      }
       this.shape ??= 'events'
       return [{ kind: 'event', text: event.data }]
     }

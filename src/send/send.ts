@@ -1,16 +1,20 @@
 // The send stage: a rendered request goes out through undici; what comes back is an Exchange.
 // Streams (SSE, NDJSON) are parsed as they arrive, shown live through `listener`, and assembled.
 // A stream that ends badly still yields its partial Exchange, on the error (`SendError.exchange`).
-import { createWriteStream } from 'node:fs'
-import { once } from 'node:events'
-import { type Readable, pipeline } from 'node:stream'
+//
+// Limits, each ending in a runtime error that names it: --max-time (the whole request, one timer),
+// --idle-timeout (silence between two chunks of the body), --max-filesize and the inflate ratio
+// (inflate.ts), and the redirect rules (redirect.ts).
 import type { Dispatcher } from 'undici'
-import { monotonicMs, nodeZlib } from '../builtins.js'
+import { monotonicMs } from '../builtins.js'
 import { SendError } from '../errors.js'
 import type { Exchange, HttpRequest, SourceSpan, StreamInfo } from '../model.js'
 import { VERSION } from '../version.js'
 import { type Delta, StreamAssembler } from './assemble.js'
 import { requestThrough } from './http-client.js'
+import { type BodyLimits, DEFAULT_MAX_INFLATE_RATIO, decodedBody, limitBroken } from './inflate.js'
+import { type RedirectPolicy, DEFAULT_MAX_REDIRECTS, followRedirect, isRedirect } from './redirect.js'
+import type { BodySink } from './sink.js'
 import { NdjsonParser, SseParser, streamFormatOf } from './sse.js'
 
 export type StreamListener = {
@@ -22,13 +26,16 @@ export type StreamListener = {
 
 export type SendOptions = {
   readonly dispatcher: Dispatcher
-  /** The whole request, and also the longest silence between two chunks; 0 for no limit. */
-  readonly timeoutMs: number
-  readonly followRedirects: boolean
+  /** The whole request, redirects and body included; 0 for no limit. */
+  readonly maxTimeMs: number
+  /** The longest silence while the body arrives (between two chunks of a stream); 0 for no limit. */
+  readonly idleTimeoutMs: number
+  readonly redirects?: RedirectPolicy
+  readonly limits?: BodyLimits
   readonly signal?: AbortSignal
   readonly listener?: StreamListener
-  /** Write the body to this file as it arrives instead of keeping it (for -o on big bodies). */
-  readonly bodyFile?: string
+  /** Write the body here as it arrives instead of keeping it (-o, or a piped stdout). */
+  readonly sink?: BodySink
   /** Where the request was written, for error messages. */
   readonly span?: SourceSpan
 }
@@ -37,37 +44,70 @@ export class StreamFailure extends SendError {
   override name = 'StreamFailure'
 }
 
-const MAX_REDIRECTS = 10
+/** setTimeout holds at most 2^31-1 ms (24.8 days); longer limits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+const NO_LIMITS: BodyLimits = { maxRatio: DEFAULT_MAX_INFLATE_RATIO }
+const FOLLOW: RedirectPolicy = { follow: true, max: DEFAULT_MAX_REDIRECTS, allowHttpDowngrade: false }
+
+type Deadline = { readonly signal: AbortSignal | undefined; timedOut: boolean; clear(): void }
+
+/** One timer for the whole request, tied to the run's own signal (Ctrl-C). */
+function deadlineFor(maxTimeMs: number, outer: AbortSignal | undefined): Deadline {
+  if (maxTimeMs <= 0) return { signal: outer, timedOut: false, clear: () => {} }
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline: Deadline = {
+    signal: controller.signal,
+    timedOut: false,
+    clear: () => {
+      clearTimeout(timer)
+      outer?.removeEventListener('abort', onOuterAbort)
+    },
+  }
+  const arm = (remaining: number) => {
+    timer = setTimeout(() => {
+      if (remaining > MAX_TIMER_MS) return arm(remaining - MAX_TIMER_MS)
+      deadline.timedOut = true
+      controller.abort()
+    }, Math.min(remaining, MAX_TIMER_MS))
+  }
+  const onOuterAbort = () => controller.abort()
+  if (outer?.aborted) controller.abort()
+  else outer?.addEventListener('abort', onOuterAbort, { once: true })
+  arm(maxTimeMs)
+  return deadline
+}
 
 export async function send(request: HttpRequest, options: SendOptions): Promise<Exchange> {
+  const deadline = deadlineFor(options.maxTimeMs, options.signal)
+  try {
+    return await exchange(request, options, deadline)
+  } finally {
+    deadline.clear()
+  }
+}
+
+async function exchange(request: HttpRequest, options: SendOptions, deadline: Deadline): Promise<Exchange> {
   const startedAt = new Date()
   const start = monotonicMs()
   const describe = `${request.method} ${request.url}`
-  const deadline = options.timeoutMs > 0 ? AbortSignal.timeout(options.timeoutMs) : undefined
-  const signal = deadline && options.signal ? AbortSignal.any([deadline, options.signal]) : deadline ?? options.signal
+  const policy = options.redirects ?? FOLLOW
+  const limits = options.limits ?? NO_LIMITS
   let current = request
   let response: Dispatcher.ResponseData
-  for (let hop = 0; ; hop++) {
-    response = await dispatch(current, options, signal, deadline, describe)
+  const visited = new Set<string>([request.url])
+  for (let hop = 1; ; hop++) {
+    response = await dispatch(current, options, deadline, describe)
     const location = headerValue(response.headers, 'location')
-    if (!options.followRedirects || !location || ![301, 302, 303, 307, 308].includes(response.statusCode) || hop >= MAX_REDIRECTS) break
+    if (!policy.follow || !isRedirect(response.statusCode, location)) break
     await response.body.dump().catch(() => {})
-    const keepMethod = response.statusCode === 307 || response.statusCode === 308
-    const nextUrl = new URL(location, current.url).toString()
-    const sameOrigin = new URL(nextUrl).origin === new URL(current.url).origin
-    current = {
-      method: keepMethod ? current.method : current.method === 'HEAD' ? 'HEAD' : 'GET',
-      url: nextUrl,
-      // Credentials never follow a redirect to another origin.
-      headers: current.headers.filter(([name]) => (keepMethod || !/^content-(type|length)$/i.test(name)) && (sameOrigin || !/^(authorization|cookie)$/i.test(name))),
-      ...(keepMethod && current.body ? { body: current.body } : {}),
-    }
+    current = followRedirect(current, response.statusCode, location, hop, visited, policy, options.span)
+    visited.add(current.url)
   }
   const ttfbMs = monotonicMs() - start
   const headers = pairsOf(response.headers)
-  const contentType = headerValue(response.headers, 'content-type')
-  const format = streamFormatOf(contentType)
-  const body = decoded(response.body, headerValue(response.headers, 'content-encoding'))
+  const format = streamFormatOf(headerValue(response.headers, 'content-type'))
+  const decoded = decodedBody(response.body, headerValue(response.headers, 'content-encoding'))
   const base = {
     request: current,
     status: response.statusCode,
@@ -81,8 +121,7 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
   const assembler = format ? new StreamAssembler(format) : undefined
   const parser = format === 'sse' ? new SseParser() : format === 'ndjson' ? new NdjsonParser() : undefined
   if (format) options.listener?.onStreamStart?.(format)
-  const file = options.bodyFile && !format ? createWriteStream(options.bodyFile) : undefined
-  const fileError = file ? once(file, 'error').then(([error]) => { throw error }) : undefined
+  const sink = options.sink && !format ? options.sink : undefined
   const feed = (events: ReturnType<SseParser['push']>) => {
     for (const event of events) {
       const deltas = assembler!.push(event)
@@ -96,16 +135,24 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
     const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
     const totalMs = monotonicMs() - start
     const timings = { startedAt: startedAt.toISOString(), ttfbMs, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}), totalMs }
-    if (!assembler) return { ...base, body: file ? new Uint8Array() : bytes, ...(file ? { bodyFile: options.bodyFile! } : {}), bodySize: size, timings }
+    if (!assembler) return { ...base, body: sink ? new Uint8Array() : bytes, ...(sink ? { bodyWrittenTo: sink.target } : {}), bodySize: size, timings }
     const completionTokens = assembler.completionTokens()
     const stream: StreamInfo = { format: format!, chunks: assembler.chunks, ending, ...(completionTokens !== undefined ? { completionTokens } : {}) }
     return { ...base, body: bytes, assembled: JSON.stringify(assembler.result()), stream, bodySize: size, timings }
   }
+  const progress = () => (assembler ? `${afterChunks(assembler.chunks)} (${size} bytes)` : `after ${size} bytes of the body`)
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of decoded.stream as AsyncIterable<Buffer>) {
       size += chunk.length
-      if (file) {
-        if (!file.write(chunk)) await Promise.race([once(file, 'drain'), fileError])
+      const broken = limitBroken(size, decoded, limits)
+      if (broken) {
+        decoded.stream.destroy()
+        throw new SendError('SEND_TOO_LARGE', `Stopped reading the response: ${broken}: ${describe}`, options.span,
+          'raise --max-filesize (bytes, or with k/M/G) or --max-inflate-ratio (0 for no limit)')
+      }
+      if (sink) {
+        const wait = sink.write(chunk)
+        if (wait) await wait
         continue
       }
       chunks.push(chunk)
@@ -115,18 +162,12 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
       }
     }
     if (parser) feed(parser.end())
-    if (file) {
-      file.end()
-      await Promise.race([once(file, 'finish'), fileError])
-    }
+    await sink?.end()
   } catch (error) {
-    file?.destroy()
+    sink?.abort()
     if (parser) feed(parser.end())
     const exchange = finish('error')
-    const failure = mapError(error, describe, options, deadline, exchange.stream
-      ? `${afterChunks(exchange.stream.chunks)} (${size} bytes)`
-      : `after ${size} bytes of the body`)
-    throw Object.assign(failure, { exchange })
+    throw Object.assign(mapError(error, describe, options, deadline, progress()), { exchange })
   }
   if (!assembler) return finish('eof')
   const exchange = finish(assembler.error ? 'error' : assembler.done ? 'done' : 'eof')
@@ -151,16 +192,18 @@ function needsEndMarker(shape: StreamAssembler['shape']): boolean {
   return shape === 'openai-chat' || shape === 'openai-completion' || shape === 'ollama-chat' || shape === 'ollama-generate'
 }
 
-async function dispatch(request: HttpRequest, options: SendOptions, signal: AbortSignal | undefined, deadline: AbortSignal | undefined, describe: string): Promise<Dispatcher.ResponseData> {
+async function dispatch(request: HttpRequest, options: SendOptions, deadline: Deadline, describe: string): Promise<Dispatcher.ResponseData> {
   const url = new URL(request.url)
   const headers: string[] = []
   let hasUserAgent = false
   for (const [name, value] of request.headers) {
-    if (name.toLowerCase() === 'user-agent') hasUserAgent = true
-    if (name.toLowerCase() === 'host' || name.toLowerCase() === 'content-length') continue
+    const lower = name.toLowerCase()
+    if (lower === 'user-agent') hasUserAgent = true
+    if (lower === 'host' || lower === 'content-length') continue
     headers.push(name, value)
   }
   if (!hasUserAgent) headers.push('User-Agent', `reqchain/${VERSION}`)
+  const idle = options.idleTimeoutMs > MAX_TIMER_MS ? 0 : options.idleTimeoutMs
   try {
     return await requestThrough(options.dispatcher, {
       origin: url.origin,
@@ -168,24 +211,30 @@ async function dispatch(request: HttpRequest, options: SendOptions, signal: Abor
       method: request.method as Dispatcher.HttpMethod,
       headers,
       body: request.body && request.body.length > 0 ? request.body : null,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      ...(signal ? { signal } : {}),
+      // The whole-request limit is the deadline's one timer; undici's own cover the silences,
+      // before the response head and between chunks of its body.
+      headersTimeout: idle,
+      bodyTimeout: idle,
+      ...(deadline.signal ? { signal: deadline.signal } : {}),
     })
   } catch (error) {
     throw mapError(error, describe, options, deadline, 'before a response arrived')
   }
 }
 
-function mapError(error: unknown, describe: string, options: SendOptions, deadline: AbortSignal | undefined, when: string): SendError {
+function mapError(error: unknown, describe: string, options: SendOptions, deadline: Deadline, when: string): SendError {
   if (error instanceof SendError) return error
   const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code
   const seconds = (ms: number) => `${ms / 1000} s`
   const span = options.span
   if (options.signal?.aborted) return new SendError('SEND_INTERRUPTED', `Interrupted ${when}: ${describe}`, span)
-  if (deadline?.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    const what = code === 'UND_ERR_BODY_TIMEOUT' ? `no data for ${seconds(options.timeoutMs)}` : `no complete response within ${seconds(options.timeoutMs)}`
-    return new SendError('SEND_TIMEOUT', `Timed out (${what}) ${when}: ${describe}`, span, 'raise --timeout (seconds; 0 for no limit), or # @timeout on the request', { cause: error })
+  if (deadline.timedOut) {
+    return new SendError('SEND_TIMEOUT', `Timed out (no complete response within ${seconds(options.maxTimeMs)}) ${when}: ${describe}`, span,
+      'raise --max-time or --timeout (seconds; 0 for no limit), or # @timeout on the request', { cause: error })
+  }
+  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return new SendError('SEND_TIMEOUT', `Timed out (no data for ${seconds(options.idleTimeoutMs)}) ${when}: ${describe}`, span,
+      'raise --idle-timeout or --timeout (seconds; 0 for no limit), or # @timeout on the request', { cause: error })
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new SendError('SEND_TIMEOUT', `Connection timed out: ${describe}`, span, 'is the host reachable? raise --connect-timeout if it is slow', { cause: error })
@@ -199,29 +248,23 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
   if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED/.test(code)) {
     return new SendError('SEND_CONNECT', `TLS error (${code}): ${describe}`, span, 'use --insecure (-k) to accept the certificate anyway', { cause: error })
   }
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
-    return new StreamFailure('STREAM_INCOMPLETE', `The connection closed ${when}: ${describe}`, span, 'the server dropped the connection; what arrived is kept', { cause: error })
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED' || code === 'HPE_INVALID_EOF_STATE') {
+    return new StreamFailure('STREAM_INCOMPLETE', `The server closed the connection ${when}: ${describe}`, span, 'the server dropped the connection; what arrived is kept', { cause: error })
   }
-  if (code === 'Z_DATA_ERROR' || code === 'ERR__ERROR_FORMAT_PADDING_1') {
+  if (typeof code === 'string' && code.startsWith('HPE_')) {
+    return new SendError('SEND_FAILED', `The server sent malformed HTTP (${(error as Error).message}) ${when}: ${describe}`, span, 'the response does not follow HTTP/1.1; what arrived is kept', { cause: error })
+  }
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR__ERROR_FORMAT_PADDING_1' || (typeof code === 'string' && code.startsWith('ERR_BROTLI'))) {
     return new SendError('SEND_FAILED', `The response body could not be decompressed ${when}: ${describe}`, span, undefined, { cause: error })
   }
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_CHAR') {
+  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOENT' || code === 'EROFS' || code === 'EPERM' || code === 'EIO') {
+    return new SendError('SEND_OUTPUT', `Cannot write the body to ${options.sink?.target ?? 'its output'} (${code}) ${when}: ${describe}`, span, 'check the -o path and the free space', { cause: error })
+  }
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_URL') {
     return new SendError('SEND_FAILED', `Invalid request: ${(error as Error).message}: ${describe}`, span, 'check header names and values', { cause: error })
   }
   return new SendError('SEND_FAILED', `${(error as Error).message || 'Request failed'} ${when}: ${describe}`, span, undefined, { cause: error })
 }
-
-function decoded(body: Readable, encoding: string | undefined): Readable {
-  switch (encoding?.trim().toLowerCase()) {
-    case 'gzip': case 'x-gzip': return pipeline(body, nodeZlib().createGunzip(), ignore)
-    case 'deflate': return pipeline(body, nodeZlib().createInflate(), ignore)
-    case 'br': return pipeline(body, nodeZlib().createBrotliDecompress(), ignore)
-    default: return body
-  }
-}
-
-/** Errors surface through the stream being read; pipeline's callback has nothing to add. */
-function ignore(): void {}
 
 function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
   const value = headers[name]

@@ -13,7 +13,8 @@ import type { SseEvent } from '../model.js'
 
 export class SseParser {
   private readonly decoder = new TextDecoder('utf-8')
-  private buffer = ''
+  /** The line being read, in the pieces it arrived in: joined once, when its end arrives. */
+  private pieces: string[] = []
   private skipLeadingLf = false
   private data: string[] = []
   private event: string | undefined
@@ -35,32 +36,40 @@ export class SseParser {
     return this.lines(this.decoder.decode())
   }
 
+  /**
+   * Only the new text is searched for line ends, and an unfinished line is kept in pieces, so one
+   * 200 MB `data:` line costs what its bytes cost, however many chunks it arrives in.
+   */
   private lines(text: string): SseEvent[] {
     const events: SseEvent[] = []
-    if (this.skipLeadingLf && text.startsWith('\n')) text = text.slice(1)
-    this.skipLeadingLf = false
-    const buffer = this.buffer + text
     let start = 0
-    if (buffer.indexOf('\r') < 0) {
-      // LF-only line ends, what every LLM server sends: let indexOf find them.
-      for (let lf = buffer.indexOf('\n'); lf >= 0; lf = buffer.indexOf('\n', start)) {
-        this.line(buffer.slice(start, lf), events)
-        start = lf + 1
-      }
-    } else {
-      for (let i = 0; i < buffer.length; i++) {
-        const c = buffer.charCodeAt(i)
-        if (c !== 10 && c !== 13) continue
-        this.line(buffer.slice(start, i), events)
-        if (c === 13) {
-          if (i + 1 < buffer.length) { if (buffer.charCodeAt(i + 1) === 10) i++ }
-          else this.skipLeadingLf = true
-        }
-        start = i + 1
-      }
+    if (this.skipLeadingLf && text.length > 0) {
+      if (text.charCodeAt(0) === 10) start = 1
+      this.skipLeadingLf = false
     }
-    this.buffer = start === 0 ? buffer : buffer.slice(start)
+    let cr = text.indexOf('\r', start)
+    let lf = text.indexOf('\n', start)
+    while (cr >= 0 || lf >= 0) {
+      const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf)
+      this.line(this.lineEndingAt(text, start, end), events)
+      start = end + 1
+      if (end === cr) {
+        if (end + 1 >= text.length) this.skipLeadingLf = true // the LF of a CRLF may come in the next chunk
+        else if (text.charCodeAt(end + 1) === 10) start++
+      }
+      if (cr >= 0 && cr < start) cr = text.indexOf('\r', start)
+      if (lf >= 0 && lf < start) lf = text.indexOf('\n', start)
+    }
+    if (start < text.length) this.pieces.push(start === 0 ? text : text.slice(start))
     return events
+  }
+
+  private lineEndingAt(text: string, start: number, end: number): string {
+    if (this.pieces.length === 0) return text.slice(start, end)
+    this.pieces.push(text.slice(start, end))
+    const line = this.pieces.join('')
+    this.pieces = []
+    return line
   }
 
   private line(line: string, events: SseEvent[]): void {
@@ -96,30 +105,36 @@ export class SseParser {
 /** application/x-ndjson and application/jsonl: one JSON value per line (Ollama's native API). */
 export class NdjsonParser {
   private readonly decoder = new TextDecoder('utf-8')
-  private buffer = ''
+  private pieces: string[] = []
 
   push(chunk: Uint8Array): SseEvent[] {
-    this.buffer += this.decoder.decode(chunk, { stream: true })
-    return this.take(false)
+    return this.take(this.decoder.decode(chunk, { stream: true }), false)
   }
 
   end(): SseEvent[] {
-    this.buffer += this.decoder.decode()
-    return this.take(true)
+    return this.take(this.decoder.decode(), true)
   }
 
-  private take(final: boolean): SseEvent[] {
+  /** As in SseParser, only new text is searched and an unfinished line waits in pieces. */
+  private take(text: string, final: boolean): SseEvent[] {
     const events: SseEvent[] = []
     let start = 0
-    for (let newline = this.buffer.indexOf('\n'); newline >= 0; newline = this.buffer.indexOf('\n', start)) {
-      const line = this.buffer.slice(start, newline).trim()
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      let line = text.slice(start, newline)
+      if (this.pieces.length > 0) {
+        this.pieces.push(line)
+        line = this.pieces.join('')
+        this.pieces = []
+      }
+      line = line.trim()
       if (line) events.push({ data: line })
       start = newline + 1
     }
-    this.buffer = this.buffer.slice(start)
-    if (final && this.buffer.trim()) {
-      events.push({ data: this.buffer.trim() })
-      this.buffer = ''
+    if (start < text.length) this.pieces.push(start === 0 ? text : text.slice(start))
+    if (final && this.pieces.length > 0) {
+      const line = this.pieces.join('').trim()
+      this.pieces = []
+      if (line) events.push({ data: line })
     }
     return events
   }

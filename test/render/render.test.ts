@@ -97,7 +97,7 @@ describe('render', () => {
   it('locates a helper error at its mustache', () => {
     const error = renderError(() => renderFirst('POST http://h/\n\n{"a": "{{file "./nope.txt"}}"}\n'))
     expect(error).toMatchObject({ code: 'RENDER_HELPER', span: { line: 3, column: 8 } })
-    expect(error.message).toContain('cannot read ./nope.txt')
+    expect(error.message).toContain('./nope.txt not found')
   })
 
   it('encodes Basic credentials written as user and password', () => {

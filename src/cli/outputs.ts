@@ -1,0 +1,73 @@
+// Checks on where a run will write, made before anything is sent: no output may replace one of the
+// run's inputs (a request file, a body file, `.env`, an env file, a schema), and `-o` must name a
+// file that can be written. `--report junit=.env` is a usage error, not a lost `.env`.
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { UsageError } from '../errors.js'
+import type { RequestFile } from '../model.js'
+import type { RunOptions } from './options.js'
+
+export function checkOutputs(options: RunOptions, files: readonly RequestFile[], cwd: string): void {
+  const inputs = new Map<string, string>()
+  const input = (path: string, what: string) => { if (existsSync(path)) inputs.set(canonical(path), what) }
+  input(join(cwd, '.env'), '.env')
+  for (const file of options.envFiles) input(resolve(cwd, file), `the --env-file ${file}`)
+  for (const file of files) {
+    const dir = dirname(file.absolutePath)
+    input(file.absolutePath, `the request file ${file.path}`)
+    input(join(dir, '.env'), `the .env beside ${file.path}`)
+    for (let at = dir; ; at = dirname(at)) {
+      input(join(at, 'http-client.env.json'), 'an environment file')
+      input(join(at, 'http-client.private.env.json'), 'a private environment file')
+      if (dirname(at) === at) break
+    }
+    for (const request of file.requests) {
+      if (request.body?.kind === 'parts') {
+        for (const part of request.body.parts) if (part.kind === 'file' && !part.path.includes('{{')) input(resolve(dir, part.path), `the body file ${part.path}`)
+      }
+      for (const assertion of request.asserts) {
+        if (assertion.predicate === 'matchesSchema' && assertion.expected) input(resolve(dir, assertion.expected.replace(/^"|"$/g, '')), `the schema ${assertion.expected}`)
+      }
+    }
+  }
+  const outputs = [
+    ...(options.output !== undefined ? [{ flag: `-o ${options.output}`, path: options.output }] : []),
+    ...options.reports.map((r) => ({ flag: `--report ${r.format}=${r.path}`, path: r.path })),
+  ]
+  const seen = new Map<string, string>()
+  for (const output of outputs) {
+    const path = resolve(cwd, output.path)
+    const key = canonical(path)
+    const clash = inputs.get(key)
+    if (clash) throw new UsageError(`${output.flag} would overwrite ${clash}`, 'write reports and bodies to a path that is not an input of the run')
+    const twice = seen.get(key)
+    if (twice) throw new UsageError(`${output.flag} and ${twice} name the same file`, 'give each output its own path')
+    seen.set(key, output.flag)
+    if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${output.flag}: ${output.path} is a directory`, 'name a file, e.g. out/report.xml')
+  }
+  if (options.output !== undefined) checkWritable(resolve(cwd, options.output), options.output)
+}
+
+/** `-o` is written as the body arrives, so its folder must exist and the file must be writable. */
+function checkWritable(path: string, shown: string): void {
+  const folder = dirname(path)
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`-o ${shown}: the folder ${folder} does not exist`, 'create it first, or choose another path')
+  try {
+    accessSync(existsSync(path) ? path : folder, constants.W_OK)
+  } catch {
+    throw new UsageError(`-o ${shown}: cannot write there (permission denied)`, 'choose a writable path')
+  }
+}
+
+/** The real path, also for a file that does not exist yet (its folder's real path and its name). */
+function canonical(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    try {
+      return join(realpathSync(dirname(path)), basename(path))
+    } catch {
+      return path
+    }
+  }
+}
