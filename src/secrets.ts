@@ -18,8 +18,11 @@ export const MASK = '********'
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-goog-api-key|anthropic-api-key|openai-api-key|x-csrf-token|x-xsrf-token|x-amz-security-token|private-token|x-access-token)$/i
 /** Names that say their value is a credential; `author`, `keyboard` and `monkey` do not. */
 const SECRET_NAME = /token|secret|passw(or)?d|passwd|pwd|credential|cookie|session|bearer|jwt|signature|auth(?!or)|(^|[_\-.])key$|[a-z0-9]Key$|^key$|api_?key|private_?key/i
-/** `scheme://user:password@host`: the password part, whatever the variable is called. */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@"'<>]*:)([^\s/?#@"'<>]+)@/gi
+/**
+ * `scheme://user:password@host`: the password part, whatever the variable is called. Bounded and
+ * anchored at a word start, so a 100 kB run of letters is scanned once, not once per position.
+ */
+const URL_PASSWORD = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/?#@"'<>]{0,256}:)([^\s/?#@"'<>]{1,256})@/gi
 
 export class Secrets {
   /** Every written form of every secret value → the secret. */
@@ -72,7 +75,8 @@ export class Secrets {
       this.pattern ??= new RegExp([...this.byForm.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g')
       masked = masked.replace(this.pattern, (form) => replacement(this.byForm.get(form)!))
     }
-    return masked.includes('://') ? masked.replace(URL_PASSWORD, `$1${MASK}@`) : masked
+    // A password written in a URL, known or not; one already replaced (by a mask or a curl `$NAME`) stays as it is.
+    return masked.includes('://') ? masked.replace(URL_PASSWORD, (whole, head: string, password: string) => (password.includes('\u0000') || password === MASK ? whole : `${head}${MASK}@`)) : masked
   }
 
   /** Whether the text holds a secret in any form (redirects use it to decide what may travel). */

@@ -1,6 +1,6 @@
 // Queries on an exchange: `$.json.path`, `header NAME`, `status`, `body`, `regex "…"`, `duration`,
 // `var NAME`. Every query yields a list of matches; captures and assertions decide what a list means.
-import { ExtractError } from '../errors.js'
+import { ExtractError, tooDeep } from '../errors.js'
 import type { Exchange, Query, SourceSpan } from '../model.js'
 import { queryJsonPath } from './jsonpath.js'
 
@@ -44,7 +44,12 @@ export function bodyPreview(exchange: Exchange, max = 200): string {
 }
 
 export function runJsonPath(path: string, json: unknown, span: SourceSpan | undefined): unknown[] {
-  const result = queryJsonPath(path, json)
+  let result
+  try {
+    result = queryJsonPath(path, json)
+  } catch (error) {
+    throw tooDeep(error, span)
+  }
   if (!result.ok) throw new ExtractError('EXTRACT_BAD_QUERY', `Invalid JSONPath \`${path}\`: ${result.message}`, span, 'for example $.choices[0].message.content')
   return result.matches
 }

@@ -18,6 +18,7 @@ export function queryJsonPath(path: string, json: unknown): PathResult {
     const matches = jsonPath({ path, json: json as object, wrap: true, eval: 'safe' }) as unknown[] | undefined
     return { ok: true, matches: matches ?? [] }
   } catch (error) {
+    if (error instanceof RangeError) throw error // too deep to walk: the caller locates it
     return { ok: false, message: (error as Error).message }
   }
 }

@@ -58,10 +58,10 @@ const EXIT_CODES = `Exit codes:
   0  every request ran (and every assertion held)
   1  usage error: a bad flag or argument
   2  load error: a request file could not be read or parsed; nothing was sent
-  3  runtime error: a variable, connection, timeout, stream or capture failed
-     (with --fail also an HTTP status >= 400)
+  3  runtime error: a variable, connection, timeout, redirect, size limit, stream,
+     capture or output failed (with --fail also an HTTP status >= 400)
   4  an assertion failed
-  130 interrupted (Ctrl-C); partial output and reports are kept`
+  130 interrupted (Ctrl-C), 143 stopped (SIGTERM); partial output and reports are kept`
 
 const PRECEDENCE = `Variables, strongest first:
   --var k=v  >  captured values  >  @file variables / JSON "vars"  >  the --env environment

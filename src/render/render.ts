@@ -179,7 +179,7 @@ function isJsonTemplate(text: Text): boolean {
   let known = jsonTemplates.get(text)
   if (known === undefined) {
     try {
-      JSON.parse(text.raw.replace(/\{\{\{?[\s\S]*?\}\}\}?/g, '0'))
+      JSON.parse(text.raw.replace(/\{\{\{[\s\S]*?\}\}\}|\{\{[\s\S]*?\}\}/g, '0'))
       known = true
     } catch {
       known = false

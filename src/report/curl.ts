@@ -16,7 +16,7 @@ function quoteMasked(text: string, secrets: Secrets | undefined): string {
   if (!secrets) return shellQuote(text)
   const marker = '\u0000'
   const masked = secrets.mask(text, (secret) => `${marker}${secret.name}${marker}`)
-  if (!masked.includes(marker)) return shellQuote(text)
+  if (!masked.includes(marker)) return shellQuote(masked)
   return masked.split(marker).map((piece, i) => (i % 2 === 1 ? `"$${shellVariable(piece)}"` : piece === '' ? '' : shellQuote(piece))).join('')
 }
 

@@ -55,6 +55,9 @@ export const REPORT_BODY_LIMIT = 1024 * 1024
 
 export type ReportBody = { body: string | null; bodyBase64?: string; bodyTruncated?: { keptBytes: number; totalBytes: number } }
 
+/** Past the cut, this much more is masked with the kept part, so no secret is cut in two and half shown. */
+const MASK_WINDOW = 4096
+
 export function bodyText(bytes: Uint8Array | undefined, limit = REPORT_BODY_LIMIT): ReportBody {
   if (!bytes || bytes.length === 0) return { body: null }
   let kept = bytes
@@ -71,11 +74,20 @@ export function bodyText(bytes: Uint8Array | undefined, limit = REPORT_BODY_LIMI
   }
 }
 
-/** A body as the report holds it: masked in the form it is written in. */
-function maskedBody(body: ReportBody, secrets: Secrets): ReportBody {
+/**
+ * A body as the report holds it: masked in the form it is written in. A cut body is masked with
+ * what follows the cut and then cut again, so a secret across the cut is masked whole.
+ */
+function maskedBody(body: ReportBody, secrets: Secrets, bytes: Uint8Array | undefined): ReportBody {
+  const cutAt = body.bodyTruncated?.keptBytes
+  const windowed = (text: string, render: (extra: Uint8Array) => string): string => {
+    if (cutAt === undefined || !bytes) return secrets.mask(text)
+    const masked = secrets.mask(text + render(bytes.subarray(cutAt, cutAt + MASK_WINDOW)))
+    return masked.slice(0, text.length)
+  }
   return {
     ...body,
-    ...(body.body !== null ? { body: secrets.mask(body.body) } : {}),
+    ...(body.body !== null ? { body: windowed(body.body, (extra) => Buffer.from(extra).toString('utf8')) } : {}),
     ...(body.bodyBase64 !== undefined ? { bodyBase64: secrets.mask(body.bodyBase64) } : {}),
   }
 }
@@ -86,7 +98,7 @@ function requestJson(request: HttpRequest, secrets: Secrets): unknown {
     method: request.method,
     url: secrets.mask(request.url),
     headers: request.headers.map(([n, v]) => [n, secrets.maskHeader(n, v)]),
-    ...maskedBody(body, secrets),
+    ...maskedBody(body, secrets, request.body),
   }
 }
 
@@ -96,7 +108,7 @@ function responseJson(exchange: Exchange, secrets: Secrets): unknown {
     status: exchange.status,
     statusText: exchange.statusText,
     headers: exchange.headers.map(([n, v]) => [n, secrets.maskHeader(n, v)]),
-    ...('bodyWrittenTo' in body ? body : maskedBody(body, secrets)),
+    ...('bodyWrittenTo' in body ? body : maskedBody(body, secrets, exchange.body)),
     bodySize: exchange.bodySize,
     ...(exchange.stream ? {
       stream: {
@@ -111,11 +123,15 @@ function responseJson(exchange: Exchange, secrets: Secrets): unknown {
   }
 }
 
-function maskDeep(value: unknown, secrets: Secrets): unknown {
+/** Values nest at most this deep in the report; a response can nest deeper than JSON.stringify walks. */
+const MAX_REPORT_DEPTH = 256
+
+function maskDeep(value: unknown, secrets: Secrets, depth = 0): unknown {
   if (typeof value === 'string') return secrets.mask(value)
-  if (Array.isArray(value)) return value.map((v) => maskDeep(v, secrets))
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secrets)]))
-  return value
+  if (typeof value !== 'object' || value === null) return value
+  if (depth >= MAX_REPORT_DEPTH) return `(nested deeper than ${MAX_REPORT_DEPTH} levels: not reported)`
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, secrets, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secrets, depth + 1)]))
 }
 
 function round(ms: number): number {

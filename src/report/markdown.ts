@@ -55,7 +55,7 @@ function stepMarkdown(step: StepResult, secrets: Secrets): string[] {
 function asHttp(request: HttpRequest, secrets: Secrets): string {
   const lines = [`${request.method} ${secrets.mask(request.url)}`, ...request.headers.map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
   const body = bodyText(request.body)
-  if (body.body !== null) lines.push('', secrets.mask(cut(prettyJson(body.body))))
+  if (body.body !== null) lines.push('', cut(secrets.mask(prettyJson(body.body))))
   else if (body.bodyBase64) lines.push('', `(binary body, ${request.body!.length} bytes)`)
   return lines.join('\n')
 }
@@ -73,7 +73,7 @@ function responseMarkdown(exchange: Exchange, secrets: Secrets): string[] {
     body = text.body !== null ? prettyJson(text.body) : text.bodyBase64 ? `(binary body, ${exchange.bodySize} bytes)` : ''
   }
   const lead = exchange.stream ? [`Response (streamed: ${exchange.stream.chunks} ${exchange.stream.format === 'sse' ? 'SSE events' : 'NDJSON lines'}, assembled):`] : ['Response:']
-  return [...lead, '', ...fence(`${head.join('\n')}${body ? `\n\n${secrets.mask(cut(body))}` : ''}`, 'http')]
+  return [...lead, '', ...fence(`${head.join('\n')}${body ? `\n\n${cut(secrets.mask(body))}` : ''}`, 'http')]
 }
 
 function prettyJson(text: string): string {

@@ -9,7 +9,7 @@ import { type Exchange, headerValue } from '../model.js'
 import type { RunResult } from '../run.js'
 import { extractOne, responseJson, responseText } from '../check/extract.js'
 import { readQuery } from '../load/directives.js'
-import { ReqchainError, UsageError } from '../errors.js'
+import { ReqchainError, UsageError, tooDeep } from '../errors.js'
 import type { ConsoleReporter } from './console.js'
 import { formatJson, formatSize } from './style.js'
 
@@ -38,7 +38,8 @@ export function printResult(result: RunResult, options: RunOptions, io: Io, repo
       const text = options.rawOutput && typeof value === 'string' ? value : io.stdout.isTTY ? formatJson(value, reporter.out) : JSON.stringify(value, null, 2)
       io.stdout.write(`${text}\n`)
       return 'ok'
-    } catch (error) {
+    } catch (thrown) {
+      const error = tooDeep(thrown, undefined)
       if (!(error instanceof ReqchainError)) throw error
       io.stderr.write(`${reporter.errorFrame(new ReqchainError(error.code, `--extract: ${error.message}`, undefined, error.hint))}\n`)
       return 'error'
@@ -69,7 +70,12 @@ function pipedBody(exchange: Exchange): Uint8Array | string {
 function terminalBody(exchange: Exchange, reporter: ConsoleReporter): string | undefined {
   const json = responseJson(exchange)
   if (json.ok && (exchange.assembled !== undefined || /json/i.test(headerValue(exchange.headers, 'content-type') ?? '') || /^\s*[[{]/.test(responseText(exchange)))) {
-    return formatJson(json.value, reporter.out)
+    try {
+      return formatJson(json.value, reporter.out)
+    } catch (error) {
+      if (!(tooDeep(error, undefined) instanceof ReqchainError)) throw error
+      return responseText(exchange) // too deep to lay out: shown as it came
+    }
   }
   try {
     return utf8.decode(exchange.body)

@@ -251,7 +251,7 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED' || code === 'HPE_INVALID_EOF_STATE') {
     return new StreamFailure('STREAM_INCOMPLETE', `The server closed the connection ${when}: ${describe}`, span, 'the server dropped the connection; what arrived is kept', { cause: error })
   }
-  if (typeof code === 'string' && code.startsWith('HPE_')) {
+  if ((error as Error).name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_'))) {
     return new SendError('SEND_FAILED', `The server sent malformed HTTP (${(error as Error).message}) ${when}: ${describe}`, span, 'the response does not follow HTTP/1.1; what arrived is kept', { cause: error })
   }
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR__ERROR_FORMAT_PADDING_1' || (typeof code === 'string' && code.startsWith('ERR_BROTLI'))) {

@@ -1,0 +1,67 @@
+// Memory stays bounded whatever the server sends, measured on the real executable: the peak
+// resident memory of a spawned reqchain (test/helpers/peak-rss.cjs), printed, against a bound.
+//   - a 4 MB gzip bomb (4 GB inflated) stops at the inflate ratio: well under 150 MiB;
+//   - a 200 MB body piped to stdout streams through: under 120 MiB (`npm run bench` does 1 GB).
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type TestServer, startServer } from '../helpers/server.js'
+import { tempDir } from '../helpers/temp.js'
+
+let server: TestServer | undefined
+afterEach(async () => { await server?.close(); server = undefined })
+
+const root = join(import.meta.dirname, '..', '..')
+
+/** Runs dist/reqchain.js; stdout is counted and dropped. Resolves with the exit code, stdout's size and the peak RSS in MiB. */
+async function measure(args: string[], cwd: string): Promise<{ code: number | null; stdoutBytes: number; stderr: string; peakMiB: number }> {
+  const rssFile = join(cwd, 'peak-rss')
+  const child = spawn(process.execPath, ['-r', join(root, 'test/helpers/peak-rss.cjs'), join(root, 'dist/reqchain.js'), ...args],
+    { cwd, env: { ...process.env, REQCHAIN_PEAK_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdoutBytes = 0
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdoutBytes += chunk.length })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const peakMiB = Number(readFileSync(rssFile, 'utf8')) / 1024
+  return { code, stdoutBytes, stderr, peakMiB }
+}
+
+describe('peak memory of the real executable', () => {
+  it('stops a 4 MB gzip bomb (4 GB inflated) within 150 MiB', async () => {
+    // gzip members concatenated are one valid gzip stream: 64 members of 64 MiB of zeros each.
+    const member = gzipSync(Buffer.alloc(64 * 1024 * 1024))
+    const bomb = Buffer.concat(Array.from({ length: 64 }, () => member))
+    server = await startServer({ 'GET /bomb': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }); res.end(bomb) } })
+    const dir = tempDir('memory')
+    writeFileSync(join(dir, 'r.http'), `GET ${server.url}/bomb\n`)
+    const result = await measure(['run', 'r.http'], dir)
+    process.stdout.write(`gzip bomb of ${(bomb.length / 1024 / 1024).toFixed(1)} MB: peak RSS ${result.peakMiB.toFixed(0)} MiB\n`)
+    expect(result.code).toBe(3)
+    expect(result.stderr).toContain('inflates more than 100×')
+    expect(result.peakMiB).toBeLessThan(150)
+  }, 30_000)
+
+  it('streams a 200 MB body piped to stdout within 120 MiB', async () => {
+    const size = 200 * 1024 * 1024
+    const block = Buffer.alloc(1024 * 1024, 'x')
+    server = await startServer({
+      'GET /big': async (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) })
+        for (let sent = 0; sent < size; sent += block.length) {
+          if (!res.write(block)) await new Promise((r) => res.once('drain', r))
+        }
+        res.end()
+      },
+    })
+    const dir = tempDir('memory')
+    writeFileSync(join(dir, 'r.http'), `GET ${server.url}/big\n`)
+    const result = await measure(['run', 'r.http'], dir)
+    process.stdout.write(`200 MB piped to stdout: peak RSS ${result.peakMiB.toFixed(0)} MiB\n`)
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdoutBytes).toBe(size)
+    expect(result.peakMiB).toBeLessThan(120)
+  }, 60_000)
+})
