@@ -63,7 +63,8 @@ async function compare(name, commands, n, check) {
     for (const [label, [command, args]] of Object.entries(commands)) {
       const before = check?.port ? await stats(check.port) : 0
       const result = await timed(command, args, { env: check?.env })
-      if (result.code !== 0) throw new Error(`${name}: ${label} exited ${result.code}\n${result.stderr}`)
+      const expectedCode = check?.codes?.[label] ?? 0
+      if (result.code !== expectedCode) throw new Error(`${name}: ${label} exited ${result.code}, expected ${expectedCode}\n${result.stderr}`)
       if (check?.requests !== undefined && label !== 'node -e 0' && label !== 'reqchain --version') {
         const served = (await stats(check.port)) - before
         const expected = typeof check.requests === 'function' ? check.requests(label) : check.requests
@@ -203,6 +204,23 @@ async function main() {
     results.load = load
     table('5. loading a 10,000-request .http file (reqchain parse, whole process, JSON output included)', load, 'node -e 0', {
       [`well under a second (${load['reqchain parse (10,000)'].ms.toFixed(0)} ms)`]: load['reqchain parse (10,000)'].ms < 1000,
+    })
+
+    // 6. Hostile bodies: a big body piped to stdout streams through; a gzip bomb stops early.
+    const pipedMb = quick ? 200 : 1024
+    writeFileSync(join(work, 'piped.http'), `GET ${base}/big?mb=${pipedMb}\n`)
+    writeFileSync(join(work, 'bomb.http'), `GET ${base}/bomb\n`)
+    const hostile = await compare('hostile', {
+      'curl (piped)': ['curl', ['-s', `${base}/big?mb=${pipedMb}`]],
+      'reqchain (piped)': [node, [reqchain, 'run', join(work, 'piped.http')]],
+      'reqchain (4 MB gzip bomb)': [node, [reqchain, 'run', join(work, 'bomb.http')]],
+    }, rounds(3), { port, requests: 1, codes: { 'reqchain (4 MB gzip bomb)': 3 }, after: (label, r) => {
+      if (label.includes('piped') && r.bytes !== pipedMb * 1024 * 1024) throw new Error(`${label}: ${r.bytes} bytes on stdout`)
+    } })
+    results.hostile = hostile
+    table(`6. a ${pipedMb} MB body piped to stdout, and a 4 MB gzip bomb (4 GB inflated)`, hostile, 'curl (piped)', {
+      [`reqchain piped peak memory ≤ 120 MiB (${hostile['reqchain (piped)'].rssMb.toFixed(0)} MiB)`]: hostile['reqchain (piped)'].rssMb <= 120,
+      [`gzip bomb stopped within 150 MiB (${hostile['reqchain (4 MB gzip bomb)'].rssMb.toFixed(0)} MiB)`]: hostile['reqchain (4 MB gzip bomb)'].rssMb <= 150,
     })
   } finally {
     server.kill('SIGTERM')

@@ -3,14 +3,17 @@
 //   GET /next?n=N       {"n":N+1}             (chained captures)
 //   POST /stream?n=N    N SSE chat chunks, then data: [DONE]
 //   GET /big?mb=N       N MiB of bytes
+//   GET /bomb           a 4 MB gzip body that inflates to 4 GB (64 gzip members of 64 MiB of zeros)
 //   GET /__stats        {"requests":…}        (not counted)
 import { createServer } from 'node:http'
+import { gzipSync } from 'node:zlib'
 
 let requests = 0
 /** Wall-clock time the last stream request arrived, to measure how soon its first chunk is shown. */
 let streamArrivedAt = 0
 const chunk = (i) => `data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{"content":"t${i % 10} "},"finish_reason":null}]}\n\n`
 const block = Buffer.alloc(1024 * 1024, 'x')
+let bomb
 
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://x')
@@ -37,6 +40,11 @@ const server = createServer((req, res) => {
         res.end('data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
       }
       return setImmediate(pump)
+    }
+    case '/bomb': {
+      bomb ??= Buffer.concat(Array(64).fill(gzipSync(Buffer.alloc(64 * 1024 * 1024))))
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': bomb.length })
+      return res.end(bomb)
     }
     case '/big': {
       let left = Number(url.searchParams.get('mb') ?? 200)

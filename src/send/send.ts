@@ -132,7 +132,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     }
   }
   const finish = (ending: StreamInfo['ending']): Exchange => {
-    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     const totalMs = monotonicMs() - start
     const timings = { startedAt: startedAt.toISOString(), ttfbMs, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}), totalMs }
     if (!assembler) return { ...base, body: sink ? new Uint8Array() : bytes, ...(sink ? { bodyWrittenTo: sink.target } : {}), bodySize: size, timings }
@@ -147,6 +147,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
       const broken = limitBroken(size, decoded, limits)
       if (broken) {
         decoded.stream.destroy()
+        chunks.length = 0 // past a limit, what arrived is not kept: it is the thing that was too big
         throw new SendError('SEND_TOO_LARGE', `Stopped reading the response: ${broken}: ${describe}`, options.span,
           'raise --max-filesize (bytes, or with k/M/G) or --max-inflate-ratio (0 for no limit)')
       }
