@@ -1,12 +1,18 @@
 // What reqchain does, in order: for each file, for each request: render → send → check, then feed
 // the captured values to the requests after it. Each stage's details live in its folder.
+//
+// A run keeps what its outputs need and no more: every step only when a report (or --all) asks for
+// them, otherwise counts, the last step, and the exchanges later requests refer to by name. The
+// variables of a chain live in one Scope updated in place (render/scope.ts), so the cost of a request
+// does not grow with the number of variables or of requests before it.
 import { dirname } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { monotonicMs } from './builtins.js'
 import { ReqchainError, RenderError, tooDeep } from './errors.js'
 import type { AssertionSpec, AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
-import { type BaseVars, type VarSources, loadBaseVars } from './load/env.js'
-import { type NamedExchange, type RenderScope, prepareRender, render } from './render/render.js'
+import { type VarSources, loadBaseVars } from './load/env.js'
+import { Scope, prepareRender, render } from './render/render.js'
+import { referencedNames } from './render/scope.js'
 import { renderText, stringify } from './render/template.js'
 import { type StreamListener, send } from './send/send.js'
 import type { BodyLimits } from './send/inflate.js'
@@ -31,7 +37,18 @@ export type StepResult = {
   readonly skipped?: boolean
 }
 
-export type RunResult = { readonly steps: readonly StepResult[]; readonly interrupted: boolean; readonly durationMs: number }
+/** Steps counted by outcome. */
+export type Tally = { passed: number; failed: number; errors: number; skipped: number }
+
+export type RunResult = {
+  /** Every step, in order, when the run keeps them (`keepSteps`); otherwise empty. */
+  readonly steps: readonly StepResult[]
+  readonly tally: Tally
+  /** The last step that got a response: what stdout, -o and --extract show. */
+  readonly last?: StepResult
+  readonly interrupted: boolean
+  readonly durationMs: number
+}
 
 export type RunEvent =
   | { readonly kind: 'sending'; readonly file: RequestFile; readonly template: RequestTemplate; readonly request: HttpRequest }
@@ -56,6 +73,8 @@ export type RunOptions = {
   readonly allowInvalidJson?: boolean
   /** Each file gets its own captured values (test mode) instead of sharing them (run). */
   readonly isolateFiles: boolean
+  /** Keep every step for the reports (and --all); without it memory stays flat over any number of requests. */
+  readonly keepSteps: boolean
   readonly signal?: AbortSignal
   readonly onEvent?: (event: RunEvent) => void
   readonly listenerFor?: (template: RequestTemplate) => StreamListener | undefined
@@ -77,58 +96,77 @@ export function statusOf(step: StepResult): StepStatus {
   return isFailed(step) ? 'failed' : 'passed'
 }
 
+export function emptyTally(): Tally {
+  return { passed: 0, failed: 0, errors: 0, skipped: 0 }
+}
+
+export function count(tally: Tally, step: StepResult): void {
+  const status = statusOf(step)
+  if (status === 'error') tally.errors++
+  else tally[status]++
+}
+
 /** Requests counted by outcome; an error counts as failed. */
 export function summaryOf(run: RunResult): { passed: number; failed: number; skipped: number; interrupted: boolean } {
-  const statuses = run.steps.map(statusOf)
-  return {
-    passed: statuses.filter((s) => s === 'passed').length,
-    failed: statuses.filter((s) => s === 'failed' || s === 'error').length,
-    skipped: statuses.filter((s) => s === 'skipped').length,
-    interrupted: run.interrupted,
-  }
+  const { passed, failed, errors, skipped } = run.tally
+  return { passed, failed: failed + errors, skipped, interrupted: run.interrupted }
 }
 
 export async function run(plans: readonly Plan[], options: RunOptions): Promise<RunResult> {
   const start = monotonicMs()
   await prepare(plans)
   const steps: StepResult[] = []
-  let captured: Record<string, unknown> = {}
+  const tally = emptyTally()
+  let last: StepResult | undefined
+  let captured = new Map<string, unknown>()
   let stopped = false
+  const record = (step: StepResult) => {
+    count(tally, step)
+    if (options.keepSteps) steps.push(step)
+  }
   for (const plan of plans) {
-    if (options.isolateFiles) captured = {}
+    if (options.isolateFiles) captured = new Map()
     const base = await loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
     for (const secret of base.secrets) options.secrets.add(secret)
     for (const [name, value] of Object.entries(base.values)) options.secrets.noteVariable(name, value)
-    const exchanges = new Map<string, NamedExchange>()
+    const scope = new Scope({ file: plan.file, base: base.values, captured, cli: options.cliVars, dotenv: base.dotenv, processEnv: options.processEnv, allowInvalidJson: options.allowInvalidJson ?? false })
+    const referenced = referencedNames(plan.file)
+    const renderExpected = expectedRenderer(scope)
     for (const template of plan.requests) {
       if (stopped || options.signal?.aborted || options.stopped?.()) {
-        steps.push({ file: plan.file, template, captures: {}, asserts: [], skipped: true })
+        record({ file: plan.file, template, captures: {}, asserts: [], skipped: true })
         continue
       }
-      const step = await runStep(plan.file, template, scopeOf(plan.file, base, captured, exchanges, options), options)
-      steps.push(step)
+      const step = await runStep(plan.file, template, scope, renderExpected, options)
+      record(step)
+      if (step.exchange) last = step
       // Secret response headers (Set-Cookie) and values captured into secret names are masked
       // from their very first appearance.
       if (step.exchange) options.secrets.noteResponseHeaders(step.exchange.headers)
-      for (const [name, value] of Object.entries(step.captures)) options.secrets.noteVariable(name, value)
+      for (const [name, value] of Object.entries(step.captures)) {
+        options.secrets.noteVariable(name, value)
+        scope.capture(name, value)
+      }
+      scope.advance()
       options.onEvent?.({ kind: 'step', step })
-      if (template.name && step.request) exchanges.set(template.name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
-      captured = { ...captured, ...step.captures }
+      if (template.name && step.request && referenced(template.name)) {
+        scope.exchanges.set(template.name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
+      }
       if (isFailed(step) && options.bail) stopped = true
     }
   }
-  return { steps, interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
+  return { steps, tally, ...(last ? { last } : {}), interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
 }
 
 /** Expected values in assertions may use variables: `# @assert $.model == "{{model}}"`. */
-function expectedRenderer(vars: Record<string, unknown>) {
+function expectedRenderer(scope: Scope) {
   return (raw: string, assertion: AssertionSpec): string => {
     if (!raw.includes('{{')) return raw
     const runtime = {
-      names: () => Object.keys(vars),
+      names: () => Object.keys(scope.context),
       special: () => { throw new RenderError('RENDER_SYNTAX', 'Dynamic variables and request references are not available in assertions', assertion.span) },
     }
-    return stringify(renderText({ raw, span: assertion.span }, vars, runtime, 'text'))
+    return stringify(renderText({ raw, span: assertion.span }, scope.context, runtime, 'text'))
   }
 }
 
@@ -143,11 +181,7 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
   ])
 }
 
-function scopeOf(file: RequestFile, base: BaseVars, captured: Record<string, unknown>, exchanges: Map<string, NamedExchange>, options: RunOptions): RenderScope {
-  return { file, layers: [base.values], overrides: [captured, options.cliVars], dotenv: base.dotenv, processEnv: options.processEnv, exchanges, allowInvalidJson: options.allowInvalidJson ?? false }
-}
-
-async function runStep(file: RequestFile, template: RequestTemplate, scope: RenderScope, options: RunOptions): Promise<StepResult> {
+async function runStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, options: RunOptions): Promise<StepResult> {
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
   let asserts: AssertResult[] = []
@@ -168,8 +202,7 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Rend
       ...(listener ? { listener } : {}),
       ...(sink ? { sink } : {}),
     })
-    const vars = Object.assign({}, ...scope.layers, ...scope.overrides) as Record<string, unknown>
-    const result = check(template, exchange, { vars, baseDir: dirname(file.absolutePath), renderExpected: expectedRenderer(vars) }, (partial) => { asserts = partial.asserts })
+    const result = check(template, exchange, { vars: scope.context, baseDir: scope.runtime.baseDir!, renderExpected }, (partial) => { asserts = partial.asserts })
     asserts = result.asserts
     if (options.failOnStatus && exchange.status >= 400) {
       throw new ReqchainError('SEND_HTTP_STATUS', `HTTP ${exchange.status} ${exchange.statusText}: ${request.method} ${request.url}`, template.span, 'the server answered with an error status (--fail is on)')

@@ -17,12 +17,13 @@ export function check(template: RequestTemplate, exchange: Exchange, context: As
   for (const assertion of template.asserts.filter(isStatus)) asserts.push(evaluate(assertion, exchange, context))
   const statusFailed = asserts.some((a) => !a.ok)
   onPartial?.({ captures, asserts })
-  const vars = { ...context.vars }
+  // This request's captures over the chain's variables, without copying them: later assertions see both.
+  const vars = Object.create(context.vars) as Record<string, unknown>
   for (const capture of statusFailed ? [] : template.captures) {
     const value = extractOne(capture.query, exchange, vars, capture.span, capture.optional)
     if (value === undefined) continue
     captures[capture.name] = value
-    vars[capture.name] = value
+    Object.defineProperty(vars, capture.name, { value, enumerable: true, configurable: true, writable: true })
   }
   const later = { ...context, vars }
   for (const assertion of template.asserts.filter((a) => !isStatus(a))) asserts.push(evaluate(assertion, exchange, later))

@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import type { Io } from '../io.js'
 import type { RequestFile } from '../model.js'
 import { loadBaseVars } from '../load/env.js'
-import { prepareRender, render } from '../render/render.js'
+import { Scope, prepareRender, render } from '../render/render.js'
 import { selectRequests } from '../select.js'
 import { Secrets } from '../secrets.js'
 import { toCurl } from '../report/curl.js'
@@ -31,9 +31,10 @@ async function exportAll(options: Options & { command: 'curl' }, io: Io, selecte
     const base = await loadBaseVars(dirname(file.absolutePath), { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets })
     for (const secret of base.secrets) secrets.add(secret)
     for (const [name, value] of [...Object.entries(base.values), ...Object.entries(options.vars)]) secrets.noteVariable(name, value)
+    const scope = new Scope({ file, base: base.values, cli: options.vars, dotenv: base.dotenv, processEnv: io.env, allowInvalidJson: options.allowInvalidJson })
     for (const template of selectRequests(file, names.length > 0 ? names : options.names)) {
       try {
-        const request = render(template, { file, layers: [base.values], overrides: [options.vars], dotenv: base.dotenv, processEnv: io.env, exchanges: new Map(), allowInvalidJson: options.allowInvalidJson })
+        const request = render(template, scope)
         const isStream = /"stream"\s*:\s*true/.test(new TextDecoder().decode(request.body ?? new Uint8Array()))
         commands.push(`${template.name ? `# ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream })}`)
       } catch (error) {

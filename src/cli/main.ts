@@ -137,6 +137,8 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       processEnv: io.env,
       secrets,
       failOnStatus: options.fail,
+      // Reports list every step, --all prints every body; otherwise a run holds no step it is done with.
+      keepSteps: options.reports.length > 0 || options.all,
       allowInvalidJson: options.allowInvalidJson,
       ...(io.signal ? { signal: io.signal } : {}),
       onEvent: (event: RunEvent) => {
@@ -193,8 +195,8 @@ function sinkOf(options: RunOptions, io: Io, last: RequestTemplate | undefined):
 }
 
 export function exitCodeFor(result: RunResult): ExitCode {
-  if (result.steps.some((s) => s.error)) return ExitCode.runtime
-  if (result.steps.some((s) => s.asserts.some((a) => !a.ok))) return ExitCode.assert
+  if (result.tally.errors > 0) return ExitCode.runtime
+  if (result.tally.failed > 0) return ExitCode.assert
   return ExitCode.ok
 }
 

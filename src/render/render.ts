@@ -4,14 +4,13 @@
 //   {"content": "{{answer}}"}              →  {"content": "He said \"hi\"\nthen left"}
 import { dirname, resolve } from 'node:path'
 import { RenderError } from '../errors.js'
-import { type Body, type Exchange, type FileVar, type HeaderPairs, type HttpRequest, type RequestFile, type RequestTemplate, type SourceSpan, type Text, headerValue } from '../model.js'
+import { type Body, type HeaderPairs, type HttpRequest, type RequestFile, type RequestTemplate, type SourceSpan, type Text, headerValue } from '../model.js'
 import type { JsonNode } from '../load/located-json.js'
 import { InputFileError, readInputFile } from '../load/input-file.js'
-import { extractOne, responseText } from '../check/extract.js'
 import { loadJsonPath } from '../check/jsonpath.js'
-import { evaluateDynamic } from './dynamic.js'
 import { registerHelpers } from './helpers.js'
-import { type RenderMode, type Special, type TemplateRuntime, loadTemplateEngine, renderText, stringify } from './template.js'
+import type { Scope } from './scope.js'
+import { type RenderMode, type TemplateRuntime, loadTemplateEngine, renderText, stringify } from './template.js'
 
 registerHelpers()
 
@@ -21,27 +20,12 @@ export async function prepareRender(files: readonly RequestFile[]): Promise<void
   if (files.some((file) => file.source.includes('{{'))) await Promise.all([loadTemplateEngine(), loadJsonPath()])
 }
 
-export type NamedExchange = { readonly request: HttpRequest; readonly exchange?: Exchange }
-
-/** Everything a request's templates can see. Layers are merged in precedence order by `scopeFor`. */
-export type RenderScope = {
-  readonly file: RequestFile
-  /** Base (.env, environments), then captured, then --var: strongest last. */
-  readonly layers: readonly Readonly<Record<string, unknown>>[]
-  /** Layers that beat file variables (captured values and --var). */
-  readonly overrides: readonly Readonly<Record<string, unknown>>[]
-  readonly dotenv: Readonly<Record<string, string>>
-  readonly processEnv: Readonly<Record<string, string | undefined>>
-  readonly exchanges: ReadonlyMap<string, NamedExchange>
-  /** Send a JSON body that no longer parses after rendering (--allow-invalid-json). */
-  readonly allowInvalidJson?: boolean
-}
+export { type NamedExchange, Scope } from './scope.js'
 
 const encoder = new TextEncoder()
 
-export function render(template: RequestTemplate, scope: RenderScope): HttpRequest {
-  const context = buildContext(scope)
-  const runtime = runtimeFor(scope, context)
+export function render(template: RequestTemplate, scope: Scope): HttpRequest {
+  const { context, runtime } = scope
   const text = (t: Text, mode: RenderMode = 'text') => stringify(renderText(t, context, runtime, mode))
   const headers: [string, string][] = template.headers.map((h) => [h.name, authorization(h.name, text(h.value))])
   const contentType = headerValue(headers, 'content-type') ?? ''
@@ -50,91 +34,7 @@ export function render(template: RequestTemplate, scope: RenderScope): HttpReque
   return { method: template.method, url, headers, ...(body ? { body } : {}) }
 }
 
-/**
- * File variables are getters, evaluated when used (REST Client's lazy semantics), so `@token =
- * {{login.response.body.$.token}}` works once `login` has run. A variable that reaches itself is an error.
- */
-function buildContext(scope: RenderScope): Record<string, unknown> {
-  const context: Record<string, unknown> = {}
-  for (const layer of scope.layers) Object.assign(context, layer)
-  const overridden = (name: string) => scope.overrides.some((layer) => name in layer)
-  const evaluating = new Set<string>()
-  const runtime = () => runtimeFor(scope, context)
-  for (const fileVar of scope.file.vars) {
-    if (overridden(fileVar.name)) continue
-    let cached: { value: unknown } | undefined
-    Object.defineProperty(context, fileVar.name, {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        if (cached) return cached.value
-        cached = { value: evaluateFileVar(fileVar, context, runtime(), evaluating) }
-        return cached.value
-      },
-    })
-  }
-  for (const layer of scope.overrides) Object.assign(context, layer)
-  return context
-}
-
-function evaluateFileVar(fileVar: FileVar, context: object, runtime: TemplateRuntime, evaluating: Set<string>): unknown {
-  if ('literal' in fileVar) return fileVar.literal
-  if (evaluating.has(fileVar.name)) {
-    throw new RenderError('RENDER_UNDEFINED_VAR', `Variable \`${fileVar.name}\` refers to itself`, fileVar.value.span, `follow: ${[...evaluating, fileVar.name].join(' → ')}`)
-  }
-  evaluating.add(fileVar.name)
-  try {
-    return renderText(fileVar.value, context, runtime, 'value')
-  } finally {
-    evaluating.delete(fileVar.name)
-  }
-}
-
-function runtimeFor(scope: RenderScope, context: Record<string, unknown>): TemplateRuntime {
-  return {
-    baseDir: dirname(scope.file.absolutePath),
-    names: () => Object.keys(context),
-    special: (special) => evaluateSpecial(special, scope, context),
-  }
-}
-
-function evaluateSpecial(special: Special, scope: RenderScope, context: Record<string, unknown>): unknown {
-  if (special.source.startsWith('$')) {
-    return evaluateDynamic(special.source, special.span, { processEnv: scope.processEnv, dotenv: scope.dotenv, lookup: (name) => context[name] })
-  }
-  return resolveReference(special.source, special.span, scope)
-}
-
-/** REST Client request variables: `{{name.response.body.$.path}}`, `{{name.request.headers.X}}`, `body.*`, `$.`-less paths. */
-function resolveReference(source: string, span: SourceSpan, scope: RenderScope): unknown {
-  const match = source.match(/^([A-Za-z_][\w-]*)\.(response|request)\.(body|headers)(?:\.(.*))?$/s)!
-  const [, name, side, part, rest = ''] = match
-  const named = scope.exchanges.get(name!)
-  if (!named) {
-    throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has not run yet`, span,
-      `name a request above this one with \`# @name ${name}\`, or run this one with \`reqchain run FILE#name\`, which runs what it needs first`)
-  }
-  if (side === 'response' && !named.exchange) throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has no response`, span)
-  if (part === 'headers') {
-    if (!rest) throw new RenderError('RENDER_REFERENCE', 'Name the header: `…headers.Content-Type`', span)
-    const headers = side === 'response' ? named.exchange!.headers : named.request.headers
-    const values = headers.filter(([key]) => key.toLowerCase() === rest.toLowerCase()).map(([, value]) => value)
-    if (values.length === 0) throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has no ${side} header \`${rest}\``, span)
-    return values.join(', ')
-  }
-  const text = side === 'response' ? responseText(named.exchange!) : new TextDecoder().decode(named.request.body ?? new Uint8Array())
-  if (rest === '' || rest === '*') return text
-  if (rest.startsWith('/')) throw new RenderError('RENDER_REFERENCE', 'XPath references are not supported', span, 'reqchain queries JSON bodies with JSONPath ($.a.b)')
-  const path = rest.startsWith('$') ? rest : `$.${rest}`
-  const exchangeLike = side === 'response' ? named.exchange! : ({ ...named.exchange!, body: named.request.body ?? new Uint8Array(), assembled: undefined } as Exchange)
-  try {
-    return extractOne({ kind: 'jsonpath', path }, exchangeLike, {}, span)
-  } catch (error) {
-    throw new RenderError('RENDER_REFERENCE', `\`${source}\`: ${(error as Error).message}`, span, (error as RenderError).hint, { cause: error })
-  }
-}
-
-function renderBody(body: Body, contentType: string, context: Record<string, unknown>, runtime: TemplateRuntime, scope: RenderScope): Uint8Array {
+function renderBody(body: Body, contentType: string, context: Record<string, unknown>, runtime: TemplateRuntime, scope: Scope): Uint8Array {
   const isJson = /[/+]json\b/i.test(contentType)
   switch (body.kind) {
     case 'json':
@@ -203,7 +103,7 @@ function checkRenderedJson(template: Text, rendered: string): void {
   }
 }
 
-function readBodyFile(path: string, templated: boolean, span: SourceSpan, context: Record<string, unknown>, runtime: TemplateRuntime, scope: RenderScope, isJson: boolean): Uint8Array {
+function readBodyFile(path: string, templated: boolean, span: SourceSpan, context: Record<string, unknown>, runtime: TemplateRuntime, scope: Scope, isJson: boolean): Uint8Array {
   const renderedPath = stringify(renderText({ raw: path, span }, context, runtime, 'text'))
   const absolute = resolve(dirname(scope.file.absolutePath), renderedPath)
   let bytes: Buffer

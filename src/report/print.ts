@@ -17,8 +17,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function printResult(result: RunResult, options: RunOptions, io: Io, reporter: ConsoleReporter): 'ok' | 'error' {
   if (options.command !== 'run') return 'ok'
-  const ran = result.steps.filter((s) => s.exchange)
-  const last = ran[ran.length - 1]
+  const last = result.last
+  // Every body (--all) or the last one: --all keeps every step for this.
+  const ran = options.all ? result.steps.filter((s) => s.exchange) : last ? [last] : []
   if (options.output && last?.exchange && !last.exchange.bodyWrittenTo) {
     try {
       writeFileSync(resolve(io.cwd, options.output), pipedBody(last.exchange))

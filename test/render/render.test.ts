@@ -5,7 +5,8 @@ import { RenderError } from '../../src/errors.js'
 import { parseHttpFile } from '../../src/load/http-file.js'
 import { parseJsonFile } from '../../src/load/json-file.js'
 import type { RequestFile } from '../../src/model.js'
-import { render, type RenderScope } from '../../src/render/render.js'
+import { Scope, type ScopeInit } from '../../src/render/scope.js'
+import { render } from '../../src/render/render.js'
 import { loadTemplateEngine } from '../../src/render/template.js'
 import { thrown } from '../helpers/thrown.js'
 import { tempDir } from '../helpers/temp.js'
@@ -18,9 +19,9 @@ function fileOf(source: string, kind: 'http' | 'json' = 'http'): RequestFile {
   return { path: 'x.http', absolutePath: join(dir, 'x.http'), source, kind, ...parsed }
 }
 
-function renderFirst(source: string, vars: Record<string, unknown> = {}, options: Partial<RenderScope> = {}, kind: 'http' | 'json' = 'http') {
+function renderFirst(source: string, vars: Record<string, unknown> = {}, options: Partial<ScopeInit> = {}, kind: 'http' | 'json' = 'http') {
   const file = fileOf(source, kind)
-  return render(file.requests[0]!, { file, layers: [vars], overrides: [], dotenv: {}, processEnv: {}, exchanges: new Map(), ...options })
+  return render(file.requests[0]!, new Scope({ file, base: vars, ...options }))
 }
 
 const bodyOf = (request: { body?: Uint8Array }) => new TextDecoder().decode(request.body)
@@ -45,7 +46,7 @@ describe('render', () => {
     // The same template text in two places compiles once; what goes wrong is still reported
     // where it happened, with that request's own values.
     const file = fileOf('GET http://h/{{x}}/a?n={{n}}\n\n###\n\nGET http://h/{{x}}/a?n={{n}}\n')
-    const scope = (vars: Record<string, unknown>): RenderScope => ({ file, layers: [vars], overrides: [], dotenv: {}, processEnv: {}, exchanges: new Map() })
+    const scope = (vars: Record<string, unknown>) => new Scope({ file, base: vars })
     expect(render(file.requests[0]!, scope({ x: 'p', n: 1 })).url).toBe('http://h/p/a?n=1')
     expect(render(file.requests[1]!, scope({ x: 'q', n: 2 })).url).toBe('http://h/q/a?n=2')
     const first = renderError(() => render(file.requests[0]!, scope({ x: 'p' })))
@@ -74,9 +75,9 @@ describe('render', () => {
 
   it('lets captured values and --var beat file variables', () => {
     const file = fileOf('@model = file\nGET http://h/{{model}}\n')
-    const base = { file, dotenv: {}, processEnv: {}, exchanges: new Map() }
-    expect(render(file.requests[0]!, { ...base, layers: [{ model: 'env' }], overrides: [] }).url).toBe('http://h/file')
-    expect(render(file.requests[0]!, { ...base, layers: [{ model: 'env' }], overrides: [{ model: 'captured' }, { model: 'cli' }] }).url).toBe('http://h/cli')
+    expect(render(file.requests[0]!, new Scope({ file, base: { model: 'env' } })).url).toBe('http://h/file')
+    expect(render(file.requests[0]!, new Scope({ file, base: { model: 'env' }, captured: new Map([['model', 'captured']]), cli: { model: 'cli' } })).url).toBe('http://h/cli')
+    expect(render(file.requests[0]!, new Scope({ file, base: { model: 'env' }, captured: new Map([['model', 'captured']]) })).url).toBe('http://h/captured')
   })
 
   it('evaluates dynamic variables and rejects unknown ones with a location', () => {
