@@ -189,8 +189,9 @@ try {
 }
 
 /**
- * Runs of the common paths write the caches: load (with a .env), render, send, stream, capture,
- * assert (with a schema), print; then the help text, which is where yargs loads.
+ * Runs of the common paths write the caches: load (with a .env), render (plain variables and a
+ * helper, which loads Handlebars), send, stream, capture, assert (with a schema), print; then the
+ * help text, which is where yargs loads.
  */
 async function trainCodeCache() {
   const server = createServer((request, response) => {
@@ -221,7 +222,7 @@ async function trainCodeCache() {
 POST {{base}}/json
 Content-Type: application/json
 
-{"messages": [{"role": "user", "content": "{{question}}"}]}
+{"messages": [{"role": "user", "content": "{{question}}"}], "temperature": {{default temperature 0.7}}}
 
 ### follow up, streamed
 # @assert body contains "Paris"

@@ -181,7 +181,20 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
   ])
 }
 
+/** The redirect rules of a run, with and without following: built once, not per request. */
+const policiesByRun = new WeakMap<RunOptions, Map<boolean, RedirectPolicy>>()
+
+function redirectPolicies(options: RunOptions): Map<boolean, RedirectPolicy> {
+  let policies = policiesByRun.get(options)
+  if (!policies) {
+    policies = new Map([true, false].map((follow) => [follow, { ...options.redirects, follow, secrets: options.secrets }]))
+    policiesByRun.set(options, policies)
+  }
+  return policies
+}
+
 async function runStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, options: RunOptions): Promise<StepResult> {
+  const policies = redirectPolicies(options)
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
   let asserts: AssertResult[] = []
@@ -195,7 +208,7 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Scop
       dispatcher: options.dispatcher,
       maxTimeMs: timeoutMs ?? options.maxTimeMs,
       idleTimeoutMs: timeoutMs ?? options.idleTimeoutMs,
-      redirects: { ...options.redirects, follow: template.options.followRedirects ?? true, secrets: options.secrets },
+      redirects: policies.get(template.options.followRedirects ?? true)!,
       limits: options.limits,
       span: template.span,
       ...(options.signal ? { signal: options.signal } : {}),

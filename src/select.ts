@@ -4,7 +4,7 @@
 // located error.
 import { LoadError, nearest } from './errors.js'
 import type { Body, RequestFile, RequestTemplate, Text } from './model.js'
-import type { JsonNode } from './load/located-json.js'
+import { type JsonNode, jsonStrings } from './load/located-json.js'
 
 const MUSTACHE = /\{\{([\s\S]*?)\}\}/g
 const WORD = /[A-Za-z_$][\w$-]*/g
@@ -75,11 +75,4 @@ function bodyTexts(body: Body): Text[] {
     case 'graphql': return body.variables ? [body.query, body.variables] : [body.query]
     case 'json': return jsonStrings(body.value as JsonNode).map((raw) => ({ raw, span: body.span }))
   }
-}
-
-function jsonStrings(node: JsonNode): string[] {
-  if (node.kind === 'string') return [node.value]
-  if (node.kind === 'array') return node.items.flatMap(jsonStrings)
-  if (node.kind === 'object') return node.entries.flatMap((e) => jsonStrings(e.value))
-  return []
 }

@@ -16,6 +16,7 @@ import { ConsoleReporter } from '../report/console.js'
 import { printResult } from '../report/print.js'
 import { type BodySink, fileSink, outputSink } from '../send/sink.js'
 import { checkOutputs } from './outputs.js'
+import { batchedStderr } from './batched-stderr.js'
 import { ExitCode } from './exit-code.js'
 import { type Options, type RunOptions, parseOptions } from './options.js'
 
@@ -43,8 +44,14 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         const { serveCommand } = await import('./serve-command.js')
         return await serveCommand(options, io)
       }
-      default:
-        return await runCommand(options, io, sources, lookup)
+      default: {
+        const batched = batchedStderr(io)
+        try {
+          return await runCommand(options, batched, sources, lookup)
+        } finally {
+          batched.flush()
+        }
+      }
     }
   } catch (error) {
     return reportFailure(error, io, lookup)

@@ -33,6 +33,14 @@ export function toPlain(node: JsonNode): unknown {
 /** JSON request and environment files nest at most this deep; deeper is a located error, not a crash. */
 export const MAX_JSON_DEPTH = 512
 
+/** Every string value in a JSON tree (not the keys): the templates of a JSON file's `json` body. */
+export function jsonStrings(node: JsonNode): string[] {
+  if (node.kind === 'string') return [node.value]
+  if (node.kind === 'array') return node.items.flatMap(jsonStrings)
+  if (node.kind === 'object') return node.entries.flatMap((e) => jsonStrings(e.value))
+  return []
+}
+
 class Parser {
   private depth = 0
   private offset = 0

@@ -5,19 +5,42 @@
 import { dirname, resolve } from 'node:path'
 import { RenderError } from '../errors.js'
 import { type Body, type HeaderPairs, type HttpRequest, type RequestFile, type RequestTemplate, type SourceSpan, type Text, headerValue } from '../model.js'
-import type { JsonNode } from '../load/located-json.js'
+import { type JsonNode, jsonStrings } from '../load/located-json.js'
 import { InputFileError, readInputFile } from '../load/input-file.js'
 import { loadJsonPath } from '../check/jsonpath.js'
 import { registerHelpers } from './helpers.js'
 import type { Scope } from './scope.js'
-import { type RenderMode, type TemplateRuntime, loadTemplateEngine, renderText, stringify } from './template.js'
+import { type RenderMode, type TemplateRuntime, loadTemplateEngine, needsEngine, renderText, stringify } from './template.js'
 
 registerHelpers()
 
-/** Loads the template engine when any of these files has a template in it. */
+/**
+ * Loads what rendering these files needs: Handlebars only when a template uses more than plain
+ * `{{name}}` variables (a helper, a block), jsonpath-plus when one may reference a response by
+ * JSONPath (`{{ask.response.body.$.id}}`).
+ */
 export async function prepareRender(files: readonly RequestFile[]): Promise<void> {
-  // A template can reference an earlier response by JSONPath ({{ask.response.body.$.id}}).
-  if (files.some((file) => file.source.includes('{{'))) await Promise.all([loadTemplateEngine(), loadJsonPath()])
+  if (!files.some((file) => file.source.includes('{{'))) return
+  await Promise.all([files.some(needsTemplateEngine) ? loadTemplateEngine() : undefined, loadJsonPath()])
+}
+
+function needsTemplateEngine(file: RequestFile): boolean {
+  const texts: Text[] = [...file.vars.map((v) => v.value)]
+  for (const request of file.requests) {
+    texts.push(request.url, ...request.headers.map((h) => h.value))
+    for (const assertion of request.asserts) if (assertion.expected) texts.push({ raw: assertion.expected, span: assertion.span })
+    const body = request.body
+    if (body?.kind === 'graphql') texts.push(body.query, ...(body.variables ? [body.variables] : []))
+    if (body?.kind === 'json') texts.push(...jsonStrings(body.value as JsonNode).map((raw) => ({ raw, span: body.span })))
+    if (body?.kind === 'parts') {
+      for (const part of body.parts) {
+        if (part.kind === 'text') texts.push(part.text)
+        else if (part.templated) return true // the file's text is known only when it is read
+        else texts.push({ raw: part.path, span: part.span })
+      }
+    }
+  }
+  return texts.some(needsEngine)
 }
 
 export { type NamedExchange, Scope } from './scope.js'

@@ -39,6 +39,7 @@ const SPECIAL = /\{\{\s*(\$[^{}]*?|[A-Za-z_][\w-]*\.(?:response|request)\.(?:bod
 
 type Compiled =
   | { readonly kind: 'static'; readonly value: string }
+  | Plain
   | { readonly kind: 'template'; readonly run: (context: object, data: object) => string; readonly mustaches: readonly MustacheInfo[]; readonly specials: readonly Special[]; readonly spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan }
 
 type MustacheInfo = { readonly name: string; readonly span: SourceSpan; readonly isHelper: boolean }
@@ -97,7 +98,7 @@ function outHelper(this: unknown, value: unknown, index: number, options: Handle
     if (info.isHelper) {
       throw new RenderError('RENDER_HELPER', `\`${info.name}\` gave no value`, info.span, 'check the helper\'s arguments')
     }
-    throw undefinedVariable(info, state)
+    throw undefinedVariable(info, state.runtime)
   }
   state.values.push(value)
   return `${OPEN}${state.values.length - 1}${CLOSE}`
@@ -107,12 +108,12 @@ function outHelper(this: unknown, value: unknown, index: number, options: Handle
 function varHelper(this: unknown, value: unknown, index: number, options: Handlebars.HelperOptions): unknown {
   if (value !== undefined) return value
   const state = (options.data as { rc: RenderState }).rc
-  throw undefinedVariable(state.mustaches[index]!, state)
+  throw undefinedVariable(state.mustaches[index]!, state.runtime)
 }
 
-function undefinedVariable(info: MustacheInfo, state: RenderState): RenderError {
+function undefinedVariable(info: MustacheInfo, runtime: TemplateRuntime): RenderError {
   const root = info.name.split(/[.[/]/)[0]!
-  const suggestion = nearest(root, state.runtime.names())
+  const suggestion = nearest(root, runtime.names())
   return new RenderError('RENDER_UNDEFINED_VAR', `Undefined variable \`${info.name}\``, info.span,
     `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`)
 }
@@ -130,6 +131,7 @@ export function isStatic(text: Text): boolean {
 export function renderText(text: Text, context: object, runtime: TemplateRuntime, mode: RenderMode): unknown {
   const compiled = compile(text)
   if (compiled.kind === 'static') return compiled.value
+  if (compiled.kind === 'plain') return renderPlain(compiled, context, runtime, mode)
   const state: RenderState = { values: [], runtime, mustaches: compiled.mustaches, specials: compiled.specials, spanOfLoc: compiled.spanOfLoc }
   let output: string
   try {
@@ -180,9 +182,109 @@ function fillJson(output: string, values: unknown[]): string {
 function compile(text: Text): Compiled {
   const cached = cache.get(text)
   if (cached) return cached
-  const compiled = isStatic(text) ? { kind: 'static' as const, value: text.raw } : compileTemplate(text)
+  const compiled = isStatic(text) ? { kind: 'static' as const, value: text.raw } : compilePlain(text) ?? compileTemplate(text)
   cache.set(text, compiled)
   return compiled
+}
+
+/** Whether rendering this text needs Handlebars: anything but `{{name}}`, `{{a.b}}`, `{{$dynamic}}` and request references. */
+export function needsEngine(text: Text): boolean {
+  return !isStatic(text) && plainParts(text.raw) === undefined
+}
+
+/**
+ * The fast path: a text whose mustaches are all plain variables (`{{name}}`, `{{a.b}}`), dynamic
+ * variables or request references needs no Handlebars at all — it is literal pieces and lookups,
+ * with each lookup's place inside or outside a JSON string known from the literals alone. Same
+ * output, same errors; no compile, and Handlebars is not even loaded for files made only of these.
+ */
+type Plain = {
+  readonly kind: 'plain'
+  /** One more than `refs`: literal, ref, literal, …, literal. */
+  readonly literals: readonly string[]
+  readonly refs: readonly PlainRef[]
+  /** Per ref: whether it stands inside a JSON string, were the text JSON. */
+  readonly inString: readonly boolean[]
+}
+type PlainRef = { readonly kind: 'var'; readonly path: readonly string[]; readonly info: MustacheInfo } | { readonly kind: 'special'; readonly special: Special; readonly info: MustacheInfo }
+
+const SPECIAL_AT = new RegExp(SPECIAL.source, 'y')
+const PLAIN_VAR = /\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}/y
+/** Names Handlebars gives another meaning: keywords, literals and helpers. */
+const NOT_VARIABLES = new Set(['this', 'else', 'true', 'false', 'null', 'undefined', 'if', 'unless', 'each', 'with', 'lookup', 'log', 'helperMissing', 'blockHelperMissing'])
+
+function plainParts(raw: string): { literals: string[]; refs: ({ kind: 'var'; name: string; start: number; length: number } | { kind: 'special'; source: string; start: number; length: number })[] } | undefined {
+  if (raw.includes('\\{{')) return undefined
+  const literals: string[] = []
+  const refs: ({ kind: 'var'; name: string; start: number; length: number } | { kind: 'special'; source: string; start: number; length: number })[] = []
+  let last = 0
+  for (let at = raw.indexOf('{{'); at >= 0; at = raw.indexOf('{{', last)) {
+    SPECIAL_AT.lastIndex = at
+    const special = SPECIAL_AT.exec(raw)
+    if (special) {
+      refs.push({ kind: 'special', source: special[1]!.trim(), start: at, length: special[0].length })
+    } else {
+      PLAIN_VAR.lastIndex = at
+      const plain = PLAIN_VAR.exec(raw)
+      if (!plain || NOT_VARIABLES.has(plain[1]!.split('.')[0]!) || helpers.has(plain[1]!.split('.')[0]!)) return undefined
+      refs.push({ kind: 'var', name: plain[1]!, start: at, length: plain[0].length })
+    }
+    literals.push(raw.slice(last, at))
+    last = at + refs[refs.length - 1]!.length
+  }
+  literals.push(raw.slice(last))
+  return { literals, refs }
+}
+
+function compilePlain(text: Text): Plain | undefined {
+  const parts = plainParts(text.raw)
+  if (!parts) return undefined
+  const inString: boolean[] = []
+  let quoted = false
+  for (let i = 0; i < parts.literals.length; i++) {
+    const literal = parts.literals[i]!
+    for (let j = 0; j < literal.length; j++) {
+      const c = literal[j]
+      if (c === '\\' && quoted) j++
+      else if (c === '"') quoted = !quoted
+    }
+    if (i < parts.refs.length) inString.push(quoted)
+  }
+  const refs = parts.refs.map((ref): PlainRef => {
+    const span = spanAt(text, ref.start, ref.length)
+    if (ref.kind === 'special') return { kind: 'special', special: { source: ref.source, span }, info: { name: '$special', span, isHelper: false } }
+    return { kind: 'var', path: ref.name.split('.'), info: { name: ref.name, span, isHelper: false } }
+  })
+  return { kind: 'plain', literals: parts.literals, refs, inString }
+}
+
+/** Handlebars' own lookup: an own property of each step, and nothing from a prototype. */
+function lookupPath(context: object, path: readonly string[]): unknown {
+  let value: unknown = context
+  for (const key of path) {
+    if (value === null || value === undefined) return value
+    const next = (value as Record<string, unknown>)[key]
+    if (next !== null && next !== undefined && !Object.prototype.hasOwnProperty.call(value, key)) return undefined
+    value = next
+  }
+  return value
+}
+
+function renderPlain(plain: Plain, context: object, runtime: TemplateRuntime, mode: RenderMode): unknown {
+  const values: unknown[] = new Array(plain.refs.length)
+  for (let i = 0; i < plain.refs.length; i++) {
+    const ref = plain.refs[i]!
+    const value = ref.kind === 'special' ? runtime.special(ref.special) : lookupPath(context, ref.path)
+    if (value === undefined) throw undefinedVariable(ref.info, runtime)
+    values[i] = value
+  }
+  if (mode === 'value' && values.length === 1 && plain.literals[0] === '' && plain.literals[1] === '') return values[0]
+  let out = plain.literals[0]!
+  for (let i = 0; i < values.length; i++) {
+    const text = stringify(values[i])
+    out += (mode === 'json' && plain.inString[i] ? JSON.stringify(text).slice(1, -1) : text) + plain.literals[i + 1]!
+  }
+  return out
 }
 
 type Edit = { modStart: number; modEnd: number; origStart: number; origEnd: number }

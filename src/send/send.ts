@@ -49,37 +49,64 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const NO_LIMITS: BodyLimits = { maxRatio: DEFAULT_MAX_INFLATE_RATIO }
 const FOLLOW: RedirectPolicy = { follow: true, max: DEFAULT_MAX_REDIRECTS, allowHttpDowngrade: false }
 
-type Deadline = { readonly signal: AbortSignal | undefined; timedOut: boolean; clear(): void }
+/**
+ * The whole-request limit: one timer, and the one thing undici is given as `signal` (it takes any
+ * object with `aborted` and `addEventListener`, as its types say). An AbortController per request
+ * with a listener on the run's own signal cost more than the rest of sending; the run's signal
+ * (Ctrl-C) gets one listener per run, which aborts whatever is in flight.
+ */
+class Deadline {
+  aborted = false
+  reason: unknown
+  timedOut = false
+  private listener: (() => void) | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
 
-/** One timer for the whole request, tied to the run's own signal (Ctrl-C). */
-function deadlineFor(maxTimeMs: number, outer: AbortSignal | undefined): Deadline {
-  if (maxTimeMs <= 0) return { signal: outer, timedOut: false, clear: () => {} }
-  const controller = new AbortController()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline: Deadline = {
-    signal: controller.signal,
-    timedOut: false,
-    clear: () => {
-      clearTimeout(timer)
-      outer?.removeEventListener('abort', onOuterAbort)
-    },
+  constructor(maxTimeMs: number, private readonly outer: AbortSignal | undefined) {
+    if (outer?.aborted) this.aborted = true
+    else if (outer) inFlightFor(outer).add(this)
+    if (maxTimeMs > 0) this.arm(maxTimeMs)
   }
-  const arm = (remaining: number) => {
-    timer = setTimeout(() => {
-      if (remaining > MAX_TIMER_MS) return arm(remaining - MAX_TIMER_MS)
-      deadline.timedOut = true
-      controller.abort()
+
+  addEventListener(_type: 'abort', listener: () => void): void { this.listener = listener }
+  removeEventListener(): void { this.listener = undefined }
+
+  abort(reason?: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.listener?.()
+  }
+
+  clear(): void {
+    clearTimeout(this.timer)
+    if (this.outer) inFlightFor(this.outer).delete(this)
+  }
+
+  private arm(remaining: number): void {
+    this.timer = setTimeout(() => {
+      if (remaining > MAX_TIMER_MS) return this.arm(remaining - MAX_TIMER_MS)
+      this.timedOut = true
+      this.abort()
     }, Math.min(remaining, MAX_TIMER_MS))
   }
-  const onOuterAbort = () => controller.abort()
-  if (outer?.aborted) controller.abort()
-  else outer?.addEventListener('abort', onOuterAbort, { once: true })
-  arm(maxTimeMs)
-  return deadline
+}
+
+const inFlight = new WeakMap<AbortSignal, Set<Deadline>>()
+
+function inFlightFor(outer: AbortSignal): Set<Deadline> {
+  let requests = inFlight.get(outer)
+  if (!requests) {
+    const set = new Set<Deadline>()
+    requests = set
+    inFlight.set(outer, set)
+    outer.addEventListener('abort', () => { for (const deadline of set) deadline.abort(outer.reason) }, { once: true })
+  }
+  return requests
 }
 
 export async function send(request: HttpRequest, options: SendOptions): Promise<Exchange> {
-  const deadline = deadlineFor(options.maxTimeMs, options.signal)
+  const deadline = new Deadline(options.maxTimeMs, options.signal)
   try {
     return await exchange(request, options, deadline)
   } finally {
@@ -95,12 +122,13 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   const limits = options.limits ?? NO_LIMITS
   let current = request
   let response: Dispatcher.ResponseData
-  const visited = new Set<string>([request.url])
+  let visited: Set<string> | undefined
   for (let hop = 1; ; hop++) {
     response = await dispatch(current, options, deadline, describe)
     const location = headerValue(response.headers, 'location')
     if (!policy.follow || !isRedirect(response.statusCode, location)) break
     await response.body.dump().catch(() => {})
+    visited ??= new Set([request.url])
     current = followRedirect(current, response.statusCode, location, hop, visited, policy, options.span)
     visited.add(current.url)
   }
@@ -216,7 +244,7 @@ async function dispatch(request: HttpRequest, options: SendOptions, deadline: De
       // before the response head and between chunks of its body.
       headersTimeout: idle,
       bodyTimeout: idle,
-      ...(deadline.signal ? { signal: deadline.signal } : {}),
+      signal: deadline as unknown as AbortSignal,
     })
   } catch (error) {
     throw mapError(error, describe, options, deadline, 'before a response arrived')

@@ -56,11 +56,11 @@ describe('the executable and its code cache', () => {
     expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'dotenv', 'handlebars', 'jsonpath-plus', 'yargs'])
     expect(caches.map((f) => f.replace(/-[0-9a-f]+\.cache$/, '.js')).sort()).toEqual(scripts.map((f) => join(dir, 'dist', f.replace(/-[0-9a-f]+\.js$/, '.js'))).sort())
     const before = caches.map(stamp)
-    // Every library in one run: a .env (dotenv), a template (Handlebars), a capture (jsonpath-plus)
+    // Every library in one run: a .env (dotenv), a helper (Handlebars), a capture (jsonpath-plus)
     // and a schema (ajv); then help, which is where yargs loads.
     writeFileSync(join(dir, '.env'), 'who=world\n')
     writeFileSync(join(dir, 'ping.schema.json'), JSON.stringify({ type: 'object', required: ['pong'] }))
-    writeFileSync(join(dir, 'all.http'), `# @capture pong = $.pong\n# @assert $ matchesSchema ./ping.schema.json\nGET ${server.url}/ping?who={{who}}\n`)
+    writeFileSync(join(dir, 'all.http'), `# @capture pong = $.pong\n# @assert $ matchesSchema ./ping.schema.json\nGET ${server.url}/ping?who={{urlencode who}}\n`)
     const useAll = async () => {
       const { stdout } = await run(process.execPath, [bin, 'run', 'all.http', '-e', '$.pong', '-r'], { cwd: dir })
       expect(stdout).toBe('ok\n')
