@@ -44,6 +44,8 @@ export class StreamFailure extends SendError {
   override name = 'StreamFailure'
 }
 
+/** Bodies of a declared length above this are received into one buffer. */
+const PREALLOCATE_FROM = 1024 * 1024
 /** setTimeout holds at most 2^31-1 ms (24.8 days); longer limits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 const NO_LIMITS: BodyLimits = { maxRatio: DEFAULT_MAX_INFLATE_RATIO }
@@ -144,6 +146,11 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     headers,
   }
   const chunks: Uint8Array[] = []
+  let dropped = false
+  // A large body of known length is copied into one buffer as it arrives: joining the chunks at the
+  // end would hold it twice.
+  const declared = decoded.compressedBytes() === undefined ? Number(headerValue(response.headers, 'content-length')) : NaN
+  const whole = declared > PREALLOCATE_FROM && !(declared > (limits.maxBytes ?? Infinity)) && !format ? Buffer.allocUnsafe(declared) : undefined
   let size = 0
   let firstTokenMs: number | undefined
   const assembler = format ? new StreamAssembler(format) : undefined
@@ -160,7 +167,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     }
   }
   const finish = (ending: StreamInfo['ending']): Exchange => {
-    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    const bytes = dropped ? new Uint8Array() : whole && chunks.length === 0 ? whole.subarray(0, size) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     const totalMs = monotonicMs() - start
     const timings = { startedAt: startedAt.toISOString(), ttfbMs, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}), totalMs }
     if (!assembler) return { ...base, body: sink ? new Uint8Array() : bytes, ...(sink ? { bodyWrittenTo: sink.target } : {}), bodySize: size, timings }
@@ -175,7 +182,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
       const broken = limitBroken(size, decoded, limits)
       if (broken) {
         decoded.stream.destroy()
-        chunks.length = 0 // past a limit, what arrived is not kept: it is the thing that was too big
+        dropped = true // past a limit, what arrived is not kept: it is the thing that was too big
         throw new SendError('SEND_TOO_LARGE', `Stopped reading the response: ${broken}: ${describe}`, options.span,
           'raise --max-filesize (bytes, or with k/M/G) or --max-inflate-ratio (0 for no limit)')
       }
@@ -184,7 +191,12 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
         if (wait) await wait
         continue
       }
-      chunks.push(chunk)
+      if (whole && chunks.length === 0 && size <= whole.length) {
+        whole.set(chunk, size - chunk.length)
+      } else {
+        if (whole && chunks.length === 0) chunks.push(whole.subarray(0, size - chunk.length)) // more than declared
+        chunks.push(chunk)
+      }
       if (parser) {
         options.listener?.onRaw?.(chunk)
         feed(parser.push(chunk))

@@ -126,6 +126,17 @@ describe('memory stays bounded whatever the server sends', () => {
     expect((await runCli(['run', 'big.http', '--max-filesize', 'lots', '--var', `base=${server.url}`], { cwd: dir })).exitCode).toBe(1)
   })
 
+  it('receives a large body of declared length whole, into one buffer', async () => {
+    const body = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => i % 251))
+    const server = await serve({ 'GET /big': (_req, res) => { res.writeHead(200, { 'Content-Length': String(body.length) }); res.end(body) } })
+    const dir = dirWith({ 'r.http': '# @assert status == 200
+GET {{base}}/big
+' })
+    const result = await runCli(['run', 'r.http', '-o', 'out.bin', '--var', `base=${server.url}`], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(readFileSync(join(dir, 'out.bin')).equals(body)).toBe(true)
+  })
+
   it('parses a 40 MB SSE data line in linear time', async () => {
     const text = 'x'.repeat(40 * 1024 * 1024)
     const server = await serve({
