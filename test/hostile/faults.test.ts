@@ -129,9 +129,7 @@ describe('memory stays bounded whatever the server sends', () => {
   it('receives a large body of declared length whole, into one buffer', async () => {
     const body = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => i % 251))
     const server = await serve({ 'GET /big': (_req, res) => { res.writeHead(200, { 'Content-Length': String(body.length) }); res.end(body) } })
-    const dir = dirWith({ 'r.http': '# @assert status == 200
-GET {{base}}/big
-' })
+    const dir = dirWith({ 'r.http': '# @assert status == 200\nGET {{base}}/big\n' })
     const result = await runCli(['run', 'r.http', '-o', 'out.bin', '--var', `base=${server.url}`], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(readFileSync(join(dir, 'out.bin')).equals(body)).toBe(true)
