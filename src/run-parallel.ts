@@ -20,7 +20,7 @@ export async function runParallel(plans: readonly Plan[], options: RunOptions, c
       const index = next++
       const buffered: RunEvent[] = []
       const onEvent = (event: RunEvent) => {
-        if (event.kind !== 'step') return
+        if (event.kind === 'sending') return
         buffered.push(event)
         if (isFailed(event.step)) failed = true
       }

@@ -1,8 +1,9 @@
 // What reqchain does, in order: for each file, for each request: render → send → check, then feed
 // the captured values to the requests after it. Each stage's details live in its folder.
 //
-// A run keeps what its outputs need and no more: every step only when a report (or --all) asks for
-// them, otherwise counts, the last step, and the exchanges later requests refer to by name. The
+// A run keeps what its outputs need and no more: every step only when --all asks for them (reports
+// take each step as it ends), otherwise counts, the last step, and the exchanges later requests
+// refer to by name. The
 // variables of a chain live in one Scope updated in place (render/scope.ts), so the cost of a request
 // does not grow with the number of variables or of requests before it.
 import { dirname } from 'node:path'
@@ -53,6 +54,8 @@ export type RunResult = {
 export type RunEvent =
   | { readonly kind: 'sending'; readonly file: RequestFile; readonly template: RequestTemplate; readonly request: HttpRequest }
   | { readonly kind: 'step'; readonly step: StepResult }
+  /** A request not run, because an earlier one failed and the run stops at failures. */
+  | { readonly kind: 'skipped'; readonly step: StepResult }
 
 export type RunOptions = {
   readonly dispatcher: Dispatcher
@@ -73,7 +76,7 @@ export type RunOptions = {
   readonly allowInvalidJson?: boolean
   /** Each file gets its own captured values (test mode) instead of sharing them (run). */
   readonly isolateFiles: boolean
-  /** Keep every step for the reports (and --all); without it memory stays flat over any number of requests. */
+  /** Keep every step (for --all); without it memory stays flat over any number of requests (reports take steps as they end). */
   readonly keepSteps: boolean
   readonly signal?: AbortSignal
   readonly onEvent?: (event: RunEvent) => void
@@ -134,7 +137,9 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     const renderExpected = expectedRenderer(scope)
     for (const template of plan.requests) {
       if (stopped || options.signal?.aborted || options.stopped?.()) {
-        record({ file: plan.file, template, captures: {}, asserts: [], skipped: true })
+        const step: StepResult = { file: plan.file, template, captures: {}, asserts: [], skipped: true }
+        record(step)
+        options.onEvent?.({ kind: 'skipped', step })
         continue
       }
       const step = await runStep(plan.file, template, scope, renderExpected, options)

@@ -131,6 +131,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   })
   const dispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs, rejectUnauthorized: !options.insecure }, keepAliveTimeout: 30_000 })
   const last = allRequests[allRequests.length - 1]
+  const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup }) : undefined
   let result: RunResult
   try {
     const common = {
@@ -144,13 +145,14 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       processEnv: io.env,
       secrets,
       failOnStatus: options.fail,
-      // Reports list every step, --all prints every body; otherwise a run holds no step it is done with.
-      keepSteps: options.reports.length > 0 || options.all,
+      // --all prints every body at the end; otherwise a run holds no step it is done with.
+      keepSteps: options.all,
       allowInvalidJson: options.allowInvalidJson,
       ...(io.signal ? { signal: io.signal } : {}),
       onEvent: (event: RunEvent) => {
         if (event.kind === 'step') reporter.endLiveText(event.step.template)
         reporter.onEvent(event)
+        if (event.kind !== 'sending') reports?.add(event.step)
       },
       listenerFor: reporter.listenerFor,
       ...sinkOf(options, io, last),
@@ -171,10 +173,9 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   if (options.extract !== undefined) await loadJsonPath()
   const printed = printResult(result, options, io, reporter)
   let reportsFailed = false
-  if (options.reports.length > 0) {
-    const { writeReports } = await import('../report/write.js')
+  if (reports) {
     // Each report is written or not on its own; a failed one is said, and the run's own outcome stands.
-    for (const failure of writeReports(result, options.reports, { cwd: io.cwd, secrets, sources: lookup })) {
+    for (const failure of reports.finish(result)) {
       io.stderr.write(`${reporter.errorFrame(failure)}\n`)
       reportsFailed = true
     }

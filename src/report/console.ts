@@ -48,6 +48,7 @@ export class ConsoleReporter {
       if (this.options.verbose) this.requestHead(event.request)
       return
     }
+    if (event.kind === 'skipped') return
     const step = event.step
     if (this.options.verbose && step.exchange) this.responseHead(step.exchange)
     if (this.options.mode === 'test') this.testLine(step)

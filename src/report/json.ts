@@ -1,9 +1,10 @@
-// toJson(run) → the whole run as data (shape documented in the README, "JSON report"):
+// The JSON report: the whole run as data (shape documented in the README, "JSON report"):
 //   { reqchain, durationMs, summary: { passed, failed, skipped, interrupted }, steps: [ { file, line,
 //     name, status, request, response, timings, captures, asserts, error } ] }
 // Secrets are masked throughout unless --show-secrets.
 import type { Exchange, HttpRequest } from '../model.js'
-import { type RunResult, type StepResult, statusOf, summaryOf } from '../run.js'
+import { type StepResult, statusOf, summaryOf } from '../run.js'
+import type { ReportFormatter } from './write.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery } from '../check/extract.js'
 import { parseStreamEvents } from '../send/sse.js'
@@ -11,13 +12,20 @@ import { VERSION } from '../version.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function toJson(run: RunResult, secrets: Secrets): string {
-  return `${JSON.stringify({
-    reqchain: VERSION,
-    durationMs: round(run.durationMs),
-    summary: summaryOf(run),
-    steps: run.steps.map((step) => stepJson(step, secrets)),
-  }, null, 2)}\n`
+/**
+ * The report in pieces, written as the run goes (report/write.ts): each step when it ends, the head
+ * (which holds the summary) and the tail when the run is over. Joined, the text is
+ * `JSON.stringify(report, null, 2)`.
+ */
+export function jsonFormatter(secrets: Secrets): ReportFormatter {
+  let steps = 0
+  return {
+    step: (step) => `${steps++ === 0 ? '\n' : ',\n'}${JSON.stringify(stepJson(step, secrets), null, 2).replace(/^/gm, '    ')}`,
+    finish: (run) => ({
+      head: `{\n  "reqchain": ${JSON.stringify(VERSION)},\n  "durationMs": ${round(run.durationMs)},\n  "summary": ${JSON.stringify(summaryOf(run), null, 2).replace(/\n/g, '\n  ')},\n  "steps": [`,
+      tail: steps === 0 ? ']\n}\n' : '\n  ]\n}\n',
+    }),
+  }
 }
 
 function stepJson(step: StepResult, secrets: Secrets): unknown {

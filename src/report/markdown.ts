@@ -1,8 +1,9 @@
-// toMarkdown(run) → documentation of the API examples that just ran, ready for a README or wiki:
+// The Markdown report: documentation of the API examples that just ran, ready for a README or wiki:
 // per request a heading, the request as .http, the equivalent curl command, the response (status,
 // key headers, pretty body; long bodies cut with a note) and the assertions.
 import type { Exchange, HttpRequest } from '../model.js'
-import { type RunResult, type StepResult, statusOf, summaryOf } from '../run.js'
+import { type StepResult, statusOf, summaryOf } from '../run.js'
+import type { ReportFormatter } from './write.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { toCurl } from './curl.js'
@@ -11,18 +12,20 @@ import { bodyText } from './json.js'
 const MAX_BODY_LINES = 40
 const KEY_HEADERS = /^(content-type|content-length|location|cache-control|etag|x-request-id|retry-after|www-authenticate)$/i
 
-export function toMarkdown(run: RunResult, secrets: Secrets): string {
-  const summary = summaryOf(run)
-  const out = [`# API examples`, '', `${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}${summary.interrupted ? ' (interrupted)' : ''}.`, '']
-  let currentFile = ''
-  for (const step of run.steps) {
-    if (step.file.path !== currentFile) {
+/** In pieces as the run goes (report/write.ts): a heading per file, each step as it ends, the summary on top. */
+export function markdownFormatter(secrets: Secrets): ReportFormatter {
+  let currentFile: string | undefined
+  return {
+    step: (step) => {
+      const heading = step.file.path !== currentFile ? `## ${step.file.path}\n\n` : ''
       currentFile = step.file.path
-      out.push(`## ${currentFile}`, '')
-    }
-    out.push(...stepMarkdown(step, secrets), '')
+      return `\n${heading}${stepMarkdown(step, secrets).join('\n')}\n`
+    },
+    finish: (run) => {
+      const summary = summaryOf(run)
+      return { head: `# API examples\n\n${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}${summary.interrupted ? ' (interrupted)' : ''}.\n`, tail: '' }
+    },
   }
-  return `${out.join('\n').trimEnd()}\n`
 }
 
 function fence(text: string, lang = ''): string[] {

@@ -1,41 +1,136 @@
-// Writes reports whole or not at all: each goes to a temporary file beside its target and is
-// renamed over it, so a reader never sees half a report, even when the run failed or was interrupted.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+// Reports written as the run goes, whole or not at all. Each step is rendered by each report's
+// formatter the moment it ends and appended to a spool file beside the report, so a run of any
+// length holds no step for its reports. When the run is over the report is put together — its
+// head (which holds the summary), the spooled steps, its tail — in a temporary file renamed over
+// the target: a reader never sees half a report, even when the run failed or was interrupted.
+//
+// The spooled text is masked again as it is copied, with every secret the run learned by its end:
+// a value captured by the tenth request is masked in the first request's response too.
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { ReportTarget } from '../cli/options.js'
 import { ReportError, ReqchainError, tooDeep } from '../errors.js'
-import type { RunResult } from '../run.js'
+import type { RunResult, StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import type { Sources } from '../source.js'
-import { toJson } from './json.js'
-import { toJunit } from './junit.js'
-import { toMarkdown } from './markdown.js'
+import { jsonFormatter } from './json.js'
+import { junitFormatter } from './junit.js'
+import { markdownFormatter } from './markdown.js'
 
-/** Writes every report it can; returns the failures, one per report that could not be written. */
-export function writeReports(run: RunResult, targets: readonly ReportTarget[], context: { cwd: string; secrets: Secrets; sources: Sources }): ReportError[] {
-  const failures: ReportError[] = []
-  for (const target of targets) {
-    try {
-      const text = target.format === 'junit' ? toJunit(run, context.secrets, context.sources) : target.format === 'json' ? toJson(run, context.secrets) : toMarkdown(run, context.secrets)
-      writeAtomically(resolve(context.cwd, target.path), text)
-    } catch (error) {
-      const failure = tooDeep(error, undefined)
-      if (failure instanceof ReportError) failures.push(failure)
-      else if (failure instanceof ReqchainError) failures.push(new ReportError('REPORT_WRITE', `Cannot write the ${target.format} report ${target.path}: ${failure.message}`, undefined, failure.hint, { cause: failure }))
-      else throw failure
-    }
-  }
-  return failures
+export type ReportFormatter = {
+  /** The text a step adds, in order (possibly nothing yet: JUnit holds a file's cases). */
+  readonly step: (step: StepResult) => string
+  readonly finish: (run: RunResult) => { readonly head: string; readonly tail: string }
 }
 
-export function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`
-  try {
-    mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(temporary, text)
-    renameSync(temporary, path)
-  } catch (error) {
-    try { rmSync(temporary, { force: true }) } catch { /* the folder itself is unusable: nothing was written */ }
-    throw new ReportError('REPORT_WRITE', `Cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, 'check that the folder is writable', { cause: error })
+type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sources: Sources }
+
+type Report = { target: ReportTarget; path: string; spool: string; fd?: number; formatter: ReportFormatter; failure?: ReportError }
+
+export class ReportWriter {
+  private readonly reports: Report[]
+
+  constructor(targets: readonly ReportTarget[], private readonly context: Context) {
+    this.reports = targets.map((target) => {
+      const path = resolve(context.cwd, target.path)
+      const report: Report = { target, path, spool: `${path}.${process.pid}.spool`, formatter: formatterFor(target, context) }
+      try {
+        mkdirSync(dirname(path), { recursive: true })
+        report.fd = openSync(report.spool, 'w')
+      } catch (error) {
+        report.failure = writeError(target, path, error)
+      }
+      return report
+    })
   }
+
+  add(step: StepResult): void {
+    for (const report of this.reports) {
+      if (report.failure) continue
+      try {
+        const text = report.formatter.step(step)
+        if (text) writeSync(report.fd!, text)
+      } catch (error) {
+        this.fail(report, error)
+      }
+    }
+  }
+
+  /** Writes every report it can; returns the failures, one per report that could not be written. */
+  finish(run: RunResult): ReportError[] {
+    for (const report of this.reports) {
+      if (report.failure) continue
+      const temporary = `${report.path}.${process.pid}.tmp`
+      try {
+        const { head, tail } = report.formatter.finish(run)
+        closeSync(report.fd!)
+        report.fd = undefined
+        const out = openSync(temporary, 'w')
+        try {
+          writeSync(out, this.context.secrets.mask(head))
+          copyMasked(report.spool, out, this.context.secrets)
+          writeSync(out, this.context.secrets.mask(tail))
+        } finally {
+          closeSync(out)
+        }
+        renameSync(temporary, report.path)
+      } catch (error) {
+        rmQuietly(temporary)
+        this.fail(report, error)
+      }
+      rmQuietly(report.spool)
+    }
+    for (const report of this.reports) rmQuietly(report.spool)
+    return this.reports.flatMap((r) => (r.failure ? [r.failure] : []))
+  }
+
+  private fail(report: Report, error: unknown): void {
+    if (report.fd !== undefined) {
+      try { closeSync(report.fd) } catch { /* already unusable */ }
+      report.fd = undefined
+    }
+    rmQuietly(report.spool)
+    const failure = tooDeep(error, undefined)
+    if (!(failure instanceof ReqchainError) && !(failure instanceof Error && 'code' in failure)) throw failure
+    report.failure = failure instanceof ReqchainError
+      ? new ReportError('REPORT_WRITE', `Cannot write the ${report.target.format} report ${report.target.path}: ${failure.message}`, undefined, failure.hint, { cause: failure })
+      : writeError(report.target, report.path, failure)
+  }
+}
+
+function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
+  switch (target.format) {
+    case 'junit': return junitFormatter(context.secrets, context.sources)
+    case 'json': return jsonFormatter(context.secrets)
+    case 'markdown': return markdownFormatter(context.secrets)
+  }
+}
+
+/** Copies the spool line by line (a secret never spans lines; lines are bounded, bodies being cut at 1 MiB), masking each. */
+function copyMasked(spool: string, out: number, secrets: Secrets): void {
+  const input = openSync(spool, 'r')
+  try {
+    const buffer = Buffer.allocUnsafe(1024 * 1024)
+    const decoder = new TextDecoder()
+    let carry = ''
+    for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) {
+      const text = carry + decoder.decode(buffer.subarray(0, read), { stream: true })
+      const end = text.lastIndexOf('\n') + 1
+      if (end > 0) writeSync(out, secrets.mask(text.slice(0, end)))
+      carry = text.slice(end)
+    }
+    carry += decoder.decode()
+    if (carry) writeSync(out, secrets.mask(carry))
+  } finally {
+    closeSync(input)
+  }
+}
+
+function writeError(target: ReportTarget, path: string, error: unknown): ReportError {
+  return new ReportError('REPORT_WRITE', `Cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined,
+    'check that the folder is writable', { cause: error })
+}
+
+function rmQuietly(path: string): void {
+  try { rmSync(path, { force: true }) } catch { /* the folder itself is unusable: nothing was written */ }
 }

@@ -96,6 +96,19 @@ GET http://127.0.0.1:9/{{apiKey}}/{{token}}
     expect(outputs['r.json']).toContain('bodyBase64')
   })
 
+  it('masks in the reports a secret learned after the step that showed it', async () => {
+    server = await startServer({
+      'GET /echo': (_req, res) => json(res, { note: `the session is ${TOKEN}` }),
+      'GET /login': (_req, res) => json(res, { access_token: TOKEN }),
+    })
+    const dir = tempDir('leak-late')
+    writeFileSync(join(dir, 'l.http'), `GET ${server.url}/echo\n\n###\n# @capture token = $.access_token\nGET ${server.url}/login\n`)
+    const result = await runCli(['test', 'l.http', '--report', 'json=r.json', '--report', 'junit=r.xml', '--report', 'markdown=r.md'], { cwd: dir })
+    expect(result.exitCode).toBe(0)
+    for (const file of ['r.json', 'r.xml', 'r.md']) expect(readFileSync(join(dir, file), 'utf8'), file).not.toContain(TOKEN)
+    expect(readFileSync(join(dir, 'r.json'), 'utf8')).toContain('the session is ********')
+  })
+
   it('masks the top-level errors of reqchain curl like run does', async () => {
     const dir = tempDir('leak-curl')
     writeFileSync(join(dir, '.env'), `apiKey=${TOKEN}\n`)

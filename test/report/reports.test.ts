@@ -3,7 +3,9 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { writeAtomically } from '../../src/report/write.js'
+import { ReportWriter } from '../../src/report/write.js'
+import { emptyTally } from '../../src/run.js'
+import { Secrets } from '../../src/secrets.js'
 import { normalize } from '../helpers/normalize.js'
 import { runCli } from '../helpers/run-cli.js'
 import { json, type TestServer, startServer } from '../helpers/server.js'
@@ -100,13 +102,15 @@ describe('reports', () => {
     expect(lines).toEqual(['a', 'a', 'b', 'b', 'c', 'c'])
   })
 
-  it('writes a report whole or not at all', () => {
+  it('writes a report whole or not at all, and leaves no spool or temporary file', () => {
     const dir = tempDir('atomic')
-    writeAtomically(join(dir, 'deep/r.json'), '{"ok":true}')
-    expect(readFileSync(join(dir, 'deep/r.json'), 'utf8')).toBe('{"ok":true}')
     writeFileSync(join(dir, 'file'), 'x')
-    expect(() => writeAtomically(join(dir, 'file/r.json'), 'y')).toThrow('Cannot write the report')
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
-    expect(existsSync(join(dir, 'file/r.json'))).toBe(false)
+    const writer = new ReportWriter([{ format: 'json', path: 'deep/r.json' }, { format: 'junit', path: 'file/r.xml' }], { cwd: dir, secrets: new Secrets(), sources: () => undefined })
+    const failures = writer.finish({ steps: [], tally: emptyTally(), interrupted: false, durationMs: 1 })
+    expect(failures.map((f) => f.message)).toEqual([expect.stringContaining('Cannot write the report')])
+    expect(JSON.parse(readFileSync(join(dir, 'deep/r.json'), 'utf8'))).toMatchObject({ summary: { passed: 0, failed: 0 }, steps: [] })
+    expect(readdirSync(dir).filter((f) => /\.(tmp|spool)$/.test(f))).toEqual([])
+    expect(readdirSync(join(dir, 'deep'))).toEqual(['r.json'])
+    expect(existsSync(join(dir, 'file/r.xml'))).toBe(false)
   })
 })
