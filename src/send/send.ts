@@ -187,8 +187,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
           'raise --max-filesize (bytes, or with k/M/G) or --max-inflate-ratio (0 for no limit)')
       }
       if (sink) {
-        const wait = sink.write(chunk)
-        if (wait) await wait
+        await writeTo(sink, chunk, describe, options.span)
         continue
       }
       if (whole && chunks.length === 0 && size <= whole.length) {
@@ -203,7 +202,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
       }
     }
     if (parser) feed(parser.end())
-    await sink?.end()
+    if (sink) await writeTo(sink, undefined, describe, options.span)
   } catch (error) {
     sink?.abort()
     if (parser) feed(parser.end())
@@ -223,6 +222,17 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
       'the server stopped early; the partial reply is kept in the output and reports'), { exchange })
   }
   return exchange
+}
+
+/** A chunk to the sink (or its end, for `undefined`); whatever the file or pipe says is an output error. */
+async function writeTo(sink: BodySink, chunk: Uint8Array | undefined, describe: string, span: SourceSpan | undefined): Promise<void> {
+  try {
+    if (chunk === undefined) await sink.end()
+    else await sink.write(chunk)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new SendError('SEND_OUTPUT', `Cannot write the body to ${sink.target} (${code}): ${describe}`, span, 'check the -o path and the free space', { cause: error })
+  }
 }
 
 function afterChunks(chunks: number): string {
@@ -297,9 +307,6 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
   }
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR__ERROR_FORMAT_PADDING_1' || (typeof code === 'string' && code.startsWith('ERR_BROTLI'))) {
     return new SendError('SEND_FAILED', `The response body could not be decompressed ${when}: ${describe}`, span, undefined, { cause: error })
-  }
-  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOENT' || code === 'EROFS' || code === 'EPERM' || code === 'EIO') {
-    return new SendError('SEND_OUTPUT', `Cannot write the body to ${options.sink?.target ?? 'its output'} (${code}) ${when}: ${describe}`, span, 'check the -o path and the free space', { cause: error })
   }
   if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_URL') {
     return new SendError('SEND_FAILED', `Invalid request: ${(error as Error).message}: ${describe}`, span, 'check header names and values', { cause: error })

@@ -259,7 +259,12 @@ describe('outputs never replace inputs, and their failures are said', () => {
     expect(server.calls).toHaveLength(0)
     const full = await runCli(['run', 'r.http', '-o', '/dev/full', '--var', `base=${server.url}`], { cwd: dir })
     expect(full.exitCode).toBe(3)
-    expect(full.stderr).toContain('ENOSPC')
+    expect(full.stderr).toContain('Cannot write the body to /dev/full (ENOSPC)')
+    for (const target of ['/proc/x', '/proc/self/status']) {
+      const proc = await runCli(['run', 'r.http', '-o', target, '--var', `base=${server.url}`], { cwd: dir })
+      expect(proc.exitCode, target).toBe(3)
+      expect(proc.stderr).toContain(`Cannot write the body to ${target}`)
+    }
   })
 
   it('writes the reports it can, says which failed, and keeps the run\'s own exit code', async () => {
