@@ -137,6 +137,8 @@ export type Timings = {
   readonly startedAt: string
   readonly ttfbMs: number
   readonly firstTokenMs?: number
+  /** When the last piece of reply text arrived, from the start. */
+  readonly lastTokenMs?: number
   readonly totalMs: number
 }
 
@@ -146,7 +148,12 @@ export type StreamInfo = {
   readonly chunks: number
   /** How the stream ended: `done` ([DONE] or a final `done: true`), `eof` (closed without it). */
   readonly ending: 'done' | 'eof' | 'error'
+  /** Chunks that carried reply text (content, reasoning, tool-call fragments). */
+  readonly contentChunks: number
+  /** As the server counted them (`usage.completion_tokens`, Ollama's `eval_count`); never guessed from chunks. */
   readonly completionTokens?: number
+  /** llama-server's own figures, to set beside what reached the client. */
+  readonly serverSpeed?: { readonly predictedPerSecond?: number; readonly promptPerSecond?: number }
 }
 
 export type Exchange = {

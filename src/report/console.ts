@@ -32,6 +32,8 @@ export class ConsoleReporter {
   readonly streamedToStdout = new Set<RequestTemplate>()
   /** Live text that does not end in a newline yet, and where it went. */
   private openLine: { template: RequestTemplate; stream: Io['stdout'] } | undefined
+  /** A live tool call whose `(` is not closed yet. */
+  private openCall = false
 
   constructor(private readonly io: Io, private readonly options: ConsoleOptions) {
     this.err = styleFor(colorEnabled(io.stderr.isTTY, io.env))
@@ -73,6 +75,11 @@ export class ConsoleReporter {
       onStreamStart: () => { if (toStdout) this.streamedToStdout.add(template) },
       onDelta: (delta) => {
         let text = delta.text
+        // A tool call shows as `name(arguments)`: its parenthesis closes where the next thing starts.
+        const closing = this.openCall && (delta.kind !== 'tool' || delta.opensCall) ? style.yellow(')') : ''
+        if (closing) this.openCall = false
+        if (delta.opensCall) this.openCall = true
+        if (closing) target.write(closing)
         if (delta.kind !== lastKind) {
           if (delta.kind === 'reasoning') text = `${endsWithNewline ? '' : '\n'}${style.dim('[reasoning] ')}${text}`
           else if (lastKind === 'reasoning') text = `\n${text}`
@@ -89,8 +96,9 @@ export class ConsoleReporter {
 
   /** Ends a live-streamed text with a newline so the summary line starts clean. */
   endLiveText(template: RequestTemplate): void {
-    if (this.openLine?.template === template) this.openLine.stream.write('\n')
+    if (this.openLine?.template === template) this.openLine.stream.write(this.openCall ? ')\n' : '\n')
     this.openLine = undefined
+    this.openCall = false
   }
 
   private requestHead(request: HttpRequest): void {
@@ -123,10 +131,7 @@ export class ConsoleReporter {
       parts.push(`ttfb ${formatMs(exchange.timings.ttfbMs)}`)
       if (exchange.timings.firstTokenMs !== undefined) parts.push(`first token ${formatMs(exchange.timings.firstTokenMs)}`)
       parts.push(`${stream.chunks} chunks`)
-      if (stream.completionTokens !== undefined) {
-        const seconds = (exchange.timings.totalMs - (exchange.timings.firstTokenMs ?? exchange.timings.ttfbMs)) / 1000
-        parts.push(`${stream.completionTokens} tokens${seconds > 0 ? ` · ${(stream.completionTokens / seconds).toFixed(1)} tok/s` : ''}`)
-      }
+      parts.push(...speedOf(exchange))
     }
     return parts.join(this.err.dim(' · '))
   }
@@ -151,6 +156,26 @@ export class ConsoleReporter {
   assertionFrame(result: AssertResult & { ok: false }): string {
     return this.options.secrets.mask(colorFrame(formatAssertionFrame(result, this.options.sources), this.err))
   }
+}
+
+/**
+ * Honest speed: tokens per second from the first piece of reply text to the last, counted by the
+ * server (`usage`); without its count, chunks per second, said as such. No figure for a stream
+ * whose text arrived within a millisecond. llama-server's own figure is shown beside.
+ */
+export function speedOf(exchange: Exchange): string[] {
+  const stream = exchange.stream!
+  const { firstTokenMs, lastTokenMs } = exchange.timings
+  const window = firstTokenMs !== undefined && lastTokenMs !== undefined ? (lastTokenMs - firstTokenMs) / 1000 : 0
+  const out: string[] = []
+  if (stream.completionTokens !== undefined) {
+    out.push(`${stream.completionTokens} tokens${window >= 0.001 && stream.completionTokens > 1 ? ` · ${((stream.completionTokens - 1) / window).toFixed(1)} tok/s` : ''}`)
+  } else if (window >= 0.001 && stream.contentChunks > 1) {
+    out.push(`≈ ${((stream.contentChunks - 1) / window).toFixed(1)} chunks/s`)
+  }
+  const server = stream.serverSpeed
+  if (server?.predictedPerSecond !== undefined) out.push(`server ${server.predictedPerSecond.toFixed(1)} tok/s${server.promptPerSecond !== undefined ? ` (prompt ${server.promptPerSecond.toFixed(1)} tok/s)` : ''}`)
+  return out
 }
 
 function colorFrame(frame: string, style: Style): string {

@@ -37,7 +37,7 @@ function stepJson(step: StepResult, secrets: Secrets): unknown {
     status: statusOf(step),
     request: step.request ? requestJson(step.request, secrets) : null,
     response: step.exchange ? responseJson(step.exchange, secrets) : null,
-    timings: step.exchange ? { ...step.exchange.timings, ttfbMs: round(step.exchange.timings.ttfbMs), totalMs: round(step.exchange.timings.totalMs), ...(step.exchange.timings.firstTokenMs !== undefined ? { firstTokenMs: round(step.exchange.timings.firstTokenMs) } : {}) } : null,
+    timings: step.exchange ? { ...step.exchange.timings, ttfbMs: round(step.exchange.timings.ttfbMs), totalMs: round(step.exchange.timings.totalMs), ...(step.exchange.timings.firstTokenMs !== undefined ? { firstTokenMs: round(step.exchange.timings.firstTokenMs), lastTokenMs: round(step.exchange.timings.lastTokenMs ?? step.exchange.timings.firstTokenMs) } : {}) } : null,
     captures: mask(step.captures),
     asserts: step.asserts.map((a) => ({
       query: describeQuery(a.assertion.query),
@@ -123,7 +123,9 @@ function responseJson(exchange: Exchange, secrets: Secrets): unknown {
         format: exchange.stream.format,
         chunks: exchange.stream.chunks,
         ending: exchange.stream.ending,
+        contentChunks: exchange.stream.contentChunks,
         ...(exchange.stream.completionTokens !== undefined ? { completionTokens: exchange.stream.completionTokens } : {}),
+        ...(exchange.stream.serverSpeed ? { serverSpeed: exchange.stream.serverSpeed } : {}),
         events: parseStreamEvents(exchange.body, exchange.stream.format).map((e) => maskDeep(e, secrets)),
       },
       assembled: maskDeep(JSON.parse(exchange.assembled!), secrets),

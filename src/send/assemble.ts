@@ -10,7 +10,8 @@
 // stream as `{ "events": [{ event, id, data }] }` with `data` parsed when it is JSON.
 import type { SseEvent } from '../model.js'
 
-export type Delta = { readonly kind: 'content' | 'reasoning' | 'tool' | 'event'; readonly text: string }
+/** Text a stream adds; `opensCall` marks the start of a tool call, `name(`, whose arguments follow. */
+export type Delta = { readonly kind: 'content' | 'reasoning' | 'tool' | 'event'; readonly text: string; readonly opensCall?: boolean }
 
 type Shape = 'openai-chat' | 'openai-completion' | 'ollama-chat' | 'ollama-generate' | 'events'
 
@@ -48,6 +49,7 @@ export class StreamAssembler {
       return []
     }
     if (this.format === 'sse' && event.data === '[DONE]') {
+      this.chunks-- // the end marker is not a chunk of the reply
       this.done = true
       return []
     }
@@ -155,7 +157,8 @@ export class StreamAssembler {
     const args = typeof fn['arguments'] === 'string' ? fn['arguments'] : ''
     target.function.arguments += args
     const text = `${typeof fn['name'] === 'string' && fn['name'] ? `${fn['name']}(` : ''}${args}`
-    return text ? [{ kind: 'tool', text }] : []
+    if (!text) return []
+    return typeof fn['name'] === 'string' && fn['name'] ? [{ kind: 'tool', text, opensCall: true }] : [{ kind: 'tool', text }]
   }
 
   private completionChunk(chunk: Record<string, unknown>): Delta[] {
@@ -197,13 +200,23 @@ export class StreamAssembler {
     return deltas
   }
 
-  /** Completion tokens: from `usage` (or Ollama's eval_count) when the server sent it, else counted deltas. */
+  /** Completion tokens as the server counted them (`usage`, Ollama's `eval_count`); undefined when it did not say. */
   completionTokens(): number | undefined {
     const fromUsage = (this.usage as { completion_tokens?: unknown } | undefined)?.completion_tokens
     if (typeof fromUsage === 'number') return fromUsage
     const evalCount = this.last?.['eval_count']
-    if (typeof evalCount === 'number') return evalCount
-    return this.shape === 'events' || this.shape === undefined ? undefined : this.contentDeltas
+    return typeof evalCount === 'number' ? evalCount : undefined
+  }
+
+  /** llama-server's own speed (`timings.predicted_per_second`, `prompt_per_second`), when it sent it. */
+  serverSpeed(): { readonly predictedPerSecond?: number; readonly promptPerSecond?: number } | undefined {
+    const timings = this.timings as { predicted_per_second?: unknown; prompt_per_second?: unknown } | undefined
+    if (typeof timings !== 'object' || timings === null) return undefined
+    const speed = {
+      ...(typeof timings.predicted_per_second === 'number' ? { predictedPerSecond: timings.predicted_per_second } : {}),
+      ...(typeof timings.prompt_per_second === 'number' ? { promptPerSecond: timings.prompt_per_second } : {}),
+    }
+    return Object.keys(speed).length > 0 ? speed : undefined
   }
 
   /** The assembled response; callable on a partial stream too, so what arrived is never lost. */

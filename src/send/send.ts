@@ -153,6 +153,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   const whole = declared > PREALLOCATE_FROM && !(declared > (limits.maxBytes ?? Infinity)) && !format ? Buffer.allocUnsafe(declared) : undefined
   let size = 0
   let firstTokenMs: number | undefined
+  let lastTokenMs: number | undefined
   const assembler = format ? new StreamAssembler(format) : undefined
   const parser = format === 'sse' ? new SseParser() : format === 'ndjson' ? new NdjsonParser() : undefined
   if (format) options.listener?.onStreamStart?.(format)
@@ -161,7 +162,10 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     for (const event of events) {
       const deltas = assembler!.push(event)
       for (const delta of deltas) {
-        if (firstTokenMs === undefined && delta.kind !== 'event') firstTokenMs = monotonicMs() - start
+        if (delta.kind !== 'event') {
+          lastTokenMs = monotonicMs() - start
+          firstTokenMs ??= lastTokenMs
+        }
         options.listener?.onDelta?.(delta)
       }
     }
@@ -169,10 +173,14 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   const finish = (ending: StreamInfo['ending']): Exchange => {
     const bytes = dropped ? new Uint8Array() : whole && chunks.length === 0 ? whole.subarray(0, size) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     const totalMs = monotonicMs() - start
-    const timings = { startedAt: startedAt.toISOString(), ttfbMs, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}), totalMs }
+    const timings = { startedAt: startedAt.toISOString(), ttfbMs, ...(firstTokenMs !== undefined ? { firstTokenMs, lastTokenMs: lastTokenMs! } : {}), totalMs }
     if (!assembler) return { ...base, body: sink ? new Uint8Array() : bytes, ...(sink ? { bodyWrittenTo: sink.target } : {}), bodySize: size, timings }
     const completionTokens = assembler.completionTokens()
-    const stream: StreamInfo = { format: format!, chunks: assembler.chunks, ending, ...(completionTokens !== undefined ? { completionTokens } : {}) }
+    const serverSpeed = assembler.serverSpeed()
+    const stream: StreamInfo = {
+      format: format!, chunks: assembler.chunks, ending, contentChunks: assembler.contentDeltas,
+      ...(completionTokens !== undefined ? { completionTokens } : {}), ...(serverSpeed ? { serverSpeed } : {}),
+    }
     return { ...base, body: bytes, assembled: JSON.stringify(assembler.result()), stream, bodySize: size, timings }
   }
   const progress = () => (assembler ? `${afterChunks(assembler.chunks)} (${size} bytes)` : `after ${size} bytes of the body`)

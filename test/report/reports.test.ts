@@ -44,7 +44,7 @@ GET http://127.0.0.1:9/refused
 function scrub(text: string): string {
   return normalize(text)
     .replace(/time="[\d.]+"/g, 'time="<s>"')
-    .replace(/"(ttfbMs|totalMs|firstTokenMs|durationMs|bodySize)": [\d.]+/g, '"$1": <n>')
+    .replace(/"(ttfbMs|totalMs|firstTokenMs|lastTokenMs|durationMs|bodySize)": [\d.]+/g, '"$1": <n>')
     .replace(/"startedAt": "[^"]+"/g, '"startedAt": "<date>"')
     .replace(/"duration": \d+/g, '"duration": <n>')
 }

@@ -53,7 +53,14 @@ describe('streams through the CLI', () => {
     for (const event of [...parser.push(fixtureBody('chat-stream-usage')), ...parser.end()]) assembler.push(event)
     const expected = (assembler.result() as { choices: { message: { content: string } }[] }).choices[0]!.message.content
     expect(result.stdout).toBe(`${expected}\n`) // the text itself, as it arrived: not JSON
-    expect(result.stderr).toMatch(/ttfb .* first token .* chunks · 40 tokens · [\d.]+ tok\/s/)
+    expect(result.stderr).toMatch(/ttfb .* first token .* 43 chunks · 40 tokens( · [\d.]+ tok\/s)? · server 1295\.5 tok\/s \(prompt 4388\.3 tok\/s\)/)
+  })
+
+  it('shows a streamed tool call live as name(arguments), its parenthesis closed', async () => {
+    server = await startServer({ 'POST /v1/chat/completions': (_req, res) => replay(res, 'tools-stream', 16) })
+    const result = await runCli(['run', 'chat.http', '--var', `baseUrl=${server.url}`], { cwd: requestFile(), tty: true })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/\[tool call\] \w+\(\{.*\}\)\n$/s)
   })
 
   it('passes the stream through byte for byte with --raw', async () => {
