@@ -172,7 +172,9 @@ async function baseParser(): Promise<Argv> {
   return yargs()
     .scriptName('reqchain')
     // a file named 0x10 or 1e3 is a file name, not the number 16 or 1000
-    .parserConfiguration({ 'parse-positional-numbers': false })
+    // A list flag takes one value each time (`--var a=1 --var b=2`), so options may stand before
+    // the paths (`run --var a=1 x.http`); greedy lists would take the path as a second value.
+    .parserConfiguration({ 'parse-positional-numbers': false, 'greedy-arrays': false })
     .strict()
     .exitProcess(false)
     .help('help').alias('help', 'h')
@@ -266,10 +268,6 @@ function parseQuickly(spec: CommandSpec, argv: readonly string[]): ParsedArgs | 
       const next = argv[i + 1]
       if (next === undefined || next.startsWith('-') || !set(option, next)) return undefined
       i++
-    }
-    // yargs gives a list flag every word that follows, up to the next flag
-    while (option.array && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) {
-      if (!set(option, argv[++i]!)) return undefined
     }
   }
   if (spec.paths ? args._.length === 0 : args._.length > 0) return undefined

@@ -57,6 +57,16 @@ describe('reqchain run', () => {
     expect(quiet).toMatchObject({ stdout: '', stderr: '', exitCode: 0 })
   })
 
+  it('takes options before the paths as well as after them', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json?x={{x}}\n' })
+    for (const args of [['run', '--var', 'x=1', '--var', `baseUrl=${server!.url}`, 'a.http'], ['run', '-e', '$.s', '--var', `baseUrl=${server!.url}`, 'a.http', '--var', 'x=2', '-r']]) {
+      const result = await runCli(args, { cwd: dir })
+      expect(result.exitCode, `${args.join(' ')}\n${result.stderr}`).toBe(0)
+    }
+    expect(server!.calls.map((c) => c.path)).toEqual(['/json?x=1', '/json?x=2'])
+  })
+
   it('extracts a query from the last response, raw with -r', async () => {
     await serve()
     const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json\n' })
