@@ -1,4 +1,4 @@
-// The executable, kept tiny: it answers --version by itself and loads the bundled CLI through a
+// The executable, kept tiny: it answers --version (-V) by itself and loads the bundled CLI through a
 // V8 code cache, so a run skips compiling reqchain and its dependencies (about 70 ms a start).
 // Node 20 has no module compile cache of its own; vm.Script with cachedData is the same mechanism.
 //
@@ -22,7 +22,7 @@ type ScriptFunction = (
 const libraries = new Map<string, unknown>()
 
 const args = process.argv.slice(2)
-if (args.length === 1 && args[0] === '--version') {
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${REQCHAIN_VERSION}\n`)
 } else {
   runScript(REQCHAIN_SCRIPTS.cli)

@@ -3,6 +3,7 @@
 import type { Argv } from 'yargs'
 import { UsageError, nearest } from '../errors.js'
 import { timeLimitMs } from '../load/directives.js'
+import type { ColorChoice } from '../report/style.js'
 import { VERSION } from '../version.js'
 
 export type ReportFormat = 'junit' | 'json' | 'markdown'
@@ -40,6 +41,7 @@ export type RunOptions = VarOptions & {
   readonly curl: boolean
   readonly showSecrets: boolean
   readonly allowInvalidJson: boolean
+  readonly color: ColorChoice
   readonly insecure: boolean
   readonly bail: boolean
   readonly parallel: number
@@ -110,6 +112,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'report', type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH or markdown=PATH (repeatable)' },
     { name: 'show-secrets', type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' },
     { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'send a JSON body even when a variable made it invalid JSON' },
+    { name: 'color', type: 'string', default: 'auto', describe: 'colours: always, never or auto (a terminal, unless NO_COLOR; FORCE_COLOR=1/0 forces); --no-color is never' },
     { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' },
     { name: 'bail', type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' },
   ]
@@ -167,7 +170,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
 }
 
-async function baseParser(): Promise<Argv> {
+async function baseParser(known: readonly OptionSpec[] = []): Promise<Argv> {
   const { default: yargs } = await import('yargs')
   return yargs()
     .scriptName('reqchain')
@@ -178,15 +181,24 @@ async function baseParser(): Promise<Argv> {
     .strict()
     .exitProcess(false)
     .help('help').alias('help', 'h')
-    .version('version', 'show the version', VERSION)
+    .version('version', 'show the version', VERSION).alias('version', 'V')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
-      throw error instanceof UsageError ? error : new UsageError(message || error?.message || 'Invalid arguments', 'see `reqchain --help`')
+      if (error instanceof UsageError) throw error
+      throw new UsageError(message || error?.message || 'Invalid arguments', didYouMean(message, known) ?? 'see `reqchain --help`')
     })
 }
 
+/** "Unknown argument: extarct" → "did you mean `--extract`?" */
+function didYouMean(message: string | undefined, known: readonly OptionSpec[]): string | undefined {
+  const unknown = message?.match(/^Unknown arguments?: ([^,\s]+)/)?.[1]
+  if (!unknown) return undefined
+  const meant = nearest(unknown, known.map((o) => o.name))
+  return meant ? `did you mean \`--${meant}\`? (see \`--help\`)` : undefined
+}
+
 async function commandParser(spec: CommandSpec): Promise<Argv> {
-  let parser = (await baseParser()).usage(`$0 ${spec.usage}\n\n${spec.describe}`)
+  let parser = (await baseParser(spec.options)).usage(`$0 ${spec.usage}\n\n${spec.describe}`)
   for (const { name, ...option } of spec.options) parser = parser.option(name, option)
   for (const [command, description] of spec.examples ?? []) parser = parser.example(command, description)
   if (spec.epilogue) parser = parser.epilogue(spec.epilogue)
@@ -357,6 +369,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         curl: Boolean(args['curl']),
         showSecrets: Boolean(args['show-secrets']),
         allowInvalidJson: Boolean(args['allow-invalid-json']),
+        color: colorChoiceOf(args['color']),
         insecure: Boolean(args['insecure']),
         bail: Boolean(args['bail']),
         parallel,
@@ -380,6 +393,12 @@ function sizeOf(text: string, flag: string): number {
   const bytes = Number(match[1]) * 1024 ** ' kmgt'.indexOf((match[2] || ' ').toLowerCase())
   if (!(bytes >= 1) || !Number.isSafeInteger(Math.floor(bytes))) throw new UsageError(`${flag} must be at least 1 byte, got \`${text}\``)
   return Math.floor(bytes)
+}
+
+function colorChoiceOf(value: unknown): ColorChoice {
+  if (value === false) return 'never' // --no-color
+  if (value === 'always' || value === 'never' || value === 'auto') return value
+  throw new UsageError(`--color takes always, never or auto, got \`${String(value)}\``)
 }
 
 function parseVarFlags(flags: readonly string[]): Record<string, string> {

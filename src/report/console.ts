@@ -10,7 +10,7 @@ import type { StreamListener } from '../send/send.js'
 import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
 import type { Io } from '../io.js'
 import { toCurl } from './curl.js'
-import { type Style, colorEnabled, formatMs, formatSize, styleFor } from './style.js'
+import { type ColorChoice, type Style, colorEnabled, formatMs, formatSize, styleFor } from './style.js'
 
 export type ConsoleOptions = {
   readonly mode: 'run' | 'test'
@@ -19,6 +19,7 @@ export type ConsoleOptions = {
   readonly curl: boolean
   readonly all: boolean
   readonly raw: boolean
+  readonly color?: ColorChoice
   /** The request whose body is printed when --all is off: the last one planned. */
   readonly last?: RequestTemplate
   readonly secrets: Secrets
@@ -36,8 +37,8 @@ export class ConsoleReporter {
   private openCall = false
 
   constructor(private readonly io: Io, private readonly options: ConsoleOptions) {
-    this.err = styleFor(colorEnabled(io.stderr.isTTY, io.env))
-    this.out = styleFor(colorEnabled(io.stdout.isTTY, io.env))
+    this.err = styleFor(colorEnabled(io.stderr.isTTY, io.env, options.color))
+    this.out = styleFor(colorEnabled(io.stdout.isTTY, io.env, options.color))
   }
 
   printsBody(template: RequestTemplate): boolean {

@@ -1,4 +1,5 @@
-// Terminal styling: colours only for a terminal, NO_COLOR off, FORCE_COLOR on (https://no-color.org).
+// Terminal styling: colours only for a terminal, NO_COLOR off, FORCE_COLOR on (and FORCE_COLOR=0 off),
+// --color always|never|auto over all of them (https://no-color.org, https://force-color.org).
 export type Style = {
   readonly enabled: boolean
   readonly bold: (s: string) => string
@@ -11,8 +12,13 @@ export type Style = {
   readonly cyan: (s: string) => string
 }
 
-export function colorEnabled(isTTY: boolean | undefined, env: Readonly<Record<string, string | undefined>>): boolean {
-  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true
+export type ColorChoice = 'always' | 'never' | 'auto'
+
+/** --color wins; then FORCE_COLOR (`0` or `false` turns colours off), NO_COLOR, TERM=dumb, and whether it is a terminal. */
+export function colorEnabled(isTTY: boolean | undefined, env: Readonly<Record<string, string | undefined>>, choice: ColorChoice = 'auto'): boolean {
+  if (choice !== 'auto') return choice === 'always'
+  const force = env['FORCE_COLOR']
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false'
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false
   if (env['TERM'] === 'dumb') return false
   return Boolean(isTTY)

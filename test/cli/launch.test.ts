@@ -39,8 +39,10 @@ const stamp = (file: string) => { const s = statSync(file); return `${s.ino}:${s
 describe('the executable and its code cache', () => {
   it('answers --version without loading the CLI', async () => {
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
-    const { stdout } = await run(process.execPath, [join(dist, 'reqchain.js'), '--version'])
-    expect(stdout).toBe(`${version}\n`)
+    for (const flag of ['--version', '-V']) {
+      const { stdout } = await run(process.execPath, [join(dist, 'reqchain.js'), flag])
+      expect(stdout).toBe(`${version}\n`)
+    }
   })
 
   it('uses the cache the build made, and leaves it as it is', async () => {

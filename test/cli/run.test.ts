@@ -67,6 +67,27 @@ describe('reqchain run', () => {
     expect(server!.calls.map((c) => c.path)).toEqual(['/json?x=1', '/json?x=2'])
   })
 
+  it('colours follow --color, --no-color, FORCE_COLOR (0 is off) and NO_COLOR', async () => {
+    await serve()
+    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json\n' })
+    const colored = async (args: string[], env: Record<string, string | undefined>, tty: boolean) =>
+      (await runCli(['run', 'a.http', '--var', `baseUrl=${server!.url}`, ...args], { cwd: dir, tty, env: { NO_COLOR: undefined, ...env } })).stderr.includes('\x1b[')
+    expect(await colored([], {}, true)).toBe(true)
+    expect(await colored([], { FORCE_COLOR: '0' }, true)).toBe(false)
+    expect(await colored([], { NO_COLOR: '1' }, true)).toBe(false)
+    expect(await colored([], { FORCE_COLOR: '1' }, false)).toBe(true)
+    expect(await colored(['--no-color'], { FORCE_COLOR: '1' }, true)).toBe(false)
+    expect(await colored(['--color', 'always'], { NO_COLOR: '1' }, false)).toBe(true)
+    expect(await colored(['--color=never'], {}, true)).toBe(false)
+  })
+
+  it('names the flag meant when one is misspelled', async () => {
+    const result = await runCli(['run', 'a.http', '--extarct', '$.a'], { cwd: dirWith({ 'a.http': 'GET http://127.0.0.1:9/\n' }) })
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toContain('Unknown argument: extarct')
+    expect(result.stderr).toContain('did you mean `--extract`?')
+  })
+
   it('extracts a query from the last response, raw with -r', async () => {
     await serve()
     const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json\n' })
