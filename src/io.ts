@@ -11,4 +11,6 @@ export type Io = {
   readonly env: Readonly<Record<string, string | undefined>>
   /** Aborted on Ctrl-C. */
   readonly signal?: AbortSignal
+  /** Standard input, read whole: for `-` as a path. */
+  readonly readStdin?: () => string
 }

@@ -1,5 +1,6 @@
 // The CLI's process wiring: real process I/O in, exit code out. The first Ctrl-C (or SIGTERM) stops
 // the run gracefully (partial output and reports are kept, exit 130 or 143); a second one exits at once.
+import { readFileSync } from 'node:fs'
 import { main } from './main.js'
 
 const controller = new AbortController()
@@ -20,6 +21,7 @@ void main(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
   signal: controller.signal,
+  readStdin: () => readFileSync(0, 'utf8'),
 }).then(exitOnceFlushed)
 
 /**

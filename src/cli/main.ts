@@ -6,7 +6,7 @@ import { Agent } from '../send/http-client.js'
 import { loadJsonPath } from '../check/jsonpath.js'
 import { ReqchainError, LoadError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
-import { load } from '../load/load.js'
+import { load, loadStdin } from '../load/load.js'
 import type { RequestFile, RequestTemplate } from '../model.js'
 import { formatCodeFrame, type Sources } from '../source.js'
 import { selectRequests } from '../select.js'
@@ -81,6 +81,14 @@ type Selected = { file: RequestFile; names: string[] }
 function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>, recursive: boolean, names: readonly string[] = []): Selected[] {
   const selected: Selected[] = []
   for (const arg of paths) {
+    if (arg === '-') {
+      if (!io.readStdin) throw new UsageError('`-` reads a request file from standard input, which this command does not have')
+      if (selected.some((s) => s.file.path === '<stdin>')) throw new UsageError('`-` (standard input) may be given once')
+      const file = loadStdin(io.readStdin(), io.cwd)
+      sources.set(file.path, file.source)
+      selected.push({ file, names: [...names] })
+      continue
+    }
     const hash = arg.lastIndexOf('#')
     const hasName = hash > 0 && !existsSync(resolve(io.cwd, arg)) && existsSync(resolve(io.cwd, arg.slice(0, hash)))
     const path = hasName ? arg.slice(0, hash) : arg

@@ -78,7 +78,18 @@ export function loadFile(absolutePath: string, cwd: string): RequestFile {
     if (error instanceof LoadError) throw error
     throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, undefined, { cause: error })
   }
-  const kind = extname(absolutePath) === '.json' ? 'json' : 'http'
+  return parseSource(source, display, absolutePath, extname(absolutePath) === '.json' ? 'json' : 'http', cwd)
+}
+
+/**
+ * A request file read from standard input (`reqchain run -`): JSON when it starts with `{`, else
+ * `.http`; its relative body files are found from the working directory.
+ */
+export function loadStdin(source: string, cwd: string): RequestFile {
+  return parseSource(source, '<stdin>', join(cwd, '<stdin>'), /^\uFEFF?\s*\{/.test(source) ? 'json' : 'http', cwd)
+}
+
+function parseSource(source: string, display: string, absolutePath: string, kind: 'http' | 'json', cwd: string): RequestFile {
   const parsed = kind === 'json' ? parseJsonFile(source, display) : parseHttpFile(source, display)
   const dir = dirname(absolutePath)
   for (const request of parsed.requests) {

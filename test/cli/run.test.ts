@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { gzipSync, brotliCompressSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -79,6 +81,20 @@ describe('reqchain run', () => {
     expect(await colored(['--no-color'], { FORCE_COLOR: '1' }, true)).toBe(false)
     expect(await colored(['--color', 'always'], { NO_COLOR: '1' }, false)).toBe(true)
     expect(await colored(['--color=never'], {}, true)).toBe(false)
+  })
+
+  it('reads a request file from standard input with -', async () => {
+    await serve()
+    const dir = dirWith({})
+    const http = await runCli(['run', '-', '-e', '$.s', '-r', '--var', `baseUrl=${server!.url}`], { cwd: dir, stdin: 'GET {{baseUrl}}/json\n' })
+    expect(http).toMatchObject({ exitCode: 0, stdout: 'text\n' })
+    const json = await runCli(['run', '-', '-e', '$.a.b[1]', '--var', `baseUrl=${server!.url}`], { cwd: dir, stdin: '{"url": "{{baseUrl}}/json"}' })
+    expect(json).toMatchObject({ exitCode: 0, stdout: '2\n' })
+    const broken = await runCli(['parse', '-'], { cwd: dir, stdin: 'GET http://h/\nnot a header\n' })
+    expect(broken.exitCode).toBe(2)
+    expect(broken.stderr).toContain('--> <stdin>:2:1')
+    const { stdout } = await promisify(execFile)('sh', ['-c', `node ${join(import.meta.dirname, '../../dist/reqchain.js')} run - -e '$.s' -r --var baseUrl=${server!.url} <<'EOF'\nGET {{baseUrl}}/json\nEOF`])
+    expect(stdout).toBe('text\n')
   })
 
   it('names the flag meant when one is misspelled', async () => {

@@ -3,7 +3,7 @@ import { main } from '../../src/cli/main.js'
 
 export type CliRun = { exitCode: number; stdout: string; stderr: string; stdoutBytes: Buffer }
 
-export type CliOptions = { cwd: string; env?: Record<string, string | undefined>; tty?: boolean; signal?: AbortSignal }
+export type CliOptions = { cwd: string; env?: Record<string, string | undefined>; tty?: boolean; signal?: AbortSignal; stdin?: string }
 
 export async function runCli(args: string[], options: CliOptions): Promise<CliRun> {
   const out: Buffer[] = []
@@ -18,6 +18,7 @@ export async function runCli(args: string[], options: CliOptions): Promise<CliRu
     cwd: options.cwd,
     env: { NO_COLOR: '1', ...options.env },
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stdin !== undefined ? { readStdin: () => options.stdin! } : {}),
   })
   const stdoutBytes = Buffer.concat(out)
   return { exitCode, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes }
