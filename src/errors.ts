@@ -76,9 +76,9 @@ export function tooDeep(error: unknown, span: SourceSpan | undefined): unknown {
 }
 
 /** The closest candidate by edit distance, for "did you mean" hints; undefined when none is close. */
-export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+export function nearest(word: string, candidates: Iterable<string>, maxDistance = Math.max(2, Math.floor(word.length / 3))): string | undefined {
   let best: string | undefined
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
+  let bestDistance = maxDistance + 1
   for (const candidate of candidates) {
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase())
     if (distance < bestDistance) {

@@ -36,7 +36,7 @@ async function exportAll(options: Options & { command: 'curl' }, io: Io, selecte
       try {
         const request = render(template, scope)
         const isStream = /"stream"\s*:\s*true/.test(new TextDecoder().decode(request.body ?? new Uint8Array()))
-        commands.push(`${template.name ? `# ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream })}`)
+        commands.push(`${template.name ? `# ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream, followRedirects: template.options.followRedirects ?? true, insecure: options.insecure })}`)
       } catch (error) {
         if (error instanceof RenderError && (error.code === 'RENDER_REFERENCE' || error.code === 'RENDER_UNDEFINED_VAR') && template !== file.requests[0]) {
           const hint = `${error.hint ?? ''} This request may use values captured at run time: \`reqchain run --curl\` prints each command as it is sent.`.trim()

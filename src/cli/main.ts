@@ -133,7 +133,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
   const allRequests = plans.flatMap((p) => p.requests)
   const reporter = new ConsoleReporter(io, {
-    mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw, color: options.color,
+    mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw, color: options.color, insecure: options.insecure,
     ...(allRequests.length > 0 ? { last: allRequests[allRequests.length - 1]! } : {}),
     secrets, sources: lookup,
   })

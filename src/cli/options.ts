@@ -51,7 +51,7 @@ export type RunOptions = VarOptions & {
 export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
-  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean })
+  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[] }
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version'; readonly text: string }
@@ -156,6 +156,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       { name: 'name', alias: 'n', type: 'string', array: true, describe: 'only the named request(s)' },
       { name: 'show-secrets', type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' },
       { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'export a JSON body even when a variable made it invalid JSON' },
+      { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'add -k: the commands accept any TLS certificate' },
     ],
   },
   serve: {
@@ -193,7 +194,8 @@ async function baseParser(known: readonly OptionSpec[] = []): Promise<Argv> {
 function didYouMean(message: string | undefined, known: readonly OptionSpec[]): string | undefined {
   const unknown = message?.match(/^Unknown arguments?: ([^,\s]+)/)?.[1]
   if (!unknown) return undefined
-  const meant = nearest(unknown, known.map((o) => o.name))
+  // Stricter than for names in a file: `--nope` should not suggest `--name`.
+  const meant = nearest(unknown, known.map((o) => o.name), Math.max(1, Math.floor(unknown.length / 3)))
   return meant ? `did you mean \`--${meant}\`? (see \`--help\`)` : undefined
 }
 
@@ -323,7 +325,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
   }
   switch (command) {
     case 'parse': return { command, paths }
-    case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']) }
+    case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']), insecure: Boolean(args['insecure']) }
     case 'serve': {
       const port = args['port'] as number
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${String(port)}`)

@@ -20,6 +20,7 @@ export type ConsoleOptions = {
   readonly all: boolean
   readonly raw: boolean
   readonly color?: ColorChoice
+  readonly insecure?: boolean
   /** The request whose body is printed when --all is off: the last one planned. */
   readonly last?: RequestTemplate
   readonly secrets: Secrets
@@ -47,7 +48,7 @@ export class ConsoleReporter {
 
   onEvent = (event: RunEvent): void => {
     if (event.kind === 'sending') {
-      if (this.options.curl) this.io.stderr.write(`${toCurl(event.request, { secrets: this.options.secrets })}\n`)
+      if (this.options.curl) this.io.stderr.write(`${toCurl(event.request, { secrets: this.options.secrets, followRedirects: event.template.options.followRedirects ?? true, insecure: this.options.insecure ?? false })}\n`)
       if (this.options.verbose) this.requestHead(event.request)
       return
     }

@@ -24,9 +24,20 @@ function shellVariable(name: string): string {
   return name.replace(/[^A-Za-z0-9_]/g, '_')
 }
 
-export function toCurl(request: HttpRequest, options: { secrets?: Secrets; stream?: boolean } = {}): string {
+export type CurlOptions = {
+  readonly secrets?: Secrets
+  readonly stream?: boolean
+  /** `-L`: the request follows redirects, as reqchain did (curl keeps custom headers across hosts, reqchain does not). */
+  readonly followRedirects?: boolean
+  /** `-k`: the run accepted any certificate (--insecure). */
+  readonly insecure?: boolean
+}
+
+export function toCurl(request: HttpRequest, options: CurlOptions = {}): string {
   const parts = ['curl']
   if (options.stream) parts.push('-N')
+  if (options.followRedirects) parts.push('-L')
+  if (options.insecure) parts.push('-k')
   const hasBody = request.body !== undefined && request.body.length > 0
   const contentType = headerValue(request.headers, 'content-type') ?? ''
   const accept = headerValue(request.headers, 'accept')

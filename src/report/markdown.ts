@@ -41,7 +41,7 @@ function stepMarkdown(step: StepResult, secrets: Secrets): string[] {
   if (note) out.push(note.value, '')
   if (step.skipped) return [...out, '_Not run: an earlier request failed._']
   if (step.request) {
-    out.push(...fence(asHttp(step.request, secrets), 'http'), '', 'With curl:', '', ...fence(toCurl(step.request, { secrets, stream: step.exchange?.stream !== undefined }), 'sh'), '')
+    out.push(...fence(asHttp(step.request, secrets), 'http'), '', 'With curl:', '', ...fence(toCurl(step.request, { secrets, stream: step.exchange?.stream !== undefined, followRedirects: step.template.options.followRedirects ?? true }), 'sh'), '')
   }
   if (step.exchange) out.push(...responseMarkdown(step.exchange, secrets))
   if (step.asserts.length > 0) {
