@@ -105,26 +105,33 @@ function shifted(date: Date, args: string[], at: number, fail: (m: string, h?: s
   return copy
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
 
+/**
+ * `{{$datetime "…"}}` formats, with the tokens JetBrains and REST Client document (Day.js's):
+ * YYYY YY · M MM MMM MMMM · D DD · d dd ddd dddd · H HH h hh · m mm · s ss · SSS · Z ZZ · A a · X x,
+ * and `[text]` for literal text. `local` formats in the machine's time zone, else in UTC.
+ */
 export function formatDate(date: Date, format: string, local: boolean): string {
   if (format === 'rfc1123') return local ? date.toString() : date.toUTCString()
-  if (format === 'iso8601') {
-    if (!local) return date.toISOString()
-    const offset = -date.getTimezoneOffset()
-    const sign = offset >= 0 ? '+' : '-'
-    return `${formatDate(date, 'YYYY-MM-DDTHH:mm:ss.SSS', true)}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
-  }
+  if (format === 'iso8601') return local ? formatDate(date, 'YYYY-MM-DDTHH:mm:ss.SSSZ', true) : date.toISOString()
   const get = local
     ? { y: date.getFullYear(), M: date.getMonth(), d: date.getDate(), h: date.getHours(), m: date.getMinutes(), s: date.getSeconds(), ms: date.getMilliseconds(), wd: date.getDay() }
     : { y: date.getUTCFullYear(), M: date.getUTCMonth(), d: date.getUTCDate(), h: date.getUTCHours(), m: date.getUTCMinutes(), s: date.getUTCSeconds(), ms: date.getUTCMilliseconds(), wd: date.getUTCDay() }
-  const tokens: Record<string, string> = {
-    YYYY: String(get.y), YY: String(get.y).slice(-2), MMMM: MONTHS[get.M]!, MMM: MONTHS[get.M]!, MM: pad(get.M + 1), M: String(get.M + 1),
-    DD: pad(get.d), D: String(get.d), ddd: DAYS[get.wd]!, HH: pad(get.h), H: String(get.h), hh: pad(get.h % 12 || 12), h: String(get.h % 12 || 12),
-    mm: pad(get.m), m: String(get.m), ss: pad(get.s), s: String(get.s), SSS: String(get.ms).padStart(3, '0'), A: get.h < 12 ? 'AM' : 'PM', a: get.h < 12 ? 'am' : 'pm',
+  const offset = local ? -date.getTimezoneOffset() : 0
+  const zone = (separator: string) => `${offset >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}${separator}${pad(Math.abs(offset) % 60)}`
+  const tokens: Record<string, () => string> = {
+    YYYY: () => String(get.y).padStart(4, '0'), YY: () => String(get.y).slice(-2),
+    MMMM: () => MONTHS[get.M]!, MMM: () => MONTHS[get.M]!.slice(0, 3), MM: () => pad(get.M + 1), M: () => String(get.M + 1),
+    DD: () => pad(get.d), D: () => String(get.d),
+    dddd: () => DAYS[get.wd]!, ddd: () => DAYS[get.wd]!.slice(0, 3), dd: () => DAYS[get.wd]!.slice(0, 2), d: () => String(get.wd),
+    HH: () => pad(get.h), H: () => String(get.h), hh: () => pad(get.h % 12 || 12), h: () => String(get.h % 12 || 12),
+    mm: () => pad(get.m), m: () => String(get.m), ss: () => pad(get.s), s: () => String(get.s), SSS: () => String(get.ms).padStart(3, '0'),
+    ZZ: () => zone(''), Z: () => zone(':'), A: () => (get.h < 12 ? 'AM' : 'PM'), a: () => (get.h < 12 ? 'am' : 'pm'),
+    X: () => String(Math.floor(date.getTime() / 1000)), x: () => String(date.getTime()),
   }
-  return format.replace(/\[([^\]]*)\]|YYYY|YY|MMMM|MMM|MM|M|DD|D|ddd|HH|H|hh|h|mm|m|ss|s|SSS|A|a/g, (token, literal: string | undefined) => literal ?? tokens[token] ?? token)
+  return format.replace(/\[([^\]]*)\]|YYYY|YY|MMMM|MMM|MM|M|DD|D|dddd|ddd|dd|d|HH|H|hh|h|mm|m|ss|s|SSS|ZZ|Z|A|a|X|x/g, (token, literal: string | undefined) => literal ?? tokens[token]!())
 }
 
 function pad(n: number): string {
