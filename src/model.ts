@@ -106,6 +106,8 @@ export type RequestFile = {
   readonly kind: 'http' | 'json'
   readonly vars: readonly FileVar[]
   readonly requests: readonly RequestTemplate[]
+  /** Legal but probably not meant (a JSON key written twice): shown, not fatal. */
+  readonly warnings?: readonly { readonly message: string; readonly span: SourceSpan; readonly hint?: string }[]
 }
 
 /** Header name/value pairs in the order they were written or received. */

@@ -94,6 +94,7 @@ function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>,
     const path = hasName ? arg.slice(0, hash) : arg
     for (const file of load([path], { cwd: io.cwd, recursive })) {
       sources.set(file.path, file.source)
+      for (const warning of file.warnings ?? []) io.stderr.write(`${formatCodeFrame(warning, (f) => sources.get(f), 'warning')}\n`)
       selected.push({ file, names: hasName ? [arg.slice(hash + 1)] : [...names] })
     }
   }

@@ -7,7 +7,7 @@
 import { LoadError, nearest } from '../errors.js'
 import type { AssertionSpec, Body, CaptureSpec, FileVar, Header, RequestOptions, RequestTemplate, SourceSpan, Text } from '../model.js'
 import { parseAssertion, parseCapture, timeLimitMs } from './directives.js'
-import { type JsonNode, parseLocatedJson, toPlain } from './located-json.js'
+import { type JsonNode, type JsonWarning, parseLocatedJson, toPlain } from './located-json.js'
 
 export const FILE_KEYS = ['$schema', 'vars', 'requests'] as const
 export const REQUEST_KEYS = ['name', 'description', 'method', 'url', 'headers', 'body', 'json', 'bodyFile', 'capture', 'assert', 'options'] as const
@@ -16,8 +16,8 @@ export const BODY_FILE_KEYS = ['path', 'templated'] as const
 
 type ObjectNode = JsonNode & { kind: 'object' }
 
-export function parseJsonFile(source: string, file: string): { vars: FileVar[]; requests: RequestTemplate[] } {
-  const root = parseLocatedJson(source, file)
+export function parseJsonFile(source: string, file: string, onWarning?: (warning: JsonWarning) => void): { vars: FileVar[]; requests: RequestTemplate[] } {
+  const root = parseLocatedJson(source, file, onWarning)
   const top = expectObject(root, 'A JSON request file holds an object', 'write `{ "requests": [ … ] }` or a single request object')
   if (!top.entries.some((e) => e.key === 'requests')) {
     return { vars: [], requests: [parseRequest(top, file)] }

@@ -6,6 +6,7 @@ import { LoadError } from '../errors.js'
 import type { RequestFile } from '../model.js'
 import { parseHttpFile } from './http-file.js'
 import { parseJsonFile } from './json-file.js'
+import type { JsonWarning } from './located-json.js'
 import { MAX_INPUT_FILE_BYTES, inputFileProblem } from './input-file.js'
 
 const HTTP_EXTENSIONS = new Set(['.http', '.rest'])
@@ -90,7 +91,8 @@ export function loadStdin(source: string, cwd: string): RequestFile {
 }
 
 function parseSource(source: string, display: string, absolutePath: string, kind: 'http' | 'json', cwd: string): RequestFile {
-  const parsed = kind === 'json' ? parseJsonFile(source, display) : parseHttpFile(source, display)
+  const warnings: JsonWarning[] = []
+  const parsed = kind === 'json' ? parseJsonFile(source, display, (w) => warnings.push(w)) : parseHttpFile(source, display)
   const dir = dirname(absolutePath)
   for (const request of parsed.requests) {
     if (request.body?.kind !== 'parts') continue
@@ -103,7 +105,7 @@ function parseSource(source: string, display: string, absolutePath: string, kind
       if (problem) throw new LoadError('LOAD_BODY_FILE', `Body file ${part.path} ${problem}`, part.span, 'a body file is a regular file of at most 1 GiB')
     }
   }
-  return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests }
+  return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests, ...(warnings.length > 0 ? { warnings } : {}) }
 }
 
 /** Paths as the user sees them: relative to the working directory when inside it. */

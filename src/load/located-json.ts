@@ -13,8 +13,12 @@ export type JsonNode =
   | { readonly kind: 'boolean'; readonly value: boolean; readonly span: SourceSpan }
   | { readonly kind: 'null'; readonly value: null; readonly span: SourceSpan }
 
-export function parseLocatedJson(source: string, file: string): JsonNode {
-  const parser = new Parser(source.replace(/^\uFEFF/, ''), file)
+/** Something legal but probably not meant, with where it is: a key written twice. */
+export type JsonWarning = { readonly message: string; readonly span: SourceSpan; readonly hint?: string }
+
+/** Parses JSON as JSON.parse does — a key written twice keeps its last value — and says so through `onWarning`. */
+export function parseLocatedJson(source: string, file: string, onWarning?: (warning: JsonWarning) => void): JsonNode {
+  const parser = new Parser(source.replace(/^\uFEFF/, ''), file, onWarning)
   parser.skipSpace()
   const node = parser.value()
   parser.skipSpace()
@@ -47,7 +51,7 @@ class Parser {
   private line = 1
   private lineStart = 0
 
-  constructor(private readonly text: string, private readonly file: string) {}
+  constructor(private readonly text: string, private readonly file: string, private readonly onWarning?: (warning: JsonWarning) => void) {}
 
   atEnd(): boolean { return this.offset >= this.text.length }
 
@@ -104,6 +108,7 @@ class Parser {
     const span = this.span()
     this.offset++
     const entries: { key: string; keySpan: SourceSpan; value: JsonNode }[] = []
+    const seen = new Map<string, (typeof entries)[number]>()
     this.skipSpace()
     if (this.text[this.offset] === '}') { this.offset++; return { kind: 'object', entries, span } }
     for (;;) {
@@ -118,7 +123,14 @@ class Parser {
       if (this.text[this.offset] !== ':') throw this.error('Expected `:` after the property name')
       this.offset++
       this.skipSpace()
-      entries.push({ key, keySpan: { ...keySpan, length: key.length + 2 }, value: this.value() })
+      const entry = { key, keySpan: { ...keySpan, length: key.length + 2 }, value: this.value() }
+      const earlier = seen.get(key)
+      if (earlier !== undefined) {
+        this.onWarning?.({ message: `Duplicate key \`${key}\`: the last one counts, as in JSON.parse`, span: entry.keySpan, hint: `also at line ${earlier.keySpan.line}` })
+        entries.splice(entries.indexOf(earlier), 1)
+      }
+      seen.set(key, entry)
+      entries.push(entry)
       this.skipSpace()
       const c = this.text[this.offset]
       if (c === ',') { this.offset++; continue }

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LoadError } from '../../src/errors.js'
 import { thrown } from '../helpers/thrown.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/temp.js'
 import { BODY_FILE_KEYS, FILE_KEYS, OPTION_KEYS, REQUEST_KEYS, parseJsonFile } from '../../src/load/json-file.js'
 
 const loadError = (source: string) => thrown(() => parseJsonFile(source, 'r.json'), LoadError)
@@ -34,5 +36,17 @@ describe('JSON request files', () => {
     expect(Object.keys(schema.$defs.request.properties).filter((k) => k !== '$schema').sort()).toEqual([...REQUEST_KEYS].sort())
     expect(Object.keys(schema.$defs.request.properties.options.properties).sort()).toEqual([...OPTION_KEYS].sort())
     expect(Object.keys(schema.$defs.request.properties.bodyFile.oneOf[1].properties).sort()).toEqual([...BODY_FILE_KEYS].sort())
+  })
+})
+
+describe('duplicate keys', () => {
+  it('keep the last value, as JSON.parse does, and are said with their place', async () => {
+    const dir = tempDir('dup')
+    writeFileSync(join(dir, 'r.json'), '{\n  "url": "http://first/",\n  "url": "http://second/"\n}\n')
+    const result = await runCli(['parse', 'r.json'], { cwd: dir })
+    expect(result.exitCode).toBe(0)
+    expect(JSON.parse(result.stdout)[0].requests[0].url.raw).toBe('http://second/')
+    expect(result.stderr).toContain('warning: Duplicate key `url`: the last one counts, as in JSON.parse')
+    expect(result.stderr).toContain('--> r.json:3:3')
   })
 })
