@@ -43,3 +43,12 @@ export function formatCodeFrame(error: Located, sources?: Sources, label = 'erro
 export function formatAssertionFrame(result: AssertResult & { ok: false }, sources?: Sources): string {
   return formatCodeFrame({ message: result.message, span: result.assertion.span }, sources, 'assertion failed')
 }
+
+/**
+ * One line a problem matcher reads: `file:line:col: error: message (hint)`, for editors and CI
+ * (--error-format short).
+ */
+export function formatShort(error: Located, label = 'error'): string {
+  const where = error.span ? `${error.span.file}:${error.span.line}:${error.span.column}: ` : 'reqchain: '
+  return `${where}${label}: ${error.message}${error.hint ? ` (${error.hint})` : ''}`.replace(/\r?\n/g, ' ')
+}

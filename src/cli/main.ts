@@ -8,7 +8,7 @@ import { ReqchainError, LoadError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
 import { load, loadStdin } from '../load/load.js'
 import type { RequestFile, RequestTemplate } from '../model.js'
-import { formatCodeFrame, type Sources } from '../source.js'
+import { formatCodeFrame, formatShort, type Sources } from '../source.js'
 import { selectRequests } from '../select.js'
 import { type Plan, type RunEvent, type RunResult, run, summaryOf } from '../run.js'
 import { Secrets } from '../secrets.js'
@@ -24,8 +24,10 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   const sources = new Map<string, string>()
   // Files that failed to load, and body files, are read on demand for their code frames.
   const lookup: Sources = (file) => sources.get(file) ?? readIfExists(resolve(io.cwd, file))
+  let short = false
   try {
     const options = await parseOptions(argv)
+    short = 'errorFormat' in options && options.errorFormat === 'short'
     switch (options.command) {
       case 'help': case 'version':
         io.stdout.write(`${options.text}\n`)
@@ -54,7 +56,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       }
     }
   } catch (error) {
-    return reportFailure(error, io, lookup)
+    return reportFailure(error, io, lookup, short)
   }
 }
 
@@ -66,9 +68,9 @@ function readIfExists(path: string): string | undefined {
   }
 }
 
-function reportFailure(error: unknown, io: Io, sources: Sources): ExitCode {
+function reportFailure(error: unknown, io: Io, sources: Sources, short: boolean): ExitCode {
   if (error instanceof ReqchainError) {
-    io.stderr.write(`${formatCodeFrame(error, sources)}\n`)
+    io.stderr.write(`${short ? formatShort(error) : formatCodeFrame(error, sources)}\n`)
     return error instanceof UsageError ? ExitCode.usage : error instanceof LoadError ? ExitCode.load : ExitCode.runtime
   }
   io.stderr.write(`reqchain crashed: this is a bug in reqchain, please report it with the output below.\n${(error as Error)?.stack ?? String(error)}\n`)
@@ -134,13 +136,13 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
   const allRequests = plans.flatMap((p) => p.requests)
   const reporter = new ConsoleReporter(io, {
-    mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw, color: options.color, insecure: options.insecure,
+    mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw, color: options.color, insecure: options.insecure, errorFormat: options.errorFormat,
     ...(allRequests.length > 0 ? { last: allRequests[allRequests.length - 1]! } : {}),
     secrets, sources: lookup,
   })
   const dispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs, rejectUnauthorized: !options.insecure }, keepAliveTimeout: 30_000 })
   const last = allRequests[allRequests.length - 1]
-  const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup }) : undefined
+  const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout }) : undefined
   let result: RunResult
   try {
     const common = {

@@ -6,7 +6,7 @@ import { timeLimitMs } from '../load/directives.js'
 import type { ColorChoice } from '../report/style.js'
 import { VERSION } from '../version.js'
 
-export type ReportFormat = 'junit' | 'json' | 'markdown'
+export type ReportFormat = 'junit' | 'json' | 'markdown' | 'github'
 export type ReportTarget = { readonly format: ReportFormat; readonly path: string }
 
 export type VarOptions = {
@@ -42,6 +42,7 @@ export type RunOptions = VarOptions & {
   readonly showSecrets: boolean
   readonly allowInvalidJson: boolean
   readonly color: ColorChoice
+  readonly errorFormat: 'full' | 'short'
   readonly insecure: boolean
   readonly bail: boolean
   readonly parallel: number
@@ -109,9 +110,10 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'fail', alias: 'f', type: 'boolean', default: false, describe: 'treat an HTTP status >= 400 as an error (exit 3), as curl --fail does' },
     { name: 'raw', type: 'boolean', default: false, describe: 'pass streamed responses through byte for byte, as curl -N does' },
     { name: 'curl', type: 'boolean', default: false, describe: 'print each request as a curl command as it is sent' },
-    { name: 'report', type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH or markdown=PATH (repeatable)' },
+    { name: 'report', type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH, markdown=PATH, or github (annotations on stdout; github=PATH for a file) (repeatable)' },
     { name: 'show-secrets', type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' },
     { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'send a JSON body even when a variable made it invalid JSON' },
+    { name: 'error-format', type: 'string', default: 'full', describe: 'full: code frames; short: one line each, file:line:col: error: message (for problem matchers)' },
     { name: 'color', type: 'string', default: 'auto', describe: 'colours: always, never or auto (a terminal, unless NO_COLOR; FORCE_COLOR=1/0 forces); --no-color is never' },
     { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' },
     { name: 'bail', type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' },
@@ -372,6 +374,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         showSecrets: Boolean(args['show-secrets']),
         allowInvalidJson: Boolean(args['allow-invalid-json']),
         color: colorChoiceOf(args['color']),
+        errorFormat: errorFormatOf(args['error-format']),
         insecure: Boolean(args['insecure']),
         bail: Boolean(args['bail']),
         parallel,
@@ -397,6 +400,11 @@ function sizeOf(text: string, flag: string): number {
   return Math.floor(bytes)
 }
 
+function errorFormatOf(value: unknown): 'full' | 'short' {
+  if (value === 'full' || value === 'short') return value
+  throw new UsageError(`--error-format takes full or short, got \`${String(value)}\``)
+}
+
 function colorChoiceOf(value: unknown): ColorChoice {
   if (value === false) return 'never' // --no-color
   if (value === 'always' || value === 'never' || value === 'auto') return value
@@ -415,8 +423,9 @@ function parseVarFlags(flags: readonly string[]): Record<string, string> {
 
 function parseReports(flags: readonly string[]): ReportTarget[] {
   return flags.map((flag) => {
-    const match = flag.match(/^(junit|json|markdown|md)=(.+)$/)
-    if (!match) throw new UsageError(`--report needs FORMAT=PATH, got \`${flag}\``, 'formats: junit, json, markdown (e.g. --report junit=report.xml)')
+    if (flag === 'github') return { format: 'github', path: '-' } // annotations on stdout, where the runner reads them
+    const match = flag.match(/^(junit|json|markdown|md|github)=(.+)$/)
+    if (!match) throw new UsageError(`--report needs FORMAT=PATH, got \`${flag}\``, 'formats: junit, json, markdown, github (e.g. --report junit=report.xml, --report github)')
     return { format: match[1] === 'md' ? 'markdown' : (match[1] as ReportFormat), path: match[2]! }
   })
 }

@@ -32,7 +32,7 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
   }
   const outputs = [
     ...(options.output !== undefined ? [{ flag: `-o ${options.output}`, path: options.output }] : []),
-    ...options.reports.map((r) => ({ flag: `--report ${r.format}=${r.path}`, path: r.path })),
+    ...options.reports.filter((r) => r.path !== '-').map((r) => ({ flag: `--report ${r.format}=${r.path}`, path: r.path })),
   ]
   const seen = new Map<string, string>()
   for (const output of outputs) {

@@ -7,7 +7,7 @@ import type { AssertResult, Exchange, HttpRequest, RequestTemplate } from '../mo
 import { type RunEvent, type StepResult, isFailed } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import type { StreamListener } from '../send/send.js'
-import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
+import { formatAssertionFrame, formatCodeFrame, formatShort, type Sources } from '../source.js'
 import type { Io } from '../io.js'
 import { toCurl } from './curl.js'
 import { type ColorChoice, type Style, colorEnabled, formatMs, formatSize, styleFor } from './style.js'
@@ -21,6 +21,7 @@ export type ConsoleOptions = {
   readonly raw: boolean
   readonly color?: ColorChoice
   readonly insecure?: boolean
+  readonly errorFormat?: 'full' | 'short'
   /** The request whose body is printed when --all is off: the last one planned. */
   readonly last?: RequestTemplate
   readonly secrets: Secrets
@@ -152,10 +153,12 @@ export class ConsoleReporter {
   }
 
   errorFrame(error: ReqchainError): string {
+    if (this.options.errorFormat === 'short') return this.options.secrets.mask(formatShort(error))
     return this.options.secrets.mask(colorFrame(formatCodeFrame(error, this.options.sources), this.err))
   }
 
   assertionFrame(result: AssertResult & { ok: false }): string {
+    if (this.options.errorFormat === 'short') return this.options.secrets.mask(formatShort({ message: result.message, span: result.assertion.span }, 'assertion failed'))
     return this.options.secrets.mask(colorFrame(formatAssertionFrame(result, this.options.sources), this.err))
   }
 }

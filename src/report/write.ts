@@ -13,6 +13,8 @@ import { ReportError, ReqchainError, tooDeep } from '../errors.js'
 import type { RunResult, StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import type { Sources } from '../source.js'
+import type { OutStream } from '../io.js'
+import { githubFormatter } from './github.js'
 import { jsonFormatter } from './json.js'
 import { junitFormatter } from './junit.js'
 import { markdownFormatter } from './markdown.js'
@@ -23,9 +25,9 @@ export type ReportFormatter = {
   readonly finish: (run: RunResult) => { readonly head: string; readonly tail: string }
 }
 
-type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sources: Sources }
+type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sources: Sources; readonly stdout?: OutStream }
 
-type Report = { target: ReportTarget; path: string; spool: string; fd?: number; formatter: ReportFormatter; failure?: ReportError }
+type Report = { target: ReportTarget; path: string; spool: string; fd?: number; formatter: ReportFormatter; failure?: ReportError; held?: string[] }
 
 export class ReportWriter {
   private readonly reports: Report[]
@@ -34,6 +36,10 @@ export class ReportWriter {
     this.reports = targets.map((target) => {
       const path = resolve(context.cwd, target.path)
       const report: Report = { target, path, spool: `${path}.${process.pid}.spool`, formatter: formatterFor(target, context) }
+      if (target.path === '-') {
+        report.held = [] // stdout: a few lines, written when the run is over
+        return report
+      }
       try {
         mkdirSync(dirname(path), { recursive: true })
         report.fd = openSync(report.spool, 'w')
@@ -49,7 +55,8 @@ export class ReportWriter {
       if (report.failure) continue
       try {
         const text = report.formatter.step(step)
-        if (text) writeSync(report.fd!, text)
+        if (text && report.held) report.held.push(text)
+        else if (text) writeSync(report.fd!, text)
       } catch (error) {
         this.fail(report, error)
       }
@@ -60,6 +67,11 @@ export class ReportWriter {
   finish(run: RunResult): ReportError[] {
     for (const report of this.reports) {
       if (report.failure) continue
+      if (report.held) {
+        const { head, tail } = report.formatter.finish(run)
+        this.context.stdout?.write(this.context.secrets.mask(`${head}${report.held.join('')}${tail}`))
+        continue
+      }
       const temporary = `${report.path}.${process.pid}.tmp`
       try {
         const { head, tail } = report.formatter.finish(run)
@@ -103,6 +115,7 @@ function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
     case 'junit': return junitFormatter(context.secrets, context.sources)
     case 'json': return jsonFormatter(context.secrets)
     case 'markdown': return markdownFormatter(context.secrets)
+    case 'github': return githubFormatter(context.secrets)
   }
 }
 

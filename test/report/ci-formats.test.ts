@@ -1,0 +1,57 @@
+// Output for CI and editors: GitHub Actions annotations (--report github) and one-line errors a
+// problem matcher reads (--error-format short).
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
+import { json, type TestServer, startServer } from '../helpers/server.js'
+import { tempDir } from '../helpers/temp.js'
+
+let server: TestServer | undefined
+afterEach(async () => { await server?.close(); server = undefined })
+
+const file = `### ok
+GET {{base}}/ok
+
+### wrong
+# @assert $.n == 2
+GET {{base}}/ok
+
+### undefined
+GET {{base}}/{{missing}}
+`
+
+async function setUp(): Promise<string> {
+  server = await startServer({ 'GET /ok': (_req, res) => json(res, { n: 1 }) })
+  const dir = tempDir('ci')
+  writeFileSync(join(dir, 'api, v1.http'), file)
+  return dir
+}
+
+describe('CI formats', () => {
+  it('writes a GitHub Actions annotation per failed assertion and error, escaped', async () => {
+    const dir = await setUp()
+    const result = await runCli(['test', 'api, v1.http', '--report', 'github', '--report', 'github=ann.txt', '--var', `base=${server!.url}`], { cwd: dir })
+    expect(result.exitCode).toBe(3)
+    const lines = result.stdout.trim().split('\n')
+    expect(lines).toEqual([
+      expect.stringMatching(/^::error file=api%2C v1\.http,line=5,col=3,title=reqchain%3A assertion failed::`\$\.n` == 2: actual 1$/),
+      expect.stringMatching(/^::error file=api%2C v1\.http,line=9,col=\d+,title=reqchain%3A RENDER_UNDEFINED_VAR::Undefined variable `missing`/),
+    ])
+    expect(readFileSync(join(dir, 'ann.txt'), 'utf8')).toBe(`${lines.join('\n')}\n`)
+  })
+
+  it('prints one line per problem with --error-format short', async () => {
+    const dir = await setUp()
+    const result = await runCli(['test', 'api, v1.http', '--error-format', 'short', '--var', `base=${server!.url}`], { cwd: dir })
+    const problems = result.stderr.split('\n').filter((l) => / (error|assertion failed): /.test(l))
+    expect(problems).toEqual([
+      'api, v1.http:5:3: assertion failed: `$.n` == 2: actual 1',
+      expect.stringMatching(/^api, v1\.http:9:\d+: error: Undefined variable `missing` \(`missing` is not set\./),
+    ])
+    writeFileSync(join(dir, 'bad.http'), 'GET http://h/\nnot a header\n')
+    const load = await runCli(['run', 'bad.http', '--error-format=short'], { cwd: dir })
+    expect(load.exitCode).toBe(2)
+    expect(load.stderr).toMatch(/^bad\.http:2:1: error: Expected a header `Name: value` \(leave an empty line/)
+  })
+})
