@@ -41,7 +41,9 @@ export function junitFormatter(secrets: Secrets, sources: Sources): ReportFormat
 }
 
 function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sources): string {
-  const name = `${step.template.name ?? `${step.template.method} ${secrets.mask(step.request?.url ?? step.template.url.raw)}`} (line ${step.template.span.line})`
+  // Stable from run to run: the request's name, else its method and URL as written (never the
+  // rendered URL, whose port or ids change every run), then its line.
+  const name = `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line})`
   const time = ((step.exchange?.timings.totalMs ?? 0) / 1000).toFixed(3)
   const open = `    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" line="${step.template.span.line}" time="${time}"`
   const children: string[] = []
@@ -52,6 +54,12 @@ function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sou
   }
   if (step.error) {
     children.push(`      <error message="${xml(secrets.mask(step.error.message))}" type="${step.error.code}">${xml(secrets.mask(formatCodeFrame(step.error, sources)))}</error>`)
+  }
+  // After the outcome, as the JUnit schema orders them: what was sent and what came back.
+  const sent = step.request ?? step.exchange?.request
+  if (sent) {
+    const response = step.exchange ? ` → ${`${step.exchange.status} ${step.exchange.statusText}`.trim()} · ${Math.round(step.exchange.timings.totalMs)} ms · ${step.exchange.bodySize} bytes` : ''
+    children.push(`      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}`))}</system-out>`)
   }
   return children.length === 0 ? `${open}/>` : `${open}>\n${children.join('\n')}\n    </testcase>`
 }

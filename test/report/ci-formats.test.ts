@@ -54,4 +54,13 @@ describe('CI formats', () => {
     expect(load.exitCode).toBe(2)
     expect(load.stderr).toMatch(/^bad\.http:2:1: error: Expected a header `Name: value` \(leave an empty line/)
   })
+
+  it('names JUnit test cases the same in every run: the name, else the URL as written', async () => {
+    const dir = await setUp()
+    writeFileSync(join(dir, 'plain.http'), 'GET {{base}}/ok?id={{$uuid}}\n')
+    await runCli(['test', 'plain.http', '--report', 'junit=r.xml', '--var', `base=${server!.url}`], { cwd: dir })
+    const xml = readFileSync(join(dir, 'r.xml'), 'utf8')
+    expect(xml).toContain('<testcase name="GET {{base}}/ok?id={{$uuid}} (line 1)"')
+    expect(xml).toMatch(/<system-out>GET http:\/\/127\.0\.0\.1:\d+\/ok\?id=[0-9a-f-]{36} → 200 OK · \d+ ms · 7 bytes<\/system-out>/)
+  })
 })
