@@ -102,21 +102,29 @@ const LIBRARIES = {
   handlebars: { entry: "import Handlebars from 'handlebars'; export default Handlebars", exports: ['default'] },
   'jsonpath-plus': { entry: "export { JSONPath } from 'jsonpath-plus'", exports: ['JSONPath'] },
   yargs: { entry: "export { default } from 'yargs'", exports: ['default'] },
-  ajv: { entry: "import Ajv from 'ajv'; export default Ajv", exports: ['default'] },
+  // The draft-2019-09 and 2020-12 validators share ajv's core: one file for all three.
+  ajv: { entry: "import Ajv from 'ajv'; import Ajv2019 from 'ajv/dist/2019.js'; import Ajv2020 from 'ajv/dist/2020.js'; export default Ajv; export { Ajv2019, Ajv2020 }", exports: ['default', 'Ajv2019', 'Ajv2020'] },
   dotenv: { entry: "export { parse } from 'dotenv'", exports: ['parse'] },
 }
+
+/** Module paths the CLI imports that are one export of a library bundled apart. */
+const LIBRARY_MODULES = { 'ajv/dist/2019.js': ['ajv', 'Ajv2019'], 'ajv/dist/2020.js': ['ajv', 'Ajv2020'] }
 
 /** In the CLI bundle, an import of one of those libraries becomes a call to the launcher. */
 const librariesApart = {
   name: 'libraries-apart',
   setup(build) {
-    const names = Object.keys(LIBRARIES).map((n) => n.replace(/[-/]/g, '\\$&')).join('|')
+    const names = [...Object.keys(LIBRARIES), ...Object.keys(LIBRARY_MODULES)].map((n) => n.replace(/[-/.]/g, '\\$&')).join('|')
     build.onResolve({ filter: new RegExp(`^(${names})$`) }, (args) => ({ path: args.path, namespace: 'library-apart' }))
-    build.onLoad({ filter: /.*/, namespace: 'library-apart' }, (args) => ({
-      contents: `const library = __reqchainLibrary(${JSON.stringify(args.path)})\n` +
-        LIBRARIES[args.path].exports.map((name) => (name === 'default' ? 'export default library.default' : `export const ${name} = library.${name}`)).join('\n'),
-      loader: 'js',
-    }))
+    build.onLoad({ filter: /.*/, namespace: 'library-apart' }, (args) => {
+      const [library, member] = LIBRARY_MODULES[args.path] ?? [args.path]
+      return {
+        contents: `const library = __reqchainLibrary(${JSON.stringify(library)})\n` + (member
+          ? `export default library.${member}`
+          : LIBRARIES[library].exports.map((name) => (name === 'default' ? 'export default library.default' : `export const ${name} = library.${name}`)).join('\n')),
+        loader: 'js',
+      }
+    })
   },
 }
 
