@@ -93,6 +93,8 @@ export type RequestOptions = {
   readonly followRedirects?: boolean
   /** Both the whole-request limit and the idle limit, as --timeout sets them. */
   readonly timeoutMs?: number
+  /** Connect through this unix domain socket (`# @unix-socket PATH`). */
+  readonly unixSocket?: string
 }
 
 /** `@x = v` in a `.http` file (a lazy template), or a JSON file's `vars` entry (`literal` keeps a non-string's type). */

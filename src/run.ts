@@ -19,6 +19,7 @@ import { type StreamListener, send } from './send/send.js'
 import type { BodyLimits } from './send/inflate.js'
 import type { RedirectPolicy } from './send/redirect.js'
 import type { BodySink } from './send/sink.js'
+import type { Route } from './send/transport.js'
 import { check } from './check/check.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import { loadJsonPath } from './check/jsonpath.js'
@@ -58,7 +59,8 @@ export type RunEvent =
   | { readonly kind: 'skipped'; readonly step: StepResult }
 
 export type RunOptions = {
-  readonly dispatcher: Dispatcher
+  /** Which keep-alive pool a request goes through (send/transport.ts). */
+  readonly transport: { readonly dispatcherFor: (route: Route) => Dispatcher }
   /** The whole request; 0 for no limit. `# @timeout` overrides both limits. */
   readonly maxTimeMs: number
   /** Silence before the response and between body chunks; 0 for no limit. */
@@ -210,7 +212,7 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Scop
     const sink = options.sinkFor?.(template)
     const timeoutMs = template.options.timeoutMs
     exchange = await send(request, {
-      dispatcher: options.dispatcher,
+      dispatcher: options.transport.dispatcherFor({ ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}), http2: template.httpVersion === '2' }),
       maxTimeMs: timeoutMs ?? options.maxTimeMs,
       idleTimeoutMs: timeoutMs ?? options.idleTimeoutMs,
       redirects: policies.get(template.options.followRedirects ?? true)!,

@@ -2,7 +2,7 @@
 //   parseOptions → load → select → run (render → send → check) → print → reports → exit code
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { Agent } from '../send/http-client.js'
+import { Transport, type TlsOptions } from '../send/transport.js'
 import { loadJsonPath } from '../check/jsonpath.js'
 import { ReqchainError, LoadError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
@@ -134,19 +134,28 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   }
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
   for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
+  if (options.pass !== undefined) secrets.add({ name: 'pass', value: options.pass, source: 'flag' })
   const allRequests = plans.flatMap((p) => p.requests)
   const reporter = new ConsoleReporter(io, {
     mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw, color: options.color, insecure: options.insecure, errorFormat: options.errorFormat,
     ...(allRequests.length > 0 ? { last: allRequests[allRequests.length - 1]! } : {}),
     secrets, sources: lookup,
   })
-  const dispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs, rejectUnauthorized: !options.insecure }, keepAliveTimeout: 30_000 })
+  const transport = new Transport({
+    connectTimeoutMs: options.connectTimeoutMs,
+    tls: tlsOptionsOf(options, io),
+    maxHeaderSize: options.maxHeaderSize,
+    connectTo: options.connectTo,
+    ...(options.unixSocket !== undefined ? { unixSocket: options.unixSocket } : {}),
+    http2: options.http2,
+    h2c: options.http2PriorKnowledge,
+  })
   const last = allRequests[allRequests.length - 1]
   const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout }) : undefined
   let result: RunResult
   try {
     const common = {
-      dispatcher,
+      transport,
       maxTimeMs: options.maxTimeMs,
       idleTimeoutMs: options.idleTimeoutMs,
       redirects: { max: options.maxRedirects, allowHttpDowngrade: options.allowHttpRedirect },
@@ -178,7 +187,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
     // Every request has ended by now; what is left are idle keep-alive sockets. Their close is
     // started, not awaited: waiting for the sockets' close events costs a few milliseconds per
     // run and changes nothing the run reports.
-    void dispatcher.close().catch(() => {})
+    void transport.close()
     await mock?.close()
   }
   if (options.extract !== undefined) await loadJsonPath()
@@ -195,6 +204,25 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
   const code = printed === 'error' ? ExitCode.runtime : exitCodeFor(result)
   return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
+}
+
+/** Certificates read once, before anything is sent: a file that cannot be read is a usage error. */
+function tlsOptionsOf(options: RunOptions, io: Io): TlsOptions {
+  const read = (path: string, flag: string) => {
+    try {
+      return readFileSync(resolve(io.cwd, path), 'utf8')
+    } catch (error) {
+      throw new UsageError(`${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'name a PEM file')
+    }
+  }
+  const caFiles = options.cacert.length > 0 ? options.cacert.map((f) => [f, '--cacert'] as const) : io.env['SSL_CERT_FILE'] ? [[io.env['SSL_CERT_FILE'], 'SSL_CERT_FILE'] as const] : []
+  const cert = options.cert !== undefined ? read(options.cert, '--cert') : undefined
+  return {
+    insecure: options.insecure,
+    ...(caFiles.length > 0 ? { ca: caFiles.map(([file, flag]) => read(file, flag)) } : {}),
+    ...(cert !== undefined ? { cert, key: options.key !== undefined ? read(options.key, '--key') : cert } : {}),
+    ...(options.pass !== undefined ? { passphrase: options.pass } : {}),
+  }
 }
 
 /**

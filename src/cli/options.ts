@@ -44,6 +44,16 @@ export type RunOptions = VarOptions & {
   readonly color: ColorChoice
   readonly errorFormat: 'full' | 'short'
   readonly insecure: boolean
+  readonly cacert: readonly string[]
+  readonly cert?: string
+  readonly key?: string
+  readonly pass?: string
+  readonly http2: boolean
+  readonly http2PriorKnowledge: boolean
+  readonly unixSocket?: string
+  /** `host:port` (lower case) → where to connect instead. */
+  readonly connectTo: ReadonlyMap<string, { readonly host: string; readonly port?: number }>
+  readonly maxHeaderSize: number
   readonly bail: boolean
   readonly parallel: number
   readonly reports: readonly ReportTarget[]
@@ -116,6 +126,16 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'error-format', type: 'string', default: 'full', describe: 'full: code frames; short: one line each, file:line:col: error: message (for problem matchers)' },
     { name: 'color', type: 'string', default: 'auto', describe: 'colours: always, never or auto (a terminal, unless NO_COLOR; FORCE_COLOR=1/0 forces); --no-color is never' },
     { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' },
+    { name: 'cacert', type: 'string', array: true, describe: 'trust the CA certificates in this PEM file instead of the system\'s (default: $SSL_CERT_FILE)' },
+    { name: 'cert', type: 'string', describe: 'client certificate (PEM) for servers that ask for one' },
+    { name: 'key', type: 'string', describe: 'the client certificate\'s private key (PEM; default: in --cert)' },
+    { name: 'pass', type: 'string', describe: 'passphrase of the private key' },
+    { name: 'http2', type: 'boolean', default: false, describe: 'use HTTP/2 where the server agrees (ALPN over TLS); `HTTP/2` in a request line asks it for that request' },
+    { name: 'http2-prior-knowledge', type: 'boolean', default: false, describe: 'HTTP/2 without TLS and without negotiation (h2c)' },
+    { name: 'unix-socket', type: 'string', describe: 'connect through this unix domain socket (the URL still names host and path)' },
+    { name: 'resolve', type: 'string', array: true, describe: 'HOST:PORT:ADDRESS, as curl\'s: connect to ADDRESS for HOST:PORT (repeatable)' },
+    { name: 'connect-to', type: 'string', array: true, describe: 'HOST:PORT:HOST2:PORT2, as curl\'s: connect to HOST2:PORT2 instead (repeatable)' },
+    { name: 'max-header-size', type: 'string', default: '100k', describe: 'largest response head accepted (bytes, or with k/M)' },
     { name: 'bail', type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' },
   ]
 }
@@ -376,6 +396,15 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         color: colorChoiceOf(args['color']),
         errorFormat: errorFormatOf(args['error-format']),
         insecure: Boolean(args['insecure']),
+        cacert: (args['cacert'] as string[] | undefined) ?? [],
+        ...(args['cert'] !== undefined ? { cert: String(args['cert']) } : {}),
+        ...(args['key'] !== undefined ? { key: String(args['key']) } : {}),
+        ...(args['pass'] !== undefined ? { pass: String(args['pass']) } : {}),
+        http2: Boolean(args['http2']),
+        http2PriorKnowledge: Boolean(args['http2-prior-knowledge']),
+        ...(args['unix-socket'] !== undefined ? { unixSocket: String(args['unix-socket']) } : {}),
+        connectTo: connectToOf((args['resolve'] as string[] | undefined) ?? [], (args['connect-to'] as string[] | undefined) ?? []),
+        maxHeaderSize: sizeOf(String(args['max-header-size']), '--max-header-size'),
         bail: Boolean(args['bail']),
         parallel,
         reports: parseReports((args['report'] as string[] | undefined) ?? []),
@@ -398,6 +427,23 @@ function sizeOf(text: string, flag: string): number {
   const bytes = Number(match[1]) * 1024 ** ' kmgt'.indexOf((match[2] || ' ').toLowerCase())
   if (!(bytes >= 1) || !Number.isSafeInteger(Math.floor(bytes))) throw new UsageError(`${flag} must be at least 1 byte, got \`${text}\``)
   return Math.floor(bytes)
+}
+
+/** curl's --resolve HOST:PORT:ADDR and --connect-to HOST1:PORT1:HOST2:PORT2 ([IPv6] in brackets). */
+function connectToOf(resolve: readonly string[], connectTo: readonly string[]): Map<string, { host: string; port?: number }> {
+  const map = new Map<string, { host: string; port?: number }>()
+  const part = String.raw`(\[[^\]]+\]|[^:\s]+)`
+  for (const flag of resolve) {
+    const match = flag.match(new RegExp(`^${part}:(\\d+):${part}$`))
+    if (!match) throw new UsageError(`--resolve needs HOST:PORT:ADDRESS, got \`${flag}\``, 'for example --resolve api.example.com:443:127.0.0.1')
+    map.set(`${match[1]!.toLowerCase()}:${match[2]}`, { host: match[3]!.replace(/^\[|\]$/g, '') })
+  }
+  for (const flag of connectTo) {
+    const match = flag.match(new RegExp(`^${part}:(\\d+):${part}:(\\d+)$`))
+    if (!match) throw new UsageError(`--connect-to needs HOST:PORT:HOST2:PORT2, got \`${flag}\``, 'for example --connect-to api.example.com:443:127.0.0.1:8443')
+    map.set(`${match[1]!.toLowerCase()}:${match[2]}`, { host: match[3]!.replace(/^\[|\]$/g, ''), port: Number(match[4]) })
+  }
+  return map
 }
 
 function errorFormatOf(value: unknown): 'full' | 'short' {

@@ -11,7 +11,7 @@ import { type JsonNode, type JsonWarning, parseLocatedJson, toPlain } from './lo
 
 export const FILE_KEYS = ['$schema', 'vars', 'requests'] as const
 export const REQUEST_KEYS = ['name', 'description', 'method', 'url', 'headers', 'body', 'json', 'bodyFile', 'capture', 'assert', 'options'] as const
-export const OPTION_KEYS = ['timeout', 'followRedirects'] as const
+export const OPTION_KEYS = ['timeout', 'followRedirects', 'unixSocket'] as const
 export const BODY_FILE_KEYS = ['path', 'templated'] as const
 
 type ObjectNode = JsonNode & { kind: 'object' }
@@ -132,6 +132,11 @@ function parseOptions(node: JsonNode | undefined): RequestOptions {
     const ms = timeout.kind === 'number' ? timeLimitMs(timeout.value) : 'is a number of seconds'
     if (typeof ms === 'string') throw new LoadError('LOAD_JSON', `\`timeout\` ${ms}`, timeout.span)
     options.timeoutMs = ms
+  }
+  const socket = field(object, 'unixSocket')
+  if (socket) {
+    if (socket.kind !== 'string' || socket.value === '') throw new LoadError('LOAD_JSON', '`unixSocket` is a socket path', socket.span)
+    options.unixSocket = socket.value
   }
   const follow = field(object, 'followRedirects')
   if (follow) {

@@ -304,11 +304,13 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new SendError('SEND_CONNECT', `Cannot resolve the host: ${describe}`, span, 'check the host name in the URL (or baseUrl)', { cause: error })
   }
-  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED/.test(code)) {
-    return new SendError('SEND_CONNECT', `TLS error (${code}): ${describe}`, span, 'use --insecure (-k) to accept the certificate anyway', { cause: error })
-  }
+  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|OSSL|VERIFY|^UNABLE_TO_/.test(code)) return tlsError(code, error as Error, describe, span)
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED' || code === 'HPE_INVALID_EOF_STATE') {
-    return new StreamFailure('STREAM_INCOMPLETE', `The server closed the connection ${when}: ${describe}`, span, 'the server dropped the connection; what arrived is kept', { cause: error })
+    // Over TLS 1.3 a server that wants a client certificate says so only by closing the connection.
+    const hint = when === 'before a response arrived' && describe.includes(' https://')
+      ? 'the server dropped the connection; if it asks for a client certificate, give one with --cert FILE (--key, --pass)'
+      : 'the server dropped the connection; what arrived is kept'
+    return new StreamFailure('STREAM_INCOMPLETE', `The server closed the connection ${when}: ${describe}`, span, hint, { cause: error })
   }
   if ((error as Error).name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_'))) {
     return new SendError('SEND_FAILED', `The server sent malformed HTTP (${(error as Error).message}) ${when}: ${describe}`, span, 'the response does not follow HTTP/1.1; what arrived is kept', { cause: error })
@@ -320,6 +322,18 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
     return new SendError('SEND_FAILED', `Invalid request: ${(error as Error).message}: ${describe}`, span, 'check header names and values', { cause: error })
   }
   return new SendError('SEND_FAILED', `${(error as Error).message || 'Request failed'} ${when}: ${describe}`, span, undefined, { cause: error })
+}
+
+/** TLS failures say which certificate failed and the flag that fixes it. */
+function tlsError(code: string, error: Error, describe: string, span: SourceSpan | undefined): SendError {
+  const fail = (what: string, hint: string) => new SendError('SEND_CONNECT', `TLS error (${code}): ${what}: ${describe}`, span, hint, { cause: error })
+  if (/CERT_REQUIRED|HANDSHAKE_FAILURE/.test(code) || /certificate required|handshake failure/i.test(error.message)) {
+    return fail('the server asks for a client certificate', 'give one with --cert FILE (and --key FILE, --pass if the key is encrypted)')
+  }
+  if (/BAD_DECRYPT|BAD_PASSWORD/.test(code)) return fail('the client key could not be decrypted', 'check --pass (the key\'s passphrase)')
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return fail(`the server's certificate is not for this host (${error.message.replace(/^.*?: /, '')})`, 'use the host name the certificate names, or -k to accept it anyway')
+  if (code === 'CERT_HAS_EXPIRED') return fail('the server\'s certificate has expired', 'renew it on the server, or -k to accept it anyway')
+  return fail('the server\'s certificate is not signed by a CA this run trusts', 'trust its CA with --cacert FILE (or SSL_CERT_FILE), or -k to accept any certificate')
 }
 
 function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {

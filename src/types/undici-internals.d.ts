@@ -12,3 +12,7 @@ declare module 'undici/lib/api/index.js' {
   const api: Record<string, unknown>
   export default api
 }
+declare module 'undici/lib/core/connect.js' {
+  const buildConnector: (options: object) => unknown
+  export default buildConnector
+}

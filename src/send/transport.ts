@@ -1,0 +1,94 @@
+// How requests reach servers, composed in one place: TLS (--cacert, SSL_CERT_FILE, --cert/--key/
+// --pass, -k), HTTP/2 (negotiated by ALPN for `HTTP/2` request lines and --http2; h2c with
+// --http2-prior-knowledge), unix domain sockets (--unix-socket, `# @unix-socket`), --resolve and
+// --connect-to (another address for a host:port, the URL and TLS name unchanged), and the response
+// header limit. One keep-alive pool per way of connecting, made when a request first needs it.
+import { isIP } from 'node:net'
+import type { Dispatcher } from 'undici'
+import buildConnector from 'undici/lib/core/connect.js'
+import { Agent } from './http-client.js'
+
+export type TlsOptions = {
+  /** PEM text of the certificate authorities to trust instead of the system's. */
+  readonly ca?: readonly string[]
+  readonly cert?: string
+  readonly key?: string
+  readonly passphrase?: string
+  readonly insecure: boolean
+}
+
+export type TransportOptions = {
+  readonly connectTimeoutMs: number
+  readonly tls: TlsOptions
+  /** Response head size limit, bytes (curl accepts 100 kB; undici's own default is 16 kB). */
+  readonly maxHeaderSize: number
+  /** `host:port` → where to connect instead (--resolve, --connect-to). */
+  readonly connectTo: ReadonlyMap<string, { readonly host: string; readonly port?: number }>
+  readonly unixSocket?: string
+  /** Every request over HTTP/2 where the server agrees (--http2). */
+  readonly http2: boolean
+  /** HTTP/2 without TLS and without negotiation (--http2-prior-knowledge). */
+  readonly h2c: boolean
+}
+
+export type Route = { readonly unixSocket?: string; readonly http2?: boolean }
+
+export const DEFAULT_MAX_HEADER_SIZE = 100 * 1024
+
+export class Transport {
+  private readonly agents = new Map<string, Dispatcher>()
+
+  constructor(private readonly options: TransportOptions) {}
+
+  /** The dispatcher for a request: by its unix socket and whether it asks for HTTP/2. */
+  dispatcherFor(route: Route = {}): Dispatcher {
+    const socket = route.unixSocket ?? this.options.unixSocket
+    const http2 = route.http2 === true || this.options.http2
+    const key = `${socket ?? ''}\n${http2 ? 'h2' : 'h1'}`
+    let agent = this.agents.get(key)
+    if (!agent) {
+      agent = this.create(socket, http2)
+      this.agents.set(key, agent)
+    }
+    return agent
+  }
+
+  close(): Promise<void> {
+    return Promise.all([...this.agents.values()].map((a) => a.close().catch(() => {}))).then(() => {})
+  }
+
+  private create(socketPath: string | undefined, http2: boolean): Dispatcher {
+    const { tls } = this.options
+    const connect = {
+      timeout: this.options.connectTimeoutMs,
+      rejectUnauthorized: !tls.insecure,
+      ...(tls.ca ? { ca: [...tls.ca] } : {}),
+      ...(tls.cert ? { cert: tls.cert } : {}),
+      ...(tls.key ? { key: tls.key } : {}),
+      ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+      ...(socketPath ? { socketPath } : {}),
+      ...(http2 ? { allowH2: true } : {}),
+      ...(this.options.h2c ? { useH2c: true } : {}),
+    }
+    const base = {
+      keepAliveTimeout: 30_000,
+      maxHeaderSize: this.options.maxHeaderSize,
+      ...(http2 || this.options.h2c ? { allowH2: true } : {}),
+      ...(this.options.h2c ? { useH2c: true } : {}),
+    }
+    if (this.options.connectTo.size === 0) return new Agent({ ...base, connect })
+    // --resolve / --connect-to: connect elsewhere, keeping the URL's host for TLS and the Host header.
+    type ConnectOptions = { hostname: string; port: string; protocol: string; servername?: string | null }
+    const connector = buildConnector(connect) as (options: ConnectOptions, callback: unknown) => unknown
+    const connectTo = this.options.connectTo
+    const redirected = (options: ConnectOptions, callback: unknown) => {
+      const port = options.port || (options.protocol === 'https:' ? '443' : '80')
+      const target = connectTo.get(`${options.hostname.toLowerCase()}:${port}`)
+      if (!target) return connector(options, callback)
+      // The certificate is checked against the URL's host name (an address gets no TLS name).
+      const servername = options.servername ?? (isIP(options.hostname) ? null : options.hostname)
+      return connector({ ...options, servername, hostname: target.host, port: String(target.port ?? port) }, callback)
+    }
+    return new Agent({ ...base, connect: redirected as unknown as NonNullable<ConstructorParameters<typeof Agent>[0]>['connect'] })
+  }
+}
