@@ -105,6 +105,7 @@ const LIBRARIES = {
   // The draft-2019-09 and 2020-12 validators share ajv's core: one file for all three.
   ajv: { entry: "import Ajv from 'ajv'; import Ajv2019 from 'ajv/dist/2019.js'; import Ajv2020 from 'ajv/dist/2020.js'; export default Ajv; export { Ajv2019, Ajv2020 }", exports: ['default', 'Ajv2019', 'Ajv2020'] },
   dotenv: { entry: "export { parse } from 'dotenv'", exports: ['parse'] },
+  'tough-cookie': { entry: "export { Cookie, CookieJar } from 'tough-cookie'", exports: ['Cookie', 'CookieJar'] },
 }
 
 /** Module paths the CLI imports that are one export of a library bundled apart. */
@@ -198,8 +199,8 @@ try {
 
 /**
  * Runs of the common paths write the caches: load (with a .env), render (plain variables and a
- * helper, which loads Handlebars), send, stream, capture, assert (with a schema), print; then the
- * help text, which is where yargs loads.
+ * helper, which loads Handlebars), send (a cookie, which loads tough-cookie), stream, capture,
+ * assert (with a schema), print; then the help text, which is where yargs loads.
  */
 async function trainCodeCache() {
   const server = createServer((request, response) => {
@@ -211,7 +212,7 @@ async function trainCodeCache() {
         }
         response.end('data: [DONE]\n\n')
       } else {
-        response.writeHead(200, { 'content-type': 'application/json' })
+        response.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'session=train; Path=/; HttpOnly' })
         response.end(JSON.stringify({ id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: 'Paris "quoted"\n' } }] }))
       }
     })

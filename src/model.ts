@@ -95,6 +95,8 @@ export type RequestOptions = {
   readonly timeoutMs?: number
   /** Connect through this unix domain socket (`# @unix-socket PATH`). */
   readonly unixSocket?: string
+  /** Neither send the jar's cookies nor keep the response's (`# @no-cookie-jar`). */
+  readonly noCookieJar?: boolean
 }
 
 /** `@x = v` in a `.http` file (a lazy template), or a JSON file's `vars` entry (`literal` keeps a non-string's type). */

@@ -20,6 +20,7 @@ import type { BodyLimits } from './send/inflate.js'
 import type { RedirectPolicy } from './send/redirect.js'
 import type { BodySink } from './send/sink.js'
 import type { Route } from './send/transport.js'
+import type { Cookies } from './send/cookies.js'
 import { check } from './check/check.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import { loadJsonPath } from './check/jsonpath.js'
@@ -78,6 +79,8 @@ export type RunOptions = {
   readonly allowInvalidJson?: boolean
   /** Each file gets its own captured values (test mode) instead of sharing them (run). */
   readonly isolateFiles: boolean
+  /** A fresh cookie jar for a chain (each file in test mode, the whole run otherwise); none with --no-cookies. */
+  readonly cookieJar?: () => Cookies
   /** Keep every step (for --all); without it memory stays flat over any number of requests (reports take steps as they end). */
   readonly keepSteps: boolean
   readonly signal?: AbortSignal
@@ -124,13 +127,17 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
   const tally = emptyTally()
   let last: StepResult | undefined
   let captured = new Map<string, unknown>()
+  let cookies = options.cookieJar?.()
   let stopped = false
   const record = (step: StepResult) => {
     count(tally, step)
     if (options.keepSteps) steps.push(step)
   }
   for (const plan of plans) {
-    if (options.isolateFiles) captured = new Map()
+    if (options.isolateFiles && plan !== plans[0]) {
+      captured = new Map()
+      cookies = options.cookieJar?.()
+    }
     const base = await loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
     for (const secret of base.secrets) options.secrets.add(secret)
     for (const [name, value] of Object.entries(base.values)) options.secrets.noteVariable(name, value)
@@ -144,7 +151,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
-      const step = await runStep(plan.file, template, scope, renderExpected, options)
+      const step = await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, options)
       record(step)
       if (step.exchange) last = step
       // Secret response headers (Set-Cookie) and values captured into secret names are masked
@@ -200,7 +207,7 @@ function redirectPolicies(options: RunOptions): Map<boolean, RedirectPolicy> {
   return policies
 }
 
-async function runStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, options: RunOptions): Promise<StepResult> {
+async function runStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, options: RunOptions): Promise<StepResult> {
   const policies = redirectPolicies(options)
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
@@ -221,6 +228,7 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Scop
       ...(options.signal ? { signal: options.signal } : {}),
       ...(listener ? { listener } : {}),
       ...(sink ? { sink } : {}),
+      ...(cookies ? { cookies } : {}),
     })
     const result = check(template, exchange, { vars: scope.context, baseDir: scope.runtime.baseDir!, renderExpected }, (partial) => { asserts = partial.asserts })
     asserts = result.asserts

@@ -16,6 +16,7 @@ import { ConsoleReporter } from '../report/console.js'
 import { printResult } from '../report/print.js'
 import { type BodySink, fileSink, outputSink } from '../send/sink.js'
 import { checkOutputs } from './outputs.js'
+import type { Cookies } from '../send/cookies.js'
 import { batchedStderr } from './batched-stderr.js'
 import { ExitCode } from './exit-code.js'
 import { type Options, type RunOptions, parseOptions } from './options.js'
@@ -151,6 +152,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
     h2c: options.http2PriorKnowledge,
   })
   const last = allRequests[allRequests.length - 1]
+  const jar = await cookieJarOf(options, io, secrets)
   const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout }) : undefined
   let result: RunResult
   try {
@@ -165,6 +167,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       processEnv: io.env,
       secrets,
       failOnStatus: options.fail,
+      ...(jar ? { cookieJar: jar.create } : {}),
       // --all prints every body at the end; otherwise a run holds no step it is done with.
       keepSteps: options.all,
       allowInvalidJson: options.allowInvalidJson,
@@ -200,10 +203,56 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       reportsFailed = true
     }
   }
+  if (jar && options.cookieJar !== undefined) {
+    try {
+      const { writeAtomically } = await import('../report/write.js')
+      writeAtomically(resolve(io.cwd, options.cookieJar), await jar.netscape())
+    } catch (error) {
+      if (!(error instanceof ReqchainError)) throw error
+      io.stderr.write(`${reporter.errorFrame(error)}\n`)
+      reportsFailed = true
+    }
+  }
   if (options.command === 'test') io.stderr.write(`${testSummary(result)}\n`)
   if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
   const code = printed === 'error' ? ExitCode.runtime : exitCodeFor(result)
   return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
+}
+
+/**
+ * The run's cookie jars (one per file in `test`), seeded from --cookie-jar FILE when it exists;
+ * every value they take in is a secret. The file is written back with every jar's cookies.
+ */
+async function cookieJarOf(options: RunOptions, io: Io, secrets: Secrets): Promise<{ create: () => Cookies; netscape: () => Promise<string> } | undefined> {
+  if (!options.cookies) return undefined
+  const { Cookies, prepareCookies } = await import('../send/cookies.js')
+  let seed: string | undefined
+  if (options.cookieJar !== undefined) {
+    await prepareCookies()
+    const path = resolve(io.cwd, options.cookieJar)
+    if (existsSync(path)) {
+      try {
+        seed = readFileSync(path, 'utf8')
+      } catch (error) {
+        throw new UsageError(`--cookie-jar ${options.cookieJar}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+      }
+    }
+  }
+  const jars: Cookies[] = []
+  const onValue = (name: string, value: string) => secrets.add({ name, value, source: 'response' })
+  return {
+    create: () => {
+      const jar = new Cookies(onValue)
+      if (seed !== undefined) jar.read(seed)
+      jars.push(jar)
+      return jar
+    },
+    netscape: async () => {
+      const merged = new Cookies(onValue)
+      for (const jar of jars) merged.read(await jar.toNetscape()) // later files' cookies win
+      return merged.toNetscape()
+    },
+  }
 }
 
 /** Certificates read once, before anything is sent: a file that cannot be read is a usage error. */

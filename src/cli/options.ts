@@ -54,6 +54,8 @@ export type RunOptions = VarOptions & {
   /** `host:port` (lower case) → where to connect instead. */
   readonly connectTo: ReadonlyMap<string, { readonly host: string; readonly port?: number }>
   readonly maxHeaderSize: number
+  readonly cookies: boolean
+  readonly cookieJar?: string
   readonly bail: boolean
   readonly parallel: number
   readonly reports: readonly ReportTarget[]
@@ -135,6 +137,8 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'unix-socket', type: 'string', describe: 'connect through this unix domain socket (the URL still names host and path)' },
     { name: 'resolve', type: 'string', array: true, describe: 'HOST:PORT:ADDRESS, as curl\'s: connect to ADDRESS for HOST:PORT (repeatable)' },
     { name: 'connect-to', type: 'string', array: true, describe: 'HOST:PORT:HOST2:PORT2, as curl\'s: connect to HOST2:PORT2 instead (repeatable)' },
+    { name: 'cookies', type: 'boolean', default: true, describe: 'keep cookies the server sets and send them back (--no-cookies: none)' },
+    { name: 'cookie-jar', type: 'string', describe: 'read cookies from this file before the run and write them after (Netscape format, as curl\'s -b/-c)' },
     { name: 'max-header-size', type: 'string', default: '100k', describe: 'largest response head accepted (bytes, or with k/M)' },
     { name: 'bail', type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' },
   ]
@@ -405,6 +409,8 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         ...(args['unix-socket'] !== undefined ? { unixSocket: String(args['unix-socket']) } : {}),
         connectTo: connectToOf((args['resolve'] as string[] | undefined) ?? [], (args['connect-to'] as string[] | undefined) ?? []),
         maxHeaderSize: sizeOf(String(args['max-header-size']), '--max-header-size'),
+        cookies: args['cookies'] !== false,
+        ...(args['cookie-jar'] !== undefined ? { cookieJar: String(args['cookie-jar']) } : {}),
         bail: Boolean(args['bail']),
         parallel,
         reports: parseReports((args['report'] as string[] | undefined) ?? []),

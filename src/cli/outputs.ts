@@ -33,6 +33,7 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
   const outputs = [
     ...(options.output !== undefined ? [{ flag: `-o ${options.output}`, path: options.output }] : []),
     ...options.reports.filter((r) => r.path !== '-').map((r) => ({ flag: `--report ${r.format}=${r.path}`, path: r.path })),
+    ...(options.cookieJar !== undefined ? [{ flag: `--cookie-jar ${options.cookieJar}`, path: options.cookieJar }] : []),
   ]
   const seen = new Map<string, string>()
   for (const output of outputs) {

@@ -333,6 +333,9 @@ class BlockParser {
           options.timeoutMs = ms
           break
         }
+        case 'no-cookie-jar':
+          options.noCookieJar = true
+          break
         case 'unix-socket':
           if (!directive.value) throw new LoadError('LOAD_SYNTAX', '`@unix-socket` needs a socket path', directive.span, 'write `# @unix-socket /var/run/docker.sock`')
           options.unixSocket = directive.value

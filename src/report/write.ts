@@ -139,6 +139,20 @@ function copyMasked(spool: string, out: number, secrets: Secrets): void {
   }
 }
 
+/** A file written whole or not at all: a temporary file beside it, renamed over it. */
+export function writeAtomically(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`
+  try {
+    mkdirSync(dirname(path), { recursive: true })
+    const fd = openSync(temporary, 'w')
+    try { writeSync(fd, text) } finally { closeSync(fd) }
+    renameSync(temporary, path)
+  } catch (error) {
+    rmQuietly(temporary)
+    throw new ReportError('REPORT_WRITE', `Cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, 'check that the folder is writable', { cause: error })
+  }
+}
+
 function writeError(target: ReportTarget, path: string, error: unknown): ReportError {
   return new ReportError('REPORT_WRITE', `Cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined,
     'check that the folder is writable', { cause: error })

@@ -15,6 +15,7 @@ import { requestThrough } from './http-client.js'
 import { type BodyLimits, DEFAULT_MAX_INFLATE_RATIO, decodedBody, limitBroken } from './inflate.js'
 import { type RedirectPolicy, DEFAULT_MAX_REDIRECTS, followRedirect, isRedirect } from './redirect.js'
 import type { BodySink } from './sink.js'
+import type { Cookies } from './cookies.js'
 import { NdjsonParser, SseParser, streamFormatOf } from './sse.js'
 
 export type StreamListener = {
@@ -36,6 +37,8 @@ export type SendOptions = {
   readonly listener?: StreamListener
   /** Write the body here as it arrives instead of keeping it (-o, or a piped stdout). */
   readonly sink?: BodySink
+  /** The chain's cookie jar: sent with every hop, and given every hop's `Set-Cookie`. */
+  readonly cookies?: Cookies
   /** Where the request was written, for error messages. */
   readonly span?: SourceSpan
 }
@@ -126,7 +129,9 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   let response: Dispatcher.ResponseData
   let visited: Set<string> | undefined
   for (let hop = 1; ; hop++) {
+    if (options.cookies) current = withJarCookies(current, options.cookies)
     response = await dispatch(current, options, deadline, describe)
+    if (options.cookies) await storeCookies(options.cookies, current.url, response.headers)
     const location = headerValue(response.headers, 'location')
     if (!policy.follow || !isRedirect(response.statusCode, location)) break
     await response.body.dump().catch(() => {})
@@ -230,6 +235,24 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
       'the server stopped early; the partial reply is kept in the output and reports'), { exchange })
   }
   return exchange
+}
+
+/** The request with the jar's cookies for its URL merged into its `Cookie` header. */
+function withJarCookies(request: HttpRequest, cookies: Cookies): HttpRequest {
+  const index = request.headers.findIndex(([name]) => name.toLowerCase() === 'cookie')
+  const written = index >= 0 ? request.headers[index]![1] : undefined
+  const merged = cookies.headerFor(request.url, written)
+  if (merged === written) return request
+  const headers = [...request.headers]
+  if (index >= 0) headers[index] = [headers[index]![0], merged!]
+  else headers.push(['Cookie', merged!])
+  return { ...request, headers }
+}
+
+async function storeCookies(cookies: Cookies, url: string, headers: Dispatcher.ResponseData['headers']): Promise<void> {
+  const value = headers['set-cookie']
+  if (value === undefined) return
+  await cookies.store(url, Array.isArray(value) ? value : [value])
 }
 
 /** A chunk to the sink (or its end, for `undefined`); whatever the file or pipe says is an output error. */

@@ -15,7 +15,7 @@ const dist = join(import.meta.dirname, '../../dist')
 let server: TestServer
 
 beforeAll(async () => {
-  server = await startServer({ 'GET /ping': (_req, res) => json(res, { pong: 'ok' }) })
+  server = await startServer({ 'GET /ping': (_req, res) => json(res, { pong: 'ok' }, 200, { 'Set-Cookie': 'seen=1; Path=/' }) }) // a cookie loads tough-cookie
 })
 afterAll(() => server.close())
 
@@ -55,10 +55,10 @@ describe('the executable and its code cache', () => {
   it('has a cache from the build for every library bundled apart, and each one fits', async () => {
     const { bin, caches, dir } = copyOfDist()
     const scripts = readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.js') && f !== 'reqchain.js')
-    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'dotenv', 'handlebars', 'jsonpath-plus', 'yargs'])
+    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'dotenv', 'handlebars', 'jsonpath-plus', 'tough-cookie', 'yargs'])
     expect(caches.map((f) => f.replace(/-[0-9a-f]+\.cache$/, '.js')).sort()).toEqual(scripts.map((f) => join(dir, 'dist', f.replace(/-[0-9a-f]+\.js$/, '.js'))).sort())
     const before = caches.map(stamp)
-    // Every library in one run: a .env (dotenv), a helper (Handlebars), a capture (jsonpath-plus)
+    // Every library in one run: a .env (dotenv), a helper (Handlebars), a cookie (tough-cookie), a capture (jsonpath-plus)
     // and a schema (ajv); then help, which is where yargs loads.
     writeFileSync(join(dir, '.env'), 'who=world\n')
     writeFileSync(join(dir, 'ping.schema.json'), JSON.stringify({ type: 'object', required: ['pong'] }))
