@@ -54,14 +54,14 @@ export type RunResult = {
 }
 
 export type RunEvent =
-  | { readonly kind: 'sending'; readonly file: RequestFile; readonly template: RequestTemplate; readonly request: HttpRequest }
+  | { readonly kind: 'sending'; readonly file: RequestFile; readonly template: RequestTemplate; readonly request: HttpRequest; readonly via?: string }
   | { readonly kind: 'step'; readonly step: StepResult }
   /** A request not run, because an earlier one failed and the run stops at failures. */
   | { readonly kind: 'skipped'; readonly step: StepResult }
 
 export type RunOptions = {
   /** Which keep-alive pool a request goes through (send/transport.ts). */
-  readonly transport: { readonly dispatcherFor: (route: Route) => Dispatcher }
+  readonly transport: { readonly dispatcherFor: (route: Route) => Dispatcher; readonly proxyOf?: (route: Route) => string | undefined }
   /** The whole request; 0 for no limit. `# @timeout` overrides both limits. */
   readonly maxTimeMs: number
   /** Silence before the response and between body chunks; 0 for no limit. */
@@ -214,12 +214,15 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Scop
   let asserts: AssertResult[] = []
   try {
     request = render(template, scope)
-    options.onEvent?.({ kind: 'sending', file, template, request })
+    const route: Route = { url: request.url, ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}), http2: template.httpVersion === '2' }
+    const via = options.transport.proxyOf?.(route)
+    options.onEvent?.({ kind: 'sending', file, template, request, ...(via ? { via } : {}) })
     const listener = options.listenerFor?.(template)
     const sink = options.sinkFor?.(template)
     const timeoutMs = template.options.timeoutMs
     exchange = await send(request, {
-      dispatcher: options.transport.dispatcherFor({ ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}), http2: template.httpVersion === '2' }),
+      dispatcher: options.transport.dispatcherFor(route),
+      ...(via ? { via } : {}),
       maxTimeMs: timeoutMs ?? options.maxTimeMs,
       idleTimeoutMs: timeoutMs ?? options.idleTimeoutMs,
       redirects: policies.get(template.options.followRedirects ?? true)!,

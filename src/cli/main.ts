@@ -136,6 +136,8 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
   for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
   if (options.pass !== undefined) secrets.add({ name: 'pass', value: options.pass, source: 'flag' })
+  // Proxy credentials in a proxy URL are secrets wherever they show.
+  for (const [name, value] of [['proxy', options.proxy], ...['http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].map((n) => [n, io.env[n]])]) secrets.noteVariable(name!, value)
   const allRequests = plans.flatMap((p) => p.requests)
   const reporter = new ConsoleReporter(io, {
     mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw, color: options.color, insecure: options.insecure, errorFormat: options.errorFormat,
@@ -150,6 +152,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
     ...(options.unixSocket !== undefined ? { unixSocket: options.unixSocket } : {}),
     http2: options.http2,
     h2c: options.http2PriorKnowledge,
+    proxy: { ...(options.proxy !== undefined ? { proxy: options.proxy } : {}), ...(options.noProxy !== undefined ? { noProxy: options.noProxy } : {}), env: io.env },
   })
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)

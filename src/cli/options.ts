@@ -56,6 +56,8 @@ export type RunOptions = VarOptions & {
   readonly maxHeaderSize: number
   readonly cookies: boolean
   readonly cookieJar?: string
+  readonly proxy?: string
+  readonly noProxy?: string
   readonly bail: boolean
   readonly parallel: number
   readonly reports: readonly ReportTarget[]
@@ -137,6 +139,8 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'unix-socket', type: 'string', describe: 'connect through this unix domain socket (the URL still names host and path)' },
     { name: 'resolve', type: 'string', array: true, describe: 'HOST:PORT:ADDRESS, as curl\'s: connect to ADDRESS for HOST:PORT (repeatable)' },
     { name: 'connect-to', type: 'string', array: true, describe: 'HOST:PORT:HOST2:PORT2, as curl\'s: connect to HOST2:PORT2 instead (repeatable)' },
+    { name: 'proxy', alias: 'x', type: 'string', describe: 'use this proxy (http://[user:pass@]host:port) for every request; default: http_proxy, HTTPS_PROXY, ALL_PROXY as curl reads them' },
+    { name: 'noproxy', type: 'string', describe: 'comma-separated hosts that bypass the proxy, as curl\'s (* for all; overrides NO_PROXY)' },
     { name: 'cookies', type: 'boolean', default: true, describe: 'keep cookies the server sets and send them back (--no-cookies: none)' },
     { name: 'cookie-jar', type: 'string', describe: 'read cookies from this file before the run and write them after (Netscape format, as curl\'s -b/-c)' },
     { name: 'max-header-size', type: 'string', default: '100k', describe: 'largest response head accepted (bytes, or with k/M)' },
@@ -410,6 +414,8 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         connectTo: connectToOf((args['resolve'] as string[] | undefined) ?? [], (args['connect-to'] as string[] | undefined) ?? []),
         maxHeaderSize: sizeOf(String(args['max-header-size']), '--max-header-size'),
         cookies: args['cookies'] !== false,
+        ...(args['proxy'] !== undefined ? { proxy: String(args['proxy']) } : {}),
+        ...(args['noproxy'] !== undefined ? { noProxy: String(args['noproxy']) } : {}),
         ...(args['cookie-jar'] !== undefined ? { cookieJar: String(args['cookie-jar']) } : {}),
         bail: Boolean(args['bail']),
         parallel,

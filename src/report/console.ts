@@ -50,7 +50,7 @@ export class ConsoleReporter {
   onEvent = (event: RunEvent): void => {
     if (event.kind === 'sending') {
       if (this.options.curl) this.io.stderr.write(`${toCurl(event.request, { secrets: this.options.secrets, followRedirects: event.template.options.followRedirects ?? true, insecure: this.options.insecure ?? false })}\n`)
-      if (this.options.verbose) this.requestHead(event.request)
+      if (this.options.verbose) this.requestHead(event.request, event.via)
       return
     }
     if (event.kind === 'skipped') return
@@ -104,9 +104,9 @@ export class ConsoleReporter {
     this.openCall = false
   }
 
-  private requestHead(request: HttpRequest): void {
+  private requestHead(request: HttpRequest, via: string | undefined): void {
     const url = new URL(request.url)
-    const lines = [`> ${request.method} ${url.pathname}${url.search} HTTP/1.1`, `> Host: ${url.host}`]
+    const lines = [...(via ? [`* via proxy ${via}`] : []), `> ${request.method} ${url.pathname}${url.search} HTTP/1.1`, `> Host: ${url.host}`]
     for (const [name, value] of request.headers) lines.push(`> ${name}: ${this.options.secrets.maskHeader(name, value)}`)
     if (request.body?.length) lines.push(`> (${formatSize(request.body.length)} body)`)
     this.io.stderr.write(this.err.dim(`${this.options.secrets.mask(lines.join('\n'))}\n>\n`))

@@ -37,6 +37,8 @@ export type SendOptions = {
   readonly listener?: StreamListener
   /** Write the body here as it arrives instead of keeping it (-o, or a piped stdout). */
   readonly sink?: BodySink
+  /** The proxy the request goes through, for messages that should name it. */
+  readonly via?: string
   /** The chain's cookie jar: sent with every hop, and given every hop's `Set-Cookie`. */
   readonly cookies?: Cookies
   /** Where the request was written, for error messages. */
@@ -317,6 +319,13 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
   if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
     return new SendError('SEND_TIMEOUT', `Timed out (no data for ${seconds(options.idleTimeoutMs)}) ${when}: ${describe}`, span,
       'raise --idle-timeout or --timeout (seconds; 0 for no limit), or # @timeout on the request', { cause: error })
+  }
+  const proxyAnswer = /^Proxy response \((\d+)\)|Proxy Authentication Required \((\d+)\)/.exec((error as Error).message ?? '')
+  if (options.via && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT' || proxyAnswer)) {
+    const status = proxyAnswer?.[1] ?? proxyAnswer?.[2]
+    const what = status ? [, status] : undefined
+    return new SendError('SEND_CONNECT', what ? `The proxy ${options.via} refused the request (HTTP ${what[1]}): ${describe}` : `Cannot connect to the proxy ${options.via} (${code}): ${describe}`, span,
+      what?.[1] === '407' ? 'the proxy wants credentials: give them in its URL, http://user:pass@proxy:port' : 'check the proxy (--proxy, or http_proxy / HTTPS_PROXY), or bypass it with --noproxy', { cause: error })
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new SendError('SEND_TIMEOUT', `Connection timed out: ${describe}`, span, 'is the host reachable? raise --connect-timeout if it is slow', { cause: error })

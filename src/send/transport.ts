@@ -6,7 +6,9 @@
 import { isIP } from 'node:net'
 import type { Dispatcher } from 'undici'
 import buildConnector from 'undici/lib/core/connect.js'
+import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js'
 import { Agent } from './http-client.js'
+import { type ProxySettings, proxyFor } from './proxy.js'
 
 export type TlsOptions = {
   /** PEM text of the certificate authorities to trust instead of the system's. */
@@ -29,9 +31,10 @@ export type TransportOptions = {
   readonly http2: boolean
   /** HTTP/2 without TLS and without negotiation (--http2-prior-knowledge). */
   readonly h2c: boolean
+  readonly proxy: ProxySettings
 }
 
-export type Route = { readonly unixSocket?: string; readonly http2?: boolean }
+export type Route = { readonly url: string; readonly unixSocket?: string; readonly http2?: boolean }
 
 export const DEFAULT_MAX_HEADER_SIZE = 100 * 1024
 
@@ -40,17 +43,37 @@ export class Transport {
 
   constructor(private readonly options: TransportOptions) {}
 
-  /** The dispatcher for a request: by its unix socket and whether it asks for HTTP/2. */
-  dispatcherFor(route: Route = {}): Dispatcher {
+  /** The proxy a request goes through, if any (none through a unix socket). */
+  proxyOf(route: Route): string | undefined {
+    if (route.unixSocket ?? this.options.unixSocket) return undefined
+    return proxyFor(new URL(route.url), this.options.proxy)
+  }
+
+  /** The dispatcher for a request: by its proxy, its unix socket and whether it asks for HTTP/2. */
+  dispatcherFor(route: Route): Dispatcher {
     const socket = route.unixSocket ?? this.options.unixSocket
     const http2 = route.http2 === true || this.options.http2
-    const key = `${socket ?? ''}\n${http2 ? 'h2' : 'h1'}`
+    const proxy = this.proxyOf(route)
+    const key = `${socket ?? ''}\n${http2 ? 'h2' : 'h1'}\n${proxy ?? ''}`
     let agent = this.agents.get(key)
     if (!agent) {
-      agent = this.create(socket, http2)
+      agent = proxy ? this.createProxied(proxy) : this.create(socket, http2)
       this.agents.set(key, agent)
     }
     return agent
+  }
+
+  /** Through a proxy: CONNECT for https, absolute URLs for http (as curl does), TLS to the server as configured. */
+  private createProxied(proxy: string): Dispatcher {
+    const { tls } = this.options
+    const requestTls = {
+      rejectUnauthorized: !tls.insecure,
+      ...(tls.ca ? { ca: [...tls.ca] } : {}),
+      ...(tls.cert ? { cert: tls.cert } : {}),
+      ...(tls.key ? { key: tls.key } : {}),
+      ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+    }
+    return new ProxyAgent({ uri: proxy, proxyTunnel: false, requestTls, proxyTls: { timeout: this.options.connectTimeoutMs }, connect: { timeout: this.options.connectTimeoutMs }, keepAliveTimeout: 30_000, maxHeaderSize: this.options.maxHeaderSize })
   }
 
   close(): Promise<void> {

@@ -16,3 +16,8 @@ declare module 'undici/lib/core/connect.js' {
   const buildConnector: (options: object) => unknown
   export default buildConnector
 }
+declare module 'undici/lib/dispatcher/proxy-agent.js' {
+  import type { ProxyAgent } from 'undici'
+  const ProxyAgentClass: typeof ProxyAgent
+  export default ProxyAgentClass
+}
