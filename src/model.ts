@@ -97,6 +97,8 @@ export type RequestOptions = {
   readonly unixSocket?: string
   /** Neither send the jar's cookies nor keep the response's (`# @no-cookie-jar`). */
   readonly noCookieJar?: boolean
+  /** Send again until the assertions hold (`# @retry N`, `# @retry-interval MS`): polling a job until it is done. */
+  readonly poll?: { readonly count: number; readonly intervalMs: number }
 }
 
 /** `@x = v` in a `.http` file (a lazy template), or a JSON file's `vars` entry (`literal` keeps a non-string's type). */

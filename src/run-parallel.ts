@@ -20,7 +20,7 @@ export async function runParallel(plans: readonly Plan[], options: RunOptions, c
       const index = next++
       const buffered: RunEvent[] = []
       const onEvent = (event: RunEvent) => {
-        if (event.kind === 'sending') return
+        if (event.kind === 'sending' || event.kind === 'retry') return
         buffered.push(event)
         if (isFailed(event.step)) failed = true
       }

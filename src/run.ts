@@ -21,6 +21,7 @@ import type { RedirectPolicy } from './send/redirect.js'
 import type { BodySink } from './send/sink.js'
 import type { Route } from './send/transport.js'
 import type { Cookies } from './send/cookies.js'
+import { type RetryPolicy, sleep } from './send/retry.js'
 import { check } from './check/check.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import { loadJsonPath } from './check/jsonpath.js'
@@ -38,6 +39,8 @@ export type StepResult = {
   readonly error?: ReqchainError
   /** Not run: an earlier request of its file failed and the run stops at failures (--bail). */
   readonly skipped?: boolean
+  /** How many times it was sent, when polled (`# @retry`) past the first. */
+  readonly attempts?: number
 }
 
 /** Steps counted by outcome. */
@@ -58,6 +61,8 @@ export type RunEvent =
   | { readonly kind: 'step'; readonly step: StepResult }
   /** A request not run, because an earlier one failed and the run stops at failures. */
   | { readonly kind: 'skipped'; readonly step: StepResult }
+  /** A request about to be sent again: a transient failure (--retry) or a poll (`# @retry`). */
+  | { readonly kind: 'retry'; readonly template: RequestTemplate; readonly attempt: number; readonly count: number; readonly waitMs: number; readonly reason: string }
 
 export type RunOptions = {
   /** Which keep-alive pool a request goes through (send/transport.ts). */
@@ -79,6 +84,8 @@ export type RunOptions = {
   readonly allowInvalidJson?: boolean
   /** Each file gets its own captured values (test mode) instead of sharing them (run). */
   readonly isolateFiles: boolean
+  /** Retry transient failures (--retry); each retry is an event. */
+  readonly retry?: Omit<RetryPolicy, 'onRetry'>
   /** A fresh cookie jar for a chain (each file in test mode, the whole run otherwise); none with --no-cookies. */
   readonly cookieJar?: () => Cookies
   /** Keep every step (for --all); without it memory stays flat over any number of requests (reports take steps as they end). */
@@ -207,7 +214,23 @@ function redirectPolicies(options: RunOptions): Map<boolean, RedirectPolicy> {
   return policies
 }
 
+/**
+ * One request, sent again while it fails when it asks to be polled (`# @retry N`): each attempt is
+ * rendered anew, after `# @retry-interval` ms. The step says how many attempts it took.
+ */
 async function runStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, options: RunOptions): Promise<StepResult> {
+  const poll = template.options.poll
+  for (let attempt = 1; ; attempt++) {
+    const step = await attemptStep(file, template, scope, renderExpected, cookies, options)
+    if (!poll || !isFailed(step) || attempt > poll.count || options.signal?.aborted) return attempt > 1 ? { ...step, attempts: attempt } : step
+    const reason = step.error ? step.error.message.split(':')[0]! : 'an assertion failed'
+    options.onEvent?.({ kind: 'retry', template, attempt, count: poll.count, waitMs: poll.intervalMs, reason })
+    await sleep(poll.intervalMs, options.signal)
+    scope.advance()
+  }
+}
+
+async function attemptStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, options: RunOptions): Promise<StepResult> {
   const policies = redirectPolicies(options)
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
@@ -232,6 +255,7 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Scop
       ...(listener ? { listener } : {}),
       ...(sink ? { sink } : {}),
       ...(cookies ? { cookies } : {}),
+      ...(options.retry && options.retry.count > 0 ? { retry: { ...options.retry, onRetry: (retry) => options.onEvent?.({ kind: 'retry', template, ...retry }) } } : {}),
     })
     const result = check(template, exchange, { vars: scope.context, baseDir: scope.runtime.baseDir!, renderExpected }, (partial) => { asserts = partial.asserts })
     asserts = result.asserts

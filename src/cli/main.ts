@@ -171,6 +171,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       secrets,
       failOnStatus: options.fail,
       ...(jar ? { cookieJar: jar.create } : {}),
+      ...(options.retry.count > 0 ? { retry: options.retry } : {}),
       // --all prints every body at the end; otherwise a run holds no step it is done with.
       keepSteps: options.all,
       allowInvalidJson: options.allowInvalidJson,
@@ -178,7 +179,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       onEvent: (event: RunEvent) => {
         if (event.kind === 'step') reporter.endLiveText(event.step.template)
         reporter.onEvent(event)
-        if (event.kind !== 'sending') reports?.add(event.step)
+        if (event.kind === 'step' || event.kind === 'skipped') reports?.add(event.step)
       },
       listenerFor: reporter.listenerFor,
       ...sinkOf(options, io, last),

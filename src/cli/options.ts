@@ -58,6 +58,7 @@ export type RunOptions = VarOptions & {
   readonly cookieJar?: string
   readonly proxy?: string
   readonly noProxy?: string
+  readonly retry: { readonly count: number; readonly delayMs: number; readonly maxTimeMs: number; readonly all: boolean }
   readonly bail: boolean
   readonly parallel: number
   readonly reports: readonly ReportTarget[]
@@ -139,6 +140,10 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'unix-socket', type: 'string', describe: 'connect through this unix domain socket (the URL still names host and path)' },
     { name: 'resolve', type: 'string', array: true, describe: 'HOST:PORT:ADDRESS, as curl\'s: connect to ADDRESS for HOST:PORT (repeatable)' },
     { name: 'connect-to', type: 'string', array: true, describe: 'HOST:PORT:HOST2:PORT2, as curl\'s: connect to HOST2:PORT2 instead (repeatable)' },
+    { name: 'retry', type: 'number', default: 0, describe: 'retry a failed connection, a timeout and 408/429/500/502/503/504 this many times (curl\'s rules; POST and other non-idempotent methods only if they cannot have reached the server)' },
+    { name: 'retry-delay', type: 'number', default: 1, describe: 'seconds before the first retry; each next wait doubles, with jitter (Retry-After wins)' },
+    { name: 'retry-max-time', type: 'number', default: 0, describe: 'no retry starts after this many seconds from the first attempt (0: no limit)' },
+    { name: 'retry-all', type: 'boolean', default: false, describe: 'retry non-idempotent requests that may have reached the server too' },
     { name: 'proxy', alias: 'x', type: 'string', describe: 'use this proxy (http://[user:pass@]host:port) for every request; default: http_proxy, HTTPS_PROXY, ALL_PROXY as curl reads them' },
     { name: 'noproxy', type: 'string', describe: 'comma-separated hosts that bypass the proxy, as curl\'s (* for all; overrides NO_PROXY)' },
     { name: 'cookies', type: 'boolean', default: true, describe: 'keep cookies the server sets and send them back (--no-cookies: none)' },
@@ -414,6 +419,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         connectTo: connectToOf((args['resolve'] as string[] | undefined) ?? [], (args['connect-to'] as string[] | undefined) ?? []),
         maxHeaderSize: sizeOf(String(args['max-header-size']), '--max-header-size'),
         cookies: args['cookies'] !== false,
+        retry: retryOf(args),
         ...(args['proxy'] !== undefined ? { proxy: String(args['proxy']) } : {}),
         ...(args['noproxy'] !== undefined ? { noProxy: String(args['noproxy']) } : {}),
         ...(args['cookie-jar'] !== undefined ? { cookieJar: String(args['cookie-jar']) } : {}),
@@ -439,6 +445,13 @@ function sizeOf(text: string, flag: string): number {
   const bytes = Number(match[1]) * 1024 ** ' kmgt'.indexOf((match[2] || ' ').toLowerCase())
   if (!(bytes >= 1) || !Number.isSafeInteger(Math.floor(bytes))) throw new UsageError(`${flag} must be at least 1 byte, got \`${text}\``)
   return Math.floor(bytes)
+}
+
+function retryOf(args: ParsedArgs): RunOptions['retry'] {
+  const count = args['retry'] as number
+  if (!Number.isInteger(count) || count < 0) throw new UsageError(`--retry takes a whole number >= 0, got ${String(args['retry'])}`)
+  const delayMs = secondsOf(args['retry-delay'], '--retry-delay')
+  return { count, delayMs, maxTimeMs: secondsOf(args['retry-max-time'], '--retry-max-time'), all: Boolean(args['retry-all']) }
 }
 
 /** curl's --resolve HOST:PORT:ADDR and --connect-to HOST1:PORT1:HOST2:PORT2 ([IPv6] in brackets). */

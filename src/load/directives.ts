@@ -22,7 +22,7 @@ const QUERY_HELP = 'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `
 type Cursor = { text: string; offset: number }
 
 /** The `# @key` directives reqchain gives meaning to. */
-export const DIRECTIVES = ['name', 'capture', 'capture?', 'assert', 'no-redirect', 'timeout', 'unix-socket', 'no-cookie-jar', 'note', 'description'] as const
+export const DIRECTIVES = ['name', 'capture', 'capture?', 'assert', 'no-redirect', 'timeout', 'unix-socket', 'no-cookie-jar', 'retry', 'retry-interval', 'note', 'description'] as const
 /**
  * Keys that JetBrains HTTP Client, REST Client, httpyac and kulala define: kept on the request as
  * metadata. A key that is neither theirs nor ours but close to one of ours is a typo.
@@ -32,7 +32,7 @@ const OTHER_TOOLS_DIRECTIVES = new Set([
   'import', 'disabled', 'loop', 'sleep', 'keepStreaming', 'verbose', 'debug', 'save', 'openWith', 'extension', 'title',
   'jwt', 'ratelimit', 'injectVariables', 'noStreaming', 'no-client-cert', 'proxy', 'no-proxy', 'rejectUnauthorized',
   'no-reject-unauthorized', 'responseRef', 'noLog', 'noRedirect', 'no-rejectUnauthorized', 'grpc-reflection', 'jq', 'accept',
-  'curl-global', 'curl', 'env-stdin-cmd', 'env-json-key', 'stdin-cmd', 'graphql', 'file', 'retry', 'retry-interval',
+  'curl-global', 'curl', 'env-stdin-cmd', 'env-json-key', 'stdin-cmd', 'graphql', 'file',
 ])
 
 /** An unknown `# @key` close to one of reqchain's is a located error with the key it was meant to be. */

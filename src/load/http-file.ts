@@ -333,6 +333,13 @@ class BlockParser {
           options.timeoutMs = ms
           break
         }
+        case 'retry': case 'retry-interval': {
+          const n = Number(directive.value)
+          if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new LoadError('LOAD_SYNTAX', `\`@${directive.key}\` takes a whole number${directive.key === 'retry' ? '' : ' of milliseconds'}`, directive.span, directive.key === 'retry' ? 'write `# @retry 10`' : 'write `# @retry-interval 500`')
+          const poll = { count: 0, intervalMs: 1000, ...options.poll }
+          options.poll = directive.key === 'retry' ? { ...poll, count: n } : { ...poll, intervalMs: n }
+          break
+        }
         case 'no-cookie-jar':
           options.noCookieJar = true
           break

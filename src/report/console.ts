@@ -54,6 +54,10 @@ export class ConsoleReporter {
       return
     }
     if (event.kind === 'skipped') return
+    if (event.kind === 'retry') {
+      if (!this.options.quiet) this.io.stderr.write(`${this.err.yellow(`retry ${event.attempt}/${event.count} in ${formatMs(event.waitMs)}`)}: ${this.options.secrets.mask(event.reason)}${event.template.name ? this.err.dim(` (${event.template.name})`) : ''}\n`)
+      return
+    }
     const step = event.step
     if (this.options.verbose && step.exchange) this.responseHead(step.exchange)
     if (this.options.mode === 'test') this.testLine(step)
@@ -143,7 +147,8 @@ export class ConsoleReporter {
     const failed = isFailed(step)
     const mark = failed ? this.err.red('✗') : this.err.green('✓')
     const where = this.err.dim(`${step.file.path}:${step.template.span.line}`)
-    const checks = step.asserts.length > 0 ? this.err.dim(` · ${step.asserts.filter((a) => a.ok).length}/${step.asserts.length} assertions`) : ''
+    const checks = (step.asserts.length > 0 ? this.err.dim(` · ${step.asserts.filter((a) => a.ok).length}/${step.asserts.length} assertions`) : '')
+      + (step.attempts ? this.err.dim(` · ${failed ? 'failed' : 'passed'} after ${step.attempts} attempts`) : '')
     if (!this.options.quiet || failed) this.io.stderr.write(`${mark} ${this.summary(step)}${checks} ${where}\n`)
   }
 

@@ -59,7 +59,7 @@ function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sou
   const sent = step.request ?? step.exchange?.request
   if (sent) {
     const response = step.exchange ? ` → ${`${step.exchange.status} ${step.exchange.statusText}`.trim()} · ${Math.round(step.exchange.timings.totalMs)} ms · ${step.exchange.bodySize} bytes` : ''
-    children.push(`      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}`))}</system-out>`)
+    children.push(`      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}${step.attempts ? ` · after ${step.attempts} attempts` : ''}`))}</system-out>`)
   }
   return children.length === 0 ? `${open}/>` : `${open}>\n${children.join('\n')}\n    </testcase>`
 }

@@ -8,7 +8,7 @@
 import type { Dispatcher } from 'undici'
 import { monotonicMs } from '../builtins.js'
 import { SendError } from '../errors.js'
-import type { Exchange, HttpRequest, SourceSpan, StreamInfo } from '../model.js'
+import type { Exchange, HeaderPairs, HttpRequest, SourceSpan, StreamInfo } from '../model.js'
 import { VERSION } from '../version.js'
 import { type Delta, StreamAssembler } from './assemble.js'
 import { requestThrough } from './http-client.js'
@@ -16,6 +16,7 @@ import { type BodyLimits, DEFAULT_MAX_INFLATE_RATIO, decodedBody, limitBroken } 
 import { type RedirectPolicy, DEFAULT_MAX_REDIRECTS, followRedirect, isRedirect } from './redirect.js'
 import type { BodySink } from './sink.js'
 import type { Cookies } from './cookies.js'
+import { RETRY_STATUSES, type RetryPolicy, mayRetry, sleep, waitBefore } from './retry.js'
 import { NdjsonParser, SseParser, streamFormatOf } from './sse.js'
 
 export type StreamListener = {
@@ -37,6 +38,8 @@ export type SendOptions = {
   readonly listener?: StreamListener
   /** Write the body here as it arrives instead of keeping it (-o, or a piped stdout). */
   readonly sink?: BodySink
+  /** Retry transient failures (--retry). */
+  readonly retry?: RetryPolicy
   /** The proxy the request goes through, for messages that should name it. */
   readonly via?: string
   /** The chain's cookie jar: sent with every hop, and given every hop's `Set-Cookie`. */
@@ -113,15 +116,50 @@ function inFlightFor(outer: AbortSignal): Set<Deadline> {
 }
 
 export async function send(request: HttpRequest, options: SendOptions): Promise<Exchange> {
-  const deadline = new Deadline(options.maxTimeMs, options.signal)
-  try {
-    return await exchange(request, options, deadline)
-  } finally {
-    deadline.clear()
+  const retry = options.retry
+  const started = monotonicMs()
+  for (let attempt = 0; ; attempt++) {
+    const deadline = new Deadline(options.maxTimeMs, options.signal)
+    // The wait before another attempt, when one is allowed: retries left, and time left for them.
+    const another = (headers?: HeaderPairs): number | undefined => {
+      if (!retry || attempt >= retry.count || options.signal?.aborted) return undefined
+      const waitMs = waitBefore(attempt, retry, headers)
+      return retry.maxTimeMs > 0 && monotonicMs() - started + waitMs > retry.maxTimeMs ? undefined : waitMs
+    }
+    try {
+      return await exchange(request, options, deadline, retry ? another : undefined)
+    } catch (error) {
+      const again = retry ? retryableFailure(error, request.method, retry) : undefined
+      const waitMs = error instanceof RetryableStatus ? error.waitMs : again ? another(again.headers) : undefined
+      if (!again || waitMs === undefined) throw error
+      retry!.onRetry?.({ attempt: attempt + 1, count: retry!.count, waitMs, reason: again.reason })
+      await sleep(waitMs, options.signal)
+      if (options.signal?.aborted) throw new SendError('SEND_INTERRUPTED', `Interrupted while waiting to retry: ${request.method} ${request.url}`, options.span)
+    } finally {
+      deadline.clear()
+    }
   }
 }
 
-async function exchange(request: HttpRequest, options: SendOptions, deadline: Deadline): Promise<Exchange> {
+/** A status worth another try, raised from inside the exchange before its body is read. */
+class RetryableStatus extends Error {
+  constructor(readonly status: number, readonly statusText: string, readonly waitMs: number) {
+    super(`${status} ${statusText}`.trim())
+  }
+}
+
+/** Whether a failed attempt may be retried, and why; undefined when not. */
+function retryableFailure(error: unknown, method: string, policy: RetryPolicy): { reason: string; headers?: HeaderPairs } | undefined {
+  if (error instanceof RetryableStatus) return { reason: error.message }
+  if (!(error instanceof SendError)) return undefined
+  // Refused or unresolvable: the request never left; any method may go again.
+  if (error.code === 'SEND_CONNECT' && /refused|resolve/i.test(error.message)) return { reason: error.message.split(':')[0]! }
+  const reached = error.code === 'SEND_TIMEOUT' || error.code === 'STREAM_INCOMPLETE'
+  if (reached && mayRetry(method, true, policy)) return { reason: error.message.split(':')[0]! }
+  return undefined
+}
+
+async function exchange(request: HttpRequest, options: SendOptions, deadline: Deadline, another?: (headers: HeaderPairs) => number | undefined): Promise<Exchange> {
   const startedAt = new Date()
   const start = monotonicMs()
   const describe = `${request.method} ${request.url}`
@@ -140,6 +178,12 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     visited ??= new Set([request.url])
     current = followRedirect(current, response.statusCode, location, hop, visited, policy, options.span)
     visited.add(current.url)
+  }
+  // Out of retries (or time for them), the last response is the outcome, as in curl.
+  const waitMs = another && options.retry && RETRY_STATUSES.has(response.statusCode) && mayRetry(current.method, true, options.retry) ? another(pairsOf(response.headers)) : undefined
+  if (waitMs !== undefined) {
+    await response.body.dump().catch(() => {})
+    throw new RetryableStatus(response.statusCode, response.statusText ?? '', waitMs)
   }
   const ttfbMs = monotonicMs() - start
   const headers = pairsOf(response.headers)
