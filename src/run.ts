@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici'
 import { monotonicMs } from './builtins.js'
 import { ReqchainError, RenderError, tooDeep } from './errors.js'
 import type { AssertionSpec, AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
-import { type VarSources, loadBaseVars } from './load/env.js'
+import { type EnvironmentTls, type VarSources, loadBaseVars } from './load/env.js'
 import { Scope, prepareRender, render } from './render/render.js'
 import { referencedNames } from './render/scope.js'
 import { renderText, stringify } from './render/template.js'
@@ -148,6 +148,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     const base = await loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
     for (const secret of base.secrets) options.secrets.add(secret)
     for (const [name, value] of Object.entries(base.values)) options.secrets.noteVariable(name, value)
+    const tls = base.tls
     const scope = new Scope({ file: plan.file, base: base.values, captured, cli: options.cliVars, dotenv: base.dotenv, processEnv: options.processEnv, allowInvalidJson: options.allowInvalidJson ?? false })
     const referenced = referencedNames(plan.file)
     const renderExpected = expectedRenderer(scope)
@@ -158,7 +159,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
-      const step = await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, options)
+      const step = await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options)
       record(step)
       if (step.exchange) last = step
       // Secret response headers (Set-Cookie) and values captured into secret names are masked
@@ -218,10 +219,10 @@ function redirectPolicies(options: RunOptions): Map<boolean, RedirectPolicy> {
  * One request, sent again while it fails when it asks to be polled (`# @retry N`): each attempt is
  * rendered anew, after `# @retry-interval` ms. The step says how many attempts it took.
  */
-async function runStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, options: RunOptions): Promise<StepResult> {
+async function runStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, tls: EnvironmentTls | undefined, options: RunOptions): Promise<StepResult> {
   const poll = template.options.poll
   for (let attempt = 1; ; attempt++) {
-    const step = await attemptStep(file, template, scope, renderExpected, cookies, options)
+    const step = await attemptStep(file, template, scope, renderExpected, cookies, tls, options)
     if (!poll || !isFailed(step) || attempt > poll.count || options.signal?.aborted) return attempt > 1 ? { ...step, attempts: attempt } : step
     const reason = step.error ? step.error.message.split(':')[0]! : 'an assertion failed'
     options.onEvent?.({ kind: 'retry', template, attempt, count: poll.count, waitMs: poll.intervalMs, reason })
@@ -230,14 +231,14 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Scop
   }
 }
 
-async function attemptStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, options: RunOptions): Promise<StepResult> {
+async function attemptStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, tls: EnvironmentTls | undefined, options: RunOptions): Promise<StepResult> {
   const policies = redirectPolicies(options)
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
   let asserts: AssertResult[] = []
   try {
     request = render(template, scope)
-    const route: Route = { url: request.url, ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}), http2: template.httpVersion === '2' }
+    const route: Route = { url: request.url, ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}), http2: template.httpVersion === '2', ...(tls ? { tls } : {}) }
     const via = options.transport.proxyOf?.(route)
     options.onEvent?.({ kind: 'sending', file, template, request, ...(via ? { via } : {}) })
     const listener = options.listenerFor?.(template)

@@ -20,6 +20,35 @@ export type BaseVars = {
   /** Every .env value, for {{$dotenv NAME}}. */
   readonly dotenv: Readonly<Record<string, string>>
   readonly secrets: readonly Secret[]
+  /** The environment's JetBrains `SSLConfiguration`, its files read. */
+  readonly tls?: EnvironmentTls
+}
+
+/** A client certificate and host verification set by an environment. */
+export type EnvironmentTls = { readonly cert?: string; readonly key?: string; readonly insecure?: boolean }
+
+/**
+ * JetBrains' `SSLConfiguration`: `clientCertificate` and `clientCertificateKey` (paths relative
+ * to the environment file, or `{ "path": … }`), `verifyHostCertificate: false` to accept any.
+ */
+function sslConfiguration(value: unknown, envDir: string, cwd: string): EnvironmentTls {
+  const display = displayPath(join(envDir, 'http-client.env.json'), cwd)
+  if (typeof value !== 'object' || value === null) throw new LoadError('LOAD_JSON', `\`SSLConfiguration\` in ${display} must be an object`, { file: display, line: 1, column: 1 })
+  const config = value as Record<string, unknown>
+  const file = (key: string): string | undefined => {
+    const entry = config[key]
+    const path = typeof entry === 'string' ? entry : (entry as { path?: unknown } | undefined)?.path
+    if (path === undefined) return undefined
+    if (typeof path !== 'string') throw new LoadError('LOAD_JSON', `\`SSLConfiguration.${key}\` must be a path`, { file: display, line: 1, column: 1 })
+    try {
+      return readFileSync(resolve(envDir, path), 'utf8')
+    } catch (error) {
+      throw new LoadError('LOAD_FILE_NOT_FOUND', `\`SSLConfiguration.${key}\`: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, undefined, `paths are relative to ${displayPath(envDir, cwd)}`)
+    }
+  }
+  const cert = file('clientCertificate')
+  const key = file('clientCertificateKey')
+  return { ...(cert ? { cert, key: key ?? cert } : {}), ...(config['verifyHostCertificate'] === false ? { insecure: true } : {}) }
 }
 
 export type VarSources = {
@@ -41,6 +70,7 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
   const values: Record<string, unknown> = { ...sources.defaults }
   const dotenv: Record<string, string> = {}
   const secrets: Secret[] = []
+  let tls: EnvironmentTls | undefined
   const cwdEnv = resolve(sources.cwd, '.env')
   const besideEnv = join(requestFileDir, '.env')
   const dotenvFiles = [cwdEnv, ...(besideEnv !== cwdEnv ? [besideEnv] : [])].filter((path) => existsSync(path))
@@ -81,6 +111,10 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
     ]
     for (const [layer, isPrivate] of layers) {
       for (const [name, value] of Object.entries(layer ?? {})) {
+        if (name === 'SSLConfiguration') {
+          tls = sslConfiguration(value, envDir, sources.cwd)
+          continue
+        }
         values[name] = value
         if (isPrivate && typeof value === 'string') secrets.push({ name, value, source: 'private-env' })
       }
@@ -90,7 +124,7 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
     const value = values[name]
     if (typeof value === 'string') secrets.push({ name, value, source: 'flag' })
   }
-  return { values, dotenv, secrets }
+  return { values, dotenv, secrets, ...(tls ? { tls } : {}) }
 }
 
 function findEnvironmentDir(start: string): string | undefined {

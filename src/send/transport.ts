@@ -34,12 +34,14 @@ export type TransportOptions = {
   readonly proxy: ProxySettings
 }
 
-export type Route = { readonly url: string; readonly unixSocket?: string; readonly http2?: boolean }
+/** What one request needs of the transport; `tls` adds an environment's client certificate and verification. */
+export type Route = { readonly url: string; readonly unixSocket?: string; readonly http2?: boolean; readonly tls?: { readonly cert?: string; readonly key?: string; readonly insecure?: boolean } }
 
 export const DEFAULT_MAX_HEADER_SIZE = 100 * 1024
 
 export class Transport {
   private readonly agents = new Map<string, Dispatcher>()
+  private readonly tlsIds = new Map<object, number>()
 
   constructor(private readonly options: TransportOptions) {}
 
@@ -54,18 +56,24 @@ export class Transport {
     const socket = route.unixSocket ?? this.options.unixSocket
     const http2 = route.http2 === true || this.options.http2
     const proxy = this.proxyOf(route)
-    const key = `${socket ?? ''}\n${http2 ? 'h2' : 'h1'}\n${proxy ?? ''}`
+    const tls = route.tls ? { ...this.options.tls, ...route.tls } : this.options.tls
+    const key = `${socket ?? ''}\n${http2 ? 'h2' : 'h1'}\n${proxy ?? ''}\n${route.tls ? this.idOf(route.tls) : ''}`
     let agent = this.agents.get(key)
     if (!agent) {
-      agent = proxy ? this.createProxied(proxy) : this.create(socket, http2)
+      agent = proxy ? this.createProxied(proxy, tls) : this.create(socket, http2, tls)
       this.agents.set(key, agent)
     }
     return agent
   }
 
+  private idOf(tls: object): number {
+    let id = this.tlsIds.get(tls)
+    if (id === undefined) this.tlsIds.set(tls, (id = this.tlsIds.size + 1))
+    return id
+  }
+
   /** Through a proxy: CONNECT for https, absolute URLs for http (as curl does), TLS to the server as configured. */
-  private createProxied(proxy: string): Dispatcher {
-    const { tls } = this.options
+  private createProxied(proxy: string, tls: TlsOptions): Dispatcher {
     const requestTls = {
       rejectUnauthorized: !tls.insecure,
       ...(tls.ca ? { ca: [...tls.ca] } : {}),
@@ -80,8 +88,7 @@ export class Transport {
     return Promise.all([...this.agents.values()].map((a) => a.close().catch(() => {}))).then(() => {})
   }
 
-  private create(socketPath: string | undefined, http2: boolean): Dispatcher {
-    const { tls } = this.options
+  private create(socketPath: string | undefined, http2: boolean, tls: TlsOptions): Dispatcher {
     const connect = {
       timeout: this.options.connectTimeoutMs,
       rejectUnauthorized: !tls.insecure,

@@ -64,6 +64,22 @@ describe('TLS', () => {
   })
 })
 
+describe('JetBrains SSLConfiguration', () => {
+  it('takes the client certificate and host verification from the environment in use', async () => {
+    const server = await listen(createHttpsServer({ key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true }, hello))
+    const dir = dirWith(`GET https://127.0.0.1:${port(server)}/\n`)
+    writeFileSync(join(dir, 'http-client.env.json'), JSON.stringify({ dev: {} }))
+    writeFileSync(join(dir, 'http-client.private.env.json'), JSON.stringify({
+      dev: { SSLConfiguration: { clientCertificate: join(tls, 'client.crt'), clientCertificateKey: { path: join(tls, 'client.key') }, verifyHostCertificate: false } },
+    }))
+    const result = await runCli(['run', 'r.http', '--env', 'dev'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect((await runCli(['run', 'r.http', '--env', 'dev', '--cacert', join(tls, 'ca.crt')], { cwd: dir })).exitCode).toBe(0)
+    writeFileSync(join(dir, 'http-client.private.env.json'), JSON.stringify({ dev: { SSLConfiguration: { clientCertificate: 'missing.pem' } } }))
+    expect((await runCli(['run', 'r.http', '--env', 'dev'], { cwd: dir })).exitCode).toBe(2)
+  })
+})
+
 describe('sockets and addresses', () => {
   it('connects through a unix domain socket with --unix-socket or # @unix-socket', async () => {
     const dir = tempDir('socket')
