@@ -26,8 +26,10 @@ import { check } from './check/check.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import { loadJsonPath } from './check/jsonpath.js'
 import type { Secrets } from './secrets.js'
+import type { Row } from './load/dataset.js'
 
-export type Plan = { readonly file: RequestFile; readonly requests: readonly RequestTemplate[] }
+/** A chain of requests: a file's (selected) requests, for one --dataset row when there is one. */
+export type Plan = { readonly file: RequestFile; readonly requests: readonly RequestTemplate[]; readonly row?: Row }
 
 export type StepResult = {
   readonly file: RequestFile
@@ -41,6 +43,8 @@ export type StepResult = {
   readonly skipped?: boolean
   /** How many times it was sent, when polled (`# @retry`) past the first. */
   readonly attempts?: number
+  /** The --dataset row it ran for, 1-based. */
+  readonly row?: number
 }
 
 /** Steps counted by outcome. */
@@ -95,6 +99,8 @@ export type RunOptions = {
   readonly listenerFor?: (template: RequestTemplate) => StreamListener | undefined
   /** Where a body goes instead of memory, when nothing in the run needs it (-o, a piped stdout). */
   readonly sinkFor?: (template: RequestTemplate) => BodySink | undefined
+  /** A chain has ended, with its steps (collected only when this is given): a --dataset row's result. */
+  readonly onChainEnd?: (plan: Plan, steps: readonly StepResult[]) => void
   /** Shared by parallel chains: true once any of them failed and the run stops at failures. */
   readonly stopped?: () => boolean
 }
@@ -141,7 +147,8 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     if (options.keepSteps) steps.push(step)
   }
   for (const plan of plans) {
-    if (options.isolateFiles && plan !== plans[0]) {
+    // A file in test mode, and every --dataset row, is a chain of its own: nothing it captures leaks.
+    if ((options.isolateFiles || plan.row) && plan !== plans[0]) {
       captured = new Map()
       cookies = options.cookieJar?.()
     }
@@ -149,18 +156,22 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     for (const secret of base.secrets) options.secrets.add(secret)
     for (const [name, value] of Object.entries(base.values)) options.secrets.noteVariable(name, value)
     const tls = base.tls
-    const scope = new Scope({ file: plan.file, base: base.values, captured, cli: options.cliVars, dotenv: base.dotenv, processEnv: options.processEnv, allowInvalidJson: options.allowInvalidJson ?? false })
+    const chain: StepResult[] | undefined = options.onChainEnd ? [] : undefined
+    const scope = new Scope({ file: plan.file, base: base.values, captured, cli: options.cliVars, ...(plan.row ? { row: plan.row } : {}), dotenv: base.dotenv, processEnv: options.processEnv, allowInvalidJson: options.allowInvalidJson ?? false })
     const referenced = referencedNames(plan.file)
     const renderExpected = expectedRenderer(scope)
     for (const template of plan.requests) {
       if (stopped || options.signal?.aborted || options.stopped?.()) {
-        const step: StepResult = { file: plan.file, template, captures: {}, asserts: [], skipped: true }
+        const step: StepResult = { file: plan.file, template, captures: {}, asserts: [], skipped: true, ...(plan.row ? { row: plan.row.index + 1 } : {}) }
         record(step)
+        chain?.push(step)
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
-      const step = await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options)
+      const ran = await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options)
+      const step = plan.row ? { ...ran, row: plan.row.index + 1 } : ran
       record(step)
+      chain?.push(step)
       if (step.exchange) last = step
       // Secret response headers (Set-Cookie) and values captured into secret names are masked
       // from their very first appearance.
@@ -176,6 +187,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
       }
       if (isFailed(step) && options.bail) stopped = true
     }
+    if (chain) options.onChainEnd!(plan, chain)
   }
   return { steps, tally, ...(last ? { last } : {}), interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
 }

@@ -10,7 +10,7 @@ import { load, loadStdin } from '../load/load.js'
 import type { RequestFile, RequestTemplate } from '../model.js'
 import { formatCodeFrame, formatShort, type Sources } from '../source.js'
 import { selectRequests } from '../select.js'
-import { type Plan, type RunEvent, type RunResult, run, summaryOf } from '../run.js'
+import { type Plan, type RunEvent, type RunResult, type StepResult, run, summaryOf } from '../run.js'
 import { Secrets } from '../secrets.js'
 import { ConsoleReporter } from '../report/console.js'
 import { printResult } from '../report/print.js'
@@ -120,8 +120,8 @@ export function planOf(selected: readonly Selected[], names: readonly string[]):
 
 async function runCommand(options: RunOptions, io: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
   const selected = loadAll(options.paths, io, sources, options.command === 'test', options.names)
-  const plans = planOf(selected, options.names)
   checkOutputs(options, selected.map((s) => s.file), io.cwd)
+  const plans = await withRows(planOf(selected, options.names), options, io)
   const cliVars: Record<string, string> = { ...options.vars }
   let mock: { url: string; close: () => Promise<void> } | undefined
   const mockDefaults: Record<string, string> = {}
@@ -156,6 +156,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
   })
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
+  const results = options.dataset !== undefined ? await resultsOf(options, io, secrets) : undefined
   const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout }) : undefined
   let result: RunResult
   try {
@@ -171,6 +172,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       secrets,
       failOnStatus: options.fail,
       ...(jar ? { cookieJar: jar.create } : {}),
+      ...(results ? { onChainEnd: (plan: Plan, steps: readonly StepResult[]) => results.add(plan, steps) } : {}),
       ...(options.retry.count > 0 ? { retry: options.retry } : {}),
       // --all prints every body at the end; otherwise a run holds no step it is done with.
       keepSteps: options.all,
@@ -217,10 +219,33 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       reportsFailed = true
     }
   }
+  if (results) {
+    results.close()
+    const { formatSummary } = await import('../report/results.js')
+    if (!options.quiet) io.stderr.write(`${secrets.mask(formatSummary(results.summary()))}\n`)
+  }
   if (options.command === 'test') io.stderr.write(`${testSummary(result)}\n`)
   if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
   const code = printed === 'error' ? ExitCode.runtime : exitCodeFor(result)
   return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
+}
+
+/** With --dataset, every plan once per chosen row: each (file, row) is a chain of its own. */
+async function withRows(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {
+  if (options.dataset === undefined) return plans
+  const { chooseRows, loadDataset } = await import('../load/dataset.js')
+  const rows = chooseRows(await loadDataset(resolve(io.cwd, options.dataset), options.dataset), options.rows, options.limit)
+  if (rows.length === 0) throw new UsageError(`--dataset ${options.dataset}: no rows${options.rows !== undefined ? ` in --rows ${options.rows}` : ''}`)
+  return rows.flatMap((row) => plans.map((plan) => ({ ...plan, row })))
+}
+
+async function resultsOf(options: RunOptions, io: Io, secrets: Secrets) {
+  const { Results } = await import('../report/results.js')
+  try {
+    return new Results(options.results === undefined ? undefined : resolve(io.cwd, options.results), secrets)
+  } catch (error) {
+    throw new UsageError(`--results ${options.results}: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'name a file in a folder that exists')
+  }
 }
 
 /**
@@ -284,7 +309,7 @@ function tlsOptionsOf(options: RunOptions, io: Io): TlsOptions {
  * (for stdout) no other body printed after the run. So a 1 GB download keeps memory flat.
  */
 function sinkOf(options: RunOptions, io: Io, last: RequestTemplate | undefined): { sinkFor?: (t: RequestTemplate) => BodySink | undefined } {
-  if (!last || options.command !== 'run' || options.extract !== undefined || options.reports.length > 0) return {}
+  if (!last || options.command !== 'run' || options.extract !== undefined || options.reports.length > 0 || options.dataset !== undefined) return {}
   if (last.captures.length > 0 || last.asserts.length > 0) return {}
   if (options.output !== undefined) {
     const path = resolve(io.cwd, options.output)

@@ -59,6 +59,10 @@ export type RunOptions = VarOptions & {
   readonly proxy?: string
   readonly noProxy?: string
   readonly retry: { readonly count: number; readonly delayMs: number; readonly maxTimeMs: number; readonly all: boolean }
+  readonly dataset?: string
+  readonly rows?: string
+  readonly limit?: number
+  readonly results?: string
   readonly bail: boolean
   readonly parallel: number
   readonly reports: readonly ReportTarget[]
@@ -140,6 +144,10 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'unix-socket', type: 'string', describe: 'connect through this unix domain socket (the URL still names host and path)' },
     { name: 'resolve', type: 'string', array: true, describe: 'HOST:PORT:ADDRESS, as curl\'s: connect to ADDRESS for HOST:PORT (repeatable)' },
     { name: 'connect-to', type: 'string', array: true, describe: 'HOST:PORT:HOST2:PORT2, as curl\'s: connect to HOST2:PORT2 instead (repeatable)' },
+    { name: 'dataset', type: 'string', describe: 'run the files once per row of this CSV, JSON Lines or JSON-array file; each row\'s fields are variables' },
+    { name: 'rows', type: 'string', describe: 'with --dataset: only these rows, FIRST-LAST, 1-based (10-20, 5-, 3)' },
+    { name: 'limit', type: 'number', describe: 'with --dataset: only the first N rows (after --rows)' },
+    { name: 'results', type: 'string', describe: 'with --dataset: write one JSON line per row as it finishes (.jsonl)' },
     { name: 'retry', type: 'number', default: 0, describe: 'retry a failed connection, a timeout and 408/429/500/502/503/504 this many times (curl\'s rules; POST and other non-idempotent methods only if they cannot have reached the server)' },
     { name: 'retry-delay', type: 'number', default: 1, describe: 'seconds before the first retry; each next wait doubles, with jitter (Retry-After wins)' },
     { name: 'retry-max-time', type: 'number', default: 0, describe: 'no retry starts after this many seconds from the first attempt (0: no limit)' },
@@ -420,6 +428,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         maxHeaderSize: sizeOf(String(args['max-header-size']), '--max-header-size'),
         cookies: args['cookies'] !== false,
         retry: retryOf(args),
+        ...datasetOf(args),
         ...(args['proxy'] !== undefined ? { proxy: String(args['proxy']) } : {}),
         ...(args['noproxy'] !== undefined ? { noProxy: String(args['noproxy']) } : {}),
         ...(args['cookie-jar'] !== undefined ? { cookieJar: String(args['cookie-jar']) } : {}),
@@ -445,6 +454,21 @@ function sizeOf(text: string, flag: string): number {
   const bytes = Number(match[1]) * 1024 ** ' kmgt'.indexOf((match[2] || ' ').toLowerCase())
   if (!(bytes >= 1) || !Number.isSafeInteger(Math.floor(bytes))) throw new UsageError(`${flag} must be at least 1 byte, got \`${text}\``)
   return Math.floor(bytes)
+}
+
+function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'limit' | 'results'> {
+  const dataset = args['dataset'] === undefined ? undefined : String(args['dataset'])
+  for (const flag of ['rows', 'limit', 'results']) {
+    if (args[flag] !== undefined && dataset === undefined) throw new UsageError(`--${flag} goes with --dataset`, 'for example --dataset questions.jsonl --rows 1-10')
+  }
+  const limit = args['limit'] as number | undefined
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit takes a whole number >= 1, got ${String(limit)}`)
+  return {
+    ...(dataset !== undefined ? { dataset } : {}),
+    ...(args['rows'] !== undefined ? { rows: String(args['rows']) } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(args['results'] !== undefined ? { results: String(args['results']) } : {}),
+  }
 }
 
 function retryOf(args: ParsedArgs): RunOptions['retry'] {

@@ -11,6 +11,7 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
   const inputs = new Map<string, string>()
   const input = (path: string, what: string) => { if (existsSync(path)) inputs.set(canonical(path), what) }
   input(join(cwd, '.env'), '.env')
+  if (options.dataset !== undefined) input(resolve(cwd, options.dataset), `the --dataset ${options.dataset}`)
   for (const file of options.envFiles) input(resolve(cwd, file), `the --env-file ${file}`)
   for (const file of files) {
     const dir = dirname(file.absolutePath)
@@ -34,6 +35,7 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
     ...(options.output !== undefined ? [{ flag: `-o ${options.output}`, path: options.output }] : []),
     ...options.reports.filter((r) => r.path !== '-').map((r) => ({ flag: `--report ${r.format}=${r.path}`, path: r.path })),
     ...(options.cookieJar !== undefined ? [{ flag: `--cookie-jar ${options.cookieJar}`, path: options.cookieJar }] : []),
+    ...(options.results !== undefined ? [{ flag: `--results ${options.results}`, path: options.results }] : []),
   ]
   const seen = new Map<string, string>()
   for (const output of outputs) {

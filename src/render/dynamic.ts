@@ -12,12 +12,14 @@ export type DynamicContext = {
   /** For `%NAME` forms: the value of a variable that names the real one. */
   readonly lookup: (name: string) => unknown
   readonly now?: () => Date
+  /** The --dataset row, for {{$rowIndex}} (0-based) and {{$row.NAME}}. */
+  readonly row?: { readonly index: number; readonly values: Readonly<Record<string, unknown>> }
 }
 
 export const DYNAMIC_NAMES = [
   '$uuid', '$guid', '$random.uuid', '$timestamp', '$isoTimestamp', '$datetime', '$localDatetime', '$randomInt',
   '$random.integer', '$random.float', '$random.alphabetic', '$random.alphanumeric', '$random.hexadecimal', '$random.email',
-  '$processEnv', '$dotenv', '$env.NAME',
+  '$processEnv', '$dotenv', '$env.NAME', '$rowIndex', '$row.NAME',
 ]
 
 const UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 }
@@ -33,6 +35,13 @@ export function evaluateDynamic(source: string, span: SourceSpan, context: Dynam
     return n
   }
   if (name.startsWith('$env.')) return envValue(name.slice(5), context, fail)
+  if (name === '$rowIndex' || name.startsWith('$row.')) {
+    if (!context.row) throw fail(`\`${name}\` is set only in a --dataset run`, 'run with --dataset FILE (CSV, JSON Lines or a JSON array of objects)')
+    if (name === '$rowIndex') return context.row.index
+    const field = name.slice(5)
+    if (!(field in context.row.values)) throw fail(`The row has no field \`${field}\``, `its fields: ${Object.keys(context.row.values).join(', ')}`)
+    return context.row.values[field]
+  }
   switch (name) {
     case '$uuid': case '$guid': case '$random.uuid': return nodeCrypto().randomUUID()
     case '$timestamp': return Math.floor(shifted(now(), args, 0, fail).getTime() / 1000)

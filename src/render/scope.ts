@@ -1,7 +1,8 @@
 // The variables one chain of requests sees — one file, in test mode (or one file for one data row)
 // — in one object, built once and updated in place. Precedence, strongest first:
 //
-//   --var  >  captured values  >  file variables (`@x = v`, JSON "vars")  >  base (.env, environments)
+//   --var  >  a --dataset row's fields  >  captured values  >  file variables (`@x = v`, JSON "vars")
+//   >  base (.env, environments)
 //
 // Each name is set once, at its strongest layer, so a lookup is one property read: nothing per
 // request is proportional to the number of variables or of earlier requests. File variables are
@@ -27,6 +28,8 @@ export type ScopeInit = {
    */
   readonly captured?: Map<string, unknown>
   readonly cli?: Readonly<Record<string, unknown>>
+  /** A --dataset row: its fields beat captured values, and --var beats them. */
+  readonly row?: { readonly index: number; readonly values: Readonly<Record<string, unknown>> }
   readonly dotenv?: Readonly<Record<string, string>>
   readonly processEnv?: Readonly<Record<string, string | undefined>>
   /** Send a JSON body that no longer parses after rendering (--allow-invalid-json). */
@@ -44,6 +47,7 @@ export class Scope {
   readonly exchanges = new Map<string, NamedExchange>()
   readonly runtime: TemplateRuntime
   private readonly cli: Readonly<Record<string, unknown>>
+  private readonly row: ScopeInit['row']
   private readonly captured: Map<string, unknown>
   private generation = 0
   private readonly evaluating = new Set<string>()
@@ -54,6 +58,7 @@ export class Scope {
     this.processEnv = init.processEnv ?? {}
     this.allowInvalidJson = init.allowInvalidJson ?? false
     this.cli = init.cli ?? {}
+    this.row = init.row
     this.captured = init.captured ?? new Map()
     this.runtime = {
       baseDir: dirname(init.file.absolutePath),
@@ -63,13 +68,14 @@ export class Scope {
     for (const [name, value] of Object.entries(init.base)) define(this.context, name, value)
     for (const fileVar of init.file.vars) this.defineFileVar(fileVar)
     for (const [name, value] of this.captured) define(this.context, name, value)
+    for (const [name, value] of Object.entries(init.row?.values ?? {})) define(this.context, name, value)
     for (const [name, value] of Object.entries(this.cli)) define(this.context, name, value)
   }
 
   /** A value captured from a response: it beats file variables and the base, never --var. */
   capture(name: string, value: unknown): void {
     this.captured.set(name, value)
-    if (!(name in this.cli)) define(this.context, name, value)
+    if (!(name in this.cli) && !(this.row && name in this.row.values)) define(this.context, name, value)
   }
 
   /** A request has run: file variables are evaluated anew when next used. */
@@ -78,7 +84,7 @@ export class Scope {
   }
 
   private defineFileVar(fileVar: FileVar): void {
-    if (fileVar.name in this.cli || this.captured.has(fileVar.name)) return
+    if (fileVar.name in this.cli || this.captured.has(fileVar.name) || (this.row && fileVar.name in this.row.values)) return
     let cached: { generation: number; value: unknown } | undefined
     Object.defineProperty(this.context, fileVar.name, {
       enumerable: true,
@@ -105,7 +111,7 @@ export class Scope {
 
   private special(special: Special): unknown {
     if (special.source.startsWith('$')) {
-      return evaluateDynamic(special.source, special.span, { processEnv: this.processEnv, dotenv: this.dotenv, lookup: (name) => this.context[name] })
+      return evaluateDynamic(special.source, special.span, { processEnv: this.processEnv, dotenv: this.dotenv, lookup: (name) => this.context[name], ...(this.row ? { row: this.row } : {}) })
     }
     return resolveReference(special.source, special.span, this.exchanges)
   }

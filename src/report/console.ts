@@ -146,7 +146,7 @@ export class ConsoleReporter {
   private testLine(step: StepResult): void {
     const failed = isFailed(step)
     const mark = failed ? this.err.red('✗') : this.err.green('✓')
-    const where = this.err.dim(`${step.file.path}:${step.template.span.line}`)
+    const where = this.err.dim(`${step.file.path}:${step.template.span.line}${step.row !== undefined ? ` row ${step.row}` : ''}`)
     const checks = (step.asserts.length > 0 ? this.err.dim(` · ${step.asserts.filter((a) => a.ok).length}/${step.asserts.length} assertions`) : '')
       + (step.attempts ? this.err.dim(` · ${failed ? 'failed' : 'passed'} after ${step.attempts} attempts`) : '')
     if (!this.options.quiet || failed) this.io.stderr.write(`${mark} ${this.summary(step)}${checks} ${where}\n`)

@@ -36,6 +36,7 @@ function stepJson(step: StepResult, secrets: Secrets): unknown {
     ...(step.template.name ? { name: step.template.name } : {}),
     status: statusOf(step),
     ...(step.attempts ? { attempts: step.attempts } : {}),
+    ...(step.row !== undefined ? { row: step.row } : {}),
     request: step.request ? requestJson(step.request, secrets) : null,
     response: step.exchange ? responseJson(step.exchange, secrets) : null,
     timings: step.exchange ? { ...step.exchange.timings, ttfbMs: round(step.exchange.timings.ttfbMs), totalMs: round(step.exchange.timings.totalMs), ...(step.exchange.timings.firstTokenMs !== undefined ? { firstTokenMs: round(step.exchange.timings.firstTokenMs), lastTokenMs: round(step.exchange.timings.lastTokenMs ?? step.exchange.timings.firstTokenMs) } : {}) } : null,

@@ -43,7 +43,7 @@ export function junitFormatter(secrets: Secrets, sources: Sources): ReportFormat
 function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sources): string {
   // Stable from run to run: the request's name, else its method and URL as written (never the
   // rendered URL, whose port or ids change every run), then its line.
-  const name = `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line})`
+  const name = `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line}${step.row !== undefined ? `, row ${step.row}` : ''})`
   const time = ((step.exchange?.timings.totalMs ?? 0) / 1000).toFixed(3)
   const open = `    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" line="${step.template.span.line}" time="${time}"`
   const children: string[] = []

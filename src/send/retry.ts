@@ -3,7 +3,7 @@
 // --retry-delay with jitter, or is what `Retry-After` asks (seconds or a date); --retry-max-time
 // bounds the whole. A request that may have reached the server is retried only when its method is
 // idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE), unless --retry-all: a POST that timed out
-// may have been done.
+// may have been done. A 429 says the request was refused undone, so it is retried whatever the method.
 import type { HeaderPairs } from '../model.js'
 
 export type RetryPolicy = {

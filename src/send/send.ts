@@ -180,7 +180,8 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     visited.add(current.url)
   }
   // Out of retries (or time for them), the last response is the outcome, as in curl.
-  const waitMs = another && options.retry && RETRY_STATUSES.has(response.statusCode) && mayRetry(current.method, true, options.retry) ? another(pairsOf(response.headers)) : undefined
+  // 429 says the request was refused, not done: any method may go again.
+  const waitMs = another && options.retry && RETRY_STATUSES.has(response.statusCode) && mayRetry(current.method, response.statusCode !== 429, options.retry) ? another(pairsOf(response.headers)) : undefined
   if (waitMs !== undefined) {
     await response.body.dump().catch(() => {})
     throw new RetryableStatus(response.statusCode, response.statusText ?? '', waitMs)

@@ -1,0 +1,150 @@
+// Results of a data-driven run: one JSON line per row (a chain: one file for one row) written the
+// moment the row finishes, so a crash at row 150 keeps 149; and the summary at the end — rows
+// passed and failed, p50/p90/p99 of latency and time to first token, tokens, mean tokens per second.
+//   {"row":1,"values":{"question":"…"},"status":"passed","requests":1,"totalMs":412.5,"ttftMs":88.1,
+//    "reply":"Paris.","usage":{"prompt_tokens":12,"completion_tokens":3},"tokensPerSecond":41.2,…}
+import { closeSync, openSync, writeSync } from 'node:fs'
+import type { Exchange } from '../model.js'
+import { type Plan, type StepResult, statusOf } from '../run.js'
+import type { Secrets } from '../secrets.js'
+import { responseJson } from '../check/extract.js'
+
+type Usage = { prompt_tokens?: number; completion_tokens?: number }
+
+export type ResultsSummary = {
+  rows: number
+  passed: number
+  failed: number
+  latencyMs: { p50: number; p90: number; p99: number } | null
+  ttftMs: { p50: number; p90: number; p99: number } | null
+  promptTokens: number
+  completionTokens: number
+  meanTokensPerSecond: number | null
+}
+
+export class Results {
+  private readonly fd: number | undefined
+  private readonly latencies: number[] = []
+  private readonly ttfts: number[] = []
+  private readonly rates: number[] = []
+  private rows = 0
+  private passed = 0
+  private promptTokens = 0
+  private completionTokens = 0
+
+  /** `path` is opened now (a bad path fails before anything is sent); undefined only summarises. */
+  constructor(path: string | undefined, private readonly secrets: Secrets) {
+    this.fd = path === undefined ? undefined : openSync(path, 'w')
+  }
+
+  /** A row's chain has finished: its line is written at once. */
+  add(plan: Plan, steps: readonly StepResult[]): void {
+    const ran = steps.filter((s) => s.exchange)
+    const failed = steps.some((s) => statusOf(s) === 'failed' || statusOf(s) === 'error')
+    const status = failed ? (steps.some((s) => s.error) ? 'error' : 'failed') : steps.every((s) => s.skipped) ? 'skipped' : 'passed'
+    const totalMs = ran.reduce((sum, s) => sum + s.exchange!.timings.totalMs, 0)
+    const last = ran[ran.length - 1]?.exchange
+    const ttft = ran.map((s) => s.exchange!.timings.firstTokenMs).find((t) => t !== undefined)
+    const usage = ran.reduce<Usage>((sum, s) => addUsage(sum, usageOf(s.exchange!)), {})
+    const rate = last ? tokensPerSecond(last) : undefined
+    this.rows++
+    if (status === 'passed') this.passed++
+    if (ran.length > 0) this.latencies.push(totalMs)
+    if (ttft !== undefined) this.ttfts.push(ttft)
+    if (rate !== undefined) this.rates.push(rate)
+    this.promptTokens += usage.prompt_tokens ?? 0
+    this.completionTokens += usage.completion_tokens ?? 0
+    if (this.fd === undefined) return
+    const error = steps.find((s) => s.error)?.error
+    const line = {
+      row: (plan.row?.index ?? 0) + 1,
+      values: plan.row?.values ?? {},
+      file: plan.file.path,
+      status,
+      requests: ran.length,
+      asserts: { passed: steps.reduce((n, s) => n + s.asserts.filter((a) => a.ok).length, 0), failed: steps.reduce((n, s) => n + s.asserts.filter((a) => !a.ok).length, 0) },
+      captures: Object.assign({}, ...steps.map((s) => s.captures)) as Record<string, unknown>,
+      ...(last ? replyOf(last) : {}),
+      ...(usage.prompt_tokens !== undefined || usage.completion_tokens !== undefined ? { usage } : {}),
+      totalMs: round(totalMs),
+      ...(ttft !== undefined ? { ttftMs: round(ttft) } : {}),
+      ...(rate !== undefined ? { tokensPerSecond: round(rate) } : {}),
+      ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    }
+    writeSync(this.fd, `${this.secrets.mask(JSON.stringify(line))}\n`)
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd)
+  }
+
+  summary(): ResultsSummary {
+    return {
+      rows: this.rows,
+      passed: this.passed,
+      failed: this.rows - this.passed,
+      latencyMs: percentiles(this.latencies),
+      ttftMs: percentiles(this.ttfts),
+      promptTokens: this.promptTokens,
+      completionTokens: this.completionTokens,
+      meanTokensPerSecond: this.rates.length > 0 ? round(this.rates.reduce((a, b) => a + b, 0) / this.rates.length) : null,
+    }
+  }
+}
+
+/** The summary as the lines printed at the end of a data-driven run. */
+export function formatSummary(summary: ResultsSummary): string {
+  const p = (x: ResultsSummary['latencyMs']) => (x ? `p50 ${x.p50} ms · p90 ${x.p90} ms · p99 ${x.p99} ms` : 'none')
+  return [
+    `rows: ${summary.passed} passed, ${summary.failed} failed of ${summary.rows}`,
+    `latency: ${p(summary.latencyMs)}`,
+    ...(summary.ttftMs ? [`time to first token: ${p(summary.ttftMs)}`] : []),
+    ...(summary.promptTokens + summary.completionTokens > 0 ? [`tokens: ${summary.promptTokens} prompt, ${summary.completionTokens} completion`] : []),
+    ...(summary.meanTokensPerSecond !== null ? [`mean speed: ${summary.meanTokensPerSecond} tok/s`] : []),
+  ].join('\n')
+}
+
+/** Nearest-rank percentiles, so any set of rows — split over shards or not — gives the same figures. */
+function percentiles(values: readonly number[]): { p50: number; p90: number; p99: number } | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!)
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99) }
+}
+
+function replyOf(exchange: Exchange): { reply?: unknown; toolCalls?: unknown } {
+  const json = responseJson(exchange)
+  if (!json.ok || typeof json.value !== 'object' || json.value === null) return {}
+  const value = json.value as { choices?: { message?: { content?: unknown; tool_calls?: unknown }; text?: unknown }[]; message?: { content?: unknown; tool_calls?: unknown }; response?: unknown }
+  const message = value.choices?.[0]?.message ?? value.message
+  const reply = message?.content ?? value.choices?.[0]?.text ?? value.response
+  const toolCalls = message?.tool_calls
+  return { ...(reply !== undefined ? { reply } : {}), ...(toolCalls !== undefined ? { toolCalls } : {}) }
+}
+
+function usageOf(exchange: Exchange): Usage {
+  const json = responseJson(exchange)
+  if (!json.ok) return {}
+  const value = json.value as { usage?: Usage; prompt_eval_count?: number; eval_count?: number }
+  if (value?.usage) return value.usage
+  if (typeof value?.eval_count === 'number') return { prompt_tokens: value.prompt_eval_count ?? 0, completion_tokens: value.eval_count }
+  return {}
+}
+
+function addUsage(a: Usage, b: Usage): Usage {
+  if (b.prompt_tokens === undefined && b.completion_tokens === undefined) return a
+  return { prompt_tokens: (a.prompt_tokens ?? 0) + (b.prompt_tokens ?? 0), completion_tokens: (a.completion_tokens ?? 0) + (b.completion_tokens ?? 0) }
+}
+
+/** The server-counted tokens over the time from the first token to the last; none under a millisecond. */
+function tokensPerSecond(exchange: Exchange): number | undefined {
+  const tokens = exchange.stream?.completionTokens
+  const { firstTokenMs, lastTokenMs } = exchange.timings
+  if (tokens === undefined || tokens < 2 || firstTokenMs === undefined || lastTokenMs === undefined) return undefined
+  const seconds = (lastTokenMs - firstTokenMs) / 1000
+  return seconds >= 0.001 ? (tokens - 1) / seconds : undefined
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10
+}

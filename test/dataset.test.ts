@@ -1,0 +1,82 @@
+// Data-driven runs against real servers: one chain per row, the row's fields as variables, every
+// row accounted for once in the results file even when the server throttles and stalls, row
+// ranges, the summary, and the example in requests/.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from './helpers/run-cli.js'
+import { json, type TestServer, startServer } from './helpers/server.js'
+import { tempDir } from './helpers/temp.js'
+
+let server: TestServer | undefined
+afterEach(async () => { await server?.close(); server = undefined })
+
+const root = join(import.meta.dirname, '..')
+const lines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+
+describe('--dataset', () => {
+  it('runs the example regression set against the built-in server, a results line per row', async () => {
+    const dir = tempDir('dataset')
+    const result = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--results', join(dir, 'r.jsonl')], { cwd: root })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stderr).toContain('rows: 12 passed, 0 failed of 12')
+    expect(result.stderr).toMatch(/latency: p50 [\d.]+ ms · p90 [\d.]+ ms · p99 [\d.]+ ms/)
+    const rows = lines(join(dir, 'r.jsonl'))
+    expect(rows.map((r) => r['row'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    expect(rows[0]).toMatchObject({ status: 'passed', values: { question: 'What is the capital of France?' }, reply: 'The capital of France is Paris.', usage: { completion_tokens: 6 } })
+  })
+
+  it('runs rows as parallel chains with --parallel, each row once', async () => {
+    const dir = tempDir('dataset')
+    const result = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--parallel', '4', '--results', join(dir, 'r.jsonl')], { cwd: root })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(lines(join(dir, 'r.jsonl')).map((r) => r['row']).sort((a, b) => Number(a) - Number(b))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    expect(result.stderr).toMatch(/12 passed, 0 failed\n$/)
+  })
+
+  it('reads CSV with quoted fields, keeps each row\'s captures to itself, and takes --rows and --limit', async () => {
+    server = await startServer({ 'POST /ask': (_req, res, body) => json(res, { echo: JSON.parse(body.toString()) }) })
+    const dir = tempDir('dataset')
+    writeFileSync(join(dir, 'rows.csv'), 'q,n\n"a, ""quoted"" one",1\n"two\nlines",2\nthree,3\nfour,4\n')
+    writeFileSync(join(dir, 'r.http'), '# @capture seen = $.echo.q\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}", "n": {{n}}, "i": {{$rowIndex}}, "before": "{{default seen "none"}}"}\n')
+    const result = await runCli(['test', 'r.http', '--dataset', 'rows.csv', '--var', `base=${server.url}`], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(server.calls.map((c) => JSON.parse(c.body.toString()))).toEqual([
+      { q: 'a, "quoted" one', n: 1, i: 0, before: 'none' }, { q: 'two\nlines', n: 2, i: 1, before: 'none' },
+      { q: 'three', n: 3, i: 2, before: 'none' }, { q: 'four', n: 4, i: 3, before: 'none' },
+    ])
+    await runCli(['test', 'r.http', '--dataset', 'rows.csv', '--rows', '2-4', '--limit', '2', '--var', `base=${server.url}`], { cwd: dir })
+    expect(server.calls.slice(4).map((c) => JSON.parse(c.body.toString()).n)).toEqual([2, 3])
+  })
+
+  it('accounts for every row once when the server throttles and one row stalls', async () => {
+    let calls = 0
+    server = await startServer({
+      'POST /ask': (_req, res, body) => {
+        const { q } = JSON.parse(body.toString()) as { q: string }
+        if (++calls % 3 === 0) return json(res, { error: 'slow down' }, 429, { 'Retry-After': '0' })
+        if (q === 'stall') return new Promise<void>((resolve) => setTimeout(() => { json(res, {}); resolve() }, 1500))
+        return json(res, { answer: q })
+      },
+    })
+    const dir = tempDir('dataset')
+    writeFileSync(join(dir, 'rows.jsonl'), ['a', 'b', 'stall', 'c', 'd', 'e', 'f'].map((q) => JSON.stringify({ q })).join('\n'))
+    writeFileSync(join(dir, 'r.http'), '# @assert status == 200\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n')
+    const result = await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--retry', '3', '--retry-delay', '0.01', '--idle-timeout', '0.3', '--results', 'out.jsonl', '--var', `base=${server.url}`], { cwd: dir })
+    const rows = lines(join(dir, 'out.jsonl'))
+    expect(result.exitCode).toBe(3)
+    expect(rows.map((r) => r['row']).sort()).toEqual([1, 2, 3, 4, 5, 6, 7])
+    expect(rows.filter((r) => r['status'] === 'error').map((r) => r['row'])).toEqual([3])
+    expect(rows.filter((r) => r['status'] === 'passed')).toHaveLength(6)
+  })
+
+  it('says where a dataset is wrong', async () => {
+    const dir = tempDir('dataset')
+    writeFileSync(join(dir, 'r.http'), 'GET http://127.0.0.1:9/{{q}}\n')
+    writeFileSync(join(dir, 'bad.jsonl'), '{"q": 1}\n{"q": oops}\n')
+    const bad = await runCli(['test', 'r.http', '--dataset', 'bad.jsonl'], { cwd: dir })
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('--> bad.jsonl:2:')
+    expect((await runCli(['test', 'r.http', '--rows', '1-2'], { cwd: dir })).exitCode).toBe(1)
+  })
+})
