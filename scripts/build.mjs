@@ -106,6 +106,7 @@ const LIBRARIES = {
   ajv: { entry: "import Ajv from 'ajv'; import Ajv2019 from 'ajv/dist/2019.js'; import Ajv2020 from 'ajv/dist/2020.js'; export default Ajv; export { Ajv2019, Ajv2020 }", exports: ['default', 'Ajv2019', 'Ajv2020'] },
   dotenv: { entry: "export { parse } from 'dotenv'", exports: ['parse'] },
   'tough-cookie': { entry: "export { Cookie, CookieJar } from 'tough-cookie'", exports: ['Cookie', 'CookieJar'] },
+  'csv-parse/sync': { entry: "export { parse } from 'csv-parse/sync'", exports: ['parse'] },
 }
 
 /** Module paths the CLI imports that are one export of a library bundled apart. */
@@ -166,7 +167,7 @@ mkdirSync(dist)
 
 const libraries = {}
 for (const [name, { entry }] of Object.entries(LIBRARIES)) {
-  libraries[name] = writeHashed(name, await build({
+  libraries[name] = writeHashed(name.replace(/\//g, '-'), await build({
     ...script,
     stdin: { contents: entry, resolveDir: root, sourcefile: `${name}.js`, loader: 'js' },
     outfile: `dist/${name}.js`,
@@ -200,7 +201,8 @@ try {
 /**
  * Runs of the common paths write the caches: load (with a .env), render (plain variables and a
  * helper, which loads Handlebars), send (a cookie, which loads tough-cookie), stream, capture,
- * assert (with a schema), print; then the help text, which is where yargs loads.
+ * assert (with a schema), print, for the one row of a CSV dataset (csv-parse); then the help
+ * text, which is where yargs loads.
  */
 async function trainCodeCache() {
   const server = createServer((request, response) => {
@@ -221,6 +223,7 @@ async function trainCodeCache() {
   const work = join(tmpdir(), `reqchain-build-${process.pid}`)
   mkdirSync(work, { recursive: true })
   writeFileSync(join(work, '.env'), 'question=capital of France?\n')
+  writeFileSync(join(work, 'rows.csv'), 'row\n1\n')
   writeFileSync(join(work, 'reply.schema.json'), JSON.stringify({ type: 'object', required: ['choices'] }))
   writeFileSync(join(work, 'train.http'), `@base = http://127.0.0.1:${server.address().port}
 ### ask
@@ -242,7 +245,7 @@ Content-Type: application/json
 `)
   const reqchain = (...args) => promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), ...args], { cwd: work })
   try {
-    await reqchain('run', 'train.http')
+    await reqchain('run', 'train.http', '--dataset', 'rows.csv')
     await reqchain('run', '--help')
   } finally {
     server.close()

@@ -70,7 +70,7 @@ export type RunEvent =
 
 export type RunOptions = {
   /** Which keep-alive pool a request goes through (send/transport.ts). */
-  readonly transport: { readonly dispatcherFor: (route: Route) => Dispatcher; readonly proxyOf?: (route: Route) => string | undefined }
+  readonly transport: { readonly dispatcherFor: (route: Route) => Promise<Dispatcher>; readonly proxyOf?: (route: Route) => string | undefined }
   /** The whole request; 0 for no limit. `# @timeout` overrides both limits. */
   readonly maxTimeMs: number
   /** Silence before the response and between body chunks; 0 for no limit. */
@@ -257,7 +257,7 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
     const sink = options.sinkFor?.(template)
     const timeoutMs = template.options.timeoutMs
     exchange = await send(request, {
-      dispatcher: options.transport.dispatcherFor(route),
+      dispatcher: await options.transport.dispatcherFor(route),
       ...(via ? { via } : {}),
       maxTimeMs: timeoutMs ?? options.maxTimeMs,
       idleTimeoutMs: timeoutMs ?? options.idleTimeoutMs,

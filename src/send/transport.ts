@@ -6,7 +6,6 @@
 import { isIP } from 'node:net'
 import type { Dispatcher } from 'undici'
 import buildConnector from 'undici/lib/core/connect.js'
-import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js'
 import { Agent } from './http-client.js'
 import { type ProxySettings, proxyFor } from './proxy.js'
 
@@ -52,7 +51,7 @@ export class Transport {
   }
 
   /** The dispatcher for a request: by its proxy, its unix socket and whether it asks for HTTP/2. */
-  dispatcherFor(route: Route): Dispatcher {
+  async dispatcherFor(route: Route): Promise<Dispatcher> {
     const socket = route.unixSocket ?? this.options.unixSocket
     const http2 = route.http2 === true || this.options.http2
     const proxy = this.proxyOf(route)
@@ -60,7 +59,7 @@ export class Transport {
     const key = `${socket ?? ''}\n${http2 ? 'h2' : 'h1'}\n${proxy ?? ''}\n${route.tls ? this.idOf(route.tls) : ''}`
     let agent = this.agents.get(key)
     if (!agent) {
-      agent = proxy ? this.createProxied(proxy, tls) : this.create(socket, http2, tls)
+      agent = proxy ? await this.createProxied(proxy, tls) : this.create(socket, http2, tls)
       this.agents.set(key, agent)
     }
     return agent
@@ -73,7 +72,9 @@ export class Transport {
   }
 
   /** Through a proxy: CONNECT for https, absolute URLs for http (as curl does), TLS to the server as configured. */
-  private createProxied(proxy: string, tls: TlsOptions): Dispatcher {
+  private async createProxied(proxy: string, tls: TlsOptions): Promise<Dispatcher> {
+    // Loaded only for a run that uses a proxy.
+    const { default: ProxyAgent } = await import('undici/lib/dispatcher/proxy-agent.js')
     const requestTls = {
       rejectUnauthorized: !tls.insecure,
       ...(tls.ca ? { ca: [...tls.ca] } : {}),
