@@ -6,16 +6,21 @@ import { loadBaseVars } from '../load/env.js'
 import { Scope, prepareRender, render } from '../render/render.js'
 import { selectRequests } from '../select.js'
 import { Secrets } from '../secrets.js'
-import { toCurl } from '../report/curl.js'
-import { LoadError, RenderError, ReqchainError, UsageError } from '../errors.js'
+import { shellStandIn, toCurl } from '../report/curl.js'
+import { describeQuery } from '../check/extract.js'
+import { LoadError, ReqchainError, UsageError } from '../errors.js'
 import { formatCodeFrame, type Sources } from '../source.js'
 import { ExitCode } from './exit-code.js'
-import type { Options } from './options.js'
+import type { VarOptions } from './options.js'
+import { asHttp } from '../report/markdown.js'
 
-export async function curlCommand(options: Options & { command: 'curl' }, io: Io, selected: { file: RequestFile; names: string[] }[], sources: Sources): Promise<ExitCode> {
+/** What rendering without sending needs: `reqchain curl`'s options, or `run --dry-run`'s. */
+export type ExportOptions = VarOptions & { readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean }
+
+export async function curlCommand(options: ExportOptions, io: Io, selected: { file: RequestFile; names: string[] }[], sources: Sources, format: 'curl' | 'http' = 'curl'): Promise<ExitCode> {
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
   try {
-    return await exportAll(options, io, selected, sources, secrets)
+    return await exportAll(options, io, selected, sources, secrets, format)
   } catch (error) {
     // Errors name URLs and values: they are masked like everything `run` prints.
     if (!(error instanceof ReqchainError)) throw error
@@ -24,29 +29,45 @@ export async function curlCommand(options: Options & { command: 'curl' }, io: Io
   }
 }
 
-async function exportAll(options: Options & { command: 'curl' }, io: Io, selected: { file: RequestFile; names: string[] }[], sources: Sources, secrets: Secrets): Promise<ExitCode> {
+/**
+ * Every request, in order, as curl. A value known only at run time — a capture, a response
+ * reference — is written as a shell variable (`"$token"`), and a comment above the commands says
+ * where each comes from, so the export of a chain is a script that runs once those are set.
+ */
+async function exportAll(options: ExportOptions, io: Io, selected: { file: RequestFile; names: string[] }[], sources: Sources, secrets: Secrets, format: 'curl' | 'http'): Promise<ExitCode> {
+  // A stand-in is a private-use marker either way (a JSON body with one in it is not checked yet);
+  // the .http form shows it as <captured: name>.
+  const placeholder = (name: string, from: string) => (format === 'curl' ? shellStandIn(name) : `\uE100${from}: ${name}\uE101`)
   const commands: string[] = []
+  const runtimeValues = new Map<string, string>()
   await prepareRender(selected.map((s) => s.file))
   for (const { file, names } of selected) {
     const base = await loadBaseVars(dirname(file.absolutePath), { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets })
     for (const secret of base.secrets) secrets.add(secret)
     for (const [name, value] of [...Object.entries(base.values), ...Object.entries(options.vars)]) secrets.noteVariable(name, value)
-    const scope = new Scope({ file, base: base.values, cli: options.vars, dotenv: base.dotenv, processEnv: io.env, allowInvalidJson: options.allowInvalidJson })
+    const standIn = (source: string) => {
+      const name = source.replace(/\.response\.body\.?\$?\.?/, '_').replace(/\.response\.headers\./, '_header_').replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '')
+      runtimeValues.set(name, `the response of request \`${source.split('.')[0]}\` (${source})`)
+      return format === 'curl' ? shellStandIn(name) : `\uE100response: ${source}\uE101`
+    }
+    const scope = new Scope({ file, base: base.values, cli: options.vars, dotenv: base.dotenv, processEnv: io.env, allowInvalidJson: options.allowInvalidJson, standIn })
     for (const template of selectRequests(file, names.length > 0 ? names : options.names)) {
-      try {
-        const request = render(template, scope)
-        const isStream = /"stream"\s*:\s*true/.test(new TextDecoder().decode(request.body ?? new Uint8Array()))
-        commands.push(`${template.name ? `# ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream, followRedirects: template.options.followRedirects ?? true, insecure: options.insecure })}`)
-      } catch (error) {
-        if (error instanceof RenderError && (error.code === 'RENDER_REFERENCE' || error.code === 'RENDER_UNDEFINED_VAR') && template !== file.requests[0]) {
-          const hint = `${error.hint ?? ''} This request may use values captured at run time: \`reqchain run --curl\` prints each command as it is sent.`.trim()
-          io.stderr.write(`${secrets.mask(formatCodeFrame(new RenderError(error.code, error.message, error.span, hint), sources))}\n`)
-          return ExitCode.runtime
-        }
-        throw error
+      const request = render(template, scope)
+      const isStream = /"stream"\s*:\s*true/.test(new TextDecoder().decode(request.body ?? new Uint8Array()))
+      commands.push(format === 'http'
+        ? `### ${template.name ?? `${template.method} ${template.url.raw}`} (${file.path}:${template.span.line})\n${asHttp(request, secrets, true).replace(/\uE100([^\uE101]*)\uE101/g, '<$1>')}`
+        : `${template.name ? `# ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream, followRedirects: template.options.followRedirects ?? true, insecure: options.insecure })}`)
+      for (const capture of template.captures) {
+        if (capture.name in options.vars) continue
+        runtimeValues.set(capture.name, `captured by ${template.name ? `\`${template.name}\`` : 'the request'} at ${file.path}:${template.span.line} from ${describeQuery(capture.query)}`)
+        scope.capture(capture.name, placeholder(capture.name, 'captured'))
       }
+      scope.advance()
     }
   }
-  io.stdout.write(`${commands.join('\n\n')}\n`)
+  const preamble = runtimeValues.size === 0 ? '' : format === 'http'
+    ? `# Nothing was sent. Values known only at run time are shown as <captured: …> and <response: …>:\n${[...runtimeValues].map(([name, from]) => `#   ${name}: ${from}`).join('\n')}\n\n`
+    : `# Values known only at run time; set them before the commands that use them:\n${[...runtimeValues].map(([name, from]) => `#   $${name}: ${from}`).join('\n')}\n\n`
+  io.stdout.write(`${preamble}${commands.join('\n\n')}\n`)
   return ExitCode.ok
 }

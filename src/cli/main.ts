@@ -48,6 +48,10 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         return await serveCommand(options, io)
       }
       default: {
+        if (options.dryRun) {
+          const { curlCommand } = await import('./curl-command.js')
+          return await curlCommand(options, io, loadAll(options.paths, io, sources, options.command === 'test', options.names), lookup, 'http')
+        }
         const batched = batchedStderr(io)
         try {
           return await runCommand(options, batched, sources, lookup)

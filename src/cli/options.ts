@@ -59,6 +59,7 @@ export type RunOptions = VarOptions & {
   readonly proxy?: string
   readonly noProxy?: string
   readonly retry: { readonly count: number; readonly delayMs: number; readonly maxTimeMs: number; readonly all: boolean }
+  readonly dryRun: boolean
   readonly dataset?: string
   readonly rows?: string
   readonly limit?: number
@@ -144,6 +145,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'unix-socket', type: 'string', describe: 'connect through this unix domain socket (the URL still names host and path)' },
     { name: 'resolve', type: 'string', array: true, describe: 'HOST:PORT:ADDRESS, as curl\'s: connect to ADDRESS for HOST:PORT (repeatable)' },
     { name: 'connect-to', type: 'string', array: true, describe: 'HOST:PORT:HOST2:PORT2, as curl\'s: connect to HOST2:PORT2 instead (repeatable)' },
+    { name: 'dry-run', type: 'boolean', default: false, describe: 'render every request and print it as it would be sent (values known only at run time as <captured: …>); nothing is sent' },
     { name: 'dataset', type: 'string', describe: 'run the files once per row of this CSV, JSON Lines or JSON-array file; each row\'s fields are variables' },
     { name: 'rows', type: 'string', describe: 'with --dataset: only these rows, FIRST-LAST, 1-based (10-20, 5-, 3)' },
     { name: 'limit', type: 'number', describe: 'with --dataset: only the first N rows (after --rows)' },
@@ -429,6 +431,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         cookies: args['cookies'] !== false,
         retry: retryOf(args),
         ...datasetOf(args),
+        dryRun: Boolean(args['dry-run']),
         ...(args['proxy'] !== undefined ? { proxy: String(args['proxy']) } : {}),
         ...(args['noproxy'] !== undefined ? { noProxy: String(args['noproxy']) } : {}),
         ...(args['cookie-jar'] !== undefined ? { cookieJar: String(args['cookie-jar']) } : {}),

@@ -34,6 +34,11 @@ export type ScopeInit = {
   readonly processEnv?: Readonly<Record<string, string | undefined>>
   /** Send a JSON body that no longer parses after rendering (--allow-invalid-json). */
   readonly allowInvalidJson?: boolean
+  /**
+   * Nothing is sent (--dry-run, `reqchain curl`): a reference to a response that did not happen
+   * renders as this stand-in instead of failing.
+   */
+  readonly standIn?: (source: string) => string
 }
 
 export class Scope {
@@ -51,8 +56,10 @@ export class Scope {
   private readonly captured: Map<string, unknown>
   private generation = 0
   private readonly evaluating = new Set<string>()
+  private readonly standIn: ((source: string) => string) | undefined
 
   constructor(init: ScopeInit) {
+    this.standIn = init.standIn
     this.file = init.file
     this.dotenv = init.dotenv ?? {}
     this.processEnv = init.processEnv ?? {}
@@ -113,6 +120,7 @@ export class Scope {
     if (special.source.startsWith('$')) {
       return evaluateDynamic(special.source, special.span, { processEnv: this.processEnv, dotenv: this.dotenv, lookup: (name) => this.context[name], ...(this.row ? { row: this.row } : {}) })
     }
+    if (this.standIn && !this.exchanges.has(special.source.split('.')[0]!)) return this.standIn(special.source)
     return resolveReference(special.source, special.span, this.exchanges)
   }
 }

@@ -11,11 +11,21 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`
 }
 
-/** Quotes text for the shell, turning secret values into "$NAME" expansions. */
+/**
+ * A value known only at run time (a capture, a response reference), standing in a rendered request
+ * that was not sent: exported as the shell variable of that name, `"$token"`.
+ */
+export function shellStandIn(name: string): string {
+  return `\uE100${shellVariable(name)}\uE101`
+}
+const STAND_IN = /\uE100([^\uE101]*)\uE101/g
+
+/** Quotes text for the shell, turning secret values and stand-ins into "$NAME" expansions. */
 function quoteMasked(text: string, secrets: Secrets | undefined): string {
-  if (!secrets) return shellQuote(text)
   const marker = '\u0000'
-  const masked = secrets.mask(text, (secret) => `${marker}${secret.name}${marker}`)
+  const withStandIns = text.replace(STAND_IN, `${marker}$1${marker}`)
+  if (!secrets && withStandIns === text) return shellQuote(text)
+  const masked = secrets ? secrets.mask(withStandIns, (secret) => `${marker}${secret.name}${marker}`) : withStandIns
   if (!masked.includes(marker)) return shellQuote(masked)
   return masked.split(marker).map((piece, i) => (i % 2 === 1 ? `"$${shellVariable(piece)}"` : piece === '' ? '' : shellQuote(piece))).join('')
 }
@@ -58,7 +68,7 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
   for (const [name, value] of request.headers) {
     if (useJson && /^(content-type|accept)$/i.test(name)) continue
     // A secret header whose value came from no known variable cannot become "$NAME": mask it.
-    const unknownSecret = options.secrets && !options.secrets.revealing && isSecretHeader(name) && options.secrets.mask(value) === value
+    const unknownSecret = options.secrets && !options.secrets.revealing && isSecretHeader(name) && options.secrets.mask(value) === value && !value.includes('\uE100')
     parts.push(`-H ${unknownSecret ? shellQuote(`${name}: ${options.secrets!.maskHeader(name, value)}`) : quoteMasked(`${name}: ${value}`, options.secrets)}`)
   }
   // Without a Content-Type of the request's own, curl would add a form one for -d: remove it.

@@ -55,10 +55,11 @@ function stepMarkdown(step: StepResult, secrets: Secrets): string[] {
   return out
 }
 
-function asHttp(request: HttpRequest, secrets: Secrets): string {
+/** A rendered request as `.http` text, secrets masked (also what `run --dry-run` prints). */
+export function asHttp(request: HttpRequest, secrets: Secrets, exact = false): string {
   const lines = [`${request.method} ${secrets.mask(request.url)}`, ...request.headers.map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
   const body = bodyText(request.body)
-  if (body.body !== null) lines.push('', cut(secrets.mask(prettyJson(body.body))))
+  if (body.body !== null) lines.push('', exact ? secrets.mask(body.body) : cut(secrets.mask(prettyJson(body.body))))
   else if (body.bodyBase64) lines.push('', `(binary body, ${request.body!.length} bytes)`)
   return lines.join('\n')
 }
