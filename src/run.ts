@@ -70,7 +70,7 @@ export type RunEvent =
 
 export type RunOptions = {
   /** Which keep-alive pool a request goes through (send/transport.ts). */
-  readonly transport: { readonly dispatcherFor: (route: Route) => Promise<Dispatcher>; readonly proxyOf?: (route: Route) => string | undefined }
+  readonly transport: { readonly dispatcherFor: (route: Route) => Promise<Dispatcher>; readonly proxyOf?: (route: Route) => string | undefined; readonly http2Of?: (route: Route) => 'alpn' | 'h2c' | undefined }
   /** The whole request; 0 for no limit. `# @timeout` overrides both limits. */
   readonly maxTimeMs: number
   /** Silence before the response and between body chunks; 0 for no limit. */
@@ -258,6 +258,7 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
     const timeoutMs = template.options.timeoutMs
     exchange = await send(request, {
       dispatcher: await options.transport.dispatcherFor(route),
+      ...(options.transport.http2Of?.(route) ? { http2Offered: options.transport.http2Of(route)! } : {}),
       ...(via ? { via } : {}),
       maxTimeMs: timeoutMs ?? options.maxTimeMs,
       idleTimeoutMs: timeoutMs ?? options.idleTimeoutMs,

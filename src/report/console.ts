@@ -132,7 +132,7 @@ export class ConsoleReporter {
     if (!exchange) return `${this.label(step)} ${this.err.red('✗')}`
     const status = `${exchange.status} ${exchange.statusText}`.trim()
     const colored = exchange.status >= 400 ? this.err.red(status) : exchange.status >= 300 ? this.err.yellow(status) : this.err.green(status)
-    const parts = [`${this.label(step)} → ${colored}`, formatMs(exchange.timings.totalMs), exchange.bodyWrittenTo && exchange.bodyWrittenTo !== 'stdout' ? `${formatSize(exchange.bodySize)} → ${exchange.bodyWrittenTo}` : formatSize(exchange.bodySize)]
+    const parts = [`${this.label(step)} → ${colored}${exchange.httpVersion === '2' ? this.err.dim(' (HTTP/2)') : ''}`, formatMs(exchange.timings.totalMs), exchange.bodyWrittenTo && exchange.bodyWrittenTo !== 'stdout' ? `${formatSize(exchange.bodySize)} → ${exchange.bodyWrittenTo}` : formatSize(exchange.bodySize)]
     const stream = exchange.stream
     if (stream) {
       parts.push(`ttfb ${formatMs(exchange.timings.ttfbMs)}`)

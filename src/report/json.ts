@@ -117,6 +117,7 @@ function responseJson(exchange: Exchange, secrets: Secrets): unknown {
   return {
     status: exchange.status,
     statusText: exchange.statusText,
+    httpVersion: exchange.httpVersion,
     headers: exchange.headers.map(([n, v]) => [n, secrets.maskHeader(n, v)]),
     ...('bodyWrittenTo' in body ? body : maskedBody(body, secrets, exchange.body)),
     bodySize: exchange.bodySize,

@@ -40,6 +40,8 @@ export type SendOptions = {
   readonly sink?: BodySink
   /** Retry transient failures (--retry). */
   readonly retry?: RetryPolicy
+  /** HTTP/2 was offered for this request (ALPN with --http2 or an `HTTP/2` request line, or h2c). */
+  readonly http2Offered?: 'alpn' | 'h2c'
   /** The proxy the request goes through, for messages that should name it. */
   readonly via?: string
   /** The chain's cookie jar: sent with every hop, and given every hop's `Set-Cookie`. */
@@ -194,7 +196,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     request: current,
     status: response.statusCode,
     statusText: response.statusText ?? '', // the reason phrase the server sent
-    httpVersion: '1.1',
+    httpVersion: protocolOf(current.url, response.statusText, options.http2Offered),
     headers,
   }
   const chunks: Uint8Array[] = []
@@ -399,6 +401,16 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
     return new SendError('SEND_FAILED', `Invalid request: ${(error as Error).message}: ${describe}`, span, 'check header names and values', { cause: error })
   }
   return new SendError('SEND_FAILED', `${(error as Error).message || 'Request failed'} ${when}: ${describe}`, span, undefined, { cause: error })
+}
+
+/**
+ * The protocol a response came over. undici does not say; but an HTTP/2 response has no reason
+ * phrase, while HTTP/1.1 servers send one, so where h2 was offered (over TLS by ALPN, or h2c) an
+ * empty reason means h2 was chosen.
+ */
+function protocolOf(url: string, statusText: string | undefined, offered: SendOptions['http2Offered']): string {
+  if (!offered || statusText) return '1.1'
+  return offered === 'h2c' || url.startsWith('https:') ? '2' : '1.1'
 }
 
 /** TLS failures say which certificate failed and the flag that fixes it. */

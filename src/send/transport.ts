@@ -44,6 +44,13 @@ export class Transport {
 
   constructor(private readonly options: TransportOptions) {}
 
+  /** How HTTP/2 is offered to a request, if it is (not through a proxy). */
+  http2Of(route: Route): 'alpn' | 'h2c' | undefined {
+    if (this.proxyOf(route)) return undefined
+    if (this.options.h2c) return 'h2c'
+    return route.http2 === true || this.options.http2 ? 'alpn' : undefined
+  }
+
   /** The proxy a request goes through, if any (none through a unix socket). */
   proxyOf(route: Route): string | undefined {
     if (route.unixSocket ?? this.options.unixSocket) return undefined

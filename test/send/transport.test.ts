@@ -122,9 +122,23 @@ describe('HTTP/2', () => {
     const result = await runCli(['run', 'r.http', '--cacert', join(tls, 'ca.crt')], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).version).toBe('2.0')
+    expect(result.stderr).toContain('200 (HTTP/2)')
     writeFileSync(join(dir, 'plain.http'), `GET https://127.0.0.1:${port(server)}/\n`)
     expect((await runCli(['run', 'plain.http', '--http2', '--cacert', join(tls, 'ca.crt')], { cwd: dir })).exitCode).toBe(0)
     expect((await runCli(['run', 'plain.http', '--cacert', join(tls, 'ca.crt')], { cwd: dir })).exitCode).toBe(3) // an h2-only server refuses HTTP/1.1
+  })
+
+  it('streams an SSE reply over h2, assembled as over HTTP/1.1, and reports the protocol', async () => {
+    const server = await listen(createSecureServer({ key: pem('server.key'), cert: pem('server.crt'), allowHTTP1: false }, ((_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      for (const word of ['Par', 'is']) res.write(`data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${word}"}}]}\n\n`)
+      res.end('data: [DONE]\n\n')
+    }) as never))
+    const dir = dirWith(`POST https://127.0.0.1:${port(server)}/v1/chat/completions HTTP/2\nContent-Type: application/json\n\n{"stream": true}\n`)
+    const result = await runCli(['run', 'r.http', '--cacert', join(tls, 'ca.crt'), '--report', 'json=r.json'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout).choices[0].message.content).toBe('Paris')
+    expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).steps[0].response.httpVersion).toBe('2')
   })
 
   it('speaks h2c with --http2-prior-knowledge', async () => {
@@ -133,5 +147,6 @@ describe('HTTP/2', () => {
     const result = await runCli(['run', 'r.http', '--http2-prior-knowledge'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).version).toBe('2.0')
+    expect(result.stderr).toContain('(HTTP/2)')
   })
 })
