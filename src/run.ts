@@ -140,6 +140,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
   const tally = emptyTally()
   let last: StepResult | undefined
   let captured = new Map<string, unknown>()
+  let missed = new Map<string, string>() // capture name → the failed request that was to set it
   let cookies = options.cookieJar?.()
   let stopped = false
   const record = (step: StepResult) => {
@@ -150,6 +151,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     // A file in test mode, and every --dataset row, is a chain of its own: nothing it captures leaks.
     if ((options.isolateFiles || plan.row) && plan !== plans[0]) {
       captured = new Map()
+      missed = new Map()
       cookies = options.cookieJar?.()
     }
     const base = await loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
@@ -168,7 +170,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
-      const ran = await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options)
+      const ran = explainMissed(await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options), missed)
       const step = plan.row ? { ...ran, row: plan.row.index + 1 } : ran
       record(step)
       chain?.push(step)
@@ -179,7 +181,9 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
       for (const [name, value] of Object.entries(step.captures)) {
         options.secrets.noteVariable(name, value)
         scope.capture(name, value)
+        missed.delete(name)
       }
+      if (step.error) noteMissed(step, missed)
       scope.advance()
       options.onEvent?.({ kind: 'step', step })
       if (template.name && step.request && referenced(template.name)) {
@@ -190,6 +194,23 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     if (chain) options.onChainEnd!(plan, chain)
   }
   return { steps, tally, ...(last ? { last } : {}), interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
+}
+
+/** Remembers the captures a failed request never made, so a later "undefined variable" can say why. */
+function noteMissed(step: StepResult, missed: Map<string, string>): void {
+  const { template } = step
+  const where = `${template.name ? `\`${template.name}\`` : `${template.method} request`} at ${template.span.file}:${template.span.line}`
+  for (const capture of template.captures) {
+    if (!(capture.name in step.captures)) missed.set(capture.name, where)
+  }
+}
+
+/** An undefined variable that a failed request was to capture: the first failure is the one to fix. */
+function explainMissed(step: StepResult, missed: Map<string, string>): StepResult {
+  const error = step.error as (ReqchainError & { variable?: string }) | undefined
+  const from = error?.code === 'RENDER_UNDEFINED_VAR' && error.variable !== undefined ? missed.get(error.variable) : undefined
+  if (!error || from === undefined) return step
+  return { ...step, error: new RenderError(error.code, error.message, error.span, `\`${error.variable}\` was to be captured by ${from}, which failed; fix that request first`) }
 }
 
 /** Expected values in assertions may use variables: `# @assert $.model == "{{model}}"`. */

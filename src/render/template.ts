@@ -114,8 +114,8 @@ function varHelper(this: unknown, value: unknown, index: number, options: Handle
 function undefinedVariable(info: MustacheInfo, runtime: TemplateRuntime): RenderError {
   const root = info.name.split(/[.[/]/)[0]!
   const suggestion = nearest(root, runtime.names())
-  return new RenderError('RENDER_UNDEFINED_VAR', `Undefined variable \`${info.name}\``, info.span,
-    `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`)
+  return Object.assign(new RenderError('RENDER_UNDEFINED_VAR', `Undefined variable \`${info.name}\``, info.span,
+    `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`), { variable: root })
 }
 
 function specialHelper(index: number, options: Handlebars.HelperOptions): unknown {
