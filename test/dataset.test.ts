@@ -79,4 +79,61 @@ describe('--dataset', () => {
     expect(bad.stderr).toContain('--> bad.jsonl:2:')
     expect((await runCli(['test', 'r.http', '--rows', '1-2'], { cwd: dir })).exitCode).toBe(1)
   })
+
+  it('splits rows over --shard K/N, each row in exactly one shard, and merge prints the unsplit summary', async () => {
+    const dir = tempDir('dataset')
+    const common = ['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '-q']
+    for (const k of [1, 2, 3, 4, 5]) {
+      const shard = await runCli([...common, '--shard', `${k}/5`, '--results', join(dir, `s${k}.jsonl`)], { cwd: root })
+      expect(shard.exitCode, shard.stderr).toBe(0)
+    }
+    const shards = [1, 2, 3, 4, 5].map((k) => lines(join(dir, `s${k}.jsonl`)).map((r) => r['row']))
+    expect(shards[0]).toEqual([1, 6, 11])
+    expect(shards.flat().sort((a, b) => Number(a) - Number(b))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    // The whole run's own summary, then its lines dealt into shards by hand and merged back.
+    const whole = await runCli([...common.slice(0, -1), '--results', join(dir, 'whole.jsonl')], { cwd: root })
+    const text = readFileSync(join(dir, 'whole.jsonl'), 'utf8').trim().split('\n')
+    writeFileSync(join(dir, 'a.jsonl'), `${text.filter((_, i) => i % 2 === 0).join('\n')}\n`)
+    writeFileSync(join(dir, 'b.jsonl'), `${text.filter((_, i) => i % 2 === 1).join('\n')}\n`)
+    const merged = await runCli(['merge', 'b.jsonl', 'a.jsonl', '--results', 'all.jsonl'], { cwd: dir })
+    expect(merged.exitCode, merged.stderr).toBe(0)
+    const summary = whole.stderr.slice(whole.stderr.indexOf('rows:')).replace(/\n\d+ passed.*\n$/, '\n')
+    expect(merged.stdout).toBe(summary)
+    expect(readFileSync(join(dir, 'all.jsonl'), 'utf8')).toBe(`${text.join('\n')}\n`)
+  })
+
+  it('merge refuses overlapping shards, a file that is not results, and overwriting an input', async () => {
+    const dir = tempDir('dataset')
+    const row = (n: number, status = 'passed') => JSON.stringify({ row: n, values: {}, file: 'r.http', status, requests: 1, asserts: { passed: 1, failed: 0 }, captures: {}, totalMs: n })
+    writeFileSync(join(dir, 'a.jsonl'), `${row(1)}\n${row(2)}\n`)
+    writeFileSync(join(dir, 'b.jsonl'), `${row(3, 'failed')}\n${row(2)}\n`)
+    writeFileSync(join(dir, 'c.jsonl'), `${row(3, 'failed')}\n{"row": 4}\n`)
+    const overlap = await runCli(['merge', 'a.jsonl', 'b.jsonl'], { cwd: dir })
+    expect(overlap.exitCode).toBe(2)
+    expect(overlap.stderr).toContain('Row 2 of r.http is in a.jsonl:2 and in b.jsonl:2')
+    expect(overlap.stderr).toContain('--> b.jsonl:2:1')
+    const bad = await runCli(['merge', 'a.jsonl', 'c.jsonl'], { cwd: dir })
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('--> c.jsonl:2:1')
+    const clobber = await runCli(['merge', 'a.jsonl', '--results', './a.jsonl'], { cwd: dir })
+    expect(clobber.exitCode).toBe(1)
+    expect(readFileSync(join(dir, 'a.jsonl'), 'utf8')).toBe(`${row(1)}\n${row(2)}\n`)
+    writeFileSync(join(dir, 'b.jsonl'), `${row(3, 'failed')}\n`)
+    const failed = await runCli(['merge', 'a.jsonl', 'b.jsonl'], { cwd: dir })
+    expect(failed.exitCode).toBe(4)
+    expect(failed.stdout).toContain('rows: 2 passed, 1 failed of 3')
+    expect((await runCli(['run', 'r.http', '--shard', '1/2'], { cwd: dir })).exitCode).toBe(1)
+    expect((await runCli(['test', 'r.http', '--shard', '3/2'], { cwd: dir })).exitCode).toBe(1)
+  })
+
+  it('splits the files of a test run with --shard K/N', async () => {
+    server = await startServer({ 'GET /f': (req, res) => json(res, { url: req.url }) })
+    const dir = tempDir('dataset')
+    for (const name of ['a', 'b', 'c', 'd']) writeFileSync(join(dir, `${name}.http`), `GET {{base}}/f?${name}\n`)
+    for (const k of [1, 2]) {
+      const result = await runCli(['test', '.', '--shard', `${k}/2`, '--var', `base=${server.url}`], { cwd: dir })
+      expect(result.stderr).toMatch(/2 passed, 0 failed\n$/)
+    }
+    expect(server.calls.map((c) => c.path)).toEqual(['/f?a', '/f?c', '/f?b', '/f?d'])
+  })
 })

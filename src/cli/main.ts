@@ -39,6 +39,10 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         io.stdout.write(`${JSON.stringify(toParseView(files.map((f) => f.file)), null, io.stdout.isTTY ? 2 : undefined)}\n`)
         return ExitCode.ok
       }
+      case 'merge': {
+        const { mergeCommand } = await import('./merge-command.js')
+        return await mergeCommand(options, io)
+      }
       case 'curl': {
         const { curlCommand } = await import('./curl-command.js')
         return await curlCommand(options, io, loadAll(options.paths, io, sources, false), lookup)
@@ -236,11 +240,20 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
 
 /** With --dataset, every plan once per chosen row: each (file, row) is a chain of its own. */
 async function withRows(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {
-  if (options.dataset === undefined) return plans
+  if (options.dataset === undefined) return shardOf(plans, options.shard)
   const { chooseRows, loadDataset } = await import('../load/dataset.js')
-  const rows = chooseRows(await loadDataset(resolve(io.cwd, options.dataset), options.dataset), options.rows, options.limit)
-  if (rows.length === 0) throw new UsageError(`--dataset ${options.dataset}: no rows${options.rows !== undefined ? ` in --rows ${options.rows}` : ''}`)
+  const chosen = chooseRows(await loadDataset(resolve(io.cwd, options.dataset), options.dataset), options.rows, options.limit)
+  if (chosen.length === 0) throw new UsageError(`--dataset ${options.dataset}: no rows${options.rows !== undefined ? ` in --rows ${options.rows}` : ''}`)
+  const rows = shardOf(chosen, options.shard)
   return rows.flatMap((row) => plans.map((plan) => ({ ...plan, row })))
+}
+
+/**
+ * `--shard K/N`: every N-th item from the K-th on, so each shard gets a fair share of a dataset
+ * sorted by size or difficulty; the N shards together are the whole, each item once.
+ */
+function shardOf<T>(items: readonly T[], shard: RunOptions['shard']): T[] {
+  return shard ? items.filter((_, i) => i % shard.count === shard.index - 1) : [...items]
 }
 
 async function resultsOf(options: RunOptions, io: Io, secrets: Secrets) {

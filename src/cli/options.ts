@@ -64,6 +64,8 @@ export type RunOptions = VarOptions & {
   readonly rows?: string
   readonly limit?: number
   readonly results?: string
+  /** `--shard K/N`: this machine's part of the rows (or of the files, in test mode), 1-based. */
+  readonly shard?: { readonly index: number; readonly count: number }
   readonly bail: boolean
   readonly parallel: number
   readonly reports: readonly ReportTarget[]
@@ -72,6 +74,7 @@ export type RunOptions = VarOptions & {
 export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
+  | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string }
   | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[] }
   | { readonly command: 'help'; readonly text: string }
@@ -150,6 +153,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'rows', type: 'string', describe: 'with --dataset: only these rows, FIRST-LAST, 1-based (10-20, 5-, 3)' },
     { name: 'limit', type: 'number', describe: 'with --dataset: only the first N rows (after --rows)' },
     { name: 'results', type: 'string', describe: 'with --dataset: write one JSON line per row as it finishes (.jsonl)' },
+    { name: 'shard', type: 'string', describe: 'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results' },
     { name: 'retry', type: 'number', default: 0, describe: 'retry a failed connection, a timeout and 408/429/500/502/503/504 this many times (curl\'s rules; POST and other non-idempotent methods only if they cannot have reached the server)' },
     { name: 'retry-delay', type: 'number', default: 1, describe: 'seconds before the first retry; each next wait doubles, with jitter (Retry-After wins)' },
     { name: 'retry-max-time', type: 'number', default: 0, describe: 'no retry starts after this many seconds from the first attempt (0: no limit)' },
@@ -189,6 +193,12 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: [...runOptions('test'), { name: 'parallel', type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' }],
     examples: [['$0 test requests/ --mock --report junit=report.xml', 'all collections, JUnit report for CI']],
     epilogue: `Directories are searched recursively. The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`,
+  },
+  merge: {
+    usage: 'merge <paths..>', describe: 'join the --results files of a sharded run into one summary (and one results file)', paths: true,
+    options: [{ name: 'results', type: 'string', describe: 'write the merged lines here, ordered by file and row' }],
+    examples: [['$0 merge shard-1.jsonl shard-2.jsonl --results all.jsonl', 'the summary of both shards, as one run would print it']],
+    epilogue: 'Exit codes: 0 every row passed, 2 a file is not a results file or two shards hold the same row, 3 a row ended in an error, 4 a row failed an assertion.',
   },
   parse: {
     usage: 'parse <paths..>', describe: 'print the requests reqchain understood in a file, as JSON (nothing is sent)', paths: true,
@@ -351,7 +361,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     const args = argv.length === 0 ? ['--help'] : argv
     const parsed = parseWithYargs(top, args)
     if ('shown' in parsed) return parsed.shown
-    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, parse, curl or serve')
+    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, merge, parse, curl or serve')
   }
   let args = quick ? parseQuickly(spec, rest) : undefined
   if (!args) {
@@ -370,6 +380,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
   }
   switch (command) {
     case 'parse': return { command, paths }
+    case 'merge': return { command, paths, ...(args['results'] !== undefined ? { results: String(args['results']) } : {}) }
     case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']), insecure: Boolean(args['insecure']) }
     case 'serve': {
       const port = args['port'] as number
@@ -431,6 +442,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         cookies: args['cookies'] !== false,
         retry: retryOf(args),
         ...datasetOf(args),
+        ...shardOf(args, command),
         dryRun: Boolean(args['dry-run']),
         ...(args['proxy'] !== undefined ? { proxy: String(args['proxy']) } : {}),
         ...(args['noproxy'] !== undefined ? { noProxy: String(args['noproxy']) } : {}),
@@ -441,7 +453,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       }
     }
   }
-  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, parse, curl, serve')
+  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, merge, parse, curl, serve')
 }
 
 function secondsOf(value: unknown, flag: string): number {
@@ -472,6 +484,17 @@ function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'lim
     ...(limit !== undefined ? { limit } : {}),
     ...(args['results'] !== undefined ? { results: String(args['results']) } : {}),
   }
+}
+
+function shardOf(args: ParsedArgs, command: 'run' | 'test'): Pick<RunOptions, 'shard'> {
+  if (args['shard'] === undefined) return {}
+  const text = String(args['shard'])
+  const match = text.match(/^(\d+)\/(\d+)$/)
+  const index = Number(match?.[1])
+  const count = Number(match?.[2])
+  if (!match || count < 1 || index < 1 || index > count) throw new UsageError(`--shard takes K/N with 1 <= K <= N, got \`${text}\``, 'for example --shard 1/4 on the first of four machines')
+  if (args['dataset'] === undefined && command === 'run') throw new UsageError('--shard splits the rows of a --dataset (or, in `reqchain test`, the files)', 'in a run the files form one chain and cannot be split')
+  return { shard: { index, count } }
 }
 
 function retryOf(args: ParsedArgs): RunOptions['retry'] {

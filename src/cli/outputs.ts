@@ -63,7 +63,7 @@ function checkWritable(path: string, shown: string): void {
 }
 
 /** The real path, also for a file that does not exist yet (its folder's real path and its name). */
-function canonical(path: string): string {
+export function canonical(path: string): string {
   try {
     return realpathSync(path)
   } catch {

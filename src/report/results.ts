@@ -11,10 +11,30 @@ import { responseJson } from '../check/extract.js'
 
 type Usage = { prompt_tokens?: number; completion_tokens?: number }
 
+/** One line of a results file. */
+export type ResultLine = {
+  row: number
+  values: Record<string, unknown>
+  file: string
+  status: 'passed' | 'failed' | 'error' | 'skipped'
+  requests: number
+  asserts: { passed: number; failed: number }
+  captures: Record<string, unknown>
+  reply?: unknown
+  toolCalls?: unknown
+  usage?: Usage
+  totalMs: number
+  ttftMs?: number
+  tokensPerSecond?: number
+  error?: { code: string; message: string }
+}
+
 export type ResultsSummary = {
   rows: number
   passed: number
   failed: number
+  /** Of the failed rows, those that ended in an error rather than a failed assertion. */
+  errors: number
   latencyMs: { p50: number; p90: number; p99: number } | null
   ttftMs: { p50: number; p90: number; p99: number } | null
   promptTokens: number
@@ -29,6 +49,7 @@ export class Results {
   private readonly rates: number[] = []
   private rows = 0
   private passed = 0
+  private errors = 0
   private promptTokens = 0
   private completionTokens = 0
 
@@ -47,16 +68,8 @@ export class Results {
     const ttft = ran.map((s) => s.exchange!.timings.firstTokenMs).find((t) => t !== undefined)
     const usage = ran.reduce<Usage>((sum, s) => addUsage(sum, usageOf(s.exchange!)), {})
     const rate = last ? tokensPerSecond(last) : undefined
-    this.rows++
-    if (status === 'passed') this.passed++
-    if (ran.length > 0) this.latencies.push(totalMs)
-    if (ttft !== undefined) this.ttfts.push(ttft)
-    if (rate !== undefined) this.rates.push(rate)
-    this.promptTokens += usage.prompt_tokens ?? 0
-    this.completionTokens += usage.completion_tokens ?? 0
-    if (this.fd === undefined) return
     const error = steps.find((s) => s.error)?.error
-    const line = {
+    const line: ResultLine = {
       row: (plan.row?.index ?? 0) + 1,
       values: plan.row?.values ?? {},
       file: plan.file.path,
@@ -71,7 +84,25 @@ export class Results {
       ...(rate !== undefined ? { tokensPerSecond: round(rate) } : {}),
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
     }
-    writeSync(this.fd, `${this.secrets.mask(JSON.stringify(line))}\n`)
+    this.count(line)
+    if (this.fd !== undefined) writeSync(this.fd, `${this.secrets.mask(JSON.stringify(line))}\n`)
+  }
+
+  /** Counts one row's line into the summary: a finished row, or a line read back by `merge`. */
+  count(line: ResultLine): void {
+    this.rows++
+    if (line.status === 'passed') this.passed++
+    if (line.status === 'error') this.errors++
+    if (line.requests > 0) this.latencies.push(line.totalMs)
+    if (line.ttftMs !== undefined) this.ttfts.push(line.ttftMs)
+    if (line.tokensPerSecond !== undefined) this.rates.push(line.tokensPerSecond)
+    this.promptTokens += line.usage?.prompt_tokens ?? 0
+    this.completionTokens += line.usage?.completion_tokens ?? 0
+  }
+
+  /** Writes a line as it is (merge: the shards masked it when they wrote it). */
+  write(line: ResultLine): void {
+    if (this.fd !== undefined) writeSync(this.fd, `${JSON.stringify(line)}\n`)
   }
 
   close(): void {
@@ -83,6 +114,7 @@ export class Results {
       rows: this.rows,
       passed: this.passed,
       failed: this.rows - this.passed,
+      errors: this.errors,
       latencyMs: percentiles(this.latencies),
       ttftMs: percentiles(this.ttfts),
       promptTokens: this.promptTokens,
