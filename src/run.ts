@@ -170,7 +170,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
-      const ran = explainMissed(await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options), missed)
+      const ran = explain(await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options), missed, (name) => originOf(name, plan, base.origins, options.cliVars, captured, (scope.context as Record<string, unknown>)[name]))
       const step = plan.row ? { ...ran, row: plan.row.index + 1 } : ran
       record(step)
       chain?.push(step)
@@ -205,12 +205,32 @@ function noteMissed(step: StepResult, missed: Map<string, string>): void {
   }
 }
 
-/** An undefined variable that a failed request was to capture: the first failure is the one to fix. */
-function explainMissed(step: StepResult, missed: Map<string, string>): StepResult {
+/**
+ * Errors a user can only fix knowing where a value came from: an undefined variable that a failed
+ * request was to capture (the first failure is the one to fix), and a refused connection or an
+ * unknown host, whose URL variables are shown with their source (an environment overriding .env).
+ */
+function explain(step: StepResult, missed: Map<string, string>, originOf: (name: string) => string | undefined): StepResult {
   const error = step.error as (ReqchainError & { variable?: string }) | undefined
-  const from = error?.code === 'RENDER_UNDEFINED_VAR' && error.variable !== undefined ? missed.get(error.variable) : undefined
-  if (!error || from === undefined) return step
-  return { ...step, error: new RenderError(error.code, error.message, error.span, `\`${error.variable}\` was to be captured by ${from}, which failed; fix that request first`) }
+  if (!error) return step
+  const from = error.code === 'RENDER_UNDEFINED_VAR' && error.variable !== undefined ? missed.get(error.variable) : undefined
+  if (from !== undefined) return { ...step, error: new RenderError(error.code, error.message, error.span, `\`${error.variable}\` was to be captured by ${from}, which failed; fix that request first`) }
+  if (error.code !== 'SEND_CONNECT' || !/^(Connection refused|Cannot resolve)/.test(error.message) || !step.request) return step
+  const names = [...new Set([...step.template.url.raw.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g)].map((m) => m[1]!))]
+  const sources = names.flatMap((name) => { const origin = originOf(name); return origin ? [origin] : [] })
+  if (sources.length === 0) return step
+  return { ...step, error: new ReqchainError(error.code, error.message, error.span, `${error.hint ?? ''}\n${sources.join('\n')}`, { cause: error.cause }) }
+}
+
+/** Which layer gave a variable its value, strongest first, as the precedence in load/env.ts. */
+function originOf(name: string, plan: Plan, base: Readonly<Record<string, string>>, cli: Readonly<Record<string, string>>, captured: ReadonlyMap<string, unknown>, value: unknown): string | undefined {
+  const fileVar = plan.file.vars.find((v) => v.name === name)
+  const origin = name in cli ? '--var'
+    : plan.row && name in plan.row.values ? `row ${plan.row.index + 1} of the --dataset`
+      : captured.has(name) ? 'a capture'
+        : fileVar ? `@${name} at ${fileVar.value.span.file}:${fileVar.value.span.line}`
+          : base[name]
+  return origin && typeof value === 'string' ? `${name} = ${value} from ${origin}` : undefined
 }
 
 /** Expected values in assertions may use variables: `# @assert $.model == "{{model}}"`. */

@@ -17,7 +17,10 @@ export type Located = { readonly message: string; readonly span?: SourceSpan; re
 
 export type Sources = (file: string) => string | undefined
 
-/** Renders an error with its location and, when the file's text is known, a caret under the spot. */
+/**
+ * Renders an error with its location and, when the file's text is known, a caret under the spot;
+ * a hint's first line goes beside the caret, any further lines below it as `= notes`.
+ */
 export function formatCodeFrame(error: Located, sources?: Sources, label = 'error'): string {
   const out = [`${label}: ${error.message}`]
   const span = error.span
@@ -32,11 +35,13 @@ export function formatCodeFrame(error: Located, sources?: Sources, label = 'erro
       const caretLength = Math.max(1, Math.min(span.length ?? 1, Math.max(1, shown.length - span.column + 1)))
       out.push(`${pad} |`)
       out.push(`${span.line} | ${shown}`)
-      out.push(`${pad} | ${' '.repeat(Math.max(0, span.column - 1))}${'^'.repeat(caretLength)}${error.hint ? ` ${error.hint}` : ''}`)
+      const [hint, ...notes] = error.hint?.split('\n') ?? []
+      out.push(`${pad} | ${' '.repeat(Math.max(0, span.column - 1))}${'^'.repeat(caretLength)}${hint ? ` ${hint}` : ''}`)
+      for (const note of notes) out.push(`${pad} = ${note}`)
       return out.join('\n')
     }
   }
-  if (error.hint) out.push(`  = ${error.hint}`)
+  for (const note of error.hint?.split('\n') ?? []) out.push(`  = ${note}`)
   return out.join('\n')
 }
 

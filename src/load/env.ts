@@ -20,6 +20,8 @@ export type BaseVars = {
   /** Every .env value, for {{$dotenv NAME}}. */
   readonly dotenv: Readonly<Record<string, string>>
   readonly secrets: readonly Secret[]
+  /** Where each value came from, for messages: ".env", "requests/http-client.env.json, environment local". */
+  readonly origins: Readonly<Record<string, string>>
   /** The environment's JetBrains `SSLConfiguration`, its files read. */
   readonly tls?: EnvironmentTls
 }
@@ -68,6 +70,7 @@ const PLAIN_CONFIG_NAME = /(url|uri|host|port|model|base|path|version|region|lan
 
 export async function loadBaseVars(requestFileDir: string, sources: VarSources): Promise<BaseVars> {
   const values: Record<string, unknown> = { ...sources.defaults }
+  const origins: Record<string, string> = Object.fromEntries(Object.keys(sources.defaults ?? {}).map((name) => [name, 'the --mock default']))
   const dotenv: Record<string, string> = {}
   const secrets: Secret[] = []
   let tls: EnvironmentTls | undefined
@@ -82,8 +85,10 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
   if (dotenvFiles.length > 0) {
     const { parse } = await import('dotenv') // only when there is a .env: it loads node:crypto and node:os
     for (const path of dotenvFiles) {
+      const shown = displayPath(path, sources.cwd)
       for (const [name, value] of Object.entries(parse(readFileSync(path)))) {
         values[name] = value
+        origins[name] = shown
         dotenv[name] = value
         if (!PLAIN_CONFIG_NAME.test(name)) secrets.push({ name, value, source: 'dotenv' })
       }
@@ -104,18 +109,20 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
       throw new UsageError(`Unknown environment \`${sources.env}\` in ${displayPath(envDir, sources.cwd)}/http-client.env.json`,
         `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}environments: ${[...names].join(', ') || '(none)'}`)
     }
-    const layers: [Record<string, unknown> | undefined, boolean][] = [
-      [publicFile['$shared'], false],
-      [privateFile['$shared'], true],
-      ...(sources.env !== undefined ? [[publicFile[sources.env], false], [privateFile[sources.env], true]] as [Record<string, unknown> | undefined, boolean][] : []),
+    const shown = (file: string, env: string) => `${displayPath(join(envDir, file), sources.cwd)}, ${env === '$shared' ? '$shared' : `environment ${env}`}`
+    const layers: [Record<string, unknown> | undefined, boolean, string][] = [
+      [publicFile['$shared'], false, shown('http-client.env.json', '$shared')],
+      [privateFile['$shared'], true, shown('http-client.private.env.json', '$shared')],
+      ...(sources.env !== undefined ? [[publicFile[sources.env], false, shown('http-client.env.json', sources.env)], [privateFile[sources.env], true, shown('http-client.private.env.json', sources.env)]] as [Record<string, unknown> | undefined, boolean, string][] : []),
     ]
-    for (const [layer, isPrivate] of layers) {
+    for (const [layer, isPrivate, origin] of layers) {
       for (const [name, value] of Object.entries(layer ?? {})) {
         if (name === 'SSLConfiguration') {
           tls = sslConfiguration(value, envDir, sources.cwd)
           continue
         }
         values[name] = value
+        origins[name] = origin
         if (isPrivate && typeof value === 'string') secrets.push({ name, value, source: 'private-env' })
       }
     }
@@ -124,7 +131,7 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
     const value = values[name]
     if (typeof value === 'string') secrets.push({ name, value, source: 'flag' })
   }
-  return { values, dotenv, secrets, ...(tls ? { tls } : {}) }
+  return { values, dotenv, secrets, origins, ...(tls ? { tls } : {}) }
 }
 
 function findEnvironmentDir(start: string): string | undefined {

@@ -31,7 +31,7 @@ function readHelperFile(path: unknown, options: HelperOptions, helper: string): 
 
 export function registerHelpers(): void {
   registerHelper('json', (value: unknown, ...rest: unknown[]) => {
-    if (value === undefined) throw new RenderError('RENDER_HELPER', '`json` got an undefined value', undefined, 'check the variable name')
+    if (value === undefined) throw new RenderError('RENDER_HELPER', '`json` got an undefined value', undefined, 'the expression passed to it gave nothing; wrap it as (default EXPR null) where a missing value is fine')
     const indent = rest.length > 1 && typeof rest[0] === 'number' ? rest[0] : undefined
     return JSON.stringify(value, null, indent)
   })
