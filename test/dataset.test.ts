@@ -136,4 +136,21 @@ describe('--dataset', () => {
     }
     expect(server.calls.map((c) => c.path)).toEqual(['/f?a', '/f?c', '/f?b', '/f?d'])
   })
+
+  it('keeps one progress line at the bottom of a terminal, taken away before every other line and at the end; none when piped or --quiet', async () => {
+    const args = ['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock']
+    const tty = await runCli(args, { cwd: root, tty: true })
+    expect(tty.exitCode, tty.stderr).toBe(0)
+    const draws = tty.stderr.match(/rows \d+\/12[^\r\n\x1b]*/g) ?? []
+    expect(draws.at(-1)).toMatch(/^rows 12\/12 · \d+:\d\d elapsed · \d+ tok\/s$/)
+    expect(draws.some((d) => /^rows [1-9]\d?\/12 · \d+:\d\d elapsed · ETA \d+:\d\d · \d+ tok\/s$/.test(d))).toBe(true)
+    // Every drawn line is cleared again: what stays on the screen is the run's own output.
+    const cleaned = tty.stderr.replace(/rows \d+\/12[^\r\n\x1b]*\r\x1b\[K/g, '')
+    expect(cleaned).not.toMatch(/rows \d+\/12 ·/)
+    expect(cleaned).toMatch(/\nrows: 12 passed, 0 failed of 12\n[\s\S]*12 passed, 0 failed\n$/)
+    for (const quiet of [await runCli(args, { cwd: root }), await runCli([...args, '-q'], { cwd: root, tty: true })]) {
+      expect(quiet.stderr).not.toContain('\x1b[K')
+      expect(quiet.stderr).not.toMatch(/rows \d+\/12 ·/)
+    }
+  })
 })

@@ -126,10 +126,14 @@ export function planOf(selected: readonly Selected[], names: readonly string[]):
   return plans
 }
 
-async function runCommand(options: RunOptions, io: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
-  const selected = loadAll(options.paths, io, sources, options.command === 'test', options.names)
-  checkOutputs(options, selected.map((s) => s.file), io.cwd)
-  const plans = await withRows(planOf(selected, options.names), options, io)
+async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
+  const selected = loadAll(options.paths, ttyIo, sources, options.command === 'test', options.names)
+  checkOutputs(options, selected.map((s) => s.file), ttyIo.cwd)
+  const plans = await withRows(planOf(selected, options.names), options, ttyIo)
+  // A dataset run on a terminal keeps one progress line at the bottom of it.
+  const progress = options.dataset !== undefined && ttyIo.stderr.isTTY && !options.quiet
+    ? new (await import('../report/progress.js')).Progress(ttyIo, plans.length) : undefined
+  const io = progress?.io ?? ttyIo
   const cliVars: Record<string, string> = { ...options.vars }
   let mock: { url: string; close: () => Promise<void> } | undefined
   const mockDefaults: Record<string, string> = {}
@@ -180,7 +184,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
       secrets,
       failOnStatus: options.fail,
       ...(jar ? { cookieJar: jar.create } : {}),
-      ...(results ? { onChainEnd: (plan: Plan, steps: readonly StepResult[]) => results.add(plan, steps) } : {}),
+      ...(results ? { onChainEnd: (plan: Plan, steps: readonly StepResult[]) => { results.add(plan, steps); progress?.update(results.counts()) } } : {}),
       ...(options.retry.count > 0 ? { retry: options.retry } : {}),
       // --all prints every body at the end; otherwise a run holds no step it is done with.
       keepSteps: options.all,
@@ -206,6 +210,7 @@ async function runCommand(options: RunOptions, io: Io, sources: Map<string, stri
     // run and changes nothing the run reports.
     void transport.close()
     await mock?.close()
+    progress?.finish()
   }
   if (options.extract !== undefined) await loadJsonPath()
   const printed = printResult(result, options, io, reporter)

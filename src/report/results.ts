@@ -109,6 +109,11 @@ export class Results {
     if (this.fd !== undefined) closeSync(this.fd)
   }
 
+  /** What a progress line shows, without the summary's sorting. */
+  counts(): { rows: number; failed: number; completionTokens: number } {
+    return { rows: this.rows, failed: this.rows - this.passed, completionTokens: this.completionTokens }
+  }
+
   summary(): ResultsSummary {
     return {
       rows: this.rows,
