@@ -153,4 +153,28 @@ describe('--dataset', () => {
       expect(quiet.stderr).not.toMatch(/rows \d+\/12 ·/)
     }
   })
+
+  it('keeps the rows written so far and writes the reports when interrupted mid-batch', async () => {
+    const controller = new AbortController()
+    let calls = 0
+    server = await startServer({
+      'POST /ask': (_req, res, body) => {
+        if (++calls <= 3) return json(res, { answer: JSON.parse(body.toString()).q })
+        controller.abort() // Ctrl-C while the fourth row is waiting for its answer
+        return new Promise<void>((resolve) => setTimeout(() => { json(res, {}); resolve() }, 2000))
+      },
+    })
+    const dir = tempDir('dataset')
+    writeFileSync(join(dir, 'rows.jsonl'), ['a', 'b', 'c', 'd', 'e', 'f'].map((q) => JSON.stringify({ q })).join('\n'))
+    writeFileSync(join(dir, 'r.http'), '# @assert status == 200\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n')
+    const result = await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--results', 'out.jsonl', '--report', 'junit=r.xml', '--report', 'json=r.json', '--var', `base=${server.url}`],
+      { cwd: dir, signal: controller.signal })
+    expect(result.exitCode).toBe(130)
+    const rows = lines(join(dir, 'out.jsonl'))
+    expect(rows.filter((r) => r['status'] === 'passed').map((r) => r['row'])).toEqual([1, 2, 3])
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { interrupted?: boolean; steps?: unknown[] }
+    expect(JSON.stringify(report)).toContain('"interrupted":true')
+    expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toMatch(/<testsuites[\s\S]*<\/testsuites>\s*$/)
+    expect(calls).toBe(4)
+  })
 })
