@@ -107,6 +107,7 @@ const LIBRARIES = {
   dotenv: { entry: "export { parse } from 'dotenv'", exports: ['parse'] },
   'tough-cookie': { entry: "export { Cookie, CookieJar } from 'tough-cookie'", exports: ['Cookie', 'CookieJar'] },
   'csv-parse/sync': { entry: "export { parse } from 'csv-parse/sync'", exports: ['parse'] },
+  'csv-stringify/sync': { entry: "export { stringify } from 'csv-stringify/sync'", exports: ['stringify'] },
 }
 
 /** Module paths the CLI imports that are one export of a library bundled apart. */
@@ -201,7 +202,7 @@ try {
 /**
  * Runs of the common paths write the caches: load (with a .env), render (plain variables and a
  * helper, which loads Handlebars), send (a cookie, which loads tough-cookie), stream, capture,
- * assert (with a schema), print, for the one row of a CSV dataset (csv-parse); then the help
+ * assert (with a schema), print, for the one row of a CSV dataset (csv-parse) with CSV results (csv-stringify); then the help
  * text, which is where yargs loads.
  */
 async function trainCodeCache() {
@@ -245,7 +246,7 @@ Content-Type: application/json
 `)
   const reqchain = (...args) => promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), ...args], { cwd: work })
   try {
-    await reqchain('run', 'train.http', '--dataset', 'rows.csv')
+    await reqchain('run', 'train.http', '--dataset', 'rows.csv', '--results', 'results.csv')
     await reqchain('run', '--help')
   } finally {
     server.close()

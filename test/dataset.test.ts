@@ -177,4 +177,25 @@ describe('--dataset', () => {
     expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toMatch(/<testsuites[\s\S]*<\/testsuites>\s*$/)
     expect(calls).toBe(4)
   })
+
+  it('writes --results FILE.csv with the chosen --columns, quoted for a spreadsheet, secrets masked', async () => {
+    server = await startServer({ 'POST /ask': (_req, res, body) => json(res, { choices: [{ message: { content: `says "${JSON.parse(body.toString()).q}",\nthen sk-secret-123` } }], usage: { prompt_tokens: 3, completion_tokens: 5 } }) })
+    const dir = tempDir('dataset')
+    writeFileSync(join(dir, 'rows.jsonl'), ['a, b', 'c'].map((q) => JSON.stringify({ q })).join('\n'))
+    writeFileSync(join(dir, 'r.http'), 'POST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n')
+    const base = ['test', 'r.http', '--dataset', 'rows.jsonl', '--var', `base=${server.url}`, '--var', 'apiKey=sk-secret-123']
+    const chosen = await runCli([...base, '--results', 'r.csv', '--columns', 'row,values.q,reply,usage.completion_tokens,asserts'], { cwd: dir })
+    expect(chosen.exitCode, chosen.stderr).toBe(0)
+    const { parse } = await import('csv-parse/sync')
+    expect(parse(readFileSync(join(dir, 'r.csv'), 'utf8'))).toEqual([
+      ['row', 'values.q', 'reply', 'usage.completion_tokens', 'asserts'],
+      ['1', 'a, b', 'says "a, b",\nthen ********', '5', '{"passed":0,"failed":0}'],
+      ['2', 'c', 'says "c",\nthen ********', '5', '{"passed":0,"failed":0}'],
+    ])
+    const byDefault = await runCli([...base, '--results', 'd.csv'], { cwd: dir })
+    expect(byDefault.exitCode, byDefault.stderr).toBe(0)
+    expect(readFileSync(join(dir, 'd.csv'), 'utf8').split('\n')[0]).toBe('row,values.q,status,reply,ttftMs,totalMs,tokensPerSecond,usage.prompt_tokens,usage.completion_tokens,error.message')
+    expect((await runCli([...base, '--results', 'r.jsonl', '--columns', 'row'], { cwd: dir })).exitCode).toBe(1)
+    expect((await runCli([...base, '--results', 'r.csv', '--columns', 'row,,reply'], { cwd: dir })).exitCode).toBe(1)
+  })
 })

@@ -1,7 +1,7 @@
 // The composition root: the only place that wires the stages to I/O.
 //   parseOptions → load → select → run (render → send → check) → print → reports → exit code
 import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { extname, resolve } from 'node:path'
 import { Transport, type TlsOptions } from '../send/transport.js'
 import { loadJsonPath } from '../check/jsonpath.js'
 import { ReqchainError, LoadError, UsageError } from '../errors.js'
@@ -168,7 +168,7 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
   })
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
-  const results = options.dataset !== undefined ? await resultsOf(options, io, secrets) : undefined
+  const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
   const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout }) : undefined
   let result: RunResult
   try {
@@ -261,10 +261,15 @@ function shardOf<T>(items: readonly T[], shard: RunOptions['shard']): T[] {
   return shard ? items.filter((_, i) => i % shard.count === shard.index - 1) : [...items]
 }
 
-async function resultsOf(options: RunOptions, io: Io, secrets: Secrets) {
-  const { Results } = await import('../report/results.js')
+async function resultsOf(options: RunOptions, io: Io, secrets: Secrets, plans: readonly Plan[]) {
+  const { Results, defaultColumns } = await import('../report/results.js')
+  const csv = options.results !== undefined && extname(options.results).toLowerCase() === '.csv'
+  if (options.columns && !csv) throw new UsageError('--columns chooses the columns of a CSV results file', 'write --results FILE.csv')
+  const csvResults = csv
+    ? { columns: options.columns ?? defaultColumns(Object.keys(plans[0]?.row?.values ?? {})), stringify: (await import('csv-stringify/sync')).stringify }
+    : undefined
   try {
-    return new Results(options.results === undefined ? undefined : resolve(io.cwd, options.results), secrets)
+    return new Results(options.results === undefined ? undefined : resolve(io.cwd, options.results), secrets, csvResults)
   } catch (error) {
     throw new UsageError(`--results ${options.results}: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'name a file in a folder that exists')
   }

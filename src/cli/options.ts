@@ -64,6 +64,8 @@ export type RunOptions = VarOptions & {
   readonly rows?: string
   readonly limit?: number
   readonly results?: string
+  /** Of a CSV results file: dotted paths into the results line. */
+  readonly columns?: readonly string[]
   /** `--shard K/N`: this machine's part of the rows (or of the files, in test mode), 1-based. */
   readonly shard?: { readonly index: number; readonly count: number }
   readonly bail: boolean
@@ -152,7 +154,8 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'dataset', type: 'string', describe: 'run the files once per row of this CSV, JSON Lines or JSON-array file; each row\'s fields are variables' },
     { name: 'rows', type: 'string', describe: 'with --dataset: only these rows, FIRST-LAST, 1-based (10-20, 5-, 3)' },
     { name: 'limit', type: 'number', describe: 'with --dataset: only the first N rows (after --rows)' },
-    { name: 'results', type: 'string', describe: 'with --dataset: write one JSON line per row as it finishes (.jsonl)' },
+    { name: 'results', type: 'string', describe: 'with --dataset: write one JSON line per row as it finishes (.jsonl), or a CSV record (.csv)' },
+    { name: 'columns', type: 'string', describe: 'with --results FILE.csv: comma-separated columns, paths into the results line (row,values.question,reply,usage.completion_tokens)' },
     { name: 'shard', type: 'string', describe: 'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results' },
     { name: 'retry', type: 'number', default: 0, describe: 'retry a failed connection, a timeout and 408/429/500/502/503/504 this many times (curl\'s rules; POST and other non-idempotent methods only if they cannot have reached the server)' },
     { name: 'retry-delay', type: 'number', default: 1, describe: 'seconds before the first retry; each next wait doubles, with jitter (Retry-After wins)' },
@@ -471,9 +474,9 @@ function sizeOf(text: string, flag: string): number {
   return Math.floor(bytes)
 }
 
-function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'limit' | 'results'> {
+function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'limit' | 'results' | 'columns'> {
   const dataset = args['dataset'] === undefined ? undefined : String(args['dataset'])
-  for (const flag of ['rows', 'limit', 'results']) {
+  for (const flag of ['rows', 'limit', 'results', 'columns']) {
     if (args[flag] !== undefined && dataset === undefined) throw new UsageError(`--${flag} goes with --dataset`, 'for example --dataset questions.jsonl --rows 1-10')
   }
   const limit = args['limit'] as number | undefined
@@ -483,7 +486,15 @@ function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'lim
     ...(args['rows'] !== undefined ? { rows: String(args['rows']) } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(args['results'] !== undefined ? { results: String(args['results']) } : {}),
+    ...(args['columns'] !== undefined ? { columns: columnsOf(String(args['columns'])) } : {}),
   }
+}
+
+function columnsOf(text: string): string[] {
+  const columns = text.split(',').map((c) => c.trim())
+  const bad = columns.find((c) => !/^[^.\s]+(\.[^.\s]+)*$/.test(c))
+  if (bad !== undefined) throw new UsageError(`--columns: \`${bad}\` is not a column`, 'name fields of the results line, dotted for nested ones: row,values.question,reply,usage.completion_tokens')
+  return columns
 }
 
 function shardOf(args: ParsedArgs, command: 'run' | 'test'): Pick<RunOptions, 'shard'> {

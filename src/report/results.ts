@@ -11,6 +11,23 @@ import { responseJson } from '../check/extract.js'
 
 type Usage = { prompt_tokens?: number; completion_tokens?: number }
 
+/** A CSV results file: its columns (dotted paths into a results line) and csv-stringify's writer. */
+export type CsvResults = { readonly columns: readonly string[]; readonly stringify: (records: string[][]) => string }
+
+/** The columns of a CSV results file when --columns does not choose: the row's own fields first. */
+export function defaultColumns(valueNames: readonly string[]): string[] {
+  return ['row', ...valueNames.map((name) => `values.${name}`), 'status', 'reply', 'ttftMs', 'totalMs', 'tokensPerSecond', 'usage.prompt_tokens', 'usage.completion_tokens', 'error.message']
+}
+
+/** A column of a results line as spreadsheet text: strings as they are, other values as JSON, absent as empty. */
+function cell(line: ResultLine, column: string): string {
+  let value: unknown = line
+  for (const key of column.split('.')) {
+    value = typeof value === 'object' && value !== null && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined
+  }
+  return value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value)
+}
+
 /** One line of a results file. */
 export type ResultLine = {
   row: number
@@ -53,9 +70,13 @@ export class Results {
   private promptTokens = 0
   private completionTokens = 0
 
-  /** `path` is opened now (a bad path fails before anything is sent); undefined only summarises. */
-  constructor(path: string | undefined, private readonly secrets: Secrets) {
+  /**
+   * `path` is opened now (a bad path fails before anything is sent); undefined only summarises.
+   * With `csv`, each row is a CSV record of the chosen columns instead of a JSON line.
+   */
+  constructor(path: string | undefined, private readonly secrets: Secrets, private readonly csv?: CsvResults) {
     this.fd = path === undefined ? undefined : openSync(path, 'w')
+    if (this.fd !== undefined && csv) writeSync(this.fd, csv.stringify([[...csv.columns]]))
   }
 
   /** A row's chain has finished: its line is written at once. */
@@ -85,7 +106,9 @@ export class Results {
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
     }
     this.count(line)
-    if (this.fd !== undefined) writeSync(this.fd, `${this.secrets.mask(JSON.stringify(line))}\n`)
+    if (this.fd === undefined) return
+    if (!this.csv) writeSync(this.fd, `${this.secrets.mask(JSON.stringify(line))}\n`)
+    else writeSync(this.fd, this.csv.stringify([this.csv.columns.map((column) => this.secrets.mask(cell(line, column)))]))
   }
 
   /** Counts one row's line into the summary: a finished row, or a line read back by `merge`. */
