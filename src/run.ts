@@ -43,8 +43,9 @@ export type StepResult = {
   readonly skipped?: boolean
   /** How many times it was sent, when polled (`# @retry`) past the first. */
   readonly attempts?: number
-  /** The --dataset row it ran for, 1-based. */
+  /** The --dataset row it ran for, 1-based, and that row's fields. */
   readonly row?: number
+  readonly rowValues?: Readonly<Record<string, unknown>>
 }
 
 /** Steps counted by outcome. */
@@ -164,14 +165,14 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     const renderExpected = expectedRenderer(scope)
     for (const template of plan.requests) {
       if (stopped || options.signal?.aborted || options.stopped?.()) {
-        const step: StepResult = { file: plan.file, template, captures: {}, asserts: [], skipped: true, ...(plan.row ? { row: plan.row.index + 1 } : {}) }
+        const step: StepResult = { file: plan.file, template, captures: {}, asserts: [], skipped: true, ...(plan.row ? { row: plan.row.index + 1, rowValues: plan.row.values } : {}) }
         record(step)
         chain?.push(step)
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
       const ran = explain(await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options), missed, (name) => originOf(name, plan, base.origins, options.cliVars, captured, (scope.context as Record<string, unknown>)[name]))
-      const step = plan.row ? { ...ran, row: plan.row.index + 1 } : ran
+      const step = plan.row ? { ...ran, row: plan.row.index + 1, rowValues: plan.row.values } : ran
       record(step)
       chain?.push(step)
       if (step.exchange) last = step

@@ -198,4 +198,19 @@ describe('--dataset', () => {
     expect((await runCli([...base, '--results', 'r.jsonl', '--columns', 'row'], { cwd: dir })).exitCode).toBe(1)
     expect((await runCli([...base, '--results', 'r.csv', '--columns', 'row,,reply'], { cwd: dir })).exitCode).toBe(1)
   })
+
+  it('puts the row summary in the JSON and Markdown reports and names JUnit cases by --row-name', async () => {
+    const dir = tempDir('dataset')
+    const result = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--rows', '1-3', '--row-name', 'question',
+      '--report', `json=${join(dir, 'r.json')}`, '--report', `markdown=${join(dir, 'r.md')}`, '--report', `junit=${join(dir, 'r.xml')}`], { cwd: root })
+    expect(result.exitCode, result.stderr).toBe(0)
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { dataset: { rows: number; passed: number; latencyMs: { p50: number }; completionTokens: number } }
+    expect(report.dataset).toMatchObject({ rows: 3, passed: 3, failed: 0, completionTokens: 34 })
+    expect(report.dataset.latencyMs.p50).toBeGreaterThan(0)
+    expect(readFileSync(join(dir, 'r.md'), 'utf8')).toContain('\n- rows: 3 passed, 0 failed of 3\n')
+    expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toContain('<testcase name="ask (line 12, row 2 How many people live in Paris?)"')
+    const typo = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--row-name', 'questoin'], { cwd: root })
+    expect(typo.exitCode).toBe(1)
+    expect(typo.stderr).toContain('did you mean `question`?')
+  })
 })

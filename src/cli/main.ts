@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { Transport, type TlsOptions } from '../send/transport.js'
 import { loadJsonPath } from '../check/jsonpath.js'
-import { ReqchainError, LoadError, UsageError } from '../errors.js'
+import { ReqchainError, LoadError, UsageError, nearest } from '../errors.js'
 import type { Io } from '../io.js'
 import { load, loadStdin } from '../load/load.js'
 import type { RequestFile, RequestTemplate } from '../model.js'
@@ -169,7 +169,7 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
   const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
-  const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout }) : undefined
+  const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout, ...(options.rowName !== undefined ? { rowName: options.rowName } : {}) }) : undefined
   let result: RunResult
   try {
     const common = {
@@ -217,7 +217,7 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
   let reportsFailed = false
   if (reports) {
     // Each report is written or not on its own; a failed one is said, and the run's own outcome stands.
-    for (const failure of reports.finish(result)) {
+    for (const failure of reports.finish(result, results?.summary())) {
       io.stderr.write(`${reporter.errorFrame(failure)}\n`)
       reportsFailed = true
     }
@@ -249,6 +249,11 @@ async function withRows(plans: Plan[], options: RunOptions, io: Io): Promise<Pla
   const { chooseRows, loadDataset } = await import('../load/dataset.js')
   const chosen = chooseRows(await loadDataset(resolve(io.cwd, options.dataset), options.dataset), options.rows, options.limit)
   if (chosen.length === 0) throw new UsageError(`--dataset ${options.dataset}: no rows${options.rows !== undefined ? ` in --rows ${options.rows}` : ''}`)
+  const columns = Object.keys(chosen[0]!.values)
+  if (options.rowName !== undefined && !columns.includes(options.rowName)) {
+    const suggestion = nearest(options.rowName, columns)
+    throw new UsageError(`--row-name ${options.rowName}: the dataset has no such column`, `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}columns: ${columns.join(', ')}`)
+  }
   const rows = shardOf(chosen, options.shard)
   return rows.flatMap((row) => plans.map((plan) => ({ ...plan, row })))
 }

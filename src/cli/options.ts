@@ -64,6 +64,8 @@ export type RunOptions = VarOptions & {
   readonly rows?: string
   readonly limit?: number
   readonly results?: string
+  /** With --dataset: the column whose value names a row's test cases in JUnit. */
+  readonly rowName?: string
   /** Of a CSV results file: dotted paths into the results line. */
   readonly columns?: readonly string[]
   /** `--shard K/N`: this machine's part of the rows (or of the files, in test mode), 1-based. */
@@ -155,6 +157,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'rows', type: 'string', describe: 'with --dataset: only these rows, FIRST-LAST, 1-based (10-20, 5-, 3)' },
     { name: 'limit', type: 'number', describe: 'with --dataset: only the first N rows (after --rows)' },
     { name: 'results', type: 'string', describe: 'with --dataset: write one JSON line per row as it finishes (.jsonl), or a CSV record (.csv)' },
+    { name: 'row-name', type: 'string', describe: 'with --dataset: the column that names each row\'s test cases in a JUnit report, after the row number' },
     { name: 'columns', type: 'string', describe: 'with --results FILE.csv: comma-separated columns, paths into the results line (row,values.question,reply,usage.completion_tokens)' },
     { name: 'shard', type: 'string', describe: 'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results' },
     { name: 'retry', type: 'number', default: 0, describe: 'retry a failed connection, a timeout and 408/429/500/502/503/504 this many times (curl\'s rules; POST and other non-idempotent methods only if they cannot have reached the server)' },
@@ -474,9 +477,9 @@ function sizeOf(text: string, flag: string): number {
   return Math.floor(bytes)
 }
 
-function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'limit' | 'results' | 'columns'> {
+function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'limit' | 'results' | 'columns' | 'rowName'> {
   const dataset = args['dataset'] === undefined ? undefined : String(args['dataset'])
-  for (const flag of ['rows', 'limit', 'results', 'columns']) {
+  for (const flag of ['rows', 'limit', 'results', 'columns', 'row-name']) {
     if (args[flag] !== undefined && dataset === undefined) throw new UsageError(`--${flag} goes with --dataset`, 'for example --dataset questions.jsonl --rows 1-10')
   }
   const limit = args['limit'] as number | undefined
@@ -487,6 +490,7 @@ function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'lim
     ...(limit !== undefined ? { limit } : {}),
     ...(args['results'] !== undefined ? { results: String(args['results']) } : {}),
     ...(args['columns'] !== undefined ? { columns: columnsOf(String(args['columns'])) } : {}),
+    ...(args['row-name'] !== undefined ? { rowName: String(args['row-name']) } : {}),
   }
 }
 

@@ -1,5 +1,6 @@
 // The JSON report: the whole run as data (shape documented in the README, "JSON report"):
-//   { reqchain, durationMs, summary: { passed, failed, skipped, interrupted }, steps: [ { file, line,
+//   { reqchain, durationMs, summary: { passed, failed, skipped, interrupted }, dataset (with
+//     --dataset: rows, passed, failed, latency and TTFT percentiles, tokens), steps: [ { file, line,
 //     name, status, request, response, timings, captures, asserts, error } ] }
 // Secrets are masked throughout unless --show-secrets.
 import type { Exchange, HttpRequest } from '../model.js'
@@ -21,8 +22,8 @@ export function jsonFormatter(secrets: Secrets): ReportFormatter {
   let steps = 0
   return {
     step: (step) => `${steps++ === 0 ? '\n' : ',\n'}${JSON.stringify(stepJson(step, secrets), null, 2).replace(/^/gm, '    ')}`,
-    finish: (run) => ({
-      head: `{\n  "reqchain": ${JSON.stringify(VERSION)},\n  "durationMs": ${round(run.durationMs)},\n  "summary": ${JSON.stringify(summaryOf(run), null, 2).replace(/\n/g, '\n  ')},\n  "steps": [`,
+    finish: (run, dataset) => ({
+      head: `{\n  "reqchain": ${JSON.stringify(VERSION)},\n  "durationMs": ${round(run.durationMs)},\n  "summary": ${JSON.stringify(summaryOf(run), null, 2).replace(/\n/g, '\n  ')},\n${dataset ? `  "dataset": ${JSON.stringify(dataset, null, 2).replace(/\n/g, '\n  ')},\n` : ''}  "steps": [`,
       tail: steps === 0 ? ']\n}\n' : '\n  ]\n}\n',
     }),
   }

@@ -13,7 +13,7 @@ import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.j
  * then its `<testsuite>` (whose attributes count them) is written; the root, with the run's
  * totals, comes last.
  */
-export function junitFormatter(secrets: Secrets, sources: Sources): ReportFormatter {
+export function junitFormatter(secrets: Secrets, sources: Sources, rowName?: string): ReportFormatter {
   let suite: { file: string; cases: string[]; tally: Tally; ms: number } | undefined
   const close = (): string => {
     if (!suite) return ''
@@ -25,7 +25,7 @@ export function junitFormatter(secrets: Secrets, sources: Sources): ReportFormat
     step: (step) => {
       const done = suite && suite.file !== step.file.path ? close() : ''
       suite ??= { file: step.file.path, cases: [], tally: emptyTally(), ms: 0 }
-      suite.cases.push(testCase(step, suite.file, secrets, sources))
+      suite.cases.push(testCase(step, suite.file, secrets, sources, rowName))
       count(suite.tally, step)
       suite.ms += step.exchange?.timings.totalMs ?? 0
       return done
@@ -40,10 +40,13 @@ export function junitFormatter(secrets: Secrets, sources: Sources): ReportFormat
   }
 }
 
-function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sources): string {
+function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sources, rowName: string | undefined): string {
   // Stable from run to run: the request's name, else its method and URL as written (never the
-  // rendered URL, whose port or ids change every run), then its line.
-  const name = `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line}${step.row !== undefined ? `, row ${step.row}` : ''})`
+  // rendered URL, whose port or ids change every run), then its line and the dataset row (with
+  // --row-name, that column's value too).
+  const key = rowName !== undefined ? step.rowValues?.[rowName] : undefined
+  const keyText = key === undefined || key === null ? '' : ` ${secrets.mask(short(typeof key === 'string' ? key : JSON.stringify(key)))}`
+  const name = `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line}${step.row !== undefined ? `, row ${step.row}${keyText}` : ''})`
   const time = ((step.exchange?.timings.totalMs ?? 0) / 1000).toFixed(3)
   const open = `    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" line="${step.template.span.line}" time="${time}"`
   const children: string[] = []
@@ -65,6 +68,12 @@ function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sou
 }
 
 /** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot hold. */
+/** A key column's value as part of a test name: one line, at most 60 characters. */
+function short(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line
+}
+
 function xml(text: string): string {
   return text
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')

@@ -8,6 +8,7 @@ import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { toCurl } from './curl.js'
 import { bodyText } from './json.js'
+import { formatSummary } from './results.js'
 
 const MAX_BODY_LINES = 40
 const KEY_HEADERS = /^(content-type|content-length|location|cache-control|etag|x-request-id|retry-after|www-authenticate)$/i
@@ -21,9 +22,10 @@ export function markdownFormatter(secrets: Secrets): ReportFormatter {
       currentFile = step.file.path
       return `\n${heading}${stepMarkdown(step, secrets).join('\n')}\n`
     },
-    finish: (run) => {
+    finish: (run, dataset) => {
       const summary = summaryOf(run)
-      return { head: `# API examples\n\n${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}${summary.interrupted ? ' (interrupted)' : ''}.\n`, tail: '' }
+      const rows = dataset ? `\n${formatSummary(dataset).split('\n').map((line) => `- ${line}`).join('\n')}\n` : ''
+      return { head: `# API examples\n\n${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}${summary.interrupted ? ' (interrupted)' : ''}.\n${rows}`, tail: '' }
     },
   }
 }

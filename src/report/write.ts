@@ -18,14 +18,16 @@ import { githubFormatter } from './github.js'
 import { jsonFormatter } from './json.js'
 import { junitFormatter } from './junit.js'
 import { markdownFormatter } from './markdown.js'
+import type { ResultsSummary } from './results.js'
 
 export type ReportFormatter = {
   /** The text a step adds, in order (possibly nothing yet: JUnit holds a file's cases). */
   readonly step: (step: StepResult) => string
-  readonly finish: (run: RunResult) => { readonly head: string; readonly tail: string }
+  /** `dataset`: the summary of a --dataset run's rows, for the formats that carry one. */
+  readonly finish: (run: RunResult, dataset?: ResultsSummary) => { readonly head: string; readonly tail: string }
 }
 
-type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sources: Sources; readonly stdout?: OutStream }
+type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sources: Sources; readonly stdout?: OutStream; readonly rowName?: string }
 
 type Report = { target: ReportTarget; path: string; spool: string; fd?: number; formatter: ReportFormatter; failure?: ReportError; held?: string[] }
 
@@ -64,17 +66,17 @@ export class ReportWriter {
   }
 
   /** Writes every report it can; returns the failures, one per report that could not be written. */
-  finish(run: RunResult): ReportError[] {
+  finish(run: RunResult, dataset?: ResultsSummary): ReportError[] {
     for (const report of this.reports) {
       if (report.failure) continue
       if (report.held) {
-        const { head, tail } = report.formatter.finish(run)
+        const { head, tail } = report.formatter.finish(run, dataset)
         this.context.stdout?.write(this.context.secrets.mask(`${head}${report.held.join('')}${tail}`))
         continue
       }
       const temporary = `${report.path}.${process.pid}.tmp`
       try {
-        const { head, tail } = report.formatter.finish(run)
+        const { head, tail } = report.formatter.finish(run, dataset)
         closeSync(report.fd!)
         report.fd = undefined
         const out = openSync(temporary, 'w')
@@ -112,7 +114,7 @@ export class ReportWriter {
 
 function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
   switch (target.format) {
-    case 'junit': return junitFormatter(context.secrets, context.sources)
+    case 'junit': return junitFormatter(context.secrets, context.sources, context.rowName)
     case 'json': return jsonFormatter(context.secrets)
     case 'markdown': return markdownFormatter(context.secrets)
     case 'github': return githubFormatter(context.secrets)
