@@ -240,6 +240,36 @@ async function main() {
       [`10,000 take ≤ 12× the time of 1,000 (${(s10k.ms / s1k.ms).toFixed(1)}×)`]: s10k.ms <= 12 * s1k.ms,
       [`peak memory at 10,000 ≤ 1.2× that at 1,000 (${s1k.rssMb.toFixed(0)} → ${s10k.rssMb.toFixed(0)} MiB, ${(s10k.rssMb / s1k.rssMb).toFixed(2)}×)`]: s10k.rssMb <= 1.2 * s1k.rssMb,
     })
+
+    // 8. A dataset run against the built-in server (its own process): 1,000 rows × one streamed
+    // chat request at --parallel 1, 8 and 32, results to a file; then 10,000 rows, whose peak
+    // memory must stay that of 1,000 — results go to the file, not to RAM.
+    const mock = spawn(node, [reqchain, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const mockUrl = await new Promise((resolve) => mock.stdout.once('data', (d) => resolve(String(d).split('\n')[0].trim())))
+    try {
+      writeFileSync(join(work, 'ask.http'), '# @assert status == 200\nPOST {{baseUrl}}/chat/completions\nContent-Type: application/json\n\n{"model": "m", "stream": true, "messages": [{"role": "user", "content": "{{question}}"}]}\n')
+      for (const n of [1000, 10000]) writeFileSync(join(work, `rows-${n}.jsonl`), Array.from({ length: n }, (_, i) => JSON.stringify({ question: `Question ${i}?` })).join('\n'))
+      const batch = {}
+      const datasetRun = (n, parallel) => [node, [reqchain, 'test', join(work, 'ask.http'), '--dataset', join(work, `rows-${n}.jsonl`), '--parallel', String(parallel), '--results', join(work, 'results.jsonl'), '-q', '--var', `baseUrl=${mockUrl}/v1`]]
+      const everyRow = (n) => () => {
+        const lines = readFileSync(join(work, 'results.jsonl'), 'utf8').trim().split('\n')
+        if (lines.length !== n || lines.some((l) => !l.includes('"status":"passed"'))) throw new Error(`dataset ${n}: ${lines.length} result lines, not all passed`)
+      }
+      for (const parallel of [1, 8, 32]) {
+        Object.assign(batch, await compare(`dataset p${parallel}`, { [`1,000 rows, --parallel ${parallel}`]: datasetRun(1000, parallel) }, rounds(3), { after: everyRow(1000) }))
+      }
+      Object.assign(batch, await compare('dataset 10k', { '10,000 rows, --parallel 8': datasetRun(10000, 8) }, rounds(3), { after: everyRow(10000) }))
+      for (const [label, r] of Object.entries(batch)) r.rowsPerSecond = Number(label.replace(/,/g, '').match(/^\d+/)[0]) / (r.ms / 1000)
+      results.dataset = batch
+      console.log('\n8. a dataset run against the built-in server (whole process, results to a file)')
+      for (const [label, r] of Object.entries(batch)) console.log(`  ${label.padEnd(26)} ${r.ms.toFixed(1).padStart(9)} ms  ${r.rssMb.toFixed(0).padStart(5)} MiB peak  ${r.rowsPerSecond.toFixed(0)} rows/s`)
+      const p8 = batch['1,000 rows, --parallel 8']
+      const big = batch['10,000 rows, --parallel 8']
+      const ok = big.rssMb <= 1.2 * p8.rssMb
+      console.log(`  target ${ok ? 'met    ' : 'MISSED '} peak memory at 10,000 rows ≤ 1.2× that at 1,000 (${p8.rssMb.toFixed(0)} → ${big.rssMb.toFixed(0)} MiB, ${(big.rssMb / p8.rssMb).toFixed(2)}×)`)
+    } finally {
+      mock.kill('SIGTERM')
+    }
   } finally {
     server.kill('SIGTERM')
     rmSync(work, { recursive: true, force: true })

@@ -6,7 +6,7 @@ import { Transport, type TlsOptions } from '../send/transport.js'
 import { loadJsonPath } from '../check/jsonpath.js'
 import { ReqchainError, LoadError, UsageError, nearest } from '../errors.js'
 import type { Io } from '../io.js'
-import { load, loadStdin } from '../load/load.js'
+import { displayPath, load, loadStdin } from '../load/load.js'
 import type { RequestFile, RequestTemplate } from '../model.js'
 import { formatCodeFrame, formatShort, type Sources } from '../source.js'
 import { selectRequests } from '../select.js'
@@ -89,7 +89,8 @@ function reportFailure(error: unknown, io: Io, sources: Sources, short: boolean)
 type Selected = { file: RequestFile; names: string[] }
 
 /** Loads paths, with `FILE#name` selecting requests of one file. */
-function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>, recursive: boolean, names: readonly string[] = []): Selected[] {
+function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>, recursive: boolean, names: readonly string[] = [], verbose = false): Selected[] {
+  const onSkip = verbose ? (path: string, why: string) => { io.stderr.write(`skipped ${displayPath(path, io.cwd)}: ${why}, not a request file\n`) } : undefined
   const selected: Selected[] = []
   for (const arg of paths) {
     if (arg === '-') {
@@ -103,7 +104,7 @@ function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>,
     const hash = arg.lastIndexOf('#')
     const hasName = hash > 0 && !existsSync(resolve(io.cwd, arg)) && existsSync(resolve(io.cwd, arg.slice(0, hash)))
     const path = hasName ? arg.slice(0, hash) : arg
-    for (const file of load([path], { cwd: io.cwd, recursive })) {
+    for (const file of load([path], { cwd: io.cwd, recursive, ...(onSkip ? { onSkip } : {}) })) {
       sources.set(file.path, file.source)
       for (const warning of file.warnings ?? []) io.stderr.write(`${formatCodeFrame(warning, (f) => sources.get(f), 'warning')}\n`)
       selected.push({ file, names: hasName ? [arg.slice(hash + 1)] : [...names] })
@@ -127,7 +128,7 @@ export function planOf(selected: readonly Selected[], names: readonly string[]):
 }
 
 async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
-  const selected = loadAll(options.paths, ttyIo, sources, options.command === 'test', options.names)
+  const selected = loadAll(options.paths, ttyIo, sources, options.command === 'test', options.names, options.verbose)
   checkOutputs(options, selected.map((s) => s.file), ttyIo.cwd)
   const plans = await withRows(planOf(selected, options.names), options, ttyIo)
   // A dataset run on a terminal keeps one progress line at the bottom of it.

@@ -11,7 +11,12 @@ import { MAX_INPUT_FILE_BYTES, inputFileProblem } from './input-file.js'
 
 const HTTP_EXTENSIONS = new Set(['.http', '.rest'])
 
-export type LoadOptions = { readonly cwd: string; readonly recursive?: boolean }
+export type LoadOptions = {
+  readonly cwd: string
+  readonly recursive?: boolean
+  /** A file in a directory that is not a request file (a body, package.json): for -v to say so. */
+  readonly onSkip?: (path: string, why: string) => void
+}
 
 export function load(paths: readonly string[], options: LoadOptions): RequestFile[] {
   return expandPaths(paths, options).map((path) => loadFile(path, options.cwd))
@@ -26,7 +31,7 @@ export function expandPaths(paths: readonly string[], options: LoadOptions): str
       throw new LoadError('LOAD_FILE_NOT_FOUND', `No such file or directory: ${path}`, undefined, 'check the path; request files end in .http, .rest or .json')
     }
     if (statSync(absolute).isDirectory()) {
-      const found = listRequestFiles(absolute, options.recursive ?? false)
+      const found = listRequestFiles(absolute, options.recursive ?? false, options.onSkip)
       if (found.length === 0) throw new LoadError('LOAD_FILE_NOT_FOUND', `No request files in ${path}`, undefined, 'a directory contributes its .http, .rest and .json request files')
       files.push(...found)
     } else {
@@ -36,16 +41,18 @@ export function expandPaths(paths: readonly string[], options: LoadOptions): str
   return files
 }
 
-function listRequestFiles(dir: string, recursive: boolean): string[] {
+function listRequestFiles(dir: string, recursive: boolean, onSkip: LoadOptions['onSkip']): string[] {
   const out: string[] = []
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) {
-      if (recursive && entry.name !== 'node_modules' && !entry.name.startsWith('.')) out.push(...listRequestFiles(path, true))
+      if (recursive && entry.name !== 'node_modules' && !entry.name.startsWith('.')) out.push(...listRequestFiles(path, true, onSkip))
     } else if (HTTP_EXTENSIONS.has(extname(entry.name))) {
       out.push(path)
-    } else if (isJsonRequestFile(path)) {
-      out.push(path)
+    } else if (extname(entry.name) === '.json') {
+      const why = jsonSkipReason(path)
+      if (why === undefined) out.push(path)
+      else onSkip?.(path, why)
     }
   }
   return out
@@ -55,13 +62,14 @@ function listRequestFiles(dir: string, recursive: boolean): string[] {
  * In a directory, a `.json` file is a request file only when it looks like one (a top-level `url` or
  * `requests`): request folders also hold body files and `http-client.env.json`.
  */
-function isJsonRequestFile(path: string): boolean {
-  if (extname(path) !== '.json' || path.endsWith('.env.json') || path.endsWith('.schema.json')) return false
+function jsonSkipReason(path: string): string | undefined {
+  if (path.endsWith('.env.json')) return 'an environment file'
+  if (path.endsWith('.schema.json')) return 'a JSON Schema'
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as unknown
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && ('requests' in value || 'url' in value)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && ('requests' in value || 'url' in value) ? undefined : 'JSON without a top-level "url" or "requests"'
   } catch {
-    return false
+    return 'not valid JSON'
   }
 }
 

@@ -3,7 +3,7 @@
 // change what a run does; it is replaced, whole, by the next run. Each test works on its own copy
 // of dist/.
 import { execFile } from 'node:child_process'
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -99,4 +99,16 @@ describe('the executable and its code cache', () => {
     expect(await ping(bin, dir)).toBe('ok\n')
     expect(stamp(cache)).toBe(settled)
   })
+
+  it('builds and runs from a folder whose path has a space in it', async () => {
+    const root = join(import.meta.dirname, '../..')
+    const dir = join(tempDir('build'), 'my projects', 'req chain')
+    mkdirSync(dir, { recursive: true })
+    for (const entry of ['src', 'scripts', 'package.json', 'tsconfig.json']) cpSync(join(root, entry), join(dir, entry), { recursive: true })
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
+    await run(process.execPath, [join(dir, 'scripts', 'build.mjs')], { cwd: dir })
+    writeFileSync(join(dir, 'ping.http'), `GET ${server.url}/ping\n`)
+    expect(await ping(join(dir, 'dist', 'reqchain.js'), dir)).toBe('ok\n')
+    expect(readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache')).length).toBeGreaterThan(1)
+  }, 60_000)
 })

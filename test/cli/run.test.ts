@@ -214,4 +214,23 @@ describe('reqchain run', () => {
     expect(bad.exitCode).toBe(1)
     expect((await runCli(['run', 'x.http', '--var', 'novalue'], { cwd: dir })).stderr).toContain('--var needs NAME=VALUE')
   })
+
+  it('skips the .json files of a directory that are not request files, and says which with -v', async () => {
+    server = await startServer({ 'GET /a': (_req, res) => json(res, { a: 1 }) })
+    const dir = dirWith({
+      'a.json': JSON.stringify({ url: `${server.url}/a` }),
+      'package.json': JSON.stringify({ name: 'x', version: '1.0.0' }),
+      'http-client.env.json': JSON.stringify({ dev: {} }),
+      'broken.json': '{ not json',
+    })
+    const quiet = await runCli(['test', '.'], { cwd: dir })
+    expect(quiet.exitCode, quiet.stderr).toBe(0)
+    expect(quiet.stderr).not.toContain('skipped')
+    const verbose = await runCli(['test', '.', '-v'], { cwd: dir })
+    expect(verbose.exitCode, verbose.stderr).toBe(0)
+    expect(verbose.stderr).toContain('skipped broken.json: not valid JSON, not a request file\n')
+    expect(verbose.stderr).toContain('skipped http-client.env.json: an environment file, not a request file\n')
+    expect(verbose.stderr).toContain('skipped package.json: JSON without a top-level "url" or "requests", not a request file\n')
+    expect(server.calls).toHaveLength(2)
+  })
 })
