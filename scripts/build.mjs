@@ -148,6 +148,7 @@ const common = {
 const script = {
   ...common,
   write: false,
+  metafile: true,
   minifyWhitespace: true,
   // Each script is one function expression, the shape of Node's CommonJS wrapper, so the launcher
   // compiles it as read. ES-module dependencies (yargs) read import.meta.url: the script's own.
@@ -158,6 +159,7 @@ const script = {
 
 /** Writes a script under a name that carries its content hash; returns the name. */
 function writeHashed(stem, result) {
+  for (const input of Object.keys(result.metafile.inputs)) bundledInputs.add(input)
   const text = result.outputFiles[0].text
   const name = `${stem}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.js`
   writeFileSync(join(dist, name), text)
@@ -166,6 +168,8 @@ function writeHashed(stem, result) {
 
 rmSync(dist, { recursive: true, force: true })
 mkdirSync(dist)
+/** Every source file that went into a bundle: the packages among them are what the notices list. */
+const bundledInputs = new Set()
 
 const libraries = {}
 for (const [name, { entry }] of Object.entries(LIBRARIES)) {
@@ -192,6 +196,28 @@ await build({
 })
 // The package is "type": "module"; the files in dist/ are CommonJS (vm.Script runs scripts).
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')
+writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices())
+
+/**
+ * The bundles carry code from these packages, so the package carries their licences: each one's
+ * name, version, licence and its licence file's text (copyright lines included), as the licences ask.
+ */
+function thirdPartyNotices() {
+  const packages = new Map()
+  for (const input of bundledInputs) {
+    const match = input.match(/^(.*node_modules[\\/](@[^\\/]+[\\/])?[^\\/]+)[\\/]/)
+    if (match && !packages.has(match[1])) packages.set(match[1], JSON.parse(readFileSync(join(root, match[1], 'package.json'), 'utf8')))
+  }
+  const seen = new Set()
+  const unique = [...packages].filter(([, pkg]) => !seen.has(`${pkg.name}@${pkg.version}`) && seen.add(`${pkg.name}@${pkg.version}`))
+  const sections = unique.sort(([, a], [, b]) => (a.name < b.name ? -1 : 1)).map(([dir, pkg]) => {
+    const licenceFile = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.|-|$)/i.test(f))
+    const text = licenceFile ? readFileSync(join(root, dir, licenceFile), 'utf8').trim() : `${pkg.license} (the package ships no licence file)`
+    return `${pkg.name} ${pkg.version} — ${pkg.license ?? 'see below'}\n\n${text}`
+  })
+  if (sections.length === 0) throw new Error('build: no bundled packages found for the notices')
+  return `reqchain bundles code from the packages below into dist/. Their licences follow.\n\n${sections.join(`\n\n${'-'.repeat(72)}\n\n`)}\n`
+}
 
 try {
   await trainCodeCache()

@@ -1,0 +1,63 @@
+// The package as npm ships it: exactly the files meant (the bundles, their code caches, the
+// notices of what they bundle, the schema), no dependencies to install, and a global install of
+// the packed tarball that runs every library from its own files, with no network.
+import { execFile } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { json, type TestServer, startServer } from './helpers/server.js'
+import { tempDir } from './helpers/temp.js'
+
+const run = promisify(execFile)
+const root = join(import.meta.dirname, '..')
+let server: TestServer
+beforeAll(async () => {
+  server = await startServer({ 'POST /ask': (_req, res, body) => json(res, { answer: JSON.parse(body.toString()).q }, 200, { 'Set-Cookie': 'sid=1; Path=/' }) })
+})
+afterAll(() => server.close())
+
+function sizeOf(path: string): number {
+  const stats = statSync(path)
+  return stats.isDirectory() ? readdirSync(path).reduce((sum, entry) => sum + sizeOf(join(path, entry)), 0) : stats.size
+}
+
+describe('the npm package', () => {
+  it('holds what runs and nothing else, installs in under 6 MB without dependencies, and runs every library installed', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: object; scripts: Record<string, string> }
+    expect(pkg.dependencies, 'the libraries are bundled into dist/, not installed again').toBeUndefined()
+    expect(pkg.scripts['prepare'], 'a published package builds nothing on install').toBeUndefined()
+
+    const dir = tempDir('package')
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root })
+    const [packed] = JSON.parse(stdout) as { filename: string; size: number; files: { path: string }[] }[]
+    const files = packed!.files.map((f) => f.path.replace(/-[0-9a-f]{12}\.(js|cache)$/, '-<hash>.$1')).sort()
+    expect(files).toEqual([
+      'LICENSE', 'README.md',
+      ...['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'tough-cookie', 'yargs'].flatMap((n) => [`dist/${n}-<hash>.cache`, `dist/${n}-<hash>.js`]),
+      'dist/THIRD-PARTY-NOTICES.txt', 'dist/package.json', 'dist/reqchain.js', 'package.json', 'schema/requests.schema.json',
+    ].sort())
+    const notices = readFileSync(join(root, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8')
+    for (const name of ['undici', 'handlebars', 'jsonpath-plus', 'yargs', 'dotenv', 'ajv', 'tough-cookie', 'csv-parse', 'csv-stringify']) expect(notices).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+ — `, 'm'))
+    expect(notices).toContain('Copyright')
+
+    const prefix = join(dir, 'prefix')
+    await run('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, packed!.filename)], { cwd: dir })
+    const installed = join(prefix, 'lib', 'node_modules', 'reqchain')
+    expect(existsSync(join(installed, 'node_modules'))).toBe(false)
+    expect(sizeOf(installed)).toBeLessThan(6 * 1024 * 1024)
+
+    // A run that loads every library: .env (dotenv), a helper (Handlebars), a cookie (tough-cookie),
+    // a capture (jsonpath-plus), a 2020-12 schema (ajv), a CSV dataset and CSV results; then --help (yargs).
+    const work = tempDir('package-run')
+    writeFileSync(join(work, '.env'), `base=${server.url}\n`)
+    writeFileSync(join(work, 'rows.csv'), 'q\n"hello, world"\n')
+    writeFileSync(join(work, 'answer.schema.json'), JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['answer'] }))
+    writeFileSync(join(work, 'ask.http'), '# @capture answer = $.answer\n# @assert $ matchesSchema ./answer.schema.json\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}", "upper": {{json (default q "none")}}}\n')
+    const bin = join(prefix, 'bin', 'reqchain')
+    const result = await run(bin, ['test', 'ask.http', '--dataset', 'rows.csv', '--results', 'out.csv'], { cwd: work })
+    expect(result.stderr).toMatch(/1 passed, 0 failed\n$/)
+    expect(readFileSync(join(work, 'out.csv'), 'utf8')).toContain('1,"hello, world",passed')
+    expect((await run(bin, ['run', '--help'], { cwd: work })).stdout).toContain('--dataset')
+  }, 60_000)
+})
