@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { cachedDataVersionTag } from 'node:v8'
 
 const root = fileURLToPath(new URL('..', import.meta.url)) // a path, spaces and all (pathname would keep %20)
 const dist = join(root, 'dist')
@@ -192,7 +193,8 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   entryPoints: ['src/cli/launch.ts'],
   outfile: 'dist/reqchain.js',
-  define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }) },
+  // The caches the build makes fit this Node: another one keeps its own in the user's cache folder.
+  define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }), REQCHAIN_BUILD_TAG: String(cachedDataVersionTag()) },
 })
 // The package is "type": "module"; the files in dist/ are CommonJS (vm.Script runs scripts).
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')

@@ -29,8 +29,8 @@ function copyOfDist(): { bin: string; cache: string; caches: string[]; dir: stri
   return { bin: join(dir, 'dist', 'reqchain.js'), cache: cache!, caches, dir }
 }
 
-async function ping(bin: string, dir: string, nodeArgs: string[] = []): Promise<string> {
-  const { stdout } = await run(process.execPath, [...nodeArgs, bin, 'run', 'ping.http', '-e', '$.pong', '-r'], { cwd: dir })
+async function ping(bin: string, dir: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run(process.execPath, [...nodeArgs, bin, 'run', 'ping.http', '-e', '$.pong', '-r'], { cwd: dir, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'user-cache'), ...env } })
   return stdout
 }
 
@@ -91,13 +91,23 @@ describe('the executable and its code cache', () => {
     expect(stamp(cache)).toBe(rewritten)
   })
 
-  it('runs the same when Node starts with other V8 flags (the cache does not fit them)', async () => {
+  it('keeps the caches of another V8 (other flags, another Node) in the user cache folder, never in dist/', async () => {
     const { bin, cache, dir } = copyOfDist()
-    expect(await ping(bin, dir, ['--max-semi-space-size=4'])).toBe('ok\n')
+    const before = stamp(cache)
+    const other = ['--max-semi-space-size=4'] // changes V8's cache tag, as another Node version does
+    expect(await ping(bin, dir, other)).toBe('ok\n')
+    expect(stamp(cache)).toBe(before)
+    const tags = readdirSync(join(dir, 'user-cache', 'reqchain'))
+    expect(tags).toHaveLength(1)
+    const own = readdirSync(join(dir, 'user-cache', 'reqchain', tags[0]!)).map((f) => join(dir, 'user-cache', 'reqchain', tags[0]!, f))
+    expect(own.some((f) => /[\\/]cli-[0-9a-f]+\.cache$/.test(f))).toBe(true)
+    const settled = own.map(stamp)
+    // The next start under those flags uses that cache (a rejected one would be written anew);
+    // the build's Node still uses dist/'s.
+    expect(await ping(bin, dir, other)).toBe('ok\n')
+    expect(own.map(stamp)).toEqual(settled)
     expect(await ping(bin, dir)).toBe('ok\n')
-    const settled = stamp(cache)
-    expect(await ping(bin, dir)).toBe('ok\n')
-    expect(stamp(cache)).toBe(settled)
+    expect(stamp(cache)).toBe(before)
   })
 
   it('builds and runs from a folder whose path has a space in it', async () => {
