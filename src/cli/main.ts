@@ -170,7 +170,7 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
   const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
-  const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout, ...(options.rowName !== undefined ? { rowName: options.rowName } : {}) }) : undefined
+  const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout, ...(options.rowName !== undefined ? { rowName: options.rowName } : {}), junitCases: options.junitCases }) : undefined
   let result: RunResult
   try {
     const common = {

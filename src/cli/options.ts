@@ -73,6 +73,8 @@ export type RunOptions = VarOptions & {
   readonly bail: boolean
   readonly parallel: number
   readonly reports: readonly ReportTarget[]
+  /** JUnit test cases: one per request (default) or one per assertion. */
+  readonly junitCases: 'request' | 'assertion'
 }
 
 export type Options =
@@ -157,6 +159,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'rows', type: 'string', describe: 'with --dataset: only these rows, FIRST-LAST, 1-based (10-20, 5-, 3)' },
     { name: 'limit', type: 'number', describe: 'with --dataset: only the first N rows (after --rows)' },
     { name: 'results', type: 'string', describe: 'with --dataset: write one JSON line per row as it finishes (.jsonl), or a CSV record (.csv)' },
+    { name: 'junit-cases', type: 'string', default: 'request', describe: 'in a JUnit report, a test case per request, or one per assertion (request|assertion)' },
     { name: 'row-name', type: 'string', describe: 'with --dataset: the column that names each row\'s test cases in a JUnit report, after the row number' },
     { name: 'columns', type: 'string', describe: 'with --results FILE.csv: comma-separated columns, paths into the results line (row,values.question,reply,usage.completion_tokens)' },
     { name: 'shard', type: 'string', describe: 'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results' },
@@ -456,6 +459,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         bail: Boolean(args['bail']),
         parallel,
         reports: parseReports((args['report'] as string[] | undefined) ?? []),
+        junitCases: junitCasesOf(args['junit-cases']),
       }
     }
   }
@@ -499,6 +503,11 @@ function columnsOf(text: string): string[] {
   const bad = columns.find((c) => !/^[^.\s]+(\.[^.\s]+)*$/.test(c))
   if (bad !== undefined) throw new UsageError(`--columns: \`${bad}\` is not a column`, 'name fields of the results line, dotted for nested ones: row,values.question,reply,usage.completion_tokens')
   return columns
+}
+
+function junitCasesOf(value: unknown): 'request' | 'assertion' {
+  if (value === 'request' || value === 'assertion') return value
+  throw new UsageError(`--junit-cases takes request or assertion, got \`${String(value)}\``)
 }
 
 function shardOf(args: ParsedArgs, command: 'run' | 'test'): Pick<RunOptions, 'shard'> {

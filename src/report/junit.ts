@@ -7,14 +7,17 @@ import { type StepResult, type Tally, count, emptyTally } from '../run.js'
 import type { ReportFormatter } from './write.js'
 import type { Secrets } from '../secrets.js'
 import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
+import type { AssertResult } from '../model.js'
+import { describeQuery } from '../check/extract.js'
 
 /**
  * In pieces as the run goes (report/write.ts): a file's test cases are held until its last step,
  * then its `<testsuite>` (whose attributes count them) is written; the root, with the run's
  * totals, comes last.
  */
-export function junitFormatter(secrets: Secrets, sources: Sources, rowName?: string): ReportFormatter {
+export function junitFormatter(secrets: Secrets, sources: Sources, rowName?: string, perAssertion = false): ReportFormatter {
   let suite: { file: string; cases: string[]; tally: Tally; ms: number } | undefined
+  const total = emptyTally() // per assertion, cases are not requests: the root counts what it holds
   const close = (): string => {
     if (!suite) return ''
     const { file, cases, tally, ms } = suite
@@ -25,13 +28,21 @@ export function junitFormatter(secrets: Secrets, sources: Sources, rowName?: str
     step: (step) => {
       const done = suite && suite.file !== step.file.path ? close() : ''
       suite ??= { file: step.file.path, cases: [], tally: emptyTally(), ms: 0 }
-      suite.cases.push(testCase(step, suite.file, secrets, sources, rowName))
-      count(suite.tally, step)
+      if (perAssertion && step.asserts.length > 0 && !step.error && !step.skipped) {
+        for (const result of step.asserts) {
+          suite.cases.push(assertionCase(step, result, suite.file, secrets, sources, rowName))
+          for (const tally of [suite.tally, total]) tally[result.ok ? 'passed' : 'failed']++
+        }
+      } else {
+        suite.cases.push(testCase(step, suite.file, secrets, sources, rowName))
+        count(suite.tally, step)
+        count(total, step)
+      }
       suite.ms += step.exchange?.timings.totalMs ?? 0
       return done
     },
     finish: (run) => {
-      const { passed, failed, errors, skipped } = run.tally
+      const { passed, failed, errors, skipped } = total
       return {
         head: `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="reqchain" tests="${passed + failed + errors + skipped}" failures="${failed}" errors="${errors}" skipped="${skipped}" time="${(run.durationMs / 1000).toFixed(3)}">\n`,
         tail: `${close()}</testsuites>\n`,
@@ -40,13 +51,29 @@ export function junitFormatter(secrets: Secrets, sources: Sources, rowName?: str
   }
 }
 
-function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sources, rowName: string | undefined): string {
-  // Stable from run to run: the request's name, else its method and URL as written (never the
-  // rendered URL, whose port or ids change every run), then its line and the dataset row (with
-  // --row-name, that column's value too).
+/**
+ * Stable from run to run: the request's name, else its method and URL as written (never the
+ * rendered URL, whose port or ids change every run), then its line and the dataset row (with
+ * --row-name, that column's value too).
+ */
+function caseName(step: StepResult, secrets: Secrets, rowName: string | undefined): string {
   const key = rowName !== undefined ? step.rowValues?.[rowName] : undefined
   const keyText = key === undefined || key === null ? '' : ` ${secrets.mask(short(typeof key === 'string' ? key : JSON.stringify(key)))}`
-  const name = `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line}${step.row !== undefined ? `, row ${step.row}${keyText}` : ''})`
+  return `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line}${step.row !== undefined ? `, row ${step.row}${keyText}` : ''})`
+}
+
+/** With --junit-cases assertion: one case per assertion, named by the request and the assertion as written. */
+function assertionCase(step: StepResult, result: AssertResult, file: string, secrets: Secrets, sources: Sources, rowName: string | undefined): string {
+  const { assertion } = result
+  const text = `${describeQuery(assertion.query)} ${assertion.negated ? 'not ' : ''}${assertion.predicate}${assertion.expected !== undefined ? ` ${assertion.expected}` : ''}`
+  const name = `${caseName(step, secrets, rowName)} › ${secrets.mask(text)}`
+  const open = `    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" line="${assertion.span.line}" time="0.000"`
+  if (result.ok) return `${open}/>`
+  return `${open}>\n      <failure message="${xml(secrets.mask(result.message))}" type="assertion">${xml(secrets.mask(formatAssertionFrame(result, sources)))}</failure>\n    </testcase>`
+}
+
+function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sources, rowName: string | undefined): string {
+  const name = caseName(step, secrets, rowName)
   const time = ((step.exchange?.timings.totalMs ?? 0) / 1000).toFixed(3)
   const open = `    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" line="${step.template.span.line}" time="${time}"`
   const children: string[] = []
@@ -67,13 +94,13 @@ function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sou
   return children.length === 0 ? `${open}/>` : `${open}>\n${children.join('\n')}\n    </testcase>`
 }
 
-/** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot hold. */
 /** A key column's value as part of a test name: one line, at most 60 characters. */
 function short(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim()
   return line.length > 60 ? `${line.slice(0, 59)}…` : line
 }
 
+/** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot hold. */
 function xml(text: string): string {
   return text
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')

@@ -27,7 +27,7 @@ export type ReportFormatter = {
   readonly finish: (run: RunResult, dataset?: ResultsSummary) => { readonly head: string; readonly tail: string }
 }
 
-type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sources: Sources; readonly stdout?: OutStream; readonly rowName?: string }
+type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sources: Sources; readonly stdout?: OutStream; readonly rowName?: string; readonly junitCases?: 'request' | 'assertion' }
 
 type Report = { target: ReportTarget; path: string; spool: string; fd?: number; formatter: ReportFormatter; failure?: ReportError; held?: string[] }
 
@@ -114,7 +114,7 @@ export class ReportWriter {
 
 function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
   switch (target.format) {
-    case 'junit': return junitFormatter(context.secrets, context.sources, context.rowName)
+    case 'junit': return junitFormatter(context.secrets, context.sources, context.rowName, context.junitCases === 'assertion')
     case 'json': return jsonFormatter(context.secrets)
     case 'markdown': return markdownFormatter(context.secrets)
     case 'github': return githubFormatter(context.secrets)

@@ -63,4 +63,17 @@ describe('CI formats', () => {
     expect(xml).toContain('<testcase name="GET {{base}}/ok?id={{$uuid}} (line 1)"')
     expect(xml).toMatch(/<system-out>GET http:\/\/127\.0\.0\.1:\d+\/ok\?id=[0-9a-f-]{36} → 200 OK · \d+ ms · 7 bytes<\/system-out>/)
   })
+
+  it('writes a JUnit test case per assertion with --junit-cases assertion, counted in the totals', async () => {
+    const dir = await setUp()
+    writeFileSync(join(dir, 'asserts.http'), '### two\n# @name two\n# @assert status == 200\n# @assert $.n == 2\nGET {{base}}/ok\n\n### none\nGET {{base}}/ok\n')
+    const result = await runCli(['test', 'asserts.http', '--report', 'junit=r.xml', '--junit-cases', 'assertion', '--var', `base=${server!.url}`], { cwd: dir })
+    expect(result.exitCode).toBe(4)
+    const xml = readFileSync(join(dir, 'r.xml'), 'utf8')
+    expect(xml).toContain('<testsuites name="reqchain" tests="3" failures="1" errors="0" skipped="0"')
+    expect(xml).toContain('<testcase name="two (line 5) › status == 200" classname="asserts.http" file="asserts.http" line="3" time="0.000"/>')
+    expect(xml).toMatch(/<testcase name="two \(line 5\) › \$\.n == 2" classname="asserts.http" file="asserts.http" line="4" time="0.000">\n {6}<failure message="[^"]+" type="assertion">/)
+    expect(xml).toContain('<testcase name="none (line 8)"')
+    expect((await runCli(['test', 'asserts.http', '--junit-cases', 'each'], { cwd: dir })).exitCode).toBe(1)
+  })
 })
