@@ -110,6 +110,7 @@ const LIBRARIES = {
   'tough-cookie': { entry: "export { Cookie, CookieJar } from 'tough-cookie'", exports: ['Cookie', 'CookieJar'] },
   'csv-parse/sync': { entry: "export { parse } from 'csv-parse/sync'", exports: ['parse'] },
   'csv-stringify/sync': { entry: "export { stringify } from 'csv-stringify/sync'", exports: ['stringify'] },
+  'shell-quote': { entry: "export { parse } from 'shell-quote'", exports: ['parse'] },
 }
 
 /** Module paths the CLI imports that are one export of a library bundled apart. */
@@ -231,7 +232,7 @@ try {
 /**
  * Runs of the common paths write the caches: load (with a .env), render (plain variables and a
  * helper, which loads Handlebars), send (a cookie, which loads tough-cookie), stream, capture,
- * assert (with a schema), print, for the one row of a CSV dataset (csv-parse) with CSV results (csv-stringify); then the help
+ * assert (with a schema), print, for the one row of a CSV dataset (csv-parse) with CSV results (csv-stringify); a curl import (shell-quote); then the help
  * text, which is where yargs loads.
  */
 async function trainCodeCache() {
@@ -277,6 +278,7 @@ Content-Type: application/json
   try {
     await reqchain('run', 'train.http', '--dataset', 'rows.csv', '--results', 'results.csv')
     await reqchain('run', '--help')
+    await reqchain('import', 'curl', "curl -s -X POST 'http://127.0.0.1:9/v1' -H 'Authorization: Bearer $KEY' -d '{\"a\": 1}'")
   } finally {
     server.close()
     rmSync(work, { recursive: true, force: true })

@@ -34,7 +34,7 @@ describe('the npm package', () => {
     const files = packed!.files.map((f) => f.path.replace(/-[0-9a-f]{12}\.(js|cache)$/, '-<hash>.$1')).sort()
     expect(files).toEqual([
       'LICENSE', 'README.md',
-      ...['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'tough-cookie', 'yargs'].flatMap((n) => [`dist/${n}-<hash>.cache`, `dist/${n}-<hash>.js`]),
+      ...['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'shell-quote', 'tough-cookie', 'yargs'].flatMap((n) => [`dist/${n}-<hash>.cache`, `dist/${n}-<hash>.js`]),
       'dist/THIRD-PARTY-NOTICES.txt', 'dist/package.json', 'dist/reqchain.js', 'package.json', 'schema/requests.schema.json',
     ].sort())
     const notices = readFileSync(join(root, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8')

@@ -39,6 +39,10 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         io.stdout.write(`${JSON.stringify(toParseView(files.map((f) => f.file)), null, io.stdout.isTTY ? 2 : undefined)}\n`)
         return ExitCode.ok
       }
+      case 'import': {
+        const { importCommand } = await import('./import-command.js')
+        return importCommand(options, io)
+      }
       case 'merge': {
         const { mergeCommand } = await import('./merge-command.js')
         return await mergeCommand(options, io)

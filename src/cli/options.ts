@@ -81,6 +81,7 @@ export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
   | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string }
+  | { readonly command: 'import'; readonly format: 'curl'; readonly source: string; readonly showSecrets: boolean }
   | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[] }
   | { readonly command: 'help'; readonly text: string }
@@ -202,6 +203,15 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: [...runOptions('test'), { name: 'parallel', type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' }],
     examples: [['$0 test requests/ --mock --report junit=report.xml', 'all collections, JUnit report for CI']],
     epilogue: `Directories are searched recursively. The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`,
+  },
+  import: {
+    usage: 'import curl <command..>', describe: 'turn a curl command into a .http request, printed (credentials become variables)', paths: true,
+    options: [{ name: 'show-secrets', type: 'boolean', default: false, describe: 'print the credentials the command held, as .env lines' }],
+    examples: [
+      ['$0 import curl "curl https://api.example.com/v1/models -H \'Authorization: Bearer $KEY\'"', 'the request as .http'],
+      ['pbpaste | $0 import curl - > bug.http', 'from standard input'],
+    ],
+    epilogue: 'A $VAR in the command becomes {{$processEnv VAR}}; a literal token, API key or -u password becomes {{token}}, {{apiKey}} or {{basicAuth}}, to set in .env. Exit 1 for an option that changes the request and is not imported (-F, -b FILE, …).',
   },
   merge: {
     usage: 'merge <paths..>', describe: 'join the --results files of a sharded run into one summary (and one results file)', paths: true,
@@ -370,7 +380,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     const args = argv.length === 0 ? ['--help'] : argv
     const parsed = parseWithYargs(top, args)
     if ('shown' in parsed) return parsed.shown
-    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, merge, parse, curl or serve')
+    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, merge, import, parse, curl or serve')
   }
   let args = quick ? parseQuickly(spec, rest) : undefined
   if (!args) {
@@ -390,6 +400,11 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
   switch (command) {
     case 'parse': return { command, paths }
     case 'merge': return { command, paths, ...(args['results'] !== undefined ? { results: String(args['results']) } : {}) }
+    case 'import': {
+      if (paths[0] !== 'curl') throw new UsageError(paths[0] === undefined ? 'import needs a format: curl' : `Cannot import \`${paths[0]}\``, 'formats: curl (reqchain import curl "curl …")')
+      if (paths.length < 2) throw new UsageError('import curl needs the curl command (quoted, or - to read it from standard input)')
+      return { command, format: 'curl', source: paths.slice(1).join(' '), showSecrets: Boolean(args['show-secrets']) }
+    }
     case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']), insecure: Boolean(args['insecure']) }
     case 'serve': {
       const port = args['port'] as number
@@ -463,7 +478,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       }
     }
   }
-  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, merge, parse, curl, serve')
+  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, merge, import, parse, curl, serve')
 }
 
 function secondsOf(value: unknown, flag: string): number {

@@ -55,7 +55,7 @@ describe('the executable and its code cache', () => {
   it('has a cache from the build for every library bundled apart, and each one fits', async () => {
     const { bin, caches, dir } = copyOfDist()
     const scripts = readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.js') && f !== 'reqchain.js')
-    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'tough-cookie', 'yargs'])
+    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'shell-quote', 'tough-cookie', 'yargs'])
     expect(caches.map((f) => f.replace(/-[0-9a-f]+\.cache$/, '.js')).sort()).toEqual(scripts.map((f) => join(dir, 'dist', f.replace(/-[0-9a-f]+\.js$/, '.js'))).sort())
     const before = caches.map(stamp)
     // Every library in one run: a .env (dotenv), a helper (Handlebars), a cookie (tough-cookie), a capture (jsonpath-plus)
@@ -69,6 +69,8 @@ describe('the executable and its code cache', () => {
       expect(stdout).toBe('ok\n')
       const help = await run(process.execPath, [bin, 'run', '--help'], { cwd: dir })
       expect(help.stdout).toContain('--connect-timeout')
+      const imported = await run(process.execPath, [bin, 'import', 'curl', 'curl http://x.test/'], { cwd: dir }) // shell-quote
+      expect(imported.stdout).toContain('GET http://x.test/')
     }
     await useAll()
     expect(caches.map(stamp)).toEqual(before)

@@ -1,0 +1,177 @@
+// A curl command, as pasted into a bug report, turned into a `.http` request that sends the same:
+//   reqchain import curl "curl -X POST https://api/v1/chat -H 'Authorization: Bearer $KEY' -d '{…}'"
+// Shell words are split by shell-quote (quotes, escapes, `$VAR`); what curl would send is kept
+// exactly: its method rules, the form Content-Type it adds to -d, -d values joined with `&`, -G,
+// no redirects unless -L. Credentials never land in the file: a `$VAR` becomes
+// {{$processEnv VAR}}, a literal token or password becomes a variable to set in .env.
+import { parse } from 'shell-quote'
+import { UsageError } from '../errors.js'
+
+export type ImportedRequest = {
+  /** The `.http` text. */
+  readonly http: string
+  /** Variables the file uses that hold a credential from the command, with their values. */
+  readonly secrets: readonly { readonly name: string; readonly value: string }[]
+  /** What the command asked that a .http file does not hold (e.g. -k, which is a run option). */
+  readonly notes: readonly string[]
+}
+
+/** Options that change nothing about the request sent (output, progress, verbosity). */
+const IGNORED = new Set(['-s', '--silent', '-S', '--show-error', '-v', '--verbose', '-i', '--include', '-N', '--no-buffer',
+  '--compressed', '-f', '--fail', '--fail-with-body', '-#', '--progress-bar', '-g', '--globoff', '-o', '--output', '-O', '--remote-name', '-w', '--write-out', '--http1.1', '--http2'])
+/** Of those, the ones that take a value. */
+const IGNORED_WITH_VALUE = new Set(['-o', '--output', '-w', '--write-out'])
+
+/** Short options that take a value (`-XPOST` or `-X POST`). */
+const WITH_VALUE = new Set(['X', 'H', 'd', 'A', 'e', 'u', 'b', 'F', 'm', 'o', 'w'])
+
+const DATA = new Set(['-d', '--data', '--data-ascii', '--data-binary', '--data-raw', '--data-urlencode', '--json'])
+
+export function importCurl(command: string): ImportedRequest {
+  // A line ending in a backslash continues: the pasted multi-line form.
+  const words = parse(command.replace(/\\\r?\n/g, ' '), (name: string) => `\uE000${name}\uE001`)
+  const args: string[] = []
+  for (const word of words) {
+    if (typeof word !== 'string') break // a pipe (`| jq .`), `;`, `&&`, a comment: the curl command ends there
+    // -sSL is -s -S -L; in -sXPOST the X takes the rest as its value, as curl reads them.
+    if (args.length === 0 || !/^-[a-zA-Z#]./.test(word)) { args.push(word); continue }
+    const split: string[] = []
+    for (let at = 1; at < word.length; at++) {
+      const letter = word[at]!
+      if (WITH_VALUE.has(letter)) { split.push(`-${letter}`, ...(at < word.length - 1 ? [word.slice(at + 1)] : [])); break }
+      if (!/[a-zA-Z#]/.test(letter)) { split.length = 0; split.push(word); break } // not a cluster: reported as it is
+      split.push(`-${letter}`)
+    }
+    args.push(...split)
+  }
+  if (args[0] !== 'curl' && !/[\\/]curl(\.exe)?$/.test(args[0] ?? '')) throw new UsageError('This is not a curl command: it should start with `curl`', 'paste the whole command, e.g. reqchain import curl "curl https://example.com"')
+  let method: string | undefined
+  let url: string | undefined
+  const headers: [string, string][] = []
+  const data: string[] = []
+  let json = false
+  let get = false
+  let head = false
+  let follow = false
+  let user: string | undefined
+  let timeout: string | undefined
+  const notes: string[] = []
+  for (let i = 1; i < args.length; i++) {
+    let arg = args[i]!
+    let inline: string | undefined
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
+    if (eq > 0 && !IGNORED.has(arg)) { inline = arg.slice(eq + 1); arg = arg.slice(0, eq) }
+    const value = () => {
+      if (inline !== undefined) return inline
+      const next = args[++i]
+      if (next === undefined) throw new UsageError(`curl option ${arg} needs a value`)
+      return next
+    }
+    if (!arg.startsWith('-') || arg === '-') { if (url !== undefined) throw new UsageError(`The command names two URLs (${url} and ${arg})`, 'import one request at a time'); url = arg; continue }
+    if (arg === '--url') { url = value(); continue }
+    if (arg === '-X' || arg === '--request') { method = value().toUpperCase(); continue }
+    if (arg === '-H' || arg === '--header') {
+      const header = value()
+      const colon = header.indexOf(':')
+      if (colon <= 0) { if (!header.endsWith(';')) throw new UsageError(`Not a header: \`${header}\``, 'curl headers are "Name: value"'); continue }
+      const name = header.slice(0, colon).trim()
+      const text = header.slice(colon + 1).trim()
+      if (text !== '') headers.push([name, text]) // "Name:" alone removes a header curl would add
+      continue
+    }
+    if (DATA.has(arg)) {
+      let text = value()
+      if (arg === '--json') json = true
+      if (text.startsWith('@') && arg !== '--data-raw') {
+        if (text === '@-') throw new UsageError(`${arg} @- reads the body from curl's standard input, which the command does not hold`, 'save the body to a file and use @file')
+        data.push(`\uE002${text.slice(1)}`) // a body file
+        if (arg === '-d' || arg === '--data' || arg === '--data-ascii') notes.push(`${arg} @file drops the file's line breaks; the .http file sends it as it is (as --data-binary would)`)
+        continue
+      }
+      if (arg === '--data-urlencode') {
+        const at = text.indexOf('=')
+        text = at < 0 ? formEncode(text) : `${text.slice(0, at + 1)}${formEncode(text.slice(at + 1))}`
+      }
+      data.push(text)
+      continue
+    }
+    if (arg === '-G' || arg === '--get') { get = true; continue }
+    if (arg === '-I' || arg === '--head') { head = true; continue }
+    if (arg === '-L' || arg === '--location') { follow = true; continue }
+    if (arg === '-u' || arg === '--user') { user = value(); continue }
+    if (arg === '-A' || arg === '--user-agent') { headers.push(['User-Agent', value()]); continue }
+    if (arg === '-e' || arg === '--referer') { headers.push(['Referer', value()]); continue }
+    if (arg === '-b' || arg === '--cookie') {
+      const cookie = value()
+      if (!cookie.includes('=')) throw new UsageError(`-b ${cookie} reads cookies from a file`, 'give the cookies as "name=value; other=value", or use --cookie-jar when running')
+      headers.push(['Cookie', cookie])
+      continue
+    }
+    if (arg === '-m' || arg === '--max-time') { timeout = value(); continue }
+    if (arg === '-k' || arg === '--insecure') { notes.push('the command accepted any TLS certificate (-k): run with --insecure to do the same'); continue }
+    if (arg === '-F' || arg === '--form') throw new UsageError('curl -F (multipart forms) is not imported yet', 'write the multipart body by hand; see "Bodies" in the README')
+    if (IGNORED.has(arg)) { if (IGNORED_WITH_VALUE.has(arg) && inline === undefined) i++; continue }
+    throw new UsageError(`curl option ${arg} is not imported`, 'remove it if it does not change the request, or write that part of the request by hand')
+  }
+  if (url === undefined) throw new UsageError('The curl command names no URL')
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `http://${url}` // curl's default scheme
+
+  const secrets: { name: string; value: string }[] = []
+  const lift = (name: string, value: string) => {
+    if (value.includes('\uE000')) return value // already a $VAR
+    secrets.push({ name, value })
+    return `{{${name}}}`
+  }
+  for (const header of headers) {
+    const [name, value] = header
+    if (/^authorization$/i.test(name)) {
+      const scheme = value.match(/^(Bearer|Token|Basic)\s+(.+)$/i)
+      header[1] = scheme ? `${scheme[1]} ${lift(/^basic$/i.test(scheme[1]!) ? 'basicAuth' : 'token', scheme[2]!)}` : lift('authorization', value)
+    } else if (/^(x-api-key|api-key|x-auth-token)$/i.test(name)) {
+      header[1] = lift('apiKey', value)
+    }
+  }
+  if (user !== undefined) {
+    const basic = user.includes('\uE000') ? undefined : Buffer.from(user.includes(':') ? user : `${user}:`).toString('base64')
+    headers.push(['Authorization', basic ? `Basic ${lift('basicAuth', basic)}` : `Basic {{base64 ${user}}}`])
+    if (!basic) notes.push('-u with shell variables: set Authorization: Basic to the base64 of user:password yourself')
+  }
+  const files = data.filter((d) => d.startsWith('\uE002'))
+  if (files.length > 0 && data.length > 1) throw new UsageError('The command joins a body file with other -d values', 'import it with one -d @file, or merge the parts into one file')
+  let body: string | undefined
+  if (data.length > 0 && get) {
+    url += `${url.includes('?') ? '&' : '?'}${data.join('&')}`
+  } else if (data.length > 0) {
+    const file = files[0]?.slice(1)
+    body = file !== undefined ? `< ${file.startsWith('/') ? file : `./${file}`}` : data.join('&')
+  }
+  const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name)
+  if (body !== undefined && json) {
+    if (!has('content-type')) headers.push(['Content-Type', 'application/json'])
+    if (!has('accept')) headers.push(['Accept', 'application/json'])
+  } else if (body !== undefined && !has('content-type')) {
+    headers.push(['Content-Type', 'application/x-www-form-urlencoded']) // what curl sends with -d
+  }
+  const finalMethod = method ?? (head ? 'HEAD' : body !== undefined ? 'POST' : 'GET')
+  if (body !== undefined && !body.startsWith('< ') && /json/i.test(headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '')) {
+    try {
+      body = JSON.stringify(JSON.parse(body), null, 2) // a $VAR inside a string stays where it is
+    } catch {
+      // not JSON after all: kept as written
+    }
+  }
+  const lines = ['# Imported from curl.']
+  if (!follow) lines.push('# @no-redirect')
+  if (timeout !== undefined) lines.push(`# @timeout ${timeout}`)
+  lines.push(`${finalMethod} ${url}`)
+  for (const [name, value] of headers) lines.push(`${name}: ${value}`)
+  if (body !== undefined) lines.push('', body)
+  const http = `${lines.join('\n')}\n`.replace(/\uE000([^\uE001]*)\uE001/g, '{{$processEnv $1}}')
+  if (command.includes('{{')) notes.push('the command holds `{{`, which a .http file renders as a template: check those places')
+  return { http, secrets, notes }
+}
+
+/** As curl's --data-urlencode: every byte but A-Z a-z 0-9 - . _ ~ percent-encoded, a space as `+`. */
+function formEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')
+}
