@@ -1,21 +1,49 @@
-// `reqchain import curl "curl …"`: the request as .http on stdout (redirect it to a new file);
-// notes and the credentials to put in .env on stderr.
-import { UsageError } from '../errors.js'
+// `reqchain import curl "curl …"` / `reqchain import har FILE`: the requests as .http on stdout
+// (redirect it to a new file); notes, and the credentials to put in .env, on stderr.
+import { resolve } from 'node:path'
+import { LoadError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
-import { importCurl } from '../import/curl.js'
+import { InputFileError, readInputFile } from '../load/input-file.js'
 import { ExitCode } from './exit-code.js'
 
-export function importCommand(options: { readonly source: string; readonly showSecrets: boolean }, io: Io): ExitCode {
-  let source = options.source
-  if (source.trim() === '-') {
-    if (!io.readStdin) throw new UsageError('`-` reads the curl command from standard input, which this command does not have')
-    source = io.readStdin()
+type ImportOptions = { readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean }
+
+export async function importCommand(options: ImportOptions, io: Io, sources: Map<string, string>): Promise<ExitCode> {
+  let secrets: readonly { name: string; value: string }[]
+  if (options.format === 'har') {
+    let text: string
+    try {
+      text = readInputFile(resolve(io.cwd, options.source)).toString('utf8')
+    } catch (error) {
+      if (!(error instanceof InputFileError)) throw error
+      throw new LoadError('LOAD_FILE_NOT_FOUND', `${options.source} ${error.message}`, undefined, 'name the .har file the browser saved')
+    }
+    sources.set(options.source, text)
+    const { importHar } = await import('../import/har.js')
+    const imported = importHar(text, options.source, options.all)
+    io.stdout.write(imported.http)
+    io.stderr.write(`${imported.count} request${imported.count === 1 ? '' : 's'} imported${imported.skipped > 0 ? `; ${imported.skipped} that load page assets skipped (--all keeps them)` : ''}\n`)
+    secrets = imported.secrets
+  } else {
+    let source = options.source
+    if (source.trim() === '-') {
+      if (!io.readStdin) throw new UsageError('`-` reads the curl command from standard input, which this command does not have')
+      source = io.readStdin()
+    }
+    const { importCurl } = await import('../import/curl.js')
+    const imported = importCurl(source.trim())
+    io.stdout.write(imported.http)
+    for (const note of imported.notes) io.stderr.write(`note: ${note}\n`)
+    secrets = imported.secrets
   }
-  const imported = importCurl(source.trim())
-  io.stdout.write(imported.http)
-  for (const note of imported.notes) io.stderr.write(`note: ${note}\n`)
-  if (imported.secrets.length > 0) {
-    io.stderr.write(`The command held credentials; the request reads them from variables. Put in .env:\n${imported.secrets.map(({ name, value }) => `  ${name}=${options.showSecrets ? value : '…'}`).join('\n')}\n${options.showSecrets ? '' : '(--show-secrets prints the values)\n'}`)
+  if (secrets.length > 0) {
+    io.stderr.write(`Credentials were found; the requests read them from variables. Put in .env:\n${secrets.map(({ name, value }) => `  ${name}=${options.showSecrets ? dotenvValue(value) : '…'}`).join('\n')}\n${options.showSecrets ? '' : '(--show-secrets prints the values)\n'}`)
   }
   return ExitCode.ok
+}
+
+/** A value as a .env line holds it: quoted (single, else backticks) when a space, `#` or quote would change how it reads. */
+function dotenvValue(value: string): string {
+  if (/^[^\s#'"`\\]*$/.test(value)) return value
+  return value.includes("'") ? `\`${value}\`` : `'${value}'`
 }

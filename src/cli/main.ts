@@ -41,7 +41,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       }
       case 'import': {
         const { importCommand } = await import('./import-command.js')
-        return importCommand(options, io)
+        return await importCommand(options, io, sources)
       }
       case 'merge': {
         const { mergeCommand } = await import('./merge-command.js')

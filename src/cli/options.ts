@@ -81,7 +81,7 @@ export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
   | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string }
-  | { readonly command: 'import'; readonly format: 'curl'; readonly source: string; readonly showSecrets: boolean }
+  | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean }
   | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[] }
   | { readonly command: 'help'; readonly text: string }
@@ -205,11 +205,15 @@ const COMMANDS: Record<string, CommandSpec> = {
     epilogue: `Directories are searched recursively. The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`,
   },
   import: {
-    usage: 'import curl <command..>', describe: 'turn a curl command into a .http request, printed (credentials become variables)', paths: true,
-    options: [{ name: 'show-secrets', type: 'boolean', default: false, describe: 'print the credentials the command held, as .env lines' }],
+    usage: 'import <curl|har> <source..>', describe: 'turn a curl command or a HAR file into .http requests, printed (credentials become variables)', paths: true,
+    options: [
+      { name: 'show-secrets', type: 'boolean', default: false, describe: 'print the credentials found, as .env lines' },
+      { name: 'all', type: 'boolean', default: false, describe: 'with har: keep the entries that load page assets (images, scripts, styles, fonts)' },
+    ],
     examples: [
       ['$0 import curl "curl https://api.example.com/v1/models -H \'Authorization: Bearer $KEY\'"', 'the request as .http'],
       ['pbpaste | $0 import curl - > bug.http', 'from standard input'],
+      ['$0 import har session.har > session.http', 'every API request a browser recorded'],
     ],
     epilogue: 'A $VAR in the command becomes {{$processEnv VAR}}; a literal token, API key or -u password becomes {{token}}, {{apiKey}} or {{basicAuth}}, to set in .env. Exit 1 for an option that changes the request and is not imported (-F, -b FILE, …).',
   },
@@ -401,9 +405,11 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     case 'parse': return { command, paths }
     case 'merge': return { command, paths, ...(args['results'] !== undefined ? { results: String(args['results']) } : {}) }
     case 'import': {
-      if (paths[0] !== 'curl') throw new UsageError(paths[0] === undefined ? 'import needs a format: curl' : `Cannot import \`${paths[0]}\``, 'formats: curl (reqchain import curl "curl …")')
-      if (paths.length < 2) throw new UsageError('import curl needs the curl command (quoted, or - to read it from standard input)')
-      return { command, format: 'curl', source: paths.slice(1).join(' '), showSecrets: Boolean(args['show-secrets']) }
+      const format = paths[0]
+      if (format !== 'curl' && format !== 'har') throw new UsageError(format === undefined ? 'import needs a format: curl or har' : `Cannot import \`${format}\``, 'formats: curl (reqchain import curl "curl …"), har (reqchain import har FILE.har)')
+      if (paths.length < 2) throw new UsageError(format === 'curl' ? 'import curl needs the curl command (quoted, or - to read it from standard input)' : 'import har needs the HAR file')
+      if (format === 'har' && paths.length > 2) throw new UsageError('import har takes one HAR file')
+      return { command, format, source: paths.slice(1).join(' '), showSecrets: Boolean(args['show-secrets']), all: Boolean(args['all']) }
     }
     case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']), insecure: Boolean(args['insecure']) }
     case 'serve': {

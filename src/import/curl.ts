@@ -6,6 +6,7 @@
 // {{$processEnv VAR}}, a literal token or password becomes a variable to set in .env.
 import { parse } from 'shell-quote'
 import { UsageError } from '../errors.js'
+import { Credentials } from './credentials.js'
 
 export type ImportedRequest = {
   /** The `.http` text. */
@@ -116,25 +117,13 @@ export function importCurl(command: string): ImportedRequest {
   if (url === undefined) throw new UsageError('The curl command names no URL')
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `http://${url}` // curl's default scheme
 
-  const secrets: { name: string; value: string }[] = []
-  const lift = (name: string, value: string) => {
-    if (value.includes('\uE000')) return value // already a $VAR
-    secrets.push({ name, value })
-    return `{{${name}}}`
-  }
-  for (const header of headers) {
-    const [name, value] = header
-    if (/^authorization$/i.test(name)) {
-      const scheme = value.match(/^(Bearer|Token|Basic)\s+(.+)$/i)
-      header[1] = scheme ? `${scheme[1]} ${lift(/^basic$/i.test(scheme[1]!) ? 'basicAuth' : 'token', scheme[2]!)}` : lift('authorization', value)
-    } else if (/^(x-api-key|api-key|x-auth-token)$/i.test(name)) {
-      header[1] = lift('apiKey', value)
-    }
-  }
+  const credentials = new Credentials()
+  const isVar = (text: string) => text.includes('\uE000') // a $VAR from the shell is a reference already
+  const isVarIn = isVar
+  for (const header of headers) header[1] = credentials.header(header[0], header[1], isVar)
   if (user !== undefined) {
-    const basic = user.includes('\uE000') ? undefined : Buffer.from(user.includes(':') ? user : `${user}:`).toString('base64')
-    headers.push(['Authorization', basic ? `Basic ${lift('basicAuth', basic)}` : `Basic {{base64 ${user}}}`])
-    if (!basic) notes.push('-u with shell variables: set Authorization: Basic to the base64 of user:password yourself')
+    if (isVar(user)) notes.push('-u takes shell variables: set basicAuth in .env to the base64 of user:password')
+    headers.push(['Authorization', `Basic ${isVar(user) ? '{{basicAuth}}' : credentials.variable('basicAuth', Buffer.from(user.includes(':') ? user : `${user}:`).toString('base64'))}`])
   }
   const files = data.filter((d) => d.startsWith('\uE002'))
   if (files.length > 0 && data.length > 1) throw new UsageError('The command joins a body file with other -d values', 'import it with one -d @file, or merge the parts into one file')
@@ -163,12 +152,12 @@ export function importCurl(command: string): ImportedRequest {
   const lines = ['# Imported from curl.']
   if (!follow) lines.push('# @no-redirect')
   if (timeout !== undefined) lines.push(`# @timeout ${timeout}`)
-  lines.push(`${finalMethod} ${url}`)
+  lines.push(`${finalMethod} ${isVarIn(url) ? url : credentials.url(url)}`)
   for (const [name, value] of headers) lines.push(`${name}: ${value}`)
   if (body !== undefined) lines.push('', body)
   const http = `${lines.join('\n')}\n`.replace(/\uE000([^\uE001]*)\uE001/g, '{{$processEnv $1}}')
   if (command.includes('{{')) notes.push('the command holds `{{`, which a .http file renders as a template: check those places')
-  return { http, secrets, notes }
+  return { http, secrets: credentials.found, notes }
 }
 
 /** As curl's --data-urlencode: every byte but A-Z a-z 0-9 - . _ ~ percent-encoded, a space as `+`. */

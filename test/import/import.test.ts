@@ -1,6 +1,7 @@
-// curl import, proved against real curl: each command is sent once by curl itself and once by
+// Imports. curl, proved against real curl: each command is sent once by curl itself and once by
 // reqchain from the imported .http file (with the credentials it lifted put in .env), and the
-// loopback server must see the same method, URL, body and headers from both.
+// loopback server must see the same method, URL, body and headers from both. HAR: a session as a
+// browser saves it, imported and sent, must reach the server as it was recorded.
 import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -92,5 +93,58 @@ lines' BASE/form`)
     const piped = await runCli(['import', 'curl', '-'], { cwd: '.', stdin: 'curl https://x.test/v1/models -H "Authorization: Bearer abc"\n' })
     expect(piped.stdout).toBe('# Imported from curl.\n# @no-redirect\nGET https://x.test/v1/models\nAuthorization: Bearer {{token}}\n')
     expect(piped.stderr).toContain('  token=…\n')
+  })
+})
+
+describe('reqchain import har', () => {
+  // As Chrome's network panel saves it: HTTP/2 pseudo-headers, browser-added headers, page assets.
+  const har = (base: string) => JSON.stringify({
+    log: {
+      version: '1.2', creator: { name: 'WebInspector', version: '537.36' },
+      entries: [
+        { _resourceType: 'document', request: { method: 'GET', url: `${base}/who?key=AIza-secret&lang=en`, httpVersion: 'http/2.0', headers: [{ name: ':authority', value: 'x' }, { name: ':method', value: 'GET' }, { name: 'accept-encoding', value: 'gzip, br, zstd' }, { name: 'x-trace', value: 't1' }, { name: 'cookie', value: 'sid=abc; theme=dark' }], queryString: [] } },
+        { _resourceType: 'image', request: { method: 'GET', url: `${base}/logo.png`, headers: [] } },
+        { _resourceType: 'fetch', request: { method: 'POST', url: `${base}/v1/chat`, headers: [{ name: 'Authorization', value: 'Bearer sk-har-1' }, { name: 'Content-Type', value: 'application/json' }, { name: 'Content-Length', value: '27' }], postData: { mimeType: 'application/json', text: '{"messages":[{"role":"user","content":"hi"}]}' } } },
+        { _resourceType: 'xhr', request: { method: 'POST', url: `${base}/form`, headers: [{ name: 'Content-Type', value: 'application/x-www-form-urlencoded' }, { name: 'Authorization', value: 'Bearer sk-har-1' }], postData: { mimeType: 'application/x-www-form-urlencoded', params: [{ name: 'a', value: '1 2' }, { name: 'b', value: 'x&y' }] } } },
+      ],
+    },
+  }, null, 2)
+
+  it('turns the API requests of a browser session into .http, and they reach the server as recorded', async () => {
+    const dir = tempDir('import-har')
+    writeFileSync(join(dir, 'session.har'), har(server.url))
+    const imported = await runCli(['import', 'har', 'session.har', '--show-secrets'], { cwd: dir })
+    expect(imported.exitCode, imported.stderr).toBe(0)
+    expect(imported.stderr).toContain('3 requests imported; 1 that load page assets skipped (--all keeps them)')
+    const http = imported.stdout
+    for (const secret of ['AIza-secret', 'sk-har-1', 'sid=abc']) expect(http).not.toContain(secret)
+    expect(http).toContain(`GET ${server.url}/who?key={{apiKey}}&lang=en`)
+    expect(http.match(/Authorization: Bearer \{\{token\}\}/g)).toHaveLength(2) // one value, one variable
+    expect(http).not.toMatch(/^(:authority|accept-encoding|Content-Length):/im)
+    writeFileSync(join(dir, 'session.http'), http)
+    writeFileSync(join(dir, '.env'), [...imported.stderr.matchAll(/^ {2}(\w+)=(.*)$/gm)].map((m) => `${m[1]}=${m[2]}`).join('\n'))
+    const before = server.calls.length
+    const result = await runCli(['run', 'session.http', '-q'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    const calls = server.calls.slice(before)
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /who?key=AIza-secret&lang=en', 'POST /v1/chat', 'POST /form'])
+    expect(calls[0]!.headers).toMatchObject({ 'x-trace': 't1', cookie: 'sid=abc; theme=dark' })
+    expect(calls[1]!.headers['authorization']).toBe('Bearer sk-har-1')
+    expect(JSON.parse(calls[1]!.body.toString())).toEqual({ messages: [{ role: 'user', content: 'hi' }] })
+    expect(calls[2]!.body.toString()).toBe('a=1%202&b=x%26y')
+    const everything = await runCli(['import', 'har', 'session.har', '--all'], { cwd: dir })
+    expect(everything.stdout).toContain('/logo.png')
+  })
+
+  it('says where a HAR file is wrong', async () => {
+    const dir = tempDir('import-har')
+    writeFileSync(join(dir, 'bad.har'), '{"log": {"entries": [\n  {"request": }\n]}}')
+    const bad = await runCli(['import', 'har', 'bad.har'], { cwd: dir })
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('--> bad.har:2:')
+    writeFileSync(join(dir, 'not.har'), '{"hello": 1}')
+    expect((await runCli(['import', 'har', 'not.har'], { cwd: dir })).stderr).toContain('not.har is not a HAR file: it has no log.entries')
+    expect((await runCli(['import', 'har', 'missing.har'], { cwd: dir })).exitCode).toBe(2)
+    expect((await runCli(['import', 'xml', 'a'], { cwd: dir })).exitCode).toBe(1)
   })
 })

@@ -1,0 +1,52 @@
+// A HAR file (a browser's or a proxy's record of what it sent) turned into `.http` requests, one
+// `###` block per entry, in order. What the browser added on its own is left out: HTTP/2
+// pseudo-headers, Host, Content-Length, Connection, Accept-Encoding; entries that only load a page
+// (images, scripts, styles, fonts, media) and data:/blob: URLs are skipped unless --all. Tokens,
+// API keys and cookies become variables, as in the curl import.
+import { LoadError } from '../errors.js'
+import { parseLocatedJson, toPlain } from '../load/located-json.js'
+import { Credentials } from './credentials.js'
+
+type HarHeader = { name: string; value: string }
+type HarEntry = {
+  _resourceType?: string
+  request: { method: string; url: string; headers: HarHeader[]; postData?: { mimeType?: string; text?: string; params?: { name: string; value?: string }[] } }
+}
+
+const DROPPED = /^(:.*|host|content-length|connection|accept-encoding|keep-alive|transfer-encoding|upgrade|te|priority)$/i
+const PAGE_ASSETS = new Set(['image', 'stylesheet', 'script', 'font', 'media', 'manifest', 'texttrack', 'ping', 'preflight', 'websocket'])
+
+export type ImportedHar = { readonly http: string; readonly secrets: readonly { name: string; value: string }[]; readonly skipped: number; readonly count: number }
+
+export function importHar(text: string, file: string, all: boolean): ImportedHar {
+  const root = toPlain(parseLocatedJson(text.replace(/^\uFEFF/, ''), file)) as { log?: { entries?: unknown } }
+  const entries = root?.log?.entries
+  if (!Array.isArray(entries)) throw new LoadError('LOAD_JSON', `${file} is not a HAR file: it has no log.entries`, { file, line: 1, column: 1 }, 'export it from the browser\'s network panel with "Save all as HAR"')
+  const credentials = new Credentials()
+  const blocks: string[] = []
+  let skipped = 0
+  entries.forEach((value, index) => {
+    const entry = value as HarEntry
+    const request = entry?.request
+    if (typeof request?.method !== 'string' || typeof request.url !== 'string' || !Array.isArray(request.headers)) {
+      throw new LoadError('LOAD_JSON', `Entry ${index + 1} of ${file} has no request with method, url and headers`, { file, line: 1, column: 1 }, 'a HAR entry\'s request needs method, url and headers')
+    }
+    if (!all && (PAGE_ASSETS.has(entry._resourceType ?? '') || /^(data|blob|chrome-extension|about):/i.test(request.url))) { skipped++; return }
+    const lines = [`### ${index + 1}. ${request.method} ${new URL(request.url).pathname}`, '# @no-redirect', `${request.method} ${credentials.url(request.url)}`]
+    for (const { name, value } of request.headers) {
+      if (DROPPED.test(name)) continue
+      lines.push(`${name}: ${credentials.header(name, String(value))}`)
+    }
+    const post = request.postData
+    const body = post?.text ?? (post?.params ? post.params.map((p) => `${encodeURIComponent(p.name)}=${encodeURIComponent(p.value ?? '')}`).join('&') : undefined)
+    if (body !== undefined && body !== '') {
+      let shown = body
+      if (/json/i.test(post?.mimeType ?? '')) {
+        try { shown = JSON.stringify(JSON.parse(body), null, 2) } catch { /* kept as sent */ }
+      }
+      lines.push('', shown)
+    }
+    blocks.push(lines.join('\n'))
+  })
+  return { http: `# Imported from ${file}.\n\n${blocks.join('\n\n')}\n`, secrets: credentials.found, skipped, count: blocks.length }
+}
