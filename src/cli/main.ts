@@ -27,6 +27,11 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   const lookup: Sources = (file) => sources.get(file) ?? readIfExists(resolve(io.cwd, file))
   let short = false
   try {
+    if (argv[0] === '__complete') {
+      // Asked by the completion scripts for the word under the cursor: never an error on a half-typed line.
+      const { completeCommand } = await import('./completion.js')
+      return completeCommand(argv.slice(1), io)
+    }
     const options = await parseOptions(argv)
     short = 'errorFormat' in options && options.errorFormat === 'short'
     switch (options.command) {
@@ -42,6 +47,11 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       case 'import': {
         const { importCommand } = await import('./import-command.js')
         return await importCommand(options, io, sources)
+      }
+      case 'completion': {
+        const { completionScript } = await import('./completion.js')
+        io.stdout.write(completionScript(options.shell))
+        return ExitCode.ok
       }
       case 'merge': {
         const { mergeCommand } = await import('./merge-command.js')

@@ -81,6 +81,7 @@ export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
   | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string }
+  | { readonly command: 'completion'; readonly shell: 'bash' | 'zsh' | 'fish' }
   | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean }
   | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[] }
@@ -186,6 +187,11 @@ type CommandSpec = {
   readonly epilogue?: string
 }
 
+/** Each command's options, for shell completion. */
+export function commandOptions(): Record<string, readonly { readonly name: string; readonly alias?: string; readonly type: string }[]> {
+  return Object.fromEntries(Object.entries(COMMANDS).map(([name, spec]) => [name, spec.options]))
+}
+
 /** The commands, as data: yargs builds help and usage errors from it, parseQuickly reads it. */
 const COMMANDS: Record<string, CommandSpec> = {
   run: {
@@ -216,6 +222,16 @@ const COMMANDS: Record<string, CommandSpec> = {
       ['$0 import har session.har > session.http', 'every API request a browser recorded'],
     ],
     epilogue: 'A $VAR in the command becomes {{$processEnv VAR}}; a literal token, API key or -u password becomes {{token}}, {{apiKey}} or {{basicAuth}}, to set in .env. Exit 1 for an option that changes the request and is not imported (-F, -b FILE, …).',
+  },
+  completion: {
+    usage: 'completion <shell>', describe: 'print a completion script for bash, zsh or fish', paths: true,
+    options: [],
+    examples: [
+      ['source <($0 completion bash)', 'in ~/.bashrc'],
+      ['source <($0 completion zsh)', 'in ~/.zshrc'],
+      ['$0 completion fish > ~/.config/fish/completions/reqchain.fish', 'for fish'],
+    ],
+    epilogue: 'Completes commands, options, request files and directories, FILE#name with the names in FILE, --env with the environments in http-client.env.json, and --report formats.',
   },
   merge: {
     usage: 'merge <paths..>', describe: 'join the --results files of a sharded run into one summary (and one results file)', paths: true,
@@ -384,7 +400,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     const args = argv.length === 0 ? ['--help'] : argv
     const parsed = parseWithYargs(top, args)
     if ('shown' in parsed) return parsed.shown
-    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, merge, import, parse, curl or serve')
+    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, merge, import, parse, curl, serve or completion')
   }
   let args = quick ? parseQuickly(spec, rest) : undefined
   if (!args) {
@@ -403,6 +419,11 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
   }
   switch (command) {
     case 'parse': return { command, paths }
+    case 'completion': {
+      const shell = paths[0]
+      if (shell !== 'bash' && shell !== 'zsh' && shell !== 'fish') throw new UsageError(shell === undefined ? 'completion needs a shell: bash, zsh or fish' : `No completion for \`${shell}\``, 'shells: bash, zsh, fish')
+      return { command, shell }
+    }
     case 'merge': return { command, paths, ...(args['results'] !== undefined ? { results: String(args['results']) } : {}) }
     case 'import': {
       const format = paths[0]
@@ -484,7 +505,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       }
     }
   }
-  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, merge, import, parse, curl, serve')
+  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, merge, import, parse, curl, serve, completion')
 }
 
 function secondsOf(value: unknown, flag: string): number {

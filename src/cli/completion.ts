@@ -1,0 +1,115 @@
+// Shell completion. `reqchain completion bash|zsh|fish` prints a script; the script asks
+// `reqchain __complete CWORD WORD…` for the candidates of the word under the cursor, so what is
+// completed — commands, options, request files, FILE#name, --env names — is decided here, once,
+// for every shell.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import type { Io } from '../io.js'
+import { commandOptions } from './options.js'
+import { ExitCode } from './exit-code.js'
+
+const REQUEST_FILE = /\.(http|rest|json)$/i
+const REPORTS = ['junit=', 'json=', 'markdown=', 'github', 'github=']
+
+export function completionScript(shell: 'bash' | 'zsh' | 'fish'): string {
+  const bash = `_reqchain() {
+  local IFS=$'\\n'
+  COMPREPLY=($(command reqchain __complete "$COMP_CWORD" "\${COMP_WORDS[@]:1}" 2>/dev/null))
+  if [[ \${#COMPREPLY[@]} -eq 1 && ( \${COMPREPLY[0]} == */ || \${COMPREPLY[0]} == *= || \${COMPREPLY[0]} == *# ) ]]; then compopt -o nospace 2>/dev/null; fi
+}
+complete -F _reqchain reqchain
+`
+  if (shell === 'bash') return `# reqchain completion for bash: source <(reqchain completion bash)\n${bash}`
+  if (shell === 'zsh') return `# reqchain completion for zsh: source <(reqchain completion zsh)\nif ! (( $+functions[compdef] )); then autoload -U +X compinit && compinit -u; fi\nautoload -U +X bashcompinit && bashcompinit\n${bash}`
+  return `# reqchain completion for fish: reqchain completion fish > ~/.config/fish/completions/reqchain.fish
+function __reqchain_complete
+    set -l words (commandline -opc)
+    set -l cword (count $words)
+    set -e words[1]
+    command reqchain __complete $cword $words (commandline -ct) 2>/dev/null
+end
+complete -c reqchain -f -a '(__reqchain_complete)'
+`
+}
+
+/** `words` are the command line after `reqchain`; `cword` the index of the current word counting `reqchain` as 0. */
+export function candidates(words: readonly string[], cword: number, cwd: string): string[] {
+  const index = cword - 1
+  const current = words[index] ?? ''
+  const before = words.slice(0, Math.max(0, index))
+  const options = commandOptions()
+  if (index <= 0) return Object.keys(options).filter((c) => c.startsWith(current))
+  const command = words[0]!
+  const own = options[command] ?? []
+  const previous = before[before.length - 1]
+  const takesValue = (flag: string | undefined) => own.find((o) => flag === `--${o.name}` || (o.alias && flag === `-${o.alias}`))?.type === 'string'
+  if (previous === '--env') return environments(before, cwd).filter((e) => e.startsWith(current))
+  if (previous === '--report') return REPORTS.filter((r) => r.startsWith(current))
+  if (takesValue(previous)) return paths(current, cwd, () => true)
+  if (current.startsWith('-')) {
+    return [...own.flatMap((o) => [`--${o.name}`, ...(o.type === 'boolean' ? [`--no-${o.name}`] : [])]), '--help'].filter((f) => f.startsWith(current) && !(f.startsWith('--no-') && !current.startsWith('--no')))
+  }
+  if (command === 'completion') return ['bash', 'zsh', 'fish'].filter((s) => s.startsWith(current))
+  if (command === 'import' && index === 1) return ['curl', 'har'].filter((s) => s.startsWith(current))
+  const hash = current.indexOf('#')
+  if (hash > 0) return requestNames(resolve(cwd, current.slice(0, hash))).map((n) => `${current.slice(0, hash)}#${n}`).filter((c) => c.startsWith(current))
+  return paths(current, cwd, (name) => REQUEST_FILE.test(name) && !/\.(env|schema)\.json$/i.test(name))
+}
+
+/** Directories (with a slash) and the files `keep` accepts, under what the word has typed so far. */
+function paths(current: string, cwd: string, keep: (name: string) => boolean): string[] {
+  const slash = current.lastIndexOf('/')
+  const folder = slash >= 0 ? current.slice(0, slash + 1) : ''
+  const dir = resolve(cwd, folder || '.')
+  let entries: string[]
+  try { entries = readdirSync(dir) } catch { return [] }
+  const out: string[] = []
+  for (const name of entries.sort()) {
+    const shown = `${folder}${name}`
+    if (!shown.startsWith(current) || (name.startsWith('.') && !current.slice(slash + 1).startsWith('.')) || name === 'node_modules') continue
+    let isDir = false
+    try { isDir = statSync(join(dir, name)).isDirectory() } catch { continue }
+    if (isDir) out.push(`${shown}/`)
+    else if (keep(name)) out.push(shown)
+  }
+  return out
+}
+
+/** The `# @name`, `###` titles and JSON `name`s of a request file. */
+function requestNames(file: string): string[] {
+  let text: string
+  try { text = readFileSync(file, 'utf8') } catch { return [] }
+  if (/\.json$/i.test(file)) return [...text.matchAll(/"name"\s*:\s*"([^"]+)"/g)].map((m) => m[1]!)
+  // A request's `# @name`, else the title of its `###` line.
+  const names = text.split(/^(?=###)/m).flatMap((block) => {
+    const name = block.match(/^\s*(?:#|\/\/)\s*@name\s+(\S+)/m)?.[1] ?? block.match(/^###[ \t]+(\S.*?)\s*$/m)?.[1]
+    return name === undefined ? [] : [name]
+  })
+  return [...new Set(names)]
+}
+
+/** Environment names from the http-client.env.json beside the request files on the line (or the working directory), or above. */
+function environments(words: readonly string[], cwd: string): string[] {
+  const starts = [...words.filter((w) => REQUEST_FILE.test(w.split('#')[0]!)).map((w) => dirname(resolve(cwd, w.split('#')[0]!))), cwd]
+  const names = new Set<string>()
+  for (const start of starts) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      for (const file of ['http-client.env.json', 'http-client.private.env.json']) {
+        if (!existsSync(join(dir, file))) continue
+        try {
+          for (const name of Object.keys(JSON.parse(readFileSync(join(dir, file), 'utf8')) as object)) if (name !== '$shared') names.add(name)
+        } catch { /* a broken env file completes nothing */ }
+      }
+      if (names.size > 0 || dirname(dir) === dir) break
+    }
+  }
+  return [...names].sort()
+}
+
+export function completeCommand(argv: readonly string[], io: Io): ExitCode {
+  const cword = Number(argv[0])
+  if (!Number.isInteger(cword)) return ExitCode.usage
+  const out = candidates(argv.slice(1), cword, io.cwd)
+  if (out.length > 0) io.stdout.write(`${out.join('\n')}\n`)
+  return ExitCode.ok
+}
