@@ -1,13 +1,13 @@
-// The load stage: paths → request files. Chooses a parser by extension, expands directories, and
-// checks that every `< ./body` file exists, so a typo fails before anything is sent (exit 2).
+// The load stage: paths → request files. Chooses a parser by extension and expands directories;
+// a file that cannot be read or parsed fails before anything is sent (exit 2).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path'
+import { extname, isAbsolute, join, relative, resolve } from 'node:path'
 import { LoadError } from '../errors.js'
 import type { RequestFile } from '../model.js'
 import { parseHttpFile } from './http-file.js'
 import { parseJsonFile } from './json-file.js'
 import type { JsonWarning } from './located-json.js'
-import { MAX_INPUT_FILE_BYTES, inputFileProblem } from './input-file.js'
+import { MAX_INPUT_FILE_BYTES } from './input-file.js'
 
 const HTTP_EXTENSIONS = new Set(['.http', '.rest'])
 
@@ -101,18 +101,8 @@ export function loadStdin(source: string, cwd: string): RequestFile {
 function parseSource(source: string, display: string, absolutePath: string, kind: 'http' | 'json', cwd: string): RequestFile {
   const warnings: JsonWarning[] = []
   const parsed = kind === 'json' ? parseJsonFile(source, display, (w) => warnings.push(w)) : parseHttpFile(source, display)
-  const dir = dirname(absolutePath)
-  for (const request of parsed.requests) {
-    if (request.body?.kind !== 'parts') continue
-    for (const part of request.body.parts) {
-      if (part.kind !== 'file' || part.path.includes('{{')) continue
-      const problem = inputFileProblem(resolve(dir, part.path))
-      if (problem === 'not found') {
-        throw new LoadError('LOAD_BODY_FILE', `Body file not found: ${part.path}`, part.span, `paths are relative to the request file's folder (${displayPath(dir, cwd)})`)
-      }
-      if (problem) throw new LoadError('LOAD_BODY_FILE', `Body file ${part.path} ${problem}`, part.span, 'a body file is a regular file of at most 1 GiB')
-    }
-  }
+  // Body files (`< ./body.json`) are read when their request renders: a missing one fails that
+  // request only, not `parse`, `curl` or the file's other requests.
   return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests, ...(warnings.length > 0 ? { warnings } : {}) }
 }
 

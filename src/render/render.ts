@@ -135,7 +135,8 @@ function readBodyFile(path: string, templated: boolean, span: SourceSpan, contex
     bytes = readInputFile(absolute)
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error
-    throw new RenderError('RENDER_SYNTAX', `Body file ${renderedPath} ${error.message}`, span, 'the path is relative to the request file; a body file is a regular file of at most 1 GiB')
+    if (error.message === 'not found') throw new RenderError('LOAD_BODY_FILE', `Body file not found: ${renderedPath}`, span, `paths are relative to the request file's folder (${dirname(scope.file.path) || '.'})`)
+    throw new RenderError('LOAD_BODY_FILE', `Body file ${renderedPath} ${error.message}`, span, 'a body file is a regular file of at most 1 GiB')
   }
   if (!templated) return bytes
   const text: Text = { raw: bytes.toString('utf8'), span: { file: renderedPath, line: 1, column: 1 } }

@@ -1,3 +1,5 @@
-import type { Routes } from '../../helpers/server.js'
+import { json, type Routes } from '../../helpers/server.js'
 
-export const routes: Routes = {}
+export const routes: Routes = {
+  'GET /ping': (_req, res) => json(res, { pong: true }),
+}
