@@ -52,7 +52,7 @@ export function render(template: RequestTemplate, scope: Scope): HttpRequest {
   const text = (t: Text, mode: RenderMode = 'text') => stringify(renderText(t, context, runtime, mode))
   const headers: [string, string][] = template.headers.map((h) => [h.name, authorization(h.name, text(h.value))])
   const contentType = headerValue(headers, 'content-type') ?? ''
-  const url = finishUrl(text(template.url), headers, template.url)
+  const url = finishUrl(text(template.url), headers, template.url, (context as Record<string, unknown>)['host'])
   const body = template.body ? renderBody(template.body, contentType, context, runtime, scope) : undefined
   return { method: template.method, url, headers, ...(body ? { body } : {}) }
 }
@@ -171,15 +171,19 @@ function authorization(name: string, value: string): string {
 
 /**
  * Completes and checks the rendered URL: `localhost:8080/x` gets `http://` (§3.2.1.1), an origin-form
- * `/path` takes its host from the Host header, spaces and non-ASCII are percent-encoded (existing
- * `%XX` is kept, §4.1.2), and the fragment is dropped because it is never sent.
+ * `/path` takes its host from the Host header, else from a `host` variable as httpyac and kulala do
+ * (`@host = http://localhost:3000` or `localhost:3000`), spaces and non-ASCII are percent-encoded
+ * (existing `%XX` is kept, §4.1.2), and the fragment is dropped because it is never sent.
  */
-function finishUrl(raw: string, headers: HeaderPairs, template: Text): string {
+function finishUrl(raw: string, headers: HeaderPairs, template: Text, hostVariable: unknown): string {
   let url = raw.trim()
   if (url.startsWith('/')) {
     const host = headerValue(headers, 'host')
-    if (!host) throw new RenderError('RENDER_URL', `\`${url}\` has no host`, template.span, 'write a full URL ({{baseUrl}}/path) or add a Host header')
-    url = `http://${host}${url}`
+    if (host) url = `http://${host}${url}`
+    else if (typeof hostVariable === 'string' && hostVariable.trim() !== '') {
+      const base = hostVariable.trim().replace(/\/+$/, '')
+      url = `${/^[a-z][a-z0-9+.-]*:\/\//i.test(base) ? base : `http://${base}`}${url}`
+    } else throw new RenderError('RENDER_URL', `\`${url}\` has no host`, template.span, 'write a full URL ({{baseUrl}}/path), add a Host header, or set a host variable (@host = localhost:8080)')
   } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     url = `http://${url}`
   }

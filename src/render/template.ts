@@ -93,6 +93,7 @@ function located(fn: (...args: any[]) => unknown) {
 
 function outHelper(this: unknown, value: unknown, index: number, options: Handlebars.HelperOptions): string {
   const state = (options.data as { rc: RenderState }).rc
+  if (value === undefined) value = dottedVariable(state.mustaches[index]!, options)
   if (value === undefined) {
     const info = state.mustaches[index]!
     if (info.isHelper) {
@@ -108,7 +109,16 @@ function outHelper(this: unknown, value: unknown, index: number, options: Handle
 function varHelper(this: unknown, value: unknown, index: number, options: Handlebars.HelperOptions): unknown {
   if (value !== undefined) return value
   const state = (options.data as { rc: RenderState }).rc
+  const dotted = dottedVariable(state.mustaches[index]!, options)
+  if (dotted !== undefined) return dotted
   throw undefinedVariable(state.mustaches[index]!, state.runtime)
+}
+
+/** Handlebars read `a.b` as a path and found nothing: a variable named `a.b` is what was meant (see lookupVariable). */
+function dottedVariable(info: MustacheInfo, options: Handlebars.HelperOptions): unknown {
+  const root = (options.data as { root?: object } | undefined)?.root
+  if (info.isHelper || !info.name.includes('.') || !root || !Object.prototype.hasOwnProperty.call(root, info.name)) return undefined
+  return (root as Record<string, unknown>)[info.name]
 }
 
 function undefinedVariable(info: MustacheInfo, runtime: TemplateRuntime): RenderError {
@@ -259,6 +269,18 @@ function compilePlain(text: Text): Plain | undefined {
   return { kind: 'plain', literals: parts.literals, refs, inString }
 }
 
+/**
+ * A variable whose name has a dot in it (`@Flaminco.POC_HostAddress`, Visual Studio's template for
+ * a project name with a dot) is that variable; any other dotted name is a path into a value.
+ */
+function lookupVariable(context: object, path: readonly string[]): unknown {
+  if (path.length > 1) {
+    const name = path.join('.')
+    if (Object.prototype.hasOwnProperty.call(context, name)) return (context as Record<string, unknown>)[name]
+  }
+  return lookupPath(context, path)
+}
+
 /** Handlebars' own lookup: an own property of each step, and nothing from a prototype. */
 function lookupPath(context: object, path: readonly string[]): unknown {
   let value: unknown = context
@@ -275,7 +297,7 @@ function renderPlain(plain: Plain, context: object, runtime: TemplateRuntime, mo
   const values: unknown[] = new Array(plain.refs.length)
   for (let i = 0; i < plain.refs.length; i++) {
     const ref = plain.refs[i]!
-    const value = ref.kind === 'special' ? runtime.special(ref.special) : lookupPath(context, ref.path)
+    const value = ref.kind === 'special' ? runtime.special(ref.special) : lookupVariable(context, ref.path)
     if (value === undefined) throw undefinedVariable(ref.info, runtime)
     values[i] = value
   }

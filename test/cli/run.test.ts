@@ -233,4 +233,31 @@ describe('reqchain run', () => {
     expect(verbose.stderr).toContain('skipped package.json: JSON without a top-level "url" or "requests", not a request file\n')
     expect(server.calls).toHaveLength(2)
   })
+
+  it('sends an origin-form /path request to the host variable, as httpyac and kulala do; a Host header wins', async () => {
+    server = await startServer({ 'GET /ping': (req, res) => json(res, { host: req.headers.host }) })
+    const { host } = new URL(server.url)
+    const dir = dirWith({
+      'scheme.http': `@host = ${server.url}/\nGET /ping\n`,
+      'bare.http': `@host = ${host}\nGET /ping\n`,
+      'header.http': `@host = 127.0.0.1:9\nGET /ping\nHost: ${host}\n`,
+      'none.http': 'GET /ping\n',
+    })
+    for (const file of ['scheme.http', 'bare.http', 'header.http']) {
+      const result = await runCli(['run', file, '-e', '$.host', '-r'], { cwd: dir })
+      expect(result.exitCode, `${file}: ${result.stderr}`).toBe(0)
+      expect(result.stdout).toBe(`${host}\n`)
+    }
+    const none = await runCli(['run', 'none.http'], { cwd: dir })
+    expect(none.exitCode).toBe(3)
+    expect(none.stderr).toContain('`/ping` has no host')
+  })
+
+  it('reads a file variable with a dot in its name as that variable (Visual Studio\'s template), with or without helpers', async () => {
+    server = await startServer({ 'POST /w': (_req, res, body) => json(res, JSON.parse(body.toString())) })
+    const dir = dirWith({ 'vs.http': `@My.App_HostAddress = ${server.url}\n\nPOST {{My.App_HostAddress}}/w\nContent-Type: application/json\n\n{"plain": "{{My.App_HostAddress}}", "helper": {{json (default missing 1)}}, "also": "{{My.App_HostAddress}}"}\n` })
+    const result = await runCli(['run', 'vs.http', '-e', '$', '-r'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ plain: server.url, helper: 1, also: server.url })
+  })
 })
