@@ -143,10 +143,20 @@ class BlockParser {
     if (/^curl\s/.test(trimmed)) {
       throw this.error('curl commands are not supported as request lines', line, indent + 1, 'write the request as `METHOD URL`, headers, a blank line and the body')
     }
+    if (/^>\s/.test(trimmed)) {
+      throw this.error('A response handler (`>`) comes before any request line', line, indent + 1, 'a `> {% … %}` or `> ./handler.js` goes after its request (its headers and body); a script that runs before the request is `< {% … %}`')
+    }
+    if (/^proto\s*</.test(trimmed)) {
+      throw this.error('gRPC proto imports (`proto < ./file.proto`) are not supported', line, indent + 1, 'reqchain sends HTTP requests; call a gRPC service through its HTTP/JSON gateway if it has one')
+    }
     if (/^[<>{}[\]]/.test(trimmed) || /^"/.test(trimmed)) {
       throw this.error('Expected a request line `[METHOD] URL [HTTP/x.y]`', line, indent + 1, 'a body needs a request line above it; requests are separated by `###`')
     }
     const tokens = trimmed.split(/\s+/)
+    const protocol = tokens.length > 1 ? /^(GRPC|WEBSOCKET|WS|WSS|MQTT)$/.exec(tokens[0]!)?.[1] : undefined
+    if (protocol) {
+      throw this.error(`${protocol === 'GRPC' ? 'gRPC' : protocol === 'MQTT' ? 'MQTT' : 'WebSocket'} requests are not supported`, line, indent + 1, 'reqchain sends HTTP requests (for a server-sent event stream, a plain GET or POST is the request)', protocol.length)
+    }
     let method = 'GET'
     let urlStart = indent
     if (tokens.length > 1 && METHOD.test(tokens[0]!)) {

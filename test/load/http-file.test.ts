@@ -89,4 +89,21 @@ describe('parseHttpFile', () => {
       { query: { kind: 'header', name: 'content-type' }, predicate: 'contains', expected: 'json' },
     ])
   })
+
+  it('says where a file is written for another protocol or a script is misplaced, at the line itself', () => {
+    const failure = (source: string) => { try { parse(source); return undefined } catch (error) { return error as LoadError } }
+    for (const [source, message, line] of [
+      ['### a\n> {%\n  client.global.set("x", 1)\n%}\nGET http://h/\n', 'A response handler (`>`) comes before any request line', 2],
+      ['GET http://h/\n\n###\nproto < ./hello.proto\n', 'gRPC proto imports (`proto < ./file.proto`) are not supported', 4],
+      ['### g\nGRPC localhost:50051/hello.Hello/Say\n\n{"a": 1}\n', 'gRPC requests are not supported', 2],
+      ['WEBSOCKET ws://h/chat\n', 'WebSocket requests are not supported', 1],
+    ] as const) {
+      const error = failure(source)
+      expect(error, source).toBeInstanceOf(LoadError)
+      expect(error!.message).toBe(message)
+      expect(error!.span).toMatchObject({ line, column: 1 })
+    }
+    // A pre-request script before the request line is where JetBrains puts it: kept, not an error.
+    expect(parse('### a\n< {%\n  request.variables.set("x", 1)\n%}\nGET http://h/\n').requests[0]!.extras[0]).toMatchObject({ kind: 'pre-request-script' })
+  })
 })
