@@ -23,6 +23,7 @@ import type { Route } from './send/transport.js'
 import type { Cookies } from './send/cookies.js'
 import { type RetryPolicy, sleep } from './send/retry.js'
 import { check } from './check/check.js'
+import { responseJson } from './check/extract.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import { loadJsonPath } from './check/jsonpath.js'
 import type { Secrets } from './secrets.js'
@@ -162,6 +163,8 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     const chain: StepResult[] | undefined = options.onChainEnd ? [] : undefined
     const scope = new Scope({ file: plan.file, base: base.values, captured, cli: options.cliVars, ...(plan.row ? { row: plan.row } : {}), dotenv: base.dotenv, processEnv: options.processEnv, allowInvalidJson: options.allowInvalidJson ?? false })
     const referenced = referencedNames(plan.file)
+    const namedBodies = namedResponseRoots(plan.file)
+    const ownNamed = new Set<string>()
     const renderExpected = expectedRenderer(scope)
     for (const template of plan.requests) {
       if (stopped || options.signal?.aborted || options.stopped?.()) {
@@ -187,6 +190,11 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
       if (step.error) noteMissed(step, missed)
       scope.advance()
       options.onEvent?.({ kind: 'step', step })
+      // httpyac's named responses: after `# @name login`, `{{login.token}}` reads the response body.
+      if (template.name && step.exchange && namedBodies.has(template.name) && (ownNamed.has(template.name) || !(template.name in scope.context))) {
+        const body = namedBody(step.exchange)
+        if (body !== undefined) { ownNamed.add(template.name); scope.capture(template.name, body) }
+      }
       if (template.name && step.request && referenced(template.name)) {
         scope.exchanges.set(template.name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
       }
@@ -195,6 +203,25 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     if (chain) options.onChainEnd!(plan, chain)
   }
   return { steps, tally, ...(last ? { last } : {}), interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
+}
+
+/** Names used as `{{name.field}}` in a file: the candidates for httpyac's named-response variables. */
+function namedResponseRoots(file: RequestFile): Set<string> {
+  const roots = new Set<string>()
+  const names = new Set(file.requests.map((r) => r.name).filter((n): n is string => n !== undefined))
+  if (names.size === 0) return roots
+  for (const match of file.source.matchAll(/\{\{\s*(?:json\s+)?([\w-]+)\.(?!response\.|request\.)/g)) if (names.has(match[1]!)) roots.add(match[1]!)
+  return roots
+}
+
+/** A named response's JSON body as a variable; `.body` reads the same, as httpyac allows both forms. */
+function namedBody(exchange: Exchange): object | undefined {
+  const json = responseJson(exchange)
+  if (!json.ok || typeof json.value !== 'object' || json.value === null) return undefined
+  // A shallow copy: the parsed body itself is what captures and reports read.
+  const body = (Array.isArray(json.value) ? [...json.value] : { ...json.value }) as Record<string, unknown>
+  if (!Object.prototype.hasOwnProperty.call(body, 'body')) Object.defineProperty(body, 'body', { value: body, enumerable: false })
+  return body
 }
 
 /** Remembers the captures a failed request never made, so a later "undefined variable" can say why. */

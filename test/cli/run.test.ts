@@ -260,4 +260,18 @@ describe('reqchain run', () => {
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({ plain: server.url, helper: 1, also: server.url })
   })
+
+  it('reads httpyac named responses: after # @name login, {{login.token}} and {{login.body.token}} are its body fields', async () => {
+    server = await startServer({
+      'POST /login': (_req, res) => json(res, { token: 'tok-1', user: { id: 7 } }),
+      'GET /me': (req, res) => json(res, { auth: req.headers.authorization, id: new URL(req.url!, 'http://x').searchParams.get('id') }),
+    })
+    const dir = dirWith({ 'flow.http': `# @name login\nPOST ${server.url}/login\n\n###\nGET ${server.url}/me?id={{login.user.id}}\nAuthorization: Bearer {{login.body.token}}\n` })
+    const result = await runCli(['run', 'flow.http', '-e', '$', '-r'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ auth: 'Bearer tok-1', id: '7' })
+    // A variable of that name is not shadowed by the response.
+    const shadow = dirWith({ 'flow.http': `@login = {"user": {"id": 1}}\n# @name login\nPOST ${server.url}/login\n\n###\nGET ${server.url}/me?id={{login.user.id}}\n` })
+    expect((await runCli(['run', 'flow.http'], { cwd: shadow })).exitCode).toBe(3) // the file variable is a string, not a response
+  })
 })
