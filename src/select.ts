@@ -1,6 +1,6 @@
 // Which requests run: all of a file in order, or the named ones after the requests they depend on.
-// A request depends on another when it references it (`{{login.response.body.$.token}}`) or uses a
-// variable that the other captures; dependencies run first, once each, in file order. A cycle is a
+// A request depends on another when it references it (`{{login.response.body.$.token}}`, httpyac's
+// `{{login.token}}` and `# @ref login`) or uses a variable that the other captures; dependencies run first, once each, in file order. A cycle is a
 // located error.
 import { LoadError, nearest } from './errors.js'
 import type { Body, RequestFile, RequestTemplate, Text } from './model.js'
@@ -54,6 +54,16 @@ function dependenciesOf(request: RequestTemplate, file: RequestFile, byName: Rea
     }
   }
   for (const text of textsOf(request)) addWords(text.raw)
+  // httpyac's `# @ref login` / `# @forceRef login`: login runs first.
+  for (const directive of request.directives) {
+    if (directive.key !== 'ref' && directive.key !== 'forceRef') continue
+    const name = directive.value.trim()
+    if (!byName.has(name)) {
+      const suggestion = nearest(name, byName.keys())
+      throw new LoadError('LOAD_NAME_NOT_FOUND', `\`@${directive.key} ${name}\`: no request of that name in ${file.path}`, directive.span, `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}a reference names a request of the same file (# @name)`)
+    }
+    used.add(name)
+  }
   for (const assertion of request.asserts) if (assertion.expected) addWords(assertion.expected)
   const deps: RequestTemplate[] = []
   for (const other of file.requests) {

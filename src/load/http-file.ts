@@ -146,6 +146,12 @@ class BlockParser {
     if (/^>\s/.test(trimmed)) {
       throw this.error('A response handler (`>`) comes before any request line', line, indent + 1, 'a `> {% … %}` or `> ./handler.js` goes after its request (its headers and body); a script that runs before the request is `< {% … %}`')
     }
+    if (/^run\s+[#./]/.test(trimmed)) {
+      throw this.error('`run` lines (kulala, httpyac) are not supported', line, indent + 1, 'a file\'s requests run in order; to run one after the requests it depends on: reqchain run FILE#name (# @ref name also works)')
+    }
+    if (/^import\s+\S+\.(http|rest)\s*$/.test(trimmed)) {
+      throw this.error('`import` lines (kulala, httpyac) are not supported', line, indent + 1, 'give both files to reqchain run, in order: captures and variables flow from one file to the next')
+    }
     if (/^proto\s*</.test(trimmed)) {
       throw this.error('gRPC proto imports (`proto < ./file.proto`) are not supported', line, indent + 1, 'reqchain sends HTTP requests; call a gRPC service through its HTTP/JSON gateway if it has one')
     }

@@ -274,4 +274,20 @@ describe('reqchain run', () => {
     const shadow = dirWith({ 'flow.http': `@login = {"user": {"id": 1}}\n# @name login\nPOST ${server.url}/login\n\n###\nGET ${server.url}/me?id={{login.user.id}}\n` })
     expect((await runCli(['run', 'flow.http'], { cwd: shadow })).exitCode).toBe(3) // the file variable is a string, not a response
   })
+
+  it('runs the request a # @ref names first when one request is chosen, and says so when the name is unknown', async () => {
+    server = await startServer({ 'POST /login': (_req, res) => json(res, { ok: 1 }), 'GET /me': (_req, res) => json(res, { me: 1 }), 'GET /other': (_req, res) => json(res, {}) })
+    const dir = dirWith({
+      'ref.http': `# @name login\nPOST ${server.url}/login\n\n###\n# @name other\nGET ${server.url}/other\n\n###\n# @name me\n# @ref login\nGET ${server.url}/me\n`,
+      'typo.http': `# @name login\nPOST ${server.url}/login\n\n###\n# @name me\n# @ref logni\nGET ${server.url}/me\n`,
+    })
+    const result = await runCli(['run', 'ref.http#me'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(server.calls.map((c) => c.path)).toEqual(['/login', '/me'])
+    const typo = await runCli(['run', 'typo.http#me'], { cwd: dir })
+    expect(typo.exitCode).toBe(2)
+    expect(typo.stderr).toContain('`@ref logni`: no request of that name in typo.http')
+    expect(typo.stderr).toContain('did you mean `login`?')
+    expect(typo.stderr).toContain('--> typo.http:6:3')
+  })
 })

@@ -97,6 +97,8 @@ describe('parseHttpFile', () => {
       ['GET http://h/\n\n###\nproto < ./hello.proto\n', 'gRPC proto imports (`proto < ./file.proto`) are not supported', 4],
       ['### g\nGRPC localhost:50051/hello.Hello/Say\n\n{"a": 1}\n', 'gRPC requests are not supported', 2],
       ['WEBSOCKET ws://h/chat\n', 'WebSocket requests are not supported', 1],
+      ['GET http://h/\n\n###\nrun #login\n', '`run` lines (kulala, httpyac) are not supported', 4],
+      ['import ./auth.http\n\n###\nGET http://h/\n', '`import` lines (kulala, httpyac) are not supported', 1],
     ] as const) {
       const error = failure(source)
       expect(error, source).toBeInstanceOf(LoadError)
