@@ -66,6 +66,11 @@ export function parseAssertion(directive: Directive, isHttpyac: boolean): Assert
       'write the check as `?? body $.path == value` or `# @assert $.path == value`')
   }
   if (isHttpyac && /^body\s+\$/.test(directive.value)) cursor.offset = 5 // `?? body $.x == 1`: the path is the query
+  // `?? body user.name == Eve`: httpyac's property path into the body, the JSONPath $.user.name.
+  const property = isHttpyac ? directive.value.match(/^body\s+([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*)(?=\s)/) : null
+  if (property && property[1] !== 'not' && !(PREDICATES as readonly string[]).includes(property[1]!) && !(property[1]! in ALIASES)) {
+    cursor.text = `$.${property[1]}${directive.value.slice(property[0].length)}`
+  }
   query = readQuery(cursor, directive.span)
   let word = readWord(cursor)
   let negated = false

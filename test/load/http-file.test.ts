@@ -108,4 +108,14 @@ describe('parseHttpFile', () => {
     // A pre-request script before the request line is where JetBrains puts it: kept, not an error.
     expect(parse('### a\n< {%\n  request.variables.set("x", 1)\n%}\nGET http://h/\n').requests[0]!.extras[0]).toMatchObject({ kind: 'pre-request-script' })
   })
+
+  it('reads httpyac\'s ?? body property paths as JSONPath, and ?? body alone as the body', () => {
+    const [request] = parse('GET http://h/\n\n?? body name == Eve\n?? body user.tags[0] == "a"\n?? body contains Eve\n?? body $.n == 1\n').requests
+    expect(request!.asserts.map((a) => [a.query, a.predicate, a.expected])).toEqual([
+      [{ kind: 'jsonpath', path: '$.name' }, '==', 'Eve'],
+      [{ kind: 'jsonpath', path: '$.user.tags[0]' }, '==', '"a"'],
+      [{ kind: 'body' }, 'contains', 'Eve'],
+      [{ kind: 'jsonpath', path: '$.n' }, '==', '1'],
+    ])
+  })
 })
