@@ -95,6 +95,11 @@ describe('--dataset', () => {
     const text = readFileSync(join(dir, 'whole.jsonl'), 'utf8').trim().split('\n')
     writeFileSync(join(dir, 'a.jsonl'), `${text.filter((_, i) => i % 2 === 0).join('\n')}\n`)
     writeFileSync(join(dir, 'b.jsonl'), `${text.filter((_, i) => i % 2 === 1).join('\n')}\n`)
+    // The five shard processes merged: the same rows, passes and tokens as the unsharded run (timings differ run to run).
+    const shardsMerged = await runCli(['merge', ...[1, 2, 3, 4, 5].map((k) => `s${k}.jsonl`)], { cwd: dir })
+    const countsOf = (text: string) => text.split('\n').filter((l) => /^(rows|tokens):/.test(l))
+    expect(countsOf(shardsMerged.stdout)).toEqual(countsOf(whole.stderr))
+    expect(countsOf(shardsMerged.stdout)).toEqual(['rows: 12 passed, 0 failed of 12', 'tokens: 133 prompt, 190 completion'])
     const merged = await runCli(['merge', 'b.jsonl', 'a.jsonl', '--results', 'all.jsonl'], { cwd: dir })
     expect(merged.exitCode, merged.stderr).toBe(0)
     const summary = whole.stderr.slice(whole.stderr.indexOf('rows:')).replace(/\n\d+ passed.*\n$/, '\n')
