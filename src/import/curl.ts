@@ -56,6 +56,7 @@ export function importCurl(command: string): ImportedRequest {
   let follow = false
   let user: string | undefined
   let timeout: string | undefined
+  let compressed = false
   const notes: string[] = []
   for (let i = 1; i < args.length; i++) {
     let arg = args[i]!
@@ -111,12 +112,16 @@ export function importCurl(command: string): ImportedRequest {
     if (arg === '-m' || arg === '--max-time') { timeout = value(); continue }
     if (arg === '-k' || arg === '--insecure') { notes.push('the command accepted any TLS certificate (-k): run with --insecure to do the same'); continue }
     if (arg === '-F' || arg === '--form') throw new UsageError('curl -F (multipart forms) is not imported yet', 'write the multipart body by hand; see "Bodies" in the README')
+    if (arg === '--compressed') { compressed = true; continue }
     if (IGNORED.has(arg)) { if (IGNORED_WITH_VALUE.has(arg) && inline === undefined) i++; continue }
     throw new UsageError(`curl option ${arg} is not imported`, 'remove it if it does not change the request, or write that part of the request by hand')
   }
   if (url === undefined) throw new UsageError('The curl command names no URL')
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `http://${url}` // curl's default scheme
 
+  // With --compressed (as a browser's "Copy as cURL" writes it) curl negotiates the encoding itself;
+  // reqchain does too, and an Accept-Encoding copied from a browser may name one it cannot decode (zstd).
+  if (compressed) headers.splice(0, headers.length, ...headers.filter(([name]) => name.toLowerCase() !== 'accept-encoding'))
   const credentials = new Credentials()
   const isVar = (text: string) => text.includes('\uE000') // a $VAR from the shell is a reference already
   const isVarIn = isVar

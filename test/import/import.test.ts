@@ -90,6 +90,11 @@ lines' BASE/form`)
       expect(result.exitCode, command).toBe(1)
       expect(result.stderr).toContain(message)
     }
+    // A browser's "Copy as cURL": $'…' strings, --compressed with the browser's own Accept-Encoding.
+    const browser = await runCli(['import', 'curl', `curl 'https://x.test/api' -H 'accept-encoding: gzip, deflate, br, zstd' -H 'x-a: 1' --data-raw $'{"q":"it\\'s\\nhere"}' --compressed`], { cwd: '.' })
+    expect(browser.exitCode, browser.stderr).toBe(0)
+    expect(browser.stdout).not.toMatch(/accept-encoding/i)
+    expect(browser.stdout).toContain('x-a: 1\nContent-Type: application/x-www-form-urlencoded\n\n{"q":"it\'s\nhere"}\n')
     const piped = await runCli(['import', 'curl', '-'], { cwd: '.', stdin: 'curl https://x.test/v1/models -H "Authorization: Bearer abc"\n' })
     expect(piped.stdout).toBe('# Imported from curl.\n# @no-redirect\nGET https://x.test/v1/models\nAuthorization: Bearer {{token}}\n')
     expect(piped.stderr).toContain('  token=…\n')
