@@ -218,4 +218,28 @@ describe('--dataset', () => {
     expect(typo.exitCode).toBe(1)
     expect(typo.stderr).toContain('did you mean `question`?')
   })
+
+  it('merge joins the shards\' JUnit and JSON reports, counts summed and the row summary from the results', async () => {
+    const dir = tempDir('dataset')
+    for (const k of [1, 2, 3]) {
+      const shard = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '-q', '--shard', `${k}/3`,
+        '--results', join(dir, `s${k}.jsonl`), '--report', `junit=${join(dir, `s${k}.xml`)}`, '--report', `json=${join(dir, `s${k}.json`)}`], { cwd: root })
+      expect(shard.exitCode, shard.stderr).toBe(0)
+    }
+    const merged = await runCli(['merge', 's1.jsonl', 's2.jsonl', 's3.jsonl', 's1.xml', 's2.xml', 's3.xml', 's1.json', 's2.json', 's3.json', '--junit', 'all.xml', '--json', 'all.json'], { cwd: dir })
+    expect(merged.exitCode, merged.stderr).toBe(0)
+    const xml = readFileSync(join(dir, 'all.xml'), 'utf8')
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="reqchain" tests="12" failures="0" errors="0" skipped="0" time="[\d.]+">\n/)
+    expect(xml.match(/<testcase /g)).toHaveLength(12)
+    expect(xml.match(/<testsuite /g)).toHaveLength(3)
+    const report = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8')) as { summary: { passed: number }; dataset: { rows: number; completionTokens: number }; steps: { row: number }[] }
+    expect(report.summary.passed).toBe(12)
+    expect(report.dataset).toMatchObject({ rows: 12, completionTokens: 190 })
+    expect(report.steps.map((s) => s.row)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    expect((await runCli(['merge', 's1.xml'], { cwd: dir })).exitCode).toBe(1) // no --junit to write to
+    writeFileSync(join(dir, 'bad.xml'), '<nope/>')
+    const bad = await runCli(['merge', 'bad.xml', '--junit', 'out.xml'], { cwd: dir })
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('bad.xml is not a JUnit report')
+  })
 })

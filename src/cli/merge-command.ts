@@ -1,8 +1,9 @@
 // `reqchain merge A.jsonl B.jsonl …`: the results files of a dataset split with --shard K/N, read
 // back into one summary — the same percentiles, counts and tokens one unsplit run would print —
 // and, with --results, one results file ordered by file and row. A row in two shards is an error:
-// counted twice it would bend every figure.
-import { createReadStream } from 'node:fs'
+// counted twice it would bend every figure. The shards' JUnit (.xml) and JSON (.json) reports
+// given beside them are joined into --junit and --json files.
+import { createReadStream, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { LoadError, UsageError } from '../errors.js'
@@ -11,7 +12,7 @@ import type { Io } from '../io.js'
 import { canonical } from './outputs.js'
 import { Secrets } from '../secrets.js'
 
-export type MergeOptions = { readonly paths: readonly string[]; readonly results?: string }
+export type MergeOptions = { readonly paths: readonly string[]; readonly results?: string; readonly junit?: string; readonly json?: string }
 
 const STATUSES = new Set(['passed', 'failed', 'error', 'skipped'])
 
@@ -25,12 +26,18 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
     if (inputs.has(key)) throw new UsageError(`${path} is named twice`, 'merge each results file once')
     inputs.add(key)
   }
-  if (options.results !== undefined && inputs.has(canonical(resolve(io.cwd, options.results)))) {
-    throw new UsageError(`--results ${options.results} would overwrite one of the files being merged`, 'write the merged results to a new path')
+  for (const [flag, out] of [['--results', options.results], ['--junit', options.junit], ['--json', options.json]] as const) {
+    if (out !== undefined && inputs.has(canonical(resolve(io.cwd, out)))) throw new UsageError(`${flag} ${out} would overwrite one of the files being merged`, 'write the merged file to a new path')
   }
+  const kindOf = (path: string) => (/\.xml$/i.test(path) ? 'junit' : /\.json$/i.test(path) ? 'json' : 'results')
+  const junitInputs = options.paths.filter((p) => kindOf(p) === 'junit')
+  const jsonInputs = options.paths.filter((p) => kindOf(p) === 'json')
+  if (junitInputs.length > 0 && options.junit === undefined) throw new UsageError('JUnit reports to merge need --junit OUT.xml', 'for example: reqchain merge s1.jsonl s2.jsonl s1.xml s2.xml --junit all.xml')
+  if (jsonInputs.length > 0 && options.json === undefined) throw new UsageError('JSON reports to merge need --json OUT.json', 'for example: reqchain merge s1.jsonl s2.jsonl s1.json s2.json --json all.json')
+  const { writeAtomically } = await import('../report/write.js')
   const lines: Line[] = []
   const seen = new Map<string, string>()
-  for (const path of options.paths) {
+  for (const path of options.paths.filter((p) => kindOf(p) === 'results')) {
     let number = 0
     const input = createReadStream(resolve(io.cwd, path))
     const opened = new Promise<void>((ok, fail) => { input.once('open', () => ok()); input.once('error', fail) })
@@ -61,13 +68,59 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
   lines.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.row - b.row))
   const results = new Results(undefined, new Secrets())
   for (const line of lines) results.count(line)
-  if (options.results !== undefined) {
-    const { writeAtomically } = await import('../report/write.js')
-    writeAtomically(resolve(io.cwd, options.results), lines.map((l) => `${JSON.stringify(l)}\n`).join(''))
-  }
-  const summary = results.summary()
-  io.stdout.write(`${formatSummary(summary)}\n`)
+  const summary = lines.length > 0 ? results.summary() : undefined
+  if (options.results !== undefined) writeAtomically(resolve(io.cwd, options.results), lines.map((l) => `${JSON.stringify(l)}\n`).join(''))
+  if (options.junit !== undefined) writeAtomically(resolve(io.cwd, options.junit), mergeJunit(junitInputs.map((p) => ({ path: p, text: readText(p, io) }))))
+  if (options.json !== undefined) writeAtomically(resolve(io.cwd, options.json), mergeJson(jsonInputs.map((p) => ({ path: p, text: readText(p, io) })), summary))
+  if (summary) io.stdout.write(`${formatSummary(summary)}\n`)
+  if (!summary) return ExitCode.ok
   return summary.errors > 0 ? ExitCode.runtime : summary.failed > 0 ? ExitCode.assert : ExitCode.ok
+}
+
+function readText(path: string, io: Io): string {
+  try {
+    return readFileSync(resolve(io.cwd, path), 'utf8')
+  } catch (error) {
+    throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, undefined, 'name the reports the shards wrote')
+  }
+}
+
+const COUNTS = ['tests', 'failures', 'errors', 'skipped'] as const
+
+/** JUnit reports of shards as one: every <testsuite> kept as written, the root's counts and time summed. */
+function mergeJunit(reports: readonly { path: string; text: string }[]): string {
+  const totals = { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 }
+  const suites: string[] = []
+  for (const { path, text } of reports) {
+    const root = text.match(/<testsuites\b([^>]*)>/)
+    if (!root || !text.trimEnd().endsWith('</testsuites>')) throw new LoadError('LOAD_SYNTAX', `${path} is not a JUnit report`, { file: path, line: 1, column: 1 }, 'merge the JUnit files --report junit=… wrote')
+    for (const count of COUNTS) totals[count] += Number(root[1]!.match(new RegExp(`\\b${count}="(\\d+)"`))?.[1] ?? 0)
+    totals.time += Number(root[1]!.match(/\btime="([\d.]+)"/)?.[1] ?? 0)
+    suites.push(...(text.match(/ {2}<testsuite\b[\s\S]*?<\/testsuite>\n/g) ?? []))
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="reqchain" ${COUNTS.map((c) => `${c}="${totals[c]}"`).join(' ')} time="${totals.time.toFixed(3)}">\n${suites.join('')}</testsuites>\n`
+}
+
+type JsonReport = { reqchain: string; durationMs: number; summary: { passed: number; failed: number; skipped: number; interrupted: boolean }; steps: { file: string; row?: number; line: number }[] }
+
+/** JSON reports of shards as one: steps ordered by file, row and line, the counts summed, the row summary from the results files. */
+function mergeJson(reports: readonly { path: string; text: string }[], dataset: object | undefined): string {
+  const parsed = reports.map(({ path, text }) => {
+    let value: JsonReport
+    try { value = JSON.parse(text) as JsonReport } catch { throw new LoadError('LOAD_JSON', `${path} is not JSON`, { file: path, line: 1, column: 1 }, 'merge the JSON files --report json=… wrote') }
+    if (typeof value?.reqchain !== 'string' || !Array.isArray(value.steps) || typeof value.summary !== 'object') throw new LoadError('LOAD_SYNTAX', `${path} is not a reqchain JSON report`, { file: path, line: 1, column: 1 }, 'merge the JSON files --report json=… wrote')
+    return value
+  })
+  const steps = parsed.flatMap((r) => r.steps).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.row ?? 0) - (b.row ?? 0) || a.line - b.line))
+  const sum = (key: 'passed' | 'failed' | 'skipped') => parsed.reduce((n, r) => n + r.summary[key], 0)
+  const report = {
+    reqchain: parsed[0]?.reqchain ?? '',
+    durationMs: Math.round(parsed.reduce((n, r) => n + r.durationMs, 0) * 10) / 10,
+    summary: { passed: sum('passed'), failed: sum('failed'), skipped: sum('skipped'), interrupted: parsed.some((r) => r.summary.interrupted) },
+    ...(dataset ? { dataset } : {}),
+    steps,
+  }
+  return `${JSON.stringify(report, null, 2)}\n`
 }
 
 function isResultLine(value: unknown): boolean {

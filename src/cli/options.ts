@@ -80,7 +80,7 @@ export type RunOptions = VarOptions & {
 export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
-  | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string }
+  | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string; readonly junit?: string; readonly json?: string }
   | { readonly command: 'completion'; readonly shell: 'bash' | 'zsh' | 'fish' }
   | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean }
   | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
@@ -235,8 +235,15 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   merge: {
     usage: 'merge <paths..>', describe: 'join the --results files of a sharded run into one summary (and one results file)', paths: true,
-    options: [{ name: 'results', type: 'string', describe: 'write the merged lines here, ordered by file and row' }],
-    examples: [['$0 merge shard-1.jsonl shard-2.jsonl --results all.jsonl', 'the summary of both shards, as one run would print it']],
+    options: [
+      { name: 'results', type: 'string', describe: 'write the merged lines here, ordered by file and row' },
+      { name: 'junit', type: 'string', describe: 'join the JUnit reports (.xml) given into this file' },
+      { name: 'json', type: 'string', describe: 'join the JSON reports (.json) given into this file (with the row summary of the results files)' },
+    ],
+    examples: [
+      ['$0 merge shard-1.jsonl shard-2.jsonl --results all.jsonl', 'the summary of both shards, as one run would print it'],
+      ['$0 merge s1.jsonl s2.jsonl s1.xml s2.xml --junit all.xml', 'and one JUnit report for CI'],
+    ],
     epilogue: 'Exit codes: 0 every row passed, 2 a file is not a results file or two shards hold the same row, 3 a row ended in an error, 4 a row failed an assertion.',
   },
   parse: {
@@ -424,7 +431,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       if (shell !== 'bash' && shell !== 'zsh' && shell !== 'fish') throw new UsageError(shell === undefined ? 'completion needs a shell: bash, zsh or fish' : `No completion for \`${shell}\``, 'shells: bash, zsh, fish')
       return { command, shell }
     }
-    case 'merge': return { command, paths, ...(args['results'] !== undefined ? { results: String(args['results']) } : {}) }
+    case 'merge': return { command, paths, ...(args['results'] !== undefined ? { results: String(args['results']) } : {}), ...(args['junit'] !== undefined ? { junit: String(args['junit']) } : {}), ...(args['json'] !== undefined ? { json: String(args['json']) } : {}) }
     case 'import': {
       const format = paths[0]
       if (format !== 'curl' && format !== 'har') throw new UsageError(format === undefined ? 'import needs a format: curl or har' : `Cannot import \`${format}\``, 'formats: curl (reqchain import curl "curl …"), har (reqchain import har FILE.har)')
