@@ -247,6 +247,7 @@ class BlockParser {
       if (previousBlank && BARE_REQUEST_LINE.test(trimmed) && !/^[ \t]/.test(line.text)) return
       if (previousBlank && STATUS_LINE.test(trimmed)) { inExample = true; this.index++; continue }
       if (this.handlerLine(line, draft)) { previousBlank = false; continue }
+      if (previousBlank && trimmed === '{{') { this.httpyacResponseScript(line, draft); previousBlank = true; continue }
       if (trimmed.startsWith('?? ')) { draft.directives.push(this.assertLine(line)); this.index++; continue }
       // Comment lines inside a body are dropped, as all three editors do (grey zone 2): otherwise
       // `// , "stream": false` would be sent as invalid JSON.
@@ -292,6 +293,32 @@ class BlockParser {
     }
     this.index = start
     throw this.error('Unclosed script: `{%` has no matching `%}`', line, line.text.indexOf('{%') + 1, 'close the script with `%}` before the next `###`', 2)
+  }
+
+  /**
+   * httpyac's `{{ … }}` block after a request is a script, never body text. Its plain assignments
+   * from the response body (`exports.token = response.parsedBody.token;`) are captures; anything
+   * else is a located error, since reqchain does not run JavaScript from request files.
+   */
+  private httpyacResponseScript(line: Line, draft: Draft): void {
+    const start = this.index
+    this.index++
+    while (this.index < this.lines.length) {
+      const inner = this.lines[this.index]!
+      const text = inner.text.trim()
+      this.index++
+      if (text === '}}') return
+      if (text === '' || text.startsWith('//')) continue
+      const assignment = text.match(/^exports\.([A-Za-z_$][\w$]*)\s*=\s*response\.parsedBody((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)\s*;?$/)
+      if (!assignment) {
+        throw this.error('This httpyac script is not run: reqchain runs no JavaScript from request files', inner, indentOf(inner.text) + 1,
+          'only `exports.name = response.parsedBody.path` assignments are read (as captures); write others as `# @capture name = $.path`', text.length)
+      }
+      const column = indentOf(inner.text) + 1
+      draft.directives.push({ key: 'capture', value: `${assignment[1]} = $${assignment[2]}`, span: this.span(inner, column, text.length) })
+    }
+    this.index = start
+    throw this.error('Unclosed script block: `{{` has no matching `}}`', line, indentOf(line.text) + 1)
   }
 
   private httpyacScript(line: Line): Extra {

@@ -290,4 +290,20 @@ describe('reqchain run', () => {
     expect(typo.stderr).toContain('did you mean `login`?')
     expect(typo.stderr).toContain('--> typo.http:6:3')
   })
+
+  it('reads an httpyac {{ exports.x = response.parsedBody.path }} block after a request as captures, never as body', async () => {
+    server = await startServer({ 'POST /login': (_req, res, body) => json(res, { token: 'tok-9', echo: body.toString(), user: { ids: [5] } }), 'GET /me': (req, res) => json(res, { auth: req.headers.authorization, id: new URL(req.url!, 'http://x').searchParams.get('id') }) })
+    const dir = dirWith({
+      'hy.http': `POST ${server.url}/login\nContent-Type: application/json\n\n{"user": "ada"}\n\n{{\n  // the token for the next request\n  exports.token = response.parsedBody.token;\n  exports.id = response.parsedBody.user.ids[0]\n}}\n\n###\nGET ${server.url}/me?id={{id}}\nAuthorization: Bearer {{token}}\n`,
+      'js.http': `POST ${server.url}/login\n\n{"a": 1}\n\n{{\n  exports.n = Date.now()\n}}\n`,
+    })
+    const result = await runCli(['run', 'hy.http', '-e', '$', '-r'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ auth: 'Bearer tok-9', id: '5' })
+    expect(JSON.parse(server.calls[0]!.body.toString())).toEqual({ user: 'ada' }) // the block is not body
+    const js = await runCli(['run', 'js.http'], { cwd: dir })
+    expect(js.exitCode).toBe(2)
+    expect(js.stderr).toContain('This httpyac script is not run')
+    expect(js.stderr).toContain('--> js.http:6:3')
+  })
 })
