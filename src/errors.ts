@@ -59,6 +59,12 @@ export class UsageError extends ReqchainError {
 }
 export class LoadError extends ReqchainError { override name = 'LoadError' }
 export class RenderError extends ReqchainError { override name = 'RenderError' }
+/** An undefined variable; `variable` is the name's root (`user` of `user.id`), for a hint that knows why it is unset. */
+export class UndefinedVariableError extends RenderError {
+  constructor(readonly variable: string, message: string, span: SourceSpan | undefined, hint: string) {
+    super('RENDER_UNDEFINED_VAR', message, span, hint)
+  }
+}
 export class SendError extends ReqchainError { override name = 'SendError' }
 export class ExtractError extends ReqchainError { override name = 'ExtractError' }
 export class ReportError extends ReqchainError { override name = 'ReportError' }

@@ -9,11 +9,11 @@
 import { dirname } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { monotonicMs } from './builtins.js'
-import { ReqchainError, RenderError, tooDeep } from './errors.js'
+import { ReqchainError, RenderError, UndefinedVariableError, tooDeep } from './errors.js'
 import type { AssertionSpec, AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
 import { type EnvironmentTls, type VarSources, loadBaseVars } from './load/env.js'
 import { Scope, prepareRender, render } from './render/render.js'
-import { referencedNames } from './render/scope.js'
+import { namedResponseRoots, referencedNames } from './render/scope.js'
 import { renderText, stringify } from './render/template.js'
 import { type StreamListener, send } from './send/send.js'
 import type { BodyLimits } from './send/inflate.js'
@@ -162,9 +162,9 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     const tls = base.tls
     const chain: StepResult[] | undefined = options.onChainEnd ? [] : undefined
     const scope = new Scope({ file: plan.file, base: base.values, captured, cli: options.cliVars, ...(plan.row ? { row: plan.row } : {}), dotenv: base.dotenv, processEnv: options.processEnv, allowInvalidJson: options.allowInvalidJson ?? false })
-    const referenced = referencedNames(plan.file)
-    const namedBodies = namedResponseRoots(plan.file)
+    const { referenced, namedBodies } = usesOf(plan.file) // once per file, not per --dataset row
     const ownNamed = new Set<string>()
+    const originIn = (name: string) => originOf(name, plan, base.origins, options.cliVars, captured, scope.context[name])
     const renderExpected = expectedRenderer(scope)
     for (const template of plan.requests) {
       if (stopped || options.signal?.aborted || options.stopped?.()) {
@@ -174,7 +174,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
-      const ran = explain(await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options), missed, (name) => originOf(name, plan, base.origins, options.cliVars, captured, (scope.context as Record<string, unknown>)[name]))
+      const ran = explain(await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options), missed, originIn)
       const step = plan.row ? { ...ran, row: plan.row.index + 1, rowValues: plan.row.values } : ran
       record(step)
       chain?.push(step)
@@ -205,13 +205,13 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
   return { steps, tally, ...(last ? { last } : {}), interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
 }
 
-/** Names used as `{{name.field}}` in a file: the candidates for httpyac's named-response variables. */
-function namedResponseRoots(file: RequestFile): Set<string> {
-  const roots = new Set<string>()
-  const names = new Set(file.requests.map((r) => r.name).filter((n): n is string => n !== undefined))
-  if (names.size === 0) return roots
-  for (const match of file.source.matchAll(/\{\{\s*(?:json\s+)?([\w-]+)\.(?!response\.|request\.)/g)) if (names.has(match[1]!)) roots.add(match[1]!)
-  return roots
+const fileUses = new WeakMap<RequestFile, { referenced: (name: string) => boolean; namedBodies: ReadonlySet<string> }>()
+
+/** Which request names a file reads responses of: `{{login.response.…}}` and httpyac's `{{login.token}}`. */
+function usesOf(file: RequestFile) {
+  let uses = fileUses.get(file)
+  if (!uses) fileUses.set(file, uses = { referenced: referencedNames(file), namedBodies: namedResponseRoots(file) })
+  return uses
 }
 
 /** A named response's JSON body as a variable; `.body` reads the same, as httpyac allows both forms. */
@@ -239,10 +239,13 @@ function noteMissed(step: StepResult, missed: Map<string, string>): void {
  * unknown host, whose URL variables are shown with their source (an environment overriding .env).
  */
 function explain(step: StepResult, missed: Map<string, string>, originOf: (name: string) => string | undefined): StepResult {
-  const error = step.error as (ReqchainError & { variable?: string }) | undefined
+  const error = step.error
   if (!error) return step
-  const from = error.code === 'RENDER_UNDEFINED_VAR' && error.variable !== undefined ? missed.get(error.variable) : undefined
-  if (from !== undefined) return { ...step, error: new RenderError(error.code, error.message, error.span, `\`${error.variable}\` was to be captured by ${from}, which failed; fix that request first`) }
+  const from = error instanceof UndefinedVariableError ? missed.get(error.variable) : undefined
+  if (from !== undefined) {
+    const { variable } = error as UndefinedVariableError
+    return { ...step, error: new UndefinedVariableError(variable, error.message, error.span, `\`${variable}\` was to be captured by ${from}, which failed; fix that request first`) }
+  }
   if (error.code !== 'SEND_CONNECT' || !/^(Connection refused|Cannot resolve)/.test(error.message) || !step.request) return step
   const names = [...new Set([...step.template.url.raw.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g)].map((m) => m[1]!))]
   const sources = names.flatMap((name) => { const origin = originOf(name); return origin ? [origin] : [] })

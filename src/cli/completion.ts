@@ -2,9 +2,11 @@
 // `reqchain __complete CWORD WORD…` for the candidates of the word under the cursor, so what is
 // completed — commands, options, request files, FILE#name, --env names — is decided here, once,
 // for every shell.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Io } from '../io.js'
+import { environmentNames } from '../load/env.js'
+import { loadFile } from '../load/load.js'
 import { commandOptions } from './options.js'
 import { ExitCode } from './exit-code.js'
 
@@ -52,7 +54,7 @@ export function candidates(words: readonly string[], cword: number, cwd: string)
   if (command === 'completion') return ['bash', 'zsh', 'fish'].filter((s) => s.startsWith(current))
   if (command === 'import' && index === 1) return ['curl', 'har'].filter((s) => s.startsWith(current))
   const hash = current.indexOf('#')
-  if (hash > 0) return requestNames(resolve(cwd, current.slice(0, hash))).map((n) => `${current.slice(0, hash)}#${n}`).filter((c) => c.startsWith(current))
+  if (hash > 0) return requestNames(resolve(cwd, current.slice(0, hash)), cwd).map((n) => `${current.slice(0, hash)}#${n}`).filter((c) => c.startsWith(current))
   return paths(current, cwd, (name) => REQUEST_FILE.test(name) && !/\.(env|schema)\.json$/i.test(name))
 }
 
@@ -75,35 +77,27 @@ function paths(current: string, cwd: string, keep: (name: string) => boolean): s
   return out
 }
 
-/** The `# @name`, `###` titles and JSON `name`s of a request file. */
-function requestNames(file: string): string[] {
-  let text: string
-  try { text = readFileSync(file, 'utf8') } catch { return [] }
-  if (/\.json$/i.test(file)) return [...text.matchAll(/"name"\s*:\s*"([^"]+)"/g)].map((m) => m[1]!)
-  // A request's `# @name`, else the title of its `###` line.
-  const names = text.split(/^(?=###)/m).flatMap((block) => {
-    const name = block.match(/^\s*(?:#|\/\/)\s*@name\s+(\S+)/m)?.[1] ?? block.match(/^###[ \t]+(\S.*?)\s*$/m)?.[1]
-    return name === undefined ? [] : [name]
-  })
-  return [...new Set(names)]
+/** The request names of a file, as the loader reads them (`# @name`, else the `###` title; JSON `name`). */
+function requestNames(file: string, cwd: string): string[] {
+  try {
+    return [...new Set(loadFile(file, cwd).requests.flatMap((r) => (r.name === undefined ? [] : [r.name])))]
+  } catch {
+    return [] // a file that does not load completes nothing
+  }
 }
 
-/** Environment names from the http-client.env.json beside the request files on the line (or the working directory), or above. */
+/** Environment names for the request files on the line (or the working directory), as --env reads them. */
 function environments(words: readonly string[], cwd: string): string[] {
   const starts = [...words.filter((w) => REQUEST_FILE.test(w.split('#')[0]!)).map((w) => dirname(resolve(cwd, w.split('#')[0]!))), cwd]
-  const names = new Set<string>()
   for (const start of starts) {
-    for (let dir = start; ; dir = dirname(dir)) {
-      for (const file of ['http-client.env.json', 'http-client.private.env.json']) {
-        if (!existsSync(join(dir, file))) continue
-        try {
-          for (const name of Object.keys(JSON.parse(readFileSync(join(dir, file), 'utf8')) as object)) if (name !== '$shared') names.add(name)
-        } catch { /* a broken env file completes nothing */ }
-      }
-      if (names.size > 0 || dirname(dir) === dir) break
+    try {
+      const names = environmentNames(start, cwd)
+      if (names.length > 0) return names.sort()
+    } catch {
+      // a broken env file completes nothing
     }
   }
-  return [...names].sort()
+  return []
 }
 
 export function completeCommand(argv: readonly string[], io: Io): ExitCode {

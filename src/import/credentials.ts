@@ -4,13 +4,15 @@
 export class Credentials {
   readonly found: { readonly name: string; readonly value: string }[] = []
   private readonly names = new Map<string, string>()
+  private readonly perKind = new Map<string, number>()
 
   /** `{{name}}` for the value, the name chosen once per value. */
   variable(kind: string, value: string): string {
     let name = this.names.get(value)
     if (name === undefined) {
-      const taken = this.found.filter((f) => f.name === kind || f.name.startsWith(kind) && /^\d+$/.test(f.name.slice(kind.length))).length
-      name = taken === 0 ? kind : `${kind}${taken + 1}`
+      const count = (this.perKind.get(kind) ?? 0) + 1
+      this.perKind.set(kind, count)
+      name = count === 1 ? kind : `${kind}${count}`
       this.names.set(value, name)
       this.found.push({ name, value })
     }

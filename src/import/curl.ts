@@ -19,7 +19,7 @@ export type ImportedRequest = {
 
 /** Options that change nothing about the request sent (output, progress, verbosity). */
 const IGNORED = new Set(['-s', '--silent', '-S', '--show-error', '-v', '--verbose', '-i', '--include', '-N', '--no-buffer',
-  '--compressed', '-f', '--fail', '--fail-with-body', '-#', '--progress-bar', '-g', '--globoff', '-o', '--output', '-O', '--remote-name', '-w', '--write-out', '--http1.1', '--http2'])
+  '-f', '--fail', '--fail-with-body', '-#', '--progress-bar', '-g', '--globoff', '-o', '--output', '-O', '--remote-name', '-w', '--write-out', '--http1.1', '--http2'])
 /** Of those, the ones that take a value. */
 const IGNORED_WITH_VALUE = new Set(['-o', '--output', '-w', '--write-out'])
 
@@ -124,7 +124,6 @@ export function importCurl(command: string): ImportedRequest {
   if (compressed) headers.splice(0, headers.length, ...headers.filter(([name]) => name.toLowerCase() !== 'accept-encoding'))
   const credentials = new Credentials()
   const isVar = (text: string) => text.includes('\uE000') // a $VAR from the shell is a reference already
-  const isVarIn = isVar
   for (const header of headers) header[1] = credentials.header(header[0], header[1], isVar)
   if (user !== undefined) {
     if (isVar(user)) notes.push('-u takes shell variables: set basicAuth in .env to the base64 of user:password')
@@ -157,7 +156,7 @@ export function importCurl(command: string): ImportedRequest {
   const lines = ['# Imported from curl.']
   if (!follow) lines.push('# @no-redirect')
   if (timeout !== undefined) lines.push(`# @timeout ${timeout}`)
-  lines.push(`${finalMethod} ${isVarIn(url) ? url : credentials.url(url)}`)
+  lines.push(`${finalMethod} ${isVar(url) ? url : credentials.url(url)}`)
   for (const [name, value] of headers) lines.push(`${name}: ${value}`)
   if (body !== undefined) lines.push('', body)
   const http = `${lines.join('\n')}\n`.replace(/\uE000([^\uE001]*)\uE001/g, '{{$processEnv $1}}')

@@ -103,7 +103,7 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
   if (envDir) {
     const publicFile = readEnvironmentFile(join(envDir, 'http-client.env.json'), sources.cwd)
     const privateFile = readEnvironmentFile(join(envDir, 'http-client.private.env.json'), sources.cwd)
-    const names = new Set([...Object.keys(publicFile), ...Object.keys(privateFile)].filter((n) => n !== '$shared'))
+    const names = environmentsIn(publicFile, privateFile)
     if (sources.env !== undefined && !names.has(sources.env)) {
       const suggestion = nearest(sources.env, names)
       throw new UsageError(`Unknown environment \`${sources.env}\` in ${displayPath(envDir, sources.cwd)}/http-client.env.json`,
@@ -132,6 +132,17 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
     if (typeof value === 'string') secrets.push({ name, value, source: 'flag' })
   }
   return { values, dotenv, secrets, origins, ...(tls ? { tls } : {}) }
+}
+
+/** The environments (`$shared` aside) that the env files beside `start`, or in a folder above it, define. */
+export function environmentNames(start: string, cwd: string): string[] {
+  const dir = findEnvironmentDir(start)
+  if (!dir) return []
+  return [...environmentsIn(readEnvironmentFile(join(dir, 'http-client.env.json'), cwd), readEnvironmentFile(join(dir, 'http-client.private.env.json'), cwd))]
+}
+
+function environmentsIn(...files: Record<string, unknown>[]): Set<string> {
+  return new Set(files.flatMap((f) => Object.keys(f)).filter((n) => n !== '$shared'))
 }
 
 function findEnvironmentDir(start: string): string | undefined {

@@ -301,35 +301,32 @@ class BlockParser {
    * else is a located error, since reqchain does not run JavaScript from request files.
    */
   private httpyacResponseScript(line: Line, draft: Draft): void {
-    const start = this.index
-    this.index++
-    while (this.index < this.lines.length) {
-      const inner = this.lines[this.index]!
+    for (const inner of this.httpyacBlock(line)) {
       const text = inner.text.trim()
-      this.index++
-      if (text === '}}') return
       if (text === '' || text.startsWith('//')) continue
       const assignment = text.match(/^exports\.([A-Za-z_$][\w$]*)\s*=\s*response\.parsedBody((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)\s*;?$/)
       if (!assignment) {
         throw this.error('This httpyac script is not run: reqchain runs no JavaScript from request files', inner, indentOf(inner.text) + 1,
           'only `exports.name = response.parsedBody.path` assignments are read (as captures); write others as `# @capture name = $.path`', text.length)
       }
-      const column = indentOf(inner.text) + 1
-      draft.directives.push({ key: 'capture', value: `${assignment[1]} = $${assignment[2]}`, span: this.span(inner, column, text.length) })
+      draft.directives.push({ key: 'capture', value: `${assignment[1]} = $${assignment[2]}`, span: this.span(inner, indentOf(inner.text) + 1, text.length) })
     }
-    this.index = start
-    throw this.error('Unclosed script block: `{{` has no matching `}}`', line, indentOf(line.text) + 1)
   }
 
   private httpyacScript(line: Line): Extra {
+    const value = this.httpyacBlock(line).map((l) => l.text).join('\n')
+    return { kind: 'pre-request-script', value, span: this.span(line, indentOf(line.text) + 1) }
+  }
+
+  /** The lines of an httpyac `{{` … `}}` block that starts at `line`; consumes through the closing `}}`. */
+  private httpyacBlock(line: Line): Line[] {
     const start = this.index
-    const parts: string[] = []
     this.index++
+    const inner: Line[] = []
     while (this.index < this.lines.length) {
-      const text = this.lines[this.index]!.text
-      this.index++
-      if (text.trim() === '}}') return { kind: 'pre-request-script', value: parts.join('\n'), span: this.span(line, indentOf(line.text) + 1) }
-      parts.push(text)
+      const next = this.lines[this.index++]!
+      if (next.text.trim() === '}}') return inner
+      inner.push(next)
     }
     this.index = start
     throw this.error('Unclosed script block: `{{` has no matching `}}`', line, indentOf(line.text) + 1)

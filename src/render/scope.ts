@@ -169,3 +169,12 @@ export function referencedNames(file: RequestFile): (name: string) => boolean {
   for (const match of file.source.matchAll(/\{\{\s*([A-Za-z_][\w-]*)\.(?:response|request)\./g)) names.add(match[1]!)
   return (name) => names.has(name)
 }
+
+/** Names used as `{{name.field}}` in a file: the candidates for httpyac's named-response variables. */
+export function namedResponseRoots(file: RequestFile): Set<string> {
+  const roots = new Set<string>()
+  const names = new Set(file.requests.map((r) => r.name).filter((n): n is string => n !== undefined))
+  if (names.size === 0) return roots
+  for (const match of file.source.matchAll(/\{\{\s*(?:json\s+)?([\w-]+)\.(?!response\.|request\.)/g)) if (names.has(match[1]!)) roots.add(match[1]!)
+  return roots
+}

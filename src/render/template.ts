@@ -9,7 +9,7 @@
 // `{{$dynamic …}}` variables and REST Client request references (`{{ask.response.body.$.x}}`) are
 // not Handlebars syntax; they are cut out before parsing and evaluated by `special`.
 import type Handlebars from 'handlebars'
-import { RenderError, nearest } from '../errors.js'
+import { RenderError, UndefinedVariableError, nearest } from '../errors.js'
 import type { SourceSpan, Text } from '../model.js'
 
 export type Special = { readonly source: string; readonly span: SourceSpan }
@@ -124,8 +124,8 @@ function dottedVariable(info: MustacheInfo, options: Handlebars.HelperOptions): 
 function undefinedVariable(info: MustacheInfo, runtime: TemplateRuntime): RenderError {
   const root = info.name.split(/[.[/]/)[0]!
   const suggestion = nearest(root, runtime.names())
-  return Object.assign(new RenderError('RENDER_UNDEFINED_VAR', `Undefined variable \`${info.name}\``, info.span,
-    `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`), { variable: root })
+  return new UndefinedVariableError(root, `Undefined variable \`${info.name}\``, info.span,
+    `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`)
 }
 
 function specialHelper(index: number, options: Handlebars.HelperOptions): unknown {
