@@ -36,8 +36,6 @@ export type TransportOptions = {
 /** What one request needs of the transport; `tls` adds an environment's client certificate and verification. */
 export type Route = { readonly url: string; readonly unixSocket?: string; readonly http2?: boolean; readonly tls?: { readonly cert?: string; readonly key?: string; readonly insecure?: boolean } }
 
-export const DEFAULT_MAX_HEADER_SIZE = 100 * 1024
-
 export class Transport {
   private readonly agents = new Map<string, Dispatcher>()
   private readonly tlsIds = new Map<object, number>()
