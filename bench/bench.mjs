@@ -141,6 +141,17 @@ async function main() {
       table('1b. the same, without NODE_EXTRA_CA_CERTS', bareStart, 'node -e 0', coldTarget(bareStart))
     }
 
+    // 1c. What a JetBrains response handler adds to a cold start: the sandbox (QuickJS in
+    // WebAssembly) loads only for a file with a script.
+    writeFileSync(join(work, 'script.http'), `GET ${base}/one\n\n> {% client.test("ok", function () { client.assert(response.status === 200) }) %}\n`)
+    const scripted = await compare('cold with a script', {
+      'reqchain run one.http': [node, [reqchain, 'run', join(work, 'one.http')]],
+      'reqchain run script.http': [node, [reqchain, 'run', join(work, 'script.http')]],
+    }, rounds(15), { port, requests: 1 })
+    results.coldWithScript = scripted
+    table('1c. cold start with a response handler (the script sandbox)', scripted, 'reqchain run one.http')
+    console.log(`  the script adds ${(scripted['reqchain run script.http'].ms - scripted['reqchain run one.http'].ms).toFixed(1)} ms (loading the sandbox and running it)`)
+
     // 2. 1,000 chained requests: each captures $.n and sends it in the next.
     const chain = ['# @capture n = $.n', `GET ${base}/next?n=0`, '']
     for (let i = 1; i < 1000; i++) chain.push('###', '# @capture n = $.n', `GET ${base}/next?n={{n}}`, '')

@@ -4,7 +4,8 @@
 import { build } from 'esbuild'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:http'
 import { constants as http2Constants } from 'node:http2'
 import { tmpdir } from 'node:os'
@@ -111,10 +112,18 @@ const LIBRARIES = {
   'csv-parse/sync': { entry: "export { parse } from 'csv-parse/sync'", exports: ['parse'] },
   'csv-stringify/sync': { entry: "export { stringify } from 'csv-stringify/sync'", exports: ['stringify'] },
   'shell-quote': { entry: "export { parse } from 'shell-quote'", exports: ['parse'] },
+  // The script sandbox: QuickJS's wrapper, and the engine's WebAssembly read from dist/quickjs.wasm.
+  'quickjs-emscripten-core': {
+    entry: `import variant from '@jitl/quickjs-wasmfile-release-sync'
+      import { newQuickJSWASMModuleFromVariant, newVariant } from 'quickjs-emscripten-core'
+      export { newQuickJSWASMModuleFromVariant }
+      export const bundledVariant = newVariant(variant, { wasmLocation: require('node:path').join(__dirname, 'quickjs.wasm') })`,
+    exports: ['newQuickJSWASMModuleFromVariant', 'bundledVariant'],
+  },
 }
 
 /** Module paths the CLI imports that are one export of a library bundled apart. */
-const LIBRARY_MODULES = { 'ajv/dist/2019.js': ['ajv', 'Ajv2019'], 'ajv/dist/2020.js': ['ajv', 'Ajv2020'] }
+const LIBRARY_MODULES = { 'ajv/dist/2019.js': ['ajv', 'Ajv2019'], 'ajv/dist/2020.js': ['ajv', 'Ajv2020'], '@jitl/quickjs-wasmfile-release-sync': ['quickjs-emscripten-core', 'bundledVariant'] }
 
 /** In the CLI bundle, an import of one of those libraries becomes a call to the launcher. */
 const librariesApart = {
@@ -173,13 +182,24 @@ mkdirSync(dist)
 /** Every source file that went into a bundle: the packages among them are what the notices list. */
 const bundledInputs = new Set()
 
+/**
+ * QuickJS's loader is imported with import(), which would pick its ES-module build; that one
+ * loads node:module with import(), which a vm.Script cannot do. The CommonJS build is the same code.
+ */
+const quickjsCommonJs = {
+  name: 'quickjs-commonjs',
+  setup(build) {
+    build.onResolve({ filter: /^@jitl\/quickjs-wasmfile-release-sync\/emscripten-module$/ }, (args) => ({ path: createRequire(join(args.resolveDir, 'x.js')).resolve(args.path) }))
+  },
+}
+
 const libraries = {}
 for (const [name, { entry }] of Object.entries(LIBRARIES)) {
   libraries[name] = writeHashed(name.replace(/\//g, '-'), await build({
     ...script,
     stdin: { contents: entry, resolveDir: root, sourcefile: `${name}.js`, loader: 'js' },
     outfile: `dist/${name}.js`,
-    plugins: [deferStartupWork],
+    plugins: [deferStartupWork, quickjsCommonJs],
   }))
 }
 const cli = writeHashed('cli', await build({
@@ -197,6 +217,7 @@ await build({
   // The caches the build makes fit this Node: another one keeps its own in the user's cache folder.
   define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }), REQCHAIN_BUILD_TAG: String(cachedDataVersionTag()) },
 })
+copyFileSync(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'), join(dist, 'quickjs.wasm'))
 // The package is "type": "module"; the files in dist/ are CommonJS (vm.Script runs scripts).
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')
 writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices())
@@ -232,7 +253,7 @@ try {
 /**
  * Runs of the common paths write the caches: load (with a .env), render (plain variables and a
  * helper, which loads Handlebars), send (a cookie, which loads tough-cookie), stream, capture,
- * assert (with a schema), print, for the one row of a CSV dataset (csv-parse) with CSV results (csv-stringify); a curl import (shell-quote); then the help
+ * assert (with a schema), a response handler (the script sandbox), print, for the one row of a CSV dataset (csv-parse) with CSV results (csv-stringify); a curl import (shell-quote); then the help
  * text, which is where yargs loads.
  */
 async function trainCodeCache() {
@@ -266,6 +287,8 @@ POST {{base}}/json
 Content-Type: application/json
 
 {"messages": [{"role": "user", "content": "{{question}}"}], "temperature": {{default temperature 0.7}}}
+
+> {% client.test("trained", function () { client.global.set("id", response.body.id) }) %}
 
 ### follow up, streamed
 # @assert body contains "Paris"

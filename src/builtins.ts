@@ -1,6 +1,7 @@
 // Node built-ins that only some runs need, loaded on first use: each would cost a run that never
 // uses it 1–4 ms of start-up.
 import { createRequire } from 'node:module'
+import { setFlagsFromString } from 'node:v8'
 
 function onFirstUse<T>(load: () => T): () => T {
   let loaded: T | undefined
@@ -18,4 +19,48 @@ export const nodeZlib = onFirstUse(() => requireBuiltin('node:zlib') as typeof i
 /** Milliseconds on a monotonic clock; the global `performance` loads perf_hooks (nine modules). */
 export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6
+}
+
+// Someone who sets WebAssembly flags for Node gets exactly those.
+const wasmFlagsAreOurs = !process.execArgv.some((arg) => /liftoff|wasm/.test(arg))
+let baselineCompiles = 0
+
+/**
+ * Compiles WebAssembly with V8 told to keep it on its baseline tier (Liftoff), for good: the
+ * tiering choice is made when a module is compiled. Otherwise V8 also compiles the hot functions
+ * with its optimising tier in the background, and Node waits for that at exit (about 100–150 ms
+ * and 35 MB on every run, for undici's HTTP parser as for the script engine). Baseline code is fast
+ * enough for both. The flags are changed only while `compile` runs, then restored: while any V8
+ * flag differs from its start-up value, V8 rejects the code caches of Node's own modules and of
+ * reqchain, so whatever loads in that window compiles from scratch.
+ */
+export async function onBaselineWasm<T>(compile: () => Promise<T>): Promise<T> {
+  enterBaseline()
+  try {
+    return await compile()
+  } finally {
+    leaveBaseline()
+  }
+}
+
+/** The same for synchronous work: V8 decides to tier a hot function up while it runs. */
+export function onBaselineWasmSync<T>(work: () => T): T {
+  enterBaseline()
+  try {
+    return work()
+  } finally {
+    leaveBaseline()
+  }
+}
+
+function enterBaseline(): void {
+  if (wasmFlagsAreOurs && baselineCompiles++ === 0) setFlagsFromString('--liftoff-only') // implies --no-wasm-tier-up --no-wasm-dynamic-tiering
+}
+
+function leaveBaseline(): void {
+  if (wasmFlagsAreOurs && --baselineCompiles === 0) {
+    setFlagsFromString('--no-liftoff-only')
+    setFlagsFromString('--wasm-tier-up')
+    setFlagsFromString('--wasm-dynamic-tiering')
+  }
 }

@@ -36,6 +36,10 @@ export type ErrorCode =
   | 'EXTRACT_NOT_JSON'
   | 'EXTRACT_TOO_DEEP'
   | 'ASSERT_BAD'
+  | 'SCRIPT_FILE'
+  | 'SCRIPT_SYNTAX'
+  | 'SCRIPT_ERROR'
+  | 'SCRIPT_LIMIT'
   | 'REPORT_WRITE'
 
 export class ReqchainError extends Error {

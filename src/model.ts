@@ -38,12 +38,21 @@ export type Body =
   /** GRAPHQL requests: sent as the JSON body `{ query, variables }`. */
   | { readonly kind: 'graphql'; readonly query: Text; readonly variables?: Text }
 
-/** Scripts, saved-response references and redirects from other editors: kept, never run or sent. */
+/**
+ * What other editors write beside a request: JetBrains scripts (run in the sandbox, `script/`),
+ * saved-response references and redirects (kept, never run or sent).
+ */
 export type Extra = {
   readonly kind: 'response-handler' | 'pre-request-script' | 'response-ref' | 'response-redirect'
   readonly value: string
   readonly span: SourceSpan
+  /** A JetBrains script: its code, from just after `{%` (span: that position), or the file it is in. */
+  readonly script?: ScriptSource
 }
+
+export type ScriptSource =
+  | { readonly kind: 'inline'; readonly code: string; readonly span: SourceSpan }
+  | { readonly kind: 'file'; readonly path: string; readonly span: SourceSpan }
 
 /** What a capture or an assertion looks at in an exchange. */
 export type Query =
@@ -56,6 +65,8 @@ export type Query =
   | { readonly kind: 'regex'; readonly pattern: string }
   | { readonly kind: 'duration' }
   | { readonly kind: 'variable'; readonly name: string }
+  /** A script's `client.test(name, …)` (test) or `client.assert(…, name)`: its result is the script's to give. */
+  | { readonly kind: 'script'; readonly name: string; readonly test: boolean }
 
 export type CaptureSpec = {
   readonly name: string

@@ -22,7 +22,7 @@ export async function runParallel(plans: readonly Plan[], options: RunOptions, c
       const onEvent = (event: RunEvent) => {
         if (event.kind === 'sending' || event.kind === 'retry') return
         buffered.push(event)
-        if (isFailed(event.step)) failed = true
+        if (event.kind !== 'log' && isFailed(event.step)) failed = true
       }
       const result = await run([plans[index]!], { ...options, onEvent, stopped, listenerFor: () => undefined })
       results[index] = [...result.steps]

@@ -28,6 +28,7 @@ import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import { loadJsonPath } from './check/jsonpath.js'
 import type { Secrets } from './secrets.js'
 import type { Row } from './load/dataset.js'
+import type { ScriptHost } from './script/script.js'
 
 /** A chain of requests: a file's (selected) requests, for one --dataset row when there is one. */
 export type Plan = { readonly file: RequestFile; readonly requests: readonly RequestTemplate[]; readonly row?: Row }
@@ -44,6 +45,8 @@ export type StepResult = {
   readonly skipped?: boolean
   /** How many times it was sent, when polled (`# @retry`) past the first. */
   readonly attempts?: number
+  /** Variables its scripts cleared (`client.global.clear`): no longer set for the requests after it. */
+  readonly released?: readonly string[]
   /** The --dataset row it ran for, 1-based, and that row's fields. */
   readonly row?: number
   readonly rowValues?: Readonly<Record<string, unknown>>
@@ -69,6 +72,8 @@ export type RunEvent =
   | { readonly kind: 'skipped'; readonly step: StepResult }
   /** A request about to be sent again: a transient failure (--retry) or a poll (`# @retry`). */
   | { readonly kind: 'retry'; readonly template: RequestTemplate; readonly attempt: number; readonly count: number; readonly waitMs: number; readonly reason: string }
+  /** A script's `client.log` / `console.log` line. */
+  | { readonly kind: 'log'; readonly template: RequestTemplate; readonly text: string }
 
 export type RunOptions = {
   /** Which keep-alive pool a request goes through (send/transport.ts). */
@@ -105,6 +110,8 @@ export type RunOptions = {
   readonly onChainEnd?: (plan: Plan, steps: readonly StepResult[]) => void
   /** Shared by parallel chains: true once any of them failed and the run stops at failures. */
   readonly stopped?: () => boolean
+  /** How long each script may run (--script-timeout); 0 for no limit. Its memory limit is the sandbox's own. */
+  readonly scriptTimeMs?: number
 }
 
 export function isFailed(step: StepResult): boolean {
@@ -184,9 +191,11 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
       if (step.exchange) options.secrets.noteResponseHeaders(step.exchange.headers)
       for (const [name, value] of Object.entries(step.captures)) {
         options.secrets.noteVariable(name, value)
+        if (step.released?.includes(name)) continue
         scope.capture(name, value)
         missed.delete(name)
       }
+      for (const name of step.released ?? []) scope.release(name)
       if (step.error) noteMissed(step, missed)
       scope.advance()
       options.onEvent?.({ kind: 'step', step })
@@ -284,6 +293,7 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
     prepareRender(plans.map((p) => p.file)),
     queries.some((q) => q.kind === 'jsonpath' || q.kind === 'request') ? loadJsonPath() : undefined,
     requests.some((r) => r.asserts.some((a) => SCHEMA_PREDICATES.has(a.predicate))) ? loadSchemaValidator() : undefined,
+    requests.some((r) => r.extras.some((e) => e.script)) ? import('./script/script.js').then((m) => m.loadScripts()) : undefined,
   ])
 }
 
@@ -320,7 +330,9 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
   let asserts: AssertResult[] = []
+  const scripts = template.extras.length > 0 && template.extras.some((e) => e.script) ? await scriptRunner(file, template, scope, options) : undefined
   try {
+    if (scripts) asserts = await scripts.run('pre-request')
     request = render(template, scope)
     const route: Route = { url: request.url, ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}), http2: template.httpVersion === '2', ...(tls ? { tls } : {}) }
     const via = options.transport.proxyOf?.(route)
@@ -343,16 +355,64 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
       ...(cookies ? { cookies } : {}),
       ...(options.retry && options.retry.count > 0 ? { retry: { ...options.retry, onRetry: (retry) => options.onEvent?.({ kind: 'retry', template, ...retry }) } } : {}),
     })
-    const result = check(template, exchange, { vars: scope.context, baseDir: scope.runtime.baseDir!, renderExpected }, (partial) => { asserts = partial.asserts })
-    asserts = result.asserts
+    const before = asserts
+    const result = check(template, exchange, { vars: scope.context, baseDir: scope.runtime.baseDir!, renderExpected }, (partial) => { asserts = [...before, ...partial.asserts] })
+    asserts = [...before, ...result.asserts]
+    if (scripts) asserts = [...asserts, ...await scripts.run('response', request, exchange)]
     if (options.failOnStatus && exchange.status >= 400) {
       throw new ReqchainError('SEND_HTTP_STATUS', `HTTP ${exchange.status} ${exchange.statusText}: ${request.method} ${request.url}`, template.span, 'the server answered with an error status (--fail is on)')
     }
-    return { file, template, request, exchange, ...result }
+    return { file, template, request, exchange, ...result, asserts, ...scripts?.changes(result.captures) }
   } catch (thrown) {
     const error = tooDeep(thrown, template.span) // a response nested past what recursion can walk
     if (!(error instanceof ReqchainError)) throw error // a bug, not a user error: let it crash
     const partial = (error as ReqchainError & { exchange?: Exchange }).exchange ?? exchange
-    return { file, template, ...(request ? { request } : {}), ...(partial ? { exchange: partial } : {}), captures: {}, asserts, error }
+    if (scripts?.ran) asserts = [...asserts, ...scripts.asserts]
+    return { file, template, ...(request ? { request } : {}), ...(partial ? { exchange: partial } : {}), captures: {}, asserts, error, ...scripts?.changes({}) }
+  } finally {
+    scope.endRequest()
   }
+}
+
+/**
+ * A request's scripts, run through the sandbox (loaded only for runs with scripts). What they set
+ * with `client.global.set` becomes the step's captures; what they clear, its `released` names.
+ */
+async function scriptRunner(file: RequestFile, template: RequestTemplate, scope: Scope, options: RunOptions) {
+  const { runScripts, DEFAULT_LIMITS } = await import('./script/script.js')
+  const set: Record<string, unknown> = {}
+  const released = new Set<string>()
+  const host: ScriptHost = {
+    variable: (name) => { try { return scope.context[name] } catch { return undefined } },
+    environment: (name) => scope.baseValue(name),
+    setGlobal: (name, value) => {
+      options.secrets.noteVariable(name, value)
+      scope.capture(name, value)
+      scope.globals.add(name)
+      set[name] = value
+      released.delete(name)
+    },
+    clearGlobal: (name) => { delete set[name]; scope.release(name); released.add(name) },
+    clearAllGlobals: () => { for (const name of [...scope.globals]) host.clearGlobal(name) },
+    globalsEmpty: () => scope.globals.size === 0,
+    setRequestVariable: (name, value) => { options.secrets.noteVariable(name, value); scope.requestVariable(name, value) },
+    substitute: (raw) => {
+      try { return stringify(renderText({ raw, span: template.span }, scope.context, scope.runtime, 'text')) } catch { return raw }
+    },
+    log: (text) => options.onEvent?.({ kind: 'log', template, text }),
+  }
+  const runner = {
+    ran: false,
+    asserts: [] as AssertResult[],
+    async run(phase: 'pre-request' | 'response', request?: HttpRequest, exchange?: Exchange): Promise<AssertResult[]> {
+      runner.ran = true
+      const outcome = await runScripts(phase, template, { file: file.path, baseDir: scope.runtime.baseDir!, host, limits: options.scriptTimeMs === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, timeMs: options.scriptTimeMs }, ...(request ? { request } : {}), ...(exchange ? { exchange } : {}) })
+      if (outcome.error) { runner.asserts = outcome.asserts; throw outcome.error }
+      return outcome.asserts
+    },
+    changes(captures: Record<string, unknown>): { captures: Record<string, unknown>; released?: string[] } {
+      return { captures: { ...captures, ...set }, ...(released.size > 0 ? { released: [...released] } : {}) }
+    },
+  }
+  return runner
 }

@@ -1,7 +1,10 @@
 // Which requests run: all of a file in order, or the named ones after the requests they depend on.
 // A request depends on another when it references it (`{{login.response.body.$.token}}`, httpyac's
-// `{{login.token}}` and `# @ref login`) or uses a variable that the other captures; dependencies run first, once each, in file order. A cycle is a
-// located error.
+// `{{login.token}}` and `# @ref login`) or uses a variable that the other captures or sets in a
+// script (`client.global.set("token", …)`); dependencies run first, once each, in file order. A
+// cycle is a located error.
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { LoadError, nearest } from './errors.js'
 import type { Body, RequestFile, RequestTemplate, Text } from './model.js'
 import { type JsonNode, jsonStrings } from './load/located-json.js'
@@ -65,12 +68,27 @@ function dependenciesOf(request: RequestTemplate, file: RequestFile, byName: Rea
     used.add(name)
   }
   for (const assertion of request.asserts) if (assertion.expected) addWords(assertion.expected)
+  for (const name of scriptVariables(request, file, 'get')) used.add(name)
   const deps: RequestTemplate[] = []
   for (const other of file.requests) {
     if (other === request) continue
-    if ((other.name && used.has(other.name)) || other.captures.some((c) => used.has(c.name))) deps.push(other)
+    if ((other.name && used.has(other.name)) || other.captures.some((c) => used.has(c.name)) || scriptVariables(other, file, 'set').some((n) => used.has(n))) deps.push(other)
   }
   return deps
+}
+
+/** The names a request's scripts set (`client.global.set("name", …)`) or read (`client.global.get("name")`), as written. */
+function scriptVariables(request: RequestTemplate, file: RequestFile, use: 'set' | 'get'): string[] {
+  const names: string[] = []
+  const pattern = new RegExp(`\\bclient\\.(?:global|variables\\.global)\\.${use}\\(\\s*(["'\`])([^"'\`]+)\\1`, 'g')
+  for (const { script } of request.extras) {
+    if (!script) continue
+    let code = ''
+    if (script.kind === 'inline') code = script.code
+    else try { code = readFileSync(resolve(dirname(file.absolutePath), script.path), 'utf8') } catch { /* a missing file is the script's error when it runs */ }
+    for (const match of code.matchAll(pattern)) names.push(match[2]!)
+  }
+  return names
 }
 
 function textsOf(request: RequestTemplate): Text[] {

@@ -34,11 +34,11 @@ describe('the npm package', () => {
     const files = packed!.files.map((f) => f.path.replace(/-[0-9a-f]{12}\.(js|cache)$/, '-<hash>.$1')).sort()
     expect(files).toEqual([
       'LICENSE', 'README.md',
-      ...['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'shell-quote', 'tough-cookie', 'yargs'].flatMap((n) => [`dist/${n}-<hash>.cache`, `dist/${n}-<hash>.js`]),
-      'dist/THIRD-PARTY-NOTICES.txt', 'dist/package.json', 'dist/reqchain.js', 'package.json', 'schema/requests.schema.json',
+      ...['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'quickjs-emscripten-core', 'shell-quote', 'tough-cookie', 'yargs'].flatMap((n) => [`dist/${n}-<hash>.cache`, `dist/${n}-<hash>.js`]),
+      'dist/THIRD-PARTY-NOTICES.txt', 'dist/package.json', 'dist/quickjs.wasm', 'dist/reqchain.js', 'package.json', 'schema/requests.schema.json',
     ].sort())
     const notices = readFileSync(join(root, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8')
-    for (const name of ['undici', 'handlebars', 'jsonpath-plus', 'yargs', 'dotenv', 'ajv', 'tough-cookie', 'csv-parse', 'csv-stringify']) expect(notices).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+ — `, 'm'))
+    for (const name of ['undici', 'handlebars', 'jsonpath-plus', 'yargs', 'dotenv', 'ajv', 'tough-cookie', 'csv-parse', 'csv-stringify', 'quickjs-emscripten-core', '@jitl/quickjs-wasmfile-release-sync']) expect(notices).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+ — `, 'm'))
     expect(notices).toContain('Copyright')
 
     const prefix = join(dir, 'prefix')
@@ -48,15 +48,17 @@ describe('the npm package', () => {
     expect(sizeOf(installed)).toBeLessThan(6 * 1024 * 1024)
 
     // A run that loads every library: .env (dotenv), a helper (Handlebars), a cookie (tough-cookie),
-    // a capture (jsonpath-plus), a 2020-12 schema (ajv), a CSV dataset and CSV results; then --help (yargs).
+    // a capture (jsonpath-plus), a 2020-12 schema (ajv), a CSV dataset and CSV results, a response
+    // handler (the QuickJS sandbox and its WebAssembly); then --help (yargs).
     const work = tempDir('package-run')
     writeFileSync(join(work, '.env'), `base=${server.url}\n`)
     writeFileSync(join(work, 'rows.csv'), 'q\n"hello, world"\n')
     writeFileSync(join(work, 'answer.schema.json'), JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['answer'] }))
-    writeFileSync(join(work, 'ask.http'), '# @capture answer = $.answer\n# @assert $ matchesSchema ./answer.schema.json\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}", "upper": {{json (default q "none")}}}\n')
+    writeFileSync(join(work, 'ask.http'), '# @capture answer = $.answer\n# @assert $ matchesSchema ./answer.schema.json\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}", "upper": {{json (default q "none")}}}\n\n> {% client.test("answered", function () { client.assert(response.body.answer) }) %}\n')
     const bin = join(prefix, 'bin', 'reqchain')
     const result = await run(bin, ['test', 'ask.http', '--dataset', 'rows.csv', '--results', 'out.csv'], { cwd: work })
     expect(result.stderr).toMatch(/1 passed, 0 failed\n$/)
+    expect(result.stderr).toContain('2/2 assertions')
     expect(readFileSync(join(work, 'out.csv'), 'utf8')).toContain('1,"hello, world",passed')
     expect((await run(bin, ['run', '--help'], { cwd: work })).stdout).toContain('--dataset')
   }, 60_000)

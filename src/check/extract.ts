@@ -32,6 +32,7 @@ export function describeQuery(query: Query): string {
     case 'regex': return `regex ${JSON.stringify(query.pattern)}`
     case 'variable': return `var ${query.name}`
     case 'request': return `request ${query.path}`
+    case 'script': return `${query.test ? 'client.test' : 'client.assert'} ${JSON.stringify(query.name)}`
     default: return query.kind
   }
 }
@@ -69,6 +70,7 @@ export function extract(query: Query, exchange: Exchange, vars: Readonly<Record<
       return [match[1] ?? match[0]]
     }
     case 'variable': return query.name in vars ? [vars[query.name]] : []
+    case 'script': return []
     case 'request': {
       let sent: unknown
       try {

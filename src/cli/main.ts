@@ -191,6 +191,7 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
       transport,
       maxTimeMs: options.maxTimeMs,
       idleTimeoutMs: options.idleTimeoutMs,
+      scriptTimeMs: options.scriptTimeoutMs,
       redirects: { max: options.maxRedirects, allowHttpDowngrade: options.allowHttpRedirect },
       limits: { ...(options.maxFilesize !== undefined ? { maxBytes: options.maxFilesize } : {}), maxRatio: options.maxInflateRatio },
       varSources: { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets, defaults: mockDefaults },
@@ -352,12 +353,12 @@ function tlsOptionsOf(options: RunOptions, io: Io): TlsOptions {
 
 /**
  * The last request's body goes straight to -o, or to a piped stdout, as it arrives when nothing
- * else in the run needs it in memory: no capture or assertion on it, no --extract, no report, and
+ * else in the run needs it in memory: no capture, assertion or response handler on it, no --extract, no report, and
  * (for stdout) no other body printed after the run. So a 1 GB download keeps memory flat.
  */
 function sinkOf(options: RunOptions, io: Io, last: RequestTemplate | undefined): { sinkFor?: (t: RequestTemplate) => BodySink | undefined } {
   if (!last || options.command !== 'run' || options.extract !== undefined || options.reports.length > 0 || options.dataset !== undefined) return {}
-  if (last.captures.length > 0 || last.asserts.length > 0) return {}
+  if (last.captures.length > 0 || last.asserts.length > 0 || last.extras.some((e) => e.kind === 'response-handler' && e.script)) return {}
   if (options.output !== undefined) {
     const path = resolve(io.cwd, options.output)
     return { sinkFor: (t) => (t === last ? fileSink(path) : undefined) }

@@ -24,6 +24,8 @@ export type RunOptions = VarOptions & {
   readonly maxTimeMs: number
   /** Silence before the response and between chunks (--idle-timeout, or --timeout); 0 for no limit. */
   readonly idleTimeoutMs: number
+  /** How long each script may run (--script-timeout); 0 for no limit. */
+  readonly scriptTimeoutMs: number
   readonly connectTimeoutMs: number
   readonly maxRedirects: number
   readonly allowHttpRedirect: boolean
@@ -128,6 +130,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'max-time', type: 'number', describe: 'seconds the whole request may take, body included (default: --timeout)' },
     { name: 'idle-timeout', type: 'number', describe: 'seconds of silence allowed before the response and between chunks of a stream (default: --timeout)' },
     { name: 'connect-timeout', type: 'number', default: 10, describe: 'seconds to wait for the connection' },
+    { name: 'script-timeout', type: 'number', default: 5, describe: 'seconds of CPU each JetBrains script (`> {% %}`, `< {% %}`) may run in its sandbox (0: no limit)' },
     { name: 'max-redirs', type: 'number', default: 10, describe: 'redirects followed before "too many redirects" (exit 3)' },
     { name: 'allow-http-redirect', type: 'boolean', default: false, describe: 'follow a redirect from https to plain http (secret headers are dropped all the same)' },
     { name: 'max-filesize', type: 'string', describe: 'largest response body accepted, in bytes or with k/M/G (as curl\'s); larger ends in exit 3' },
@@ -469,6 +472,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         maxTimeMs: args['max-time'] === undefined ? timeoutMs : secondsOf(args['max-time'], '--max-time'),
         idleTimeoutMs: args['idle-timeout'] === undefined ? timeoutMs : secondsOf(args['idle-timeout'], '--idle-timeout'),
         connectTimeoutMs,
+        scriptTimeoutMs: secondsOf(args['script-timeout'], '--script-timeout'),
         maxRedirects,
         allowHttpRedirect: Boolean(args['allow-http-redirect']),
         ...(args['max-filesize'] !== undefined ? { maxFilesize: sizeOf(String(args['max-filesize']), '--max-filesize') } : {}),

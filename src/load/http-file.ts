@@ -127,7 +127,9 @@ class BlockParser {
       if (trimmed.startsWith('< {%')) { this.pendingExtras.push(this.script(line, 'pre-request-script')); continue }
       if (trimmed === '{{') { this.pendingExtras.push(this.httpyacScript(line)); continue }
       if (/^<\s+\S/.test(trimmed)) {
-        this.pendingExtras.push({ kind: 'pre-request-script', value: trimmed.slice(1).trim(), span: this.span(line, indentOf(line.text) + 1) })
+        const span = this.span(line, indentOf(line.text) + 1)
+        const path = trimmed.slice(1).trim()
+        this.pendingExtras.push({ kind: 'pre-request-script', value: path, span, script: { kind: 'file', path, span: { ...span, column: line.text.indexOf(path) + 1, length: path.length } } })
         this.index++
         continue
       }
@@ -275,7 +277,12 @@ class BlockParser {
     const redirect = trimmed.match(/^>>!?\s+(\S.*)$/)
     if (redirect) { draft.extras.push({ kind: 'response-redirect', value: trimmed, span: this.span(line, column) }); this.index++; return true }
     const handler = trimmed.match(/^>\s+(\S.*)$/)
-    if (handler) { draft.extras.push({ kind: 'response-handler', value: handler[1]!, span: this.span(line, column) }); this.index++; return true }
+    if (handler) {
+      const span = this.span(line, column)
+      draft.extras.push({ kind: 'response-handler', value: handler[1]!, span, script: { kind: 'file', path: handler[1]!, span: { ...span, column: line.text.indexOf(handler[1]!, column) + 1, length: handler[1]!.length } } })
+      this.index++
+      return true
+    }
     const ref = trimmed.match(/^<>\s+(\S.*)$/)
     if (ref) { draft.extras.push({ kind: 'response-ref', value: ref[1]!, span: this.span(line, column) }); this.index++; return true }
     return false
@@ -285,11 +292,19 @@ class BlockParser {
   private script(line: Line, kind: 'response-handler' | 'pre-request-script'): Extra {
     const start = this.index
     const parts: string[] = []
+    const open = line.text.indexOf('{%') + 2
+    const code: string[] = []
     while (this.index < this.lines.length) {
       const text = this.lines[this.index]!.text
+      const from = this.index === start ? open : 0
+      const close = text.indexOf('%}', from)
       parts.push(text)
+      code.push(text.slice(from, close < 0 ? undefined : close))
       this.index++
-      if (text.includes('%}')) return { kind, value: parts.join('\n').trim(), span: this.span(line, indentOf(line.text) + 1) }
+      if (close >= 0) {
+        const span = this.span(line, indentOf(line.text) + 1)
+        return { kind, value: parts.join('\n').trim(), span, script: { kind: 'inline', code: code.join('\n'), span: this.span(line, open + 1) } }
+      }
     }
     this.index = start
     throw this.error('Unclosed script: `{%` has no matching `%}`', line, line.text.indexOf('{%') + 1, 'close the script with `%}` before the next `###`', 2)

@@ -54,6 +54,11 @@ export class Scope {
   private readonly cli: Readonly<Record<string, unknown>>
   private readonly row: ScopeInit['row']
   private readonly captured: Map<string, unknown>
+  /** Names set by scripts' `client.global.set` in this chain (`client.global.isEmpty`, `clearAll`). */
+  readonly globals = new Set<string>()
+  private readonly base: Readonly<Record<string, unknown>>
+  /** What `request.variables.set` replaced, put back when the request is done. */
+  private readonly overridden = new Map<string, PropertyDescriptor | undefined>()
   private generation = 0
   private readonly evaluating = new Set<string>()
   private readonly standIn: ((source: string) => string) | undefined
@@ -67,6 +72,7 @@ export class Scope {
     this.cli = init.cli ?? {}
     this.row = init.row
     this.captured = init.captured ?? new Map()
+    this.base = init.base
     this.runtime = {
       baseDir: dirname(init.file.absolutePath),
       names: () => Object.keys(this.context),
@@ -82,7 +88,44 @@ export class Scope {
   /** A value captured from a response: it beats file variables and the base, never --var. */
   capture(name: string, value: unknown): void {
     this.captured.set(name, value)
+    this.overridden.delete(name) // a capture outlives the request that made it
     if (!(name in this.cli) && !(this.row && name in this.row.values)) define(this.context, name, value)
+  }
+
+  /**
+   * A value no longer captured (`client.global.clear`): the name falls back to its file variable
+   * or base value, if it has one.
+   */
+  release(name: string): void {
+    if (!this.captured.delete(name)) return
+    this.globals.delete(name)
+    if (name in this.cli || (this.row && name in this.row.values)) return
+    delete this.context[name]
+    const fileVar = this.file.vars.find((v) => v.name === name)
+    if (fileVar) this.defineFileVar(fileVar)
+    else if (Object.prototype.hasOwnProperty.call(this.base, name)) define(this.context, name, this.base[name])
+  }
+
+  /** An environment or .env value, whatever stronger layer sets the same name (`request.environment.get`). */
+  baseValue(name: string): unknown {
+    return Object.prototype.hasOwnProperty.call(this.base, name) ? this.base[name] : undefined
+  }
+
+  /** `request.variables.set`: a value for the next render only, as strong as a capture. */
+  requestVariable(name: string, value: unknown): void {
+    if (name in this.cli || (this.row && name in this.row.values)) return
+    if (!this.overridden.has(name)) this.overridden.set(name, Object.getOwnPropertyDescriptor(this.context, name))
+    define(this.context, name, value)
+  }
+
+  /** The request is done: its request variables are gone. */
+  endRequest(): void {
+    if (this.overridden.size === 0) return
+    for (const [name, descriptor] of this.overridden) {
+      if (descriptor) Object.defineProperty(this.context, name, descriptor)
+      else delete this.context[name]
+    }
+    this.overridden.clear()
   }
 
   /** A request has run: file variables are evaluated anew when next used. */

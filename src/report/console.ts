@@ -58,6 +58,10 @@ export class ConsoleReporter {
       if (!this.options.quiet) this.io.stderr.write(`${this.err.yellow(`retry ${event.attempt}/${event.count} in ${formatMs(event.waitMs)}`)}: ${this.options.secrets.mask(event.reason)}${event.template.name ? this.err.dim(` (${event.template.name})`) : ''}\n`)
       return
     }
+    if (event.kind === 'log') {
+      if (!this.options.quiet) this.io.stderr.write(`${this.err.dim('[log]')} ${this.options.secrets.mask(event.text)}\n`)
+      return
+    }
     const step = event.step
     if (this.options.verbose && step.exchange) this.responseHead(step.exchange)
     if (this.options.mode === 'test') this.testLine(step)

@@ -55,7 +55,7 @@ describe('the executable and its code cache', () => {
   it('has a cache from the build for every library bundled apart, and each one fits', async () => {
     const { bin, caches, dir } = copyOfDist()
     const scripts = readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.js') && f !== 'reqchain.js')
-    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'shell-quote', 'tough-cookie', 'yargs'])
+    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'quickjs-emscripten-core', 'shell-quote', 'tough-cookie', 'yargs'])
     expect(caches.map((f) => f.replace(/-[0-9a-f]+\.cache$/, '.js')).sort()).toEqual(scripts.map((f) => join(dir, 'dist', f.replace(/-[0-9a-f]+\.js$/, '.js'))).sort())
     const before = caches.map(stamp)
     // Every library in one run: a .env (dotenv), a helper (Handlebars), a cookie (tough-cookie), a capture (jsonpath-plus)
@@ -63,7 +63,8 @@ describe('the executable and its code cache', () => {
     writeFileSync(join(dir, '.env'), 'who=world\n')
     writeFileSync(join(dir, 'rows.csv'), 'row\n1\n') // a CSV dataset loads csv-parse, CSV results csv-stringify
     writeFileSync(join(dir, 'ping.schema.json'), JSON.stringify({ type: 'object', required: ['pong'] }))
-    writeFileSync(join(dir, 'all.http'), `# @capture pong = $.pong\n# @assert $ matchesSchema ./ping.schema.json\nGET ${server.url}/ping?who={{urlencode who}}\n`)
+    // A response handler loads the script sandbox.
+    writeFileSync(join(dir, 'all.http'), `# @capture pong = $.pong\n# @assert $ matchesSchema ./ping.schema.json\nGET ${server.url}/ping?who={{urlencode who}}\n\n> {% client.global.set("seen", response.status) %}\n`)
     const useAll = async () => {
       const { stdout } = await run(process.execPath, [bin, 'run', 'all.http', '-e', '$.pong', '-r', '--dataset', 'rows.csv', '--results', 'results.csv'], { cwd: dir })
       expect(stdout).toBe('ok\n')

@@ -1,0 +1,219 @@
+// The script stage: JetBrains pre-request scripts (`< {% %}`, `< ./pre.js`) before a request is
+// rendered, response handlers (`> {% %}`, `> ./handler.js`) after it is checked, each in the
+// sandbox (engine.ts) with the JetBrains HTTP Client API (prelude.ts). What a script does to the
+// chain goes through `ScriptHost`: `client.global.set` values are variables of the chain (set like
+// captures), `request.variables.set` ones last for the one request. `client.test` and
+// `client.assert` results are assertions; an error, or a limit hit, is a located runtime error.
+import { createHash, createHmac, randomUUID } from 'node:crypto'
+import { relative, resolve } from 'node:path'
+import { ReqchainError } from '../errors.js'
+import type { AssertResult, Exchange, Extra, HeaderPairs, HttpRequest, RequestTemplate, ScriptSource, SourceSpan } from '../model.js'
+import { InputFileError, readInputFile } from '../load/input-file.js'
+import { parseStreamEvents } from '../send/sse.js'
+import { responseText } from '../check/extract.js'
+import { type EngineFailure, type EnginePosition, type Limits, evaluate, loadEngine } from './engine.js'
+import { EARLY_END, PRELUDE } from './prelude.js'
+
+export const DEFAULT_LIMITS: Limits = { timeMs: 5000, memoryBytes: 256 * 1024 * 1024 }
+
+/** What scripts may read and change of the chain they run in. */
+export type ScriptHost = {
+  readonly variable: (name: string) => unknown
+  readonly environment: (name: string) => unknown
+  readonly setGlobal: (name: string, value: unknown) => void
+  readonly clearGlobal: (name: string) => void
+  readonly clearAllGlobals: () => void
+  readonly globalsEmpty: () => boolean
+  readonly setRequestVariable: (name: string, value: unknown) => void
+  /** A template rendered with the chain's variables; the raw text when it cannot be. */
+  readonly substitute: (raw: string) => string
+  readonly log: (text: string) => void
+}
+
+export type ScriptOutcome = { readonly asserts: AssertResult[]; readonly error?: ReqchainError }
+
+export type ScriptPhase = 'pre-request' | 'response'
+
+/** Whether a request has scripts of this phase: the sandbox is loaded only for runs that do. */
+export function scriptsOf(template: RequestTemplate, phase: ScriptPhase): readonly (Extra & { script: ScriptSource })[] {
+  const kind = phase === 'pre-request' ? 'pre-request-script' : 'response-handler'
+  return template.extras.filter((e): e is Extra & { script: ScriptSource } => e.kind === kind && e.script !== undefined)
+}
+
+export function hasScripts(template: RequestTemplate): boolean {
+  return template.extras.some((e) => e.script !== undefined)
+}
+
+export async function loadScripts(): Promise<void> {
+  await loadEngine()
+}
+
+type Code = { readonly code: string; readonly file: string; readonly origin: SourceSpan; readonly inline: boolean }
+
+/** Script files read once a run, by absolute path. */
+const codeCache = new Map<string, string>()
+
+function codeOf(source: ScriptSource, requestFile: string, baseDir: string): Code {
+  if (source.kind === 'inline') return { code: source.code, file: requestFile, origin: source.span, inline: true }
+  const absolute = resolve(baseDir, source.path)
+  let code = codeCache.get(absolute)
+  if (code === undefined) {
+    try {
+      code = readInputFile(absolute).toString('utf8').replace(/^\uFEFF/, '')
+    } catch (error) {
+      if (!(error instanceof InputFileError)) throw error
+      throw new ReqchainError('SCRIPT_FILE', `Script file \`${source.path}\` ${error.message}`, source.span, `the path is relative to ${requestFile}`)
+    }
+    codeCache.set(absolute, code)
+  }
+  const shown = relative(process.cwd(), absolute) || absolute
+  return { code, file: shown, origin: { file: shown, line: 1, column: 1 }, inline: false }
+}
+
+/**
+ * Runs the request's scripts of one phase in order; the first error ends them. `exchange` is the
+ * response, for handlers; `request` what was sent (handlers) or nothing yet (pre-request).
+ */
+export async function runScripts(phase: ScriptPhase, template: RequestTemplate, context: {
+  readonly file: string
+  readonly baseDir: string
+  readonly host: ScriptHost
+  readonly limits: Limits
+  readonly request?: HttpRequest
+  readonly exchange?: Exchange
+}): Promise<ScriptOutcome> {
+  const engine = await loadEngine()
+  const asserts: AssertResult[] = []
+  for (const extra of scriptsOf(template, phase)) {
+    let code: Code
+    try {
+      code = codeOf(extra.script, context.file, context.baseDir)
+    } catch (error) {
+      if (error instanceof ReqchainError) return { asserts, error }
+      throw error
+    }
+    const input = JSON.stringify({ request: requestInput(template, context.request), ...(context.exchange ? { response: responseInput(context.exchange) } : {}) })
+    const result = evaluate(engine, { prelude: PRELUDE, input, code: code.code, host: hostFunctions(context.host, context.exchange), limits: context.limits })
+    const state = JSON.parse(result.state) as { tests?: TestRecord[] }
+    for (const test of state.tests ?? []) asserts.push(assertResult(test, code, extra.span))
+    if (!result.ok && !EARLY_END.test(result.failure.message)) return { asserts, error: scriptError(result.failure, code, context.limits) }
+  }
+  return { asserts }
+}
+
+type TestRecord = { name: string; ok: boolean; message?: string; assert?: boolean; at: EnginePosition | null }
+
+/** A place in the script's code as a place in its file: inline code starts just after `{%`. */
+function located(code: Code, at: EnginePosition | undefined | null, length?: number): SourceSpan {
+  // No place, or the very start (where QuickJS puts an interrupt in a tight loop): the code's first character.
+  if (!at || (at.line === 1 && at.column === 1)) at = positionIn(code.code, /\S/)
+  if (!at) return code.origin
+  const span = at.line === 1 ? { file: code.file, line: code.origin.line, column: code.origin.column + at.column - 1 } : { file: code.file, line: code.origin.line + at.line - 1, column: at.column }
+  return length === undefined ? span : { ...span, length }
+}
+
+function positionIn(code: string, pattern: RegExp): EnginePosition | undefined {
+  const lines = code.split(/\r\n|\r|\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const index = lines[i]!.search(pattern)
+    if (index >= 0) return { line: i + 1, column: index + 1 }
+  }
+  return undefined
+}
+
+/** QuickJS places a call at its `(`: the frame points at the callee instead (`client.test`). */
+function calleeStart(code: string, at: EnginePosition): EnginePosition {
+  const line = code.split(/\r\n|\r|\n/)[at.line - 1] ?? ''
+  let column = at.column
+  if (line[column - 1] !== '(') return at
+  while (column > 1 && /[\w$.]/.test(line[column - 2]!)) column--
+  return { line: at.line, column }
+}
+
+function assertResult(test: TestRecord, code: Code, fallback: SourceSpan): AssertResult {
+  const at = test.at ? calleeStart(code.code, test.at) : undefined
+  const span = at ? { ...located(code, at), length: test.assert ? 'client.assert'.length : 'client.test'.length } : fallback
+  const assertion = { query: { kind: 'script' as const, name: test.name, test: !test.assert }, predicate: test.assert ? 'holds' : 'passes', negated: false, span }
+  if (test.ok) return { assertion, ok: true }
+  const what = test.assert ? `client.assert failed: ${test.message ?? test.name}` : `client.test ${JSON.stringify(test.name)} failed: ${test.message ?? 'it threw'}`
+  return { assertion, ok: false, expected: 'no error', actual: test.message ?? '', message: what }
+}
+
+function scriptError(failure: EngineFailure, code: Code, limits: Limits): ReqchainError {
+  // A failed import's rejection carries no stack: the `import(` in the code is the place.
+  const importAt = !failure.at && /could not load module/.test(failure.message) ? positionIn(code.code, /\bimport\s*\(/) : undefined
+  const span = located(code, failure.at ?? importAt)
+  switch (failure.kind) {
+    case 'time':
+      return new ReqchainError('SCRIPT_LIMIT', `Script ran past its time limit (${limits.timeMs / 1000} s)`, span, 'an endless loop? --script-timeout SECONDS gives scripts longer')
+    case 'memory':
+      return new ReqchainError('SCRIPT_LIMIT', `Script ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`, span, 'scripts get a memory limit of their own; work on a smaller part of the response')
+    case 'stack':
+      return new ReqchainError('SCRIPT_LIMIT', 'Script recursed too deeply (stack overflow)', span)
+    case 'syntax':
+      return new ReqchainError('SCRIPT_SYNTAX', `Script syntax error: ${failure.message}`, span, 'scripts are JavaScript, run in a sandbox with the JetBrains HTTP Client API')
+    default:
+      return new ReqchainError('SCRIPT_ERROR', `Script error: ${failure.name}: ${failure.message}`, span, hintFor(failure))
+  }
+}
+
+/** What a sandboxed script cannot do, said plainly when it tries. */
+function hintFor(failure: EngineFailure): string | undefined {
+  if (/'(require|process|module|exports|Buffer|setTimeout|setInterval|fetch)' is not defined/.test(failure.message)) {
+    return 'scripts run in a sandbox: no Node modules, process, files, network or timers; the API is client, request, response, crypto, $random'
+  }
+  if (/could not load module/.test(failure.message)) return 'scripts run in a sandbox and cannot import modules'
+  return undefined
+}
+
+function requestInput(template: RequestTemplate, sent: HttpRequest | undefined) {
+  const rawBody = template.body?.kind === 'parts' ? template.body.parts.map((p) => (p.kind === 'text' ? p.text.raw : `< ${p.path}`)).join('') : null
+  const sentBody = sent?.body ? new TextDecoder().decode(sent.body) : undefined
+  const written = template.headers.map((h) => [h.name, h.value.raw] as [string, string])
+  const headers: (readonly [string, string, string?])[] = sent
+    ? sent.headers.map(([name, value]) => [name, written.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1] ?? value, value] as const)
+    : written
+  return { method: template.method, url: template.url.raw, body: rawBody, headers, ...(sent ? { sentUrl: sent.url, sentBody: sentBody ?? null } : {}) }
+}
+
+function responseInput(exchange: Exchange) {
+  const type = exchange.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? ''
+  const [mime = '', ...params] = type.split(';').map((p) => p.trim())
+  const charset = params.find((p) => /^charset=/i.test(p))?.slice(8).replace(/^"|"$/g, '') ?? null
+  return { status: exchange.status, headers: exchange.headers, mimeType: mime.toLowerCase(), charset, stream: exchange.stream !== undefined, assembled: exchange.assembled !== undefined }
+}
+
+function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
+  const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value))
+  return {
+    log: (text: string) => { host.log(text); return undefined },
+    setGlobal: (name: string, value: string) => { host.setGlobal(name, JSON.parse(value)); return undefined },
+    clearGlobal: (name: string) => { host.clearGlobal(name); return undefined },
+    clearAllGlobals: () => { host.clearAllGlobals(); return undefined },
+    globalsEmpty: () => String(host.globalsEmpty()),
+    getVariable: (name: string) => json(host.variable(name)),
+    getEnvironment: (name: string) => json(host.environment(name)),
+    setRequestVariable: (name: string, value: string) => { host.setRequestVariable(name, JSON.parse(value)); return undefined },
+    substitute: (raw: string) => host.substitute(raw),
+    responseBody: () => (exchange ? responseText(exchange) : ''),
+    streamText: () => (exchange ? new TextDecoder().decode(exchange.body) : ''),
+    streamMessages: () => JSON.stringify(exchange?.stream ? parseStreamEvents(exchange.body, exchange.stream.format).filter((e) => !e.isErrorLine).map((e) => e.data) : []),
+    digest: (algorithm: string, secret: string, parts: string) => digest(algorithm, JSON.parse(secret) as Part | null, JSON.parse(parts) as Part[]),
+    hexToBase64: (hex: string, variant: string) => Buffer.from(hex, 'hex').toString(variant === 'url' ? 'base64url' : 'base64'),
+    uuid: () => randomUUID(),
+    btoa: (text: string) => Buffer.from(text, 'latin1').toString('base64'),
+    atob: (text: string) => Buffer.from(text, 'base64').toString('latin1'),
+  }
+}
+
+type Part = [kind: 'text' | 'hex' | 'base64', value: string]
+
+function bytesOf([kind, value]: Part): Buffer {
+  return kind === 'text' ? Buffer.from(value, 'utf8') : Buffer.from(value, kind)
+}
+
+function digest(algorithm: string, secret: Part | null, parts: Part[]): string {
+  const hash = secret ? createHmac(algorithm, bytesOf(secret)) : createHash(algorithm)
+  for (const part of parts) hash.update(bytesOf(part))
+  return hash.digest('hex')
+}
