@@ -51,7 +51,8 @@ export type Extra = {
 }
 
 export type ScriptSource =
-  | { readonly kind: 'inline'; readonly code: string; readonly span: SourceSpan }
+  /** `dialect: 'httpyac'` for a `{{ … }}` block: `exports.x = …`, `response.parsedBody`, `test(…)` as httpyac has them. */
+  | { readonly kind: 'inline'; readonly code: string; readonly span: SourceSpan; readonly dialect?: 'httpyac' }
   | { readonly kind: 'file'; readonly path: string; readonly span: SourceSpan }
 
 /** What a capture or an assertion looks at in an exchange. */

@@ -13,6 +13,7 @@ import { ReqchainError, RenderError, UndefinedVariableError, tooDeep } from './e
 import type { AssertionSpec, AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
 import { type EnvironmentTls, type VarSources, loadBaseVars } from './load/env.js'
 import { Scope, prepareRender, render } from './render/render.js'
+import { scriptVariables } from './select.js'
 import { namedResponseRoots, referencedNames } from './render/scope.js'
 import { renderText, stringify } from './render/template.js'
 import { type StreamListener, send } from './send/send.js'
@@ -240,6 +241,10 @@ function noteMissed(step: StepResult, missed: Map<string, string>): void {
   for (const capture of template.captures) {
     if (!(capture.name in step.captures)) missed.set(capture.name, where)
   }
+  if (template.extras.length === 0) return
+  for (const name of scriptVariables(template, step.file, 'set')) {
+    if (!(name in step.captures)) missed.set(name, `the script of ${where}`)
+  }
 }
 
 /**
@@ -253,7 +258,8 @@ function explain(step: StepResult, missed: Map<string, string>, originOf: (name:
   const from = error instanceof UndefinedVariableError ? missed.get(error.variable) : undefined
   if (from !== undefined) {
     const { variable } = error as UndefinedVariableError
-    return { ...step, error: new UndefinedVariableError(variable, error.message, error.span, `\`${variable}\` was to be captured by ${from}, which failed; fix that request first`) }
+    const by = from.startsWith('the script of ') ? `set by ${from}` : `captured by ${from}`
+    return { ...step, error: new UndefinedVariableError(variable, error.message, error.span, `\`${variable}\` was to be ${by}, which failed; fix that request first`) }
   }
   if (error.code !== 'SEND_CONNECT' || !/^(Connection refused|Cannot resolve)/.test(error.message) || !step.request) return step
   const names = [...new Set([...step.template.url.raw.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g)].map((m) => m[1]!))]

@@ -77,16 +77,22 @@ function dependenciesOf(request: RequestTemplate, file: RequestFile, byName: Rea
   return deps
 }
 
-/** The names a request's scripts set (`client.global.set("name", …)`) or read (`client.global.get("name")`), as written. */
-function scriptVariables(request: RequestTemplate, file: RequestFile, use: 'set' | 'get'): string[] {
+const SCRIPT_SETS = /\bclient\.(?:global|variables\.global)\.set\(\s*(["'`])([^"'`]+)\1|\bexports\.()([A-Za-z_$][\w$]*)\s*=(?!=)/g
+const SCRIPT_GETS = /\bclient\.(?:global|variables\.global)\.get\(\s*(["'`])([^"'`]+)\1/g
+
+/**
+ * The names a request's scripts set (`client.global.set("name", …)`, httpyac's `exports.name =`)
+ * or read (`client.global.get("name")`), as written.
+ */
+export function scriptVariables(request: RequestTemplate, file: RequestFile, use: 'set' | 'get'): string[] {
   const names: string[] = []
-  const pattern = new RegExp(`\\bclient\\.(?:global|variables\\.global)\\.${use}\\(\\s*(["'\`])([^"'\`]+)\\1`, 'g')
+  const pattern = use === 'set' ? SCRIPT_SETS : SCRIPT_GETS
   for (const { script } of request.extras) {
     if (!script) continue
     let code = ''
     if (script.kind === 'inline') code = script.code
     else try { code = readFileSync(resolve(dirname(file.absolutePath), script.path), 'utf8') } catch { /* a missing file is the script's error when it runs */ }
-    for (const match of code.matchAll(pattern)) names.push(match[2]!)
+    for (const match of code.matchAll(pattern)) names.push(match[2] ?? match[4]!)
   }
   return names
 }

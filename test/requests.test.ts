@@ -27,6 +27,8 @@ describe('requests/', () => {
     for (const file of files) {
       for (const v of file.vars) defined.add(v.name)
       for (const r of file.requests) for (const c of r.captures) defined.add(c.name)
+      // Variables that scripts set (client.global.set, request.variables.set) are defined too.
+      for (const match of file.source.matchAll(/\b(?:client\.global|request\.variables)\.set\(\s*"([^"]+)"/g)) defined.add(match[1]!)
     }
     const helpers = new Set(['json', 'default', 'file', 'base64File', 'dataUrl', 'urlencode', 'each', 'if', 'unless', 'with', 'else'])
     const needed = new Set<string>()

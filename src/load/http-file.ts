@@ -311,26 +311,34 @@ class BlockParser {
   }
 
   /**
-   * httpyac's `{{ … }}` block after a request is a script, never body text. Its plain assignments
-   * from the response body (`exports.token = response.parsedBody.token;`) are captures; anything
-   * else is a located error, since reqchain does not run JavaScript from request files.
+   * httpyac's `{{ … }}` block after a request is a script, never body text. When it holds only
+   * plain assignments from the response body (`exports.token = response.parsedBody.token;`), they
+   * are captures and need no script engine; any other block runs in the sandbox as a response handler.
    */
   private httpyacResponseScript(line: Line, draft: Draft): void {
-    for (const inner of this.httpyacBlock(line)) {
-      const text = inner.text.trim()
+    const inner = this.httpyacBlock(line)
+    const captures: Directive[] = []
+    for (const innerLine of inner) {
+      const text = innerLine.text.trim()
       if (text === '' || text.startsWith('//')) continue
       const assignment = text.match(/^exports\.([A-Za-z_$][\w$]*)\s*=\s*response\.parsedBody((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)\s*;?$/)
       if (!assignment) {
-        throw this.error('This httpyac script is not run: reqchain runs no JavaScript from request files', inner, indentOf(inner.text) + 1,
-          'only `exports.name = response.parsedBody.path` assignments are read (as captures); write others as `# @capture name = $.path`', text.length)
+        draft.extras.push(this.httpyacExtra('response-handler', line, inner))
+        return
       }
-      draft.directives.push({ key: 'capture', value: `${assignment[1]} = $${assignment[2]}`, span: this.span(inner, indentOf(inner.text) + 1, text.length) })
+      captures.push({ key: 'capture', value: `${assignment[1]} = $${assignment[2]}`, span: this.span(innerLine, indentOf(innerLine.text) + 1, text.length) })
     }
+    draft.directives.push(...captures)
   }
 
   private httpyacScript(line: Line): Extra {
-    const value = this.httpyacBlock(line).map((l) => l.text).join('\n')
-    return { kind: 'pre-request-script', value, span: this.span(line, indentOf(line.text) + 1) }
+    return this.httpyacExtra('pre-request-script', line, this.httpyacBlock(line))
+  }
+
+  private httpyacExtra(kind: 'response-handler' | 'pre-request-script', line: Line, inner: Line[]): Extra {
+    const value = inner.map((l) => l.text).join('\n')
+    const first = inner[0] ?? line
+    return { kind, value, span: this.span(line, indentOf(line.text) + 1), script: { kind: 'inline', code: value, span: this.span(first, 1), dialect: 'httpyac' } }
   }
 
   /** The lines of an httpyac `{{` … `}}` block that starts at `line`; consumes through the closing `}}`. */

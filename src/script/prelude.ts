@@ -86,7 +86,7 @@ export const PRELUDE = String.raw`(function (host, inputText) {
   })
 
   function headerList(pairs) {
-    return frozen({
+    return ({
       valueOf: function (name) { var all = this.valuesOf(name); return all.length ? all[0] : null },
       valuesOf: function (name) {
         var lower = String(name).toLowerCase(), out = []
@@ -131,7 +131,7 @@ export const PRELUDE = String.raw`(function (host, inputText) {
       }
       return body
     } })
-    globalThis.response = frozen(response)
+    globalThis.response = response
   }
 
   function templated(raw, sent) {
@@ -215,6 +215,24 @@ export const PRELUDE = String.raw`(function (host, inputText) {
   Object.defineProperty(globalThis, '$isoTimestamp', { get: function () { return new Date().toISOString() } })
 
   globalThis.client = client
+
+  // httpyac's {{ }} blocks: exports.x = … sets a variable, test(name, fn) is client.test, and the
+  // response has httpyac's names beside JetBrains' ones.
+  if (input.dialect === 'httpyac') {
+    globalThis.exports = new Proxy({}, { set: function (target, name, value) { target[name] = value; if (typeof name === 'string') host.setGlobal(name, encode(value)); return true } })
+    var test = function (name, fn) { client.test(name, fn) }
+    test.status = function (code) { client.test('status == ' + code, function () { client.assert(response.status === code, 'status is ' + response.status) }) }
+    globalThis.test = test
+    if (input.response) {
+      Object.defineProperty(response, 'statusCode', { value: response.status })
+      Object.defineProperty(response, 'parsedBody', { get: function () { return response.body } })
+      for (var i = 0; i < input.response.headers.length; i++) {
+        var pair = input.response.headers[i], key = pair[0].toLowerCase()
+        if (key !== 'valueOf' && key !== 'valuesOf') response.headers[key] = key in response.headers ? response.headers[key] + ', ' + pair[1] : pair[1]
+      }
+    }
+  }
+  if (input.response) { frozen(response.headers); frozen(response) }
   globalThis.console = frozen({ log: log, info: log, warn: log, error: log, debug: log })
   globalThis.btoa = function (value) { return host.btoa(String(value)) }
   globalThis.atob = function (value) { return host.atob(String(value)) }

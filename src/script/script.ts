@@ -92,7 +92,8 @@ export async function runScripts(phase: ScriptPhase, template: RequestTemplate, 
       if (error instanceof ReqchainError) return { asserts, error }
       throw error
     }
-    const input = JSON.stringify({ request: requestInput(template, context.request), ...(context.exchange ? { response: responseInput(context.exchange) } : {}) })
+    const dialect = extra.script.kind === 'inline' ? extra.script.dialect : undefined
+    const input = JSON.stringify({ request: requestInput(template, context.request), ...(context.exchange ? { response: responseInput(context.exchange) } : {}), ...(dialect ? { dialect } : {}) })
     const result = evaluate(engine, { prelude: PRELUDE, input, code: code.code, host: hostFunctions(context.host, context.exchange), limits: context.limits })
     const state = JSON.parse(result.state) as { tests?: TestRecord[] }
     for (const test of state.tests ?? []) asserts.push(assertResult(test, code, extra.span))

@@ -291,19 +291,24 @@ describe('reqchain run', () => {
     expect(typo.stderr).toContain('--> typo.http:6:3')
   })
 
-  it('reads an httpyac {{ exports.x = response.parsedBody.path }} block after a request as captures, never as body', async () => {
+  it('reads an httpyac {{ exports.x = response.parsedBody.path }} block after a request as captures, and runs any other block in the sandbox, never as body', async () => {
     server = await startServer({ 'POST /login': (_req, res, body) => json(res, { token: 'tok-9', echo: body.toString(), user: { ids: [5] } }), 'GET /me': (req, res) => json(res, { auth: req.headers.authorization, id: new URL(req.url!, 'http://x').searchParams.get('id') }) })
     const dir = dirWith({
       'hy.http': `POST ${server.url}/login\nContent-Type: application/json\n\n{"user": "ada"}\n\n{{\n  // the token for the next request\n  exports.token = response.parsedBody.token;\n  exports.id = response.parsedBody.user.ids[0]\n}}\n\n###\nGET ${server.url}/me?id={{id}}\nAuthorization: Bearer {{token}}\n`,
-      'js.http': `POST ${server.url}/login\n\n{"a": 1}\n\n{{\n  exports.n = Date.now()\n}}\n`,
+      'js.http': `POST ${server.url}/login\n\n{"a": 1}\n\n{{\n  exports.n = response.parsedBody.token.length + response.statusCode + Number(response.headers['content-type'].indexOf('json') > 0)\n  test.status(200)\n}}\n\n###\nGET ${server.url}/me?id={{n}}\n`,
+      'bad.http': `POST ${server.url}/login\n\n{"a": 1}\n\n{{\n  const fs = require('fs')\n}}\n`,
     })
     const result = await runCli(['run', 'hy.http', '-e', '$', '-r'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({ auth: 'Bearer tok-9', id: '5' })
     expect(JSON.parse(server.calls[0]!.body.toString())).toEqual({ user: 'ada' }) // the block is not body
-    const js = await runCli(['run', 'js.http'], { cwd: dir })
-    expect(js.exitCode).toBe(2)
-    expect(js.stderr).toContain('This httpyac script is not run')
-    expect(js.stderr).toContain('--> js.http:6:3')
+    const js = await runCli(['test', 'js.http'], { cwd: dir })
+    expect(js.exitCode, js.stderr).toBe(0)
+    expect(server.calls.at(-1)!.path).toBe('/me?id=206')
+    expect(js.stderr).toContain('1/1 assertions')
+    const bad = await runCli(['run', 'bad.http'], { cwd: dir })
+    expect(bad.exitCode).toBe(3)
+    expect(bad.stderr).toContain("'require' is not defined")
+    expect(bad.stderr).toContain('--> bad.http:6:14')
   })
 })

@@ -169,4 +169,23 @@ GET ${server.url}/echo?mode={{mode}}
     expect(result.exitCode, result.stderr).toBe(0)
     expect(server.calls.map((c) => c.path)).toEqual(['/echo', '/echo?mode=global', '/echo?mode=file'])
   })
+
+  it('names the failed script when a variable it was to set is missing', async () => {
+    server = await chainServer()
+    const dir = tempDir('script')
+    writeFileSync(join(dir, 'missed.http'), `### login\nPOST ${server.url}/login\n\n> {% client.global.set("token", response.body.nothing.token) %}\n\n###\nGET ${server.url}/users/7\nAuthorization: Bearer {{token}}\n`)
+    const result = await runCli(['test', 'missed.http'], { cwd: dir })
+    expect(result.exitCode).toBe(3)
+    expect(result.stderr).toContain('`token` was to be set by the script of `login` at missed.http:2, which failed')
+  })
+
+  it('keeps each --dataset row\'s globals to its own chain', async () => {
+    server = await startServer({ 'GET /echo': (req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ q: new URL(req.url!, 'http://x').searchParams.get('q') })) } })
+    const dir = tempDir('script')
+    writeFileSync(join(dir, 'rows.csv'), 'q\none\ntwo\n')
+    writeFileSync(join(dir, 'rows.http'), `GET ${server.url}/echo?q={{q}}&before={{default seen "none"}}\n\n> {% client.global.set("seen", response.body.q) %}\n`)
+    const result = await runCli(['test', 'rows.http', '--dataset', 'rows.csv'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(server.calls.map((c) => c.path)).toEqual(['/echo?q=one&before=none', '/echo?q=two&before=none'])
+  })
 })
