@@ -79,14 +79,15 @@ function dependenciesOf(request: RequestTemplate, file: RequestFile, byName: Rea
 
 const SCRIPT_SETS = /\bclient\.(?:global|variables\.global)\.set\(\s*(["'`])([^"'`]+)\1|\bexports\.()([A-Za-z_$][\w$]*)\s*=(?!=)/g
 const SCRIPT_GETS = /\bclient\.(?:global|variables\.global)\.get\(\s*(["'`])([^"'`]+)\1/g
+const SCRIPT_REQUEST_SETS = /\brequest\.variables\.set\(\s*(["'`])([^"'`]+)\1/g
 
 /**
  * The names a request's scripts set (`client.global.set("name", …)`, httpyac's `exports.name =`)
- * or read (`client.global.get("name")`), as written.
+ * or read (`client.global.get("name")`), or set for the one request (`request.variables.set`), as written.
  */
-export function scriptVariables(request: RequestTemplate, file: RequestFile, use: 'set' | 'get'): string[] {
+export function scriptVariables(request: RequestTemplate, file: RequestFile, use: 'set' | 'get' | 'request'): string[] {
   const names: string[] = []
-  const pattern = use === 'set' ? SCRIPT_SETS : SCRIPT_GETS
+  const pattern = use === 'set' ? SCRIPT_SETS : use === 'get' ? SCRIPT_GETS : SCRIPT_REQUEST_SETS
   for (const { script } of request.extras) {
     if (!script) continue
     let code = ''

@@ -4,7 +4,7 @@ import type { Io } from '../io.js'
 import type { RequestFile } from '../model.js'
 import { loadBaseVars } from '../load/env.js'
 import { Scope, prepareRender, render } from '../render/render.js'
-import { selectRequests } from '../select.js'
+import { scriptVariables, selectRequests } from '../select.js'
 import { Secrets } from '../secrets.js'
 import { shellStandIn, toCurl } from '../report/curl.js'
 import { describeQuery } from '../check/extract.js'
@@ -52,21 +52,34 @@ async function exportAll(options: ExportOptions, io: Io, selected: { file: Reque
     }
     const scope = new Scope({ file, base: base.values, cli: options.vars, dotenv: base.dotenv, processEnv: io.env, allowInvalidJson: options.allowInvalidJson, standIn })
     for (const template of selectRequests(file, names.length > 0 ? names : options.names)) {
+      // Scripts do not run when nothing is sent: what they set is a value known only at run time.
+      const scriptOf = `the script of ${template.name ? `\`${template.name}\`` : 'the request'} at ${file.path}:${template.span.line}`
+      for (const name of template.extras.length > 0 ? scriptVariables(template, file, 'request') : []) {
+        if (name in options.vars) continue
+        runtimeValues.set(name, `set by ${scriptOf} (request.variables.set)`)
+        scope.requestVariable(name, placeholder(name, 'set by script'))
+      }
       const request = render(template, scope)
+      scope.endRequest()
       const isStream = /"stream"\s*:\s*true/.test(new TextDecoder().decode(request.body ?? new Uint8Array()))
       commands.push(format === 'http'
-        ? `### ${template.name ?? `${template.method} ${template.url.raw}`} (${file.path}:${template.span.line})\n${asHttp(request, secrets, true).replace(/\uE100([^\uE101]*)\uE101/g, '<$1>')}`
+        ? `### ${template.name ?? `${template.method} ${template.url.raw}`} (${file.path}:${template.span.line})\n${asHttp(request, secrets, true).replace(/\uE100([^\uE101]*)\uE101|%EE%84%80(.*?)%EE%84%81/g, (_, written: string | undefined, encoded: string | undefined) => `<${written ?? decodeURIComponent(encoded!)}>`)}`
         : `${template.name ? `# ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream, followRedirects: template.options.followRedirects ?? true, insecure: options.insecure })}`)
       for (const capture of template.captures) {
         if (capture.name in options.vars) continue
         runtimeValues.set(capture.name, `captured by ${template.name ? `\`${template.name}\`` : 'the request'} at ${file.path}:${template.span.line} from ${describeQuery(capture.query)}`)
         scope.capture(capture.name, placeholder(capture.name, 'captured'))
       }
+      for (const name of template.extras.length > 0 ? scriptVariables(template, file, 'set') : []) {
+        if (name in options.vars) continue
+        runtimeValues.set(name, `set by ${scriptOf}`)
+        scope.capture(name, placeholder(name, 'set by script'))
+      }
       scope.advance()
     }
   }
   const preamble = runtimeValues.size === 0 ? '' : format === 'http'
-    ? `# Nothing was sent. Values known only at run time are shown as <captured: …> and <response: …>:\n${[...runtimeValues].map(([name, from]) => `#   ${name}: ${from}`).join('\n')}\n\n`
+    ? `# Nothing was sent. Values known only at run time are shown as <captured: …>, <response: …> and <set by script: …>:\n${[...runtimeValues].map(([name, from]) => `#   ${name}: ${from}`).join('\n')}\n\n`
     : `# Values known only at run time; set them before the commands that use them:\n${[...runtimeValues].map(([name, from]) => `#   $${name}: ${from}`).join('\n')}\n\n`
   io.stdout.write(`${preamble}${commands.join('\n\n')}\n`)
   return ExitCode.ok

@@ -18,12 +18,13 @@ export function shellQuote(text: string): string {
 export function shellStandIn(name: string): string {
   return `\uE100${shellVariable(name)}\uE101`
 }
-const STAND_IN = /\uE100([^\uE101]*)\uE101/g
+/** A stand-in as written, or percent-encoded where it landed in a URL. */
+const STAND_IN = /\uE100([^\uE101]*)\uE101|%EE%84%80(\w*)%EE%84%81/g
 
 /** Quotes text for the shell, turning secret values and stand-ins into "$NAME" expansions. */
 function quoteMasked(text: string, secrets: Secrets | undefined): string {
   const marker = '\u0000'
-  const withStandIns = text.replace(STAND_IN, `${marker}$1${marker}`)
+  const withStandIns = text.replace(STAND_IN, (_, written: string | undefined, encoded: string | undefined) => `${marker}${written ?? encoded}${marker}`)
   if (!secrets && withStandIns === text) return shellQuote(text)
   const masked = secrets ? secrets.mask(withStandIns, (secret) => `${marker}${secret.name}${marker}`) : withStandIns
   if (!masked.includes(marker)) return shellQuote(masked)
