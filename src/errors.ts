@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'SCRIPT_SYNTAX'
   | 'SCRIPT_ERROR'
   | 'SCRIPT_LIMIT'
+  | 'REPLAY_MISS'
   | 'REPORT_WRITE'
 
 export class ReqchainError extends Error {

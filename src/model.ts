@@ -68,6 +68,8 @@ export type Query =
   | { readonly kind: 'variable'; readonly name: string }
   /** A script's `client.test(name, …)` (test) or `client.assert(…, name)`: its result is the script's to give. */
   | { readonly kind: 'script'; readonly name: string; readonly test: boolean }
+  /** What a recorded exchange had at this path (`run --compare DIR`): `status`, `header X`, `$.a.b`, `body`. */
+  | { readonly kind: 'recorded'; readonly path: string }
 
 export type CaptureSpec = {
   readonly name: string

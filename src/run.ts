@@ -111,6 +111,8 @@ export type RunOptions = {
   readonly onChainEnd?: (plan: Plan, steps: readonly StepResult[]) => void
   /** Shared by parallel chains: true once any of them failed and the run stops at failures. */
   readonly stopped?: () => boolean
+  /** A last look at each step before it counts: against a recording (--compare, --replay). */
+  readonly review?: (step: StepResult) => StepResult
   /** How long each script may run (--script-timeout); 0 for no limit. Its memory limit is the sandbox's own. */
   readonly scriptTimeMs?: number
 }
@@ -183,7 +185,8 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
         continue
       }
       const ran = explain(await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options), missed, originIn)
-      const step = plan.row ? { ...ran, row: plan.row.index + 1, rowValues: plan.row.values } : ran
+      const rowed = plan.row ? { ...ran, row: plan.row.index + 1, rowValues: plan.row.values } : ran
+      const step = options.review ? options.review(rowed) : rowed
       record(step)
       chain?.push(step)
       if (step.exchange) last = step

@@ -33,6 +33,7 @@ export function describeQuery(query: Query): string {
     case 'variable': return `var ${query.name}`
     case 'request': return `request ${query.path}`
     case 'script': return `${query.test ? 'client.test' : 'client.assert'} ${JSON.stringify(query.name)}`
+    case 'recorded': return `recorded ${query.path}`
     default: return query.kind
   }
 }
@@ -70,7 +71,7 @@ export function extract(query: Query, exchange: Exchange, vars: Readonly<Record<
       return [match[1] ?? match[0]]
     }
     case 'variable': return query.name in vars ? [vars[query.name]] : []
-    case 'script': return []
+    case 'script': case 'recorded': return []
     case 'request': {
       let sent: unknown
       try {

@@ -17,6 +17,7 @@ import { printResult } from '../report/print.js'
 import { type BodySink, fileSink, outputSink } from '../send/sink.js'
 import { checkOutputs } from './outputs.js'
 import type { Cookies } from '../send/cookies.js'
+import type { StreamListener } from '../send/send.js'
 import { batchedStderr } from './batched-stderr.js'
 import { ExitCode } from './exit-code.js'
 import { type Options, type RunOptions, parseOptions } from './options.js'
@@ -141,7 +142,14 @@ export function planOf(selected: readonly Selected[], names: readonly string[]):
   return plans
 }
 
-async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
+async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
+  // `reqchain diff DIR`: the files and names the recording holds.
+  const options = given.filesFromRecording && given.compare
+    ? await (async () => {
+      const recorded = (await import('../record/session.js')).recordedCollection(ttyIo.cwd, given.compare!.dir)
+      return { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names }
+    })()
+    : given
   const selected = loadAll(options.paths, ttyIo, sources, options.command === 'test', options.names, options.verbose)
   checkOutputs(options, selected.map((s) => s.file), ttyIo.cwd)
   const plans = await withRows(planOf(selected, options.names), options, ttyIo)
@@ -166,6 +174,15 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
   // Proxy credentials in a proxy URL are secrets wherever they show.
   for (const [name, value] of [['proxy', options.proxy], ...['http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].map((n) => [n, io.env[n]])]) secrets.noteVariable(name!, value)
   const allRequests = plans.flatMap((p) => p.requests)
+  const recordings = options.record !== undefined || options.replay !== undefined || options.compare !== undefined
+    ? await (await import('../record/session.js')).openRecordings({
+      cwd: io.cwd, command: options.command, files: [...new Set(plans.map((p) => p.file.absolutePath))], names: options.names, secrets,
+      replaySpeed: options.replaySpeed,
+      ...(options.record !== undefined ? { record: options.record } : {}),
+      ...(options.replay !== undefined ? { replay: options.replay } : {}),
+      ...(options.compare ? { compare: options.compare } : {}),
+    })
+    : undefined
   const reporter = new ConsoleReporter(io, {
     mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw, color: options.color, insecure: options.insecure, errorFormat: options.errorFormat,
     ...(allRequests.length > 0 ? { last: allRequests[allRequests.length - 1]! } : {}),
@@ -180,6 +197,7 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
     http2: options.http2,
     h2c: options.http2PriorKnowledge,
     proxy: { ...(options.proxy !== undefined ? { proxy: options.proxy } : {}), ...(options.noProxy !== undefined ? { noProxy: options.noProxy } : {}), env: io.env },
+    ...(recordings?.replayTo ? { replayTo: recordings.replayTo } : {}),
   })
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
@@ -209,9 +227,10 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
       onEvent: (event: RunEvent) => {
         if (event.kind === 'step') reporter.endLiveText(event.step.template)
         reporter.onEvent(event)
-        if (event.kind === 'step' || event.kind === 'skipped') reports?.add(event.step)
+        if (event.kind === 'step' || event.kind === 'skipped') { reports?.add(event.step); recordings?.add(event.step) }
       },
-      listenerFor: reporter.listenerFor,
+      listenerFor: recordings?.listenerFor ? bothListeners(reporter.listenerFor, recordings.listenerFor) : reporter.listenerFor,
+      ...(recordings?.review ? { review: recordings.review } : {}),
       ...sinkOf(options, io, last),
     }
     if (options.command === 'test' && options.parallel > 1) {
@@ -226,6 +245,7 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
     // run and changes nothing the run reports.
     void transport.close()
     await mock?.close()
+    await recordings?.close()
     progress?.finish()
   }
   if (options.extract !== undefined) await loadJsonPath()
@@ -237,6 +257,11 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
       io.stderr.write(`${reporter.errorFrame(failure)}\n`)
       reportsFailed = true
     }
+  }
+  const recorded = recordings?.finish()
+  if (recorded) {
+    io.stderr.write(`${reporter.errorFrame(recorded)}\n`)
+    reportsFailed = true
   }
   if (jar && options.cookieJar !== undefined) {
     try {
@@ -257,6 +282,20 @@ async function runCommand(options: RunOptions, ttyIo: Io, sources: Map<string, s
   if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
   const code = printed === 'error' ? ExitCode.runtime : exitCodeFor(result)
   return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
+}
+
+/** The terminal's stream listener and the recorder's, both told of every piece. */
+function bothListeners(first: (t: RequestTemplate) => StreamListener | undefined, second: (t: RequestTemplate) => StreamListener): (t: RequestTemplate) => StreamListener {
+  return (template) => {
+    const a = first(template)
+    const b = second(template)
+    if (!a) return b
+    return {
+      onRaw: (chunk) => { a.onRaw?.(chunk); b.onRaw?.(chunk) },
+      ...(a.onDelta ? { onDelta: a.onDelta } : {}),
+      onStreamStart: (format) => { a.onStreamStart?.(format); b.onStreamStart?.(format) },
+    }
+  }
 }
 
 /** With --dataset, every plan once per chosen row: each (file, row) is a chain of its own. */
@@ -353,11 +392,12 @@ function tlsOptionsOf(options: RunOptions, io: Io): TlsOptions {
 
 /**
  * The last request's body goes straight to -o, or to a piped stdout, as it arrives when nothing
- * else in the run needs it in memory: no capture, assertion or response handler on it, no --extract, no report, and
+ * else in the run needs it in memory: no capture, assertion or response handler on it, no --extract, no report, no
+ * recording or comparison, and
  * (for stdout) no other body printed after the run. So a 1 GB download keeps memory flat.
  */
 function sinkOf(options: RunOptions, io: Io, last: RequestTemplate | undefined): { sinkFor?: (t: RequestTemplate) => BodySink | undefined } {
-  if (!last || options.command !== 'run' || options.extract !== undefined || options.reports.length > 0 || options.dataset !== undefined) return {}
+  if (!last || options.command !== 'run' || options.extract !== undefined || options.reports.length > 0 || options.dataset !== undefined || options.record !== undefined || options.compare !== undefined) return {}
   if (last.captures.length > 0 || last.asserts.length > 0 || last.extras.some((e) => e.kind === 'response-handler' && e.script)) return {}
   if (options.output !== undefined) {
     const path = resolve(io.cwd, options.output)

@@ -77,6 +77,16 @@ export type RunOptions = VarOptions & {
   readonly reports: readonly ReportTarget[]
   /** JUnit test cases: one per request (default) or one per assertion. */
   readonly junitCases: 'request' | 'assertion'
+  /** --record DIR: every exchange written to DIR. */
+  readonly record?: string
+  /** --replay DIR: every request answered from DIR's recording, by a server on loopback. */
+  readonly replay?: string
+  /** Pace of replayed streams: 1 as recorded, 2 twice as fast, 0 no waiting. */
+  readonly replaySpeed: number
+  /** --compare DIR (or `reqchain diff DIR`): each exchange compared with DIR's recording. */
+  readonly compare?: { readonly dir: string; readonly ignore: readonly string[]; readonly headers: readonly string[] }
+  /** `reqchain diff DIR`: the request files are the recording's own. */
+  readonly filesFromRecording?: boolean
 }
 
 export type Options =
@@ -86,7 +96,7 @@ export type Options =
   | { readonly command: 'completion'; readonly shell: 'bash' | 'zsh' | 'fish' }
   | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean }
   | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
-  | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[] }
+  | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[]; readonly replay?: string; readonly replaySpeed: number }
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version'; readonly text: string }
 
@@ -178,8 +188,22 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'cookie-jar', type: 'string', describe: 'read cookies from this file before the run and write them after (Netscape format, as curl\'s -b/-c)' },
     { name: 'max-header-size', type: 'string', default: '100k', describe: 'largest response head accepted (bytes, or with k/M)' },
     { name: 'bail', type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' },
+    ...RECORD_OPTIONS,
   ]
 }
+
+const REPLAY_SPEED: OptionSpec = { name: 'replay-speed', type: 'number', default: 1, describe: 'pace of replayed streams: 1 as recorded, 2 twice as fast, 0 without waiting' }
+const COMPARE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'ignore', type: 'string', array: true, describe: 'with --compare: a JSONPath left out of the comparison ($.usage, $.choices[*].message.id, $..created) (repeatable)' },
+  { name: 'compare-header', type: 'string', array: true, describe: 'with --compare: a response header to compare (default: content-type) (repeatable)' },
+]
+const RECORD_OPTIONS: readonly OptionSpec[] = [
+  { name: 'record', type: 'string', describe: 'write every exchange to this folder (requests as sent, responses byte for byte, stream pacing; secrets masked)' },
+  { name: 'replay', type: 'string', describe: 'answer every request from this recording, whatever host its URL names (nothing reaches the network)' },
+  REPLAY_SPEED,
+  { name: 'compare', type: 'string', describe: 'compare each exchange with this recording: status, headers, JSON bodies path by path (a difference fails, exit 4)' },
+  ...COMPARE_OPTIONS,
+]
 
 type CommandSpec = {
   readonly usage: string
@@ -271,7 +295,19 @@ const COMMANDS: Record<string, CommandSpec> = {
       { name: 'api-key', type: 'string', describe: 'require Authorization: Bearer KEY' },
       { name: 'fault', type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' },
       { name: 'models', type: 'string', describe: 'comma-separated model names to serve; others get 404 (default: any name is accepted, as llama-server does)' },
+      { name: 'replay', type: 'string', describe: 'answer from this recording (--record DIR) instead: each request with its recorded response, streams paced as recorded' },
+      REPLAY_SPEED,
     ],
+    examples: [['$0 serve --replay bug-1234/ --port 8080', 'serve a recorded run to curl, an SDK or another reqchain']],
+  },
+  diff: {
+    usage: 'diff <recording>', describe: 'run a recorded collection again and compare every exchange with the recording', paths: true,
+    options: [...runOptions('test').filter((o) => !RECORD_OPTIONS.includes(o) || COMPARE_OPTIONS.includes(o))],
+    examples: [
+      ['$0 diff bug-1234/', 'what changed since the recording (exit 4 when something did)'],
+      ['$0 diff bug-1234/ --ignore \'$.usage\' --env staging', 'leave token counts out, run against staging'],
+    ],
+    epilogue: 'Runs the files the recording names, as `test --compare RECORDING` would. Left out by default: object keys id, created, created_at, system_fingerprint, timings, and strings that are dates.',
   },
 }
 
@@ -410,7 +446,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     const args = argv.length === 0 ? ['--help'] : argv
     const parsed = parseWithYargs(top, args)
     if ('shown' in parsed) return parsed.shown
-    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, merge, import, parse, curl, serve or completion')
+    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, diff, merge, import, parse, curl, serve or completion')
   }
   let args = quick ? parseQuickly(spec, rest) : undefined
   if (!args) {
@@ -418,7 +454,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     if ('shown' in parsed) return parsed.shown
     args = parsed.args
   }
-  const command = name as Options['command']
+  const command = name as Options['command'] | 'diff'
   const paths = args._.map(String)
   const vars = parseVarFlags((args['var'] as string[] | undefined) ?? [])
   const varOpts: VarOptions = {
@@ -451,9 +487,12 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         ...(args['api-key'] !== undefined ? { apiKey: String(args['api-key']) } : {}),
         ...(args['fault'] !== undefined ? { fault: String(args['fault']) } : {}),
         ...(args['models'] !== undefined ? { models: String(args['models']).split(',').map((m) => m.trim()).filter(Boolean) } : {}),
+        ...(args['replay'] !== undefined ? { replay: String(args['replay']) } : {}),
+        replaySpeed: replaySpeedOf(args),
       }
     }
-    case 'run': case 'test': {
+    case 'diff': case 'run': case 'test': {
+      if (command === 'diff' && paths.length !== 1) throw new UsageError('diff takes one recording folder', 'for example: reqchain diff bug-1234/')
       const timeoutMs = secondsOf(args['timeout'], '--timeout')
       const connectTimeoutMs = secondsOf(args['connect-timeout'], '--connect-timeout')
       if (connectTimeoutMs === 0) throw new UsageError('--connect-timeout takes a positive number of seconds')
@@ -466,9 +505,10 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       if (args['raw-output'] && args['extract'] === undefined) throw new UsageError('-r/--raw-output goes with --extract', 'for example `-e \'$.choices[0].message.content\' -r`')
       return {
         ...varOpts,
-        command,
-        paths,
+        command: command === 'diff' ? 'test' : command,
+        paths: command === 'diff' ? [] : paths,
         names: (args['name'] as string[] | undefined) ?? [],
+        ...recordingOf(args, command === 'diff' ? paths[0] : undefined),
         maxTimeMs: args['max-time'] === undefined ? timeoutMs : secondsOf(args['max-time'], '--max-time'),
         idleTimeoutMs: args['idle-timeout'] === undefined ? timeoutMs : secondsOf(args['idle-timeout'], '--idle-timeout'),
         connectTimeoutMs,
@@ -504,7 +544,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         cookies: args['cookies'] !== false,
         retry: retryOf(args),
         ...datasetOf(args),
-        ...shardOf(args, command),
+        ...shardOf(args, command === 'diff' ? 'test' : command),
         dryRun: Boolean(args['dry-run']),
         ...(args['proxy'] !== undefined ? { proxy: String(args['proxy']) } : {}),
         ...(args['noproxy'] !== undefined ? { noProxy: String(args['noproxy']) } : {}),
@@ -516,7 +556,31 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       }
     }
   }
-  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, merge, import, parse, curl, serve, completion')
+  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, diff, merge, import, parse, curl, serve, completion')
+}
+
+function replaySpeedOf(args: ParsedArgs): number {
+  const speed = (args['replay-speed'] as number | undefined) ?? 1
+  if (!Number.isFinite(speed) || speed < 0) throw new UsageError(`--replay-speed takes a number >= 0 (0: no waiting), got ${String(args['replay-speed'])}`)
+  return speed
+}
+
+function recordingOf(args: ParsedArgs, diff: string | undefined): Pick<RunOptions, 'record' | 'replay' | 'replaySpeed' | 'compare' | 'filesFromRecording'> {
+  const compareDir = diff ?? (args['compare'] === undefined ? undefined : String(args['compare']))
+  const ignore = (args['ignore'] as string[] | undefined) ?? []
+  const headers = (args['compare-header'] as string[] | undefined) ?? []
+  if (compareDir === undefined && (ignore.length > 0 || headers.length > 0)) throw new UsageError(`--${ignore.length > 0 ? 'ignore' : 'compare-header'} goes with --compare DIR (or reqchain diff DIR)`)
+  for (const path of ignore) if (!path.startsWith('$')) throw new UsageError(`--ignore takes a JSONPath starting with $, got \`${path}\``, 'for example --ignore \'$.usage\'')
+  const record = args['record'] === undefined ? undefined : String(args['record'])
+  const replay = args['replay'] === undefined ? undefined : String(args['replay'])
+  if (record !== undefined && (record === replay || record === compareDir)) throw new UsageError(`--record ${record} would replace the recording this run reads`, 'record into another folder')
+  return {
+    ...(record !== undefined ? { record } : {}),
+    ...(replay !== undefined ? { replay } : {}),
+    replaySpeed: replaySpeedOf(args),
+    ...(compareDir !== undefined ? { compare: { dir: compareDir, ignore, headers: headers.length > 0 ? headers : ['content-type'] } } : {}),
+    ...(diff !== undefined ? { filesFromRecording: true } : {}),
+  }
 }
 
 function secondsOf(value: unknown, flag: string): number {

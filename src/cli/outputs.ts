@@ -1,7 +1,7 @@
 // Checks on where a run will write, made before anything is sent: no output may replace one of the
 // run's inputs (a request file, a body file, `.env`, an env file, a schema), and `-o` must name a
 // file that can be written. `--report junit=.env` is a usage error, not a lost `.env`.
-import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import type { RequestFile } from '../model.js'
@@ -12,6 +12,8 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
   const input = (path: string, what: string) => { if (existsSync(path)) inputs.set(canonical(path), what) }
   input(join(cwd, '.env'), '.env')
   if (options.dataset !== undefined) input(resolve(cwd, options.dataset), `the --dataset ${options.dataset}`)
+  if (options.replay !== undefined) input(resolve(cwd, options.replay, 'index.json'), `the --replay recording ${options.replay}`)
+  if (options.compare !== undefined) input(resolve(cwd, options.compare.dir, 'index.json'), `the recording ${options.compare.dir} compared with`)
   for (const file of options.envFiles) input(resolve(cwd, file), `the --env-file ${file}`)
   for (const file of files) {
     const dir = dirname(file.absolutePath)
@@ -49,6 +51,33 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
     if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${output.flag}: ${output.path} is a directory`, 'name a file, e.g. out/report.xml')
   }
   if (options.output !== undefined) checkWritable(resolve(cwd, options.output), options.output)
+  if (options.record !== undefined) checkRecordFolder(resolve(cwd, options.record), options.record, inputs, seen)
+}
+
+/**
+ * --record DIR replaces DIR whole when the run ends: DIR may be new or an older recording, never a
+ * folder holding anything else — and never one that holds an input of the run or another output.
+ */
+function checkRecordFolder(path: string, shown: string, inputs: ReadonlyMap<string, string>, outputs: ReadonlyMap<string, string>): void {
+  const folder = canonical(path)
+  const inside = (other: string) => other === folder || other.startsWith(`${folder}/`)
+  for (const [input, what] of inputs) if (inside(input)) throw new UsageError(`--record ${shown} would replace ${what}`, 'record into a folder of its own')
+  for (const [output, flag] of outputs) if (inside(output)) throw new UsageError(`--record ${shown} would replace the folder ${flag} writes into`, 'record into a folder of its own')
+  if (!existsSync(path)) {
+    if (!existsSync(dirname(path))) throw new UsageError(`--record ${shown}: the folder ${dirname(path)} does not exist`, 'create it first, or choose another path')
+    return
+  }
+  if (!statSync(path).isDirectory()) throw new UsageError(`--record ${shown} is a file`, 'name a folder for the recording')
+  const entries = readdirSync(path)
+  if (entries.length > 0 && !isRecording(join(path, 'index.json'))) throw new UsageError(`--record ${shown} holds files that are not a recording`, 'a recording replaces its folder whole: name a new folder, or an older recording')
+}
+
+function isRecording(index: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(index, 'utf8')) as { format?: unknown }).format === 'reqchain-recording'
+  } catch {
+    return false
+  }
 }
 
 /** `-o` is written as the body arrives, so its folder must exist and the file must be writable. */

@@ -1,4 +1,5 @@
 // `reqchain serve`: the built-in server in the foreground until Ctrl-C.
+import { resolve } from 'node:path'
 import type { Io } from '../io.js'
 import { UsageError } from '../errors.js'
 import { parseFaults, startMockServer } from '../serve/server.js'
@@ -6,6 +7,7 @@ import { ExitCode } from './exit-code.js'
 import type { Options } from './options.js'
 
 export async function serveCommand(options: Options & { command: 'serve' }, io: Io): Promise<ExitCode> {
+  if (options.replay !== undefined) return serveReplay(options, options.replay, io)
   try {
     parseFaults(options.fault)
   } catch (error) {
@@ -20,6 +22,27 @@ export async function serveCommand(options: Options & { command: 'serve' }, io: 
   }
   io.stdout.write(`${server.url}\n`)
   io.stderr.write(`reqchain mock server on ${server.url} — OpenAI API at ${server.url}/v1, Ollama API at ${server.url}/api. Ctrl-C stops it.\n`)
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted) return resolve()
+    io.signal?.addEventListener('abort', () => resolve(), { once: true })
+  })
+  await server.close()
+  return ExitCode.ok
+}
+
+/** `serve --replay DIR`: the recording's responses, to any client, until Ctrl-C. */
+async function serveReplay(options: Options & { command: 'serve' }, dir: string, io: Io): Promise<ExitCode> {
+  const [{ readRecording }, { startReplayServer }] = await Promise.all([import('../record/format.js'), import('../record/replay.js')])
+  const recording = readRecording(resolve(io.cwd, dir), dir)
+  let server
+  try {
+    server = await startReplayServer(recording, { port: options.port, host: options.host, speed: options.replaySpeed, onMiss: (message) => io.stderr.write(`${message}\n`) })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError(code === 'EADDRINUSE' ? `Port ${options.port} is in use` : `Cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, 'pick another with --port (0 for any free port)')
+  }
+  io.stdout.write(`${server.url}\n`)
+  io.stderr.write(`reqchain replay server on ${server.url}: ${recording.exchanges.length} recorded exchanges from ${dir}${options.replaySpeed === 0 ? ', without waiting' : options.replaySpeed !== 1 ? `, ${options.replaySpeed}× as fast` : ''}. Ctrl-C stops it.\n`)
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) return resolve()
     io.signal?.addEventListener('abort', () => resolve(), { once: true })

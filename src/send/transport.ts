@@ -31,6 +31,8 @@ export type TransportOptions = {
   /** HTTP/2 without TLS and without negotiation (--http2-prior-knowledge). */
   readonly h2c: boolean
   readonly proxy: ProxySettings
+  /** Every request to this loopback server over plain HTTP/1.1, whatever its URL names (--replay). */
+  readonly replayTo?: { readonly host: string; readonly port: number }
 }
 
 /** What one request needs of the transport; `tls` adds an environment's client certificate and verification. */
@@ -44,19 +46,20 @@ export class Transport {
 
   /** How HTTP/2 is offered to a request, if it is (not through a proxy). */
   http2Of(route: Route): 'alpn' | 'h2c' | undefined {
-    if (this.proxyOf(route)) return undefined
+    if (this.options.replayTo || this.proxyOf(route)) return undefined
     if (this.options.h2c) return 'h2c'
     return route.http2 === true || this.options.http2 ? 'alpn' : undefined
   }
 
   /** The proxy a request goes through, if any (none through a unix socket). */
   proxyOf(route: Route): string | undefined {
-    if (route.unixSocket ?? this.options.unixSocket) return undefined
+    if (this.options.replayTo || (route.unixSocket ?? this.options.unixSocket)) return undefined
     return proxyFor(new URL(route.url), this.options.proxy)
   }
 
   /** The dispatcher for a request: by its proxy, its unix socket and whether it asks for HTTP/2. */
   async dispatcherFor(route: Route): Promise<Dispatcher> {
+    if (this.options.replayTo) return this.replaying(this.options.replayTo)
     const socket = route.unixSocket ?? this.options.unixSocket
     const http2 = route.http2 === true || this.options.http2
     const proxy = this.proxyOf(route)
@@ -88,6 +91,18 @@ export class Transport {
       ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
     }
     return new ProxyAgent({ uri: proxy, proxyTunnel: false, requestTls, proxyTls: { timeout: this.options.connectTimeoutMs }, connect: { timeout: this.options.connectTimeoutMs }, keepAliveTimeout: 30_000, maxHeaderSize: this.options.maxHeaderSize })
+  }
+
+  /** One pool whose every connection is a plain TCP one to the replay server (even for an https URL). */
+  private replaying(to: { readonly host: string; readonly port: number }): Dispatcher {
+    let agent = this.agents.get('replay')
+    if (!agent) {
+      const connector = buildConnector({ timeout: this.options.connectTimeoutMs }) as (options: object, callback: unknown) => unknown
+      const connect = (options: object, callback: unknown) => connector({ ...options, protocol: 'http:', hostname: to.host, host: to.host, port: String(to.port), servername: null }, callback)
+      agent = new Agent({ keepAliveTimeout: 30_000, maxHeaderSize: this.options.maxHeaderSize, connect: connect as unknown as NonNullable<ConstructorParameters<typeof Agent>[0]>['connect'] })
+      this.agents.set('replay', agent)
+    }
+    return agent
   }
 
   close(): Promise<void> {

@@ -1,0 +1,171 @@
+// `run --compare DIR` and `reqchain diff DIR`: each exchange of the run beside the one recorded for
+// the same request (same file, line and --dataset row, the n-th time it ran): the status, chosen
+// headers, and JSON bodies compared by value, path by path, with what changes on every call left
+// out (ids, creation times, dates, `system_fingerprint`, `timings`, and any --ignore path). Every
+// difference is a failed assertion, so the summary, the exit code (4) and every report carry it.
+import type { AssertResult, AssertionSpec, Exchange, SourceSpan } from '../model.js'
+import type { StepResult } from '../run.js'
+import { responseText } from '../check/extract.js'
+import { MASK } from '../secrets.js'
+import { StreamAssembler } from '../send/assemble.js'
+import { parseStreamEvents, streamFormatOf } from '../send/sse.js'
+import { type RecordedExchange, type Recording, bodyBytes } from './format.js'
+
+/** Object keys whose values differ from call to call by nature. */
+const VOLATILE_KEYS = new Set(['id', 'created', 'created_at', 'createdAt', 'system_fingerprint', 'timings'])
+/** A date or a time: ISO 8601 / RFC 3339, or an HTTP date. */
+const DATE = /^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?|[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)$/
+/** More differences than this in one exchange are counted, not listed. */
+const MAX_LISTED = 20
+
+export type CompareOptions = { readonly ignore: readonly string[]; readonly headers: readonly string[] }
+
+export class Comparer {
+  private readonly byKey = new Map<string, RecordedExchange[]>()
+  private readonly ignore: RegExp[]
+
+  constructor(private readonly recording: Recording, private readonly options: CompareOptions) {
+    for (const exchange of recording.exchanges) {
+      const key = keyOf(exchange.file, exchange.line, exchange.row)
+      const list = this.byKey.get(key) ?? []
+      list.push(exchange)
+      this.byKey.set(key, list)
+    }
+    this.ignore = options.ignore.map(pathPattern)
+  }
+
+  /** The differences of one step from its recording, as failed assertions (nothing when they agree). */
+  compare(step: StepResult, fileFromRecording: string): AssertResult[] {
+    if (step.skipped) return []
+    const span = step.template.span
+    const recorded = this.byKey.get(keyOf(fileFromRecording, span.line, step.row))?.shift()
+    if (!recorded) return [failure(span, 'exchange', 'in the recording', 'not recorded', `Not in the recording ${this.recording.dir}: ${step.template.method} ${step.template.url.raw}`)]
+    const now = step.exchange
+    const then = recorded.response
+    if (!now || !then) {
+      if (!now && !then) return []
+      return [failure(span, 'response', then ? `HTTP ${then.status}` : 'no response', now ? `HTTP ${now.status}` : 'no response', `The response differs from the recording: it had ${then ? `HTTP ${then.status}` : 'none'}, now ${now ? `HTTP ${now.status}` : 'none'}`)]
+    }
+    const results: AssertResult[] = []
+    if (now.status !== then.status) results.push(failure(span, 'status', String(then.status), String(now.status), `status differs from the recording: was ${then.status}, now ${now.status}`))
+    for (const name of this.options.headers) {
+      const lower = name.toLowerCase()
+      const was = then.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v).join(', ')
+      const is = now.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v).join(', ')
+      if (was !== is && !(was.includes(MASK))) results.push(failure(span, `header ${name}`, was, is, `header ${name} differs from the recording: was ${show(was)}, now ${show(is)}`))
+    }
+    const differences = this.bodyDifferences(recorded, now)
+    for (const d of differences.slice(0, MAX_LISTED)) results.push(failure(span, d.path, d.was, d.now, `${d.path} differs from the recording: was ${d.was}, now ${d.now}`))
+    if (differences.length > MAX_LISTED) results.push(failure(span, 'body', '', '', `and ${differences.length - MAX_LISTED} more differences in the body`))
+    if (results.length > 0) return results
+    return [{ assertion: { query: { kind: 'recorded', path: 'exchange' }, predicate: 'matches the recording', negated: false, span }, ok: true }]
+  }
+
+  private bodyDifferences(recorded: RecordedExchange, now: Exchange): { path: string; was: string; now: string }[] {
+    const thenText = bodyText(this.recording, recorded)
+    const nowText = now.assembled ?? responseText(now)
+    const thenJson = parse(thenText)
+    const nowJson = parse(nowText)
+    if (thenJson.ok && nowJson.ok) {
+      const out: { path: string; was: string; now: string }[] = []
+      this.walk('$', thenJson.value, nowJson.value, out)
+      return out
+    }
+    if (thenText === nowText || sameMasked(thenText, nowText)) return []
+    return [{ path: 'body', was: show(thenText), now: show(nowText) }]
+  }
+
+  private walk(path: string, was: unknown, now: unknown, out: { path: string; was: string; now: string }[]): void {
+    if (this.ignore.some((p) => p.test(path))) return
+    if (isObject(was) && isObject(now) && Array.isArray(was) === Array.isArray(now)) {
+      if (Array.isArray(was)) {
+        const nowArray = now as unknown[]
+        for (let i = 0; i < Math.max(was.length, nowArray.length); i++) {
+          const childPath = `${path}[${i}]`
+          if (i >= was.length) out.push({ path: childPath, was: '(absent)', now: show(nowArray[i]) })
+          else if (i >= nowArray.length) out.push({ path: childPath, was: show(was[i]), now: '(absent)' })
+          else this.walk(childPath, was[i], nowArray[i], out)
+        }
+        return
+      }
+      const a = was as Record<string, unknown>
+      const b = now as Record<string, unknown>
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        if (VOLATILE_KEYS.has(key)) continue
+        const childPath = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
+        if (!(key in b)) out.push({ path: childPath, was: show(a[key]), now: '(absent)' })
+        else if (!(key in a)) out.push({ path: childPath, was: '(absent)', now: show(b[key]) })
+        else this.walk(childPath, a[key], b[key], out)
+      }
+      return
+    }
+    if (typeof was === 'string' && typeof now === 'string' && (DATE.test(was) && DATE.test(now) || sameMasked(was, now))) return
+    if (!Object.is(was, now)) out.push({ path, was: show(was), now: show(now) })
+  }
+}
+
+function keyOf(file: string, line: number, row: number | undefined): string {
+  return `${file}\n${line}\n${row ?? ''}`
+}
+
+function bodyText(recording: Recording, exchange: RecordedExchange): string {
+  const text = bodyBytes(recording, exchange.response!.body).toString('utf8')
+  if (!exchange.response!.chunks) return text
+  // A stream is compared by the message it assembles to, as it is now.
+  return assembledOf(text, exchange.response!.headers) ?? text
+}
+
+/** A recorded stream re-assembled by the same code that assembled it live. */
+function assembledOf(text: string, headers: readonly (readonly [string, string])[]): string | undefined {
+  const format = streamFormatOf(headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1])
+  if (!format) return undefined
+  const assembler = new StreamAssembler(format)
+  for (const event of parseStreamEvents(Buffer.from(text, 'utf8'), format)) assembler.push(event)
+  return JSON.stringify(assembler.result())
+}
+
+function parse(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+function sameMasked(recorded: string, actual: string): boolean {
+  if (!recorded.includes(MASK)) return false
+  const pattern = recorded.split(MASK).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*?')
+  return new RegExp(`^${pattern}$`).test(actual)
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null
+}
+
+function show(value: unknown): string {
+  const text = value === undefined ? '(absent)' : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value)
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text
+}
+
+/** `$.a.b`, `$.items[*].id`, `$..id`: a pattern over the paths the comparison walks (a path and all below it). */
+function pathPattern(path: string): RegExp {
+  let source = ''
+  const text = path.startsWith('$') ? path.slice(1) : `.${path}`
+  for (let i = 0; i < text.length;) {
+    const rest = text.slice(i)
+    let m: RegExpMatchArray | null
+    if ((m = rest.match(/^\.\.([A-Za-z_$][\w$]*)/))) { source += `(?:\\.[^.[]+|\\[[^\\]]+\\])*\\.${m[1]}`; i += m[0].length }
+    else if ((m = rest.match(/^\.\*/))) { source += '(?:\\.[^.[]+|\\[[^\\]]+\\])'; i += 2 }
+    else if ((m = rest.match(/^\[\*\]/))) { source += '\\[\\d+\\]'; i += 3 }
+    else if ((m = rest.match(/^\.([A-Za-z_$][\w$]*)/))) { source += `\\.${m[1]!.replace(/\$/g, '\\$')}`; i += m[0].length }
+    else if ((m = rest.match(/^\[(\d+)\]/))) { source += `\\[${m[1]}\\]`; i += m[0].length }
+    else if ((m = rest.match(/^\[(['"])(.*?)\1\]/))) { source += `\\[${JSON.stringify(m[2]).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]`; i += m[0].length }
+    else { source += rest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); break }
+  }
+  return new RegExp(`^\\$${source}(?:[.[].*)?$`)
+}
+
+function failure(span: SourceSpan, path: string, expected: string, actual: string, message: string): AssertResult {
+  const assertion: AssertionSpec = { query: { kind: 'recorded', path }, predicate: 'matches the recording', negated: false, span }
+  return { assertion, ok: false, expected, actual, message }
+}
