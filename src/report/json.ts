@@ -89,7 +89,7 @@ export function bodyText(bytes: Uint8Array | undefined, limit = REPORT_BODY_LIMI
  * A body as the report holds it: masked in the form it is written in. A cut body is masked with
  * what follows the cut and then cut again, so a secret across the cut is masked whole.
  */
-function maskedBody(body: ReportBody, secrets: Secrets, bytes: Uint8Array | undefined): ReportBody {
+export function maskedBody(body: ReportBody, secrets: Secrets, bytes: Uint8Array | undefined): ReportBody {
   const cutAt = body.bodyTruncated?.keptBytes
   const windowed = (text: string, render: (extra: Uint8Array) => string): string => {
     if (cutAt === undefined || !bytes) return secrets.mask(text)

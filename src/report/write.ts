@@ -15,6 +15,7 @@ import type { Secrets } from '../secrets.js'
 import type { Sources } from '../source.js'
 import type { OutStream } from '../io.js'
 import { githubFormatter } from './github.js'
+import { harFormatter } from './har.js'
 import { jsonFormatter } from './json.js'
 import { junitFormatter } from './junit.js'
 import { markdownFormatter } from './markdown.js'
@@ -118,6 +119,7 @@ function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
     case 'json': return jsonFormatter(context.secrets)
     case 'markdown': return markdownFormatter(context.secrets)
     case 'github': return githubFormatter(context.secrets)
+    case 'har': return harFormatter(context.secrets)
   }
 }
 
