@@ -6,7 +6,7 @@ import type { Io } from '../io.js'
 import { InputFileError, readInputFile } from '../load/input-file.js'
 import { ExitCode } from './exit-code.js'
 
-type ImportOptions = { readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean }
+type ImportOptions = { readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean; readonly filter?: string }
 
 export async function importCommand(options: ImportOptions, io: Io, sources: Map<string, string>): Promise<ExitCode> {
   let secrets: readonly { name: string; value: string }[]
@@ -20,9 +20,9 @@ export async function importCommand(options: ImportOptions, io: Io, sources: Map
     }
     sources.set(options.source, text)
     const { importHar } = await import('../import/har.js')
-    const imported = importHar(text, options.source, options.all)
+    const imported = importHar(text, options.source, options.all, options.filter)
     io.stdout.write(imported.http)
-    io.stderr.write(`${imported.count} request${imported.count === 1 ? '' : 's'} imported${imported.skipped > 0 ? `; ${imported.skipped} that load page assets skipped (--all keeps them)` : ''}\n`)
+    io.stderr.write(`${imported.count} request${imported.count === 1 ? '' : 's'} imported${imported.skipped > 0 ? `; ${imported.skipped} that load page assets skipped (--all keeps them)` : ''}${imported.filtered > 0 ? `; ${imported.filtered} whose URL does not contain ${JSON.stringify(options.filter)} left out` : ''}\n`)
     secrets = imported.secrets
   } else {
     let source = options.source

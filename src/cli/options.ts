@@ -94,7 +94,7 @@ export type Options =
   | { readonly command: 'parse'; readonly paths: readonly string[] }
   | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string; readonly junit?: string; readonly json?: string }
   | { readonly command: 'completion'; readonly shell: 'bash' | 'zsh' | 'fish' }
-  | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean }
+  | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean; readonly filter?: string }
   | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[]; readonly replay?: string; readonly replaySpeed: number }
   | { readonly command: 'help'; readonly text: string }
@@ -242,11 +242,13 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: [
       { name: 'show-secrets', type: 'boolean', default: false, describe: 'print the credentials found, as .env lines' },
       { name: 'all', type: 'boolean', default: false, describe: 'with har: keep the entries that load page assets (images, scripts, styles, fonts)' },
+      { name: 'filter', type: 'string', describe: 'with har: keep only the requests whose URL contains this text (e.g. /api/)' },
     ],
     examples: [
       ['$0 import curl "curl https://api.example.com/v1/models -H \'Authorization: Bearer $KEY\'"', 'the request as .http'],
       ['pbpaste | $0 import curl - > bug.http', 'from standard input'],
       ['$0 import har session.har > session.http', 'every API request a browser recorded'],
+      ['$0 import har session.har --filter api.example.com/v1/', 'only the requests to one API'],
     ],
     epilogue: 'A $VAR in the command becomes {{$processEnv VAR}}; a literal token, API key or -u password becomes {{token}}, {{apiKey}} or {{basicAuth}}, to set in .env. Exit 1 for an option that changes the request and is not imported (-F, -b FILE, …).',
   },
@@ -476,7 +478,8 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       if (format !== 'curl' && format !== 'har') throw new UsageError(format === undefined ? 'import needs a format: curl or har' : `Cannot import \`${format}\``, 'formats: curl (reqchain import curl "curl …"), har (reqchain import har FILE.har)')
       if (paths.length < 2) throw new UsageError(format === 'curl' ? 'import curl needs the curl command (quoted, or - to read it from standard input)' : 'import har needs the HAR file')
       if (format === 'har' && paths.length > 2) throw new UsageError('import har takes one HAR file')
-      return { command, format, source: paths.slice(1).join(' '), showSecrets: Boolean(args['show-secrets']), all: Boolean(args['all']) }
+      if (args['filter'] !== undefined && format !== 'har') throw new UsageError('--filter goes with import har')
+      return { command, format, source: paths.slice(1).join(' '), showSecrets: Boolean(args['show-secrets']), all: Boolean(args['all']), ...(args['filter'] !== undefined ? { filter: String(args['filter']) } : {}) }
     }
     case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']), insecure: Boolean(args['insecure']) }
     case 'serve': {

@@ -16,15 +16,17 @@ type HarEntry = {
 const DROPPED = /^(:.*|host|content-length|connection|accept-encoding|keep-alive|transfer-encoding|upgrade|te|priority)$/i
 const PAGE_ASSETS = new Set(['image', 'stylesheet', 'script', 'font', 'media', 'manifest', 'texttrack', 'ping', 'preflight', 'websocket'])
 
-export type ImportedHar = { readonly http: string; readonly secrets: readonly { name: string; value: string }[]; readonly skipped: number; readonly count: number }
+export type ImportedHar = { readonly http: string; readonly secrets: readonly { name: string; value: string }[]; readonly skipped: number; readonly filtered: number; readonly count: number }
 
-export function importHar(text: string, file: string, all: boolean): ImportedHar {
+export function importHar(text: string, file: string, all: boolean, filter?: string): ImportedHar {
   const root = toPlain(parseLocatedJson(text.replace(/^\uFEFF/, ''), file)) as { log?: { entries?: unknown } }
   const entries = root?.log?.entries
   if (!Array.isArray(entries)) throw new LoadError('LOAD_JSON', `${file} is not a HAR file: it has no log.entries`, { file, line: 1, column: 1 }, 'export it from the browser\'s network panel with "Save all as HAR"')
   const credentials = new Credentials()
   const blocks: string[] = []
   let skipped = 0
+  let filtered = 0
+  const names = new Map<string, number>()
   entries.forEach((value, index) => {
     const entry = value as HarEntry
     const request = entry?.request
@@ -32,7 +34,10 @@ export function importHar(text: string, file: string, all: boolean): ImportedHar
       throw new LoadError('LOAD_JSON', `Entry ${index + 1} of ${file} has no request with method, url and headers`, { file, line: 1, column: 1 }, 'a HAR entry\'s request needs method, url and headers')
     }
     if (!all && (PAGE_ASSETS.has(entry._resourceType ?? '') || /^(data|blob|chrome-extension|about):/i.test(request.url))) { skipped++; return }
-    const lines = [`### ${index + 1}. ${request.method} ${new URL(request.url).pathname}`, '# @no-redirect', `${request.method} ${credentials.url(request.url)}`]
+    if (filter !== undefined && !request.url.includes(filter)) { filtered++; return }
+    const path = new URL(request.url).pathname
+    const name = uniqueName(nameOf(request.method, path), names)
+    const lines = [`### ${index + 1}. ${request.method} ${path}`, `# @name ${name}`, '# @no-redirect', `${request.method} ${credentials.url(request.url)}`]
     for (const { name, value } of request.headers) {
       if (DROPPED.test(name)) continue
       lines.push(`${name}: ${credentials.header(name, String(value))}`)
@@ -48,5 +53,18 @@ export function importHar(text: string, file: string, all: boolean): ImportedHar
     }
     blocks.push(lines.join('\n'))
   })
-  return { http: `# Imported from ${file}.\n\n${blocks.join('\n\n')}\n`, secrets: credentials.found, skipped, count: blocks.length }
+  return { http: `# Imported from ${file}.\n\n${blocks.join('\n\n')}\n`, secrets: credentials.found, skipped, filtered, count: blocks.length }
+}
+
+/** A request name from its path: the words of it, without ids and version segments (`/v1/users/42/orders` → `users-orders`). */
+function nameOf(method: string, path: string): string {
+  const words = path.split('/').filter((segment) => segment !== '' && !/^v\d+$/i.test(segment) && !/\d{3,}|^[0-9a-f-]{16,}$/i.test(segment))
+  const name = words.map((w) => w.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')).filter(Boolean).join('-').slice(0, 48)
+  return name || method.toLowerCase()
+}
+
+function uniqueName(name: string, seen: Map<string, number>): string {
+  const count = (seen.get(name) ?? 0) + 1
+  seen.set(name, count)
+  return count === 1 ? name : `${name}-${count}`
 }

@@ -139,6 +139,13 @@ describe('reqchain import har', () => {
     expect(calls[2]!.body.toString()).toBe('a=1%202&b=x%26y')
     const everything = await runCli(['import', 'har', 'session.har', '--all'], { cwd: dir })
     expect(everything.stdout).toContain('/logo.png')
+    // Named from the path; --filter keeps the requests to one API.
+    expect(http).toContain('# @name who\n')
+    expect(http).toContain('# @name chat\n')
+    const only = await runCli(['import', 'har', 'session.har', '--filter', '/v1/'], { cwd: dir })
+    expect(only.stdout.match(/^POST /gm)).toHaveLength(1)
+    expect(only.stdout).toContain(`POST ${server.url}/v1/chat`)
+    expect(only.stderr).toContain('1 request imported; 1 that load page assets skipped (--all keeps them); 2 whose URL does not contain "/v1/" left out')
   })
 
   it('says where a HAR file is wrong', async () => {

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import Ajv from 'ajv'
+import AjvModule from 'ajv'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
 import { type TestServer, json, startServer } from '../helpers/server.js'
@@ -15,6 +15,7 @@ afterEach(async () => { await server?.close(); server = undefined })
 function harValidator() {
   const require = createRequire(import.meta.url)
   const schemas = require('har-schema') as Record<string, object>
+  const Ajv = AjvModule.default
   const ajv = new Ajv({ strict: false, allErrors: true })
   ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as object)
   for (const schema of Object.values(schemas)) ajv.addSchema(schema)
