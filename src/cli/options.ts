@@ -304,7 +304,8 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   diff: {
     usage: 'diff <recording>', describe: 'run a recorded collection again and compare every exchange with the recording', paths: true,
-    options: [...runOptions('test').filter((o) => !RECORD_OPTIONS.includes(o) || COMPARE_OPTIONS.includes(o))],
+    // --replay too: `diff old/ --replay new/` compares two recordings, no server needed.
+    options: runOptions('test').filter((o) => o.name !== 'record' && o.name !== 'compare'),
     examples: [
       ['$0 diff bug-1234/', 'what changed since the recording (exit 4 when something did)'],
       ['$0 diff bug-1234/ --ignore \'$.usage\' --env staging', 'leave token counts out, run against staging'],

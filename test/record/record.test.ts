@@ -110,6 +110,49 @@ describe('record and replay', () => {
   })
 })
 
+describe('the recording format', () => {
+  it('keeps text as text, binary as base64, a big body in a file of its own, and replays each byte for byte', async () => {
+    const big = Buffer.alloc(600 * 1024, 'abcdefghij')
+    const binary = Buffer.from([0, 255, 1, 254, 0x80, 0x81])
+    const origin = createServer((req, res) => {
+      req.resume().on('end', () => {
+        if (req.url === '/big') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end(big) } else { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end(binary) }
+      })
+    })
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
+    const dir = tempDir('record')
+    const base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`
+    writeFileSync(join(dir, 'files.http'), `# @name big\nGET ${base}/big\n\n###\n# @name bin\nGET ${base}/bin\n`)
+    expect((await runCli(['test', 'files.http', '--record', 'rec'], { cwd: dir })).exitCode).toBe(0)
+    origin.close()
+    const bigExchange = JSON.parse(readFileSync(join(dir, 'rec', '0001-big.json'), 'utf8')) as { response: { body: { file: string; size: number } } }
+    expect(bigExchange.response.body).toEqual({ file: '0001-big.response', size: big.length })
+    expect(readFileSync(join(dir, 'rec', '0001-big.response')).equals(big)).toBe(true)
+    const binExchange = JSON.parse(readFileSync(join(dir, 'rec', '0002-bin.json'), 'utf8')) as { response: { body: { base64: string } } }
+    expect(Buffer.from(binExchange.response.body.base64, 'base64').equals(binary)).toBe(true)
+    const replayed = await runCli(['run', 'files.http#bin', '--replay', 'rec', '-o', 'out.bin'], { cwd: dir })
+    expect(replayed.exitCode, replayed.stderr).toBe(0)
+    expect(readFileSync(join(dir, 'out.bin')).equals(binary)).toBe(true)
+    const same = await runCli(['diff', 'rec', '--replay', 'rec'], { cwd: dir })
+    expect(same.exitCode, same.stderr).toBe(0)
+  })
+
+  it('leaves an older recording as it was when the new one cannot be finished', async () => {
+    const vars = await mockVars()
+    const dir = tempDir('record')
+    expect((await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec')], { cwd: root })).exitCode).toBe(0)
+    const before = readFileSync(join(dir, 'rec', 'index.json'), 'utf8')
+    // Ctrl-C before the first response: the run ends at once, and the recording written is whole.
+    const controller = new AbortController()
+    controller.abort()
+    const stopped = await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec')], { cwd: root, signal: controller.signal })
+    expect(stopped.exitCode).toBe(130)
+    const after = JSON.parse(readFileSync(join(dir, 'rec', 'index.json'), 'utf8')) as { exchanges: unknown[] }
+    expect(after.exchanges.length).toBeLessThanOrEqual((JSON.parse(before) as { exchanges: unknown[] }).exchanges.length)
+    expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([])
+  })
+})
+
 describe('compare with a recording', () => {
   it('exits 0 for the same answers, 4 naming the path that changed, and leaves volatile fields out', async () => {
     const vars = await mockVars()
