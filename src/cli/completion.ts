@@ -11,7 +11,7 @@ import { commandOptions } from './options.js'
 import { ExitCode } from './exit-code.js'
 
 const REQUEST_FILE = /\.(http|rest|json)$/i
-const REPORTS = ['junit=', 'json=', 'markdown=', 'har=', 'github', 'github=']
+const REPORTS = ['junit=', 'json=', 'markdown=', 'html=', 'har=', 'github', 'github=']
 
 export function completionScript(shell: 'bash' | 'zsh' | 'fish'): string {
   const bash = `_reqchain() {

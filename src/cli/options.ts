@@ -6,7 +6,7 @@ import { timeLimitMs } from '../load/directives.js'
 import type { ColorChoice } from '../report/style.js'
 import { VERSION } from '../version.js'
 
-export type ReportFormat = 'junit' | 'json' | 'markdown' | 'github' | 'har'
+export type ReportFormat = 'junit' | 'json' | 'markdown' | 'github' | 'har' | 'html'
 export type ReportTarget = { readonly format: ReportFormat; readonly path: string }
 
 export type VarOptions = {
@@ -154,7 +154,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'fail', alias: 'f', type: 'boolean', default: false, describe: 'treat an HTTP status >= 400 as an error (exit 3), as curl --fail does' },
     { name: 'raw', type: 'boolean', default: false, describe: 'pass streamed responses through byte for byte, as curl -N does' },
     { name: 'curl', type: 'boolean', default: false, describe: 'print each request as a curl command as it is sent' },
-    { name: 'report', type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH, markdown=PATH, har=PATH (HAR 1.2, for devtools and proxies), or github (annotations on stdout; github=PATH for a file) (repeatable)' },
+    { name: 'report', type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH, markdown=PATH, html=PATH (one self-contained page), har=PATH (HAR 1.2, for devtools and proxies), or github (annotations on stdout; github=PATH for a file) (repeatable)' },
     { name: 'show-secrets', type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' },
     { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'send a JSON body even when a variable made it invalid JSON' },
     { name: 'error-format', type: 'string', default: 'full', describe: 'full: code frames; short: one line each, file:line:col: error: message (for problem matchers)' },
@@ -690,8 +690,8 @@ function parseVarFlags(flags: readonly string[]): Record<string, string> {
 function parseReports(flags: readonly string[]): ReportTarget[] {
   return flags.map((flag) => {
     if (flag === 'github') return { format: 'github', path: '-' } // annotations on stdout, where the runner reads them
-    const match = flag.match(/^(junit|json|markdown|md|github|har)=(.+)$/)
-    if (!match) throw new UsageError(`--report needs FORMAT=PATH, got \`${flag}\``, 'formats: junit, json, markdown, github, har (e.g. --report junit=report.xml, --report github)')
+    const match = flag.match(/^(junit|json|markdown|md|github|har|html)=(.+)$/)
+    if (!match) throw new UsageError(`--report needs FORMAT=PATH, got \`${flag}\``, 'formats: junit, json, markdown, html, har, github (e.g. --report junit=report.xml, --report github)')
     return { format: match[1] === 'md' ? 'markdown' : (match[1] as ReportFormat), path: match[2]! }
   })
 }

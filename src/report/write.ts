@@ -16,6 +16,7 @@ import type { Sources } from '../source.js'
 import type { OutStream } from '../io.js'
 import { githubFormatter } from './github.js'
 import { harFormatter } from './har.js'
+import { htmlFormatter } from './html.js'
 import { jsonFormatter } from './json.js'
 import { junitFormatter } from './junit.js'
 import { markdownFormatter } from './markdown.js'
@@ -120,6 +121,7 @@ function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
     case 'markdown': return markdownFormatter(context.secrets)
     case 'github': return githubFormatter(context.secrets)
     case 'har': return harFormatter(context.secrets)
+    case 'html': return htmlFormatter(context.secrets)
   }
 }
 
