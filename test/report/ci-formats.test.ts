@@ -1,11 +1,26 @@
 // Output for CI and editors: GitHub Actions annotations (--report github) and one-line errors a
 // problem matcher reads (--error-format short).
+import { execFile, execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
 import { json, type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
+
+const xmllint = (() => { try { execFileSync('which', ['xmllint'], { stdio: 'ignore' }); return true } catch { return false } })()
+const XSD = join(import.meta.dirname, '..', 'fixtures', 'junit', 'junit.xsd')
+
+/** xmllint's verdict on a file against the JUnit schema: '' when valid, else its complaints. */
+async function junitProblems(file: string): Promise<string> {
+  try {
+    await promisify(execFile)('xmllint', ['--noout', '--schema', XSD, file])
+    return ''
+  } catch (error) {
+    return String((error as { stderr?: string }).stderr ?? error)
+  }
+}
 
 let server: TestServer | undefined
 afterEach(async () => { await server?.close(); server = undefined })
@@ -75,5 +90,20 @@ describe('CI formats', () => {
     expect(xml).toMatch(/<testcase name="two \(line 5\) › \$\.n == 2" classname="asserts.http" file="asserts.http" line="4" time="0.000">\n {6}<failure message="[^"]+" type="assertion">/)
     expect(xml).toContain('<testcase name="none (line 8)"')
     expect((await runCli(['test', 'asserts.http', '--junit-cases', 'each'], { cwd: dir })).exitCode).toBe(1)
+  })
+
+  it.runIf(xmllint)('writes JUnit that the JUnit schema accepts, per request and per assertion, with errors, skips and dataset rows', async () => {
+    const dir = await setUp()
+    writeFileSync(join(dir, 'rows.csv'), 'q\na\nb\n')
+    writeFileSync(join(dir, 'skip.http'), '# @assert status == 500\nGET {{base}}/ok\n\n###\nGET {{base}}/ok?q={{q}}\n')
+    const base = ['--var', `base=${server!.url}`]
+    await runCli(['test', 'api, v1.http', 'skip.http', '--report', 'junit=requests.xml', ...base], { cwd: dir })
+    await runCli(['test', 'api, v1.http', '--report', 'junit=asserts.xml', '--junit-cases', 'assertion', ...base], { cwd: dir })
+    await runCli(['test', 'skip.http', '--bail', '--dataset', 'rows.csv', '--row-name', 'q', '--report', 'junit=rows.xml', ...base], { cwd: dir })
+    for (const name of ['requests.xml', 'asserts.xml', 'rows.xml']) expect(await junitProblems(join(dir, name)), name).toBe('')
+    expect(readFileSync(join(dir, 'rows.xml'), 'utf8')).toContain('<skipped')
+    // The schema does reject what is not JUnit.
+    writeFileSync(join(dir, 'bad.xml'), '<testsuites><testsuite name="x" tests="one" failures="0" errors="0"><case/></testsuite></testsuites>')
+    expect(await junitProblems(join(dir, 'bad.xml'))).toMatch(/fails to validate/)
   })
 })
