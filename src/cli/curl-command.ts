@@ -6,7 +6,7 @@ import { loadBaseVars } from '../load/env.js'
 import { Scope, prepareRender, render } from '../render/render.js'
 import { scriptVariables, selectRequests } from '../select.js'
 import { Secrets } from '../secrets.js'
-import { shellStandIn, toCurl } from '../report/curl.js'
+import { type ShellName, shellStandIn, toCurl } from '../report/curl.js'
 import { describeQuery } from '../check/extract.js'
 import { LoadError, ReqchainError, UsageError } from '../errors.js'
 import { formatCodeFrame, type Sources } from '../source.js'
@@ -15,7 +15,7 @@ import type { VarOptions } from './options.js'
 import { asHttp } from '../report/markdown.js'
 
 /** What rendering without sending needs: `reqchain curl`'s options, or `run --dry-run`'s. */
-export type ExportOptions = VarOptions & { readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean }
+export type ExportOptions = VarOptions & { readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean; readonly shell?: ShellName }
 
 export async function curlCommand(options: ExportOptions, io: Io, selected: { file: RequestFile; names: string[] }[], sources: Sources, format: 'curl' | 'http' = 'curl'): Promise<ExitCode> {
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
@@ -40,6 +40,8 @@ async function exportAll(options: ExportOptions, io: Io, selected: { file: Reque
   const placeholder = (name: string, from: string) => (format === 'curl' ? shellStandIn(name) : `\uE100${from}: ${name}\uE101`)
   const commands: string[] = []
   const runtimeValues = new Map<string, string>()
+  const comment = options.shell === 'cmd' ? 'REM' : '#'
+  const reference = (name: string) => (options.shell === 'powershell' ? `$env:${name}` : options.shell === 'cmd' ? `%${name}%` : `$${name}`)
   await prepareRender(selected.map((s) => s.file))
   for (const { file, names } of selected) {
     const base = await loadBaseVars(dirname(file.absolutePath), { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets })
@@ -64,7 +66,7 @@ async function exportAll(options: ExportOptions, io: Io, selected: { file: Reque
       const isStream = /"stream"\s*:\s*true/.test(new TextDecoder().decode(request.body ?? new Uint8Array()))
       commands.push(format === 'http'
         ? `### ${template.name ?? `${template.method} ${template.url.raw}`} (${file.path}:${template.span.line})\n${asHttp(request, secrets, true).replace(/\uE100([^\uE101]*)\uE101|%EE%84%80(.*?)%EE%84%81/g, (_, written: string | undefined, encoded: string | undefined) => `<${written ?? decodeURIComponent(encoded!)}>`)}`
-        : `${template.name ? `# ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream, followRedirects: template.options.followRedirects ?? true, insecure: options.insecure })}`)
+        : `${template.name ? `${comment} ${template.name}\n` : ''}${toCurl(request, { secrets, stream: isStream, followRedirects: template.options.followRedirects ?? true, insecure: options.insecure, ...(options.shell ? { shell: options.shell } : {}) })}`)
       for (const capture of template.captures) {
         if (capture.name in options.vars) continue
         runtimeValues.set(capture.name, `captured by ${template.name ? `\`${template.name}\`` : 'the request'} at ${file.path}:${template.span.line} from ${describeQuery(capture.query)}`)
@@ -80,7 +82,9 @@ async function exportAll(options: ExportOptions, io: Io, selected: { file: Reque
   }
   const preamble = runtimeValues.size === 0 ? '' : format === 'http'
     ? `# Nothing was sent. Values known only at run time are shown as <captured: …>, <response: …> and <set by script: …>:\n${[...runtimeValues].map(([name, from]) => `#   ${name}: ${from}`).join('\n')}\n\n`
-    : `# Values known only at run time; set them before the commands that use them:\n${[...runtimeValues].map(([name, from]) => `#   $${name}: ${from}`).join('\n')}\n\n`
-  io.stdout.write(`${preamble}${commands.join('\n\n')}\n`)
+    : `${comment} Values known only at run time; set them before the commands that use them:\n${[...runtimeValues].map(([name, from]) => `${comment}   ${reference(name)}: ${from}`).join('\n')}\n\n`
+  const head = options.shell === 'cmd' ? '@echo off\r\n' : ''
+  const script = `${head}${preamble}${commands.join('\n\n')}\n`
+  io.stdout.write(options.shell === 'cmd' ? script.replace(/\r?\n/g, '\r\n') : script)
   return ExitCode.ok
 }

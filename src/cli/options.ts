@@ -95,7 +95,7 @@ export type Options =
   | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string; readonly junit?: string; readonly json?: string }
   | { readonly command: 'completion'; readonly shell: 'bash' | 'zsh' | 'fish' }
   | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean; readonly filter?: string }
-  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean })
+  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean; readonly shell: 'sh' | 'powershell' | 'cmd' })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[]; readonly replay?: string; readonly replaySpeed: number }
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version'; readonly text: string }
@@ -287,6 +287,11 @@ const COMMANDS: Record<string, CommandSpec> = {
       { name: 'show-secrets', type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' },
       { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'export a JSON body even when a variable made it invalid JSON' },
       { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'add -k: the commands accept any TLS certificate' },
+      { name: 'shell', type: 'string', default: 'sh', describe: 'quote for this shell: sh (bash, zsh: the default), powershell (7.3 or later; curl.exe), cmd (a batch file; curl.exe)' },
+    ],
+    examples: [
+      ['$0 curl chat.http#ask', 'one request, as a curl command'],
+      ['$0 curl api.http --shell powershell > api.ps1', 'the whole chain, for PowerShell'],
     ],
   },
   serve: {
@@ -482,7 +487,11 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       if (args['filter'] !== undefined && format !== 'har') throw new UsageError('--filter goes with import har')
       return { command, format, source: paths.slice(1).join(' '), showSecrets: Boolean(args['show-secrets']), all: Boolean(args['all']), ...(args['filter'] !== undefined ? { filter: String(args['filter']) } : {}) }
     }
-    case 'curl': return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']), insecure: Boolean(args['insecure']) }
+    case 'curl': {
+      const shell = String(args['shell'] ?? 'sh')
+      if (shell !== 'sh' && shell !== 'powershell' && shell !== 'cmd') throw new UsageError(`--shell ${shell}: not a shell reqchain writes for`, 'shells: sh, powershell, cmd')
+      return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']), insecure: Boolean(args['insecure']), shell }
+    }
     case 'serve': {
       const port = args['port'] as number
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${String(port)}`)

@@ -1,7 +1,9 @@
-// toCurl(request) → a command a user can paste into a POSIX shell and get the same request:
-//   curl -X POST 'http://h/v1/chat/completions' -H 'Authorization: Bearer $OPENAI_API_KEY' --json '{"model":…}'
-// Quoting is single quotes with '\'' for embedded ones, which is exact for any byte but NUL.
-// Secret values become "$NAME" references (double-quoted so the shell expands them).
+// toCurl(request) → a command a user can paste into a shell and get the same request:
+//   curl -X POST 'http://h/v1/chat/completions' -H 'Authorization: Bearer '"$OPENAI_API_KEY" --json '{"model":…}'
+// POSIX shells (the default): single quotes with '\'' for embedded ones, exact for any byte but NUL;
+// secret values become "$NAME" references (double-quoted so the shell expands them). PowerShell
+// 7.3+ (`--shell powershell`) and cmd batch files (`--shell cmd`) get curl.exe with their own
+// quoting and `$env:NAME` / `%NAME%` references.
 import { type HttpRequest, headerValue } from '../model.js'
 import { type Secrets, isSecretHeader } from '../secrets.js'
 
@@ -21,14 +23,61 @@ export function shellStandIn(name: string): string {
 /** A stand-in as written, or percent-encoded where it landed in a URL. */
 const STAND_IN = /\uE100([^\uE101]*)\uE101|%EE%84%80(\w*)%EE%84%81/g
 
-/** Quotes text for the shell, turning secret values and stand-ins into "$NAME" expansions. */
-function quoteMasked(text: string, secrets: Secrets | undefined): string {
+export type ShellName = 'sh' | 'powershell' | 'cmd'
+
+/** How one shell quotes a word made of literal text and variable references. */
+type Shell = {
+  readonly curl: string
+  readonly continuation: string
+  /** A word of literal pieces (even indexes) and variable names (odd indexes). */
+  readonly word: (pieces: readonly string[]) => string
+}
+
+const SHELLS: Record<ShellName, Shell> = {
+  sh: {
+    curl: 'curl',
+    continuation: ' \\\n  ',
+    word: (pieces) => pieces.length === 1 ? shellQuote(pieces[0]!) : pieces.map((piece, i) => (i % 2 === 1 ? `"$${shellVariable(piece)}"` : piece === '' ? '' : shellQuote(piece))).join(''),
+  },
+  // PowerShell 7.3 and later pass arguments to native commands as written (earlier versions drop
+  // embedded double quotes). Literal text in single quotes ('' for '); with a variable, one
+  // double-quoted string where `, " and $ are escaped with a backtick.
+  powershell: {
+    curl: 'curl.exe',
+    continuation: ' `\n  ',
+    // PowerShell takes the typographic quotes for quotes too.
+    word: (pieces) => pieces.length === 1
+      ? `'${pieces[0]!.replace(/['\u2018\u2019\u201A\u201B]/g, '$&$&')}'`
+      : `"${pieces.map((piece, i) => (i % 2 === 1 ? `$env:${shellVariable(piece)}` : piece.replace(/[`"$\u201C\u201D\u201E]/g, '`$&'))).join('')}"`,
+  },
+  // A cmd batch file: the word quoted for curl.exe's own argument parsing (\" for a quote, with the
+  // backslashes before it doubled), then every character cmd would act on escaped with ^ — the
+  // quotes too, so cmd's quote state never flips — and % doubled; variables are %NAME%.
+  cmd: {
+    curl: 'curl.exe',
+    continuation: ' ^\n  ',
+    word: (pieces) => pieces.map((piece, i) => (i % 2 === 1 ? `%${shellVariable(piece)}%` : cmdEscape(crtQuoted(piece, i === 0, i === pieces.length - 1)))).join(''),
+  },
+}
+
+/** The Microsoft C runtime's quoting: the word in double quotes, `\"` inside, backslashes before a quote doubled. */
+function crtQuoted(text: string, opens: boolean, closes: boolean): string {
+  const inner = text.replace(/(\\*)"/g, (_, slashes: string) => `${slashes}${slashes}\\"`)
+  const tail = closes ? inner.replace(/(\\+)$/, '$1$1') : inner
+  return `${opens ? '"' : ''}${tail}${closes ? '"' : ''}`
+}
+
+function cmdEscape(text: string): string {
+  return text.replace(/[\^&|<>()"!]/g, '^$&').replace(/%/g, '%%')
+}
+
+/** Quotes text for the shell, turning secret values and stand-ins into variable references. */
+function quoteMasked(text: string, secrets: Secrets | undefined, shell: Shell): string {
   const marker = '\u0000'
   const withStandIns = text.replace(STAND_IN, (_, written: string | undefined, encoded: string | undefined) => `${marker}${written ?? encoded}${marker}`)
-  if (!secrets && withStandIns === text) return shellQuote(text)
+  if (!secrets && withStandIns === text) return shell.word([text])
   const masked = secrets ? secrets.mask(withStandIns, (secret) => `${marker}${secret.name}${marker}`) : withStandIns
-  if (!masked.includes(marker)) return shellQuote(masked)
-  return masked.split(marker).map((piece, i) => (i % 2 === 1 ? `"$${shellVariable(piece)}"` : piece === '' ? '' : shellQuote(piece))).join('')
+  return shell.word(masked.split(marker))
 }
 
 function shellVariable(name: string): string {
@@ -42,10 +91,13 @@ export type CurlOptions = {
   readonly followRedirects?: boolean
   /** `-k`: the run accepted any certificate (--insecure). */
   readonly insecure?: boolean
+  /** The shell the command is for (default: a POSIX shell). */
+  readonly shell?: ShellName
 }
 
 export function toCurl(request: HttpRequest, options: CurlOptions = {}): string {
-  const parts = ['curl']
+  const shell = SHELLS[options.shell ?? 'sh']
+  const parts = [shell.curl]
   if (options.stream) parts.push('-N')
   if (options.followRedirects) parts.push('-L')
   if (options.insecure) parts.push('-k')
@@ -65,24 +117,42 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
   const impliedMethod = hasBody ? 'POST' : 'GET'
   if (request.method === 'HEAD') parts.push('--head')
   else if (request.method !== impliedMethod) parts.push(`-X ${request.method}`)
-  parts.push(quoteMasked(request.url, options.secrets))
+  parts.push(quoteMasked(request.url, options.secrets, shell))
   for (const [name, value] of request.headers) {
     if (useJson && /^(content-type|accept)$/i.test(name)) continue
     // A secret header whose value came from no known variable cannot become "$NAME": mask it.
     const unknownSecret = options.secrets && !options.secrets.revealing && isSecretHeader(name) && options.secrets.mask(value) === value && !value.includes('\uE100')
-    parts.push(`-H ${unknownSecret ? shellQuote(`${name}: ${options.secrets!.maskHeader(name, value)}`) : quoteMasked(`${name}: ${value}`, options.secrets)}`)
+    parts.push(`-H ${unknownSecret ? shell.word([`${name}: ${options.secrets!.maskHeader(name, value)}`]) : quoteMasked(`${name}: ${value}`, options.secrets, shell)}`)
   }
   // Without a Content-Type of the request's own, curl would add a form one for -d: remove it.
-  if (hasBody && !useJson && !contentType) parts.push(`-H ${shellQuote('Content-Type:')}`)
+  if (hasBody && !useJson && !contentType) parts.push(`-H ${shell.word(['Content-Type:'])}`)
   let input = ''
   if (hasBody) {
-    if (text === undefined || text.includes('\0')) {
-      // Binary bodies go through printf's octal escapes on stdin: exact for every byte, NUL included.
-      input = `printf '${[...request.body!].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}' | `
-      parts.push('--data-binary @-')
+    if (text === undefined || text.includes('\0') || (options.shell === 'cmd' && /[\r\n]/.test(text))) {
+      const binary = binaryInput(request.body!, options.shell ?? 'sh')
+      input = binary.before
+      parts.push(`--data-binary ${binary.argument}`)
     } else {
-      parts.push(`${useJson ? '--json' : '--data-raw'} ${quoteMasked(text, options.secrets)}`)
+      parts.push(`${useJson ? '--json' : '--data-raw'} ${quoteMasked(text, options.secrets, shell)}`)
     }
   }
-  return input + parts.join(' \\\n  ')
+  return input + parts.join(shell.continuation)
+}
+
+/**
+ * A body exact for every byte: through printf's octal escapes on standard input in a POSIX shell;
+ * in PowerShell and cmd (whose pipes and arguments do not carry any byte, nor line breaks in cmd)
+ * written to a file first — decoded from base64 by .NET, or by certutil — and sent from there.
+ */
+function binaryInput(body: Uint8Array, shell: ShellName): { before: string; argument: string } {
+  if (shell === 'sh') return { before: `printf '${[...body].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}' | `, argument: '@-' }
+  const base64 = Buffer.from(body).toString('base64')
+  if (shell === 'powershell') {
+    return { before: `[IO.File]::WriteAllBytes("$env:TEMP\\reqchain-body.bin", [Convert]::FromBase64String('${base64}'))\n`, argument: '"@$env:TEMP\\reqchain-body.bin"' }
+  }
+  const lines = base64.match(/.{1,64}/g) ?? []
+  return {
+    before: `(\n${lines.map((l) => `echo ${l}`).join('\n')}\n) > "%TEMP%\\reqchain-body.b64"\ncertutil -f -decode "%TEMP%\\reqchain-body.b64" "%TEMP%\\reqchain-body.bin" >nul\n`,
+    argument: '"@%TEMP%\\reqchain-body.bin"',
+  }
 }
