@@ -3,7 +3,7 @@
 // `{{login.token}}` and `# @ref login`) or uses a variable that the other captures or sets in a
 // script (`client.global.set("token", …)`); dependencies run first, once each, in file order. A
 // cycle is a located error.
-import { readFileSync } from 'node:fs'
+import { readInputFile } from './load/input-file.js'
 import { dirname, resolve } from 'node:path'
 import { LoadError, nearest } from './errors.js'
 import type { Body, RequestFile, RequestTemplate, Text } from './model.js'
@@ -92,7 +92,8 @@ export function scriptVariables(request: RequestTemplate, file: RequestFile, use
     if (!script) continue
     let code = ''
     if (script.kind === 'inline') code = script.code
-    else try { code = readFileSync(resolve(dirname(file.absolutePath), script.path), 'utf8') } catch { /* a missing file is the script's error when it runs */ }
+    // Only a regular file of a sane size (never /dev/zero or a FIFO); any other is the script's error when it runs.
+    else try { code = readInputFile(resolve(dirname(file.absolutePath), script.path)).toString('utf8') } catch { /* said when it runs */ }
     for (const match of code.matchAll(pattern)) names.push(match[2] ?? match[4]!)
   }
   return names

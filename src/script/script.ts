@@ -15,6 +15,8 @@ import { type EngineFailure, type EnginePosition, type Limits, evaluate, loadEng
 import { EARLY_END, PRELUDE } from './prelude.js'
 
 export const DEFAULT_LIMITS: Limits = { timeMs: 5000, memoryBytes: 256 * 1024 * 1024 }
+/** The longest script run: its text is copied into the sandbox's memory before the memory limit can see it. */
+const MAX_SCRIPT_BYTES = 16 * 1024 * 1024
 
 /** What scripts may read and change of the chain they run in. */
 export type ScriptHost = {
@@ -92,6 +94,7 @@ export async function runScripts(phase: ScriptPhase, template: RequestTemplate, 
       if (error instanceof ReqchainError) return { asserts, error }
       throw error
     }
+    if (code.code.length > MAX_SCRIPT_BYTES) return { asserts, error: new ReqchainError('SCRIPT_FILE', `Script is larger than 16 MiB (${code.code.length} characters)`, extra.span, 'scripts are for handling a response, not for carrying data: read large data with {{file "…"}}') }
     const dialect = extra.script.kind === 'inline' ? extra.script.dialect : undefined
     const input = JSON.stringify({ request: requestInput(template, context.request), ...(context.exchange ? { response: responseInput(context.exchange) } : {}), ...(dialect ? { dialect } : {}) })
     const result = evaluate(engine, { prelude: PRELUDE, input, code: code.code, host: hostFunctions(context.host, context.exchange), limits: context.limits })
