@@ -159,6 +159,21 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     count(tally, step)
     if (options.keepSteps) steps.push(step)
   }
+  // The environments and .env files of a folder, read once a run (not once per --dataset row, nor
+  // per parallel chain: the chains of one run share their variable sources).
+  let bases = basesByRun.get(options.varSources)
+  if (!bases) basesByRun.set(options.varSources, bases = new Map())
+  const baseOf = (dir: string) => {
+    let base = bases!.get(dir)
+    if (!base) {
+      bases!.set(dir, base = loadBaseVars(dir, options.varSources).then((loaded) => {
+        for (const secret of loaded.secrets) options.secrets.add(secret)
+        for (const [name, value] of Object.entries(loaded.values)) options.secrets.noteVariable(name, value)
+        return loaded
+      }))
+    }
+    return base
+  }
   for (const plan of plans) {
     // A file in test mode, and every --dataset row, is a chain of its own: nothing it captures leaks.
     if ((options.isolateFiles || plan.row) && plan !== plans[0]) {
@@ -166,9 +181,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
       missed = new Map()
       cookies = options.cookieJar?.()
     }
-    const base = await loadBaseVars(dirname(plan.file.absolutePath), options.varSources)
-    for (const secret of base.secrets) options.secrets.add(secret)
-    for (const [name, value] of Object.entries(base.values)) options.secrets.noteVariable(name, value)
+    const base = await baseOf(dirname(plan.file.absolutePath))
     const tls = base.tls
     const chain: StepResult[] | undefined = options.onChainEnd ? [] : undefined
     const scope = new Scope({ file: plan.file, base: base.values, captured, cli: options.cliVars, ...(plan.row ? { row: plan.row } : {}), dotenv: base.dotenv, processEnv: options.processEnv, allowInvalidJson: options.allowInvalidJson ?? false })
@@ -217,6 +230,8 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
   }
   return { steps, tally, ...(last ? { last } : {}), interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
 }
+
+const basesByRun = new WeakMap<VarSources, Map<string, Promise<Awaited<ReturnType<typeof loadBaseVars>>>>>()
 
 const fileUses = new WeakMap<RequestFile, { referenced: (name: string) => boolean; namedBodies: ReadonlySet<string> }>()
 
