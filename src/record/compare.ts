@@ -9,7 +9,7 @@ import { responseText } from '../check/extract.js'
 import { MASK } from '../secrets.js'
 import { StreamAssembler } from '../send/assemble.js'
 import { parseStreamEvents, streamFormatOf } from '../send/sse.js'
-import { type RecordedExchange, type Recording, bodyBytes } from './format.js'
+import { type RecordedExchange, type Recording, bodyBytes, matchesMasked } from './format.js'
 
 /** Object keys whose values differ from call to call by nature. */
 const VOLATILE_KEYS = new Set(['id', 'created', 'created_at', 'createdAt', 'system_fingerprint', 'timings'])
@@ -71,7 +71,7 @@ export class Comparer {
       this.walk('$', thenJson.value, nowJson.value, out)
       return out
     }
-    if (thenText === nowText || sameMasked(thenText, nowText)) return []
+    if (thenText === nowText || matchesMasked(thenText, nowText)) return []
     return [{ path: 'body', was: show(thenText), now: show(nowText) }]
   }
 
@@ -99,7 +99,7 @@ export class Comparer {
       }
       return
     }
-    if (typeof was === 'string' && typeof now === 'string' && (DATE.test(was) && DATE.test(now) || sameMasked(was, now))) return
+    if (typeof was === 'string' && typeof now === 'string' && (DATE.test(was) && DATE.test(now) || matchesMasked(was, now))) return
     if (!Object.is(was, now)) out.push({ path, was: show(was), now: show(now) })
   }
 }
@@ -130,12 +130,6 @@ function parse(text: string): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false }
   }
-}
-
-function sameMasked(recorded: string, actual: string): boolean {
-  if (!recorded.includes(MASK)) return false
-  const pattern = recorded.split(MASK).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*?')
-  return new RegExp(`^${pattern}$`).test(actual)
 }
 
 function isObject(value: unknown): value is object {

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import type { HeaderPairs, Timings } from '../model.js'
+import { MASK } from '../secrets.js'
 
 export const FORMAT = 'reqchain-recording'
 export const FORMAT_VERSION = 1
@@ -87,4 +88,12 @@ export function bodyBytes(recording: { readonly dir: string }, body: RecordedBod
   if ('text' in body) return Buffer.from(body.text, 'utf8')
   if ('base64' in body) return Buffer.from(body.base64, 'base64')
   return readFileSync(join(recording.dir, body.file))
+}
+
+/** Recorded text against text now: equal, or equal where the recording has a masked secret (which stands for any value). */
+export function matchesMasked(recorded: string, actual: string): boolean {
+  if (recorded === actual) return true
+  if (!recorded.includes(MASK)) return false
+  const pattern = recorded.split(MASK).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*?')
+  return new RegExp(`^${pattern}$`).test(actual)
 }

@@ -6,8 +6,7 @@
 // what the recording expected next.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { MASK } from '../secrets.js'
-import { type RecordedExchange, type Recording, bodyBytes } from './format.js'
+import { type RecordedExchange, type Recording, bodyBytes, matchesMasked } from './format.js'
 
 export type ReplayServer = { readonly url: string; readonly close: () => Promise<void>; readonly misses: () => readonly string[] }
 
@@ -61,7 +60,7 @@ function pathOf(url: string): string {
 
 /** The first unused recording of this request, in order; else the last used one again. */
 function match(exchanges: readonly RecordedExchange[], used: ReadonlySet<RecordedExchange>, req: IncomingMessage, body: string): RecordedExchange | undefined {
-  const candidates = exchanges.filter((e) => e.request.method === req.method && sameText(pathOf(e.request.url), req.url ?? '/') && sameBody(e, body))
+  const candidates = exchanges.filter((e) => e.request.method === req.method && matchesMasked(pathOf(e.request.url), req.url ?? '/') && sameBody(e, body))
   return candidates.find((e) => !used.has(e)) ?? candidates.at(-1)
 }
 
@@ -70,7 +69,7 @@ function missMessage(exchanges: readonly RecordedExchange[], used: ReadonlySet<R
   const got = `${req.method} ${req.url}`
   if (!next) return `reqchain replay: no recorded exchange for ${got}; every recorded exchange has been replayed`
   const expected = `${next.request.method} ${pathOf(next.request.url)}`
-  const samePlace = exchanges.some((e) => e.request.method === req.method && sameText(pathOf(e.request.url), req.url ?? '/'))
+  const samePlace = exchanges.some((e) => e.request.method === req.method && matchesMasked(pathOf(e.request.url), req.url ?? '/'))
   const why = samePlace ? `; ${got} was recorded, but with another body (got ${preview(body)})` : ''
   return `reqchain replay: no recorded exchange for ${got}${why}; expected next: ${expected} (exchange ${next.seq}, ${next.file}:${next.line}${next.request.body && 'text' in next.request.body ? `, body ${preview(next.request.body.text)}` : ''})`
 }
@@ -80,20 +79,12 @@ function preview(text: string): string {
   return line === '' ? '(empty)' : line.length > 120 ? `${line.slice(0, 119)}…` : line
 }
 
-/** Equal, or equal where the recording has a masked secret. */
-function sameText(recorded: string, actual: string): boolean {
-  if (recorded === actual) return true
-  if (!recorded.includes(MASK)) return false
-  const pattern = recorded.split(MASK).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*?')
-  return new RegExp(`^${pattern}$`).test(actual)
-}
-
 function sameBody(exchange: RecordedExchange, actual: string): boolean {
   const recorded = exchange.request.body
   if (!recorded) return actual === ''
   const text = 'text' in recorded ? recorded.text : 'base64' in recorded ? Buffer.from(recorded.base64, 'base64').toString('utf8') : undefined
   if (text === undefined) return true // a body too big to sit in the index is matched by method and path
-  if (sameText(text, actual)) return true
+  if (matchesMasked(text, actual)) return true
   try {
     return sameJson(JSON.parse(text), JSON.parse(actual))
   } catch {
@@ -102,7 +93,7 @@ function sameBody(exchange: RecordedExchange, actual: string): boolean {
 }
 
 function sameJson(recorded: unknown, actual: unknown): boolean {
-  if (typeof recorded === 'string') return typeof actual === 'string' && sameText(recorded, actual)
+  if (typeof recorded === 'string') return typeof actual === 'string' && matchesMasked(recorded, actual)
   if (recorded === null || typeof recorded !== 'object') return recorded === actual
   if (actual === null || typeof actual !== 'object' || Array.isArray(recorded) !== Array.isArray(actual)) return false
   const a = recorded as Record<string, unknown>
