@@ -105,8 +105,8 @@ const EXIT_CODES = `Exit codes:
   1  usage error: a bad flag or argument
   2  load error: a request file could not be read or parsed; nothing was sent
   3  runtime error: a variable, connection, timeout, redirect, size limit, stream,
-     capture or output failed (with --fail also an HTTP status >= 400)
-  4  an assertion failed
+     capture, script or output failed (with --fail also an HTTP status >= 400)
+  4  an assertion failed (a script's client.test too; a difference from --compare)
   130 interrupted (Ctrl-C), 143 stopped (SIGTERM); partial output and reports are kept`
 
 const PRECEDENCE = `Variables, strongest first:
