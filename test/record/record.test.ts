@@ -170,6 +170,12 @@ describe('compare with a recording', () => {
     expect(changed.exitCode, changed.stderr).toBe(4)
     expect(changed.stderr).toContain('$.choices[0].message.content differs from the recording: was "The capital of France is Paris."')
     expect(readFileSync(join(dir, 'diff.xml'), 'utf8')).toContain('$.choices[0].message.content differs from the recording')
+    // A streamed reply, recorded by parallel chains (no pacing kept), compares by its assembled message.
+    writeFileSync(join(dir, 'api', 'stream.http'), 'POST {{baseUrl}}/chat/completions\nContent-Type: application/json\n\n{"model": "m", "stream": true, "messages": [{"role": "user", "content": "{{q}}"}]}\n')
+    writeFileSync(join(dir, 'rows.jsonl'), '{"q": "What is the capital of France?"}\n{"q": "Tell me a joke"}\n')
+    expect((await runCli(['test', 'api/stream.http', ...vars, '--dataset', 'rows.jsonl', '--parallel', '2', '--record', 'streams'], { cwd: dir })).exitCode).toBe(0)
+    const streams = await runCli(['diff', 'streams', ...vars, '--dataset', 'rows.jsonl'], { cwd: dir })
+    expect(streams.exitCode, streams.stderr).toBe(0)
     // --ignore leaves the paths out.
     const ignored = await runCli(['test', 'api/ask.http', ...vars, ...q('Tell me a joke'), '--compare', 'rec', '--ignore', '$.choices[*].message', '--ignore', '$.usage'], { cwd: dir })
     expect(ignored.exitCode, ignored.stderr).toBe(0)
