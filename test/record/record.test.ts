@@ -51,6 +51,20 @@ describe('record and replay', () => {
     expect(stable(join(dir, 'replayed.json'))).toEqual(stable(join(dir, 'recorded.json')))
   })
 
+  it('replays whatever host the URL names, https included, and keeps secrets only with --show-secrets', async () => {
+    const vars = await mockVars()
+    const dir = tempDir('record')
+    expect((await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec'), '--show-secrets'], { cwd: root })).exitCode).toBe(0)
+    const exchange = readFileSync(join(dir, 'rec', readdirSync(join(dir, 'rec')).find((f) => f.startsWith('0001'))!), 'utf8')
+    expect(exchange).toContain('Bearer sk-test-1234567890')
+    await mock!.close(); mock = undefined
+    const elsewhere = ['--var', 'baseUrl=https://api.example.invalid/v1', '--var', 'model=reqchain-mock', '--var', 'apiKey=sk-other-key-999']
+    const replayed = await runCli(['run', 'requests/chat.http', ...elsewhere, '--replay', join(dir, 'rec'), '-e', '$.choices[0].message.content', '-r'], { cwd: root })
+    expect(replayed.exitCode, replayed.stderr).toBe(0)
+    expect(replayed.stdout).toBe('The capital of France is Paris.\n')
+    expect(replayed.stderr).toContain('POST https://api.example.invalid/v1/chat/completions → 200 OK')
+  })
+
   it('fails a run that sends what the recording does not hold, saying what it expected', async () => {
     const vars = await mockVars()
     const dir = tempDir('record')

@@ -188,4 +188,15 @@ GET ${server.url}/echo?mode={{mode}}
     expect(result.exitCode, result.stderr).toBe(0)
     expect(server.calls.map((c) => c.path)).toEqual(['/echo?q=one&before=none', '/echo?q=two&before=none'])
   })
+
+  it('masks a value a script sets under a secret name wherever it is shown', async () => {
+    server = await chainServer()
+    const dir = tempDir('script')
+    writeFileSync(join(dir, 'mask.http'), `### login\nPOST ${server.url}/login\n\n> {% client.global.set("token", response.body.token); client.log("got", client.global.get("token")) %}\n\n### me\nGET ${server.url}/users/7\nAuthorization: Bearer {{token}}\n`)
+    const result = await runCli(['run', 'mask.http', '-v', '--report', 'json=r.json'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stderr).toContain('[log] got ********')
+    expect(result.stderr).toContain('Authorization: Bearer ********')
+    expect(result.stderr + readFileSync(join(dir, 'r.json'), 'utf8')).not.toContain('tok-1')
+  })
 })
