@@ -143,10 +143,13 @@ export function planOf(selected: readonly Selected[], names: readonly string[]):
 }
 
 async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
-  // `reqchain diff DIR`: the files and names the recording holds.
+  // `reqchain diff DIR`: the files and names the recording holds, chained as the recorded command
+  // chained them (a `run` shares captures across its files).
+  let shareAcrossFiles = false
   const options = given.filesFromRecording && given.compare
     ? await (async () => {
       const recorded = (await import('../record/session.js')).recordedCollection(ttyIo.cwd, given.compare!.dir)
+      shareAcrossFiles = recorded.command === 'run'
       return { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names }
     })()
     : given
@@ -237,7 +240,7 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
       const { runParallel } = await import('../run-parallel.js')
       result = await runParallel(plans, { ...common, bail: options.bail, isolateFiles: true }, options.parallel)
     } else {
-      result = await run(plans, { ...common, bail: options.bail, isolateFiles: options.command === 'test' })
+      result = await run(plans, { ...common, bail: options.bail, isolateFiles: options.command === 'test' && !shareAcrossFiles })
     }
   } finally {
     // Every request has ended by now; what is left are idle keep-alive sockets. Their close is

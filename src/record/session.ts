@@ -72,8 +72,8 @@ export async function openRecordings(options: RecordingsOptions): Promise<Record
 }
 
 /** The request files a recording names, as paths from the working directory, and its request names. */
-export function recordedCollection(cwd: string, dir: string): { readonly paths: string[]; readonly names: readonly string[] } {
+export function recordedCollection(cwd: string, dir: string): { readonly paths: string[]; readonly names: readonly string[]; readonly command: 'run' | 'test' } {
   const absolute = resolve(cwd, dir)
   const { index } = readRecording(absolute, dir)
-  return { paths: index.files.map((f) => relative(cwd, resolve(absolute, f)) || '.'), names: index.names }
+  return { paths: index.files.map((f) => relative(cwd, resolve(absolute, f)) || '.'), names: index.names, command: index.command }
 }

@@ -195,6 +195,17 @@ describe('compare with a recording', () => {
     expect(ignored.exitCode, ignored.stderr).toBe(0)
   })
 
+  it('diffs a recorded `run` of several files with captures flowing from one file to the next, as it was run', async () => {
+    const vars = await mockVars()
+    const dir = tempDir('diff')
+    writeFileSync(join(dir, 'a.http'), '# @capture id = $.id\nPOST {{restUrl}}/items\nContent-Type: application/json\n\n{"name": "pen"}\n')
+    writeFileSync(join(dir, 'b.http'), 'GET {{restUrl}}/items/{{id}}\n')
+    expect((await runCli(['run', 'a.http', 'b.http', ...vars, '--record', 'rec'], { cwd: dir })).exitCode).toBe(0)
+    const diffed = await runCli(['diff', 'rec', ...vars], { cwd: dir })
+    expect(diffed.exitCode, diffed.stderr).toBe(0)
+    expect(diffed.stderr).toContain('2 passed, 0 failed')
+  })
+
   it('refuses to record over a folder that is not a recording, or over the inputs', async () => {
     const dir = tempDir('record')
     writeFileSync(join(dir, 'a.http'), 'GET http://127.0.0.1:9/\n')
