@@ -17,6 +17,8 @@ import { EARLY_END, PRELUDE } from './prelude.js'
 export const DEFAULT_LIMITS: Limits = { timeMs: 5000, memoryBytes: 256 * 1024 * 1024 }
 /** The longest script run: its text is copied into the sandbox's memory before the memory limit can see it. */
 const MAX_SCRIPT_BYTES = 16 * 1024 * 1024
+/** What one script may log: a loop of client.log would otherwise fill the terminal (and memory, when stderr is piped). */
+const MAX_LOG_CHARS = 1024 * 1024
 
 /** What scripts may read and change of the chain they run in. */
 export type ScriptHost = {
@@ -189,8 +191,14 @@ function responseInput(exchange: Exchange) {
 
 function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
   const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value))
+  let logged = 0
   return {
-    log: (text: string) => { host.log(text); return undefined },
+    log: (text: string) => {
+      if (logged > MAX_LOG_CHARS) return undefined
+      logged += text.length
+      host.log(logged > MAX_LOG_CHARS ? `${text.slice(0, 200)}… (this script logged more than 1 MiB; the rest is not shown)` : text)
+      return undefined
+    },
     setGlobal: (name: string, value: string) => { host.setGlobal(name, JSON.parse(value)); return undefined },
     clearGlobal: (name: string) => { host.clearGlobal(name); return undefined },
     clearAllGlobals: () => { host.clearAllGlobals(); return undefined },

@@ -64,6 +64,13 @@ describe('the script sandbox', () => {
     expect(after.exitCode, after.stderr).toBe(0)
   })
 
+  it('shows at most 1 MiB of what one script logs', async () => {
+    const result = await handler('for (let i = 0; i < 100000; i++) client.log("x".repeat(100))')
+    expect(result.exitCode, result.stderr.slice(0, 300)).toBe(0)
+    expect(result.stderr.length).toBeLessThan(1.2 * 1024 * 1024)
+    expect(result.stderr).toContain('this script logged more than 1 MiB; the rest is not shown')
+  })
+
   it('ends endless recursion as a located error', async () => {
     const result = await handler('function down(n) { return down(n + 1) + 1 }\ndown(0)')
     expect(result.exitCode, result.stderr).toBe(3)
