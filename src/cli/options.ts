@@ -140,7 +140,7 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
     { name: 'max-time', type: 'number', describe: 'seconds the whole request may take, body included (default: --timeout)' },
     { name: 'idle-timeout', type: 'number', describe: 'seconds of silence allowed before the response and between chunks of a stream (default: --timeout)' },
     { name: 'connect-timeout', type: 'number', default: 10, describe: 'seconds to wait for the connection' },
-    { name: 'script-timeout', type: 'number', default: 5, describe: 'seconds of CPU each JetBrains script (`> {% %}`, `< {% %}`) may run in its sandbox (0: no limit)' },
+    { name: 'script-timeout', type: 'number', default: 5, describe: 'seconds each JetBrains script (`> {% %}`, `< {% %}`) may run in its sandbox (0: no limit)' },
     { name: 'max-redirs', type: 'number', default: 10, describe: 'redirects followed before "too many redirects" (exit 3)' },
     { name: 'allow-http-redirect', type: 'boolean', default: false, describe: 'follow a redirect from https to plain http (secret headers are dropped all the same)' },
     { name: 'max-filesize', type: 'string', describe: 'largest response body accepted, in bytes or with k/M/G (as curl\'s); larger ends in exit 3' },
