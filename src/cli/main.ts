@@ -242,6 +242,9 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
     } else {
       result = await run(plans, { ...common, bail: options.bail, isolateFiles: options.command === 'test' && !shareAcrossFiles })
     }
+  } catch (error) {
+    recordings?.abort() // a bug: no half-written recording is left beside DIR
+    throw error
   } finally {
     // Every request has ended by now; what is left are idle keep-alive sockets. Their close is
     // started, not awaited: waiting for the sockets' close events costs a few milliseconds per

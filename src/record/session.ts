@@ -36,6 +36,8 @@ export type Recordings = {
   readonly close: () => Promise<void>
   /** Puts the recording in place; an error to report when it could not be written. */
   readonly finish: () => ReportError | undefined
+  /** Drops what was recorded: the run ended in a bug. */
+  readonly abort: () => void
 }
 
 export async function openRecordings(options: RecordingsOptions): Promise<Recordings> {
@@ -68,6 +70,7 @@ export async function openRecordings(options: RecordingsOptions): Promise<Record
     misses: () => server?.misses() ?? [],
     close: async () => { await server?.close() },
     finish: () => recorder?.finish(),
+    abort: () => recorder?.abort(),
   }
 }
 
