@@ -99,7 +99,12 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
   const shell = SHELLS[options.shell ?? 'sh']
   const parts = [shell.curl]
   if (options.stream) parts.push('-N')
-  if (options.followRedirects) parts.push('-L')
+  // curl -L drops Authorization and Cookie when a redirect leaves the host, but sends every other
+  // header on: a credential in X-Api-Key and its kind would reach the other host. Such a command
+  // does not follow redirects, and says so.
+  const carried = options.followRedirects ? request.headers.find(([name]) => isSecretHeader(name) && !/^(authorization|cookie|proxy-authorization)$/i.test(name)) : undefined
+  const note = carried ? `${options.shell === 'cmd' ? 'REM' : '#'} Without -L: curl would send ${carried[0]} on to another host if a redirect led there (reqchain keeps it on this one).\n` : ''
+  if (options.followRedirects && !carried) parts.push('-L')
   if (options.insecure) parts.push('-k')
   const hasBody = request.body !== undefined && request.body.length > 0
   const contentType = headerValue(request.headers, 'content-type') ?? ''
@@ -136,7 +141,7 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
       parts.push(`${useJson ? '--json' : '--data-raw'} ${quoteMasked(text, options.secrets, shell)}`)
     }
   }
-  return input + parts.join(shell.continuation)
+  return note + input + parts.join(shell.continuation)
 }
 
 /**

@@ -77,6 +77,27 @@ describe.skipIf(!hasCurl)('curl export', () => {
     }
   })
 
+  it('leaves -L out when curl would carry a credential header to another host, and says why', async () => {
+    const other = await startServer({ '* /landing': ok })
+    try {
+      server = await startServer({ 'GET /moved': (_req, res) => { res.writeHead(302, { Location: `${other.url}/landing` }); res.end() } })
+      const dir = tempDir('curl')
+      writeFileSync(join(dir, '.env'), 'apiKey=sk-curl-secret-42\n')
+      writeFileSync(join(dir, 'r.http'), `GET ${server.url}/moved\nX-Api-Key: {{apiKey}}\n\n###\nGET ${server.url}/moved\nAuthorization: Bearer {{apiKey}}\n`)
+      const exported = await runCli(['curl', 'r.http'], { cwd: dir })
+      const [keyed, bearer] = exported.stdout.split('\n\n')
+      expect(keyed).toContain('# Without -L: curl would send X-Api-Key on to another host if a redirect led there')
+      expect(keyed).not.toContain(' -L ')
+      expect(bearer).toContain('  -L \\\n') // curl itself drops Authorization on another host
+      await promisify(execFile)('sh', ['-c', keyed!], { cwd: dir, env: { ...process.env, apiKey: 'sk-curl-secret-42' }, timeout: 5000 })
+      await promisify(execFile)('sh', ['-c', bearer!], { cwd: dir, env: { ...process.env, apiKey: 'sk-curl-secret-42' }, timeout: 5000 })
+      // The followed redirect reached the other host without the credential.
+      expect(other.calls.map((c) => [c.path, c.headers['x-api-key'] ?? null, c.headers.authorization ?? null])).toEqual([['/landing', null, null]])
+    } finally {
+      await other.close()
+    }
+  })
+
   it('prints commands as they are sent with run --curl, captured values filled in', async () => {
     server = await startServer({ 'POST /login': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"token":"t-1"}') }, 'GET /me': ok })
     const dir = tempDir('curl')
