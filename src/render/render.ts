@@ -52,7 +52,8 @@ export function render(template: RequestTemplate, scope: Scope): HttpRequest {
   const text = (t: Text, mode: RenderMode = 'text') => stringify(renderText(t, context, runtime, mode))
   const headers: [string, string][] = template.headers.map((h) => [h.name, authorization(h.name, text(h.value))])
   const contentType = headerValue(headers, 'content-type') ?? ''
-  const url = finishUrl(text(template.url), headers, template.url, (context as Record<string, unknown>)['host'])
+  const written = finishUrl(text(template.url), headers, template.url, (context as Record<string, unknown>)['host'])
+  const url = written.includes('@') ? userinfoToBasic(written, headers) : written
   const body = template.body ? renderBody(template.body, contentType, context, runtime, scope) : undefined
   return { method: template.method, url, headers, ...(body ? { body } : {}) }
 }
@@ -175,6 +176,22 @@ function authorization(name: string, value: string): string {
  * (`@host = http://localhost:3000` or `localhost:3000`), spaces and non-ASCII are percent-encoded
  * (existing `%XX` is kept, §4.1.2), and the fragment is dropped because it is never sent.
  */
+/**
+ * `http://user:pass@host/` sends its credentials as curl does: an `Authorization: Basic` header
+ * (unless the request writes one), and a URL without them.
+ */
+function userinfoToBasic(url: string, headers: [string, string][]): string {
+  const parsed = new URL(url)
+  if (parsed.username === '' && parsed.password === '') return url
+  if (!headers.some(([name]) => name.toLowerCase() === 'authorization')) {
+    const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`
+    headers.push(['Authorization', `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`])
+  }
+  parsed.username = ''
+  parsed.password = ''
+  return parsed.href
+}
+
 function finishUrl(raw: string, headers: HeaderPairs, template: Text, hostVariable: unknown): string {
   let url = raw.trim()
   if (url.startsWith('/')) {

@@ -125,6 +125,13 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
   parts.push(quoteMasked(request.url, options.secrets, shell))
   for (const [name, value] of request.headers) {
     if (useJson && /^(content-type|accept)$/i.test(name)) continue
+    // Basic credentials holding a variable's value go as curl's -u user:password, where the value
+    // can be a shell variable; inside the base64 it could not.
+    const basic = /^authorization$/i.test(name) ? basicCredentials(value) : undefined
+    if (basic !== undefined && options.secrets && !options.secrets.revealing && (options.secrets.mask(basic) !== basic || basic.includes('\uE100'))) {
+      parts.push(`-u ${quoteMasked(basic, options.secrets, shell)}`)
+      continue
+    }
     // A secret header whose value came from no known variable cannot become "$NAME": mask it.
     const unknownSecret = options.secrets && !options.secrets.revealing && isSecretHeader(name) && options.secrets.mask(value) === value && !value.includes('\uE100')
     parts.push(`-H ${unknownSecret ? shell.word([`${name}: ${options.secrets!.maskHeader(name, value)}`]) : quoteMasked(`${name}: ${value}`, options.secrets, shell)}`)
@@ -142,6 +149,14 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
     }
   }
   return note + input + parts.join(shell.continuation)
+}
+
+/** `Basic dXNlcjpwYXNz` → `user:pass`, when that is what it holds. */
+function basicCredentials(value: string): string | undefined {
+  const match = value.match(/^Basic\s+([A-Za-z0-9+/]+={0,2})$/i)
+  if (!match) return undefined
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+  return decoded.includes(':') && !decoded.includes('\uFFFD') ? decoded : undefined
 }
 
 /**

@@ -2,7 +2,7 @@
 // server, the exported command is run through sh, and both recordings must match.
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
@@ -96,6 +96,25 @@ describe.skipIf(!hasCurl)('curl export', () => {
     } finally {
       await other.close()
     }
+  })
+
+  it('sends credentials in the URL as Basic auth, as curl does, and exports variable ones as -u', async () => {
+    server = await startServer({ '* /who': (req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ auth: req.headers.authorization ?? null, url: req.url })) } })
+    const dir = tempDir('curl')
+    writeFileSync(join(dir, '.env'), 'pass=s3cr&t:42\n')
+    const url = server.url.replace('http://', 'http://ada:{{urlencode pass}}@')
+    writeFileSync(join(dir, 'r.http'), `GET ${url}/who?q=1\n\n###\nGET ${server.url}/who\nAuthorization: Basic ada {{pass}}\n`)
+    const sent = await runCli(['test', 'r.http', '--report', 'json=r.json'], { cwd: dir })
+    expect(sent.exitCode, sent.stderr).toBe(0)
+    const basic = `Basic ${Buffer.from('ada:s3cr&t:42').toString('base64')}`
+    expect(server.calls.map((c) => [c.path, c.headers.authorization])).toEqual([['/who?q=1', basic], ['/who', basic]])
+    expect(sent.stderr).not.toContain('s3cr')
+    expect(readFileSync(join(dir, 'r.json'), 'utf8')).not.toContain('s3cr')
+    const exported = await runCli(['curl', 'r.http'], { cwd: dir })
+    expect(exported.stdout).toContain(`-u 'ada:'"$pass"`)
+    expect(exported.stdout).not.toContain('s3cr')
+    await promisify(execFile)('sh', ['-c', exported.stdout], { cwd: dir, env: { ...process.env, pass: 's3cr&t:42' }, timeout: 5000 })
+    expect(server.calls.slice(2).map((c) => [c.path, c.headers.authorization])).toEqual([['/who?q=1', basic], ['/who', basic]])
   })
 
   it('prints commands as they are sent with run --curl, captured values filled in', async () => {
