@@ -1,5 +1,7 @@
-// What reqchain does, in order: for each file, for each request: render → send → check, then feed
-// the captured values to the requests after it. Each stage's details live in its folder.
+// What reqchain does, in order: for each file, for each request: (its pre-request scripts) →
+// render → send → check → (its response handlers), then feed the captured values, and what
+// scripts set, to the requests after it. Each stage's details live in its folder; the script stage
+// (script/) loads only for requests that have scripts.
 //
 // A run keeps what its outputs need and no more: every step only when --all asks for them (reports
 // take each step as it ends), otherwise counts, the last step, and the exchanges later requests
@@ -29,7 +31,6 @@ import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import { loadJsonPath } from './check/jsonpath.js'
 import type { Secrets } from './secrets.js'
 import type { Row } from './load/dataset.js'
-import type { ScriptHost } from './script/script.js'
 
 /** A chain of requests: a file's (selected) requests, for one --dataset row when there is one. */
 export type Plan = { readonly file: RequestFile; readonly requests: readonly RequestTemplate[]; readonly row?: Row }
@@ -354,7 +355,9 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
   let asserts: AssertResult[] = []
-  const scripts = template.extras.length > 0 && template.extras.some((e) => e.script) ? await scriptRunner(file, template, scope, options) : undefined
+  const scripts = template.extras.length > 0 && template.extras.some((e) => e.script)
+    ? (await import('./script/script.js')).scriptRunner({ file, template, scope, secrets: options.secrets, ...(options.scriptTimeMs !== undefined ? { timeMs: options.scriptTimeMs } : {}), onLog: (text) => options.onEvent?.({ kind: 'log', template, text }) })
+    : undefined
   try {
     if (scripts) asserts = await scripts.run('pre-request')
     request = render(template, scope)
@@ -391,52 +394,9 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
     const error = tooDeep(thrown, template.span) // a response nested past what recursion can walk
     if (!(error instanceof ReqchainError)) throw error // a bug, not a user error: let it crash
     const partial = (error as ReqchainError & { exchange?: Exchange }).exchange ?? exchange
-    if (scripts?.ran) asserts = [...asserts, ...scripts.asserts]
+    if (scripts) asserts = [...asserts, ...scripts.asserts]
     return { file, template, ...(request ? { request } : {}), ...(partial ? { exchange: partial } : {}), captures: {}, asserts, error, ...scripts?.changes({}) }
   } finally {
     scope.endRequest()
   }
-}
-
-/**
- * A request's scripts, run through the sandbox (loaded only for runs with scripts). What they set
- * with `client.global.set` becomes the step's captures; what they clear, its `released` names.
- */
-async function scriptRunner(file: RequestFile, template: RequestTemplate, scope: Scope, options: RunOptions) {
-  const { runScripts, DEFAULT_LIMITS } = await import('./script/script.js')
-  const set: Record<string, unknown> = {}
-  const released = new Set<string>()
-  const host: ScriptHost = {
-    variable: (name) => { try { return scope.context[name] } catch { return undefined } },
-    environment: (name) => scope.baseValue(name),
-    setGlobal: (name, value) => {
-      options.secrets.noteVariable(name, value)
-      scope.capture(name, value)
-      scope.globals.add(name)
-      set[name] = value
-      released.delete(name)
-    },
-    clearGlobal: (name) => { delete set[name]; scope.release(name); released.add(name) },
-    clearAllGlobals: () => { for (const name of [...scope.globals]) host.clearGlobal(name) },
-    globalsEmpty: () => scope.globals.size === 0,
-    setRequestVariable: (name, value) => { options.secrets.noteVariable(name, value); scope.requestVariable(name, value) },
-    substitute: (raw) => {
-      try { return stringify(renderText({ raw, span: template.span }, scope.context, scope.runtime, 'text')) } catch { return raw }
-    },
-    log: (text) => options.onEvent?.({ kind: 'log', template, text }),
-  }
-  const runner = {
-    ran: false,
-    asserts: [] as AssertResult[],
-    async run(phase: 'pre-request' | 'response', request?: HttpRequest, exchange?: Exchange): Promise<AssertResult[]> {
-      runner.ran = true
-      const outcome = await runScripts(phase, template, { file: file.path, baseDir: scope.runtime.baseDir!, host, limits: options.scriptTimeMs === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, timeMs: options.scriptTimeMs }, ...(request ? { request } : {}), ...(exchange ? { exchange } : {}) })
-      if (outcome.error) { runner.asserts = outcome.asserts; throw outcome.error }
-      return outcome.asserts
-    },
-    changes(captures: Record<string, unknown>): { captures: Record<string, unknown>; released?: string[] } {
-      return { captures: { ...captures, ...set }, ...(released.size > 0 ? { released: [...released] } : {}) }
-    },
-  }
-  return runner
 }

@@ -7,7 +7,10 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { relative, resolve } from 'node:path'
 import { ReqchainError } from '../errors.js'
-import type { AssertResult, Exchange, Extra, HeaderPairs, HttpRequest, RequestTemplate, ScriptSource, SourceSpan } from '../model.js'
+import type { AssertResult, Exchange, Extra, HttpRequest, RequestFile, RequestTemplate, ScriptSource, SourceSpan } from '../model.js'
+import type { Scope } from '../render/scope.js'
+import { renderText, stringify } from '../render/template.js'
+import type { Secrets } from '../secrets.js'
 import { InputFileError, readInputFile } from '../load/input-file.js'
 import { parseStreamEvents } from '../send/sse.js'
 import { responseText } from '../check/extract.js'
@@ -228,4 +231,48 @@ function digest(algorithm: string, secret: Part | null, parts: Part[]): string {
   const hash = secret ? createHmac(algorithm, bytesOf(secret)) : createHash(algorithm)
   for (const part of parts) hash.update(bytesOf(part))
   return hash.digest('hex')
+}
+
+/**
+ * The scripts of one request as the run drives them: `run('pre-request')` before it is rendered,
+ * `run('response', …)` after it is checked. What they set with `client.global.set` becomes the
+ * step's captures (`changes`); what they clear, its `released` names; the assertions of a script
+ * that failed are kept in `asserts`.
+ */
+export function scriptRunner(context: { readonly file: RequestFile; readonly template: RequestTemplate; readonly scope: Scope; readonly secrets: Secrets; readonly timeMs?: number; readonly onLog: (text: string) => void }) {
+  const { file, template, scope, secrets } = context
+  const set: Record<string, unknown> = {}
+  const released = new Set<string>()
+  const host: ScriptHost = {
+    variable: (name) => { try { return scope.context[name] } catch { return undefined } },
+    environment: (name) => scope.baseValue(name),
+    setGlobal: (name, value) => {
+      secrets.noteVariable(name, value)
+      scope.capture(name, value)
+      scope.globals.add(name)
+      set[name] = value
+      released.delete(name)
+    },
+    clearGlobal: (name) => { delete set[name]; scope.release(name); released.add(name) },
+    clearAllGlobals: () => { for (const name of [...scope.globals]) host.clearGlobal(name) },
+    globalsEmpty: () => scope.globals.size === 0,
+    setRequestVariable: (name, value) => { secrets.noteVariable(name, value); scope.requestVariable(name, value) },
+    substitute: (raw) => {
+      try { return stringify(renderText({ raw, span: template.span }, scope.context, scope.runtime, 'text')) } catch { return raw }
+    },
+    log: context.onLog,
+  }
+  const limits = context.timeMs === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, timeMs: context.timeMs }
+  const runner = {
+    asserts: [] as AssertResult[],
+    async run(phase: ScriptPhase, request?: HttpRequest, exchange?: Exchange): Promise<AssertResult[]> {
+      const outcome = await runScripts(phase, template, { file: file.path, baseDir: scope.runtime.baseDir!, host, limits, ...(request ? { request } : {}), ...(exchange ? { exchange } : {}) })
+      if (outcome.error) { runner.asserts = outcome.asserts; throw outcome.error }
+      return outcome.asserts
+    },
+    changes(captures: Record<string, unknown>): { captures: Record<string, unknown>; released?: string[] } {
+      return { captures: { ...captures, ...set }, ...(released.size > 0 ? { released: [...released] } : {}) }
+    },
+  }
+  return runner
 }
