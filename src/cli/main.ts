@@ -148,7 +148,7 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
   let shareAcrossFiles = false
   const options = given.filesFromRecording && given.compare
     ? await (async () => {
-      const recorded = (await import('../record/session.js')).recordedCollection(ttyIo.cwd, given.compare!.dir)
+      const recorded = (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare!.dir)
       shareAcrossFiles = recorded.command === 'run'
       return { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names }
     })()
@@ -178,7 +178,7 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
   for (const [name, value] of [['proxy', options.proxy], ...['http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].map((n) => [n, io.env[n]])]) secrets.noteVariable(name!, value)
   const allRequests = plans.flatMap((p) => p.requests)
   const recordings = options.record !== undefined || options.replay !== undefined || options.compare !== undefined
-    ? await (await import('../record/session.js')).openRecordings({
+    ? await (await import('../record/record.js')).openRecordings({
       cwd: io.cwd, command: options.command, files: [...new Set(plans.map((p) => p.file.absolutePath))], names: options.names, secrets,
       replaySpeed: options.replaySpeed,
       ...(options.record !== undefined ? { record: options.record } : {}),

@@ -1,5 +1,4 @@
 // `reqchain serve`: the built-in server in the foreground until Ctrl-C.
-import { resolve } from 'node:path'
 import type { Io } from '../io.js'
 import { UsageError } from '../errors.js'
 import { parseFaults, startMockServer } from '../serve/server.js'
@@ -32,17 +31,17 @@ export async function serveCommand(options: Options & { command: 'serve' }, io: 
 
 /** `serve --replay DIR`: the recording's responses, to any client, until Ctrl-C. */
 async function serveReplay(options: Options & { command: 'serve' }, dir: string, io: Io): Promise<ExitCode> {
-  const [{ readRecording }, { startReplayServer }] = await Promise.all([import('../record/format.js'), import('../record/replay.js')])
-  const recording = readRecording(resolve(io.cwd, dir), dir)
+  const { serveRecording } = await import('../record/record.js')
   let server
   try {
-    server = await startReplayServer(recording, { port: options.port, host: options.host, speed: options.replaySpeed, onMiss: (message) => io.stderr.write(`${message}\n`) })
+    server = await serveRecording(io.cwd, dir, { port: options.port, host: options.host, speed: options.replaySpeed, onMiss: (message) => io.stderr.write(`${message}\n`) })
   } catch (error) {
+    if (error instanceof UsageError) throw error
     const code = (error as NodeJS.ErrnoException).code
     throw new UsageError(code === 'EADDRINUSE' ? `Port ${options.port} is in use` : `Cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, 'pick another with --port (0 for any free port)')
   }
   io.stdout.write(`${server.url}\n`)
-  io.stderr.write(`reqchain replay server on ${server.url}: ${recording.exchanges.length} recorded exchanges from ${dir}${options.replaySpeed === 0 ? ', without waiting' : options.replaySpeed !== 1 ? `, ${options.replaySpeed}× as fast` : ''}. Ctrl-C stops it.\n`)
+  io.stderr.write(`reqchain replay server on ${server.url}: ${server.exchanges} recorded exchanges from ${dir}${options.replaySpeed === 0 ? ', without waiting' : options.replaySpeed !== 1 ? `, ${options.replaySpeed}× as fast` : ''}. Ctrl-C stops it.\n`)
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) return resolve()
     io.signal?.addEventListener('abort', () => resolve(), { once: true })

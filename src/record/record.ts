@@ -74,6 +74,13 @@ export async function openRecordings(options: RecordingsOptions): Promise<Record
   }
 }
 
+/** `serve --replay DIR`: the recording's server on the given address, until it is closed. */
+export async function serveRecording(cwd: string, dir: string, options: { readonly port: number; readonly host: string; readonly speed: number; readonly onMiss: (message: string) => void }): Promise<ReplayServer & { readonly exchanges: number }> {
+  const recording = readRecording(resolve(cwd, dir), dir)
+  const server = await startReplayServer(recording, options)
+  return { ...server, exchanges: recording.exchanges.length }
+}
+
 /** The request files a recording names, as paths from the working directory, and its request names. */
 export function recordedCollection(cwd: string, dir: string): { readonly paths: string[]; readonly names: readonly string[]; readonly command: 'run' | 'test' } {
   const absolute = resolve(cwd, dir)
