@@ -315,7 +315,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       ['$0 diff bug-1234/', 'what changed since the recording (exit 4 when something did)'],
       ['$0 diff bug-1234/ --ignore \'$.usage\' --env staging', 'leave token counts out, run against staging'],
     ],
-    epilogue: 'Runs the files the recording names, as `test --compare RECORDING` would. Left out by default: object keys id, created, created_at, system_fingerprint, timings, and strings that are dates.',
+    epilogue: 'Runs the files the recording names, as `test --compare RECORDING` would. Left out by default: object keys id, created, created_at, system_fingerprint, timings, the *_duration timings of Ollama, and strings that are dates.',
   },
 }
 

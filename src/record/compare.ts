@@ -11,8 +11,8 @@ import { StreamAssembler } from '../send/assemble.js'
 import { parseStreamEvents, streamFormatOf } from '../send/sse.js'
 import { type RecordedExchange, type Recording, bodyBytes, matchesMasked } from './format.js'
 
-/** Object keys whose values differ from call to call by nature. */
-const VOLATILE_KEYS = new Set(['id', 'created', 'created_at', 'createdAt', 'system_fingerprint', 'timings'])
+/** Object keys whose values differ from call to call by nature (OpenAI's ids and times, llama-server's and Ollama's timings). */
+const VOLATILE_KEYS = new Set(['id', 'created', 'created_at', 'createdAt', 'system_fingerprint', 'timings', 'total_duration', 'load_duration', 'prompt_eval_duration', 'eval_duration'])
 /** A date or a time: ISO 8601 / RFC 3339, or an HTTP date. */
 const DATE = /^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?|[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)$/
 /** More differences than this in one exchange are counted, not listed. */
