@@ -37,7 +37,7 @@ export function htmlFormatter(secrets: Secrets): ReportFormatter {
       const summary = summaryOf(run)
       const byFile = new Map<string, Entry[]>()
       for (const entry of entries) byFile.set(entry.file, [...(byFile.get(entry.file) ?? []), entry])
-      const toc = [...byFile].map(([file, list]) => `<li><span class="toc-file">${escape(file)}</span><ol>${list.map((e) => `<li><a href="#${e.id}"><span class="dot ${e.status}" title="${e.status}"></span>${escape(e.title)}</a></li>`).join('')}</ol></li>`).join('\n')
+      const toc = [...byFile].map(([file, list]) => `<li><span class="toc-file">${escape(file)}</span><ol>${list.map((e) => `<li><a href="#${e.id}"><span class="dot is-${e.status}" title="${e.status}"></span>${escape(e.title)}</a></li>`).join('')}</ol></li>`).join('\n')
       const rows = dataset ? `<pre class="dataset">${escape(secrets.mask(formatSummary(dataset)))}</pre>` : ''
       const head = `<!doctype html>
 <html lang="en">
@@ -52,7 +52,7 @@ export function htmlFormatter(secrets: Secrets): ReportFormatter {
 <body>
 <header>
 <h1>API report</h1>
-<p class="summary"><span class="count passed">${summary.passed} passed</span> <span class="count ${summary.failed > 0 ? 'failed' : 'none'}">${summary.failed} failed</span>${summary.skipped ? ` <span class="count skipped">${summary.skipped} skipped</span>` : ''}${summary.interrupted ? ' <span class="count failed">interrupted</span>' : ''} <span class="muted">· ${formatMs(run.durationMs)} · ${escape(new Date().toISOString().replace('T', ' ').slice(0, 19))} UTC · reqchain ${escape(VERSION)}</span></p>
+<p class="summary"><span class="count ${summary.passed > 0 ? 'passed' : 'none'}">${summary.passed} passed</span> <span class="count ${summary.failed > 0 ? 'failed' : 'none'}">${summary.failed} failed</span>${summary.skipped ? ` <span class="count skipped">${summary.skipped} skipped</span>` : ''}${summary.interrupted ? ' <span class="count failed">interrupted</span>' : ''} <span class="muted">· ${formatMs(run.durationMs)} · ${escape(new Date().toISOString().replace('T', ' ').slice(0, 19))} UTC · reqchain ${escape(VERSION)}</span></p>
 ${rows}
 </header>
 <div class="layout">
@@ -75,8 +75,8 @@ function titleOf(step: StepResult): string {
 function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets): string {
   const status = statusOf(step)
   const exchange = step.exchange
-  const out: string[] = [`<article id="${id}" class="step ${status}">`]
-  out.push(`<h3><span class="badge ${status}">${status}</span> ${escape(title)} <a class="anchor" href="#${id}" aria-label="link to this request">#</a></h3>`)
+  const out: string[] = [`<article id="${id}" class="step is-${status}">`]
+  out.push(`<h3><span class="badge is-${status}">${status}</span> ${escape(title)} <a class="anchor" href="#${id}" aria-label="link to this request">#</a></h3>`)
   out.push(`<p class="where muted">${escape(step.file.path)}:${step.template.span.line}${step.row !== undefined ? ` · row ${step.row}` : ''}${step.attempts ? ` · ${step.attempts} attempts` : ''}</p>`)
   const note = step.template.directives.find((d) => d.key === 'note' || d.key === 'description')
   if (note) out.push(`<p class="note">${escape(secrets.mask(note.value))}</p>`)
@@ -190,12 +190,12 @@ nav { position: sticky; top: 16px; max-height: calc(100vh - 32px); overflow: aut
 .toc a { display: flex; align-items: center; gap: 8px; padding: 3px 6px; border-radius: 6px; color: var(--text); text-decoration: none; font-size: 14px; }
 .toc a:hover { background: var(--code); }
 .dot { flex: none; width: 8px; height: 8px; border-radius: 50%; background: var(--ok); }
-.dot.failed, .dot.error { background: var(--bad); } .dot.skipped { background: var(--skip); }
+.dot.is-failed, .dot.is-error { background: var(--bad); } .dot.is-skipped { background: var(--skip); }
 section.file > h2 { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-weight: 600; color: var(--muted); margin: 8px 0 12px; }
 .step { background: var(--card); border: 1px solid var(--line); border-left: 4px solid var(--ok); border-radius: 10px; padding: 16px 20px; margin-bottom: 16px; }
-.step.failed, .step.error { border-left-color: var(--bad); } .step.skipped { border-left-color: var(--skip); }
+.step.is-failed, .step.is-error { border-left-color: var(--bad); } .step.is-skipped { border-left-color: var(--skip); }
 .badge { font-size: 11px; text-transform: uppercase; letter-spacing: .05em; padding: 2px 8px; border-radius: 999px; background: var(--ok-bg); color: var(--ok); }
-.badge.failed, .badge.error { background: var(--bad-bg); color: var(--bad); } .badge.skipped { background: var(--skip-bg); color: var(--skip); }
+.badge.is-failed, .badge.is-error { background: var(--bad-bg); color: var(--bad); } .badge.is-skipped { background: var(--skip-bg); color: var(--skip); }
 .anchor { color: var(--muted); text-decoration: none; font-weight: 400; }
 .where { margin: 2px 0 8px; font-size: 13px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .timings { font-size: 13px; margin: 0 0 12px; color: var(--muted); }

@@ -41,7 +41,7 @@ describe('--report html', () => {
 
     const dom = await domOf(join(dir, 'report.html'))
     expect(dom).toContain('data-ready="true"') // the page's script ran
-    const articles = [...dom.matchAll(/<article id="(step-\d+)" class="step (\w+)">/g)].map((m) => [m[1], m[2]])
+    const articles = [...dom.matchAll(/<article id="(step-\d+)" class="step is-(\w+)">/g)].map((m) => [m[1], m[2]])
     expect(articles).toEqual([['step-1', 'passed'], ['step-2', 'passed'], ['step-3', 'failed']])
     const links = [...dom.matchAll(/<a href="#(step-\d+)">/g)].map((m) => m[1])
     expect(links).toEqual(['step-1', 'step-2', 'step-3'])
