@@ -88,7 +88,7 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
   if (step.request) {
     const curl = toCurl(step.request, { secrets, stream: exchange?.stream !== undefined, followRedirects: step.template.options.followRedirects ?? true })
     out.push('<div class="pane"><h4>Request</h4>', `<pre class="http">${escape(cut(asHttp(step.request, secrets)))}</pre>`)
-    out.push(`<div class="curl"><div class="curl-head"><h4>curl</h4><button type="button" class="copy" data-copy="${escape(curl)}">Copy</button></div><pre>${escape(curl)}</pre></div></div>`)
+    out.push(`<details class="curl"><summary>The same with curl <button type="button" class="copy" data-copy="${escape(curl)}">Copy</button></summary><pre>${escape(curl)}</pre></details></div>`)
   }
   if (exchange) out.push(responseHtml(exchange, secrets))
   if (step.asserts.length > 0) {
@@ -203,7 +203,7 @@ section.file > h2 { font-family: ui-monospace, "DejaVu Sans Mono", monospace; fo
 .pane { margin-top: 14px; }
 pre { margin: 0; background: var(--code); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; overflow: auto; max-height: 420px; font: 13px/1.45 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; white-space: pre-wrap; word-break: break-word; }
 .curl { margin-top: 10px; }
-.curl-head { display: flex; justify-content: space-between; align-items: center; }
+.curl > summary button { margin-left: 8px; }
 button.copy { font: inherit; font-size: 12px; padding: 2px 10px; border: 1px solid var(--line); border-radius: 6px; background: var(--card); color: var(--accent); cursor: pointer; }
 button.copy.done { color: var(--ok); }
 blockquote.reply { margin: 6px 0 10px; padding: 10px 14px; border-left: 3px solid var(--accent); background: var(--code); border-radius: 0 8px 8px 0; white-space: pre-wrap; }
@@ -221,7 +221,8 @@ code { font: 13px ui-monospace, "DejaVu Sans Mono", monospace; background: var(-
 
 const SCRIPT = `
 document.querySelectorAll('button.copy').forEach(function (button) {
-  button.addEventListener('click', function () {
+  button.addEventListener('click', function (event) {
+    event.preventDefault() // in a summary: copy, without opening or closing it
     var text = button.getAttribute('data-copy') || ''
     var done = function () { button.textContent = 'Copied'; button.classList.add('done'); setTimeout(function () { button.textContent = 'Copy'; button.classList.remove('done') }, 1500) }
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, function () {})
