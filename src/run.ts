@@ -318,7 +318,7 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
     prepareRender(plans.map((p) => p.file)),
     queries.some((q) => q.kind === 'jsonpath' || q.kind === 'request') ? loadJsonPath() : undefined,
     requests.some((r) => r.asserts.some((a) => SCHEMA_PREDICATES.has(a.predicate))) ? loadSchemaValidator() : undefined,
-    requests.some((r) => r.extras.some((e) => e.script)) ? import('./script/script.js').then((m) => m.loadScripts()) : undefined,
+    requests.some((r) => r.extras.some((e) => e.script)) ? import('./script/script.js').then((m) => m.loadScripts(requests)) : undefined,
   ])
 }
 

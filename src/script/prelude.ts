@@ -234,6 +234,8 @@ export const PRELUDE = String.raw`(function (host, inputText) {
   }
   if (input.response) { frozen(response.headers); frozen(response) }
   globalThis.console = frozen({ log: log, info: log, warn: log, error: log, debug: log })
+  // jsonPath(value, '$.a.b'): one match is the value, several an array, none null (as captures).
+  globalThis.jsonPath = function (value, path) { return decode(host.jsonPath(encode(value), String(path))) }
   globalThis.btoa = function (value) { return host.btoa(String(value)) }
   globalThis.atob = function (value) { return host.atob(String(value)) }
 

@@ -14,6 +14,7 @@ import type { Secrets } from '../secrets.js'
 import { InputFileError, readInputFile } from '../load/input-file.js'
 import { parseStreamEvents } from '../send/sse.js'
 import { responseText } from '../check/extract.js'
+import { loadJsonPath, queryJsonPath } from '../check/jsonpath.js'
 import { type EngineFailure, type EnginePosition, type Limits, evaluate, loadEngine } from './engine.js'
 import { EARLY_END, PRELUDE } from './prelude.js'
 
@@ -51,8 +52,10 @@ export function hasScripts(template: RequestTemplate): boolean {
   return template.extras.some((e) => e.script !== undefined)
 }
 
-export async function loadScripts(): Promise<void> {
-  await loadEngine()
+/** The engine, and jsonpath-plus when a script may call `jsonPath(…)` (script files count: they are read when they run). */
+export async function loadScripts(templates: readonly RequestTemplate[]): Promise<void> {
+  const jsonPathUsed = templates.some((t) => t.extras.some((e) => e.script && (e.script.kind === 'file' || e.script.code.includes('jsonPath('))))
+  await Promise.all([loadEngine(), jsonPathUsed ? loadJsonPath() : undefined])
 }
 
 type Code = { readonly code: string; readonly file: string; readonly origin: SourceSpan; readonly inline: boolean }
@@ -216,6 +219,11 @@ function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
     digest: (algorithm: string, secret: string, parts: string) => digest(algorithm, JSON.parse(secret) as Part | null, JSON.parse(parts) as Part[]),
     hexToBase64: (hex: string, variant: string) => Buffer.from(hex, 'hex').toString(variant === 'url' ? 'base64url' : 'base64'),
     uuid: () => randomUUID(),
+    jsonPath: (value: string, path: string) => {
+      const result = queryJsonPath(path, JSON.parse(value))
+      if (!result.ok) throw new Error(`Invalid JSONPath ${path}: ${result.message}`)
+      return JSON.stringify(result.matches.length === 0 ? null : result.matches.length === 1 ? result.matches[0] : result.matches)
+    },
     btoa: (text: string) => Buffer.from(text, 'latin1').toString('base64'),
     atob: (text: string) => Buffer.from(text, 'base64').toString('latin1'),
   }

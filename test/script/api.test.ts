@@ -58,6 +58,7 @@ describe('the script API', () => {
       'client.log(request.method, request.url().endsWith("/echo"), request.url.getRaw().startsWith("http"), request.body())',
       'client.log(request.headers.findByName("x-tag").getRawValue(), /^[A-Za-z]{3}-x$/.test(request.headers.findByName("x-tag").value))',
       'client.log(response.body.got.n, typeof $random.uuid, $random.integer(5, 6))',
+      'client.log(jsonPath(response.body, "$.got.n"), JSON.stringify(jsonPath({ a: [{ b: 1 }, { b: 2 }] }, "$.a[*].b")), jsonPath(response.body, "$.none"))',
     ].join('\n'))
     expect(logs).toEqual([
       'a ["a","b"] null',
@@ -65,6 +66,7 @@ describe('the script API', () => {
       'POST true true {"n": 1}',
       '{{$random.alphabetic(3)}}-x true',
       '1 string 5',
+      '1 [1,2] null',
     ])
   })
 
