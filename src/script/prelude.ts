@@ -41,6 +41,18 @@ export const PRELUDE = String.raw`(function (host, inputText) {
     host.log(parts.join(' '))
   }
   function frozen(object) { return Object.freeze(object) }
+  // What few scripts use is compiled only when one does: each part is the source of a function of
+  // (host, helpers), evaluated on first use.
+  var helpers = { encode: encode, decode: decode, frozen: frozen }
+  var compile = eval // taken now: a script may replace the global one
+  function part(name) { return (0, compile)(host.part(name))(host, helpers) }
+  function lazyGlobal(name) {
+    Object.defineProperty(globalThis, name, { configurable: true, get: function () {
+      var value = part(name)
+      Object.defineProperty(globalThis, name, { value: value, configurable: false, writable: false })
+      return value
+    } })
+  }
 
   var global = frozen({
     set: function (name, value) { host.setGlobal(String(name), encode(value)) },
@@ -114,55 +126,98 @@ export const PRELUDE = String.raw`(function (host, inputText) {
       if (!bodyRead) {
         bodyRead = true
         body = parsedBody(host.responseBody(), r.mimeType)
-        if (r.stream && body !== null && typeof body === 'object') {
-          Object.defineProperty(body, 'onEachLine', { value: function (callback) {
-            var stopped = false, lines = host.streamText().split(/\r?\n/)
-            for (var i = 0; i < lines.length && !stopped; i++) if (lines[i] !== '') callback(lines[i], function () { stopped = true })
-          } })
-          Object.defineProperty(body, 'onEachMessage', { value: function (callback) {
-            var stopped = false, messages = JSON.parse(host.streamMessages())
-            for (var i = 0; i < messages.length && !stopped; i++) {
-              var message = messages[i]
-              try { message = JSON.parse(message) } catch (e) { /* a message that is text stays text */ }
-              callback(message, function () { stopped = true })
-            }
-          } })
-        }
+        if (r.stream && body !== null && typeof body === 'object') part('stream')(body)
       }
       return body
     } })
     globalThis.response = response
   }
 
-  function templated(raw, sent) {
-    var value = function () { return sent !== undefined ? sent : substitute(raw) }
-    value.getRaw = function () { return raw }
-    value.tryGetSubstituted = function () { return sent !== undefined ? sent : substitute(raw) }
+  Object.defineProperty(globalThis, 'request', { configurable: true, get: function () {
+    var value = part('request')(input.request, requestVariables, environment)
+    Object.defineProperty(globalThis, 'request', { value: value, configurable: false, writable: false })
     return value
-  }
-  function substitute(raw) { return raw === null ? null : host.substitute(raw) }
-  var q = input.request
-  var headers = q.headers.map(function (h) {
-    return frozen({ name: h[0], value: h[2] !== undefined ? h[2] : h[1],
-      getRawValue: function () { return h[1] },
-      tryGetSubstitutedValue: function () { return h[2] !== undefined ? h[2] : substitute(h[1]) } })
-  })
-  globalThis.request = frozen({
-    method: q.method,
-    url: templated(q.url, q.sentUrl),
-    body: templated(q.body, q.sentBody),
-    headers: frozen({
-      all: function () { return headers.slice() },
-      findByName: function (name) {
-        var lower = String(name).toLowerCase()
-        for (var i = 0; i < headers.length; i++) if (headers[i].name.toLowerCase() === lower) return headers[i]
-        return null
-      },
-    }),
-    variables: requestVariables,
-    environment: environment,
-  })
+  } })
 
+  lazyGlobal('crypto')
+
+  lazyGlobal('$random')
+  Object.defineProperty(globalThis, '$uuid', { get: function () { return host.uuid() } })
+  Object.defineProperty(globalThis, '$timestamp', { get: function () { return Math.floor(Date.now() / 1000) } })
+  Object.defineProperty(globalThis, '$isoTimestamp', { get: function () { return new Date().toISOString() } })
+
+  globalThis.client = client
+
+  // httpyac's {{ }} blocks: httpyac's names beside JetBrains' ones.
+  if (input.dialect === 'httpyac') part('httpyac')(client, input.response ? response : undefined, input)
+
+  if (input.response) { frozen(response.headers); frozen(response) }
+  globalThis.console = frozen({ log: log, info: log, warn: log, error: log, debug: log })
+  // jsonPath(value, '$.a.b'): one match is the value, several an array, none null (as captures).
+  globalThis.jsonPath = function (value, path) { return decode(host.jsonPath(encode(value), String(path))) }
+  globalThis.btoa = function (value) { return host.btoa(String(value)) }
+  globalThis.atob = function (value) { return host.atob(String(value)) }
+
+  return function report() { return JSON.stringify({ tests: tests }) }
+})`
+
+/**
+ * The parts of the API few scripts use, compiled only when one does (`part(name)` in the prelude):
+ * each is a function of (host, helpers) that returns what the prelude puts in place. Compiling the
+ * whole API for every script was most of a script's cost.
+ */
+export const PRELUDE_PARTS: Readonly<Record<string, string>> = {
+  // response.body.onEachLine / onEachMessage, for a streamed reply.
+  stream: String.raw`(function (host) {
+  return function (body) {
+    Object.defineProperty(body, 'onEachLine', { value: function (callback) {
+      var stopped = false, lines = host.streamText().split(/\r?\n/)
+      for (var i = 0; i < lines.length && !stopped; i++) if (lines[i] !== '') callback(lines[i], function () { stopped = true })
+    } })
+    Object.defineProperty(body, 'onEachMessage', { value: function (callback) {
+      var stopped = false, messages = JSON.parse(host.streamMessages())
+      for (var i = 0; i < messages.length && !stopped; i++) {
+        var message = messages[i]
+        try { message = JSON.parse(message) } catch (e) { /* a message that is text stays text */ }
+        callback(message, function () { stopped = true })
+      }
+    } })
+  }
+})`,
+  request: String.raw`(function (host, helpers) {
+  var frozen = helpers.frozen
+  return function (q, requestVariables, environment) {
+    function templated(raw, sent) {
+      var value = function () { return sent !== undefined ? sent : substitute(raw) }
+      value.getRaw = function () { return raw }
+      value.tryGetSubstituted = function () { return sent !== undefined ? sent : substitute(raw) }
+      return value
+    }
+    function substitute(raw) { return raw === null ? null : host.substitute(raw) }
+    var headers = q.headers.map(function (h) {
+      return frozen({ name: h[0], value: h[2] !== undefined ? h[2] : h[1],
+        getRawValue: function () { return h[1] },
+        tryGetSubstitutedValue: function () { return h[2] !== undefined ? h[2] : substitute(h[1]) } })
+    })
+    return frozen({
+      method: q.method,
+      url: templated(q.url, q.sentUrl),
+      body: templated(q.body, q.sentBody),
+      headers: frozen({
+        all: function () { return headers.slice() },
+        findByName: function (name) {
+          var lower = String(name).toLowerCase()
+          for (var i = 0; i < headers.length; i++) if (headers[i].name.toLowerCase() === lower) return headers[i]
+          return null
+        },
+      }),
+      variables: requestVariables,
+      environment: environment,
+    })
+  }
+})`,
+  crypto: String.raw`(function (host, helpers) {
+  var encode = helpers.encode, frozen = helpers.frozen
   function digester(algorithm, secret) {
     var parts = []
     var self = {
@@ -188,12 +243,12 @@ export const PRELUDE = String.raw`(function (host, inputText) {
       })
     }
   }
-  var algorithms = ['md5', 'sha1', 'sha256', 'sha384', 'sha512']
   var cryptoApi = { hmac: {} }
-  algorithms.forEach(function (a) { cryptoApi[a] = function () { return digester(a) }; cryptoApi.hmac[a] = hmac(a) })
+  ;['md5', 'sha1', 'sha256', 'sha384', 'sha512'].forEach(function (a) { cryptoApi[a] = function () { return digester(a) }; cryptoApi.hmac[a] = hmac(a) })
   frozen(cryptoApi.hmac)
-  globalThis.crypto = frozen(cryptoApi)
-
+  return frozen(cryptoApi)
+})`,
+  $random: String.raw`(function (host, helpers) {
   function pick(alphabet, length) {
     var out = ''
     for (var i = 0; i < Number(length); i++) out += alphabet[Math.floor(Math.random() * alphabet.length)]
@@ -209,38 +264,26 @@ export const PRELUDE = String.raw`(function (host, inputText) {
   }
   Object.defineProperty(random, 'uuid', { enumerable: true, get: function () { return host.uuid() } })
   Object.defineProperty(random, 'email', { enumerable: true, get: function () { return pick(LETTERS, 8).toLowerCase() + '@example.com' } })
-  globalThis.$random = frozen(random)
-  Object.defineProperty(globalThis, '$uuid', { get: function () { return host.uuid() } })
-  Object.defineProperty(globalThis, '$timestamp', { get: function () { return Math.floor(Date.now() / 1000) } })
-  Object.defineProperty(globalThis, '$isoTimestamp', { get: function () { return new Date().toISOString() } })
-
-  globalThis.client = client
-
+  return helpers.frozen(random)
+})`,
   // httpyac's {{ }} blocks: exports.x = … sets a variable, test(name, fn) is client.test, and the
   // response has httpyac's names beside JetBrains' ones.
-  if (input.dialect === 'httpyac') {
-    globalThis.exports = new Proxy({}, { set: function (target, name, value) { target[name] = value; if (typeof name === 'string') host.setGlobal(name, encode(value)); return true } })
+  httpyac: String.raw`(function (host, helpers) {
+  return function (client, response, input) {
+    globalThis.exports = new Proxy({}, { set: function (target, name, value) { target[name] = value; if (typeof name === 'string') host.setGlobal(name, helpers.encode(value)); return true } })
     var test = function (name, fn) { client.test(name, fn) }
     test.status = function (code) { client.test('status == ' + code, function () { client.assert(response.status === code, 'status is ' + response.status) }) }
     globalThis.test = test
-    if (input.response) {
-      Object.defineProperty(response, 'statusCode', { value: response.status })
-      Object.defineProperty(response, 'parsedBody', { get: function () { return response.body } })
-      for (var i = 0; i < input.response.headers.length; i++) {
-        var pair = input.response.headers[i], key = pair[0].toLowerCase()
-        if (key !== 'valueOf' && key !== 'valuesOf') response.headers[key] = key in response.headers ? response.headers[key] + ', ' + pair[1] : pair[1]
-      }
+    if (!response) return
+    Object.defineProperty(response, 'statusCode', { value: response.status })
+    Object.defineProperty(response, 'parsedBody', { get: function () { return response.body } })
+    for (var i = 0; i < input.response.headers.length; i++) {
+      var pair = input.response.headers[i], key = pair[0].toLowerCase()
+      if (key !== 'valueOf' && key !== 'valuesOf') response.headers[key] = key in response.headers ? response.headers[key] + ', ' + pair[1] : pair[1]
     }
   }
-  if (input.response) { frozen(response.headers); frozen(response) }
-  globalThis.console = frozen({ log: log, info: log, warn: log, error: log, debug: log })
-  // jsonPath(value, '$.a.b'): one match is the value, several an array, none null (as captures).
-  globalThis.jsonPath = function (value, path) { return decode(host.jsonPath(encode(value), String(path))) }
-  globalThis.btoa = function (value) { return host.btoa(String(value)) }
-  globalThis.atob = function (value) { return host.atob(String(value)) }
-
-  return function report() { return JSON.stringify({ tests: tests }) }
-})`
+})`,
+}
 
 /** The markers the prelude throws to end a script early: client.exit(), and a failed client.assert outside a test. */
 export const EARLY_END = /^\{"reqchain(Exit|Stop)":true\}$/

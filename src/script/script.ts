@@ -16,7 +16,7 @@ import { parseStreamEvents } from '../send/sse.js'
 import { responseText } from '../check/extract.js'
 import { loadJsonPath, queryJsonPath } from '../check/jsonpath.js'
 import { type EngineFailure, type EnginePosition, type Limits, evaluate, loadEngine } from './engine.js'
-import { EARLY_END, PRELUDE } from './prelude.js'
+import { EARLY_END, PRELUDE, PRELUDE_PARTS } from './prelude.js'
 
 export const DEFAULT_LIMITS: Limits = { timeMs: 5000, memoryBytes: 256 * 1024 * 1024 }
 /** The longest script run: its text is copied into the sandbox's memory before the memory limit can see it. */
@@ -219,6 +219,7 @@ function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
     digest: (algorithm: string, secret: string, parts: string) => digest(algorithm, JSON.parse(secret) as Part | null, JSON.parse(parts) as Part[]),
     hexToBase64: (hex: string, variant: string) => Buffer.from(hex, 'hex').toString(variant === 'url' ? 'base64url' : 'base64'),
     uuid: () => randomUUID(),
+    part: (name: string) => PRELUDE_PARTS[name] ?? '(function () { return undefined })',
     jsonPath: (value: string, path: string) => {
       const result = queryJsonPath(path, JSON.parse(value))
       if (!result.ok) throw new Error(`Invalid JSONPath ${path}: ${result.message}`)
