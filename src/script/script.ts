@@ -162,8 +162,11 @@ function scriptError(failure: EngineFailure, code: Code, limits: Limits): Reqcha
       return new ReqchainError('SCRIPT_LIMIT', `Script ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`, span, 'scripts get a memory limit of their own; work on a smaller part of the response')
     case 'stack':
       return new ReqchainError('SCRIPT_LIMIT', 'Script recursed too deeply (stack overflow)', span)
-    case 'syntax':
-      return new ReqchainError('SCRIPT_SYNTAX', `Script syntax error: ${failure.message}`, span, 'scripts are JavaScript, run in a sandbox with the JetBrains HTTP Client API')
+    case 'syntax': {
+      const line = failure.at ? code.code.split(/\r\n|\r|\n/)[failure.at.line - 1] ?? '' : ''
+      const hint = /^\s*(import|export)\b/.test(line) ? 'scripts run in a sandbox as plain scripts: they cannot import or export modules' : 'scripts are JavaScript, run in a sandbox with the JetBrains HTTP Client API'
+      return new ReqchainError('SCRIPT_SYNTAX', `Script syntax error: ${failure.message}`, span, hint)
+    }
     default:
       return new ReqchainError('SCRIPT_ERROR', `Script error: ${failure.name}: ${failure.message}`, span, hintFor(failure))
   }

@@ -87,6 +87,14 @@ describe('the script sandbox', () => {
     expect(result.stderr).not.toContain('never')
   })
 
+  it('says that modules cannot be imported, at the import', async () => {
+    const result = await handler('import { readFileSync } from "fs"\nclient.log(readFileSync)')
+    expect(result.exitCode, result.stderr).toBe(3)
+    expect(result.stderr).toContain("could not load module 'fs'")
+    expect(result.stderr).toContain('scripts run in a sandbox and cannot import modules')
+    expect(result.stderr).toContain('--> h.http:5:1')
+  })
+
   it('reports a thrown error at the line that threw, in inline code after `> {%` too', async () => {
     const dir = tempDir('sandbox')
     writeFileSync(join(dir, 'one.http'), `GET ${server.url}/x\n\n> {% client.global.set("a", response.body.missing.deeper) %}\n`)
