@@ -269,7 +269,7 @@ class BlockParser {
     }
   }
 
-  /** `> {% %}`, `> file.js`, `>> file`, `>>! file`, `<> file`: kept as metadata, never body. */
+  /** `> {% %}` and `> file.js` (response handlers, run as scripts), `>> file`, `>>! file`, `<> file` (kept as metadata): never body. */
   private handlerLine(line: Line, draft: Draft): boolean {
     const trimmed = line.text.trim()
     const column = indentOf(line.text) + 1
