@@ -40,10 +40,11 @@ export function parseHttpFile(source: string, file: string): ParsedHttpFile {
   const lines = source.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((text, i) => ({ text, number: i + 1 }))
   const vars: FileVar[] = []
   const requests: RequestTemplate[] = []
+  const globalScripts: Extra[] = []
   let block: Line[] = []
   let title: Line | undefined
   const flush = () => {
-    new BlockParser(file, block, title, vars, requests).parse()
+    new BlockParser(file, block, title, vars, requests, globalScripts).parse()
     block = []
   }
   for (const line of lines) {
@@ -55,6 +56,8 @@ export function parseHttpFile(source: string, file: string): ParsedHttpFile {
     }
   }
   flush()
+  // httpyac: a region holding only scripts is global, and runs before every request of the file.
+  if (globalScripts.length > 0) for (let i = 0; i < requests.length; i++) requests[i] = { ...requests[i]!, extras: [...globalScripts, ...requests[i]!.extras] }
   return { vars, requests }
 }
 
@@ -84,6 +87,7 @@ class BlockParser {
     title: Line | undefined,
     private readonly vars: FileVar[],
     private readonly requests: RequestTemplate[],
+    private readonly globalScripts: Extra[],
   ) {
     const text = title?.text.replace(/^#+/, '').replace(/#+\s*$/, '').trim()
     const named = text?.match(/^@name\s*=?\s*(\S.*)$/)
@@ -91,9 +95,14 @@ class BlockParser {
   }
 
   parse(): void {
+    const before = this.requests.length
     while (this.index < this.lines.length) {
       const draft = this.preamble()
-      if (!draft) return
+      if (!draft) {
+        // A region with scripts and no request: httpyac's `{{ }}` blocks there are global.
+        if (this.requests.length === before) this.globalScripts.push(...this.pendingExtras.filter((e) => e.script?.kind === 'inline' && e.script.dialect === 'httpyac'))
+        return
+      }
       this.headers(draft)
       this.body(draft)
       this.requests.push(this.finish(draft))

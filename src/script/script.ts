@@ -102,6 +102,8 @@ export async function runScripts(phase: ScriptPhase, template: RequestTemplate, 
       if (error instanceof ReqchainError) return { asserts, error }
       throw error
     }
+    const lua = code.code.match(/^\s*--\s*lua\b/)
+    if (lua) return { asserts, error: new ReqchainError('SCRIPT_SYNTAX', 'Lua scripts (kulala\'s `-- lua`) are not run', located(code, positionIn(code.code, /--\s*lua/)), 'reqchain runs JavaScript scripts with the JetBrains HTTP Client API; write the script in JavaScript, or use # @capture') }
     if (code.code.length > MAX_SCRIPT_BYTES) return { asserts, error: new ReqchainError('SCRIPT_FILE', `Script is larger than 16 MiB (${code.code.length} characters)`, extra.span, 'scripts are for handling a response, not for carrying data: read large data with {{file "…"}}') }
     const dialect = extra.script.kind === 'inline' ? extra.script.dialect : undefined
     const input = JSON.stringify({ request: requestInput(template, context.request), ...(context.exchange ? { response: responseInput(context.exchange) } : {}), ...(dialect ? { dialect } : {}) })

@@ -199,4 +199,13 @@ GET ${server.url}/echo?mode={{mode}}
     expect(result.stderr).toContain('Authorization: Bearer ********')
     expect(result.stderr + readFileSync(join(dir, 'r.json'), 'utf8')).not.toContain('tok-1')
   })
+
+  it('runs an httpyac script region without a request before every request of the file', async () => {
+    server = await startServer({ 'GET /echo': (req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ url: req.url })) } })
+    const dir = tempDir('script')
+    writeFileSync(join(dir, 'global.http'), `{{\n  exports.base = "${server.url}";\n  exports.calls = (typeof calls === "undefined" ? 0 : 1);\n}}\n\n###\nGET {{base}}/echo?n=1\n\n###\nGET {{base}}/echo?n=2\n`)
+    const result = await runCli(['test', 'global.http'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(server.calls.map((c) => c.path)).toEqual(['/echo?n=1', '/echo?n=2'])
+  })
 })

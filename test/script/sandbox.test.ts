@@ -87,6 +87,13 @@ describe('the script sandbox', () => {
     expect(result.stderr).not.toContain('never')
   })
 
+  it('says that kulala\'s Lua scripts are not run, at the `-- lua` line', async () => {
+    const result = await handler('-- lua\nprint("hi")')
+    expect(result.exitCode, result.stderr).toBe(3)
+    expect(result.stderr).toContain("Lua scripts (kulala's `-- lua`) are not run")
+    expect(result.stderr).toContain('--> h.http:5:1')
+  })
+
   it('says that modules cannot be imported, at the import', async () => {
     const result = await handler('import { readFileSync } from "fs"\nclient.log(readFileSync)')
     expect(result.exitCode, result.stderr).toBe(3)
