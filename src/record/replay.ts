@@ -8,6 +8,9 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net'
 import { type RecordedExchange, type Recording, bodyBytes, matchesMasked } from './format.js'
 
+/** A request body past this is refused (413): a replay server holds what it is sent to match it. */
+const MAX_REQUEST_BYTES = 64 * 1024 * 1024
+
 export type ReplayServer = { readonly url: string; readonly close: () => Promise<void>; readonly misses: () => readonly string[] }
 
 /** Headers that describe the bytes on the wire as they were, not as the replay sends them (the body is stored decoded). */
@@ -20,7 +23,16 @@ export async function startReplayServer(recording: Recording, options: { readonl
   const sockets = new Set<import('node:net').Socket>()
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_REQUEST_BYTES) {
+        if (!res.headersSent) { res.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }); res.end('reqchain replay: the request body is larger than 64 MiB\n') }
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
       const found = match(replayable, used, req, body)
