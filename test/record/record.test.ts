@@ -167,6 +167,27 @@ describe('the recording format', () => {
   })
 })
 
+describe('the replay server', () => {
+  it('refuses a request body past 64 MiB instead of holding it', async () => {
+    const { startReplayServer } = await import('../../src/record/replay.js')
+    const server = await startReplayServer({ dir: '.', index: { format: 'reqchain-recording', version: 1, reqchain: '0', recordedAt: '', command: 'run', files: [], names: [], exchanges: [] }, exchanges: [] }, { port: 0, host: '127.0.0.1', speed: 0 })
+    try {
+      const { request } = await import('node:http')
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}/v1/upload`, { method: 'POST' }, (res) => { res.resume(); resolve(res.statusCode!) })
+        req.on('error', reject)
+        const chunk = Buffer.alloc(1024 * 1024, 120)
+        let sent = 0
+        const pump = () => { while (sent < 80 && req.write(chunk)) sent++; if (sent < 80) req.once('drain', pump); else req.end() }
+        pump()
+      }).catch((error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 413 : -1)) // it may close the connection before the status is read
+      expect(status).toBe(413)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('compare with a recording', () => {
   it('exits 0 for the same answers, 4 naming the path that changed, and leaves volatile fields out', async () => {
     const vars = await mockVars()
