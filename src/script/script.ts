@@ -5,7 +5,7 @@
 // captures), `request.variables.set` ones last for the one request. `client.test` and
 // `client.assert` results are assertions; an error, or a limit hit, is a located runtime error.
 import { createHash, createHmac, randomUUID } from 'node:crypto'
-import { relative, resolve } from 'node:path'
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path'
 import { ReqchainError } from '../errors.js'
 import type { AssertResult, Exchange, Extra, HttpRequest, RequestFile, RequestTemplate, ScriptSource, SourceSpan } from '../model.js'
 import type { Scope } from '../render/scope.js'
@@ -48,23 +48,19 @@ export function scriptsOf(template: RequestTemplate, phase: ScriptPhase): readon
   return template.extras.filter((e): e is Extra & { script: ScriptSource } => e.kind === kind && e.script !== undefined)
 }
 
-export function hasScripts(template: RequestTemplate): boolean {
-  return template.extras.some((e) => e.script !== undefined)
-}
-
 /** The engine, and jsonpath-plus when a script may call `jsonPath(…)` (script files count: they are read when they run). */
 export async function loadScripts(templates: readonly RequestTemplate[]): Promise<void> {
   const jsonPathUsed = templates.some((t) => t.extras.some((e) => e.script && (e.script.kind === 'file' || e.script.code.includes('jsonPath('))))
   await Promise.all([loadEngine(), jsonPathUsed ? loadJsonPath() : undefined])
 }
 
-type Code = { readonly code: string; readonly file: string; readonly origin: SourceSpan; readonly inline: boolean }
+type Code = { readonly code: string; readonly file: string; readonly origin: SourceSpan }
 
 /** Script files read once a run, by absolute path. */
 const codeCache = new Map<string, string>()
 
 function codeOf(source: ScriptSource, requestFile: string, baseDir: string): Code {
-  if (source.kind === 'inline') return { code: source.code, file: requestFile, origin: source.span, inline: true }
+  if (source.kind === 'inline') return { code: source.code, file: requestFile, origin: source.span }
   const absolute = resolve(baseDir, source.path)
   let code = codeCache.get(absolute)
   if (code === undefined) {
@@ -76,8 +72,9 @@ function codeOf(source: ScriptSource, requestFile: string, baseDir: string): Cod
     }
     codeCache.set(absolute, code)
   }
-  const shown = relative(process.cwd(), absolute) || absolute
-  return { code, file: shown, origin: { file: shown, line: 1, column: 1 }, inline: false }
+  // Shown as the request file is (from the working directory): beside it, by the path written.
+  const shown = isAbsolute(source.path) ? source.path : normalize(join(dirname(requestFile), source.path))
+  return { code, file: shown, origin: { file: shown, line: 1, column: 1 } }
 }
 
 /**

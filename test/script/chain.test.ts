@@ -1,7 +1,7 @@
 // JetBrains scripts end to end against a real loopback server: a chain whose tokens pass only
 // through client.global.set, client.test results as assertions in the summary, the exit code and
 // JUnit, pre-request scripts, the API real files use, and `FILE#name` seeing through handlers.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
@@ -207,5 +207,17 @@ GET ${server.url}/echo?mode={{mode}}
     const result = await runCli(['test', 'global.http'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(server.calls.map((c) => c.path)).toEqual(['/echo?n=1', '/echo?n=2'])
+  })
+
+  it('locates an error in a handler file at its own line, with its code frame, from any working directory', async () => {
+    server = await chainServer()
+    const dir = tempDir('script')
+    mkdirSync(join(dir, 'api', 'handlers'), { recursive: true })
+    writeFileSync(join(dir, 'api', 'handlers', 'login.js'), '// keeps the token\nclient.global.set("token", response.body.missing.token)\n')
+    writeFileSync(join(dir, 'api', 'login.http'), `POST ${server.url}/login\n\n> ./handlers/login.js\n`)
+    const result = await runCli(['run', 'api/login.http'], { cwd: dir })
+    expect(result.exitCode).toBe(3)
+    expect(result.stderr).toMatch(/--> api\/handlers\/login\.js:2:\d+/)
+    expect(result.stderr).toContain('2 | client.global.set("token", response.body.missing.token)')
   })
 })
