@@ -176,6 +176,8 @@ export type StreamInfo = {
   readonly completionTokens?: number
   /** llama-server's own figures, to set beside what reached the client. */
   readonly serverSpeed?: { readonly predictedPerSecond?: number; readonly promptPerSecond?: number }
+  /** When asked for (--record): each piece of the body as it arrived, ms from the request's start, and its size. */
+  readonly pieces?: readonly { readonly at: number; readonly size: number }[]
 }
 
 export type Exchange = {

@@ -112,6 +112,8 @@ export type RunOptions = {
   readonly onChainEnd?: (plan: Plan, steps: readonly StepResult[]) => void
   /** Shared by parallel chains: true once any of them failed and the run stops at failures. */
   readonly stopped?: () => boolean
+  /** Keep when each piece of a stream arrived (--record). */
+  readonly timePieces?: boolean
   /** A last look at each step before it counts: against a recording (--compare, --replay). */
   readonly review?: (step: StepResult) => StepResult
   /** How long each script may run (--script-timeout); 0 for no limit. Its memory limit is the sandbox's own. */
@@ -378,6 +380,7 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
       span: template.span,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(listener ? { listener } : {}),
+      ...(options.timePieces ? { timePieces: true } : {}),
       ...(sink ? { sink } : {}),
       ...(cookies ? { cookies } : {}),
       ...(options.retry && options.retry.count > 0 ? { retry: { ...options.retry, onRetry: (retry) => options.onEvent?.({ kind: 'retry', template, ...retry }) } } : {}),

@@ -17,7 +17,6 @@ import { printResult } from '../report/print.js'
 import { type BodySink, fileSink, outputSink } from '../send/sink.js'
 import { checkOutputs } from './outputs.js'
 import type { Cookies } from '../send/cookies.js'
-import type { StreamListener } from '../send/send.js'
 import { batchedStderr } from './batched-stderr.js'
 import { ExitCode } from './exit-code.js'
 import { type Options, type RunOptions, parseOptions } from './options.js'
@@ -232,7 +231,8 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
         reporter.onEvent(event)
         if (event.kind === 'step' || event.kind === 'skipped') { reports?.add(event.step); recordings?.add(event.step) }
       },
-      listenerFor: recordings?.listenerFor ? bothListeners(reporter.listenerFor, recordings.listenerFor) : reporter.listenerFor,
+      listenerFor: reporter.listenerFor,
+      ...(recordings?.timePieces ? { timePieces: true } : {}),
       ...(recordings?.review ? { review: recordings.review } : {}),
       ...sinkOf(options, io, last),
     }
@@ -288,20 +288,6 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
   if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
   const code = printed === 'error' ? ExitCode.runtime : exitCodeFor(result)
   return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
-}
-
-/** The terminal's stream listener and the recorder's, both told of every piece. */
-function bothListeners(first: (t: RequestTemplate) => StreamListener | undefined, second: (t: RequestTemplate) => StreamListener): (t: RequestTemplate) => StreamListener {
-  return (template) => {
-    const a = first(template)
-    const b = second(template)
-    if (!a) return b
-    return {
-      onRaw: (chunk) => { a.onRaw?.(chunk); b.onRaw?.(chunk) },
-      ...(a.onDelta ? { onDelta: a.onDelta } : {}),
-      onStreamStart: (format) => { a.onStreamStart?.(format); b.onStreamStart?.(format) },
-    }
-  }
 }
 
 /** With --dataset, every plan once per chosen row: each (file, row) is a chain of its own. */

@@ -2,10 +2,9 @@
 // (a replay server on loopback that the transport sends everything to) and --compare (each step
 // checked against the recording). Loaded only for runs that use one of them.
 import { relative, resolve } from 'node:path'
-import type { AssertResult, RequestTemplate } from '../model.js'
+import type { AssertResult } from '../model.js'
 import type { StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
-import type { StreamListener } from '../send/send.js'
 import { type ReportError, ReqchainError } from '../errors.js'
 import { Comparer } from './compare.js'
 import { readRecording } from './format.js'
@@ -28,7 +27,8 @@ export type Recordings = {
   readonly replayTo?: { readonly host: string; readonly port: number }
   /** Each step against the recording: --compare's differences as failed assertions, a replay miss as an error. */
   readonly review?: (step: StepResult) => StepResult
-  readonly listenerFor?: (template: RequestTemplate) => StreamListener
+  /** Whether the send stage should time stream pieces for the recording. */
+  readonly timePieces: boolean
   readonly add: (step: StepResult) => void
   /** The replay server's misses: requests of the run that the recording did not hold. */
   readonly misses: () => readonly string[]
@@ -65,7 +65,7 @@ export async function openRecordings(options: RecordingsOptions): Promise<Record
   return {
     ...(server ? { replayTo: { host: '127.0.0.1', port: Number(new URL(server.url).port) } } : {}),
     ...(server || compare ? { review } : {}),
-    ...(recorder ? { listenerFor: recorder.listenerFor } : {}),
+    timePieces: recorder !== undefined,
     add: (step) => recorder?.add(step),
     misses: () => server?.misses() ?? [],
     close: async () => { await server?.close() },

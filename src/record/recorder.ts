@@ -1,26 +1,21 @@
 // `--record DIR`: every exchange of the run written as it ends, into a folder beside DIR that takes
 // DIR's place only when the run is over — a recording is whole or not there at all. A stream's
-// pieces are timed as they arrive (through the same listener hook the terminal uses), so a replay
+// pieces are timed as they arrive (the send stage keeps them when the run records), so a replay
 // can pace them as the server did.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
-import { monotonicMs } from '../builtins.js'
 import { ReportError } from '../errors.js'
-import type { Exchange, HeaderPairs, RequestTemplate } from '../model.js'
+import type { Exchange, HeaderPairs } from '../model.js'
 import type { StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
-import type { StreamListener } from '../send/send.js'
 import { VERSION } from '../version.js'
 import { FORMAT, FORMAT_VERSION, type RecordedBody, type RecordedExchange, type RecordingIndex, SIDE_FILE_BYTES } from './format.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-type Timed = { start: number; chunks: { at: number; size: number; bytes: Uint8Array }[] }
-
 export class Recorder {
   private readonly partial: string
   private readonly entries: RecordingIndex['exchanges'][number][] = []
-  private readonly timings = new Map<RequestTemplate, Timed[]>()
   private seq = 0
 
   constructor(
@@ -38,18 +33,8 @@ export class Recorder {
     }
   }
 
-  /** Times a stream's pieces for the step that `template` is about to become. */
-  listenerFor = (template: RequestTemplate): StreamListener => {
-    const timed: Timed = { start: monotonicMs(), chunks: [] }
-    const queue = this.timings.get(template) ?? []
-    queue.push(timed)
-    this.timings.set(template, queue)
-    return { onRaw: (chunk) => { timed.chunks.push({ at: monotonicMs() - timed.start, size: chunk.length, bytes: chunk }) } }
-  }
-
   /** A step has ended: its exchange is written now, so a crash later keeps it. */
   add(step: StepResult): void {
-    const timed = this.timings.get(step.template)?.shift()
     if (step.skipped) return
     const request = step.exchange?.request ?? step.request
     if (!request) return
@@ -68,7 +53,7 @@ export class Recorder {
         headers: this.headers(request.headers),
         ...(request.body && request.body.length > 0 ? { body: this.body(request.body, `${stem}.request`) } : {}),
       },
-      ...(step.exchange ? { response: this.response(step.exchange, stem, timed), timings: step.exchange.timings } : {}),
+      ...(step.exchange ? { response: this.response(step.exchange, stem), timings: step.exchange.timings } : {}),
       captures: JSON.parse(this.secrets.mask(JSON.stringify(step.captures))) as Record<string, unknown>,
       ...(step.error ? { error: { code: step.error.code, message: this.secrets.mask(step.error.message) } } : {}),
     }
@@ -128,10 +113,11 @@ export class Recorder {
     return text === undefined ? { base64: Buffer.from(bytes).toString('base64') } : { text: stored.toString('utf8') }
   }
 
-  private response(exchange: Exchange, stem: string, timed: Timed | undefined): NonNullable<RecordedExchange['response']> {
+  private response(exchange: Exchange, stem: string): NonNullable<RecordedExchange['response']> {
     const base = { status: exchange.status, statusText: exchange.statusText, httpVersion: exchange.httpVersion, headers: this.headers(exchange.headers) }
     if (exchange.bodyWrittenTo) return { ...base, body: { text: '' } }
-    const pieces = timed && timed.chunks.length > 0 ? this.maskedPieces(timed, exchange.body) : undefined
+    const timed = exchange.stream?.pieces
+    const pieces = timed && timed.length > 0 ? this.maskedPieces(timed, exchange.body) : undefined
     if (!pieces) return { ...base, body: this.body(exchange.body, `${stem}.response`) }
     const joined = Buffer.concat(pieces.map((p) => p.bytes))
     const body: RecordedBody = joined.length > SIDE_FILE_BYTES ? (this.write(`${stem}.response`, joined), { file: `${stem}.response`, size: joined.length }) : { text: joined.toString('utf8') }
@@ -143,16 +129,24 @@ export class Recorder {
    * split between two pieces, masking piece by piece would miss it: then the body is masked whole
    * and kept as one piece (its pacing lost, never the secret).
    */
-  private maskedPieces(timed: Timed, body: Uint8Array): { at: number; bytes: Buffer }[] | undefined {
-    let texts: string[]
+  private maskedPieces(timed: readonly { at: number; size: number }[], body: Uint8Array): { at: number; bytes: Buffer }[] | undefined {
     const decoder = new TextDecoder('utf-8', { fatal: true }) // a character split between pieces goes with the later one
-    try { texts = timed.chunks.map((c) => decoder.decode(c.bytes, { stream: true })); texts.push(decoder.decode()) } catch { return undefined }
-    const last = texts.pop()!
-    texts[texts.length - 1] += last
+    const texts: string[] = []
+    let offset = 0
+    try {
+      for (const piece of timed) {
+        texts.push(decoder.decode(body.subarray(offset, offset + piece.size), { stream: true }))
+        offset += piece.size
+      }
+      texts[texts.length - 1] += decoder.decode()
+    } catch {
+      return undefined
+    }
+    if (offset !== body.length) return undefined // the body is not the pieces (cut at a limit)
     const whole = this.secrets.mask(new TextDecoder().decode(body))
     const masked = texts.map((t) => this.secrets.mask(t))
-    if (masked.join('') !== whole) return [{ at: timed.chunks.at(-1)!.at, bytes: Buffer.from(whole, 'utf8') }]
-    return masked.map((text, i) => ({ at: timed.chunks[i]!.at, bytes: Buffer.from(text, 'utf8') }))
+    if (masked.join('') !== whole) return [{ at: timed.at(-1)!.at, bytes: Buffer.from(whole, 'utf8') }]
+    return masked.map((text, i) => ({ at: timed[i]!.at, bytes: Buffer.from(text, 'utf8') }))
   }
 }
 

@@ -36,6 +36,8 @@ export type SendOptions = {
   readonly limits?: BodyLimits
   readonly signal?: AbortSignal
   readonly listener?: StreamListener
+  /** Keep when each piece of a stream arrived (--record replays streams at that pace). */
+  readonly timePieces?: boolean
   /** Write the body here as it arrives instead of keeping it (-o, or a piped stdout). */
   readonly sink?: BodySink
   /** Retry transient failures (--retry). */
@@ -209,6 +211,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   let firstTokenMs: number | undefined
   let lastTokenMs: number | undefined
   const assembler = format ? new StreamAssembler(format) : undefined
+  const pieces: { at: number; size: number }[] | undefined = format && options.timePieces ? [] : undefined
   const parser = format === 'sse' ? new SseParser() : format === 'ndjson' ? new NdjsonParser() : undefined
   if (format) options.listener?.onStreamStart?.(format)
   const sink = options.sink && !format ? options.sink : undefined
@@ -234,6 +237,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     const stream: StreamInfo = {
       format: format!, chunks: assembler.chunks, ending, contentChunks: assembler.contentDeltas,
       ...(completionTokens !== undefined ? { completionTokens } : {}), ...(serverSpeed ? { serverSpeed } : {}),
+      ...(pieces ? { pieces } : {}),
     }
     return { ...base, body: bytes, assembled: JSON.stringify(assembler.result()), stream, bodySize: size, timings }
   }
@@ -259,6 +263,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
         chunks.push(chunk)
       }
       if (parser) {
+        pieces?.push({ at: monotonicMs() - start, size: chunk.length })
         options.listener?.onRaw?.(chunk)
         feed(parser.push(chunk))
       }

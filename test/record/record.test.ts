@@ -205,10 +205,15 @@ describe('compare with a recording', () => {
     expect(changed.exitCode, changed.stderr).toBe(4)
     expect(changed.stderr).toContain('$.choices[0].message.content differs from the recording: was "The capital of France is Paris."')
     expect(readFileSync(join(dir, 'diff.xml'), 'utf8')).toContain('$.choices[0].message.content differs from the recording')
-    // A streamed reply, recorded by parallel chains (no pacing kept), compares by its assembled message.
+    // A streamed reply, recorded by parallel chains, keeps its pacing and compares by its assembled message.
     writeFileSync(join(dir, 'api', 'stream.http'), 'POST {{baseUrl}}/chat/completions\nContent-Type: application/json\n\n{"model": "m", "stream": true, "messages": [{"role": "user", "content": "{{q}}"}]}\n')
     writeFileSync(join(dir, 'rows.jsonl'), '{"q": "What is the capital of France?"}\n{"q": "Tell me a joke"}\n')
     expect((await runCli(['test', 'api/stream.http', ...vars, '--dataset', 'rows.jsonl', '--parallel', '2', '--record', 'streams'], { cwd: dir })).exitCode).toBe(0)
+    for (const name of readdirSync(join(dir, 'streams')).filter((f) => f !== 'index.json')) {
+      const recorded = JSON.parse(readFileSync(join(dir, 'streams', name), 'utf8')) as { response: { chunks?: { at: number; size: number }[]; body: { text: string } } }
+      expect(recorded.response.chunks?.length, name).toBeGreaterThan(0)
+      expect(recorded.response.chunks!.reduce((n, c) => n + c.size, 0)).toBe(Buffer.byteLength(recorded.response.body.text))
+    }
     const streams = await runCli(['diff', 'streams', ...vars, '--dataset', 'rows.jsonl'], { cwd: dir })
     expect(streams.exitCode, streams.stderr).toBe(0)
     // --ignore leaves the paths out.
