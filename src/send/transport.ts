@@ -41,6 +41,7 @@ export type Route = { readonly url: string; readonly unixSocket?: string; readon
 export class Transport {
   private readonly agents = new Map<string, Dispatcher>()
   private readonly tlsIds = new Map<object, number>()
+  private readonly proxies = new Map<string, string | undefined>()
 
   constructor(private readonly options: TransportOptions) {}
 
@@ -54,7 +55,12 @@ export class Transport {
   /** The proxy a request goes through, if any (none through a unix socket). */
   proxyOf(route: Route): string | undefined {
     if (this.options.replayTo || (route.unixSocket ?? this.options.unixSocket)) return undefined
-    return proxyFor(new URL(route.url), this.options.proxy)
+    // Decided once per scheme and host: a chain asks it two or three times for every request.
+    const origin = route.url.match(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i)?.[0] ?? route.url
+    if (this.proxies.has(origin)) return this.proxies.get(origin)
+    const proxy = proxyFor(new URL(route.url), this.options.proxy)
+    this.proxies.set(origin, proxy)
+    return proxy
   }
 
   /** The dispatcher for a request: by its proxy, its unix socket and whether it asks for HTTP/2. */
