@@ -235,7 +235,11 @@ function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
 type Part = [kind: 'text' | 'hex' | 'base64', value: string]
 
 function bytesOf([kind, value]: Part): Buffer {
-  return kind === 'text' ? Buffer.from(value, 'utf8') : Buffer.from(value, kind)
+  if (kind === 'text') return Buffer.from(value, 'utf8')
+  // Buffer.from drops what it cannot read: a wrong digest would pass for a right one.
+  if (kind === 'hex' && !/^(?:[0-9a-f]{2})*$/i.test(value)) throw new Error(`not hexadecimal: ${JSON.stringify(value.slice(0, 40))}`)
+  if (kind === 'base64' && !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) throw new Error(`not base64: ${JSON.stringify(value.slice(0, 40))}`)
+  return Buffer.from(value, kind)
 }
 
 function digest(algorithm: string, secret: Part | null, parts: Part[]): string {
