@@ -155,7 +155,7 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
   const tally = emptyTally()
   let last: StepResult | undefined
   let captured = new Map<string, unknown>()
-  let missed = new Map<string, string>() // capture name → the failed request that was to set it
+  let missed = new Map<string, string>() // variable name → how a failed request was to set it (`captured by …`)
   let cookies = options.cookieJar?.()
   let stopped = false
   const record = (step: StepResult) => {
@@ -260,11 +260,10 @@ function noteMissed(step: StepResult, missed: Map<string, string>): void {
   const { template } = step
   const where = `${template.name ? `\`${template.name}\`` : `${template.method} request`} at ${template.span.file}:${template.span.line}`
   for (const capture of template.captures) {
-    if (!(capture.name in step.captures)) missed.set(capture.name, where)
+    if (!(capture.name in step.captures)) missed.set(capture.name, `captured by ${where}`)
   }
-  if (template.extras.length === 0) return
   for (const name of scriptVariables(template, step.file, 'set')) {
-    if (!(name in step.captures)) missed.set(name, `the script of ${where}`)
+    if (!(name in step.captures)) missed.set(name, `set by the script of ${where}`)
   }
 }
 
@@ -279,8 +278,7 @@ function explain(step: StepResult, missed: Map<string, string>, originOf: (name:
   const from = error instanceof UndefinedVariableError ? missed.get(error.variable) : undefined
   if (from !== undefined) {
     const { variable } = error as UndefinedVariableError
-    const by = from.startsWith('the script of ') ? `set by ${from}` : `captured by ${from}`
-    return { ...step, error: new UndefinedVariableError(variable, error.message, error.span, `\`${variable}\` was to be ${by}, which failed; fix that request first`) }
+    return { ...step, error: new UndefinedVariableError(variable, error.message, error.span, `\`${variable}\` was to be ${from}, which failed; fix that request first`) }
   }
   if (error.code !== 'SEND_CONNECT' || !/^(Connection refused|Cannot resolve)/.test(error.message) || !step.request) return step
   const names = [...new Set([...step.template.url.raw.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g)].map((m) => m[1]!))]
@@ -357,7 +355,7 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
   let asserts: AssertResult[] = []
-  const scripts = template.extras.length > 0 && template.extras.some((e) => e.script)
+  const scripts = template.extras.some((e) => e.script)
     ? (await import('./script/script.js')).scriptRunner({ file, template, scope, secrets: options.secrets, ...(options.scriptTimeMs !== undefined ? { timeMs: options.scriptTimeMs } : {}), onLog: (text) => options.onEvent?.({ kind: 'log', template, text }) })
     : undefined
   try {

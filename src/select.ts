@@ -3,9 +3,9 @@
 // `{{login.token}}` and `# @ref login`) or uses a variable that the other captures or sets in a
 // script (`client.global.set("token", …)`); dependencies run first, once each, in file order. A
 // cycle is a located error.
-import { readInputFile } from './load/input-file.js'
 import { dirname, resolve } from 'node:path'
 import { LoadError, nearest } from './errors.js'
+import { readInputFile } from './load/input-file.js'
 import type { Body, RequestFile, RequestTemplate, Text } from './model.js'
 import { type JsonNode, jsonStrings } from './load/located-json.js'
 
@@ -85,16 +85,27 @@ const SCRIPT_REQUEST_SETS = /\brequest\.variables\.set\(\s*(["'`])([^"'`]+)\1/g
  * The names a request's scripts set (`client.global.set("name", …)`, httpyac's `exports.name =`)
  * or read (`client.global.get("name")`), or set for the one request (`request.variables.set`), as written.
  */
-export function scriptVariables(request: RequestTemplate, file: RequestFile, use: 'set' | 'get' | 'request'): string[] {
-  const names: string[] = []
-  const pattern = use === 'set' ? SCRIPT_SETS : use === 'get' ? SCRIPT_GETS : SCRIPT_REQUEST_SETS
+export function scriptVariables(request: RequestTemplate, file: RequestFile, use: 'set' | 'get' | 'request'): readonly string[] {
+  if (!request.extras.some((e) => e.script)) return []
+  let names = scriptNames.get(request)
+  if (!names) scriptNames.set(request, names = scanScripts(request, file))
+  return names[use]
+}
+
+/** Scanned once per request: dependency order asks for every pair of requests, and a run for every failed step. */
+const scriptNames = new WeakMap<RequestTemplate, Record<'set' | 'get' | 'request', string[]>>()
+
+function scanScripts(request: RequestTemplate, file: RequestFile): Record<'set' | 'get' | 'request', string[]> {
+  const names = { set: [] as string[], get: [] as string[], request: [] as string[] }
   for (const { script } of request.extras) {
     if (!script) continue
     let code = ''
-    if (script.kind === 'inline') code = script.code
     // Only a regular file of a sane size (never /dev/zero or a FIFO); any other is the script's error when it runs.
+    if (script.kind === 'inline') code = script.code
     else try { code = readInputFile(resolve(dirname(file.absolutePath), script.path)).toString('utf8') } catch { /* said when it runs */ }
-    for (const match of code.matchAll(pattern)) names.push(match[2] ?? match[4]!)
+    for (const match of code.matchAll(SCRIPT_SETS)) names.set.push(match[2] ?? match[4]!)
+    for (const match of code.matchAll(SCRIPT_GETS)) names.get.push(match[2]!)
+    for (const match of code.matchAll(SCRIPT_REQUEST_SETS)) names.request.push(match[2]!)
   }
   return names
 }

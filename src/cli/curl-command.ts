@@ -6,7 +6,7 @@ import { loadBaseVars } from '../load/env.js'
 import { Scope, prepareRender, render } from '../render/render.js'
 import { scriptVariables, selectRequests } from '../select.js'
 import { Secrets } from '../secrets.js'
-import { type ShellName, shellStandIn, toCurl } from '../report/curl.js'
+import { type ShellName, shellStandIn, shellSyntax, toCurl } from '../report/curl.js'
 import { describeQuery } from '../check/extract.js'
 import { LoadError, ReqchainError, UsageError } from '../errors.js'
 import { formatCodeFrame, type Sources } from '../source.js'
@@ -40,8 +40,7 @@ async function exportAll(options: ExportOptions, io: Io, selected: { file: Reque
   const placeholder = (name: string, from: string) => (format === 'curl' ? shellStandIn(name) : `\uE100${from}: ${name}\uE101`)
   const commands: string[] = []
   const runtimeValues = new Map<string, string>()
-  const comment = options.shell === 'cmd' ? 'REM' : '#'
-  const reference = (name: string) => (options.shell === 'powershell' ? `$env:${name}` : options.shell === 'cmd' ? `%${name}%` : `$${name}`)
+  const { comment, reference } = shellSyntax(options.shell)
   await prepareRender(selected.map((s) => s.file))
   for (const { file, names } of selected) {
     const base = await loadBaseVars(dirname(file.absolutePath), { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets })

@@ -5,6 +5,7 @@
 // difference is a failed assertion, so the summary, the exit code (4) and every report carry it.
 import type { AssertResult, AssertionSpec, Exchange, SourceSpan } from '../model.js'
 import type { StepResult } from '../run.js'
+import { preview } from '../check/assert.js'
 import { responseText } from '../check/extract.js'
 import { MASK } from '../secrets.js'
 import { StreamAssembler } from '../send/assemble.js'
@@ -62,7 +63,7 @@ export class Comparer {
   }
 
   private bodyDifferences(recorded: RecordedExchange, now: Exchange): { path: string; was: string; now: string }[] {
-    const thenText = bodyText(this.recording, recorded)
+    const thenText = recordedText(this.recording, recorded)
     const nowText = now.assembled ?? responseText(now)
     const thenJson = parse(thenText)
     const nowJson = parse(nowText)
@@ -108,7 +109,7 @@ function keyOf(file: string, line: number, row: number | undefined): string {
   return `${file}\n${line}\n${row ?? ''}`
 }
 
-function bodyText(recording: Recording, exchange: RecordedExchange): string {
+function recordedText(recording: Recording, exchange: RecordedExchange): string {
   const text = bodyBytes(recording, exchange.response!.body).toString('utf8')
   // A stream (by its content type: a recording made with --parallel has no timed pieces) is
   // compared by the message it assembles to, as it is now.
@@ -137,8 +138,7 @@ function isObject(value: unknown): value is object {
 }
 
 function show(value: unknown): string {
-  const text = value === undefined ? '(absent)' : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value)
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text
+  return value === undefined ? '(absent)' : preview(value, 199)
 }
 
 /** `$.a.b`, `$.items[*].id`, `$..id`: a pattern over the paths the comparison walks (a path and all below it). */

@@ -29,6 +29,9 @@ export type ShellName = 'sh' | 'powershell' | 'cmd'
 type Shell = {
   readonly curl: string
   readonly continuation: string
+  /** How a line of comment starts, and how a variable is referred to in one. */
+  readonly comment: string
+  readonly reference: (name: string) => string
   /** A word of literal pieces (even indexes) and variable names (odd indexes). */
   readonly word: (pieces: readonly string[]) => string
 }
@@ -37,6 +40,8 @@ const SHELLS: Record<ShellName, Shell> = {
   sh: {
     curl: 'curl',
     continuation: ' \\\n  ',
+    comment: '#',
+    reference: (name) => `$${shellVariable(name)}`,
     word: (pieces) => pieces.length === 1 ? shellQuote(pieces[0]!) : pieces.map((piece, i) => (i % 2 === 1 ? `"$${shellVariable(piece)}"` : piece === '' ? '' : shellQuote(piece))).join(''),
   },
   // PowerShell 7.3 and later pass arguments to native commands as written (earlier versions drop
@@ -45,6 +50,8 @@ const SHELLS: Record<ShellName, Shell> = {
   powershell: {
     curl: 'curl.exe',
     continuation: ' `\n  ',
+    comment: '#',
+    reference: (name) => `$env:${shellVariable(name)}`,
     // PowerShell takes the typographic quotes for quotes too.
     word: (pieces) => pieces.length === 1
       ? `'${pieces[0]!.replace(/['\u2018\u2019\u201A\u201B]/g, '$&$&')}'`
@@ -56,6 +63,8 @@ const SHELLS: Record<ShellName, Shell> = {
   cmd: {
     curl: 'curl.exe',
     continuation: ' ^\n  ',
+    comment: 'REM',
+    reference: (name) => `%${shellVariable(name)}%`,
     word: (pieces) => pieces.map((piece, i) => (i % 2 === 1 ? `%${shellVariable(piece)}%` : cmdEscape(crtQuoted(piece, i === 0, i === pieces.length - 1)))).join(''),
   },
 }
@@ -78,6 +87,11 @@ function quoteMasked(text: string, secrets: Secrets | undefined, shell: Shell): 
   if (!secrets && withStandIns === text) return shell.word([text])
   const masked = secrets ? secrets.mask(withStandIns, (secret) => `${marker}${secret.name}${marker}`) : withStandIns
   return shell.word(masked.split(marker))
+}
+
+/** A shell's comment marker and its way of naming a variable, for what is written around the commands. */
+export function shellSyntax(name: ShellName = 'sh'): Pick<Shell, 'comment' | 'reference'> {
+  return SHELLS[name]
 }
 
 function shellVariable(name: string): string {
@@ -103,7 +117,7 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
   // header on: a credential in X-Api-Key and its kind would reach the other host. Such a command
   // does not follow redirects, and says so.
   const carried = options.followRedirects ? request.headers.find(([name]) => isSecretHeader(name) && !/^(authorization|cookie|proxy-authorization)$/i.test(name)) : undefined
-  const note = carried ? `${options.shell === 'cmd' ? 'REM' : '#'} Without -L: curl would send ${carried[0]} on to another host if a redirect led there (reqchain keeps it on this one).\n` : ''
+  const note = carried ? `${shell.comment} Without -L: curl would send ${carried[0]} on to another host if a redirect led there (reqchain keeps it on this one).\n` : ''
   if (options.followRedirects && !carried) parts.push('-L')
   if (options.insecure) parts.push('-k')
   const hasBody = request.body !== undefined && request.body.length > 0

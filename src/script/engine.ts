@@ -130,7 +130,7 @@ function failureOf(vm: QuickJSContext, handle: QuickJSHandle, timedOut: boolean)
 }
 
 /** The first frame of the script's own in a QuickJS stack (`at f (reqchain-script:3:5)`, or `at reqchain-script:2:1` for syntax). */
-export function positionOf(stack: string): EnginePosition | undefined {
+function positionOf(stack: string): EnginePosition | undefined {
   const match = stack.match(new RegExp(`${SCRIPT_NAME}:(\\d+):(\\d+)`))
   return match ? { line: Number(match[1]), column: Number(match[2]) } : undefined
 }

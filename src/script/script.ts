@@ -14,6 +14,7 @@ import type { Secrets } from '../secrets.js'
 import { InputFileError, readInputFile } from '../load/input-file.js'
 import { parseStreamEvents } from '../send/sse.js'
 import { responseText } from '../check/extract.js'
+import { lineAt } from '../source.js'
 import { loadJsonPath, queryJsonPath } from '../check/jsonpath.js'
 import { type EngineFailure, type EnginePosition, type Limits, evaluate, loadEngine } from './engine.js'
 import { EARLY_END, PRELUDE, PRELUDE_PARTS } from './prelude.js'
@@ -42,8 +43,8 @@ export type ScriptOutcome = { readonly asserts: AssertResult[]; readonly error?:
 
 export type ScriptPhase = 'pre-request' | 'response'
 
-/** Whether a request has scripts of this phase: the sandbox is loaded only for runs that do. */
-export function scriptsOf(template: RequestTemplate, phase: ScriptPhase): readonly (Extra & { script: ScriptSource })[] {
+/** A request's scripts of one phase, in the order written. */
+function scriptsOf(template: RequestTemplate, phase: ScriptPhase): readonly (Extra & { script: ScriptSource })[] {
   const kind = phase === 'pre-request' ? 'pre-request-script' : 'response-handler'
   return template.extras.filter((e): e is Extra & { script: ScriptSource } => e.kind === kind && e.script !== undefined)
 }
@@ -99,8 +100,7 @@ export async function runScripts(phase: ScriptPhase, template: RequestTemplate, 
       if (error instanceof ReqchainError) return { asserts, error }
       throw error
     }
-    const lua = code.code.match(/^\s*--\s*lua\b/)
-    if (lua) return { asserts, error: new ReqchainError('SCRIPT_SYNTAX', 'Lua scripts (kulala\'s `-- lua`) are not run', located(code, positionIn(code.code, /--\s*lua/)), 'reqchain runs JavaScript scripts with the JetBrains HTTP Client API; write the script in JavaScript, or use # @capture') }
+    if (/^\s*--\s*lua\b/.test(code.code)) return { asserts, error: new ReqchainError('SCRIPT_SYNTAX', 'Lua scripts (kulala\'s `-- lua`) are not run', located(code, positionIn(code.code, /--\s*lua/)), 'reqchain runs JavaScript scripts with the JetBrains HTTP Client API; write the script in JavaScript, or use # @capture') }
     if (code.code.length > MAX_SCRIPT_BYTES) return { asserts, error: new ReqchainError('SCRIPT_FILE', `Script is larger than 16 MiB (${code.code.length} characters)`, extra.span, 'scripts are for handling a response, not for carrying data: read large data with {{file "…"}}') }
     const dialect = extra.script.kind === 'inline' ? extra.script.dialect : undefined
     const input = JSON.stringify({ request: requestInput(template, context.request), ...(context.exchange ? { response: responseInput(context.exchange) } : {}), ...(dialect ? { dialect } : {}) })
@@ -115,12 +115,11 @@ export async function runScripts(phase: ScriptPhase, template: RequestTemplate, 
 type TestRecord = { name: string; ok: boolean; message?: string; assert?: boolean; at: EnginePosition | null }
 
 /** A place in the script's code as a place in its file: inline code starts just after `{%`. */
-function located(code: Code, at: EnginePosition | undefined | null, length?: number): SourceSpan {
+function located(code: Code, at: EnginePosition | undefined | null): SourceSpan {
   // No place, or the very start (where QuickJS puts an interrupt in a tight loop): the code's first character.
   if (!at || (at.line === 1 && at.column === 1)) at = positionIn(code.code, /\S/)
   if (!at) return code.origin
-  const span = at.line === 1 ? { file: code.file, line: code.origin.line, column: code.origin.column + at.column - 1 } : { file: code.file, line: code.origin.line + at.line - 1, column: at.column }
-  return length === undefined ? span : { ...span, length }
+  return at.line === 1 ? { file: code.file, line: code.origin.line, column: code.origin.column + at.column - 1 } : { file: code.file, line: code.origin.line + at.line - 1, column: at.column }
 }
 
 function positionIn(code: string, pattern: RegExp): EnginePosition | undefined {
@@ -134,7 +133,7 @@ function positionIn(code: string, pattern: RegExp): EnginePosition | undefined {
 
 /** QuickJS places a call at its `(`: the frame points at the callee instead (`client.test`). */
 function calleeStart(code: string, at: EnginePosition): EnginePosition {
-  const line = code.split(/\r\n|\r|\n/)[at.line - 1] ?? ''
+  const line = lineAt(code, at.line) ?? ''
   let column = at.column
   if (line[column - 1] !== '(') return at
   while (column > 1 && /[\w$.]/.test(line[column - 2]!)) column--
@@ -162,7 +161,7 @@ function scriptError(failure: EngineFailure, code: Code, limits: Limits): Reqcha
     case 'stack':
       return new ReqchainError('SCRIPT_LIMIT', 'Script recursed too deeply (stack overflow)', span)
     case 'syntax': {
-      const line = failure.at ? code.code.split(/\r\n|\r|\n/)[failure.at.line - 1] ?? '' : ''
+      const line = failure.at ? lineAt(code.code, failure.at.line) ?? '' : ''
       const hint = /^\s*(import|export)\b/.test(line) ? 'scripts run in a sandbox as plain scripts: they cannot import or export modules' : 'scripts are JavaScript, run in a sandbox with the JetBrains HTTP Client API'
       return new ReqchainError('SCRIPT_SYNTAX', `Script syntax error: ${failure.message}`, span, hint)
     }
