@@ -26,31 +26,28 @@ const wasmFlagsAreOurs = !process.execArgv.some((arg) => /liftoff|wasm/.test(arg
 let baselineCompiles = 0
 
 /**
- * Compiles WebAssembly with V8 told to keep it on its baseline tier (Liftoff), for good: the
- * tiering choice is made when a module is compiled. Otherwise V8 also compiles the hot functions
- * with its optimising tier in the background, and Node waits for that at exit (about 100–150 ms
- * and 35 MB on every run, for undici's HTTP parser as for the script engine). Baseline code is fast
- * enough for both. The flags are changed only while `compile` runs, then restored: while any V8
+ * Runs `work` — a WebAssembly compile, or code running in one (V8 decides to tier a hot function up
+ * while it runs) — with V8 told to keep WebAssembly on its baseline tier (Liftoff). Otherwise V8
+ * also compiles the hot functions with its optimising tier in the background, and Node waits for
+ * that at exit (about 100–150 ms and 35 MB on every run, for undici's HTTP parser as for the
+ * script engine). Baseline code is fast enough for both. The flags are changed only while `work`
+ * runs, then restored: while any V8
  * flag differs from its start-up value, V8 rejects the code caches of Node's own modules and of
  * reqchain, so whatever loads in that window compiles from scratch.
  */
-export async function onBaselineWasm<T>(compile: () => Promise<T>): Promise<T> {
+export function onBaselineWasm<T>(work: () => T): T {
   enterBaseline()
+  let result: T
   try {
-    return await compile()
-  } finally {
+    result = work()
+  } catch (error) {
     leaveBaseline()
+    throw error
   }
-}
-
-/** The same for synchronous work: V8 decides to tier a hot function up while it runs. */
-export function onBaselineWasmSync<T>(work: () => T): T {
-  enterBaseline()
-  try {
-    return work()
-  } finally {
-    leaveBaseline()
-  }
+  // Asynchronous work (a module compiled in the background) keeps the flags until it has settled.
+  if (result instanceof Promise) return result.finally(leaveBaseline) as T
+  leaveBaseline()
+  return result
 }
 
 function enterBaseline(): void {

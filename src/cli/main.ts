@@ -144,14 +144,8 @@ export function planOf(selected: readonly Selected[], names: readonly string[]):
 async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
   // `reqchain diff DIR`: the files and names the recording holds, chained as the recorded command
   // chained them (a `run` shares captures across its files).
-  let shareAcrossFiles = false
-  const options = given.filesFromRecording && given.compare
-    ? await (async () => {
-      const recorded = (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare!.dir)
-      shareAcrossFiles = recorded.command === 'run'
-      return { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names }
-    })()
-    : given
+  const recorded = given.filesFromRecording && given.compare ? (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare.dir) : undefined
+  const options = recorded ? { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names } : given
   const selected = loadAll(options.paths, ttyIo, sources, options.command === 'test', options.names, options.verbose)
   checkOutputs(options, selected.map((s) => s.file), ttyIo.cwd)
   const plans = await withRows(planOf(selected, options.names), options, ttyIo)
@@ -240,7 +234,7 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
       const { runParallel } = await import('../run-parallel.js')
       result = await runParallel(plans, { ...common, bail: options.bail, isolateFiles: true }, options.parallel)
     } else {
-      result = await run(plans, { ...common, bail: options.bail, isolateFiles: options.command === 'test' && !shareAcrossFiles })
+      result = await run(plans, { ...common, bail: options.bail, isolateFiles: options.command === 'test' && recorded?.command !== 'run' })
     }
   } catch (error) {
     recordings?.abort() // a bug: no half-written recording is left beside DIR
@@ -264,9 +258,9 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
       reportsFailed = true
     }
   }
-  const recorded = recordings?.finish()
-  if (recorded) {
-    io.stderr.write(`${reporter.errorFrame(recorded)}\n`)
+  const recordingFailure = recordings?.finish()
+  if (recordingFailure) {
+    io.stderr.write(`${reporter.errorFrame(recordingFailure)}\n`)
     reportsFailed = true
   }
   if (jar && options.cookieJar !== undefined) {
@@ -384,9 +378,9 @@ function tlsOptionsOf(options: RunOptions, io: Io): TlsOptions {
 
 /**
  * The last request's body goes straight to -o, or to a piped stdout, as it arrives when nothing
- * else in the run needs it in memory: no capture, assertion or response handler on it, no --extract, no report, no
- * recording or comparison, and
- * (for stdout) no other body printed after the run. So a 1 GB download keeps memory flat.
+ * else in the run needs it in memory: no capture, assertion or response handler on it, no
+ * --extract, no report, no recording or comparison, and (for stdout) no other body printed after
+ * the run. So a 1 GB download keeps memory flat.
  */
 function sinkOf(options: RunOptions, io: Io, last: RequestTemplate | undefined): { sinkFor?: (t: RequestTemplate) => BodySink | undefined } {
   if (!last || options.command !== 'run' || options.extract !== undefined || options.reports.length > 0 || options.dataset !== undefined || options.record !== undefined || options.compare !== undefined) return {}

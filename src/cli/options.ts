@@ -4,6 +4,7 @@ import type { Argv } from 'yargs'
 import { UsageError, nearest } from '../errors.js'
 import { timeLimitMs } from '../load/directives.js'
 import type { ColorChoice } from '../report/style.js'
+import type { ShellName } from '../report/curl.js'
 import { VERSION } from '../version.js'
 
 export type ReportFormat = 'junit' | 'json' | 'markdown' | 'github' | 'har' | 'html'
@@ -95,7 +96,7 @@ export type Options =
   | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string; readonly junit?: string; readonly json?: string }
   | { readonly command: 'completion'; readonly shell: 'bash' | 'zsh' | 'fish' }
   | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean; readonly filter?: string }
-  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean; readonly shell: 'sh' | 'powershell' | 'cmd' })
+  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean; readonly shell: ShellName })
   | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[]; readonly replay?: string; readonly replaySpeed: number }
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version'; readonly text: string }

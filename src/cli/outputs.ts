@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, readFileSync, readdirSync, realpathS
 import { basename, dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import type { RequestFile } from '../model.js'
+import { FORMAT as RECORDING_FORMAT } from '../record/format.js'
 import type { RunOptions } from './options.js'
 
 export function checkOutputs(options: RunOptions, files: readonly RequestFile[], cwd: string): void {
@@ -74,7 +75,7 @@ function checkRecordFolder(path: string, shown: string, inputs: ReadonlyMap<stri
 
 function isRecording(index: string): boolean {
   try {
-    return (JSON.parse(readFileSync(index, 'utf8')) as { format?: unknown }).format === 'reqchain-recording'
+    return (JSON.parse(readFileSync(index, 'utf8')) as { format?: unknown }).format === RECORDING_FORMAT
   } catch {
     return false
   }

@@ -57,29 +57,34 @@ export type RecordingIndex = {
 
 export type Recording = { readonly dir: string; readonly index: RecordingIndex; readonly exchanges: readonly RecordedExchange[] }
 
-/** Reads a recording whole; anything missing or malformed is a usage error naming the file. */
-export function readRecording(dir: string, shown: string): Recording {
-  const read = (name: string) => {
-    try {
-      return readFileSync(join(dir, name), 'utf8')
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      throw new UsageError(`${shown}: ${name} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? 'error'})`}`, code === 'ENOENT' && name === 'index.json' ? 'name a folder written by --record DIR' : undefined)
-    }
+/** Reads a recording's JSON file; anything missing or malformed is a usage error naming it. */
+function readJson(dir: string, shown: string, name: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(join(dir, name), 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError(`${shown}: ${name} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? 'error'})`}`, code === 'ENOENT' && name === 'index.json' ? 'name a folder written by --record DIR' : undefined)
   }
-  const parse = (name: string): unknown => {
-    try {
-      return JSON.parse(read(name))
-    } catch (error) {
-      if (error instanceof UsageError) throw error
-      throw new UsageError(`${shown}/${name} is not valid JSON: ${(error as Error).message}`)
-    }
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`${shown}/${name} is not valid JSON: ${(error as Error).message}`)
   }
-  const index = parse('index.json') as RecordingIndex
+}
+
+/** A recording's index alone: what it ran, in which order. */
+export function readRecordingIndex(dir: string, shown: string): RecordingIndex {
+  const index = readJson(dir, shown, 'index.json') as RecordingIndex
   if (index?.format !== FORMAT || !Array.isArray(index.exchanges)) throw new UsageError(`${shown}/index.json is not a reqchain recording`, 'name a folder written by --record DIR')
   if (index.version > FORMAT_VERSION) throw new UsageError(`${shown} was recorded by a newer reqchain (format ${index.version})`, 'upgrade reqchain to read it')
-  const exchanges = index.exchanges.map((entry) => parse(entry.path) as RecordedExchange)
-  return { dir, index, exchanges }
+  return index
+}
+
+/** Reads a recording whole: its index and every exchange. */
+export function readRecording(dir: string, shown: string): Recording {
+  const index = readRecordingIndex(dir, shown)
+  return { dir, index, exchanges: index.exchanges.map((entry) => readJson(dir, shown, entry.path) as RecordedExchange) }
 }
 
 /** A recorded body's bytes, reading a side file when it is one. */

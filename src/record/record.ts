@@ -7,7 +7,7 @@ import type { StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import { type ReportError, ReqchainError } from '../errors.js'
 import { Comparer } from './compare.js'
-import { readRecording } from './format.js'
+import { readRecording, readRecordingIndex } from './format.js'
 import { Recorder } from './recorder.js'
 import { type ReplayServer, startReplayServer } from './replay.js'
 
@@ -84,6 +84,6 @@ export async function serveRecording(cwd: string, dir: string, options: { readon
 /** The request files a recording names, as paths from the working directory, and its request names. */
 export function recordedCollection(cwd: string, dir: string): { readonly paths: string[]; readonly names: readonly string[]; readonly command: 'run' | 'test' } {
   const absolute = resolve(cwd, dir)
-  const { index } = readRecording(absolute, dir)
+  const index = readRecordingIndex(absolute, dir)
   return { paths: index.files.map((f) => relative(cwd, resolve(absolute, f)) || '.'), names: index.names, command: index.command }
 }

@@ -3,7 +3,7 @@
 // modules — except the host functions it is handed, which take and return strings. Each script
 // gets a fresh context (nothing it defines survives it), a deadline and a memory limit; a runtime
 // that hit a limit is thrown away. Loaded only when a run has scripts.
-import { onBaselineWasm, onBaselineWasmSync } from '../builtins.js'
+import { onBaselineWasm } from '../builtins.js'
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSSyncVariant, QuickJSWASMModule } from 'quickjs-emscripten-core'
 
 /** Functions the sandbox may call: strings in, a string (or nothing) out. */
@@ -46,7 +46,7 @@ export function loadEngine(): Promise<QuickJSWASMModule> {
  * function that reports the script's state as text), then `code`, in a fresh context.
  */
 export function evaluate(module: QuickJSWASMModule, job: { prelude: string; input: string; code: string; host: HostFunctions; limits: Limits }): EngineResult {
-  return onBaselineWasmSync(() => evaluateIn(module, job))
+  return onBaselineWasm(() => evaluateIn(module, job))
 }
 
 function evaluateIn(module: QuickJSWASMModule, job: { prelude: string; input: string; code: string; host: HostFunctions; limits: Limits }): EngineResult {
