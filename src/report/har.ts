@@ -6,7 +6,7 @@ import type { Exchange, HeaderPairs, HttpRequest } from '../model.js'
 import type { StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import { VERSION } from '../version.js'
-import { bodyText, maskedBody } from './json.js'
+import { bodyText, maskedBody, round } from './json.js'
 import type { ReportFormatter } from './write.js'
 
 export function harFormatter(secrets: Secrets): ReportFormatter {
@@ -103,8 +103,4 @@ function cookiesOf(text: string | undefined, secrets: Secrets) {
 
 function httpVersion(version: string): string {
   return version.startsWith('HTTP/') || version === '' ? version : `HTTP/${version}`
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10
 }

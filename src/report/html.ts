@@ -9,6 +9,7 @@ import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { toCurl } from './curl.js'
 import { bodyText } from './json.js'
+import { formatMs } from './style.js'
 import { asHttp } from './markdown.js'
 import { formatSummary } from './results.js'
 import { VERSION } from '../version.js'
@@ -146,10 +147,6 @@ function timingsOf(exchange: Exchange): string {
   parts.push(`${exchange.bodySize.toLocaleString('en-US')} bytes`)
   if (exchange.stream?.completionTokens !== undefined) parts.push(`${exchange.stream.completionTokens} tokens`)
   return parts.map(escape).join(' · ')
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`
 }
 
 function prettyJson(text: string): string | undefined {

@@ -148,6 +148,7 @@ function maskDeep(value: unknown, secrets: Secrets, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secrets, depth + 1)]))
 }
 
-function round(ms: number): number {
+/** Milliseconds to a tenth, as the reports write them. */
+export function round(ms: number): number {
   return Math.round(ms * 10) / 10
 }
