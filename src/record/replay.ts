@@ -61,13 +61,20 @@ export async function startReplayServer(recording: Recording, options: { readonl
   }
 }
 
+/** A recorded URL's path and query, parsed once per URL: every request is matched against them all. */
+const paths = new Map<string, string>()
 function pathOf(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.pathname}${parsed.search}`
-  } catch {
-    return url
+  let path = paths.get(url)
+  if (path === undefined) {
+    try {
+      const parsed = new URL(url)
+      path = `${parsed.pathname}${parsed.search}`
+    } catch {
+      path = url
+    }
+    paths.set(url, path)
   }
+  return path
 }
 
 /** The first unused recording of this request, in order; else the last used one again. */
