@@ -2,7 +2,7 @@
 // node_modules), a tiny launcher that answers --version alone and loads the bundle through a V8
 // code cache, and that cache, made by running the CLI once on a loopback server.
 import { build } from 'esbuild'
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { cachedDataVersionTag } from 'node:v8'
 
 const root = fileURLToPath(new URL('..', import.meta.url)) // a path, spaces and all (pathname would keep %20)
 const dist = join(root, 'dist')
@@ -214,13 +213,28 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   entryPoints: ['src/cli/launch.ts'],
   outfile: 'dist/reqchain.js',
-  // The caches the build makes fit this Node: another one keeps its own in the user's cache folder.
-  define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }), REQCHAIN_BUILD_TAG: String(cachedDataVersionTag()) },
+  // The caches the build makes fit this Node without V8 flags: any other keeps its own in the user's cache folder.
+  define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }), REQCHAIN_BUILD_KEY: JSON.stringify(buildKey()) },
 })
 copyFileSync(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'), join(dist, 'quickjs.wasm'))
 // The package is "type": "module"; the files in dist/ are CommonJS (vm.Script runs scripts).
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')
 writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices())
+
+/**
+ * The environment the caches are made in: this Node with no V8 flags, whatever NODE_OPTIONS the
+ * build itself was started with.
+ */
+function withoutFlags() {
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  return env
+}
+
+/** The cache key (version, architecture, V8's cache tag) of this Node without V8 flags; launch.ts makes the same. */
+function buildKey() {
+  return execFileSync(process.execPath, ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"], { env: withoutFlags(), encoding: 'utf8' }).trim()
+}
 
 /**
  * The bundles carry code from these packages, so the package carries their licences: each one's
@@ -297,7 +311,7 @@ Content-Type: application/json
 
 {"stream": true, "messages": [{"role": "assistant", "content": "{{answer}}"}]}
 `)
-  const reqchain = (...args) => promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), ...args], { cwd: work })
+  const reqchain = (...args) => promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), ...args], { cwd: work, env: withoutFlags() })
   try {
     await reqchain('run', 'train.http', '--dataset', 'rows.csv', '--results', 'results.csv')
     await reqchain('run', '--help')

@@ -6,18 +6,23 @@
 // bundled apart, each with its own cache, and loaded when the CLI first imports them: a run that
 // needs none of them reads and deserialises about a third less.
 //
-// The caches in dist/ fit the Node (and V8 flags) that built them. Another Node, or other flags,
-// gets caches of its own in the user's cache folder, keyed by V8's cache version tag
-// ($XDG_CACHE_HOME/reqchain/<tag>/, else ~/.cache, ~/Library/Caches or %LOCALAPPDATA%): dist/
-// is never rewritten for them (and may be read-only, as a global install often is).
+// Every cache is keyed on the exact Node that may read it: its version, its architecture and V8's
+// cache version tag (which covers the V8 flags in force), as Node's own compile cache is. V8's tag
+// alone is not enough: Node releases that patch V8 without changing its version (20.19.0 to
+// 20.20.1, for one) share a tag, and V8 then accepts a cache it misreads (a segfault). The caches in
+// dist/ are for the Node that built them, run without V8 flags; any other Node, or other flags,
+// keeps caches of its own in the user's cache folder under its key
+// ($XDG_CACHE_HOME/reqchain/<version>-<arch>-<tag>/, else ~/.cache, ~/Library/Caches or
+// %LOCALAPPDATA%): dist/ is never rewritten for them (and may be read-only, as a global install
+// often is). A cache under another key is never read.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, join } from 'node:path'
 import { Script } from 'node:vm'
 
 declare const REQCHAIN_VERSION: string
-/** V8's cache version tag of the Node that built dist/ (and made its caches). */
-declare const REQCHAIN_BUILD_TAG: number
+/** The cache key (`<version>-<arch>-<V8 tag>`) of the Node that built dist/ and made its caches, without flags. */
+declare const REQCHAIN_BUILD_KEY: string
 /** File names in dist/ of the CLI bundle and of each library bundled apart. */
 declare const REQCHAIN_SCRIPTS: { readonly cli: string; readonly libraries: Readonly<Record<string, string>> }
 
@@ -49,25 +54,45 @@ function runScript(name: string): unknown {
   const file = join(__dirname, name)
   // The cache sits beside its script; both names carry the script's content hash, so a cache is
   // never applied to other source (V8 itself only checks the source's length).
-  const cacheFile = file.replace(/\.js$/, '.cache')
+  const builtCache = file.replace(/\.js$/, '.cache')
   // Each script is one function expression in ASCII, the shape of Node's CommonJS wrapper.
   const source = readFileSync(file, 'latin1')
   const compile = (cachedData: Buffer | undefined) => new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) })
-  const built = readIfThere(cacheFile) // missing only on the first run after a build that made none
-  let script = compile(built)
-  if (!built || script.cachedDataRejected) {
-    // Another Node or other flags (or a damaged cache in a read-only dist/): the user's cache folder.
-    const tag = cacheTag()
-    const own = join(userCacheDir(tag), basename(cacheFile))
-    const ownData = readIfThere(own)
-    if (ownData) script = compile(ownData)
-    // Written at exit so it holds every function the run compiled.
-    if (!ownData || script.cachedDataRejected) process.once('exit', () => saveCache(script, tag === REQCHAIN_BUILD_TAG ? cacheFile : own, tag, own))
+  const key = (loadKey ??= cacheKey())
+  const own = join(userCacheDir(key), basename(builtCache))
+  // The build's Node reads dist/; a damaged cache there (dist/ may be read-only) is replaced by one of its own.
+  const candidates = key === REQCHAIN_BUILD_KEY ? [builtCache, own] : [own]
+  let script: Script | undefined
+  for (const cacheFile of candidates) {
+    const data = readIfThere(cacheFile) // missing only on the first run after a build that made none
+    script = compile(data)
+    if (data && !script.cachedDataRejected) break
+    if (cacheFile === candidates[candidates.length - 1]) {
+      // Written at exit so it holds every function the run compiled.
+      const compiled = script
+      process.once('exit', () => saveCache(compiled, candidates, key))
+    }
   }
   const module = { exports: {} }
-  const run = script.runInThisContext() as ScriptFunction
+  const run = script!.runInThisContext() as ScriptFunction
   run.call(module.exports, module.exports, createRequire(file), module, file, __dirname, loadLibrary)
   return module.exports
+}
+
+let loadKey: string | undefined
+
+/**
+ * This process's cache key. Without V8 flags (none on the command line or in NODE_OPTIONS) the
+ * build's Node has the build's key, and V8 is not asked (loading node:v8 costs ~2.5 ms a start).
+ */
+function cacheKey(): string {
+  const node = `${process.version}-${process.arch}-`
+  if (REQCHAIN_BUILD_KEY.startsWith(node) && process.execArgv.length === 0 && !process.env['NODE_OPTIONS']) return REQCHAIN_BUILD_KEY
+  return node + String(v8Tag())
+}
+
+function v8Tag(): number {
+  return (require('node:v8') as typeof import('node:v8')).cachedDataVersionTag()
 }
 
 function readIfThere(path: string): Buffer | undefined {
@@ -78,24 +103,20 @@ function readIfThere(path: string): Buffer | undefined {
   }
 }
 
-/** Where caches for a Node other than the build's go. */
-function userCacheDir(tag: number): string {
+/** Where the caches of a Node other than the build's go: one folder per key. */
+function userCacheDir(key: string): string {
   const env = process.env
   const home = (require('node:os') as typeof import('node:os')).homedir()
   const base = env['XDG_CACHE_HOME'] || (process.platform === 'darwin' ? join(home, 'Library', 'Caches')
     : process.platform === 'win32' ? env['LOCALAPPDATA'] || join(home, 'AppData', 'Local') : join(home, '.cache'))
-  return join(base, 'reqchain', String(tag))
+  return join(base, 'reqchain', key)
 }
 
-function cacheTag(): number {
-  return (require('node:v8') as typeof import('node:v8')).cachedDataVersionTag()
-}
-
-/** Beside the script for the build's own Node, else (or when dist/ is read-only) in the user's folder. */
-function saveCache(script: Script, cacheFile: string, tagAtLoad: number, fallback: string): void {
-  // A script loaded while other V8 flags were in force would get a cache the next start rejects.
-  if (cacheTag() !== tagAtLoad) return
-  if (!write(script, cacheFile) && fallback !== cacheFile) write(script, fallback)
+/** The first of the candidate places that can be written, unless the V8 flags at exit differ from those at load. */
+function saveCache(script: Script, candidates: readonly string[], keyAtLoad: string): void {
+  // A cache made while other flags are in force would be rejected, or misread, by the next start.
+  if (`${process.version}-${process.arch}-${v8Tag()}` !== keyAtLoad) return
+  for (const cacheFile of candidates) if (write(script, cacheFile)) return
 }
 
 function write(script: Script, cacheFile: string): boolean {

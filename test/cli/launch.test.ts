@@ -2,12 +2,13 @@
 // through V8 code caches. A cache that is missing, damaged or made under other V8 flags must never
 // change what a run does; it is replaced, whole, by the next run. Each test works on its own copy
 // of dist/.
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json, type TestServer, startServer } from '../helpers/server.js'
+import { otherNode } from '../helpers/other-node.js'
 import { tempDir } from '../helpers/temp.js'
 
 const run = promisify(execFile)
@@ -29,10 +30,19 @@ function copyOfDist(): { bin: string; cache: string; caches: string[]; dir: stri
   return { bin: join(dir, 'dist', 'reqchain.js'), cache: cache!, caches, dir }
 }
 
-async function ping(bin: string, dir: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await run(process.execPath, [...nodeArgs, bin, 'run', 'ping.http', '-e', '$.pong', '-r'], { cwd: dir, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'user-cache'), ...env } })
+async function ping(bin: string, dir: string, nodeArgs: string[] = [], env: Record<string, string> = {}, node = process.execPath): Promise<string> {
+  const { stdout } = await run(node, [...nodeArgs, bin, 'run', 'ping.http', '-e', '$.pong', '-r'], { cwd: dir, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'user-cache'), ...env } })
   return stdout
 }
+
+/** The user cache folder's keys (one folder each) and the cache files in each. */
+function userCaches(dir: string): Record<string, string[]> {
+  const base = join(dir, 'user-cache', 'reqchain')
+  if (!existsSync(base)) return {}
+  return Object.fromEntries(readdirSync(base).map((key) => [key, readdirSync(join(base, key)).map((f) => join(base, key, f))]))
+}
+
+const nodeKey = (node: string) => execFileSync(node, ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"], { encoding: 'utf8' }).trim()
 
 const stamp = (file: string) => { const s = statSync(file); return `${s.ino}:${s.mtimeMs}:${s.size}` }
 
@@ -94,23 +104,43 @@ describe('the executable and its code cache', () => {
     expect(stamp(cache)).toBe(rewritten)
   })
 
-  it('keeps the caches of another V8 (other flags, another Node) in the user cache folder, never in dist/', async () => {
+  it('keeps the caches of other V8 flags in the user cache folder under their own key, never in dist/', async () => {
     const { bin, cache, dir } = copyOfDist()
     const before = stamp(cache)
-    const other = ['--max-semi-space-size=4'] // changes V8's cache tag, as another Node version does
+    const other = ['--no-opt'] // changes V8's cache tag on every Node the package supports
     expect(await ping(bin, dir, other)).toBe('ok\n')
     expect(stamp(cache)).toBe(before)
-    const tags = readdirSync(join(dir, 'user-cache', 'reqchain'))
-    expect(tags).toHaveLength(1)
-    const own = readdirSync(join(dir, 'user-cache', 'reqchain', tags[0]!)).map((f) => join(dir, 'user-cache', 'reqchain', tags[0]!, f))
+    const keys = Object.keys(userCaches(dir))
+    expect(keys).toEqual([nodeKey(process.execPath).replace(/-\d+$/, '') + '-' + execFileSync(process.execPath, [...other, '-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).trim()])
+    const own = userCaches(dir)[keys[0]!]!
     expect(own.some((f) => /[\\/]cli-[0-9a-f]+\.cache$/.test(f))).toBe(true)
     const settled = own.map(stamp)
     // The next start under those flags uses that cache (a rejected one would be written anew);
-    // the build's Node still uses dist/'s.
+    // the build's Node without flags still uses dist/'s.
     expect(await ping(bin, dir, other)).toBe('ok\n')
-    expect(own.map(stamp)).toEqual(settled)
+    expect(userCaches(dir)[keys[0]!]!.map(stamp)).toEqual(settled)
     expect(await ping(bin, dir)).toBe('ok\n')
     expect(stamp(cache)).toBe(before)
+    expect(Object.keys(userCaches(dir))).toEqual(keys)
+  })
+
+  it('runs under NODE_OPTIONS that set a V8 flag, with caches of its own', async () => {
+    const { bin, cache, dir } = copyOfDist()
+    const before = stamp(cache)
+    expect(await ping(bin, dir, [], { NODE_OPTIONS: '--disallow-code-generation-from-strings' })).toBe('ok\n')
+    expect(stamp(cache)).toBe(before)
+    expect(Object.keys(userCaches(dir))).toEqual([execFileSync(process.execPath, ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--disallow-code-generation-from-strings' } }).trim()])
+  })
+
+  it.skipIf(!otherNode)('never reads the caches of another Node, even one with the same V8 cache tag (REQCHAIN_TEST_OTHER_NODE unset: no other Node to run)', async () => {
+    const { bin, caches, dir } = copyOfDist()
+    const before = caches.map(stamp)
+    // Node 20.19.0 to 20.20.2 share V8's cache tag; reading each other's caches crashed (exit 139).
+    expect(await ping(bin, dir, [], {}, otherNode)).toBe('ok\n')
+    expect(await ping(bin, dir, [], {}, otherNode)).toBe('ok\n')
+    expect(caches.map(stamp)).toEqual(before)
+    expect(Object.keys(userCaches(dir))).toEqual([nodeKey(otherNode!)])
+    expect(nodeKey(otherNode!)).not.toBe(nodeKey(process.execPath))
   })
 
   it('builds and runs from a folder whose path has a space in it', async () => {
