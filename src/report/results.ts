@@ -28,6 +28,15 @@ function cell(line: ResultLine, column: string): string {
   return value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value)
 }
 
+/**
+ * A CSV cell a spreadsheet will not run as a formula (OWASP's CSV injection advice): a cell that
+ * starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, which spreadsheets
+ * show as text. A number (`-3`, `+1.5e3`) is left as it is. The server's reply is a cell like any other.
+ */
+export function inert(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(cell) ? `'${cell}` : cell
+}
+
 /** One line of a results file. */
 export type ResultLine = {
   row: number
@@ -76,7 +85,7 @@ export class Results {
    */
   constructor(path: string | undefined, private readonly secrets: Secrets, private readonly csv?: CsvResults) {
     this.fd = path === undefined ? undefined : openSync(path, 'w')
-    if (this.fd !== undefined && csv) writeSync(this.fd, csv.stringify([[...csv.columns]]))
+    if (this.fd !== undefined && csv) writeSync(this.fd, csv.stringify([csv.columns.map(inert)]))
   }
 
   /** A row's chain has finished: its line is written at once. */
@@ -108,7 +117,7 @@ export class Results {
     this.count(line)
     if (this.fd === undefined) return
     if (!this.csv) writeSync(this.fd, `${this.secrets.mask(JSON.stringify(line))}\n`)
-    else writeSync(this.fd, this.csv.stringify([this.csv.columns.map((column) => this.secrets.mask(cell(line, column)))]))
+    else writeSync(this.fd, this.csv.stringify([this.csv.columns.map((column) => inert(this.secrets.mask(cell(line, column))))]))
   }
 
   /** Counts one row's line into the summary: a finished row, or a line read back by `merge`. */

@@ -1,19 +1,22 @@
 // Reports written as the run goes, whole or not at all. Each step is rendered by each report's
-// formatter the moment it ends and appended to a spool file beside the report, so a run of any
-// length holds no step for its reports. When the run is over the report is put together — its
-// head (which holds the summary), the spooled steps, its tail — in a temporary file renamed over
-// the target: a reader never sees half a report, even when the run failed or was interrupted.
+// formatter the moment it ends and appended to a spool file (in the temporary folder, unlinked at
+// once), so a run of any length holds no step for its reports. When the run is over the report is
+// put together — its head (which holds the summary), the spooled steps, its tail — and written by
+// output-file.ts's rules: a temporary file renamed over a regular target, so a reader never sees
+// half a report, even when the run failed or was interrupted; a device or FIFO written in place.
 //
 // The spooled text is masked again as it is copied, with every secret the run learned by its end:
 // a value captured by the tenth request is masked in the first request's response too.
-import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import type { ReportTarget } from '../cli/options.js'
 import { ReportError, ReqchainError, tooDeep } from '../errors.js'
 import type { RunResult, StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import type { Sources } from '../source.js'
 import type { OutStream } from '../io.js'
+import { type OutputFile, type OutputOptions, openOutput, writeOutput } from '../output-file.js'
 import { githubFormatter } from './github.js'
 import { harFormatter } from './har.js'
 import { htmlFormatter } from './html.js'
@@ -33,20 +36,25 @@ type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sourc
 
 type Report = { target: ReportTarget; path: string; spool: string; fd?: number; formatter: ReportFormatter; failure?: ReportError; held?: string[] }
 
+let spools = 0
+
 export class ReportWriter {
   private readonly reports: Report[]
 
   constructor(targets: readonly ReportTarget[], private readonly context: Context) {
     this.reports = targets.map((target) => {
       const path = resolve(context.cwd, target.path)
-      const report: Report = { target, path, spool: `${path}.${process.pid}.spool`, formatter: formatterFor(target, context) }
+      const report: Report = { target, path, spool: join(tmpdir(), `reqchain-${process.pid}-${++spools}.spool`), formatter: formatterFor(target, context) }
       if (target.path === '-') {
         report.held = [] // stdout: a few lines, written when the run is over
         return report
       }
       try {
         mkdirSync(dirname(path), { recursive: true })
-        report.fd = openSync(report.spool, 'w')
+        // The spool holds text not yet masked with what later steps teach: its owner's alone, and
+        // (but on Windows) gone from the folder at once, so a killed run leaves none behind.
+        report.fd = openSync(report.spool, 'w+', 0o600)
+        if (process.platform !== 'win32') rmQuietly(report.spool)
       } catch (error) {
         report.failure = writeError(target, path, error)
       }
@@ -76,22 +84,18 @@ export class ReportWriter {
         this.context.stdout?.write(this.context.secrets.mask(`${head}${report.held.join('')}${tail}`))
         continue
       }
-      const temporary = `${report.path}.${process.pid}.tmp`
+      let out: OutputFile | undefined
       try {
         const { head, tail } = report.formatter.finish(run, dataset)
+        out = openOutput(report.path)
+        writeSync(out.fd, this.context.secrets.mask(head))
+        copyMasked(report.fd!, out.fd, this.context.secrets)
+        writeSync(out.fd, this.context.secrets.mask(tail))
+        out.commit()
         closeSync(report.fd!)
         report.fd = undefined
-        const out = openSync(temporary, 'w')
-        try {
-          writeSync(out, this.context.secrets.mask(head))
-          copyMasked(report.spool, out, this.context.secrets)
-          writeSync(out, this.context.secrets.mask(tail))
-        } finally {
-          closeSync(out)
-        }
-        renameSync(temporary, report.path)
       } catch (error) {
-        rmQuietly(temporary)
+        out?.discard()
         this.fail(report, error)
       }
       rmQuietly(report.spool)
@@ -126,35 +130,28 @@ function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
 }
 
 /** Copies the spool line by line (a secret never spans lines; lines are bounded, bodies being cut at 1 MiB), masking each. */
-function copyMasked(spool: string, out: number, secrets: Secrets): void {
-  const input = openSync(spool, 'r')
-  try {
-    const buffer = Buffer.allocUnsafe(1024 * 1024)
-    const decoder = new TextDecoder()
-    let carry = ''
-    for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) {
-      const text = carry + decoder.decode(buffer.subarray(0, read), { stream: true })
-      const end = text.lastIndexOf('\n') + 1
-      if (end > 0) writeSync(out, secrets.mask(text.slice(0, end)))
-      carry = text.slice(end)
-    }
-    carry += decoder.decode()
-    if (carry) writeSync(out, secrets.mask(carry))
-  } finally {
-    closeSync(input)
+function copyMasked(input: number, out: number, secrets: Secrets): void {
+  const buffer = Buffer.allocUnsafe(1024 * 1024)
+  const decoder = new TextDecoder()
+  let carry = ''
+  let position = 0
+  for (let read = readSync(input, buffer, 0, buffer.length, position); read > 0; read = readSync(input, buffer, 0, buffer.length, position)) {
+    position += read
+    const text = carry + decoder.decode(buffer.subarray(0, read), { stream: true })
+    const end = text.lastIndexOf('\n') + 1
+    if (end > 0) writeSync(out, secrets.mask(text.slice(0, end)))
+    carry = text.slice(end)
   }
+  carry += decoder.decode()
+  if (carry) writeSync(out, secrets.mask(carry))
 }
 
-/** A file written whole or not at all: a temporary file beside it, renamed over it. */
-export function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`
+/** A file written whole or not at all (output-file.ts: a device or a FIFO is written in place). */
+export function writeAtomically(path: string, text: string, options: OutputOptions = {}): void {
   try {
     mkdirSync(dirname(path), { recursive: true })
-    const fd = openSync(temporary, 'w')
-    try { writeSync(fd, text) } finally { closeSync(fd) }
-    renameSync(temporary, path)
+    writeOutput(path, text, options)
   } catch (error) {
-    rmQuietly(temporary)
     throw new ReportError('REPORT_WRITE', `Cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, 'check that the folder is writable', { cause: error })
   }
 }

@@ -1,9 +1,10 @@
 // Where a body goes when nothing in the run needs it in memory: a file (-o), or stdout when it
 // is piped. Written as it arrives, with the writer's back-pressure, so memory stays flat whatever
 // the size.
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
 import type { OutStream } from '../io.js'
+import { type OutputFile, openOutput } from '../output-file.js'
 
 export type BodySink = {
   /** Where the body went, as shown to the user: a path, or `stdout`. */
@@ -14,24 +15,43 @@ export type BodySink = {
   abort(): void
 }
 
+/**
+ * A body to a file, whole or not at all (output-file.ts: a device or a FIFO is written in place).
+ * The file is opened at the first chunk, so a request that fails before its body leaves the target
+ * as it was.
+ */
 export function fileSink(path: string): BodySink {
-  const file = createWriteStream(path)
+  let output: OutputFile | undefined
+  let file: WriteStream | undefined
   let failure: Error | undefined
-  file.on('error', (error) => { failure = error })
-  const failed = once(file, 'error').then(([error]) => { throw error as Error })
-  failed.catch(() => {})
+  let failed: Promise<never> | undefined
+  const open = (): WriteStream => {
+    if (file) return file
+    output = openOutput(path)
+    const stream = createWriteStream('', { fd: output.fd, autoClose: false })
+    stream.on('error', (error) => { failure = error })
+    failed = once(stream, 'error').then(([error]) => { throw error as Error })
+    failed.catch(() => {})
+    return (file = stream)
+  }
   return {
     target: path,
     write: (chunk) => {
       if (failure) throw failure
-      return file.write(chunk) ? undefined : Promise.race([once(file, 'drain').then(() => {}), failed])
+      const stream = open()
+      return stream.write(chunk) ? undefined : Promise.race([once(stream, 'drain').then(() => {}), failed!])
     },
     end: async () => {
       if (failure) throw failure
-      file.end()
-      await Promise.race([once(file, 'finish'), failed])
+      const stream = open() // an empty body is a file too
+      stream.end()
+      await Promise.race([once(stream, 'finish'), failed!])
+      output!.commit()
     },
-    abort: () => { file.destroy() },
+    abort: () => {
+      file?.destroy()
+      output?.discard()
+    },
   }
 }
 
