@@ -126,6 +126,8 @@ export type RequestFile = {
   readonly kind: 'http' | 'json'
   readonly vars: readonly FileVar[]
   readonly requests: readonly RequestTemplate[]
+  /** The folder (a real path) this file may read files in: body files, `{{file}}`, scripts. */
+  readonly root: string
   /** Legal but probably not meant (a JSON key written twice): shown, not fatal. */
   readonly warnings?: readonly { readonly message: string; readonly span: SourceSpan; readonly hint?: string }[]
 }

@@ -102,7 +102,7 @@ function scanScripts(request: RequestTemplate, file: RequestFile): Record<'set' 
     let code = ''
     // Only a regular file of a sane size (never /dev/zero or a FIFO); any other is the script's error when it runs.
     if (script.kind === 'inline') code = script.code
-    else try { code = readInputFile(resolve(dirname(file.absolutePath), script.path)).toString('utf8') } catch { /* said when it runs */ }
+    else try { code = readInputFile(resolve(dirname(file.absolutePath), script.path), file.root).toString('utf8') } catch { /* said when it runs */ }
     for (const match of code.matchAll(SCRIPT_SETS)) names.set.push(match[2] ?? match[4]!)
     for (const match of code.matchAll(SCRIPT_GETS)) names.get.push(match[2]!)
     for (const match of code.matchAll(SCRIPT_REQUEST_SETS)) names.request.push(match[2]!)

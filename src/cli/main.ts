@@ -1,6 +1,6 @@
 // The composition root: the only place that wires the stages to I/O.
 //   parseOptions → load → select → run (render → send → check) → print → reports → exit code
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { Transport, type TlsOptions } from '../send/transport.js'
 import { loadJsonPath } from '../check/jsonpath.js'
@@ -39,7 +39,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         io.stdout.write(`${options.text}\n`)
         return ExitCode.ok
       case 'parse': {
-        const files = loadAll(options.paths, io, sources, false)
+        const files = loadAll(options.paths, io, sources, {})
         const { toParseView } = await import('../report/parse-view.js')
         io.stdout.write(`${JSON.stringify(toParseView(files.map((f) => f.file)), null, io.stdout.isTTY ? 2 : undefined)}\n`)
         return ExitCode.ok
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       }
       case 'curl': {
         const { curlCommand } = await import('./curl-command.js')
-        return await curlCommand(options, io, loadAll(options.paths, io, sources, false), lookup)
+        return await curlCommand(options, io, loadAll(options.paths, io, sources, { fileRoot: options.fileRoot }), lookup)
       }
       case 'serve': {
         const { serveCommand } = await import('./serve-command.js')
@@ -68,7 +68,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       default: {
         if (options.dryRun) {
           const { curlCommand } = await import('./curl-command.js')
-          return await curlCommand(options, io, loadAll(options.paths, io, sources, options.command === 'test', options.names), lookup, 'http')
+          return await curlCommand(options, io, loadAll(options.paths, io, sources, { recursive: options.command === 'test', names: options.names, fileRoot: options.fileRoot }), lookup, 'http')
         }
         const batched = batchedStderr(io)
         try {
@@ -103,14 +103,25 @@ function reportFailure(error: unknown, io: Io, sources: Sources, short: boolean)
 type Selected = { file: RequestFile; names: string[] }
 
 /** Loads paths, with `FILE#name` selecting requests of one file. */
-function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>, recursive: boolean, names: readonly string[] = [], verbose = false): Selected[] {
+/** --file-root DIR: an existing folder, as a real path. */
+function checkedFileRoot(absolute: string, shown: string): string {
+  try {
+    if (statSync(absolute).isDirectory()) return realpathSync(absolute)
+  } catch { /* said below */ }
+  throw new UsageError(`--file-root ${shown} is not a folder`, 'name the folder request files may read files in')
+}
+
+type LoadAllOptions = { readonly recursive?: boolean; readonly names?: readonly string[]; readonly verbose?: boolean; readonly fileRoot?: string | undefined }
+
+function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>, { recursive = false, names = [], verbose = false, fileRoot }: LoadAllOptions): Selected[] {
+  const root = fileRoot === undefined ? undefined : checkedFileRoot(resolve(io.cwd, fileRoot), fileRoot)
   const onSkip = verbose ? (path: string, why: string) => { io.stderr.write(`skipped ${displayPath(path, io.cwd)}: ${why}, not a request file\n`) } : undefined
   const selected: Selected[] = []
   for (const arg of paths) {
     if (arg === '-') {
       if (!io.readStdin) throw new UsageError('`-` reads a request file from standard input, which this command does not have')
       if (selected.some((s) => s.file.path === '<stdin>')) throw new UsageError('`-` (standard input) may be given once')
-      const file = loadStdin(io.readStdin(), io.cwd)
+      const file = loadStdin(io.readStdin(), io.cwd, root)
       sources.set(file.path, file.source)
       selected.push({ file, names: [...names] })
       continue
@@ -118,7 +129,7 @@ function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>,
     const hash = arg.lastIndexOf('#')
     const hasName = hash > 0 && !existsSync(resolve(io.cwd, arg)) && existsSync(resolve(io.cwd, arg.slice(0, hash)))
     const path = hasName ? arg.slice(0, hash) : arg
-    for (const file of load([path], { cwd: io.cwd, recursive, ...(onSkip ? { onSkip } : {}) })) {
+    for (const file of load([path], { cwd: io.cwd, recursive, ...(onSkip ? { onSkip } : {}), ...(root ? { fileRoot: root } : {}) })) {
       sources.set(file.path, file.source)
       for (const warning of file.warnings ?? []) io.stderr.write(`${formatCodeFrame(warning, (f) => sources.get(f), 'warning')}\n`)
       selected.push({ file, names: hasName ? [arg.slice(hash + 1)] : [...names] })
@@ -146,7 +157,7 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
   // chained them (a `run` shares captures across its files).
   const recorded = given.filesFromRecording && given.compare ? (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare.dir) : undefined
   const options = recorded ? { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names } : given
-  const selected = loadAll(options.paths, ttyIo, sources, options.command === 'test', options.names, options.verbose)
+  const selected = loadAll(options.paths, ttyIo, sources, { recursive: options.command === 'test', names: options.names, verbose: options.verbose, fileRoot: options.fileRoot })
   checkOutputs(options, selected.map((s) => s.file), ttyIo.cwd)
   const plans = await withRows(planOf(selected, options.names), options, ttyIo)
   // A dataset run on a terminal keeps one progress line at the bottom of it.

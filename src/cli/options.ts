@@ -15,6 +15,8 @@ export type VarOptions = {
   readonly envFiles: readonly string[]
   readonly vars: Readonly<Record<string, string>>
   readonly secrets: readonly string[]
+  /** --file-root DIR: the folder request files may read files in (default: see load/input-file.ts). */
+  readonly fileRoot?: string
 }
 
 export type RunOptions = VarOptions & {
@@ -130,6 +132,7 @@ const VAR_OPTIONS: readonly OptionSpec[] = [
   { name: 'env-file', type: 'string', array: true, describe: 'extra dotenv file(s) with variables' },
   { name: 'var', type: 'string', array: true, describe: 'set a variable: --var model=llama3 (repeatable)' },
   { name: 'secret', type: 'string', array: true, describe: 'treat this variable as secret and mask it in output' },
+  { name: 'file-root', type: 'string', describe: 'the folder request files may read files in (default: the nearest folder above the file holding .git, else the file\'s own)' },
 ]
 
 function runOptions(command: 'run' | 'test'): OptionSpec[] {
@@ -471,6 +474,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     envFiles: (args['env-file'] as string[] | undefined) ?? [],
     vars,
     secrets: (args['secret'] as string[] | undefined) ?? [],
+    ...(args['file-root'] !== undefined ? { fileRoot: String(args['file-root']) } : {}),
   }
   switch (command) {
     case 'parse': return { command, paths }

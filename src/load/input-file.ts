@@ -1,13 +1,50 @@
 // Files a request reads — `< ./body.json`, `{{file "./prompt.txt"}}`, a schema — must be regular
 // files of a sane size: `/dev/zero`, a FIFO or a directory would hang the run or take its memory.
 // Callers turn a problem into their own located error (load or render).
-import { readFileSync, statSync } from 'node:fs'
+//
+// A request file may come from anyone (a cloned repository), and what it reads it can send
+// anywhere: so it reads only inside its file root, as Hurl's --file-root. The root is --file-root
+// DIR, else the nearest folder above the request file that holds `.git` (collections keep
+// scripts and bodies in sibling folders), else the request file's own folder. A path is checked
+// after symbolic links are followed, so a link cannot lead out.
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { dirname, join, sep } from 'node:path'
 
 /** A body is held in memory to be sent: past this size, a file is refused with a located error. */
 export const MAX_INPUT_FILE_BYTES = 1024 * 1024 * 1024
 
-/** Why the file cannot be read as an input, or undefined when it can. */
-export function inputFileProblem(absolute: string): string | undefined {
+const roots = new Map<string, string>()
+
+/** The file root of a request file (a real path): the nearest folder above it holding `.git`, else its own. */
+export function fileRootOf(requestFile: string): string {
+  const own = dirname(requestFile)
+  let root = roots.get(own)
+  if (root === undefined) {
+    root = own
+    for (let at = own; ; at = dirname(at)) {
+      if (existsSync(join(at, '.git'))) { root = at; break }
+      if (dirname(at) === at) break
+    }
+    root = realOr(root)
+    roots.set(own, root)
+  }
+  return root
+}
+
+function realOr(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
+
+/** Why the file cannot be read as an input, or undefined when it can. `root`: the folder it must be inside. */
+export function inputFileProblem(absolute: string, root?: string): string | undefined {
+  if (root !== undefined) {
+    const real = realOr(absolute)
+    if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) return `is outside the file root ${root}`
+  }
   let stats
   try {
     stats = statSync(absolute)
@@ -25,9 +62,12 @@ export class InputFileError extends Error {
   override name = 'InputFileError'
 }
 
+/** What to say under an error about a file outside the root. */
+export const FILE_ROOT_HINT = 'a request file reads only files inside its file root: the nearest folder above it holding .git, else its own folder; --file-root DIR sets another'
+
 /** Reads a regular input file whole; an InputFileError's message says what is wrong with it. */
-export function readInputFile(absolute: string): Buffer {
-  const problem = inputFileProblem(absolute)
+export function readInputFile(absolute: string, root?: string): Buffer {
+  const problem = inputFileProblem(absolute, root)
   if (problem) throw new InputFileError(problem)
   try {
     return readFileSync(absolute)

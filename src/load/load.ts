@@ -7,7 +7,7 @@ import type { RequestFile } from '../model.js'
 import { parseHttpFile } from './http-file.js'
 import { parseJsonFile } from './json-file.js'
 import type { JsonWarning } from './located-json.js'
-import { MAX_INPUT_FILE_BYTES } from './input-file.js'
+import { fileRootOf, MAX_INPUT_FILE_BYTES } from './input-file.js'
 
 const HTTP_EXTENSIONS = new Set(['.http', '.rest'])
 
@@ -16,10 +16,12 @@ export type LoadOptions = {
   readonly recursive?: boolean
   /** A file in a directory that is not a request file (a body, package.json): for -v to say so. */
   readonly onSkip?: (path: string, why: string) => void
+  /** --file-root, a real path; else each file's own (input-file.ts's fileRootOf). */
+  readonly fileRoot?: string
 }
 
 export function load(paths: readonly string[], options: LoadOptions): RequestFile[] {
-  return expandPaths(paths, options).map((path) => loadFile(path, options.cwd))
+  return expandPaths(paths, options).map((path) => loadFile(path, options.cwd, options.fileRoot))
 }
 
 /** Files in the order they run: named files as given, directories' request files sorted by path. */
@@ -73,7 +75,7 @@ function jsonSkipReason(path: string): string | undefined {
   }
 }
 
-export function loadFile(absolutePath: string, cwd: string): RequestFile {
+export function loadFile(absolutePath: string, cwd: string, fileRoot?: string): RequestFile {
   const display = displayPath(absolutePath, cwd)
   let source: string
   try {
@@ -87,23 +89,25 @@ export function loadFile(absolutePath: string, cwd: string): RequestFile {
     if (error instanceof LoadError) throw error
     throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, undefined, { cause: error })
   }
-  return parseSource(source, display, absolutePath, extname(absolutePath) === '.json' ? 'json' : 'http', cwd)
+  return parseSource(source, display, absolutePath, extname(absolutePath) === '.json' ? 'json' : 'http', fileRoot ?? fileRootOf(absolutePath))
 }
 
 /**
  * A request file read from standard input (`reqchain run -`): JSON when it starts with `{`, else
  * `.http`; its relative body files are found from the working directory.
  */
-export function loadStdin(source: string, cwd: string): RequestFile {
-  return parseSource(source, '<stdin>', join(cwd, '<stdin>'), /^\uFEFF?\s*\{/.test(source) ? 'json' : 'http', cwd)
+/** A request file on standard input reads files inside --file-root, else the working directory (and what fileRootOf finds above it). */
+export function loadStdin(source: string, cwd: string, fileRoot?: string): RequestFile {
+  const absolutePath = join(cwd, '<stdin>')
+  return parseSource(source, '<stdin>', absolutePath, /^\uFEFF?\s*\{/.test(source) ? 'json' : 'http', fileRoot ?? fileRootOf(absolutePath))
 }
 
-function parseSource(source: string, display: string, absolutePath: string, kind: 'http' | 'json', cwd: string): RequestFile {
+function parseSource(source: string, display: string, absolutePath: string, kind: 'http' | 'json', root: string): RequestFile {
   const warnings: JsonWarning[] = []
   const parsed = kind === 'json' ? parseJsonFile(source, display, (w) => warnings.push(w)) : parseHttpFile(source, display)
   // Body files (`< ./body.json`) are read when their request renders: a missing one fails that
   // request only, not `parse`, `curl` or the file's other requests.
-  return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests, ...(warnings.length > 0 ? { warnings } : {}) }
+  return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests, root, ...(warnings.length > 0 ? { warnings } : {}) }
 }
 
 /** Paths as the user sees them: relative to the working directory when inside it. */

@@ -8,7 +8,7 @@
 import { extname, resolve } from 'node:path'
 import type { HelperOptions } from 'handlebars'
 import { RenderError } from '../errors.js'
-import { InputFileError, readInputFile } from '../load/input-file.js'
+import { FILE_ROOT_HINT, InputFileError, readInputFile } from '../load/input-file.js'
 import { registerHelper } from './template.js'
 
 const MIME: Record<string, string> = {
@@ -16,16 +16,17 @@ const MIME: Record<string, string> = {
   '.txt': 'text/plain', '.json': 'application/json', '.pdf': 'application/pdf', '.wav': 'audio/wav', '.mp3': 'audio/mpeg',
 }
 
-type HelperData = { rc: { runtime: { baseDir?: string } } }
+type HelperData = { rc: { runtime: { baseDir?: string; fileRoot?: string } } }
 
 function readHelperFile(path: unknown, options: HelperOptions, helper: string): Buffer {
   if (typeof path !== 'string') throw new RenderError('RENDER_HELPER', `\`${helper}\` needs a file path`, undefined, `write {{${helper} "./file"}}`)
-  const base = (options.data as HelperData).rc.runtime.baseDir ?? process.cwd()
+  const { baseDir, fileRoot } = (options.data as HelperData).rc.runtime
   try {
-    return readInputFile(resolve(base, path))
+    return readInputFile(resolve(baseDir ?? process.cwd(), path), fileRoot)
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error
-    throw new RenderError('RENDER_HELPER', `\`${helper}\`: ${path} ${error.message}`, undefined, 'the path is relative to the request file')
+    const outside = error.message.startsWith('is outside the file root')
+    throw new RenderError('RENDER_HELPER', `\`${helper}\`: ${path} ${error.message}`, undefined, outside ? FILE_ROOT_HINT : 'the path is relative to the request file')
   }
 }
 

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path'
 import { RenderError } from '../errors.js'
 import { type Body, type HeaderPairs, type HttpRequest, type RequestFile, type RequestTemplate, type SourceSpan, type Text, headerValue } from '../model.js'
 import { type JsonNode, jsonStrings } from '../load/located-json.js'
-import { InputFileError, readInputFile } from '../load/input-file.js'
+import { FILE_ROOT_HINT, InputFileError, readInputFile } from '../load/input-file.js'
 import { loadJsonPath } from '../check/jsonpath.js'
 import { registerHelpers } from './helpers.js'
 import type { Scope } from './scope.js'
@@ -133,9 +133,10 @@ function readBodyFile(path: string, templated: boolean, span: SourceSpan, contex
   const absolute = resolve(dirname(scope.file.absolutePath), renderedPath)
   let bytes: Buffer
   try {
-    bytes = readInputFile(absolute)
+    bytes = readInputFile(absolute, scope.file.root)
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error
+    if (error.message.startsWith('is outside the file root')) throw new RenderError('LOAD_BODY_FILE', `Body file ${renderedPath} ${error.message}`, span, FILE_ROOT_HINT)
     if (error.message === 'not found') throw new RenderError('LOAD_BODY_FILE', `Body file not found: ${renderedPath}`, span, `paths are relative to the request file's folder (${dirname(scope.file.path) || '.'})`)
     throw new RenderError('LOAD_BODY_FILE', `Body file ${renderedPath} ${error.message}`, span, 'a body file is a regular file of at most 1 GiB')
   }

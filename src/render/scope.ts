@@ -75,6 +75,7 @@ export class Scope {
     this.base = init.base
     this.runtime = {
       baseDir: dirname(init.file.absolutePath),
+      fileRoot: init.file.root,
       names: () => Object.keys(this.context),
       special: (special) => this.special(special),
     }

@@ -20,6 +20,8 @@ export type TemplateRuntime = {
   readonly names: () => Iterable<string>
   /** Where relative paths in helpers ({{file "./x"}}) start: the request file's folder. */
   readonly baseDir?: string
+  /** The folder helpers may read files in (a real path): the request file's root. */
+  readonly fileRoot?: string
 }
 
 export type RenderMode = 'text' | 'json' | 'value'

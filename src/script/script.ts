@@ -11,7 +11,7 @@ import type { AssertResult, Exchange, Extra, HttpRequest, RequestFile, RequestTe
 import type { Scope } from '../render/scope.js'
 import { renderText, stringify } from '../render/template.js'
 import type { Secrets } from '../secrets.js'
-import { InputFileError, readInputFile } from '../load/input-file.js'
+import { FILE_ROOT_HINT, InputFileError, readInputFile } from '../load/input-file.js'
 import { parseStreamEvents } from '../send/sse.js'
 import { responseText } from '../check/extract.js'
 import { lineAt } from '../source.js'
@@ -57,21 +57,23 @@ export async function loadScripts(templates: readonly RequestTemplate[]): Promis
 
 type Code = { readonly code: string; readonly file: string; readonly origin: SourceSpan }
 
-/** Script files read once a run, by absolute path. */
+/** Script files read once a run, by file root and absolute path. */
 const codeCache = new Map<string, string>()
 
-function codeOf(source: ScriptSource, requestFile: string, baseDir: string): Code {
+function codeOf(source: ScriptSource, requestFile: string, baseDir: string, fileRoot: string | undefined): Code {
   if (source.kind === 'inline') return { code: source.code, file: requestFile, origin: source.span }
   const absolute = resolve(baseDir, source.path)
-  let code = codeCache.get(absolute)
+  const key = `${fileRoot ?? ''}\0${absolute}`
+  let code = codeCache.get(key)
   if (code === undefined) {
     try {
-      code = readInputFile(absolute).toString('utf8').replace(/^\uFEFF/, '')
+      code = readInputFile(absolute, fileRoot).toString('utf8').replace(/^\uFEFF/, '')
     } catch (error) {
       if (!(error instanceof InputFileError)) throw error
-      throw new ReqchainError('SCRIPT_FILE', `Script file \`${source.path}\` ${error.message}`, source.span, `the path is relative to ${requestFile}`)
+      const outside = error.message.startsWith('is outside the file root')
+      throw new ReqchainError('SCRIPT_FILE', `Script file \`${source.path}\` ${error.message}`, source.span, outside ? FILE_ROOT_HINT : `the path is relative to ${requestFile}`)
     }
-    codeCache.set(absolute, code)
+    codeCache.set(key, code)
   }
   // Shown as the request file is (from the working directory): beside it, by the path written.
   const shown = isAbsolute(source.path) ? source.path : normalize(join(dirname(requestFile), source.path))
@@ -85,6 +87,7 @@ function codeOf(source: ScriptSource, requestFile: string, baseDir: string): Cod
 export async function runScripts(phase: ScriptPhase, template: RequestTemplate, context: {
   readonly file: string
   readonly baseDir: string
+  readonly fileRoot?: string
   readonly host: ScriptHost
   readonly limits: Limits
   readonly request?: HttpRequest
@@ -92,10 +95,20 @@ export async function runScripts(phase: ScriptPhase, template: RequestTemplate, 
 }): Promise<ScriptOutcome> {
   const engine = await loadEngine()
   const asserts: AssertResult[] = []
+  if (phase === 'pre-request') {
+    // Handler files are read before the request is sent, so one that cannot be read (outside the
+    // file root, missing) stops the request instead of following it.
+    try {
+      for (const extra of scriptsOf(template, 'response')) if (extra.script.kind !== 'inline') codeOf(extra.script, context.file, context.baseDir, context.fileRoot)
+    } catch (error) {
+      if (error instanceof ReqchainError) return { asserts, error }
+      throw error
+    }
+  }
   for (const extra of scriptsOf(template, phase)) {
     let code: Code
     try {
-      code = codeOf(extra.script, context.file, context.baseDir)
+      code = codeOf(extra.script, context.file, context.baseDir, context.fileRoot)
     } catch (error) {
       if (error instanceof ReqchainError) return { asserts, error }
       throw error
@@ -280,7 +293,7 @@ export function scriptRunner(context: { readonly file: RequestFile; readonly tem
   const runner = {
     asserts: [] as AssertResult[],
     async run(phase: ScriptPhase, request?: HttpRequest, exchange?: Exchange): Promise<AssertResult[]> {
-      const outcome = await runScripts(phase, template, { file: file.path, baseDir: scope.runtime.baseDir!, host, limits, ...(request ? { request } : {}), ...(exchange ? { exchange } : {}) })
+      const outcome = await runScripts(phase, template, { file: file.path, baseDir: scope.runtime.baseDir!, ...(scope.runtime.fileRoot ? { fileRoot: scope.runtime.fileRoot } : {}), host, limits, ...(request ? { request } : {}), ...(exchange ? { exchange } : {}) })
       if (outcome.error) { runner.asserts = outcome.asserts; throw outcome.error }
       return outcome.asserts
     },

@@ -392,7 +392,7 @@ describe('never a stack trace for bad input', () => {
     execFileSync('mkfifo', [join(dir, 'fifo')])
     for (const target of ['/dev/zero', './fifo', './folder']) {
       writeFileSync(join(dir, 'r.http'), `POST http://127.0.0.1:9/\n\n< ${target}\n`)
-      const result = await runCli(['run', 'r.http'], { cwd: dir })
+      const result = await runCli(['run', 'r.http', '--file-root', '/'], { cwd: dir }) // /dev is outside the file's own root
       expect(result.exitCode, target).toBe(3)
       expect(result.stderr).toContain('r.http:3:1')
       expect(result.stderr).toMatch(/Body file \.?\/?\S+ (is not a regular file|is a directory)/)

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { RenderError } from '../../src/errors.js'
@@ -16,7 +16,7 @@ beforeAll(loadTemplateEngine)
 
 function fileOf(source: string, kind: 'http' | 'json' = 'http'): RequestFile {
   const parsed = kind === 'http' ? parseHttpFile(source, 'x.http') : parseJsonFile(source, 'x.json')
-  return { path: 'x.http', absolutePath: join(dir, 'x.http'), source, kind, ...parsed }
+  return { path: 'x.http', absolutePath: join(dir, 'x.http'), source, kind, root: realpathSync(dir), ...parsed }
 }
 
 function renderFirst(source: string, vars: Record<string, unknown> = {}, options: Partial<ScopeInit> = {}, kind: 'http' | 'json' = 'http') {
