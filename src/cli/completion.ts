@@ -14,9 +14,16 @@ const REQUEST_FILE = /\.(http|rest|json)$/i
 const REPORTS = ['junit=', 'json=', 'markdown=', 'html=', 'har=', 'github', 'github=']
 
 export function completionScript(shell: 'bash' | 'zsh' | 'fish'): string {
+  // Each candidate is quoted for the shell (printf %q), so a file named `a$(touch X).http` is
+  // inserted as text and never run; zsh's bashcompinit unquotes and quotes again its own way.
+  // Candidates are read a line at a time: no word splitting or globbing touches them.
   const bash = `_reqchain() {
-  local IFS=$'\\n'
-  COMPREPLY=($(command reqchain __complete "$COMP_CWORD" "\${COMP_WORDS[@]:1}" 2>/dev/null))
+  local candidate quoted
+  COMPREPLY=()
+  while IFS= read -r candidate; do
+    printf -v quoted '%q' "$candidate"
+    COMPREPLY+=("$quoted")
+  done < <(command reqchain __complete "$COMP_CWORD" "\${COMP_WORDS[@]:1}" 2>/dev/null)
   if [[ \${#COMPREPLY[@]} -eq 1 && ( \${COMPREPLY[0]} == */ || \${COMPREPLY[0]} == *= || \${COMPREPLY[0]} == *# ) ]]; then compopt -o nospace 2>/dev/null; fi
 }
 complete -F _reqchain reqchain

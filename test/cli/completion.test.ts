@@ -2,7 +2,7 @@
 // shell's completion variables are set as it sets them on <Tab>, and the candidates it gets back
 // are checked. bash always; zsh and fish where they are installed.
 import { execFile, execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -41,13 +41,24 @@ describe('reqchain completion', () => {
     expect(await bash('reqchain test --no-b')).toEqual(['--no-bail'])
     expect(await bash('reqchain run ')).toEqual(['api/', 'bin/'])
     expect(await bash('reqchain run api/')).toEqual(['api/chat.http', 'api/flow.json'])
-    expect(await bash('reqchain run api/chat.http#')).toEqual(['api/chat.http#ask', 'api/chat.http#the follow-up', 'api/chat.http#models'])
+    expect(await bash('reqchain run api/chat.http#')).toEqual(['api/chat.http#ask', 'api/chat.http#the\\ follow-up', 'api/chat.http#models'])
     expect(await bash('reqchain run api/flow.json#l')).toEqual(['api/flow.json#login'])
     expect(await bash('reqchain run api/chat.http --env ')).toEqual(['local', 'staging'])
     expect(await bash('reqchain test api --report j')).toEqual(['junit=', 'json='])
     expect(await bash('reqchain import ')).toEqual(['curl', 'har'])
     expect(await bash('reqchain completion z')).toEqual(['zsh'])
     expect(await bash('reqchain nope --x')).toEqual([])
+  })
+
+  it('bash: a candidate is inserted quoted, so a file name that holds shell syntax runs nothing', async () => {
+    const hostile = join(dir, 'hostile')
+    mkdirSync(hostile)
+    const name = 'a$(touch PWNED)`touch PWNED2`;x *.http'
+    writeFileSync(join(hostile, name), 'GET http://x/\n')
+    const script = `source <(reqchain completion bash)\nCOMP_WORDS=(reqchain run a)\nCOMP_CWORD=2\n_reqchain\n[[ \${#COMPREPLY[@]} -eq 1 ]] || exit 9\neval "set -- \${COMPREPLY[0]}"\nprintf '%s' "$1"`
+    const { stdout } = await run('bash', ['-c', script], { cwd: hostile, env })
+    expect(stdout).toBe(name) // the shell reads back exactly the file's name, as one word
+    expect(readdirSync(hostile)).toEqual([name])
   })
 
   it.runIf(has('zsh'))('zsh: the same candidates through bashcompinit', async () => {
