@@ -18,7 +18,7 @@ export function markdownFormatter(secrets: Secrets): ReportFormatter {
   let currentFile: string | undefined
   return {
     step: (step) => {
-      const heading = step.file.path !== currentFile ? `## ${step.file.path}\n\n` : ''
+      const heading = step.file.path !== currentFile ? `## ${plain(step.file.path)}\n\n` : ''
       currentFile = step.file.path
       return `\n${heading}${stepMarkdown(step, secrets).join('\n')}\n`
     },
@@ -30,15 +30,34 @@ export function markdownFormatter(secrets: Secrets): ReportFormatter {
   }
 }
 
-function fence(text: string, lang = ''): string[] {
-  const ticks = text.includes('```') ? '````' : '```'
+/** A fenced block longer than any run of backticks it holds, so no text can close it early. */
+export function fence(text: string, lang = ''): string[] {
+  const ticks = '`'.repeat(Math.max(3, longestBacktickRun(text) + 1))
   return [`${ticks}${lang}`, text, ticks]
+}
+
+/** Text from a server (an actual value, an error) as one inline code span: never live Markdown or HTML. */
+export function codeSpan(text: string): string {
+  const flat = text.replace(/\r\n|\r|\n/g, ' ')
+  const ticks = '`'.repeat(longestBacktickRun(flat) + 1)
+  return `${ticks} ${flat} ${ticks}`
+}
+
+/** Text for a heading or a sentence with every ASCII punctuation character escaped: read as written. */
+function plain(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, ' ').replace(/[!-/:-@[-`{-~]/g, '\\$&')
+}
+
+function longestBacktickRun(text: string): number {
+  let longest = 0
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length)
+  return longest
 }
 
 function stepMarkdown(step: StepResult, secrets: Secrets): string[] {
   const title = step.template.name ?? `${step.template.method} ${new URL(step.request?.url ?? 'http://x/').pathname}`
   const status = statusOf(step)
-  const out = [`### ${title}${status === 'passed' ? '' : ` (${status})`}`, '']
+  const out = [`### ${plain(title)}${status === 'passed' ? '' : ` (${status})`}`, '']
   const note = step.template.directives.find((d) => d.key === 'note' || d.key === 'description')
   if (note) out.push(note.value, '')
   if (step.skipped) return [...out, '_Not run: an earlier request failed._']
@@ -49,11 +68,11 @@ function stepMarkdown(step: StepResult, secrets: Secrets): string[] {
   if (step.asserts.length > 0) {
     out.push('', 'Assertions:', '')
     for (const a of step.asserts) {
-      const text = `\`${describeQuery(a.assertion.query)} ${a.assertion.negated ? 'not ' : ''}${a.assertion.predicate}${a.assertion.expected !== undefined ? ` ${a.assertion.expected}` : ''}\``
-      out.push(`- ${a.ok ? '✅' : '❌'} ${text}${a.ok ? '' : ` — ${secrets.mask(a.message)}`}`)
+      const text = codeSpan(`${describeQuery(a.assertion.query)} ${a.assertion.negated ? 'not ' : ''}${a.assertion.predicate}${a.assertion.expected !== undefined ? ` ${a.assertion.expected}` : ''}`)
+      out.push(`- ${a.ok ? '✅' : '❌'} ${text}${a.ok ? '' : ` — ${codeSpan(secrets.mask(a.message))}`}`)
     }
   }
-  if (step.error) out.push('', `**Error** (${step.error.code}): ${secrets.mask(step.error.message)}${step.error.hint ? ` — ${secrets.mask(step.error.hint)}` : ''}`)
+  if (step.error) out.push('', `**Error** (${step.error.code}): ${codeSpan(secrets.mask(step.error.message))}${step.error.hint ? ` — ${plain(secrets.mask(step.error.hint))}` : ''}`)
   return out
 }
 
@@ -69,7 +88,7 @@ export function asHttp(request: HttpRequest, secrets: Secrets, exact = false): s
 function responseMarkdown(exchange: Exchange, secrets: Secrets): string[] {
   const head = [`HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`, ...exchange.headers.filter(([n]) => KEY_HEADERS.test(n)).map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
   let body: string
-  if (exchange.bodyWrittenTo) body = `(body written to ${exchange.bodyWrittenTo})`
+  if (exchange.bodyWrittenTo) body = `(body written to ${exchange.bodyWrittenTo})` // inside the fence below
   else if (exchange.assembled !== undefined) {
     const json = responseJson(exchange)
     body = json.ok ? JSON.stringify(json.value, null, 2) : exchange.assembled
