@@ -40,12 +40,12 @@ export function fence(text: string, lang = ''): string[] {
 export function codeSpan(text: string): string {
   const flat = text.replace(/\r\n|\r|\n/g, ' ')
   const ticks = '`'.repeat(longestBacktickRun(flat) + 1)
-  return `${ticks} ${flat} ${ticks}`
+  return /^[ `]|[ `]$/.test(flat) ? `${ticks} ${flat} ${ticks}` : `${ticks}${flat}${ticks}`
 }
 
-/** Text for a heading or a sentence with every ASCII punctuation character escaped: read as written. */
+/** Text for a heading or a sentence, on one line, with every character that starts inline Markdown or HTML escaped. */
 function plain(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, ' ').replace(/[!-/:-@[-`{-~]/g, '\\$&')
+  return text.replace(/\r\n|\r|\n/g, ' ').replace(/[\\`*_[\]<>&!|~#]/g, '\\$&')
 }
 
 function longestBacktickRun(text: string): number {
