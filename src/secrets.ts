@@ -29,6 +29,7 @@ export class Secrets {
   private readonly byForm = new Map<string, Secret>()
   private readonly values = new Set<string>()
   private pattern: RegExp | undefined
+  private bytePattern: RegExp | undefined
 
   constructor(private readonly names: ReadonlySet<string> = new Set(), private readonly reveal = false) {}
 
@@ -38,6 +39,7 @@ export class Secrets {
     this.values.add(secret.value)
     for (const form of formsOf(secret.value)) if (!this.byForm.has(form)) this.byForm.set(form, secret)
     this.pattern = undefined
+    this.bytePattern = undefined
     // A URL-shaped secret also hides its own password wherever that appears alone.
     for (const password of urlPasswords(secret.value)) this.add({ ...secret, value: password })
   }
@@ -77,6 +79,19 @@ export class Secrets {
     }
     // A password written in a URL, known or not; one already replaced (by a mask or a curl `$NAME`) stays as it is.
     return masked.includes('://') ? masked.replace(URL_PASSWORD, (whole, head: string, password: string) => (password.includes('\u0000') || password === MASK ? whole : `${head}${MASK}@`)) : masked
+  }
+
+  /**
+   * Bytes that are not text (an image, a protobuf) with every secret's forms masked where their
+   * UTF-8 bytes appear: the bytes are read one character per byte (latin1), so nothing else moves.
+   */
+  maskBytes(bytes: Uint8Array): Uint8Array {
+    if (this.reveal || this.byForm.size === 0) return bytes
+    this.bytePattern ??= new RegExp([...this.byForm.keys()].map((form) => Buffer.from(form, 'utf8').toString('latin1')).sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g')
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    this.bytePattern.lastIndex = 0
+    if (!this.bytePattern.test(text)) return bytes
+    return Buffer.from(text.replace(this.bytePattern, MASK), 'latin1')
   }
 
   /** Whether the text holds a secret in any form (redirects use it to decide what may travel). */

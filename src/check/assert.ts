@@ -4,7 +4,7 @@
 //
 //   # @assert status == 200                       # @assert $.choices count 1
 //   # @assert header content-type contains "json" # @assert $.choices[0].message.content matchesResponseFormat
-import { readFileSync } from 'node:fs'
+import { readSettingsFile } from '../load/input-file.js'
 import { resolve } from 'node:path'
 import { ExtractError } from '../errors.js'
 import type { AssertionSpec, AssertResult, Exchange, HttpRequest } from '../model.js'
@@ -78,7 +78,7 @@ function test(assertion: AssertionSpec, matches: unknown[], actual: unknown, exp
       const path = resolve(context.baseDir, String(expected))
       let schema: unknown
       try {
-        schema = JSON.parse(readFileSync(path, 'utf8'))
+        schema = JSON.parse(readSettingsFile(path))
       } catch (error) {
         throw new ExtractError('ASSERT_BAD', `Cannot read the schema ${String(expected)}: ${(error as Error).message}`, assertion.span, 'the path is relative to the request file')
       }

@@ -7,6 +7,7 @@ import { loadJsonPath } from '../check/jsonpath.js'
 import { ReqchainError, LoadError, UsageError, nearest } from '../errors.js'
 import type { Io } from '../io.js'
 import { displayPath, load, loadStdin } from '../load/load.js'
+import { InputFileError, readInputFile, readSettingsFile } from '../load/input-file.js'
 import type { RequestFile, RequestTemplate } from '../model.js'
 import { formatCodeFrame, formatShort, type Sources } from '../source.js'
 import { selectRequests } from '../select.js'
@@ -85,10 +86,21 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
 
 function readIfExists(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8')
+    return readInputFile(path).toString('utf8')
   } catch {
     return undefined
   }
+}
+
+function isSpecialFile(path: string): boolean {
+  const stats = statSync(path)
+  return !stats.isFile() && !stats.isDirectory()
+}
+
+/** What is wrong with a file a flag names, from readInputFile's error (or the system's). */
+function inputFileMessage(error: unknown): string {
+  if (error instanceof InputFileError) return error.message
+  throw error
 }
 
 function reportFailure(error: unknown, io: Io, sources: Sources, short: boolean): ExitCode {
@@ -343,11 +355,12 @@ async function cookieJarOf(options: RunOptions, io: Io, secrets: Secrets): Promi
   if (options.cookieJar !== undefined) {
     await prepareCookies()
     const path = resolve(io.cwd, options.cookieJar)
-    if (existsSync(path)) {
+    // A jar that is a device or a FIFO (`--cookie-jar /dev/null`, as with curl -c) is written, never read.
+    if (existsSync(path) && !isSpecialFile(path)) {
       try {
-        seed = readFileSync(path, 'utf8')
+        seed = readSettingsFile(path)
       } catch (error) {
-        throw new UsageError(`--cookie-jar ${options.cookieJar}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+        throw new UsageError(`--cookie-jar ${options.cookieJar}: ${inputFileMessage(error)}`, 'name a cookie file (Netscape format), new or written by an earlier run')
       }
     }
   }
@@ -372,9 +385,9 @@ async function cookieJarOf(options: RunOptions, io: Io, secrets: Secrets): Promi
 function tlsOptionsOf(options: RunOptions, io: Io): TlsOptions {
   const read = (path: string, flag: string) => {
     try {
-      return readFileSync(resolve(io.cwd, path), 'utf8')
+      return readSettingsFile(resolve(io.cwd, path))
     } catch (error) {
-      throw new UsageError(`${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'name a PEM file')
+      throw new UsageError(`${flag} ${path}: ${inputFileMessage(error)}`, 'name a PEM file')
     }
   }
   const caFiles = options.cacert.length > 0 ? options.cacert.map((f) => [f, '--cacert'] as const) : io.env['SSL_CERT_FILE'] ? [[io.env['SSL_CERT_FILE'], 'SSL_CERT_FILE'] as const] : []

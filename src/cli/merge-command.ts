@@ -3,7 +3,8 @@
 // and, with --results, one results file ordered by file and row. A row in two shards is an error:
 // counted twice it would bend every figure. The shards' JUnit (.xml) and JSON (.json) reports
 // given beside them are joined into --junit and --json files.
-import { createReadStream, readFileSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
+import { InputFileError, readInputFile } from '../load/input-file.js'
 import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { LoadError, UsageError } from '../errors.js'
@@ -79,9 +80,9 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
 
 function readText(path: string, io: Io): string {
   try {
-    return readFileSync(resolve(io.cwd, path), 'utf8')
+    return readInputFile(resolve(io.cwd, path)).toString('utf8')
   } catch (error) {
-    throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, undefined, 'name the reports the shards wrote')
+    throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${path}: ${error instanceof InputFileError ? error.message : ((error as NodeJS.ErrnoException).code ?? 'error')}`, undefined, 'name the reports the shards wrote')
   }
 }
 

@@ -1,6 +1,6 @@
 // `reqchain serve`: the built-in server in the foreground until Ctrl-C.
 import type { Io } from '../io.js'
-import { UsageError } from '../errors.js'
+import { ReqchainError, UsageError } from '../errors.js'
 import { parseFaults, startMockServer } from '../serve/server.js'
 import { ExitCode } from './exit-code.js'
 import type { Options } from './options.js'
@@ -36,7 +36,7 @@ async function serveReplay(options: Options & { command: 'serve' }, dir: string,
   try {
     server = await serveRecording(io.cwd, dir, { port: options.port, host: options.host, speed: options.replaySpeed, onMiss: (message) => io.stderr.write(`${message}\n`) })
   } catch (error) {
-    if (error instanceof UsageError) throw error
+    if (error instanceof ReqchainError) throw error // the recording's own faults, located
     const code = (error as NodeJS.ErrnoException).code
     throw new UsageError(code === 'EADDRINUSE' ? `Port ${options.port} is in use` : `Cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, 'pick another with --port (0 for any free port)')
   }

@@ -6,7 +6,8 @@
 //
 // The process environment is never a plain variable; templates reach it through {{$processEnv X}}
 // and {{$env.X}}. Captured values and --var are layered on in run.ts; file variables in render.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
+import { InputFileError, readSettingsFile } from './input-file.js'
 import { dirname, join, resolve } from 'node:path'
 import { LoadError, UsageError, nearest } from '../errors.js'
 import { parseLocatedJson, toPlain } from './located-json.js'
@@ -43,9 +44,10 @@ function sslConfiguration(value: unknown, envDir: string, cwd: string): Environm
     if (path === undefined) return undefined
     if (typeof path !== 'string') throw new LoadError('LOAD_JSON', `\`SSLConfiguration.${key}\` must be a path`, { file: display, line: 1, column: 1 })
     try {
-      return readFileSync(resolve(envDir, path), 'utf8')
+      return readSettingsFile(resolve(envDir, path))
     } catch (error) {
-      throw new LoadError('LOAD_FILE_NOT_FOUND', `\`SSLConfiguration.${key}\`: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, undefined, `paths are relative to ${displayPath(envDir, cwd)}`)
+      if (!(error instanceof InputFileError)) throw error
+      throw new LoadError('LOAD_FILE_NOT_FOUND', `\`SSLConfiguration.${key}\`: ${path} ${error.message}`, undefined, `paths are relative to ${displayPath(envDir, cwd)}`)
     }
   }
   const cert = file('clientCertificate')
@@ -86,7 +88,14 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
     const { parse } = await import('dotenv') // only when there is a .env: it loads node:crypto and node:os
     for (const path of dotenvFiles) {
       const shown = displayPath(path, sources.cwd)
-      for (const [name, value] of Object.entries(parse(readFileSync(path)))) {
+      let text: string
+      try {
+        text = readSettingsFile(path)
+      } catch (error) {
+        if (!(error instanceof InputFileError)) throw error
+        throw new UsageError(`${shown} ${error.message}`, 'a dotenv file is a small text file of NAME=value lines')
+      }
+      for (const [name, value] of Object.entries(parse(text))) {
         values[name] = value
         origins[name] = shown
         dotenv[name] = value
@@ -158,7 +167,14 @@ function findEnvironmentDir(start: string): string | undefined {
 function readEnvironmentFile(path: string, cwd: string): Record<string, Record<string, unknown>> {
   if (!existsSync(path)) return {}
   const display = displayPath(path, cwd)
-  const value = toPlain(parseLocatedJson(readFileSync(path, 'utf8'), display))
+  let text: string
+  try {
+    text = readSettingsFile(path)
+  } catch (error) {
+    if (!(error instanceof InputFileError)) throw error
+    throw new LoadError('LOAD_JSON', `${display} ${error.message}`, undefined, 'an environment file is a small JSON file')
+  }
+  const value = toPlain(parseLocatedJson(text, display))
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new LoadError('LOAD_JSON', `${display} must hold an object of environments`, { file: display, line: 1, column: 1 })
   }

@@ -12,6 +12,8 @@ import { dirname, join, sep } from 'node:path'
 
 /** A body is held in memory to be sent: past this size, a file is refused with a located error. */
 export const MAX_INPUT_FILE_BYTES = 1024 * 1024 * 1024
+/** Settings files (.env, environments, certificates, keys, a cookie jar, a schema, a recording's JSON) are small. */
+export const MAX_SETTINGS_FILE_BYTES = 64 * 1024 * 1024
 
 const roots = new Map<string, string>()
 
@@ -40,7 +42,7 @@ function realOr(path: string): string {
 }
 
 /** Why the file cannot be read as an input, or undefined when it can. `root`: the folder it must be inside. */
-export function inputFileProblem(absolute: string, root?: string): string | undefined {
+export function inputFileProblem(absolute: string, root?: string, maxBytes = MAX_INPUT_FILE_BYTES): string | undefined {
   if (root !== undefined) {
     const real = realOr(absolute)
     if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) return `is outside the file root ${root}`
@@ -54,7 +56,7 @@ export function inputFileProblem(absolute: string, root?: string): string | unde
   }
   if (stats.isDirectory()) return 'is a directory'
   if (!stats.isFile()) return 'is not a regular file (a device, FIFO or socket)'
-  if (stats.size > MAX_INPUT_FILE_BYTES) return `is larger than 1 GiB (${stats.size} bytes)`
+  if (stats.size > maxBytes) return `is larger than ${maxBytes >= 1024 ** 3 ? `${maxBytes / 1024 ** 3} GiB` : `${maxBytes / 1024 ** 2} MiB`} (${stats.size} bytes)`
   return undefined
 }
 
@@ -66,12 +68,20 @@ export class InputFileError extends Error {
 export const FILE_ROOT_HINT = 'a request file reads only files inside its file root: the nearest folder above it holding .git, else its own folder; --file-root DIR sets another'
 
 /** Reads a regular input file whole; an InputFileError's message says what is wrong with it. */
-export function readInputFile(absolute: string, root?: string): Buffer {
-  const problem = inputFileProblem(absolute, root)
+export function readInputFile(absolute: string, root?: string, maxBytes = MAX_INPUT_FILE_BYTES): Buffer {
+  const problem = inputFileProblem(absolute, root, maxBytes)
   if (problem) throw new InputFileError(problem)
   try {
     return readFileSync(absolute)
   } catch (error) {
     throw new InputFileError(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
   }
+}
+
+/**
+ * A settings file named on the command line or beside a request file, as text: a regular file of at
+ * most 64 MiB (never /dev/zero or a FIFO, which would take the run's memory or block it).
+ */
+export function readSettingsFile(absolute: string): string {
+  return readInputFile(absolute, undefined, MAX_SETTINGS_FILE_BYTES).toString('utf8')
 }

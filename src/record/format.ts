@@ -8,7 +8,9 @@
 // past 256 KiB. A stream keeps its pacing: `chunks` are the sizes of the body's pieces as they
 // arrived and when, in milliseconds from the request's start. Secrets are masked in everything
 // (unless --show-secrets), so a recording can be attached to a bug report.
-import { readFileSync } from 'node:fs'
+import { lstatSync } from 'node:fs'
+import { readInputFile } from '../load/input-file.js'
+import { checkIndex, exchangeChecker, isPlainName, readRecordingJson } from './validate.js'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import type { HeaderPairs, Timings } from '../model.js'
@@ -57,42 +59,32 @@ export type RecordingIndex = {
 
 export type Recording = { readonly dir: string; readonly index: RecordingIndex; readonly exchanges: readonly RecordedExchange[] }
 
-/** Reads a recording's JSON file; anything missing or malformed is a usage error naming it. */
-function readJson(dir: string, shown: string, name: string): unknown {
-  let text: string
-  try {
-    text = readFileSync(join(dir, name), 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new UsageError(`${shown}: ${name} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? 'error'})`}`, code === 'ENOENT' && name === 'index.json' ? 'name a folder written by --record DIR' : undefined)
-  }
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new UsageError(`${shown}/${name} is not valid JSON: ${(error as Error).message}`)
-  }
-}
-
-/** A recording's index alone: what it ran, in which order. */
+/** A recording's index alone: what it ran, in which order (checked as untrusted input: validate.ts). */
 export function readRecordingIndex(dir: string, shown: string): RecordingIndex {
-  const index = readJson(dir, shown, 'index.json') as RecordingIndex
-  if (index?.format !== FORMAT || !Array.isArray(index.exchanges)) throw new UsageError(`${shown}/index.json is not a reqchain recording`, 'name a folder written by --record DIR')
-  if (index.version > FORMAT_VERSION) throw new UsageError(`${shown} was recorded by a newer reqchain (format ${index.version})`, 'upgrade reqchain to read it')
-  return index
+  return readRecordingJson(dir, join(shown, 'index.json'), 'index.json', (node) => {
+    const format = node.kind === 'object' ? node.entries.find((e) => e.key === 'format')?.value : undefined
+    if (format?.kind !== 'string' || format.value !== FORMAT) throw new UsageError(`${join(shown, 'index.json')} is not a reqchain recording`, 'name a folder written by --record DIR')
+    const version = node.kind === 'object' ? node.entries.find((e) => e.key === 'version')?.value : undefined
+    if (version?.kind === 'number' && version.value > FORMAT_VERSION) throw new UsageError(`${shown} was recorded by a newer reqchain (format ${version.value})`, 'upgrade reqchain to read it')
+    checkIndex(node)
+  }) as RecordingIndex
 }
 
-/** Reads a recording whole: its index and every exchange. */
+/** Reads a recording whole: its index and every exchange, each checked. */
 export function readRecording(dir: string, shown: string): Recording {
   const index = readRecordingIndex(dir, shown)
-  return { dir, index, exchanges: index.exchanges.map((entry) => readJson(dir, shown, entry.path) as RecordedExchange) }
+  const check = exchangeChecker(dir)
+  return { dir, index, exchanges: index.exchanges.map((entry) => readRecordingJson(dir, join(shown, entry.path), entry.path, check) as RecordedExchange) }
 }
 
-/** A recorded body's bytes, reading a side file when it is one. */
+/** A recorded body's bytes, reading a side file when it is one: a plain regular file of the recording's own folder. */
 export function bodyBytes(recording: { readonly dir: string }, body: RecordedBody | undefined): Buffer {
   if (!body) return Buffer.alloc(0)
   if ('text' in body) return Buffer.from(body.text, 'utf8')
   if ('base64' in body) return Buffer.from(body.base64, 'base64')
-  return readFileSync(join(recording.dir, body.file))
+  const path = join(recording.dir, body.file)
+  if (!isPlainName(body.file) || lstatSync(path).isSymbolicLink()) throw new UsageError(`The recording's side file ${body.file} is not a file of its own folder`)
+  return readInputFile(path)
 }
 
 /** Recorded text against text now: equal, or equal where the recording has a masked secret (which stands for any value). */

@@ -2,7 +2,7 @@
 // DIR's place only when the run is over — a recording is whole or not there at all. A stream's
 // pieces are timed as they arrive (the send stage keeps them when the run records), so a replay
 // can pace them as the server did.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import { ReportError } from '../errors.js'
 import type { Exchange, HeaderPairs } from '../model.js'
@@ -64,9 +64,11 @@ export class Recorder {
   /** The index, then the folder into DIR's place (an older recording there is replaced whole). */
   finish(): ReportError | undefined {
     try {
+      this.maskAgain()
       const index: RecordingIndex = {
         format: FORMAT, version: FORMAT_VERSION, reqchain: VERSION, recordedAt: new Date().toISOString(), command: this.meta.command,
-        files: this.meta.files.map((f) => relative(this.dir, f)), names: this.meta.names, exchanges: this.entries,
+        files: this.meta.files.map((f) => relative(this.dir, f)), names: this.meta.names,
+        exchanges: this.entries.map((entry) => ({ ...entry, url: this.secrets.mask(entry.url) })),
       }
       this.write('index.json', `${readable(index)}\n`)
       const old = `${this.partial}.old`
@@ -78,6 +80,41 @@ export class Recorder {
     } catch (error) {
       this.abort()
       return error instanceof ReportError ? error : this.error(error)
+    }
+  }
+
+  /**
+   * Each exchange was written as it ended, masked with the secrets known then; a secret learned
+   * later in the run (a token captured by the tenth request) is masked now in those written
+   * before it, side files included. A side file whose size changes gets its new size, and a
+   * stream's pieces become one (its pacing lost, never the secret).
+   */
+  private maskAgain(): void {
+    if (this.secrets.revealing) return
+    for (const { path } of this.entries) {
+      const file = join(this.partial, path)
+      const text = readFileSync(file, 'utf8')
+      const masked = this.secrets.mask(text)
+      const exchange = JSON.parse(masked) as { request: { body?: RecordedBody }; response?: { body: RecordedBody; chunks?: { at: number; size: number }[] } }
+      let changed = masked !== text
+      for (const part of [exchange.request, exchange.response]) {
+        if (!part?.body || !('file' in part.body)) continue
+        const side = join(this.partial, part.body.file)
+        const bytes = readFileSync(side)
+        let decoded: string | undefined
+        try { decoded = utf8.decode(bytes) } catch { /* binary */ }
+        const again = decoded === undefined ? Buffer.from(this.secrets.maskBytes(bytes)) : Buffer.from(this.secrets.mask(decoded), 'utf8')
+        if (again.equals(bytes)) continue
+        writeFileSync(side, again)
+        part.body = { file: part.body.file, size: again.length }
+        changed = true
+      }
+      const response = exchange.response
+      if (response?.chunks && response.chunks.length > 0) {
+        const size = 'text' in response.body ? Buffer.byteLength(response.body.text) : 'file' in response.body ? response.body.size : Buffer.from(response.body.base64, 'base64').length
+        if (response.chunks.reduce((sum, c) => sum + c.size, 0) !== size) response.chunks = [{ at: response.chunks[response.chunks.length - 1]!.at, size }]
+      }
+      if (changed) writeFileSync(file, `${readable(exchange)}\n`)
     }
   }
 
@@ -105,12 +142,12 @@ export class Recorder {
   private body(bytes: Uint8Array, sideName: string): RecordedBody {
     let text: string | undefined
     try { text = utf8.decode(bytes) } catch { /* binary */ }
-    const stored = text === undefined ? bytes : Buffer.from(this.secrets.mask(text), 'utf8')
+    const stored = text === undefined ? this.secrets.maskBytes(bytes) : Buffer.from(this.secrets.mask(text), 'utf8')
     if (stored.length > SIDE_FILE_BYTES) {
       this.write(sideName, stored)
       return { file: sideName, size: stored.length }
     }
-    return text === undefined ? { base64: Buffer.from(bytes).toString('base64') } : { text: stored.toString('utf8') }
+    return text === undefined ? { base64: Buffer.from(stored).toString('base64') } : { text: stored.toString('utf8') }
   }
 
   private response(exchange: Exchange, stem: string): NonNullable<RecordedExchange['response']> {
