@@ -20,8 +20,9 @@ export async function importCommand(options: ImportOptions, io: Io, sources: Map
     }
     sources.set(options.source, text)
     const { importHar } = await import('../import/har.js')
-    const imported = importHar(text, options.source, options.all, options.filter)
+    const imported = importHar(text, options.source, options.all, options.filter, io.cwd)
     io.stdout.write(imported.http)
+    for (const note of imported.notes) io.stderr.write(`note: ${note}\n`)
     io.stderr.write(`${imported.count} request${imported.count === 1 ? '' : 's'} imported${imported.skipped > 0 ? `; ${imported.skipped} that load page assets skipped (--all keeps them)` : ''}${imported.filtered > 0 ? `; ${imported.filtered} whose URL does not contain ${JSON.stringify(options.filter)} left out` : ''}\n`)
     secrets = imported.secrets
   } else {
@@ -31,7 +32,7 @@ export async function importCommand(options: ImportOptions, io: Io, sources: Map
       source = io.readStdin()
     }
     const { importCurl } = await import('../import/curl.js')
-    const imported = importCurl(source.trim())
+    const imported = importCurl(source.trim(), io.cwd)
     io.stdout.write(imported.http)
     for (const note of imported.notes) io.stderr.write(`note: ${note}\n`)
     secrets = imported.secrets

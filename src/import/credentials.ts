@@ -6,6 +6,9 @@ export class Credentials {
   private readonly names = new Map<string, string>()
   private readonly perKind = new Map<string, number>()
 
+  /** `literal` writes text that is kept as the .http file must hold it (a literal `{{` escaped). */
+  constructor(private readonly literal: (text: string) => string = (text) => text) {}
+
   /** `{{name}}` for the value, the name chosen once per value. */
   variable(kind: string, value: string): string {
     let name = this.names.get(value)
@@ -24,7 +27,7 @@ export class Credentials {
    * anything else as it is. `keep` says a part is already a reference (a `$VAR` from a shell).
    */
   header(name: string, value: string, keep: (text: string) => boolean = () => false): string {
-    if (keep(value)) return value
+    if (keep(value)) return this.literal(value)
     if (/^(proxy-)?authorization$/i.test(name)) {
       const scheme = value.match(/^(Bearer|Token|Basic)\s+(.+)$/i)
       if (!scheme) return this.variable('authorization', value)
@@ -32,20 +35,36 @@ export class Credentials {
     }
     if (/^(x-api-key|api-key|x-auth-token|x-goog-api-key|anthropic-api-key)$/i.test(name)) return this.variable('apiKey', value)
     if (/^cookie$/i.test(name)) return this.variable('cookie', value)
-    return value
+    return this.literal(value)
   }
 
-  /** A URL with a credential in its query (`?key=…`, `access_token=…`) written as a variable. */
+  /**
+   * A URL with its credentials written as variables: a password in it (`https://user:pass@host`)
+   * and a credential in its query (`?key=…`, `access_token=…`).
+   */
   url(text: string): string {
-    const query = text.indexOf('?')
-    if (query < 0) return text
-    const params = text.slice(query + 1).split('&').map((pair) => {
+    let written = ''
+    let rest = text
+    const userinfo = rest.match(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#@]*):([^/?#@]*)@/i)
+    if (userinfo) {
+      written = `${this.literal(userinfo[1]!)}${this.literal(userinfo[2]!)}:${this.variable('password', decoded(userinfo[3]!))}@`
+      rest = rest.slice(userinfo[0].length)
+    }
+    const query = rest.indexOf('?')
+    if (query < 0) return written + this.literal(rest)
+    const params = rest.slice(query + 1).split('&').map((pair) => {
       const eq = pair.indexOf('=')
-      if (eq < 0 || !/^(api[-_]?key|key|token|access[-_]?token|auth|password|secret)$/i.test(pair.slice(0, eq))) return pair
-      let value = pair.slice(eq + 1)
-      try { value = decodeURIComponent(value) } catch { /* kept as written */ }
-      return `${pair.slice(0, eq)}=${this.variable('apiKey', value)}`
+      if (eq < 0 || !/^(api[-_]?key|key|token|access[-_]?token|auth|password|secret)$/i.test(pair.slice(0, eq))) return this.literal(pair)
+      return `${this.literal(pair.slice(0, eq))}=${this.variable('apiKey', decoded(pair.slice(eq + 1)))}`
     })
-    return `${text.slice(0, query)}?${params.join('&')}`
+    return `${written}${this.literal(rest.slice(0, query))}?${params.join('&')}`
+  }
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text // not percent-encoding: kept as written
   }
 }

@@ -7,6 +7,7 @@
 import { parse } from 'shell-quote'
 import { UsageError } from '../errors.js'
 import { Credentials } from './credentials.js'
+import { bodyFile, checkHeader, checkMethod, checkUrl, holdsLiterally, literal } from './http-text.js'
 
 export type ImportedRequest = {
   /** The `.http` text. */
@@ -28,12 +29,23 @@ const WITH_VALUE = new Set(['X', 'H', 'd', 'A', 'e', 'u', 'b', 'F', 'm', 'o', 'w
 
 const DATA = new Set(['-d', '--data', '--data-ascii', '--data-binary', '--data-raw', '--data-urlencode', '--json'])
 
-export function importCurl(command: string): ImportedRequest {
-  // A line ending in a backslash continues: the pasted multi-line form.
-  const words = parse(command.replace(/\\\r?\n/g, ' '), (name: string) => `\uE000${name}\uE001`)
+/**
+ * `bodyDir`: where a body the .http dialect cannot hold literally is written as a file of its own
+ * (http-text.ts); the request then sends that file as it is.
+ */
+export function importCurl(command: string, bodyDir: string): ImportedRequest {
+  // A line ending in a backslash continues (the pasted multi-line form), outside single quotes.
+  const joined = shellLines(command)
+  // `$(cmd)` stays text: set aside before the shell words are split, put back after.
+  const substitutions: string[] = []
+  const shielded = joined.replace(/\$\((?:[^()]|\([^()]*\))*\)/g, (whole) => `\uE003${substitutions.push(whole) - 1}\uE004`)
+  const unshield = (text: string) => text.replace(/\uE003(\d+)\uE004/g, (_, n: string) => substitutions[Number(n)]!)
+  // A `$NAME` becomes a marker (later {{$processEnv NAME}}); a `$` not followed by a name stays a `$`.
+  const words = parse(shielded, (name: string) => (name ? `\uE000${name}\uE001` : '$'))
   const args: string[] = []
-  for (const word of words) {
-    if (typeof word !== 'string') break // a pipe (`| jq .`), `;`, `&&`, a comment: the curl command ends there
+  for (const raw of words) {
+    if (typeof raw !== 'string') break // a pipe (`| jq .`), `;`, `&&`, a comment: the curl command ends there
+    const word = unshield(raw)
     // -sSL is -s -S -L; in -sXPOST the X takes the rest as its value, as curl reads them.
     if (args.length === 0 || !/^-[a-zA-Z#]./.test(word)) { args.push(word); continue }
     const split: string[] = []
@@ -122,9 +134,18 @@ export function importCurl(command: string): ImportedRequest {
   // With --compressed (as a browser's "Copy as cURL" writes it) curl negotiates the encoding itself;
   // reqchain does too, and an Accept-Encoding copied from a browser may name one it cannot decode (zstd).
   if (compressed) headers.splice(0, headers.length, ...headers.filter(([name]) => name.toLowerCase() !== 'accept-encoding'))
-  const credentials = new Credentials()
+  const escape = (text: string) => {
+    const held = literal(text)
+    if (held === undefined) throw new UsageError(`The command holds \\{{ in ${JSON.stringify(text.slice(0, 60))}, which a .http file cannot send literally`, 'percent-encode the braces in a URL (%7B%7B), or put the body in a file (-d @file)')
+    return held
+  }
+  const credentials = new Credentials(escape)
   const isVar = (text: string) => text.includes('\uE000') // a $VAR from the shell is a reference already
-  for (const header of headers) header[1] = credentials.header(header[0], header[1], isVar)
+  for (const header of headers) {
+    checkHeader(header[0], header[1])
+    header[1] = credentials.header(header[0], header[1], isVar)
+  }
+  if (timeout !== undefined && !/^\d+(\.\d+)?$/.test(timeout)) throw new UsageError(`--max-time ${JSON.stringify(timeout)} is not a number of seconds`)
   if (user !== undefined) {
     if (isVar(user)) notes.push('-u takes shell variables: set basicAuth in .env to the base64 of user:password')
     headers.push(['Authorization', `Basic ${isVar(user) ? '{{basicAuth}}' : credentials.variable('basicAuth', Buffer.from(user.includes(':') ? user : `${user}:`).toString('base64'))}`])
@@ -132,21 +153,24 @@ export function importCurl(command: string): ImportedRequest {
   const files = data.filter((d) => d.startsWith('\uE002'))
   if (files.length > 0 && data.length > 1) throw new UsageError('The command joins a body file with other -d values', 'import it with one -d @file, or merge the parts into one file')
   let body: string | undefined
+  /** `-d @file`: the body line that reads the file. */
+  let bodyRef: string | undefined
   if (data.length > 0 && get) {
     url += `${url.includes('?') ? '&' : '?'}${data.join('&')}`
   } else if (data.length > 0) {
     const file = files[0]?.slice(1)
-    body = file !== undefined ? `< ${file.startsWith('/') ? file : `./${file}`}` : data.join('&')
+    if (file !== undefined) bodyRef = `< ${file.startsWith('/') ? file : `./${file}`}`
+    else body = data.join('&')
   }
   const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name)
-  if (body !== undefined && json) {
+  if ((body !== undefined || bodyRef !== undefined) && json) {
     if (!has('content-type')) headers.push(['Content-Type', 'application/json'])
     if (!has('accept')) headers.push(['Accept', 'application/json'])
-  } else if (body !== undefined && !has('content-type')) {
+  } else if ((body !== undefined || bodyRef !== undefined) && !has('content-type')) {
     headers.push(['Content-Type', 'application/x-www-form-urlencoded']) // what curl sends with -d
   }
-  const finalMethod = method ?? (head ? 'HEAD' : body !== undefined ? 'POST' : 'GET')
-  if (body !== undefined && !body.startsWith('< ') && /json/i.test(headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '')) {
+  const finalMethod = method ?? (head ? 'HEAD' : body !== undefined || bodyRef !== undefined ? 'POST' : 'GET')
+  if (body !== undefined && /json/i.test(headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '')) {
     try {
       body = JSON.stringify(JSON.parse(body), null, 2) // a $VAR inside a string stays where it is
     } catch {
@@ -156,12 +180,56 @@ export function importCurl(command: string): ImportedRequest {
   const lines = ['# Imported from curl.']
   if (!follow) lines.push('# @no-redirect')
   if (timeout !== undefined) lines.push(`# @timeout ${timeout}`)
-  lines.push(`${finalMethod} ${isVar(url) ? url : credentials.url(url)}`)
+  lines.push(`${checkMethod(finalMethod)} ${credentials.url(checkUrl(url))}`)
   for (const [name, value] of headers) lines.push(`${name}: ${value}`)
-  if (body !== undefined) lines.push('', body)
-  const http = `${lines.join('\n')}\n`.replace(/\uE000([^\uE001]*)\uE001/g, '{{$processEnv $1}}')
-  if (command.includes('{{')) notes.push('the command holds `{{`, which a .http file renders as a template: check those places')
+  if (body !== undefined) {
+    if (holdsLiterally(body, contentTypeOf(headers))) {
+      body = escape(body)
+    } else {
+      // A body with a $VAR is a template file (`<@`): its literal braces escaped, the variable rendered.
+      const templated = isVar(body)
+      const file = bodyFile(bodyDir, `${finalMethod}-${new URL(url.replace(/\uE000[^\uE001]*\uE001/g, 'x')).pathname}`, Buffer.from(templated ? withVariables(escape(body)) : body, 'utf8'))
+      notes.push(`the body holds text a .http file would read as its own syntax: it is in ${file.path}, beside the .http file, and sent as it is`)
+      body = templated ? `<@ ${file.line.slice(2)}` : file.line
+    }
+  }
+  if (body !== undefined || bodyRef !== undefined) lines.push('', body ?? bodyRef!)
+  const http = withVariables(`${lines.join('\n')}\n`)
   return { http, secrets: credentials.found, notes }
+}
+
+const withVariables = (text: string) => text.replace(/\uE000([^\uE001]*)\uE001/g, '{{$processEnv $1}}')
+
+function contentTypeOf(headers: readonly (readonly [string, string])[]): string | undefined {
+  return headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1]
+}
+
+/**
+ * The command with its line continuations (a backslash before a line break, outside single quotes)
+ * removed as the shell removes them; an unbalanced quote is a usage error, as the shell would say
+ * (shell-quote alone reads to the end).
+ */
+function shellLines(command: string): string {
+  let out = ''
+  let quote: string | undefined // ', " or $' (ANSI-C quoting, where a backslash escapes)
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!
+    if (quote === "'") { out += c; if (c === "'") quote = undefined; continue }
+    if (c === '\\') {
+      const next = command[i + 1] === '\r' && command[i + 2] === '\n' ? '\r\n' : command[i + 1]
+      if (quote !== "$'" && (next === '\n' || next === '\r\n')) { i += next.length; continue }
+      out += command.slice(i, i + 2)
+      i++
+      continue
+    }
+    out += c
+    if (quote === '"') { if (c === '"') quote = undefined; continue }
+    if (quote === "$'") { if (c === "'") quote = undefined; continue }
+    if (c === '$' && command[i + 1] === "'") { quote = "$'"; out += "'"; i++; continue }
+    if (c === "'" || c === '"') quote = c
+  }
+  if (quote) throw new UsageError(`The command has an unbalanced ${quote === '"' ? 'double' : 'single'} quote`, 'paste the whole command; a quote inside single quotes is written \'\\\'\'')
+  return out
 }
 
 /** As curl's --data-urlencode: every byte but A-Z a-z 0-9 - . _ ~ percent-encoded, a space as `+`. */

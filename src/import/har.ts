@@ -3,7 +3,8 @@
 // pseudo-headers, Host, Content-Length, Connection, Accept-Encoding; entries that only load a page
 // (images, scripts, styles, fonts, media) and data:/blob: URLs are skipped unless --all. Tokens,
 // API keys and cookies become variables, as in the curl import.
-import { LoadError } from '../errors.js'
+import { LoadError, UsageError } from '../errors.js'
+import { bodyFile, checkHeader, checkMethod, checkUrl, holdsLiterally, literal } from './http-text.js'
 import { parseLocatedJson, toPlain } from '../load/located-json.js'
 import { Credentials } from './credentials.js'
 
@@ -16,13 +17,20 @@ type HarEntry = {
 const DROPPED = /^(:.*|host|content-length|connection|accept-encoding|keep-alive|transfer-encoding|upgrade|te|priority)$/i
 const PAGE_ASSETS = new Set(['image', 'stylesheet', 'script', 'font', 'media', 'manifest', 'texttrack', 'ping', 'preflight', 'websocket'])
 
-export type ImportedHar = { readonly http: string; readonly secrets: readonly { name: string; value: string }[]; readonly skipped: number; readonly filtered: number; readonly count: number }
+export type ImportedHar = { readonly http: string; readonly secrets: readonly { name: string; value: string }[]; readonly skipped: number; readonly filtered: number; readonly count: number; readonly notes: readonly string[] }
 
-export function importHar(text: string, file: string, all: boolean, filter?: string): ImportedHar {
+/** `bodyDir`: where a body the .http dialect cannot hold literally is written as a file of its own (http-text.ts). */
+export function importHar(text: string, file: string, all: boolean, filter: string | undefined, bodyDir: string): ImportedHar {
   const root = toPlain(parseLocatedJson(text.replace(/^\uFEFF/, ''), file)) as { log?: { entries?: unknown } }
   const entries = root?.log?.entries
   if (!Array.isArray(entries)) throw new LoadError('LOAD_JSON', `${file} is not a HAR file: it has no log.entries`, { file, line: 1, column: 1 }, 'export it from the browser\'s network panel with "Save all as HAR"')
-  const credentials = new Credentials()
+  const escape = (text: string) => {
+    const held = literal(text)
+    if (held === undefined) throw new UsageError(`${file} holds \\{{ in ${JSON.stringify(text.slice(0, 60))}, which a .http file cannot send literally`, 'edit the HAR entry, or write that request by hand')
+    return held
+  }
+  const credentials = new Credentials(escape)
+  const notes: string[] = []
   const blocks: string[] = []
   let skipped = 0
   let filtered = 0
@@ -35,11 +43,18 @@ export function importHar(text: string, file: string, all: boolean, filter?: str
     }
     if (!all && (PAGE_ASSETS.has(entry._resourceType ?? '') || /^(data|blob|chrome-extension|about):/i.test(request.url))) { skipped++; return }
     if (filter !== undefined && !request.url.includes(filter)) { filtered++; return }
-    const path = new URL(request.url).pathname
-    const name = uniqueName(nameOf(request.method, path), names)
-    const lines = [`### ${index + 1}. ${request.method} ${path}`, `# @name ${name}`, '# @no-redirect', `${request.method} ${credentials.url(request.url)}`]
+    let path: string
+    try {
+      path = new URL(request.url).pathname
+    } catch {
+      throw new LoadError('LOAD_JSON', `Entry ${index + 1} of ${file} has a URL that is not one: ${JSON.stringify(request.url.slice(0, 200))}`, { file, line: 1, column: 1 })
+    }
+    const method = checkMethod(request.method)
+    const name = uniqueName(nameOf(method, path), names)
+    const lines = [`### ${index + 1}. ${method} ${path.replace(/[^\x21-\x7e]/g, encodeURIComponent)}`, `# @name ${name}`, '# @no-redirect', `${method} ${credentials.url(checkUrl(request.url))}`]
     for (const { name, value } of request.headers) {
       if (DROPPED.test(name)) continue
+      checkHeader(name, String(value))
       lines.push(`${name}: ${credentials.header(name, String(value))}`)
     }
     const post = request.postData
@@ -49,11 +64,17 @@ export function importHar(text: string, file: string, all: boolean, filter?: str
       if (/json/i.test(post?.mimeType ?? '')) {
         try { shown = JSON.stringify(JSON.parse(body), null, 2) } catch { /* kept as sent */ }
       }
-      lines.push('', shown)
+      if (holdsLiterally(shown, post?.mimeType)) {
+        lines.push('', escape(shown))
+      } else {
+        const written = bodyFile(bodyDir, name, Buffer.from(shown, 'utf8'))
+        notes.push(`the body of entry ${index + 1} holds text a .http file would read as its own syntax: it is in ${written.path}, beside the .http file, and sent as it is`)
+        lines.push('', written.line)
+      }
     }
     blocks.push(lines.join('\n'))
   })
-  return { http: `# Imported from ${file}.\n\n${blocks.join('\n\n')}\n`, secrets: credentials.found, skipped, filtered, count: blocks.length }
+  return { http: `# Imported from ${file.replace(/[\r\n]/g, ' ')}.\n\n${blocks.join('\n\n')}\n`, secrets: credentials.found, skipped, filtered, count: blocks.length, notes }
 }
 
 /** A request name from its path: the words of it, without ids and version segments (`/v1/users/42/orders` → `users-orders`). */

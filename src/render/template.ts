@@ -314,14 +314,30 @@ function renderPlain(plain: Plain, context: object, runtime: TemplateRuntime, mo
 
 type Edit = { modStart: number; modEnd: number; origStart: number; origEnd: number }
 
+/**
+ * Where the mustaches Handlebars will evaluate start, as its lexer finds them: `\{{` (one backslash)
+ * makes the text up to the next `{{` literal, braces and all; `\\{{` is a backslash and a mustache.
+ */
+function liveMustaches(raw: string): number[] {
+  const starts: number[] = []
+  for (let at = raw.indexOf('{{'); at >= 0; ) {
+    const escaped = raw[at - 1] === '\\' && raw[at - 2] !== '\\'
+    if (!escaped) starts.push(at)
+    at = raw.indexOf('{{', at + 2)
+  }
+  return starts
+}
+
 function compileTemplate(text: Text): Compiled {
   checkBlockDepth(text)
   const specials: Special[] = []
   const edits: Edit[] = []
   let modified = ''
   let last = 0
-  for (const match of text.raw.matchAll(SPECIAL)) {
-    const start = match.index!
+  for (const start of liveMustaches(text.raw)) {
+    SPECIAL_AT.lastIndex = start
+    const match = SPECIAL_AT.exec(text.raw)
+    if (!match) continue
     const replacement = `{{__special ${specials.length}}}`
     specials.push({ source: match[1]!.trim(), span: spanAt(text, start, match[0].length) })
     modified += text.raw.slice(last, start)
