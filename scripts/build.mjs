@@ -111,13 +111,14 @@ const LIBRARIES = {
   'csv-parse/sync': { entry: "export { parse } from 'csv-parse/sync'", exports: ['parse'] },
   'csv-stringify/sync': { entry: "export { stringify } from 'csv-stringify/sync'", exports: ['stringify'] },
   'shell-quote': { entry: "export { parse } from 'shell-quote'", exports: ['parse'] },
-  // The script sandbox: QuickJS's wrapper, and the engine's WebAssembly read from dist/quickjs.wasm.
+  // The script sandbox: QuickJS's wrapper, and the engine's variant with where its WebAssembly is
+  // (dist/quickjs.wasm), which script/engine.ts hands to newVariant with the memory it caps.
   'quickjs-emscripten-core': {
     entry: `import variant from '@jitl/quickjs-wasmfile-release-sync'
       import { newQuickJSWASMModuleFromVariant, newVariant } from 'quickjs-emscripten-core'
-      export { newQuickJSWASMModuleFromVariant }
-      export const bundledVariant = newVariant(variant, { wasmLocation: require('node:path').join(__dirname, 'quickjs.wasm') })`,
-    exports: ['newQuickJSWASMModuleFromVariant', 'bundledVariant'],
+      export { newQuickJSWASMModuleFromVariant, newVariant }
+      export const bundledVariant = { ...variant, reqchainWasmLocation: require('node:path').join(__dirname, 'quickjs.wasm') }`,
+    exports: ['newQuickJSWASMModuleFromVariant', 'newVariant', 'bundledVariant'],
   },
 }
 

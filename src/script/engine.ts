@@ -29,14 +29,32 @@ export const SCRIPT_NAME = 'reqchain-script'
 /** QuickJS's own stack limit, well inside Node's, so deep recursion is the script's error, not ours. */
 const STACK_BYTES = 256 * 1024
 
+/**
+ * The engine's WebAssembly memory may grow to the scripts' memory limit and this much more (the
+ * engine's own structures); no further. QuickJS's own limit counts what it asks for, not what its
+ * allocator takes: a script filling arrays took 1.5 GB of memory under a 256 MiB limit. A memory
+ * that cannot grow makes the allocation fail inside the engine, as an out-of-memory error.
+ */
+const ENGINE_SLACK_BYTES = 16 * 1024 * 1024
+const WASM_PAGE = 64 * 1024
+/** After the script, its state is reported by the prelude; a script that overrides what that calls gets this long. */
+const REPORT_MS = 1000
+/** The largest string a host function takes or gives: jsonPath, crypto, a test's name, a message. */
+export const MAX_HOST_STRING = 16 * 1024 * 1024
+
 let engine: Promise<QuickJSWASMModule> | undefined
 let runtime: QuickJSRuntime | undefined
 
-export function loadEngine(): Promise<QuickJSWASMModule> {
+export function loadEngine(memoryBytes: number): Promise<QuickJSWASMModule> {
   engine ??= (async () => {
-    const [{ newQuickJSWASMModuleFromVariant }, variant] = await Promise.all([import('quickjs-emscripten-core'), import('@jitl/quickjs-wasmfile-release-sync')])
+    const [{ newQuickJSWASMModuleFromVariant, newVariant }, variant] = await Promise.all([import('quickjs-emscripten-core'), import('@jitl/quickjs-wasmfile-release-sync')])
+    const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => unknown } }).WebAssembly
+    const wasmMemory = new Memory({ initial: 256, maximum: Math.ceil((memoryBytes + ENGINE_SLACK_BYTES) / WASM_PAGE) })
+    // The bundle's variant says where its WebAssembly file is (scripts/build.mjs); the package's finds its own.
+    const base = variant.default as unknown as QuickJSSyncVariant & { readonly reqchainWasmLocation?: string }
+    const capped = newVariant(base, { wasmMemory, ...(base.reqchainWasmLocation ? { wasmLocation: base.reqchainWasmLocation } : {}) } as Parameters<typeof newVariant>[1])
     // Scripts are small: the baseline tier runs them well, and nothing is left compiling at exit.
-    return onBaselineWasm(() => newQuickJSWASMModuleFromVariant(variant.default as unknown as QuickJSSyncVariant))
+    return onBaselineWasm(() => newQuickJSWASMModuleFromVariant(capped))
   })()
   return engine
 }
@@ -64,7 +82,10 @@ function evaluateIn(module: QuickJSWASMModule, job: { prelude: string; input: st
     const host = vm.newObject()
     for (const [name, fn] of Object.entries(job.host)) {
       const handle = vm.newFunction(name, (...args) => {
-        const result = fn(...args.map((a) => vm.getString(a)))
+        const strings = args.map((a) => vm.getString(a))
+        if (strings.some((a) => a.length > MAX_HOST_STRING)) throw new RangeError(`${name}: a value larger than 16 MiB cannot cross into reqchain`)
+        const result = fn(...strings)
+        if (result !== undefined && result.length > MAX_HOST_STRING) throw new RangeError(`${name}: its result is larger than 16 MiB`)
         return result === undefined ? vm.undefined : vm.newString(result)
       })
       vm.setProp(host, name, handle)
@@ -84,11 +105,21 @@ function evaluateIn(module: QuickJSWASMModule, job: { prelude: string; input: st
       failure = settle(vm, rt, result.value, () => timedOut)
       result.value.dispose()
     }
-    rt.setInterruptHandler(() => false)
+    // The state is read by code the script could have changed (JSON.stringify, a toJSON on a
+    // prototype): under a deadline of its own, so nothing runs past the script's limits.
+    const reportDeadline = Date.now() + REPORT_MS
+    let reportTimedOut = false
+    rt.setInterruptHandler(() => (Date.now() > reportDeadline ? (reportTimedOut = true) : false))
     const reported = vm.callFunction(finish, vm.undefined)
-    if (!reported.error) state = vm.getString(reported.value)
+    if (!reported.error) {
+      const text = vm.getString(reported.value)
+      if (text.length <= MAX_HOST_STRING) state = text
+    }
     reported.dispose()
-    if (failure && failure.kind !== 'thrown' && failure.kind !== 'syntax') throwAway()
+    if (reportTimedOut && !failure) failure = { kind: 'time', name: 'InternalError', message: 'interrupted while its results were read (a changed JSON.stringify or toJSON)' }
+    // A runtime that hit a limit, failed, or holds work queued for later (a promise's jobs) is not
+    // reused: nothing of this script may run inside the next one.
+    if (failure || rt.hasPendingJob()) throwAway()
     return failure ? { ok: false, failure, state } : { ok: true, state }
   } finally {
     finish?.dispose()

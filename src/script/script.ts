@@ -52,7 +52,7 @@ function scriptsOf(template: RequestTemplate, phase: ScriptPhase): readonly (Ext
 /** The engine, and jsonpath-plus when a script may call `jsonPath(…)` (script files count: they are read when they run). */
 export async function loadScripts(templates: readonly RequestTemplate[]): Promise<void> {
   const jsonPathUsed = templates.some((t) => t.extras.some((e) => e.script && (e.script.kind === 'file' || e.script.code.includes('jsonPath('))))
-  await Promise.all([loadEngine(), jsonPathUsed ? loadJsonPath() : undefined])
+  await Promise.all([loadEngine(DEFAULT_LIMITS.memoryBytes), jsonPathUsed ? loadJsonPath() : undefined])
 }
 
 type Code = { readonly code: string; readonly file: string; readonly origin: SourceSpan }
@@ -93,7 +93,7 @@ export async function runScripts(phase: ScriptPhase, template: RequestTemplate, 
   readonly request?: HttpRequest
   readonly exchange?: Exchange
 }): Promise<ScriptOutcome> {
-  const engine = await loadEngine()
+  const engine = await loadEngine(context.limits.memoryBytes)
   const asserts: AssertResult[] = []
   if (phase === 'pre-request') {
     // Handler files are read before the request is sent, so one that cannot be read (outside the
@@ -192,6 +192,19 @@ function hintFor(failure: EngineFailure): string | undefined {
   return undefined
 }
 
+const written = new WeakMap<RequestTemplate, Set<string>>()
+
+/** The request's texts as its file writes them: URL, header values and body (what `request.*` can substitute). */
+function writtenTexts(template: RequestTemplate): Set<string> {
+  let texts = written.get(template)
+  if (!texts) {
+    const input = requestInput(template, undefined)
+    texts = new Set([input.url, ...input.headers.map((h) => h[1]), ...(input.body === null ? [] : [input.body])])
+    written.set(template, texts)
+  }
+  return texts
+}
+
 function requestInput(template: RequestTemplate, sent: HttpRequest | undefined) {
   const rawBody = template.body?.kind === 'parts' ? template.body.parts.map((p) => (p.kind === 'text' ? p.text.raw : `< ${p.path}`)).join('') : null
   const sentBody = sent?.body ? new TextDecoder().decode(sent.body) : undefined
@@ -284,7 +297,10 @@ export function scriptRunner(context: { readonly file: RequestFile; readonly tem
     clearAllGlobals: () => { for (const name of [...scope.globals]) host.clearGlobal(name) },
     globalsEmpty: () => scope.globals.size === 0,
     setRequestVariable: (name, value) => { secrets.noteVariable(name, value); scope.requestVariable(name, value) },
+    // Only the request file's own text is rendered: a string a script made (through a getter on a
+    // prototype, say) is never rendered by the host, so `{{$processEnv}}` or `{{file}}` cannot run for it.
     substitute: (raw) => {
+      if (!writtenTexts(template).has(raw)) return raw
       try { return stringify(renderText({ raw, span: template.span }, scope.context, scope.runtime, 'text')) } catch { return raw }
     },
     log: context.onLog,

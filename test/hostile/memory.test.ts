@@ -64,4 +64,16 @@ describe('peak memory of the real executable', () => {
     expect(result.stdoutBytes).toBe(size)
     expect(result.peakMiB).toBeLessThan(120)
   }, 60_000)
+
+  it('holds a script filling memory to its 256 MiB limit: the whole process within the limit and 100 MiB', async () => {
+    const dir = tempDir('memory')
+    for (const [name, fill] of [['arrays', 'new Array(100000).fill(1.5)'], ['strings', "'x'.repeat(1000000) + a.length"]] as const) {
+      writeFileSync(join(dir, `${name}.http`), `< {%\n  var a = []\n  while (true) a.push(${fill})\n%}\nGET http://127.0.0.1:9/\n`)
+      const result = await measure(['run', `${name}.http`], dir)
+      process.stdout.write(`a script filling ${name}: peak RSS ${result.peakMiB.toFixed(0)} MiB\n`)
+      expect(result.code).toBe(3)
+      expect(result.stderr).toContain('memory limit')
+      expect(result.peakMiB).toBeLessThan(256 + 100)
+    }
+  }, 60_000)
 })
