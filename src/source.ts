@@ -21,6 +21,10 @@ export type Sources = (file: string) => string | undefined
  * Renders an error with its location and, when the file's text is known, a caret under the spot;
  * a hint's first line goes beside the caret, any further lines below it as `= notes`.
  */
+/** A code frame shows at most this much of its line, from this far before the column. */
+const MAX_FRAME_WIDTH = 160
+const FRAME_CONTEXT = 60
+
 export function formatCodeFrame(error: Located, sources?: Sources, label = 'error'): string {
   const out = [`${label}: ${error.message}`]
   const span = error.span
@@ -31,12 +35,17 @@ export function formatCodeFrame(error: Located, sources?: Sources, label = 'erro
     if (line !== undefined) {
       const gutter = String(span.line).length
       const pad = ' '.repeat(gutter)
-      const shown = line.replace(/\t/g, ' ')
-      const caretLength = Math.max(1, Math.min(span.length ?? 1, Math.max(1, shown.length - span.column + 1)))
+      // A long line (minified JSON, a 1 MB body on one line) is shown as a window around the column.
+      const start = line.length > MAX_FRAME_WIDTH ? Math.max(0, Math.min(span.column - 1 - FRAME_CONTEXT, line.length - MAX_FRAME_WIDTH)) : 0
+      const end = Math.min(line.length, start + MAX_FRAME_WIDTH)
+      const lead = start > 0 ? '…' : ''
+      const shown = `${lead}${line.slice(start, end).replace(/\t/g, ' ')}${end < line.length ? '…' : ''}`
+      const column = span.column - start + lead.length
+      const caretLength = Math.max(1, Math.min(span.length ?? 1, Math.max(1, end - start + lead.length - column + 1)))
       out.push(`${pad} |`)
       out.push(`${span.line} | ${shown}`)
       const [hint, ...notes] = error.hint?.split('\n') ?? []
-      out.push(`${pad} | ${' '.repeat(Math.max(0, span.column - 1))}${'^'.repeat(caretLength)}${hint ? ` ${hint}` : ''}`)
+      out.push(`${pad} | ${' '.repeat(Math.max(0, column - 1))}${'^'.repeat(caretLength)}${hint ? ` ${hint}` : ''}`)
       for (const note of notes) out.push(`${pad} = ${note}`)
       return out.join('\n')
     }

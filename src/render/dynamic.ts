@@ -34,6 +34,13 @@ export function evaluateDynamic(source: string, span: SourceSpan, context: Dynam
     if (value === undefined || !Number.isFinite(n)) throw fail(`\`${name}\` needs a number for ${what}`, `for example {{${name} ${name.includes('random') ? '1 100' : '1 d'}}}`)
     return n
   }
+  /** A random string's length: a whole number up to 1 MiB (a billion characters took 3 GB). */
+  const length = (): number => {
+    if (args[0] === undefined) return 10
+    const n = int(args[0], 'the length')
+    if (!Number.isInteger(n) || n < 0 || n > MAX_RANDOM_LENGTH) throw fail(`\`${name}\`: the length must be a whole number from 0 to ${MAX_RANDOM_LENGTH}, got ${args[0]}`)
+    return n
+  }
   if (name.startsWith('$env.')) return envValue(name.slice(5), context, fail)
   if (name === '$rowIndex' || name.startsWith('$row.')) {
     if (!context.row) throw fail(`\`${name}\` is set only in a --dataset run`, 'run with --dataset FILE (CSV, JSON Lines or a JSON array of objects)')
@@ -55,6 +62,10 @@ export function evaluateDynamic(source: string, span: SourceSpan, context: Dynam
       const min = args[0] === undefined ? 0 : int(args[0], 'the minimum')
       const max = args[1] === undefined ? 1000 : int(args[1], 'the maximum')
       if (max <= min) throw fail(`\`${name}\`: the maximum must be above the minimum`)
+      // crypto.randomInt's range: both ends safe integers, at most 2^48 apart.
+      if (!Number.isSafeInteger(Math.ceil(min)) || !Number.isSafeInteger(Math.ceil(max)) || Math.ceil(max) - Math.ceil(min) > 2 ** 48) {
+        throw fail(`\`${name}\`: the range ${args[0] ?? 0}–${args[1] ?? 1000} is too wide`, 'the minimum and maximum are integers at most 2^48 (281474976710656) apart')
+      }
       return nodeCrypto().randomInt(Math.ceil(min), Math.ceil(max))
     }
     case '$random.float': {
@@ -62,9 +73,9 @@ export function evaluateDynamic(source: string, span: SourceSpan, context: Dynam
       const max = args[1] === undefined ? 1 : int(args[1], 'the maximum')
       return min + Math.random() * (max - min)
     }
-    case '$random.alphabetic': return randomString('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', args[0] === undefined ? 10 : int(args[0], 'the length'))
-    case '$random.alphanumeric': return randomString('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_', args[0] === undefined ? 10 : int(args[0], 'the length'))
-    case '$random.hexadecimal': return randomString('0123456789abcdef', args[0] === undefined ? 10 : int(args[0], 'the length'))
+    case '$random.alphabetic': return randomString('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', length())
+    case '$random.alphanumeric': return randomString('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_', length())
+    case '$random.hexadecimal': return randomString('0123456789abcdef', length())
     case '$random.email': return `${randomString('abcdefghijklmnopqrstuvwxyz', 8)}@example.com`
     case '$processEnv': return envValue(indirect(args[0], context, name, fail), context, fail)
     case '$dotenv': {
@@ -146,6 +157,8 @@ export function formatDate(date: Date, format: string, local: boolean): string {
 function pad(n: number): string {
   return String(n).padStart(2, '0')
 }
+
+const MAX_RANDOM_LENGTH = 1024 * 1024
 
 function randomString(alphabet: string, length: number): string {
   let out = ''

@@ -150,7 +150,8 @@ function renderJsonNode(node: JsonNode, context: Record<string, unknown>, runtim
   switch (node.kind) {
     case 'object': {
       const out: Record<string, unknown> = {}
-      for (const entry of node.entries) out[entry.key] = renderJsonNode(entry.value, context, runtime)
+      // As an own property whatever the key: `__proto__` is data in JSON, not the object's prototype.
+      for (const entry of node.entries) Object.defineProperty(out, entry.key, { value: renderJsonNode(entry.value, context, runtime), enumerable: true, writable: true, configurable: true })
       return out
     }
     case 'array': return node.items.map((item) => renderJsonNode(item, context, runtime))

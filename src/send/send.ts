@@ -396,6 +396,9 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
       : 'the server dropped the connection; what arrived is kept'
     return new StreamFailure('STREAM_INCOMPLETE', `The server closed the connection ${when}: ${describe}`, span, hint, { cause: error })
   }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'HPE_HEADER_OVERFLOW') {
+    return new SendError('SEND_TOO_LARGE', `The response's head is larger than --max-header-size allows (100k unless set) ${when}: ${describe}`, span, 'raise it with --max-header-size 1M if the server is meant to send such headers', { cause: error })
+  }
   if ((error as Error).name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_'))) {
     return new SendError('SEND_FAILED', `The server sent malformed HTTP (${(error as Error).message}) ${when}: ${describe}`, span, 'the response does not follow HTTP/1.1; what arrived is kept', { cause: error })
   }

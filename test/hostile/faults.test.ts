@@ -352,6 +352,41 @@ describe('no silent passes', () => {
 })
 
 describe('never a stack trace for bad input', () => {
+  it('cuts a code frame of a 1 MB line to a window around the error, caret in place', async () => {
+    const dir = dirWith({ 'big.json': `{"url": "http://127.0.0.1:9/", "json": {"pad": "${'x'.repeat(1024 * 1024)}", "bad": tru}}` })
+    const result = await runCli(['run', 'big.json'], { cwd: dir })
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr.length).toBeLessThan(2000)
+    const lines = result.stderr.split('\n')
+    const frame = lines.findIndex((l) => /^\d+ \| …/.test(l))
+    expect(frame).toBeGreaterThan(0)
+    const caret = lines[frame + 1]!.indexOf('^')
+    expect(lines[frame]!.slice(caret, caret + 3)).toBe('tru')
+  })
+
+  it('sends a __proto__ key of a JSON body as data, in .http and JSON request files alike', async () => {
+    const server = await serve({ 'POST /p': (_req, res) => { res.end('{}') } })
+    const dir = dirWith({
+      'p.http': `POST ${server.url}/p\nContent-Type: application/json\n\n{"__proto__": {"admin": true}, "n": {{$randomInt 1 2}}}\n`,
+      'p.json': `{"url": "${server.url}/p", "method": "POST", "json": {"__proto__": {"admin": true}, "n": "{{$randomInt 1 2}}"}}`,
+    })
+    for (const file of ['p.http', 'p.json']) {
+      const before = server.calls.length
+      expect((await runCli(['run', file], { cwd: dir })).exitCode, file).toBe(0)
+      expect(JSON.parse(server.calls[before]!.body.toString('utf8')), file).toEqual(JSON.parse('{"__proto__": {"admin": true}, "n": 1}'))
+    }
+  })
+
+  it('refuses random values too large to make, at their place: a billion characters, a range past 2^48', async () => {
+    for (const [template, message] of [['{{$random.alphanumeric(1e9)}}', 'the length must be a whole number from 0 to 1048576'], ['{{$randomInt 1 1e20}}', 'is too wide'], ['{{$random.integer -1e300 5}}', 'is too wide']]) {
+      const dir = dirWith({ 'r.http': `GET http://127.0.0.1:9/?a=${template}\n` })
+      const result = await runCli(['run', 'r.http'], { cwd: dir })
+      expect(result.stderr, template).toContain(message)
+      expect(result.stderr).toContain('r.http:1:27')
+      expect(result.exitCode, template).toBe(3)
+    }
+  })
+
   it('locates JSON request and environment files nested too deeply (exit 2)', async () => {
     const deep = `${'['.repeat(6000)}${']'.repeat(6000)}`
     const dir = dirWith({ 'r.json': `{"url": "http://127.0.0.1:9/", "json": ${deep}}`, 'e.http': 'GET http://127.0.0.1:9/\n', 'http-client.env.json': `{"dev": {"a": ${deep}}}` })

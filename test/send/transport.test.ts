@@ -111,7 +111,9 @@ describe('sockets and addresses', () => {
     const server = await listen(createServer((_req, res) => { res.setHeader('Set-Cookie', `big=${'x'.repeat(20_000)}`); res.end('{}') }))
     const dir = dirWith(`GET http://127.0.0.1:${port(server)}/\n`)
     expect((await runCli(['run', 'r.http'], { cwd: dir })).exitCode).toBe(0)
-    expect((await runCli(['run', 'r.http', '--max-header-size', '8k'], { cwd: dir })).exitCode).toBe(3)
+    const limited = await runCli(['run', 'r.http', '--max-header-size', '8k'], { cwd: dir })
+    expect(limited.exitCode).toBe(3)
+    expect(limited.stderr).toContain('larger than --max-header-size')
   })
 })
 
