@@ -120,7 +120,7 @@ function matchesResponseFormat(actual: unknown, request: HttpRequest, assertion:
 function matchesToolSchemas(actual: unknown, request: HttpRequest, assertion: AssertionSpec): Outcome {
   const tools = requestJson(request)?.['tools']
   if (!Array.isArray(tools)) throw new ExtractError('ASSERT_BAD', 'The request has no `tools`', assertion.span, 'query the tool calls of a request that offers tools')
-  const calls = (Array.isArray(actual) ? actual : [actual]) as Record<string, unknown>[]
+  const calls = (Array.isArray(actual) ? actual : [actual]) as (Record<string, unknown> | null | undefined)[]
   if (calls.length === 0 || actual === undefined) return { ok: false, why: 'there are no tool calls' }
   for (const call of calls) {
     const fn = (call?.['function'] ?? {}) as Record<string, unknown>
@@ -193,6 +193,6 @@ function compare(op: string, a: unknown, b: unknown): boolean {
 
 export function preview(value: unknown, max = 120): string {
   if (value === undefined) return '(nothing)'
-  const text = JSON.stringify(value) ?? String(value)
+  const text = (JSON.stringify(value) as string | undefined) ?? String(value) // undefined for undefined and functions
   return text.length > max ? `${text.slice(0, max)}…` : text
 }

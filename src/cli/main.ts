@@ -1,6 +1,6 @@
 // The composition root: the only place that wires the stages to I/O.
 //   parseOptions → load → select → run (render → send → check) → print → reports → exit code
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { Transport, type TlsOptions } from '../send/transport.js'
 import { loadJsonPath } from '../check/jsonpath.js'
@@ -108,7 +108,7 @@ function reportFailure(error: unknown, io: Io, sources: Sources, short: boolean)
     io.stderr.write(`${short ? formatShort(error) : formatCodeFrame(error, sources)}\n`)
     return error instanceof UsageError ? ExitCode.usage : error instanceof LoadError ? ExitCode.load : ExitCode.runtime
   }
-  io.stderr.write(`reqchain crashed: this is a bug in reqchain, please report it with the output below.\n${(error as Error)?.stack ?? String(error)}\n`)
+  io.stderr.write(`reqchain crashed: this is a bug in reqchain, please report it with the output below.\n${(error as Error | undefined)?.stack ?? String(error)}\n`)
   return ExitCode.bug
 }
 

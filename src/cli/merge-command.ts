@@ -107,8 +107,8 @@ type JsonReport = { reqchain: string; durationMs: number; summary: { passed: num
 /** JSON reports of shards as one: steps ordered by file, row and line, the counts summed, the row summary from the results files. */
 function mergeJson(reports: readonly { path: string; text: string }[], dataset: object | undefined): string {
   const parsed = reports.map(({ path, text }) => {
-    let value: JsonReport
-    try { value = JSON.parse(text) as JsonReport } catch { throw new LoadError('LOAD_JSON', `${path} is not JSON`, { file: path, line: 1, column: 1 }, 'merge the JSON files --report json=… wrote') }
+    let value: JsonReport | null
+    try { value = JSON.parse(text) as JsonReport | null } catch { throw new LoadError('LOAD_JSON', `${path} is not JSON`, { file: path, line: 1, column: 1 }, 'merge the JSON files --report json=… wrote') }
     if (typeof value?.reqchain !== 'string' || !Array.isArray(value.steps) || typeof value.summary !== 'object') throw new LoadError('LOAD_SYNTAX', `${path} is not a reqchain JSON report`, { file: path, line: 1, column: 1 }, 'merge the JSON files --report json=… wrote')
     return value
   })

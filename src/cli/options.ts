@@ -338,7 +338,7 @@ async function baseParser(known: readonly OptionSpec[] = []): Promise<Argv> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error instanceof UsageError) throw error
-      throw new UsageError(message || error?.message || 'Invalid arguments', didYouMean(message, known) ?? 'see `reqchain --help`')
+      throw new UsageError(message || (error as Error | undefined)?.message || 'Invalid arguments', didYouMean(message, known) ?? 'see `reqchain --help`')
     })
 }
 
@@ -454,7 +454,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     const top = (await baseParser())
       .usage('reqchain: run HTTP request files (.http / JSON) in order, chain responses into later requests.\n\nUsage: $0 <command> [options]')
       .epilogue(`Run \`reqchain <command> --help\` for a command's options.\n\n${EXIT_CODES}`)
-    for (const [command, { usage, describe }] of Object.entries(COMMANDS)) top.command(usage, describe)
+    for (const { usage, describe } of Object.values(COMMANDS)) top.command(usage, describe)
     const args = argv.length === 0 ? ['--help'] : argv
     const parsed = parseWithYargs(top, args)
     if ('shown' in parsed) return parsed.shown
@@ -466,7 +466,7 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     if ('shown' in parsed) return parsed.shown
     args = parsed.args
   }
-  const command = name as Options['command'] | 'diff'
+  const command = name as Exclude<Options['command'], 'help' | 'version'> | 'diff'
   const paths = args._.map(String)
   const vars = parseVarFlags((args['var'] as string[] | undefined) ?? [])
   const varOpts: VarOptions = {

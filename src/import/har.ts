@@ -21,7 +21,7 @@ export type ImportedHar = { readonly http: string; readonly secrets: readonly { 
 
 /** `bodyDir`: where a body the .http dialect cannot hold literally is written as a file of its own (http-text.ts). */
 export function importHar(text: string, file: string, all: boolean, filter: string | undefined, bodyDir: string): ImportedHar {
-  const root = toPlain(parseLocatedJson(text.replace(/^\uFEFF/, ''), file)) as { log?: { entries?: unknown } }
+  const root = toPlain(parseLocatedJson(text.replace(/^\uFEFF/, ''), file)) as { log?: { entries?: unknown } | null } | null
   const entries = root?.log?.entries
   if (!Array.isArray(entries)) throw new LoadError('LOAD_JSON', `${file} is not a HAR file: it has no log.entries`, { file, line: 1, column: 1 }, 'export it from the browser\'s network panel with "Save all as HAR"')
   const escape = (text: string) => {
@@ -36,12 +36,12 @@ export function importHar(text: string, file: string, all: boolean, filter: stri
   let filtered = 0
   const names = new Map<string, number>()
   entries.forEach((value, index) => {
-    const entry = value as HarEntry
+    const entry = value as HarEntry | null
     const request = entry?.request
     if (typeof request?.method !== 'string' || typeof request.url !== 'string' || !Array.isArray(request.headers)) {
       throw new LoadError('LOAD_JSON', `Entry ${index + 1} of ${file} has no request with method, url and headers`, { file, line: 1, column: 1 }, 'a HAR entry\'s request needs method, url and headers')
     }
-    if (!all && (PAGE_ASSETS.has(entry._resourceType ?? '') || /^(data|blob|chrome-extension|about):/i.test(request.url))) { skipped++; return }
+    if (!all && (PAGE_ASSETS.has(entry?._resourceType ?? '') || /^(data|blob|chrome-extension|about):/i.test(request.url))) { skipped++; return }
     if (filter !== undefined && !request.url.includes(filter)) { filtered++; return }
     let path: string
     try {

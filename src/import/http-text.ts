@@ -25,7 +25,7 @@ export function checkMethod(method: string): string {
 
 /** A URL on its request line: no whitespace or control character (they would end or split the line). */
 export function checkUrl(url: string): string {
-  if (/[\s\u0000-\u001f\u007f]/.test(url)) throw new UsageError(`The URL ${JSON.stringify(url)} holds whitespace or a control character`, 'percent-encode it (a space is %20)')
+  if (/[\s\p{Cc}]/u.test(url)) throw new UsageError(`The URL ${JSON.stringify(url)} holds whitespace or a control character`, 'percent-encode it (a space is %20)')
   return url
 }
 

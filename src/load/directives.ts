@@ -60,7 +60,6 @@ export function parseCapture(directive: Directive, optional: boolean): CaptureSp
 
 export function parseAssertion(directive: Directive, isHttpyac: boolean): AssertionSpec {
   const cursor = { text: directive.value, offset: 0 }
-  let query: Query
   if (isHttpyac && /^js\s/.test(directive.value)) {
     throw new LoadError('LOAD_SYNTAX', 'JavaScript assertions (`?? js …`) are not supported', directive.span,
       'write the check as `?? body $.path == value` or `# @assert $.path == value`')
@@ -71,7 +70,7 @@ export function parseAssertion(directive: Directive, isHttpyac: boolean): Assert
   if (property && property[1] !== 'not' && !(PREDICATES as readonly string[]).includes(property[1]!) && !(property[1]! in ALIASES)) {
     cursor.text = `$.${property[1]}${directive.value.slice(property[0].length)}`
   }
-  query = readQuery(cursor, directive.span)
+  const query: Query = readQuery(cursor, directive.span)
   let word = readWord(cursor)
   let negated = false
   if (word === 'not') { negated = true; word = readWord(cursor) }

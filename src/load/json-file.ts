@@ -20,7 +20,7 @@ export function parseJsonFile(source: string, file: string, onWarning?: (warning
   const root = parseLocatedJson(source, file, onWarning)
   const top = expectObject(root, 'A JSON request file holds an object', 'write `{ "requests": [ … ] }` or a single request object')
   if (!top.entries.some((e) => e.key === 'requests')) {
-    return { vars: [], requests: [parseRequest(top, file)] }
+    return { vars: [], requests: [parseRequest(top)] }
   }
   checkKeys(top, FILE_KEYS, 'file')
   const vars: FileVar[] = []
@@ -35,10 +35,10 @@ export function parseJsonFile(source: string, file: string, onWarning?: (warning
   }
   const requestsNode = field(top, 'requests')!
   if (requestsNode.kind !== 'array') throw new LoadError('LOAD_JSON', '`requests` is a list of request objects', requestsNode.span)
-  return { vars, requests: requestsNode.items.map((item) => parseRequest(expectObject(item, 'Each request is an object'), file)) }
+  return { vars, requests: requestsNode.items.map((item) => parseRequest(expectObject(item, 'Each request is an object'))) }
 }
 
-function parseRequest(node: ObjectNode, file: string): RequestTemplate {
+function parseRequest(node: ObjectNode): RequestTemplate {
   checkKeys(node, REQUEST_KEYS, 'request')
   const urlNode = field(node, 'url')
   if (!urlNode) throw new LoadError('LOAD_JSON', 'The request has no `url`', node.span, 'add `"url": "{{baseUrl}}/path"`')

@@ -122,6 +122,8 @@ function sameJson(recorded: unknown, actual: unknown): boolean {
   return keys.every((key) => Object.prototype.hasOwnProperty.call(b, key) && sameJson(a[key], b[key]))
 }
 
+const gone = (res: ServerResponse): boolean => res.destroyed
+
 async function answer(recording: Recording, exchange: RecordedExchange, res: ServerResponse, speed: number): Promise<void> {
   const response = exchange.response!
   const wait = (ms: number) => (speed > 0 && ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms / speed)) : undefined)
@@ -140,7 +142,7 @@ async function answer(recording: Recording, exchange: RecordedExchange, res: Ser
   for (const chunk of chunks) {
     await wait(chunk.at - elapsed)
     elapsed = Math.max(elapsed, chunk.at)
-    if (res.destroyed) return
+    if (gone(res)) return // the client may have left while we waited
     res.write(body.subarray(offset, offset + chunk.size))
     offset += chunk.size
   }

@@ -51,7 +51,10 @@ type RenderState = { values: unknown[]; runtime: TemplateRuntime; mustaches: rea
 const cache = new WeakMap<Text, Compiled>()
 type Engine = typeof Handlebars
 let hb: Engine | undefined
-const helpers = new Map<string, (...args: any[]) => unknown>()
+/** A Handlebars helper: its arguments are whatever the template passes, so each helper types its own. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type HelperFunction = (...args: any[]) => unknown
+const helpers = new Map<string, HelperFunction>()
 
 /**
  * Loads Handlebars (about 20 ms) the first time a run needs it: files without `{{` never pay for
@@ -73,12 +76,12 @@ function engine(): Engine {
 }
 
 /** Registers a helper whose located-less RenderErrors get the span of the mustache that called it. */
-export function registerHelper(name: string, fn: (...args: any[]) => unknown): void {
+export function registerHelper(name: string, fn: HelperFunction): void {
   helpers.set(name, fn)
   hb?.registerHelper(name, located(fn))
 }
 
-function located(fn: (...args: any[]) => unknown) {
+function located(fn: HelperFunction) {
   return function (this: unknown, ...args: unknown[]) {
     try {
       return fn.apply(this, args)
@@ -415,14 +418,16 @@ function rewrite(node: hbs.AST.Node, mustaches: Shape['mustaches'][number][]): v
     const block = node as hbs.AST.BlockStatement
     // `{{#if x}}` and `{{#unless x}}` ask whether x is set; every other block needs its value.
     if (!TESTS_PRESENCE.has(block.path.original as string)) block.params = block.params.map((param) => guarded(param, mustaches))
-    if (block.program) rewrite(block.program, mustaches)
-    if (block.inverse) rewrite(block.inverse, mustaches)
+    // Handlebars' types promise both; a block without an {{else}} has no inverse.
+    const { program, inverse } = block as { program?: hbs.AST.Program; inverse?: hbs.AST.Program }
+    if (program) rewrite(program, mustaches)
+    if (inverse) rewrite(inverse, mustaches)
     return
   }
   if (node.type !== 'MustacheStatement') return
   const mustache = node as hbs.AST.MustacheStatement & { path: hbs.AST.PathExpression }
   const path = mustache.path
-  const isCall = mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0
+  const isCall = mustache.params.length > 0 || ((mustache.hash as hbs.AST.Hash | undefined)?.pairs.length ?? 0) > 0 // no hash: undefined, whatever the types say
   const isSpecial = path.original === '__special'
   const name = isSpecial ? '$special' : path.original
   mustaches.push({ name, loc: mustache.loc, isHelper: isCall && !isSpecial })

@@ -132,8 +132,8 @@ function responseHtml(exchange: Exchange, secrets: Secrets): string {
 
 /** The text an LLM reply carries (content, else tool calls), for reading. */
 function replyText(value: unknown): string | undefined {
-  const message = (value as { choices?: { message?: { content?: unknown; tool_calls?: unknown } }[]; message?: { content?: unknown } })?.choices?.[0]?.message
-    ?? (value as { message?: { content?: unknown } })?.message
+  const message = (value as { choices?: { message?: { content?: unknown; tool_calls?: unknown } }[]; message?: { content?: unknown } } | null)?.choices?.[0]?.message
+    ?? (value as { message?: { content?: unknown } } | null)?.message
   if (!message) return undefined
   if (typeof message.content === 'string' && message.content !== '') return message.content
   const calls = (message as { tool_calls?: unknown }).tool_calls

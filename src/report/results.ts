@@ -194,7 +194,7 @@ function replyOf(exchange: Exchange): { reply?: unknown; toolCalls?: unknown } {
 function usageOf(exchange: Exchange): Usage {
   const json = responseJson(exchange)
   if (!json.ok) return {}
-  const value = json.value as { usage?: Usage; prompt_eval_count?: number; eval_count?: number }
+  const value = json.value as { usage?: Usage; prompt_eval_count?: number; eval_count?: number } | null
   if (value?.usage) return value.usage
   if (typeof value?.eval_count === 'number') return { prompt_tokens: value.prompt_eval_count ?? 0, completion_tokens: value.eval_count }
   return {}

@@ -37,7 +37,7 @@ export function styleFor(enabled: boolean): Style {
 export function formatJson(value: unknown, style: Style, indent = ''): string {
   if (value === null) return style.dim('null')
   if (typeof value === 'string') return style.green(JSON.stringify(value))
-  if (typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (typeof value !== 'object') return (JSON.stringify(value) as string | undefined) ?? 'null' // undefined for undefined and functions
   const inner = indent + '  '
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]'

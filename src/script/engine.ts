@@ -108,15 +108,15 @@ function evaluateIn(module: QuickJSWASMModule, job: { prelude: string; input: st
     // The state is read by code the script could have changed (JSON.stringify, a toJSON on a
     // prototype): under a deadline of its own, so nothing runs past the script's limits.
     const reportDeadline = Date.now() + REPORT_MS
-    let reportTimedOut = false
-    rt.setInterruptHandler(() => (Date.now() > reportDeadline ? (reportTimedOut = true) : false))
+    const report = { timedOut: false }
+    rt.setInterruptHandler(() => (Date.now() > reportDeadline ? (report.timedOut = true) : false))
     const reported = vm.callFunction(finish, vm.undefined)
     if (!reported.error) {
       const text = vm.getString(reported.value)
       if (text.length <= MAX_HOST_STRING) state = text
     }
     reported.dispose()
-    if (reportTimedOut && !failure) failure = { kind: 'time', name: 'InternalError', message: 'interrupted while its results were read (a changed JSON.stringify or toJSON)' }
+    if (report.timedOut && !failure) failure = { kind: 'time', name: 'InternalError', message: 'interrupted while its results were read (a changed JSON.stringify or toJSON)' }
     // A runtime that hit a limit, failed, or holds work queued for later (a promise's jobs) is not
     // reused: nothing of this script may run inside the next one.
     if (failure || rt.hasPendingJob()) throwAway()

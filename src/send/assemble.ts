@@ -110,11 +110,12 @@ export class StreamAssembler {
   private chatChunk(chunk: Record<string, unknown>): Delta[] {
     this.keepMeta(chunk)
     const deltas: Delta[] = []
-    const choices = chunk['choices'] as Record<string, unknown>[] | undefined
+    const choices = chunk['choices'] as (Record<string, unknown> | null)[] | undefined
     if (!Array.isArray(choices)) return deltas
     for (const raw of choices) {
+      if (typeof raw !== 'object' || raw === null) continue // a server's `null` choice: nothing to assemble
       const choice = this.choice(typeof raw['index'] === 'number' ? raw['index'] : Number(raw['index'] ?? 0))
-      const delta = raw['delta'] as Record<string, unknown> | undefined
+      const delta = raw['delta'] as Record<string, unknown> | null | undefined
       if (typeof delta !== 'object' || delta === null) {
         if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null) choice.finishReason = String(raw['finish_reason'])
         continue
@@ -164,7 +165,8 @@ export class StreamAssembler {
   private completionChunk(chunk: Record<string, unknown>): Delta[] {
     this.keepMeta(chunk)
     const deltas: Delta[] = []
-    for (const raw of (chunk['choices'] as Record<string, unknown>[] | undefined) ?? []) {
+    for (const raw of (chunk['choices'] as (Record<string, unknown> | null)[] | undefined) ?? []) {
+      if (typeof raw !== 'object' || raw === null) continue
       const choice = this.choice(Number(raw['index'] ?? 0))
       if (typeof raw['text'] === 'string' && raw['text'] !== '') {
         choice.content = (choice.content ?? '') + raw['text']
@@ -210,7 +212,7 @@ export class StreamAssembler {
 
   /** llama-server's own speed (`timings.predicted_per_second`, `prompt_per_second`), when it sent it. */
   serverSpeed(): { readonly predictedPerSecond?: number; readonly promptPerSecond?: number } | undefined {
-    const timings = this.timings as { predicted_per_second?: unknown; prompt_per_second?: unknown } | undefined
+    const timings = this.timings as { predicted_per_second?: unknown; prompt_per_second?: unknown } | null | undefined
     if (typeof timings !== 'object' || timings === null) return undefined
     const speed = {
       ...(typeof timings.predicted_per_second === 'number' ? { predictedPerSecond: timings.predicted_per_second } : {}),
@@ -273,7 +275,7 @@ const META_KEYS = ['id', 'created', 'model', 'system_fingerprint'] as const
 
 function detectShape(chunk: Record<string, unknown>): Shape {
   const object = chunk['object']
-  const choices = chunk['choices'] as Record<string, unknown>[] | undefined
+  const choices = Array.isArray(chunk['choices']) ? (chunk['choices'] as unknown[]).filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null) : undefined
   if (object === 'chat.completion.chunk' || choices?.some((c) => c['delta'] !== undefined)) return 'openai-chat'
   if (object === 'text_completion' || choices?.some((c) => typeof c['text'] === 'string')) return 'openai-completion'
   if ('message' in chunk && 'done' in chunk) return 'ollama-chat'

@@ -188,7 +188,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   const waitMs = another && options.retry && RETRY_STATUSES.has(response.statusCode) && mayRetry(current.method, response.statusCode !== 429, options.retry) ? another(pairsOf(response.headers)) : undefined
   if (waitMs !== undefined) {
     await response.body.dump().catch(() => {})
-    throw new RetryableStatus(response.statusCode, response.statusText ?? '', waitMs)
+    throw new RetryableStatus(response.statusCode, statusTextOf(response), waitMs)
   }
   const ttfbMs = monotonicMs() - start
   const headers = pairsOf(response.headers)
@@ -197,7 +197,7 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   const base = {
     request: current,
     status: response.statusCode,
-    statusText: response.statusText ?? '', // the reason phrase the server sent
+    statusText: statusTextOf(response), // the reason phrase the server sent
     httpVersion: protocolOf(current.url, response.statusText, options.http2Offered),
     headers,
   }
@@ -358,6 +358,11 @@ async function dispatch(request: HttpRequest, options: SendOptions, deadline: De
   }
 }
 
+/** The reason phrase; an HTTP/2 response has none (undici's type says a string is always there). */
+function statusTextOf(response: { statusText?: string }): string {
+  return response.statusText ?? ''
+}
+
 function mapError(error: unknown, describe: string, options: SendOptions, deadline: Deadline, when: string): SendError {
   if (error instanceof SendError) return error
   const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code
@@ -372,12 +377,11 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
     return new SendError('SEND_TIMEOUT', `Timed out (no data for ${seconds(options.idleTimeoutMs)}) ${when}: ${describe}`, span,
       'raise --idle-timeout or --timeout (seconds; 0 for no limit), or # @timeout on the request', { cause: error })
   }
-  const proxyAnswer = /^Proxy response \((\d+)\)|Proxy Authentication Required \((\d+)\)/.exec((error as Error).message ?? '')
+  const proxyAnswer = /^Proxy response \((\d+)\)|Proxy Authentication Required \((\d+)\)/.exec((error as Error | undefined)?.message ?? '')
   if (options.via && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT' || proxyAnswer)) {
     const status = proxyAnswer?.[1] ?? proxyAnswer?.[2]
-    const what = status ? [, status] : undefined
-    return new SendError('SEND_CONNECT', what ? `The proxy ${options.via} refused the request (HTTP ${what[1]}): ${describe}` : `Cannot connect to the proxy ${options.via} (${code}): ${describe}`, span,
-      what?.[1] === '407' ? 'the proxy wants credentials: give them in its URL, http://user:pass@proxy:port' : 'check the proxy (--proxy, or http_proxy / HTTPS_PROXY), or bypass it with --noproxy', { cause: error })
+    return new SendError('SEND_CONNECT', status ? `The proxy ${options.via} refused the request (HTTP ${status}): ${describe}` : `Cannot connect to the proxy ${options.via} (${code}): ${describe}`, span,
+      status === '407' ? 'the proxy wants credentials: give them in its URL, http://user:pass@proxy:port' : 'check the proxy (--proxy, or http_proxy / HTTPS_PROXY), or bypass it with --noproxy', { cause: error })
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new SendError('SEND_TIMEOUT', `Connection timed out: ${describe}`, span, 'is the host reachable? raise --connect-timeout if it is slow', { cause: error })

@@ -49,7 +49,7 @@ function describeImage(url: string): string {
 }
 
 export function chatReply(body: Record<string, unknown>): Reply {
-  const messages = (body['messages'] as ChatMessage[]) ?? []
+  const messages = (body['messages'] as ChatMessage[] | undefined) ?? []
   const last = messages[messages.length - 1]
   const tools = (body['tools'] as ToolSpec[] | undefined) ?? []
   const toolChoice = body['tool_choice']

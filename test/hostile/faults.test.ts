@@ -352,6 +352,18 @@ describe('no silent passes', () => {
 })
 
 describe('never a stack trace for bad input', () => {
+  it('reads a stream whose first chunk holds a null choice, without a crash', async () => {
+    const server = await serve({ 'POST /s': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+      res.end('data: {"choices":[null]}\n\ndata: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n')
+    } })
+    const dir = dirWith({ 's.http': `POST ${server.url}/s\nContent-Type: application/json\n\n{"stream": true}\n` })
+    const result = await runCli(['run', 's.http'], { cwd: dir })
+    expect(result.stderr).not.toMatch(/crashed|Cannot read properties/)
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stdout).toContain('"content":"hi"')
+  })
+
   it('cuts a code frame of a 1 MB line to a window around the error, caret in place', async () => {
     const dir = dirWith({ 'big.json': `{"url": "http://127.0.0.1:9/", "json": {"pad": "${'x'.repeat(1024 * 1024)}", "bad": tru}}` })
     const result = await runCli(['run', 'big.json'], { cwd: dir })
