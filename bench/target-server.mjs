@@ -11,7 +11,8 @@ import { gzipSync } from 'node:zlib'
 let requests = 0
 /** Wall-clock time the last stream request arrived, to measure how soon its first chunk is shown. */
 let streamArrivedAt = 0
-const chunk = (i) => `data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{"content":"t${i % 10} "},"finish_reason":null}]}\n\n`
+const chunk = (i) =>
+  `data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{"content":"t${i % 10} "},"finish_reason":null}]}\n\n`
 const block = Buffer.alloc(1024 * 1024, 'x')
 let bomb
 
@@ -37,13 +38,19 @@ const server = createServer((req, res) => {
         while (i < n) {
           if (!res.write(chunk(i++))) return res.once('drain', pump)
         }
-        res.end('data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
+        res.end(
+          'data: {"id":"bench","object":"chat.completion.chunk","created":1,"model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+        )
       }
       return setImmediate(pump)
     }
     case '/bomb': {
       bomb ??= Buffer.concat(Array(64).fill(gzipSync(Buffer.alloc(64 * 1024 * 1024))))
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': bomb.length })
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Encoding': 'gzip',
+        'Content-Length': bomb.length,
+      })
       return res.end(bomb)
     }
     case '/big': {

@@ -37,7 +37,8 @@ const deferStartupWork = {
     build.onResolve({ filter: /^(cliui|string-width)$/ }, (args) =>
       args.namespace === 'file' && /[\\/]yargs[\\/]/.test(args.importer)
         ? { path: args.path, namespace: 'deferred', pluginData: { resolveDir: args.resolveDir } }
-        : undefined)
+        : undefined,
+    )
     build.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
       // esbuild turns this require() of an ES module into an initialise-on-first-call wrapper.
       contents: `export default function deferred(...args) { return require(${JSON.stringify(args.path)}).default(...args) }`,
@@ -46,14 +47,19 @@ const deferStartupWork = {
     build.onResolve({ filter: /platform-shims[\\/]esm\.mjs$/ }, (args) =>
       args.namespace === 'file' && /[\\/]yargs[\\/]index\.mjs$/.test(args.importer)
         ? { path: args.path, namespace: 'yargs-shim', pluginData: { resolveDir: args.resolveDir } }
-        : undefined)
+        : undefined,
+    )
     build.onLoad({ filter: /.*/, namespace: 'yargs-shim' }, (args) => ({
       contents: `import shim from ${JSON.stringify(args.path)}; export default { ...shim, mainFilename: __dirname }`,
       resolveDir: args.pluginData.resolveDir,
     }))
-    checkAssertUses(['node_modules/undici/lib', 'node_modules/yargs/build/lib', 'node_modules/yargs/lib'], ASSERT_SHIM_METHODS)
+    checkAssertUses(
+      ['node_modules/undici/lib', 'node_modules/yargs/build/lib', 'node_modules/yargs/lib'],
+      ASSERT_SHIM_METHODS,
+    )
     build.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
-      /[\\/](undici|yargs)[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'assert-on-failure' } : undefined)
+      /[\\/](undici|yargs)[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'assert-on-failure' } : undefined,
+    )
     build.onLoad({ filter: /.*/, namespace: 'assert-on-failure' }, () => ({
       contents: `const failed = () => require('node:assert')
         function assert(value, message) { if (!value) failed().ok(value, message) }
@@ -64,7 +70,10 @@ const deferStartupWork = {
       loader: 'js',
     }))
     build.onResolve({ filter: /^node:http2$/ }, (args) =>
-      /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer) ? { path: 'http2', namespace: 'http2-on-demand' } : undefined)
+      /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer)
+        ? { path: 'http2', namespace: 'http2-on-demand' }
+        : undefined,
+    )
     build.onLoad({ filter: /.*/, namespace: 'http2-on-demand' }, () => ({
       contents: `module.exports = {
         constants: ${JSON.stringify(Object.fromEntries(Object.entries(http2Constants).filter(([name]) => name.startsWith('HTTP2_HEADER_'))))},
@@ -85,11 +94,16 @@ function checkAssertUses(dirs, covered) {
       const source = readFileSync(join(root, dir, file), 'utf8')
       if (!/require\(['"](node:)?assert['"]\)|from ['"](node:)?assert['"]/.test(source)) continue
       for (const [, method] of source.matchAll(/\bassert\.(\w+)\b/g)) {
-        if (!covered.includes(method)) throw new Error(`build: ${dir}/${file} calls assert.${method}; add it to the assert stand-in`)
+        if (!covered.includes(method))
+          throw new Error(`build: ${dir}/${file} calls assert.${method}; add it to the assert stand-in`)
       }
       for (const [, names] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*['"](?:node:)?assert['"]/g)) {
-        for (const name of names.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]).filter(Boolean)) {
-          if (!covered.includes(name)) throw new Error(`build: ${dir}/${file} imports ${name} from assert; add it to the assert stand-in`)
+        for (const name of names
+          .split(',')
+          .map((n) => n.trim().split(/\s+as\s+/)[0])
+          .filter(Boolean)) {
+          if (!covered.includes(name))
+            throw new Error(`build: ${dir}/${file} imports ${name} from assert; add it to the assert stand-in`)
         }
       }
     }
@@ -105,7 +119,11 @@ const LIBRARIES = {
   'jsonpath-plus': { entry: "export { JSONPath } from 'jsonpath-plus'", exports: ['JSONPath'] },
   yargs: { entry: "export { default } from 'yargs'", exports: ['default'] },
   // The draft-2019-09 and 2020-12 validators share ajv's core: one file for all three.
-  ajv: { entry: "import Ajv from 'ajv'; import Ajv2019 from 'ajv/dist/2019.js'; import Ajv2020 from 'ajv/dist/2020.js'; export default Ajv; export { Ajv2019, Ajv2020 }", exports: ['default', 'Ajv2019', 'Ajv2020'] },
+  ajv: {
+    entry:
+      "import Ajv from 'ajv'; import Ajv2019 from 'ajv/dist/2019.js'; import Ajv2020 from 'ajv/dist/2020.js'; export default Ajv; export { Ajv2019, Ajv2020 }",
+    exports: ['default', 'Ajv2019', 'Ajv2020'],
+  },
   dotenv: { entry: "export { parse } from 'dotenv'", exports: ['parse'] },
   'tough-cookie': { entry: "export { Cookie, CookieJar } from 'tough-cookie'", exports: ['Cookie', 'CookieJar'] },
   'csv-parse/sync': { entry: "export { parse } from 'csv-parse/sync'", exports: ['parse'] },
@@ -123,20 +141,32 @@ const LIBRARIES = {
 }
 
 /** Module paths the CLI imports that are one export of a library bundled apart. */
-const LIBRARY_MODULES = { 'ajv/dist/2019.js': ['ajv', 'Ajv2019'], 'ajv/dist/2020.js': ['ajv', 'Ajv2020'], '@jitl/quickjs-wasmfile-release-sync': ['quickjs-emscripten-core', 'bundledVariant'] }
+const LIBRARY_MODULES = {
+  'ajv/dist/2019.js': ['ajv', 'Ajv2019'],
+  'ajv/dist/2020.js': ['ajv', 'Ajv2020'],
+  '@jitl/quickjs-wasmfile-release-sync': ['quickjs-emscripten-core', 'bundledVariant'],
+}
 
 /** In the CLI bundle, an import of one of those libraries becomes a call to the launcher. */
 const librariesApart = {
   name: 'libraries-apart',
   setup(build) {
-    const names = [...Object.keys(LIBRARIES), ...Object.keys(LIBRARY_MODULES)].map((n) => n.replace(/[-/.]/g, '\\$&')).join('|')
+    const names = [...Object.keys(LIBRARIES), ...Object.keys(LIBRARY_MODULES)]
+      .map((n) => n.replace(/[-/.]/g, '\\$&'))
+      .join('|')
     build.onResolve({ filter: new RegExp(`^(${names})$`) }, (args) => ({ path: args.path, namespace: 'library-apart' }))
     build.onLoad({ filter: /.*/, namespace: 'library-apart' }, (args) => {
       const [library, member] = LIBRARY_MODULES[args.path] ?? [args.path]
       return {
-        contents: `const library = __reqchainLibrary(${JSON.stringify(library)})\n` + (member
-          ? `export default library.${member}`
-          : LIBRARIES[library].exports.map((name) => (name === 'default' ? 'export default library.default' : `export const ${name} = library.${name}`)).join('\n')),
+        contents:
+          `const library = __reqchainLibrary(${JSON.stringify(library)})\n` +
+          (member
+            ? `export default library.${member}`
+            : LIBRARIES[library].exports
+                .map((name) =>
+                  name === 'default' ? 'export default library.default' : `export const ${name} = library.${name}`,
+                )
+                .join('\n')),
         loader: 'js',
       }
     })
@@ -164,7 +194,9 @@ const script = {
   // Each script is one function expression, the shape of Node's CommonJS wrapper, so the launcher
   // compiles it as read. ES-module dependencies (yargs) read import.meta.url: the script's own.
   define: { REQCHAIN_VERSION: JSON.stringify(version), 'import.meta.url': '__reqchainModuleUrl.href' },
-  banner: { js: "(function (exports, require, module, __filename, __dirname, __reqchainLibrary) { 'use strict'; var __reqchainModuleUrl = { get href() { return require('node:url').pathToFileURL(__filename).href } };" },
+  banner: {
+    js: "(function (exports, require, module, __filename, __dirname, __reqchainLibrary) { 'use strict'; var __reqchainModuleUrl = { get href() { return require('node:url').pathToFileURL(__filename).href } };",
+  },
   footer: { js: '\n})' },
 }
 
@@ -189,25 +221,33 @@ const bundledInputs = new Set()
 const quickjsCommonJs = {
   name: 'quickjs-commonjs',
   setup(build) {
-    build.onResolve({ filter: /^@jitl\/quickjs-wasmfile-release-sync\/emscripten-module$/ }, (args) => ({ path: createRequire(join(args.resolveDir, 'x.js')).resolve(args.path) }))
+    build.onResolve({ filter: /^@jitl\/quickjs-wasmfile-release-sync\/emscripten-module$/ }, (args) => ({
+      path: createRequire(join(args.resolveDir, 'x.js')).resolve(args.path),
+    }))
   },
 }
 
 const libraries = {}
 for (const [name, { entry }] of Object.entries(LIBRARIES)) {
-  libraries[name] = writeHashed(name.replace(/\//g, '-'), await build({
-    ...script,
-    stdin: { contents: entry, resolveDir: root, sourcefile: `${name}.js`, loader: 'js' },
-    outfile: `dist/${name}.js`,
-    plugins: [deferStartupWork, quickjsCommonJs],
-  }))
+  libraries[name] = writeHashed(
+    name.replace(/\//g, '-'),
+    await build({
+      ...script,
+      stdin: { contents: entry, resolveDir: root, sourcefile: `${name}.js`, loader: 'js' },
+      outfile: `dist/${name}.js`,
+      plugins: [deferStartupWork, quickjsCommonJs],
+    }),
+  )
 }
-const cli = writeHashed('cli', await build({
-  ...script,
-  entryPoints: ['src/cli/bin.ts'],
-  outfile: 'dist/cli.js',
-  plugins: [librariesApart, deferStartupWork],
-}))
+const cli = writeHashed(
+  'cli',
+  await build({
+    ...script,
+    entryPoints: ['src/cli/bin.ts'],
+    outfile: 'dist/cli.js',
+    plugins: [librariesApart, deferStartupWork],
+  }),
+)
 
 await build({
   ...common,
@@ -215,9 +255,16 @@ await build({
   entryPoints: ['src/cli/launch.ts'],
   outfile: 'dist/reqchain.js',
   // The caches the build makes fit this Node without V8 flags: any other keeps its own in the user's cache folder.
-  define: { REQCHAIN_VERSION: JSON.stringify(version), REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }), REQCHAIN_BUILD_KEY: JSON.stringify(buildKey()) },
+  define: {
+    REQCHAIN_VERSION: JSON.stringify(version),
+    REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }),
+    REQCHAIN_BUILD_KEY: JSON.stringify(buildKey()),
+  },
 })
-copyFileSync(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'), join(dist, 'quickjs.wasm'))
+copyFileSync(
+  createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
+  join(dist, 'quickjs.wasm'),
+)
 // The package is "type": "module"; the files in dist/ are CommonJS (vm.Script runs scripts).
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')
 writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices())
@@ -234,7 +281,11 @@ function withoutFlags() {
 
 /** The cache key (version, architecture, V8's cache tag) of this Node without V8 flags; launch.ts makes the same. */
 function buildKey() {
-  return execFileSync(process.execPath, ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"], { env: withoutFlags(), encoding: 'utf8' }).trim()
+  return execFileSync(
+    process.execPath,
+    ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"],
+    { env: withoutFlags(), encoding: 'utf8' },
+  ).trim()
 }
 
 /**
@@ -245,15 +296,22 @@ function thirdPartyNotices() {
   const packages = new Map()
   for (const input of bundledInputs) {
     const match = input.match(/^(.*node_modules[\\/](@[^\\/]+[\\/])?[^\\/]+)[\\/]/)
-    if (match && !packages.has(match[1])) packages.set(match[1], JSON.parse(readFileSync(join(root, match[1], 'package.json'), 'utf8')))
+    if (match && !packages.has(match[1]))
+      packages.set(match[1], JSON.parse(readFileSync(join(root, match[1], 'package.json'), 'utf8')))
   }
   const seen = new Set()
-  const unique = [...packages].filter(([, pkg]) => !seen.has(`${pkg.name}@${pkg.version}`) && seen.add(`${pkg.name}@${pkg.version}`))
-  const sections = unique.sort(([, a], [, b]) => (a.name < b.name ? -1 : 1)).map(([dir, pkg]) => {
-    const licenceFile = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.|-|$)/i.test(f))
-    const text = licenceFile ? readFileSync(join(root, dir, licenceFile), 'utf8').trim() : `${pkg.license} (the package ships no licence file)`
-    return `${pkg.name} ${pkg.version} — ${pkg.license ?? 'see below'}\n\n${text}`
-  })
+  const unique = [...packages].filter(
+    ([, pkg]) => !seen.has(`${pkg.name}@${pkg.version}`) && seen.add(`${pkg.name}@${pkg.version}`),
+  )
+  const sections = unique
+    .sort(([, a], [, b]) => (a.name < b.name ? -1 : 1))
+    .map(([dir, pkg]) => {
+      const licenceFile = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.|-|$)/i.test(f))
+      const text = licenceFile
+        ? readFileSync(join(root, dir, licenceFile), 'utf8').trim()
+        : `${pkg.license} (the package ships no licence file)`
+      return `${pkg.name} ${pkg.version} — ${pkg.license ?? 'see below'}\n\n${text}`
+    })
   if (sections.length === 0) throw new Error('build: no bundled packages found for the notices')
   return `reqchain bundles code from the packages below into dist/. Their licences follow.\n\n${sections.join(`\n\n${'-'.repeat(72)}\n\n`)}\n`
 }
@@ -277,12 +335,19 @@ async function trainCodeCache() {
       if (request.url === '/stream') {
         response.writeHead(200, { 'content-type': 'text/event-stream' })
         for (const word of ['Paris', ' is', ' the', ' capital.']) {
-          response.write(`data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: word } }] })}\n\n`)
+          response.write(
+            `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: word } }] })}\n\n`,
+          )
         }
         response.end('data: [DONE]\n\n')
       } else {
         response.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'session=train; Path=/; HttpOnly' })
-        response.end(JSON.stringify({ id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: 'Paris "quoted"\n' } }] }))
+        response.end(
+          JSON.stringify({
+            id: 'x',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'Paris "quoted"\n' } }],
+          }),
+        )
       }
     })
   })
@@ -292,7 +357,9 @@ async function trainCodeCache() {
   writeFileSync(join(work, '.env'), 'question=capital of France?\n')
   writeFileSync(join(work, 'rows.csv'), 'row\n1\n')
   writeFileSync(join(work, 'reply.schema.json'), JSON.stringify({ type: 'object', required: ['choices'] }))
-  writeFileSync(join(work, 'train.http'), `@base = http://127.0.0.1:${server.address().port}
+  writeFileSync(
+    join(work, 'train.http'),
+    `@base = http://127.0.0.1:${server.address().port}
 ### ask
 # @name ask
 # @capture answer = $.choices[0].message.content
@@ -311,12 +378,18 @@ POST {{base}}/stream
 Content-Type: application/json
 
 {"stream": true, "messages": [{"role": "assistant", "content": "{{answer}}"}]}
-`)
-  const reqchain = (...args) => promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), ...args], { cwd: work, env: withoutFlags() })
+`,
+  )
+  const reqchain = (...args) =>
+    promisify(execFile)(process.execPath, [join(dist, 'reqchain.js'), ...args], { cwd: work, env: withoutFlags() })
   try {
     await reqchain('run', 'train.http', '--dataset', 'rows.csv', '--results', 'results.csv')
     await reqchain('run', '--help')
-    await reqchain('import', 'curl', "curl -s -X POST 'http://127.0.0.1:9/v1' -H 'Authorization: Bearer $KEY' -d '{\"a\": 1}'")
+    await reqchain(
+      'import',
+      'curl',
+      "curl -s -X POST 'http://127.0.0.1:9/v1' -H 'Authorization: Bearer $KEY' -d '{\"a\": 1}'",
+    )
   } finally {
     server.close()
     rmSync(work, { recursive: true, force: true })

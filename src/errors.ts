@@ -62,17 +62,32 @@ export class UsageError extends ReqchainError {
     super('USAGE', message, undefined, hint)
   }
 }
-export class LoadError extends ReqchainError { override name = 'LoadError' }
-export class RenderError extends ReqchainError { override name = 'RenderError' }
+export class LoadError extends ReqchainError {
+  override name = 'LoadError'
+}
+export class RenderError extends ReqchainError {
+  override name = 'RenderError'
+}
 /** An undefined variable; `variable` is the name's root (`user` of `user.id`), for a hint that knows why it is unset. */
 export class UndefinedVariableError extends RenderError {
-  constructor(readonly variable: string, message: string, span: SourceSpan | undefined, hint: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+    span: SourceSpan | undefined,
+    hint: string,
+  ) {
     super('RENDER_UNDEFINED_VAR', message, span, hint)
   }
 }
-export class SendError extends ReqchainError { override name = 'SendError' }
-export class ExtractError extends ReqchainError { override name = 'ExtractError' }
-export class ReportError extends ReqchainError { override name = 'ReportError' }
+export class SendError extends ReqchainError {
+  override name = 'SendError'
+}
+export class ExtractError extends ReqchainError {
+  override name = 'ExtractError'
+}
+export class ReportError extends ReqchainError {
+  override name = 'ReportError'
+}
 
 /**
  * Data nested deeper than the stack can walk (a hostile JSON response, a deep capture) ends the
@@ -80,14 +95,23 @@ export class ReportError extends ReqchainError { override name = 'ReportError' }
  */
 export function tooDeep(error: unknown, span: SourceSpan | undefined): unknown {
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
-    return new ExtractError('EXTRACT_TOO_DEEP', 'A value is nested too deeply to process', span,
-      'the response (or a value taken from it) nests thousands of levels deep; query a shallower part of it', { cause: error })
+    return new ExtractError(
+      'EXTRACT_TOO_DEEP',
+      'A value is nested too deeply to process',
+      span,
+      'the response (or a value taken from it) nests thousands of levels deep; query a shallower part of it',
+      { cause: error },
+    )
   }
   return error
 }
 
 /** The closest candidate by edit distance, for "did you mean" hints; undefined when none is close. */
-export function nearest(word: string, candidates: Iterable<string>, maxDistance = Math.max(2, Math.floor(word.length / 3))): string | undefined {
+export function nearest(
+  word: string,
+  candidates: Iterable<string>,
+  maxDistance = Math.max(2, Math.floor(word.length / 3)),
+): string | undefined {
   let best: string | undefined
   let bestDistance = maxDistance + 1
   for (const candidate of candidates) {

@@ -201,4 +201,10 @@ export type Exchange = {
 
 export type AssertResult =
   | { readonly assertion: AssertionSpec; readonly ok: true; readonly actual?: unknown }
-  | { readonly assertion: AssertionSpec; readonly ok: false; readonly expected: string; readonly actual: unknown; readonly message: string }
+  | {
+      readonly assertion: AssertionSpec
+      readonly ok: false
+      readonly expected: string
+      readonly actual: unknown
+      readonly message: string
+    }

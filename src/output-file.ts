@@ -4,7 +4,18 @@
 // stays 0600); a new file that holds secrets is created 0600. A target that is not a regular
 // file — a device, a FIFO, /dev/stdout, /proc/self/fd/N — is written in place, as curl does:
 // renaming over it would turn `/dev/null` into a regular file.
-import { chownSync, closeSync, fchmodSync, openSync, realpathSync, renameSync, rmSync, statSync, type Stats, writeSync } from 'node:fs'
+import {
+  chownSync,
+  closeSync,
+  fchmodSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  type Stats,
+  writeSync,
+} from 'node:fs'
 
 export type OutputFile = {
   /** The descriptor to write to. */
@@ -77,7 +88,7 @@ export function writeOutput(path: string, data: string | Uint8Array, options: Ou
 
 function writeAll(fd: number, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset)
+  for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset, bytes.length - offset)
 }
 
 function statOf(path: string): Stats | undefined {
@@ -89,9 +100,17 @@ function statOf(path: string): Stats | undefined {
 }
 
 function closeQuietly(fd: number): void {
-  try { closeSync(fd) } catch { /* already closed */ }
+  try {
+    closeSync(fd)
+  } catch {
+    /* already closed */
+  }
 }
 
 function rmQuietly(path: string): void {
-  try { rmSync(path, { force: true }) } catch { /* the folder itself is unusable: nothing was written */ }
+  try {
+    rmSync(path, { force: true })
+  } catch {
+    /* the folder itself is unusable: nothing was written */
+  }
 }

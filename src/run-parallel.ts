@@ -2,9 +2,22 @@
 // file's steps are held until it and every file before it have finished, then reported together,
 // so the output reads as a sequential run would: file by file, in the order given.
 import { monotonicMs } from './builtins.js'
-import { type Plan, type RunEvent, type RunOptions, type RunResult, type StepResult, emptyTally, isFailed, run } from './run.js'
+import {
+  type Plan,
+  type RunEvent,
+  type RunOptions,
+  type RunResult,
+  type StepResult,
+  emptyTally,
+  isFailed,
+  run,
+} from './run.js'
 
-export async function runParallel(plans: readonly Plan[], options: RunOptions, concurrency: number): Promise<RunResult> {
+export async function runParallel(
+  plans: readonly Plan[],
+  options: RunOptions,
+  concurrency: number,
+): Promise<RunResult> {
   const start = monotonicMs()
   const results: StepResult[][] = new Array(plans.length)
   const events: (RunEvent[] | undefined)[] = new Array(plans.length)
@@ -36,5 +49,10 @@ export async function runParallel(plans: readonly Plan[], options: RunOptions, c
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, plans.length) }, worker))
-  return { steps: results.flat(), tally, interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
+  return {
+    steps: results.flat(),
+    tally,
+    interrupted: options.signal?.aborted ?? false,
+    durationMs: monotonicMs() - start,
+  }
 }

@@ -68,18 +68,35 @@ export type RunResult = {
 }
 
 export type RunEvent =
-  | { readonly kind: 'sending'; readonly file: RequestFile; readonly template: RequestTemplate; readonly request: HttpRequest; readonly via?: string }
+  | {
+      readonly kind: 'sending'
+      readonly file: RequestFile
+      readonly template: RequestTemplate
+      readonly request: HttpRequest
+      readonly via?: string
+    }
   | { readonly kind: 'step'; readonly step: StepResult }
   /** A request not run, because an earlier one failed and the run stops at failures. */
   | { readonly kind: 'skipped'; readonly step: StepResult }
   /** A request about to be sent again: a transient failure (--retry) or a poll (`# @retry`). */
-  | { readonly kind: 'retry'; readonly template: RequestTemplate; readonly attempt: number; readonly count: number; readonly waitMs: number; readonly reason: string }
+  | {
+      readonly kind: 'retry'
+      readonly template: RequestTemplate
+      readonly attempt: number
+      readonly count: number
+      readonly waitMs: number
+      readonly reason: string
+    }
   /** A script's `client.log` / `console.log` line. */
   | { readonly kind: 'log'; readonly template: RequestTemplate; readonly text: string }
 
 export type RunOptions = {
   /** Which keep-alive pool a request goes through (send/transport.ts). */
-  readonly transport: { readonly dispatcherFor: (route: Route) => Promise<Dispatcher>; readonly proxyOf?: (route: Route) => string | undefined; readonly http2Of?: (route: Route) => 'alpn' | 'h2c' | undefined }
+  readonly transport: {
+    readonly dispatcherFor: (route: Route) => Promise<Dispatcher>
+    readonly proxyOf?: (route: Route) => string | undefined
+    readonly http2Of?: (route: Route) => 'alpn' | 'h2c' | undefined
+  }
   /** The whole request; 0 for no limit. `# @timeout` overrides both limits. */
   readonly maxTimeMs: number
   /** Silence before the response and between body chunks; 0 for no limit. */
@@ -165,15 +182,18 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
   // The environments and .env files of a folder, read once a run (not once per --dataset row, nor
   // per parallel chain: the chains of one run share their variable sources).
   let bases = basesByRun.get(options.varSources)
-  if (!bases) basesByRun.set(options.varSources, bases = new Map())
+  if (!bases) basesByRun.set(options.varSources, (bases = new Map()))
   const baseOf = (dir: string) => {
     let base = bases!.get(dir)
     if (!base) {
-      bases!.set(dir, base = loadBaseVars(dir, options.varSources).then((loaded) => {
-        for (const secret of loaded.secrets) options.secrets.add(secret)
-        for (const [name, value] of Object.entries(loaded.values)) options.secrets.noteVariable(name, value)
-        return loaded
-      }))
+      bases!.set(
+        dir,
+        (base = loadBaseVars(dir, options.varSources).then((loaded) => {
+          for (const secret of loaded.secrets) options.secrets.add(secret)
+          for (const [name, value] of Object.entries(loaded.values)) options.secrets.noteVariable(name, value)
+          return loaded
+        })),
+      )
     }
     return base
   }
@@ -187,20 +207,49 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
     const base = await baseOf(dirname(plan.file.absolutePath))
     const tls = base.tls
     const chain: StepResult[] | undefined = options.onChainEnd ? [] : undefined
-    const scope = new Scope({ file: plan.file, base: base.values, captured, cli: options.cliVars, ...(plan.row ? { row: plan.row } : {}), dotenv: base.dotenv, processEnv: options.processEnv, allowInvalidJson: options.allowInvalidJson ?? false })
+    const scope = new Scope({
+      file: plan.file,
+      base: base.values,
+      captured,
+      cli: options.cliVars,
+      ...(plan.row ? { row: plan.row } : {}),
+      dotenv: base.dotenv,
+      processEnv: options.processEnv,
+      allowInvalidJson: options.allowInvalidJson ?? false,
+    })
     const { referenced, namedBodies } = usesOf(plan.file) // once per file, not per --dataset row
     const ownNamed = new Set<string>()
-    const originIn = (name: string) => originOf(name, plan, base.origins, options.cliVars, captured, scope.context[name])
+    const originIn = (name: string) =>
+      originOf(name, plan, base.origins, options.cliVars, captured, scope.context[name])
     const renderExpected = expectedRenderer(scope)
     for (const template of plan.requests) {
       if (stopped || options.signal?.aborted || options.stopped?.()) {
-        const step: StepResult = { file: plan.file, template, captures: {}, asserts: [], skipped: true, ...(plan.row ? { row: plan.row.index + 1, rowValues: plan.row.values } : {}) }
+        const step: StepResult = {
+          file: plan.file,
+          template,
+          captures: {},
+          asserts: [],
+          skipped: true,
+          ...(plan.row ? { row: plan.row.index + 1, rowValues: plan.row.values } : {}),
+        }
         record(step)
         chain?.push(step)
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
-      const ran = explain(await runStep(plan.file, template, scope, renderExpected, template.options.noCookieJar ? undefined : cookies, tls, options), missed, originIn)
+      const ran = explain(
+        await runStep(
+          plan.file,
+          template,
+          scope,
+          renderExpected,
+          template.options.noCookieJar ? undefined : cookies,
+          tls,
+          options,
+        ),
+        missed,
+        originIn,
+      )
       const rowed = plan.row ? { ...ran, row: plan.row.index + 1, rowValues: plan.row.values } : ran
       const step = options.review ? options.review(rowed) : rowed
       record(step)
@@ -220,18 +269,35 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
       scope.advance()
       options.onEvent?.({ kind: 'step', step })
       // httpyac's named responses: after `# @name login`, `{{login.token}}` reads the response body.
-      if (template.name && step.exchange && namedBodies.has(template.name) && (ownNamed.has(template.name) || !(template.name in scope.context))) {
+      if (
+        template.name &&
+        step.exchange &&
+        namedBodies.has(template.name) &&
+        (ownNamed.has(template.name) || !(template.name in scope.context))
+      ) {
         const body = namedBody(step.exchange)
-        if (body !== undefined) { ownNamed.add(template.name); scope.capture(template.name, body) }
+        if (body !== undefined) {
+          ownNamed.add(template.name)
+          scope.capture(template.name, body)
+        }
       }
       if (template.name && step.request && referenced(template.name)) {
-        scope.exchanges.set(template.name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
+        scope.exchanges.set(template.name, {
+          request: step.request,
+          ...(step.exchange ? { exchange: step.exchange } : {}),
+        })
       }
       if (isFailed(step) && options.bail) stopped = true
     }
     if (chain) options.onChainEnd!(plan, chain)
   }
-  return { steps, tally, ...(last ? { last } : {}), interrupted: options.signal?.aborted ?? false, durationMs: monotonicMs() - start }
+  return {
+    steps,
+    tally,
+    ...(last ? { last } : {}),
+    interrupted: options.signal?.aborted ?? false,
+    durationMs: monotonicMs() - start,
+  }
 }
 
 const basesByRun = new WeakMap<VarSources, Map<string, Promise<Awaited<ReturnType<typeof loadBaseVars>>>>>()
@@ -241,7 +307,7 @@ const fileUses = new WeakMap<RequestFile, { referenced: (name: string) => boolea
 /** Which request names a file reads responses of: `{{login.response.…}}` and httpyac's `{{login.token}}`. */
 function usesOf(file: RequestFile) {
   let uses = fileUses.get(file)
-  if (!uses) fileUses.set(file, uses = { referenced: referencedNames(file), namedBodies: namedResponseRoots(file) })
+  if (!uses) fileUses.set(file, (uses = { referenced: referencedNames(file), namedBodies: namedResponseRoots(file) }))
   return uses
 }
 
@@ -251,7 +317,8 @@ function namedBody(exchange: Exchange): object | undefined {
   if (!json.ok || typeof json.value !== 'object' || json.value === null) return undefined
   // A shallow copy: the parsed body itself is what captures and reports read.
   const body = (Array.isArray(json.value) ? [...json.value] : { ...json.value }) as Record<string, unknown>
-  if (!Object.prototype.hasOwnProperty.call(body, 'body')) Object.defineProperty(body, 'body', { value: body, enumerable: false })
+  if (!Object.prototype.hasOwnProperty.call(body, 'body'))
+    Object.defineProperty(body, 'body', { value: body, enumerable: false })
   return body
 }
 
@@ -272,29 +339,62 @@ function noteMissed(step: StepResult, missed: Map<string, string>): void {
  * request was to capture (the first failure is the one to fix), and a refused connection or an
  * unknown host, whose URL variables are shown with their source (an environment overriding .env).
  */
-function explain(step: StepResult, missed: Map<string, string>, originOf: (name: string) => string | undefined): StepResult {
+function explain(
+  step: StepResult,
+  missed: Map<string, string>,
+  originOf: (name: string) => string | undefined,
+): StepResult {
   const error = step.error
   if (!error) return step
   const from = error instanceof UndefinedVariableError ? missed.get(error.variable) : undefined
   if (from !== undefined) {
     const { variable } = error as UndefinedVariableError
-    return { ...step, error: new UndefinedVariableError(variable, error.message, error.span, `\`${variable}\` was to be ${from}, which failed; fix that request first`) }
+    return {
+      ...step,
+      error: new UndefinedVariableError(
+        variable,
+        error.message,
+        error.span,
+        `\`${variable}\` was to be ${from}, which failed; fix that request first`,
+      ),
+    }
   }
-  if (error.code !== 'SEND_CONNECT' || !/^(Connection refused|Cannot resolve)/.test(error.message) || !step.request) return step
+  if (error.code !== 'SEND_CONNECT' || !/^(Connection refused|Cannot resolve)/.test(error.message) || !step.request)
+    return step
   const names = [...new Set([...step.template.url.raw.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g)].map((m) => m[1]!))]
-  const sources = names.flatMap((name) => { const origin = originOf(name); return origin ? [origin] : [] })
+  const sources = names.flatMap((name) => {
+    const origin = originOf(name)
+    return origin ? [origin] : []
+  })
   if (sources.length === 0) return step
-  return { ...step, error: new ReqchainError(error.code, error.message, error.span, `${error.hint ?? ''}\n${sources.join('\n')}`, { cause: error.cause }) }
+  return {
+    ...step,
+    error: new ReqchainError(error.code, error.message, error.span, `${error.hint ?? ''}\n${sources.join('\n')}`, {
+      cause: error.cause,
+    }),
+  }
 }
 
 /** Which layer gave a variable its value, strongest first, as the precedence in load/env.ts. */
-function originOf(name: string, plan: Plan, base: Readonly<Record<string, string>>, cli: Readonly<Record<string, string>>, captured: ReadonlyMap<string, unknown>, value: unknown): string | undefined {
+function originOf(
+  name: string,
+  plan: Plan,
+  base: Readonly<Record<string, string>>,
+  cli: Readonly<Record<string, string>>,
+  captured: ReadonlyMap<string, unknown>,
+  value: unknown,
+): string | undefined {
   const fileVar = plan.file.vars.find((v) => v.name === name)
-  const origin = name in cli ? '--var'
-    : plan.row && name in plan.row.values ? `row ${plan.row.index + 1} of the --dataset`
-      : captured.has(name) ? 'a capture'
-        : fileVar ? `@${name} at ${fileVar.value.span.file}:${fileVar.value.span.line}`
-          : base[name]
+  const origin =
+    name in cli
+      ? '--var'
+      : plan.row && name in plan.row.values
+        ? `row ${plan.row.index + 1} of the --dataset`
+        : captured.has(name)
+          ? 'a capture'
+          : fileVar
+            ? `@${name} at ${fileVar.value.span.file}:${fileVar.value.span.line}`
+            : base[name]
   return origin && typeof value === 'string' ? `${name} = ${value} from ${origin}` : undefined
 }
 
@@ -304,7 +404,13 @@ function expectedRenderer(scope: Scope) {
     if (!raw.includes('{{')) return raw
     const runtime = {
       names: () => Object.keys(scope.context),
-      special: () => { throw new RenderError('RENDER_SYNTAX', 'Dynamic variables and request references are not available in assertions', assertion.span) },
+      special: () => {
+        throw new RenderError(
+          'RENDER_SYNTAX',
+          'Dynamic variables and request references are not available in assertions',
+          assertion.span,
+        )
+      },
     }
     return stringify(renderText({ raw, span: assertion.span }, scope.context, runtime, 'text'))
   }
@@ -318,7 +424,9 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
     prepareRender(plans.map((p) => p.file)),
     queries.some((q) => q.kind === 'jsonpath' || q.kind === 'request') ? loadJsonPath() : undefined,
     requests.some((r) => r.asserts.some((a) => SCHEMA_PREDICATES.has(a.predicate))) ? loadSchemaValidator() : undefined,
-    requests.some((r) => r.extras.some((e) => e.script)) ? import('./script/script.js').then((m) => m.loadScripts(requests)) : undefined,
+    requests.some((r) => r.extras.some((e) => e.script))
+      ? import('./script/script.js').then((m) => m.loadScripts(requests))
+      : undefined,
   ])
 }
 
@@ -328,7 +436,9 @@ const policiesByRun = new WeakMap<RunOptions, Map<boolean, RedirectPolicy>>()
 function redirectPolicies(options: RunOptions): Map<boolean, RedirectPolicy> {
   let policies = policiesByRun.get(options)
   if (!policies) {
-    policies = new Map([true, false].map((follow) => [follow, { ...options.redirects, follow, secrets: options.secrets }]))
+    policies = new Map(
+      [true, false].map((follow) => [follow, { ...options.redirects, follow, secrets: options.secrets }]),
+    )
     policiesByRun.set(options, policies)
   }
   return policies
@@ -338,11 +448,20 @@ function redirectPolicies(options: RunOptions): Map<boolean, RedirectPolicy> {
  * One request, sent again while it fails when it asks to be polled (`# @retry N`): each attempt is
  * rendered anew, after `# @retry-interval` ms. The step says how many attempts it took.
  */
-async function runStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, tls: EnvironmentTls | undefined, options: RunOptions): Promise<StepResult> {
+async function runStep(
+  file: RequestFile,
+  template: RequestTemplate,
+  scope: Scope,
+  renderExpected: ReturnType<typeof expectedRenderer>,
+  cookies: Cookies | undefined,
+  tls: EnvironmentTls | undefined,
+  options: RunOptions,
+): Promise<StepResult> {
   const poll = template.options.poll
   for (let attempt = 1; ; attempt++) {
     const step = await attemptStep(file, template, scope, renderExpected, cookies, tls, options)
-    if (!poll || !isFailed(step) || attempt > poll.count || options.signal?.aborted) return attempt > 1 ? { ...step, attempts: attempt } : step
+    if (!poll || !isFailed(step) || attempt > poll.count || options.signal?.aborted)
+      return attempt > 1 ? { ...step, attempts: attempt } : step
     const reason = step.error ? step.error.message.split(':')[0]! : 'an assertion failed'
     options.onEvent?.({ kind: 'retry', template, attempt, count: poll.count, waitMs: poll.intervalMs, reason })
     await sleep(poll.intervalMs, options.signal)
@@ -350,18 +469,38 @@ async function runStep(file: RequestFile, template: RequestTemplate, scope: Scop
   }
 }
 
-async function attemptStep(file: RequestFile, template: RequestTemplate, scope: Scope, renderExpected: ReturnType<typeof expectedRenderer>, cookies: Cookies | undefined, tls: EnvironmentTls | undefined, options: RunOptions): Promise<StepResult> {
+async function attemptStep(
+  file: RequestFile,
+  template: RequestTemplate,
+  scope: Scope,
+  renderExpected: ReturnType<typeof expectedRenderer>,
+  cookies: Cookies | undefined,
+  tls: EnvironmentTls | undefined,
+  options: RunOptions,
+): Promise<StepResult> {
   const policies = redirectPolicies(options)
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
   let asserts: AssertResult[] = []
   const scripts = template.extras.some((e) => e.script)
-    ? (await import('./script/script.js')).scriptRunner({ file, template, scope, secrets: options.secrets, ...(options.scriptTimeMs !== undefined ? { timeMs: options.scriptTimeMs } : {}), onLog: (text) => options.onEvent?.({ kind: 'log', template, text }) })
+    ? (await import('./script/script.js')).scriptRunner({
+        file,
+        template,
+        scope,
+        secrets: options.secrets,
+        ...(options.scriptTimeMs !== undefined ? { timeMs: options.scriptTimeMs } : {}),
+        onLog: (text) => options.onEvent?.({ kind: 'log', template, text }),
+      })
     : undefined
   try {
     if (scripts) asserts = await scripts.run('pre-request')
     request = render(template, scope)
-    const route: Route = { url: request.url, ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}), http2: template.httpVersion === '2', ...(tls ? { tls } : {}) }
+    const route: Route = {
+      url: request.url,
+      ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}),
+      http2: template.httpVersion === '2',
+      ...(tls ? { tls } : {}),
+    }
     const via = options.transport.proxyOf?.(route)
     options.onEvent?.({ kind: 'sending', file, template, request, ...(via ? { via } : {}) })
     const listener = options.listenerFor?.(template)
@@ -381,14 +520,28 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
       ...(options.timePieces ? { timePieces: true } : {}),
       ...(sink ? { sink } : {}),
       ...(cookies ? { cookies } : {}),
-      ...(options.retry && options.retry.count > 0 ? { retry: { ...options.retry, onRetry: (retry) => options.onEvent?.({ kind: 'retry', template, ...retry }) } } : {}),
+      ...(options.retry && options.retry.count > 0
+        ? { retry: { ...options.retry, onRetry: (retry) => options.onEvent?.({ kind: 'retry', template, ...retry }) } }
+        : {}),
     })
     const before = asserts
-    const result = check(template, exchange, { vars: scope.context, baseDir: scope.runtime.baseDir!, renderExpected }, (partial) => { asserts = [...before, ...partial.asserts] })
+    const result = check(
+      template,
+      exchange,
+      { vars: scope.context, baseDir: scope.runtime.baseDir!, renderExpected },
+      (partial) => {
+        asserts = [...before, ...partial.asserts]
+      },
+    )
     asserts = [...before, ...result.asserts]
-    if (scripts) asserts = [...asserts, ...await scripts.run('response', request, exchange)]
+    if (scripts) asserts = [...asserts, ...(await scripts.run('response', request, exchange))]
     if (options.failOnStatus && exchange.status >= 400) {
-      throw new ReqchainError('SEND_HTTP_STATUS', `HTTP ${exchange.status} ${exchange.statusText}: ${request.method} ${request.url}`, template.span, 'the server answered with an error status (--fail is on)')
+      throw new ReqchainError(
+        'SEND_HTTP_STATUS',
+        `HTTP ${exchange.status} ${exchange.statusText}: ${request.method} ${request.url}`,
+        template.span,
+        'the server answered with an error status (--fail is on)',
+      )
     }
     return { file, template, request, exchange, ...result, asserts, ...scripts?.changes(result.captures) }
   } catch (thrown) {
@@ -396,7 +549,16 @@ async function attemptStep(file: RequestFile, template: RequestTemplate, scope: 
     if (!(error instanceof ReqchainError)) throw error // a bug, not a user error: let it crash
     const partial = (error as ReqchainError & { exchange?: Exchange }).exchange ?? exchange
     if (scripts) asserts = [...asserts, ...scripts.asserts]
-    return { file, template, ...(request ? { request } : {}), ...(partial ? { exchange: partial } : {}), captures: {}, asserts, error, ...scripts?.changes({}) }
+    return {
+      file,
+      template,
+      ...(request ? { request } : {}),
+      ...(partial ? { exchange: partial } : {}),
+      captures: {},
+      asserts,
+      error,
+      ...scripts?.changes({}),
+    }
   } finally {
     scope.endRequest()
   }

@@ -15,9 +15,11 @@ export type SecretSource = 'dotenv' | 'private-env' | 'flag' | 'name' | 'url' | 
 export type Secret = { readonly name: string; readonly value: string; readonly source: SecretSource }
 
 export const MASK = '********'
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-goog-api-key|anthropic-api-key|openai-api-key|x-csrf-token|x-xsrf-token|x-amz-security-token|private-token|x-access-token)$/i
+const SECRET_HEADER =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-goog-api-key|anthropic-api-key|openai-api-key|x-csrf-token|x-xsrf-token|x-amz-security-token|private-token|x-access-token)$/i
 /** Names that say their value is a credential; `author`, `keyboard` and `monkey` do not. */
-const SECRET_NAME = /token|secret|passw(or)?d|passwd|pwd|credential|cookie|session|bearer|jwt|signature|auth(?!or)|(^|[_\-.])key$|[a-z0-9]Key$|^key$|api_?key|private_?key/i
+const SECRET_NAME =
+  /token|secret|passw(or)?d|passwd|pwd|credential|cookie|session|bearer|jwt|signature|auth(?!or)|(^|[_\-.])key$|[a-z0-9]Key$|^key$|api_?key|private_?key/i
 /**
  * `scheme://user:password@host`: the password part, whatever the variable is called. Bounded and
  * anchored at a word start, so a 100 kB run of letters is scanned once, not once per position.
@@ -31,7 +33,10 @@ export class Secrets {
   private pattern: RegExp | undefined
   private bytePattern: RegExp | undefined
 
-  constructor(private readonly names: ReadonlySet<string> = new Set(), private readonly reveal = false) {}
+  constructor(
+    private readonly names: ReadonlySet<string> = new Set(),
+    private readonly reveal = false,
+  ) {}
 
   add(secret: Secret): void {
     // Very short values would mask innocent text everywhere ("1", "on").
@@ -74,11 +79,21 @@ export class Secrets {
     if (this.reveal) return text
     let masked = text
     if (this.byForm.size > 0) {
-      this.pattern ??= new RegExp([...this.byForm.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g')
+      this.pattern ??= new RegExp(
+        [...this.byForm.keys()]
+          .sort((a, b) => b.length - a.length)
+          .map(escapeRegExp)
+          .join('|'),
+        'g',
+      )
       masked = masked.replace(this.pattern, (form) => replacement(this.byForm.get(form)!))
     }
     // A password written in a URL, known or not; one already replaced (by a mask or a curl `$NAME`) stays as it is.
-    return masked.includes('://') ? masked.replace(URL_PASSWORD, (whole, head: string, password: string) => (password.includes('\u0000') || password === MASK ? whole : `${head}${MASK}@`)) : masked
+    return masked.includes('://')
+      ? masked.replace(URL_PASSWORD, (whole, head: string, password: string) =>
+          password.includes('\u0000') || password === MASK ? whole : `${head}${MASK}@`,
+        )
+      : masked
   }
 
   /**
@@ -87,7 +102,14 @@ export class Secrets {
    */
   maskBytes(bytes: Uint8Array): Uint8Array {
     if (this.reveal || this.byForm.size === 0) return bytes
-    this.bytePattern ??= new RegExp([...this.byForm.keys()].map((form) => Buffer.from(form, 'utf8').toString('latin1')).sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g')
+    this.bytePattern ??= new RegExp(
+      [...this.byForm.keys()]
+        .map((form) => Buffer.from(form, 'utf8').toString('latin1'))
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'g',
+    )
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
     this.bytePattern.lastIndex = 0
     if (!this.bytePattern.test(text)) return bytes
@@ -97,7 +119,13 @@ export class Secrets {
   /** Whether the text holds a secret in any form (redirects use it to decide what may travel). */
   containsSecret(text: string): boolean {
     if (this.byForm.size === 0) return false
-    this.pattern ??= new RegExp([...this.byForm.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g')
+    this.pattern ??= new RegExp(
+      [...this.byForm.keys()]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'g',
+    )
     this.pattern.lastIndex = 0
     return this.pattern.test(text)
   }
@@ -133,7 +161,9 @@ function urlPasswords(value: string): string[] {
     try {
       const decoded = decodeURIComponent(match[2]!)
       if (decoded !== match[2]) out.push(decoded)
-    } catch { /* not percent-encoding: the raw form is enough */ }
+    } catch {
+      /* not percent-encoding: the raw form is enough */
+    }
   }
   return out
 }

@@ -21,7 +21,12 @@ export function selectRequests(file: RequestFile, names: readonly string[]): Req
     if (chosen.has(request)) return
     if (visiting.includes(request)) {
       const cycle = [...visiting.slice(visiting.indexOf(request)), request].map((r) => r.name ?? `line ${r.span.line}`)
-      throw new LoadError('LOAD_CYCLE', `Requests depend on each other in a cycle: ${cycle.join(' → ')}`, request.span, 'break the cycle: a request cannot use a value that a later request of the cycle captures')
+      throw new LoadError(
+        'LOAD_CYCLE',
+        `Requests depend on each other in a cycle: ${cycle.join(' → ')}`,
+        request.span,
+        'break the cycle: a request cannot use a value that a later request of the cycle captures',
+      )
     }
     visiting.push(request)
     for (const dependency of dependenciesOf(request, file, byName)) visit(dependency)
@@ -32,15 +37,23 @@ export function selectRequests(file: RequestFile, names: readonly string[]): Req
     const request = byName.get(name)
     if (!request) {
       const suggestion = nearest(name, byName.keys())
-      throw new LoadError('LOAD_NAME_NOT_FOUND', `No request named \`${name}\` in ${file.path}`, undefined,
-        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}names: ${[...byName.keys()].join(', ') || '(none: name requests with # @name)'}`)
+      throw new LoadError(
+        'LOAD_NAME_NOT_FOUND',
+        `No request named \`${name}\` in ${file.path}`,
+        undefined,
+        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}names: ${[...byName.keys()].join(', ') || '(none: name requests with # @name)'}`,
+      )
     }
     visit(request)
   }
   return file.requests.filter((r) => chosen.has(r))
 }
 
-function dependenciesOf(request: RequestTemplate, file: RequestFile, byName: ReadonlyMap<string, RequestTemplate>): RequestTemplate[] {
+function dependenciesOf(
+  request: RequestTemplate,
+  file: RequestFile,
+  byName: ReadonlyMap<string, RequestTemplate>,
+): RequestTemplate[] {
   const used = new Set<string>()
   const seenVars = new Set<string>()
   const addWords = (raw: string) => {
@@ -63,7 +76,12 @@ function dependenciesOf(request: RequestTemplate, file: RequestFile, byName: Rea
     const name = directive.value.trim()
     if (!byName.has(name)) {
       const suggestion = nearest(name, byName.keys())
-      throw new LoadError('LOAD_NAME_NOT_FOUND', `\`@${directive.key} ${name}\`: no request of that name in ${file.path}`, directive.span, `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}a reference names a request of the same file (# @name)`)
+      throw new LoadError(
+        'LOAD_NAME_NOT_FOUND',
+        `\`@${directive.key} ${name}\`: no request of that name in ${file.path}`,
+        directive.span,
+        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}a reference names a request of the same file (# @name)`,
+      )
     }
     used.add(name)
   }
@@ -72,12 +90,18 @@ function dependenciesOf(request: RequestTemplate, file: RequestFile, byName: Rea
   const deps: RequestTemplate[] = []
   for (const other of file.requests) {
     if (other === request) continue
-    if ((other.name && used.has(other.name)) || other.captures.some((c) => used.has(c.name)) || scriptVariables(other, file, 'set').some((n) => used.has(n))) deps.push(other)
+    if (
+      (other.name && used.has(other.name)) ||
+      other.captures.some((c) => used.has(c.name)) ||
+      scriptVariables(other, file, 'set').some((n) => used.has(n))
+    )
+      deps.push(other)
   }
   return deps
 }
 
-const SCRIPT_SETS = /\bclient\.(?:global|variables\.global)\.set\(\s*(["'`])([^"'`]+)\1|\bexports\.()([A-Za-z_$][\w$]*)\s*=(?!=)/g
+const SCRIPT_SETS =
+  /\bclient\.(?:global|variables\.global)\.set\(\s*(["'`])([^"'`]+)\1|\bexports\.()([A-Za-z_$][\w$]*)\s*=(?!=)/g
 const SCRIPT_GETS = /\bclient\.(?:global|variables\.global)\.get\(\s*(["'`])([^"'`]+)\1/g
 const SCRIPT_REQUEST_SETS = /\brequest\.variables\.set\(\s*(["'`])([^"'`]+)\1/g
 
@@ -85,10 +109,14 @@ const SCRIPT_REQUEST_SETS = /\brequest\.variables\.set\(\s*(["'`])([^"'`]+)\1/g
  * The names a request's scripts set (`client.global.set("name", …)`, httpyac's `exports.name =`)
  * or read (`client.global.get("name")`), or set for the one request (`request.variables.set`), as written.
  */
-export function scriptVariables(request: RequestTemplate, file: RequestFile, use: 'set' | 'get' | 'request'): readonly string[] {
+export function scriptVariables(
+  request: RequestTemplate,
+  file: RequestFile,
+  use: 'set' | 'get' | 'request',
+): readonly string[] {
   if (!request.extras.some((e) => e.script)) return []
   let names = scriptNames.get(request)
-  if (!names) scriptNames.set(request, names = scanScripts(request, file))
+  if (!names) scriptNames.set(request, (names = scanScripts(request, file)))
   return names[use]
 }
 
@@ -102,7 +130,12 @@ function scanScripts(request: RequestTemplate, file: RequestFile): Record<'set' 
     let code = ''
     // Only a regular file of a sane size (never /dev/zero or a FIFO); any other is the script's error when it runs.
     if (script.kind === 'inline') code = script.code
-    else try { code = readInputFile(resolve(dirname(file.absolutePath), script.path), file.root).toString('utf8') } catch { /* said when it runs */ }
+    else
+      try {
+        code = readInputFile(resolve(dirname(file.absolutePath), script.path), file.root).toString('utf8')
+      } catch {
+        /* said when it runs */
+      }
     for (const match of code.matchAll(SCRIPT_SETS)) names.set.push(match[2] ?? match[4]!)
     for (const match of code.matchAll(SCRIPT_GETS)) names.get.push(match[2]!)
     for (const match of code.matchAll(SCRIPT_REQUEST_SETS)) names.request.push(match[2]!)
@@ -118,8 +151,11 @@ function textsOf(request: RequestTemplate): Text[] {
 
 function bodyTexts(body: Body): Text[] {
   switch (body.kind) {
-    case 'parts': return body.parts.map((p) => (p.kind === 'text' ? p.text : { raw: p.path, span: p.span }))
-    case 'graphql': return body.variables ? [body.query, body.variables] : [body.query]
-    case 'json': return jsonStrings(body.value as JsonNode).map((raw) => ({ raw, span: body.span }))
+    case 'parts':
+      return body.parts.map((p) => (p.kind === 'text' ? p.text : { raw: p.path, span: p.span }))
+    case 'graphql':
+      return body.variables ? [body.query, body.variables] : [body.query]
+    case 'json':
+      return jsonStrings(body.value as JsonNode).map((raw) => ({ raw, span: body.span }))
   }
 }

@@ -36,7 +36,10 @@ export function formatCodeFrame(error: Located, sources?: Sources, label = 'erro
       const gutter = String(span.line).length
       const pad = ' '.repeat(gutter)
       // A long line (minified JSON, a 1 MB body on one line) is shown as a window around the column.
-      const start = line.length > MAX_FRAME_WIDTH ? Math.max(0, Math.min(span.column - 1 - FRAME_CONTEXT, line.length - MAX_FRAME_WIDTH)) : 0
+      const start =
+        line.length > MAX_FRAME_WIDTH
+          ? Math.max(0, Math.min(span.column - 1 - FRAME_CONTEXT, line.length - MAX_FRAME_WIDTH))
+          : 0
       const end = Math.min(line.length, start + MAX_FRAME_WIDTH)
       const lead = start > 0 ? '…' : ''
       const shown = `${lead}${line.slice(start, end).replace(/\t/g, ' ')}${end < line.length ? '…' : ''}`

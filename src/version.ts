@@ -4,4 +4,6 @@ import { createRequire } from 'node:module'
 declare const REQCHAIN_VERSION: string | undefined
 
 export const VERSION: string =
-  typeof REQCHAIN_VERSION === 'string' ? REQCHAIN_VERSION : (createRequire(import.meta.url)('../package.json') as { version: string }).version
+  typeof REQCHAIN_VERSION === 'string'
+    ? REQCHAIN_VERSION
+    : (createRequire(import.meta.url)('../package.json') as { version: string }).version

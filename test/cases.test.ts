@@ -12,7 +12,10 @@ type CaseSpec = { args: string[]; tty?: boolean; env?: Record<string, string>; e
 
 const root = join(import.meta.dirname, 'cases')
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 describe('cases', () => {
   for (const name of readdirSync(root).sort()) {

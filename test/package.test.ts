@@ -15,7 +15,10 @@ const run = promisify(execFile)
 const root = join(import.meta.dirname, '..')
 let server: TestServer
 beforeAll(async () => {
-  server = await startServer({ 'POST /ask': (_req, res, body) => json(res, { answer: JSON.parse(body.toString()).q }, 200, { 'Set-Cookie': 'sid=1; Path=/' }) })
+  server = await startServer({
+    'POST /ask': (_req, res, body) =>
+      json(res, { answer: JSON.parse(body.toString()).q }, 200, { 'Set-Cookie': 'sid=1; Path=/' }),
+  })
 })
 afterAll(() => server.close())
 
@@ -26,25 +29,67 @@ function sizeOf(path: string): number {
 
 describe('the npm package', () => {
   it('holds what runs and nothing else, installs in under 6 MB without dependencies, and runs every library installed', async () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: object; scripts: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies?: object
+      scripts: Record<string, string>
+    }
     expect(pkg.dependencies, 'the libraries are bundled into dist/, not installed again').toBeUndefined()
     expect(pkg.scripts['prepare'], 'a published package builds nothing on install').toBeUndefined()
 
     const dir = tempDir('package')
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root })
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: root,
+    })
     const [packed] = JSON.parse(stdout) as { filename: string; size: number; files: { path: string }[] }[]
     const files = packed!.files.map((f) => f.path.replace(/-[0-9a-f]{12}\.(js|cache)$/, '-<hash>.$1')).sort()
-    expect(files).toEqual([
-      'LICENSE', 'README.md',
-      ...['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'quickjs-emscripten-core', 'shell-quote', 'tough-cookie', 'yargs'].flatMap((n) => [`dist/${n}-<hash>.cache`, `dist/${n}-<hash>.js`]),
-      'dist/THIRD-PARTY-NOTICES.txt', 'dist/package.json', 'dist/quickjs.wasm', 'dist/reqchain.js', 'package.json', 'schema/requests.schema.json',
-    ].sort())
+    expect(files).toEqual(
+      [
+        'LICENSE',
+        'README.md',
+        ...[
+          'ajv',
+          'cli',
+          'csv-parse-sync',
+          'csv-stringify-sync',
+          'dotenv',
+          'handlebars',
+          'jsonpath-plus',
+          'quickjs-emscripten-core',
+          'shell-quote',
+          'tough-cookie',
+          'yargs',
+        ].flatMap((n) => [`dist/${n}-<hash>.cache`, `dist/${n}-<hash>.js`]),
+        'dist/THIRD-PARTY-NOTICES.txt',
+        'dist/package.json',
+        'dist/quickjs.wasm',
+        'dist/reqchain.js',
+        'package.json',
+        'schema/requests.schema.json',
+      ].sort(),
+    )
     const notices = readFileSync(join(root, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8')
-    for (const name of ['undici', 'handlebars', 'jsonpath-plus', 'yargs', 'dotenv', 'ajv', 'tough-cookie', 'csv-parse', 'csv-stringify', 'quickjs-emscripten-core', '@jitl/quickjs-wasmfile-release-sync']) expect(notices).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+ — `, 'm'))
+    for (const name of [
+      'undici',
+      'handlebars',
+      'jsonpath-plus',
+      'yargs',
+      'dotenv',
+      'ajv',
+      'tough-cookie',
+      'csv-parse',
+      'csv-stringify',
+      'quickjs-emscripten-core',
+      '@jitl/quickjs-wasmfile-release-sync',
+    ])
+      expect(notices).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+ — `, 'm'))
     expect(notices).toContain('Copyright')
 
     const prefix = join(dir, 'prefix')
-    await run('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, packed!.filename)], { cwd: dir })
+    await run(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, packed!.filename)],
+      { cwd: dir },
+    )
     const installed = join(prefix, 'lib', 'node_modules', 'reqchain')
     expect(existsSync(join(installed, 'node_modules'))).toBe(false)
     expect(sizeOf(installed)).toBeLessThan(6 * 1024 * 1024)
@@ -55,8 +100,14 @@ describe('the npm package', () => {
     const work = tempDir('package-run')
     writeFileSync(join(work, '.env'), `base=${server.url}\n`)
     writeFileSync(join(work, 'rows.csv'), 'q\n"hello, world"\n')
-    writeFileSync(join(work, 'answer.schema.json'), JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['answer'] }))
-    writeFileSync(join(work, 'ask.http'), '# @capture answer = $.answer\n# @assert $ matchesSchema ./answer.schema.json\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}", "upper": {{json (default q "none")}}}\n\n> {% client.test("answered", function () { client.assert(response.body.answer) }) %}\n')
+    writeFileSync(
+      join(work, 'answer.schema.json'),
+      JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['answer'] }),
+    )
+    writeFileSync(
+      join(work, 'ask.http'),
+      '# @capture answer = $.answer\n# @assert $ matchesSchema ./answer.schema.json\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": "{{q}}", "upper": {{json (default q "none")}}}\n\n> {% client.test("answered", function () { client.assert(response.body.answer) }) %}\n',
+    )
     const bin = join(prefix, 'bin', 'reqchain')
     const result = await run(bin, ['test', 'ask.http', '--dataset', 'rows.csv', '--results', 'out.csv'], { cwd: work })
     expect(result.stderr).toMatch(/1 passed, 0 failed\n$/)
@@ -66,26 +117,55 @@ describe('the npm package', () => {
   }, 60_000)
 
   // Node 20.19.0 to 20.20.2 share V8's cache tag: a package built on one crashed (exit 139) on the others.
-  it.skipIf(!otherNode)('built and packed with one Node, runs installed under another (REQCHAIN_TEST_OTHER_NODE unset: no other Node to build with)', async () => {
-    const dir = tempDir('package-other-node')
-    const project = join(dir, 'project')
-    for (const entry of ['src', 'scripts', 'package.json', 'tsconfig.json', 'LICENSE', 'README.md', 'schema']) cpSync(join(root, entry), join(project, entry), { recursive: true })
-    symlinkSync(join(root, 'node_modules'), join(project, 'node_modules'))
-    await run(otherNode!, [join(project, 'scripts', 'build.mjs')], { cwd: project })
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: project })
-    const [packed] = JSON.parse(stdout) as { filename: string }[]
-    const prefix = join(dir, 'prefix')
-    await run('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, packed!.filename)], { cwd: dir })
-    const installed = join(prefix, 'lib', 'node_modules', 'reqchain', 'dist')
-    const work = tempDir('package-other-node-run')
-    writeFileSync(join(work, '.env'), `base=${server.url}\n`)
-    writeFileSync(join(work, 'ask.http'), '# @capture answer = $.answer\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": {{json (default q "hi")}}}\n')
-    const env = { ...process.env, XDG_CACHE_HOME: join(work, 'user-cache') }
-    for (let i = 0; i < 2; i++) {
-      const result = await run(process.execPath, [join(installed, 'reqchain.js'), 'run', 'ask.http', '-e', '$.answer', '-r'], { cwd: work, env })
-      expect(result.stdout).toBe('hi\n')
-    }
-    // This Node kept caches of its own; the package's were made by the other.
-    expect(readdirSync(join(work, 'user-cache', 'reqchain'))).toEqual([`${process.version}-${process.arch}-${cachedDataVersionTag()}`])
-  }, 90_000)
+  it.skipIf(!otherNode)(
+    'built and packed with one Node, runs installed under another (REQCHAIN_TEST_OTHER_NODE unset: no other Node to build with)',
+    async () => {
+      const dir = tempDir('package-other-node')
+      const project = join(dir, 'project')
+      for (const entry of ['src', 'scripts', 'package.json', 'tsconfig.json', 'LICENSE', 'README.md', 'schema'])
+        cpSync(join(root, entry), join(project, entry), { recursive: true })
+      symlinkSync(join(root, 'node_modules'), join(project, 'node_modules'))
+      await run(otherNode!, [join(project, 'scripts', 'build.mjs')], { cwd: project })
+      const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+        cwd: project,
+      })
+      const [packed] = JSON.parse(stdout) as { filename: string }[]
+      const prefix = join(dir, 'prefix')
+      await run(
+        'npm',
+        [
+          'install',
+          '--global',
+          '--prefix',
+          prefix,
+          '--offline',
+          '--no-audit',
+          '--no-fund',
+          join(dir, packed!.filename),
+        ],
+        { cwd: dir },
+      )
+      const installed = join(prefix, 'lib', 'node_modules', 'reqchain', 'dist')
+      const work = tempDir('package-other-node-run')
+      writeFileSync(join(work, '.env'), `base=${server.url}\n`)
+      writeFileSync(
+        join(work, 'ask.http'),
+        '# @capture answer = $.answer\nPOST {{base}}/ask\nContent-Type: application/json\n\n{"q": {{json (default q "hi")}}}\n',
+      )
+      const env = { ...process.env, XDG_CACHE_HOME: join(work, 'user-cache') }
+      for (let i = 0; i < 2; i++) {
+        const result = await run(
+          process.execPath,
+          [join(installed, 'reqchain.js'), 'run', 'ask.http', '-e', '$.answer', '-r'],
+          { cwd: work, env },
+        )
+        expect(result.stdout).toBe('hi\n')
+      }
+      // This Node kept caches of its own; the package's were made by the other.
+      expect(readdirSync(join(work, 'user-cache', 'reqchain'))).toEqual([
+        `${process.version}-${process.arch}-${cachedDataVersionTag()}`,
+      ])
+    },
+    90_000,
+  )
 })

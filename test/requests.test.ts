@@ -11,7 +11,9 @@ const root = join(import.meta.dirname, '..')
 const requestsDir = join(root, 'requests')
 
 describe('requests/', () => {
-  for (const name of readdirSync(requestsDir).filter((f) => /\.(http|json)$/.test(f) && !f.endsWith('.env.json')).sort()) {
+  for (const name of readdirSync(requestsDir)
+    .filter((f) => /\.(http|json)$/.test(f) && !f.endsWith('.env.json'))
+    .sort()) {
     it(`${name} passes against the built-in server`, async () => {
       const result = await runCli(['test', join('requests', name), '--mock'], { cwd: root })
       expect(result.stderr).toMatch(/\d+ passed, 0 failed\n$/)
@@ -28,9 +30,22 @@ describe('requests/', () => {
       for (const v of file.vars) defined.add(v.name)
       for (const r of file.requests) for (const c of r.captures) defined.add(c.name)
       // Variables that scripts set (client.global.set, request.variables.set) are defined too.
-      for (const match of file.source.matchAll(/\b(?:client\.global|request\.variables)\.set\(\s*"([^"]+)"/g)) defined.add(match[1]!)
+      for (const match of file.source.matchAll(/\b(?:client\.global|request\.variables)\.set\(\s*"([^"]+)"/g))
+        defined.add(match[1]!)
     }
-    const helpers = new Set(['json', 'default', 'file', 'base64File', 'dataUrl', 'urlencode', 'each', 'if', 'unless', 'with', 'else'])
+    const helpers = new Set([
+      'json',
+      'default',
+      'file',
+      'base64File',
+      'dataUrl',
+      'urlencode',
+      'each',
+      'if',
+      'unless',
+      'with',
+      'else',
+    ])
     const needed = new Set<string>()
     for (const file of files) {
       for (const match of file.source.matchAll(/\{\{[#/]?\s*([^}]*)\}\}/g)) {

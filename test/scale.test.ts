@@ -9,7 +9,9 @@ import { type TestServer, json, startServer } from './helpers/server.js'
 import { tempDir } from './helpers/temp.js'
 
 let server: TestServer
-beforeAll(async () => { server = await startServer({ 'GET /n': (req, res) => json(res, { n: req.url!.length }) }) })
+beforeAll(async () => {
+  server = await startServer({ 'GET /n': (req, res) => json(res, { n: req.url!.length }) })
+})
 afterAll(() => server.close())
 
 function chainOf(count: number, dir: string): string {

@@ -9,7 +9,13 @@ describe('Secrets.mask', () => {
 
   it('masks the value raw, JSON-escaped once and twice, percent-encoded and in base64 at any alignment', () => {
     const json = JSON.stringify(value).slice(1, -1)
-    for (const text of [value, json, JSON.stringify(json).slice(1, -1), encodeURIComponent(value), encodeURIComponent(value).replace(/%20/g, '+')]) {
+    for (const text of [
+      value,
+      json,
+      JSON.stringify(json).slice(1, -1),
+      encodeURIComponent(value),
+      encodeURIComponent(value).replace(/%20/g, '+'),
+    ]) {
       expect(secrets.mask(`<${text}>`), text).toBe(`<${MASK}>`)
     }
     for (const prefix of ['', 'a', 'ab', 'user:']) {
@@ -23,13 +29,18 @@ describe('Secrets.mask', () => {
     fresh.noteVariable('DATABASE_URL', 'postgres://app:s3cr3t-pw@db/app')
     fresh.noteVariable('refresh_token', 'rt-0123456789')
     fresh.noteVariable('author', 'Ada Lovelace')
-    expect(fresh.mask('pw s3cr3t-pw, token rt-0123456789, by Ada Lovelace')).toBe(`pw ${MASK}, token ${MASK}, by Ada Lovelace`)
+    expect(fresh.mask('pw s3cr3t-pw, token rt-0123456789, by Ada Lovelace')).toBe(
+      `pw ${MASK}, token ${MASK}, by Ada Lovelace`,
+    )
     expect(fresh.mask('see https://user:literal@example.com/x')).toBe(`see https://user:${MASK}@example.com/x`)
   })
 
   it('treats Set-Cookie values as secret', () => {
     const fresh = new Secrets()
-    fresh.noteResponseHeaders([['Set-Cookie', 'sid=cookie-value-123; Path=/; HttpOnly'], ['Content-Type', 'text/plain']])
+    fresh.noteResponseHeaders([
+      ['Set-Cookie', 'sid=cookie-value-123; Path=/; HttpOnly'],
+      ['Content-Type', 'text/plain'],
+    ])
     expect(fresh.mask('Cookie: sid=cookie-value-123')).toBe(`Cookie: sid=${MASK}`)
   })
 })

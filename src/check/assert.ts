@@ -26,10 +26,17 @@ export function evaluate(assertion: AssertionSpec, exchange: Exchange, context: 
   } catch (error) {
     // A body that is not JSON fails a JSONPath assertion; only a malformed query is an error.
     if (!(error instanceof ExtractError) || error.code !== 'EXTRACT_NOT_JSON') throw error
-    return { assertion, ok: false, expected: assertion.predicate, actual: undefined, message: `${error.message} (${error.hint ?? ''})` }
+    return {
+      assertion,
+      ok: false,
+      expected: assertion.predicate,
+      actual: undefined,
+      message: `${error.message} (${error.hint ?? ''})`,
+    }
   }
   const actual = matches.length === 0 ? undefined : matches.length === 1 ? matches[0] : matches
-  const expectedText = assertion.expected === undefined ? undefined : context.renderExpected(assertion.expected, assertion)
+  const expectedText =
+    assertion.expected === undefined ? undefined : context.renderExpected(assertion.expected, assertion)
   const expected = expectedText === undefined ? undefined : parseExpected(expectedText)
   const outcome = test(assertion, matches, actual, expected, exchange.request, context)
   const ok = assertion.negated ? !outcome.ok : outcome.ok
@@ -40,52 +47,90 @@ export function evaluate(assertion: AssertionSpec, exchange: Exchange, context: 
     ok: false,
     expected: shown,
     actual,
-    message: `\`${describeQuery(assertion.query)}\` ${shown}: ${outcome.ok ? 'it does' : outcome.why ?? `actual ${preview(actual)}`}`,
+    message: `\`${describeQuery(assertion.query)}\` ${shown}: ${outcome.ok ? 'it does' : (outcome.why ?? `actual ${preview(actual)}`)}`,
   }
 }
 
 type Outcome = { ok: boolean; why?: string }
 
-function test(assertion: AssertionSpec, matches: unknown[], actual: unknown, expected: unknown, request: HttpRequest, context: AssertContext): Outcome {
+function test(
+  assertion: AssertionSpec,
+  matches: unknown[],
+  actual: unknown,
+  expected: unknown,
+  request: HttpRequest,
+  context: AssertContext,
+): Outcome {
   const p = assertion.predicate
   switch (p) {
-    case 'exists': return { ok: matches.length > 0, why: 'nothing matched' }
-    case 'isEmpty': return { ok: actual === '' || (Array.isArray(actual) && actual.length === 0) || (isObject(actual) && Object.keys(actual).length === 0), why: `actual ${preview(actual)}` }
-    case 'isString': return { ok: typeof actual === 'string' }
-    case 'isNumber': return { ok: typeof actual === 'number' }
-    case 'isBoolean': return { ok: typeof actual === 'boolean' }
-    case 'isArray': return { ok: Array.isArray(actual) }
-    case 'isObject': return { ok: isObject(actual) }
-    case 'isNull': return { ok: actual === null }
+    case 'exists':
+      return { ok: matches.length > 0, why: 'nothing matched' }
+    case 'isEmpty':
+      return {
+        ok:
+          actual === '' ||
+          (Array.isArray(actual) && actual.length === 0) ||
+          (isObject(actual) && Object.keys(actual).length === 0),
+        why: `actual ${preview(actual)}`,
+      }
+    case 'isString':
+      return { ok: typeof actual === 'string' }
+    case 'isNumber':
+      return { ok: typeof actual === 'number' }
+    case 'isBoolean':
+      return { ok: typeof actual === 'boolean' }
+    case 'isArray':
+      return { ok: Array.isArray(actual) }
+    case 'isObject':
+      return { ok: isObject(actual) }
+    case 'isNull':
+      return { ok: actual === null }
     case 'count': {
-      const count = matches.length === 1 && Array.isArray(matches[0]) ? (matches[0] as unknown[]).length : matches.length
+      const count =
+        matches.length === 1 && Array.isArray(matches[0]) ? (matches[0] as unknown[]).length : matches.length
       const spec = typeof expected === 'string' ? expected.match(/^(==|!=|<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)$/) : null
       const [op, n] = spec ? [spec[1]!, Number(spec[2])] : ['==', Number(expected)]
       return { ok: compare(op, count, n), why: `count is ${count}` }
     }
-    case '==': return { ok: equal(actual, expected) }
-    case '!=': return { ok: !equal(actual, expected) }
-    case '<': case '<=': case '>': case '>=': return { ok: compare(p, actual, expected) }
+    case '==':
+      return { ok: equal(actual, expected) }
+    case '!=':
+      return { ok: !equal(actual, expected) }
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return { ok: compare(p, actual, expected) }
     case 'contains':
       if (typeof actual === 'string') return { ok: actual.includes(String(expected)) }
       if (Array.isArray(actual)) return { ok: actual.some((item) => equal(item, expected)) }
       if (isObject(actual)) return { ok: typeof expected === 'string' && expected in actual }
       return { ok: false }
-    case 'startsWith': return { ok: typeof actual === 'string' && actual.startsWith(String(expected)) }
-    case 'endsWith': return { ok: typeof actual === 'string' && actual.endsWith(String(expected)) }
-    case 'matches': return { ok: typeof actual === 'string' && toRegExp(String(expected), assertion).test(actual) }
+    case 'startsWith':
+      return { ok: typeof actual === 'string' && actual.startsWith(String(expected)) }
+    case 'endsWith':
+      return { ok: typeof actual === 'string' && actual.endsWith(String(expected)) }
+    case 'matches':
+      return { ok: typeof actual === 'string' && toRegExp(String(expected), assertion).test(actual) }
     case 'matchesSchema': {
       const path = resolve(context.baseDir, String(expected))
       let schema: unknown
       try {
         schema = JSON.parse(readSettingsFile(path))
       } catch (error) {
-        throw new ExtractError('ASSERT_BAD', `Cannot read the schema ${String(expected)}: ${(error as Error).message}`, assertion.span, 'the path is relative to the request file')
+        throw new ExtractError(
+          'ASSERT_BAD',
+          `Cannot read the schema ${String(expected)}: ${(error as Error).message}`,
+          assertion.span,
+          'the path is relative to the request file',
+        )
       }
       return validateSchema(schema, actual)
     }
-    case 'matchesResponseFormat': return matchesResponseFormat(actual, request, assertion)
-    case 'matchesToolSchemas': return matchesToolSchemas(actual, request, assertion)
+    case 'matchesResponseFormat':
+      return matchesResponseFormat(actual, request, assertion)
+    case 'matchesToolSchemas':
+      return matchesToolSchemas(actual, request, assertion)
   }
   throw new ExtractError('ASSERT_BAD', `Unknown predicate ${p}`, assertion.span)
 }
@@ -102,9 +147,16 @@ function requestJson(request: HttpRequest): Record<string, unknown> | undefined 
 /** The assistant's content must parse as JSON and satisfy the request's own `response_format` schema. */
 function matchesResponseFormat(actual: unknown, request: HttpRequest, assertion: AssertionSpec): Outcome {
   const format = requestJson(request)?.['response_format'] as Record<string, unknown> | undefined
-  const schema = (format?.['json_schema'] as Record<string, unknown> | undefined)?.['schema'] ?? (format?.['type'] === 'json_object' ? { type: 'object' } : undefined)
+  const schema =
+    (format?.['json_schema'] as Record<string, unknown> | undefined)?.['schema'] ??
+    (format?.['type'] === 'json_object' ? { type: 'object' } : undefined)
   if (schema === undefined) {
-    throw new ExtractError('ASSERT_BAD', 'The request sets no `response_format` with a `json_schema`', assertion.span, 'add response_format to the request body, or use matchesSchema ./schema.json')
+    throw new ExtractError(
+      'ASSERT_BAD',
+      'The request sets no `response_format` with a `json_schema`',
+      assertion.span,
+      'add response_format to the request body, or use matchesSchema ./schema.json',
+    )
   }
   if (typeof actual !== 'string') return { ok: false, why: `the content is not a string: ${preview(actual)}` }
   let value: unknown
@@ -119,12 +171,20 @@ function matchesResponseFormat(actual: unknown, request: HttpRequest, assertion:
 /** Every tool call's arguments must parse and satisfy that tool's `parameters` schema from the request. */
 function matchesToolSchemas(actual: unknown, request: HttpRequest, assertion: AssertionSpec): Outcome {
   const tools = requestJson(request)?.['tools']
-  if (!Array.isArray(tools)) throw new ExtractError('ASSERT_BAD', 'The request has no `tools`', assertion.span, 'query the tool calls of a request that offers tools')
+  if (!Array.isArray(tools))
+    throw new ExtractError(
+      'ASSERT_BAD',
+      'The request has no `tools`',
+      assertion.span,
+      'query the tool calls of a request that offers tools',
+    )
   const calls = (Array.isArray(actual) ? actual : [actual]) as (Record<string, unknown> | null | undefined)[]
   if (calls.length === 0 || actual === undefined) return { ok: false, why: 'there are no tool calls' }
   for (const call of calls) {
     const fn = (call?.['function'] ?? {}) as Record<string, unknown>
-    const tool = (tools as Record<string, unknown>[]).find((t) => (t['function'] as Record<string, unknown> | undefined)?.['name'] === fn['name'])
+    const tool = (tools as Record<string, unknown>[]).find(
+      (t) => (t['function'] as Record<string, unknown> | undefined)?.['name'] === fn['name'],
+    )
     if (!tool) return { ok: false, why: `the call names \`${String(fn['name'])}\`, which the request does not offer` }
     let args: unknown
     try {
@@ -179,14 +239,21 @@ function equal(a: unknown, b: unknown): boolean {
 function compare(op: string, a: unknown, b: unknown): boolean {
   const x = typeof a === 'string' && typeof b === 'number' ? Number(a) : a
   const y = typeof b === 'string' && typeof a === 'number' ? Number(b) : b
-  if (!((typeof x === 'number' && typeof y === 'number') || (typeof x === 'string' && typeof y === 'string'))) return false
+  if (!((typeof x === 'number' && typeof y === 'number') || (typeof x === 'string' && typeof y === 'string')))
+    return false
   switch (op) {
-    case '<': return x < y
-    case '<=': return x <= y
-    case '>': return x > y
-    case '>=': return x >= y
-    case '==': return x === y
-    case '!=': return x !== y
+    case '<':
+      return x < y
+    case '<=':
+      return x <= y
+    case '>':
+      return x > y
+    case '>=':
+      return x >= y
+    case '==':
+      return x === y
+    case '!=':
+      return x !== y
   }
   return false
 }

@@ -10,7 +10,12 @@ import { extractOne } from './extract.js'
 
 export type CheckResult = { readonly captures: Record<string, unknown>; readonly asserts: AssertResult[] }
 
-export function check(template: RequestTemplate, exchange: Exchange, context: AssertContext, onPartial?: (partial: CheckResult) => void): CheckResult {
+export function check(
+  template: RequestTemplate,
+  exchange: Exchange,
+  context: AssertContext,
+  onPartial?: (partial: CheckResult) => void,
+): CheckResult {
   const asserts: AssertResult[] = []
   const captures: Record<string, unknown> = {}
   const isStatus = (a: RequestTemplate['asserts'][number]) => a.query.kind === 'status'
@@ -26,6 +31,7 @@ export function check(template: RequestTemplate, exchange: Exchange, context: As
     Object.defineProperty(vars, capture.name, { value, enumerable: true, configurable: true, writable: true })
   }
   const later = { ...context, vars }
-  for (const assertion of template.asserts.filter((a) => !isStatus(a))) asserts.push(evaluate(assertion, exchange, later))
+  for (const assertion of template.asserts.filter((a) => !isStatus(a)))
+    asserts.push(evaluate(assertion, exchange, later))
   return { captures, asserts }
 }

@@ -27,14 +27,22 @@ export function responseJson(exchange: Exchange): { ok: true; value: unknown } |
 
 export function describeQuery(query: Query): string {
   switch (query.kind) {
-    case 'jsonpath': return query.path
-    case 'header': return `header ${query.name}`
-    case 'regex': return `regex ${JSON.stringify(query.pattern)}`
-    case 'variable': return `var ${query.name}`
-    case 'request': return `request ${query.path}`
-    case 'script': return `${query.test ? 'client.test' : 'client.assert'} ${JSON.stringify(query.name)}`
-    case 'recorded': return `recorded ${query.path}`
-    default: return query.kind
+    case 'jsonpath':
+      return query.path
+    case 'header':
+      return `header ${query.name}`
+    case 'regex':
+      return `regex ${JSON.stringify(query.pattern)}`
+    case 'variable':
+      return `var ${query.name}`
+    case 'request':
+      return `request ${query.path}`
+    case 'script':
+      return `${query.test ? 'client.test' : 'client.assert'} ${JSON.stringify(query.name)}`
+    case 'recorded':
+      return `recorded ${query.path}`
+    default:
+      return query.kind
   }
 }
 
@@ -52,15 +60,29 @@ export function runJsonPath(path: string, json: unknown, span: SourceSpan | unde
   } catch (error) {
     throw tooDeep(error, span)
   }
-  if (!result.ok) throw new ExtractError('EXTRACT_BAD_QUERY', `Invalid JSONPath \`${path}\`: ${result.message}`, span, 'for example $.choices[0].message.content')
+  if (!result.ok)
+    throw new ExtractError(
+      'EXTRACT_BAD_QUERY',
+      `Invalid JSONPath \`${path}\`: ${result.message}`,
+      span,
+      'for example $.choices[0].message.content',
+    )
   return result.matches
 }
 
-export function extract(query: Query, exchange: Exchange, vars: Readonly<Record<string, unknown>>, span: SourceSpan | undefined): unknown[] {
+export function extract(
+  query: Query,
+  exchange: Exchange,
+  vars: Readonly<Record<string, unknown>>,
+  span: SourceSpan | undefined,
+): unknown[] {
   switch (query.kind) {
-    case 'status': return [exchange.status]
-    case 'duration': return [exchange.timings.totalMs]
-    case 'body': return [responseText(exchange)]
+    case 'status':
+      return [exchange.status]
+    case 'duration':
+      return [exchange.timings.totalMs]
+    case 'body':
+      return [responseText(exchange)]
     case 'header': {
       const name = query.name.toLowerCase()
       return exchange.headers.filter(([key]) => key.toLowerCase() === name).map(([, value]) => value)
@@ -70,23 +92,40 @@ export function extract(query: Query, exchange: Exchange, vars: Readonly<Record<
       if (!match) return []
       return [match[1] ?? match[0]]
     }
-    case 'variable': return query.name in vars ? [vars[query.name]] : []
-    case 'script': case 'recorded': return []
+    case 'variable':
+      return query.name in vars ? [vars[query.name]] : []
+    case 'script':
+    case 'recorded':
+      return []
     case 'request': {
       let sent: unknown
       try {
         sent = JSON.parse(decoder.decode(exchange.request.body ?? new Uint8Array()))
       } catch {
-        throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`request ${query.path}\`: the request body is not JSON`, span)
+        throw new ExtractError(
+          'EXTRACT_NOT_JSON',
+          `Cannot query \`request ${query.path}\`: the request body is not JSON`,
+          span,
+        )
       }
       return runJsonPath(query.path, sent, span)
     }
     case 'jsonpath': {
-      if (exchange.bodyWrittenTo) throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`${query.path}\`: the body went straight to ${exchange.bodyWrittenTo}`, span, 'drop -o to query the body')
+      if (exchange.bodyWrittenTo)
+        throw new ExtractError(
+          'EXTRACT_NOT_JSON',
+          `Cannot query \`${query.path}\`: the body went straight to ${exchange.bodyWrittenTo}`,
+          span,
+          'drop -o to query the body',
+        )
       const json = responseJson(exchange)
       if (!json.ok) {
-        throw new ExtractError('EXTRACT_NOT_JSON', `Cannot query \`${query.path}\`: the response body is not JSON`, span,
-          `the body starts: ${bodyPreview(exchange, 120)}`)
+        throw new ExtractError(
+          'EXTRACT_NOT_JSON',
+          `Cannot query \`${query.path}\`: the response body is not JSON`,
+          span,
+          `the body starts: ${bodyPreview(exchange, 120)}`,
+        )
       }
       return runJsonPath(query.path, json.value, span)
     }
@@ -94,11 +133,22 @@ export function extract(query: Query, exchange: Exchange, vars: Readonly<Record<
 }
 
 /** One match gives the value, several give an array; none is an error naming the query. */
-export function extractOne(query: Query, exchange: Exchange, vars: Readonly<Record<string, unknown>>, span: SourceSpan | undefined, optional = false): unknown {
+export function extractOne(
+  query: Query,
+  exchange: Exchange,
+  vars: Readonly<Record<string, unknown>>,
+  span: SourceSpan | undefined,
+  optional = false,
+): unknown {
   const matches = extract(query, exchange, vars, span)
   if (matches.length === 0) {
     if (optional) return undefined
-    throw new ExtractError('EXTRACT_NO_MATCH', `No match for \`${describeQuery(query)}\``, span, `the body starts: ${bodyPreview(exchange, 120)}`)
+    throw new ExtractError(
+      'EXTRACT_NO_MATCH',
+      `No match for \`${describeQuery(query)}\``,
+      span,
+      `the body starts: ${bodyPreview(exchange, 120)}`,
+    )
   }
   return matches.length === 1 ? matches[0] : matches
 }

@@ -4,7 +4,8 @@
 // that may reference a response, --extract): run preparation awaits loadJsonPath().
 import type { JSONPath as JsonPathFunction } from 'jsonpath-plus'
 
-export type PathResult = { readonly ok: true; readonly matches: unknown[] } | { readonly ok: false; readonly message: string }
+export type PathResult =
+  { readonly ok: true; readonly matches: unknown[] } | { readonly ok: false; readonly message: string }
 
 let jsonPath: typeof JsonPathFunction | undefined
 
@@ -31,7 +32,8 @@ function walkSimple(path: string, json: unknown): PathResult | undefined {
   if (steps === null) return undefined
   let value = json
   for (const step of steps) {
-    if (typeof value !== 'object' || value === null) return typeof value === 'string' ? undefined : { ok: true, matches: [] }
+    if (typeof value !== 'object' || value === null)
+      return typeof value === 'string' ? undefined : { ok: true, matches: [] }
     if (!Object.prototype.hasOwnProperty.call(value, step)) return { ok: true, matches: [] }
     value = (value as Record<string | number, unknown>)[step]
   }

@@ -14,8 +14,16 @@ export const SCHEMA_PREDICATES = new Set(['matchesSchema', 'matchesResponseForma
 
 export async function loadSchemaValidator(): Promise<void> {
   if (classes) return
-  const [draft07, draft2019, draft2020] = await Promise.all([import('ajv'), import('ajv/dist/2019.js'), import('ajv/dist/2020.js')])
-  classes = { 'draft-07': draft07.default as unknown as AjvClass, '2019-09': draft2019.default as unknown as AjvClass, '2020-12': draft2020.default as unknown as AjvClass }
+  const [draft07, draft2019, draft2020] = await Promise.all([
+    import('ajv'),
+    import('ajv/dist/2019.js'),
+    import('ajv/dist/2020.js'),
+  ])
+  classes = {
+    'draft-07': draft07.default as unknown as AjvClass,
+    '2019-09': draft2019.default as unknown as AjvClass,
+    '2020-12': draft2020.default as unknown as AjvClass,
+  }
 }
 
 /** The validator for the draft the schema names in `$schema` (draft-07 when it names none). */
@@ -43,6 +51,9 @@ export function validateSchema(schema: unknown, value: unknown): { ok: boolean; 
     compiled.set(schema, validate)
   }
   if (validate(value)) return { ok: true }
-  const why = (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ')
+  const why = (validate.errors ?? [])
+    .slice(0, 3)
+    .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`)
+    .join('; ')
   return { ok: false, why: `not valid against the schema: ${why}` }
 }

@@ -16,12 +16,19 @@ export function batchedStderr(io: Io): BatchedIo {
   let bytes = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   const flush = () => {
-    if (timer) { clearTimeout(timer); timer = undefined }
+    if (timer) {
+      clearTimeout(timer)
+      timer = undefined
+    }
     if (pending.length === 0) return
     const chunks = pending
     pending = []
     bytes = 0
-    target.write(chunks.every((c) => typeof c === 'string') ? chunks.join('') : Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))))
+    target.write(
+      chunks.every((c) => typeof c === 'string')
+        ? chunks.join('')
+        : Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))),
+    )
   }
   const stderr: OutStream = {
     isTTY: false,
@@ -36,7 +43,10 @@ export function batchedStderr(io: Io): BatchedIo {
   const out = io.stdout as OutStream & { once?: (event: 'drain', listener: () => void) => unknown }
   const stdout: OutStream & { once?: (event: 'drain', listener: () => void) => unknown } = {
     ...(out.isTTY !== undefined ? { isTTY: out.isTTY } : {}),
-    write: (chunk) => { flush(); return out.write(chunk) },
+    write: (chunk) => {
+      flush()
+      return out.write(chunk)
+    },
     ...(out.once ? { once: out.once.bind(out) } : {}),
   }
   return { ...io, stderr, stdout, flush }

@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs'
 import { main } from './main.js'
 
 const controller = new AbortController()
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(signal, () => {
     if (controller.signal.aborted) process.exit(code)
     controller.abort(signal)
@@ -32,7 +35,9 @@ void main(process.argv.slice(2), {
 function exitOnceFlushed(code: number): void {
   process.exitCode = code
   let streams = 2
-  const flushed = () => { if (--streams === 0) process.exit() }
+  const flushed = () => {
+    if (--streams === 0) process.exit()
+  }
   // An empty write's callback runs once every earlier write to that stream is out.
   process.stdout.write('', flushed)
   process.stderr.write('', flushed)

@@ -29,7 +29,8 @@ export function completionScript(shell: 'bash' | 'zsh' | 'fish'): string {
 complete -F _reqchain reqchain
 `
   if (shell === 'bash') return `# reqchain completion for bash: source <(reqchain completion bash)\n${bash}`
-  if (shell === 'zsh') return `# reqchain completion for zsh: source <(reqchain completion zsh)\nif ! (( $+functions[compdef] )); then autoload -U +X compinit && compinit -u; fi\nautoload -U +X bashcompinit && bashcompinit\n${bash}`
+  if (shell === 'zsh')
+    return `# reqchain completion for zsh: source <(reqchain completion zsh)\nif ! (( $+functions[compdef] )); then autoload -U +X compinit && compinit -u; fi\nautoload -U +X bashcompinit && bashcompinit\n${bash}`
   return `# reqchain completion for fish: reqchain completion fish > ~/.config/fish/completions/reqchain.fish
 function __reqchain_complete
     set -l words (commandline -opc)
@@ -51,17 +52,24 @@ export function candidates(words: readonly string[], cword: number, cwd: string)
   const command = words[0]!
   const own = options[command] ?? []
   const previous = before[before.length - 1]
-  const takesValue = (flag: string | undefined) => own.find((o) => flag === `--${o.name}` || (o.alias && flag === `-${o.alias}`))?.type === 'string'
+  const takesValue = (flag: string | undefined) =>
+    own.find((o) => flag === `--${o.name}` || (o.alias && flag === `-${o.alias}`))?.type === 'string'
   if (previous === '--env') return environments(before, cwd).filter((e) => e.startsWith(current))
   if (previous === '--report') return REPORTS.filter((r) => r.startsWith(current))
   if (takesValue(previous)) return paths(current, cwd, () => true)
   if (current.startsWith('-')) {
-    return [...own.flatMap((o) => [`--${o.name}`, ...(o.type === 'boolean' ? [`--no-${o.name}`] : [])]), '--help'].filter((f) => f.startsWith(current) && !(f.startsWith('--no-') && !current.startsWith('--no')))
+    return [
+      ...own.flatMap((o) => [`--${o.name}`, ...(o.type === 'boolean' ? [`--no-${o.name}`] : [])]),
+      '--help',
+    ].filter((f) => f.startsWith(current) && !(f.startsWith('--no-') && !current.startsWith('--no')))
   }
   if (command === 'completion') return ['bash', 'zsh', 'fish'].filter((s) => s.startsWith(current))
   if (command === 'import' && index === 1) return ['curl', 'har'].filter((s) => s.startsWith(current))
   const hash = current.indexOf('#')
-  if (hash > 0) return requestNames(resolve(cwd, current.slice(0, hash)), cwd).map((n) => `${current.slice(0, hash)}#${n}`).filter((c) => c.startsWith(current))
+  if (hash > 0)
+    return requestNames(resolve(cwd, current.slice(0, hash)), cwd)
+      .map((n) => `${current.slice(0, hash)}#${n}`)
+      .filter((c) => c.startsWith(current))
   return paths(current, cwd, (name) => REQUEST_FILE.test(name) && !/\.(env|schema)\.json$/i.test(name))
 }
 
@@ -71,13 +79,26 @@ function paths(current: string, cwd: string, keep: (name: string) => boolean): s
   const folder = slash >= 0 ? current.slice(0, slash + 1) : ''
   const dir = resolve(cwd, folder || '.')
   let entries: string[]
-  try { entries = readdirSync(dir) } catch { return [] }
+  try {
+    entries = readdirSync(dir)
+  } catch {
+    return []
+  }
   const out: string[] = []
   for (const name of entries.sort()) {
     const shown = `${folder}${name}`
-    if (!shown.startsWith(current) || (name.startsWith('.') && !current.slice(slash + 1).startsWith('.')) || name === 'node_modules') continue
+    if (
+      !shown.startsWith(current) ||
+      (name.startsWith('.') && !current.slice(slash + 1).startsWith('.')) ||
+      name === 'node_modules'
+    )
+      continue
     let isDir = false
-    try { isDir = statSync(join(dir, name)).isDirectory() } catch { continue }
+    try {
+      isDir = statSync(join(dir, name)).isDirectory()
+    } catch {
+      continue
+    }
     if (isDir) out.push(`${shown}/`)
     else if (keep(name)) out.push(shown)
   }
@@ -95,7 +116,10 @@ function requestNames(file: string, cwd: string): string[] {
 
 /** Environment names for the request files on the line (or the working directory), as --env reads them. */
 function environments(words: readonly string[], cwd: string): string[] {
-  const starts = [...words.filter((w) => REQUEST_FILE.test(w.split('#')[0]!)).map((w) => dirname(resolve(cwd, w.split('#')[0]!))), cwd]
+  const starts = [
+    ...words.filter((w) => REQUEST_FILE.test(w.split('#')[0]!)).map((w) => dirname(resolve(cwd, w.split('#')[0]!))),
+    cwd,
+  ]
   for (const start of starts) {
     try {
       const names = environmentNames(start, cwd)

@@ -6,7 +6,13 @@ import type { Io } from '../io.js'
 import { InputFileError, readInputFile } from '../load/input-file.js'
 import { ExitCode } from './exit-code.js'
 
-type ImportOptions = { readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean; readonly filter?: string }
+type ImportOptions = {
+  readonly format: 'curl' | 'har'
+  readonly source: string
+  readonly showSecrets: boolean
+  readonly all: boolean
+  readonly filter?: string
+}
 
 export async function importCommand(options: ImportOptions, io: Io, sources: Map<string, string>): Promise<ExitCode> {
   let secrets: readonly { name: string; value: string }[]
@@ -16,19 +22,27 @@ export async function importCommand(options: ImportOptions, io: Io, sources: Map
       text = readInputFile(resolve(io.cwd, options.source)).toString('utf8')
     } catch (error) {
       if (!(error instanceof InputFileError)) throw error
-      throw new LoadError('LOAD_FILE_NOT_FOUND', `${options.source} ${error.message}`, undefined, 'name the .har file the browser saved')
+      throw new LoadError(
+        'LOAD_FILE_NOT_FOUND',
+        `${options.source} ${error.message}`,
+        undefined,
+        'name the .har file the browser saved',
+      )
     }
     sources.set(options.source, text)
     const { importHar } = await import('../import/har.js')
     const imported = importHar(text, options.source, options.all, options.filter, io.cwd)
     io.stdout.write(imported.http)
     for (const note of imported.notes) io.stderr.write(`note: ${note}\n`)
-    io.stderr.write(`${imported.count} request${imported.count === 1 ? '' : 's'} imported${imported.skipped > 0 ? `; ${imported.skipped} that load page assets skipped (--all keeps them)` : ''}${imported.filtered > 0 ? `; ${imported.filtered} whose URL does not contain ${JSON.stringify(options.filter)} left out` : ''}\n`)
+    io.stderr.write(
+      `${imported.count} request${imported.count === 1 ? '' : 's'} imported${imported.skipped > 0 ? `; ${imported.skipped} that load page assets skipped (--all keeps them)` : ''}${imported.filtered > 0 ? `; ${imported.filtered} whose URL does not contain ${JSON.stringify(options.filter)} left out` : ''}\n`,
+    )
     secrets = imported.secrets
   } else {
     let source = options.source
     if (source.trim() === '-') {
-      if (!io.readStdin) throw new UsageError('`-` reads the curl command from standard input, which this command does not have')
+      if (!io.readStdin)
+        throw new UsageError('`-` reads the curl command from standard input, which this command does not have')
       source = io.readStdin()
     }
     const { importCurl } = await import('../import/curl.js')
@@ -38,7 +52,9 @@ export async function importCommand(options: ImportOptions, io: Io, sources: Map
     secrets = imported.secrets
   }
   if (secrets.length > 0) {
-    io.stderr.write(`Credentials were found; the requests read them from variables. Put in .env:\n${secrets.map(({ name, value }) => `  ${name}=${options.showSecrets ? dotenvValue(value) : '…'}`).join('\n')}\n${options.showSecrets ? '' : '(--show-secrets prints the values)\n'}`)
+    io.stderr.write(
+      `Credentials were found; the requests read them from variables. Put in .env:\n${secrets.map(({ name, value }) => `  ${name}=${options.showSecrets ? dotenvValue(value) : '…'}`).join('\n')}\n${options.showSecrets ? '' : '(--show-secrets prints the values)\n'}`,
+    )
   }
   return ExitCode.ok
 }

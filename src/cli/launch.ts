@@ -27,7 +27,11 @@ declare const REQCHAIN_BUILD_KEY: string
 declare const REQCHAIN_SCRIPTS: { readonly cli: string; readonly libraries: Readonly<Record<string, string>> }
 
 type ScriptFunction = (
-  exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string,
+  exports: unknown,
+  require: NodeJS.Require,
+  module: { exports: unknown },
+  filename: string,
+  dirname: string,
   loadLibrary: (name: string) => unknown,
 ) => void
 
@@ -57,7 +61,8 @@ function runScript(name: string): unknown {
   const builtCache = file.replace(/\.js$/, '.cache')
   // Each script is one function expression in ASCII, the shape of Node's CommonJS wrapper.
   const source = readFileSync(file, 'latin1')
-  const compile = (cachedData: Buffer | undefined) => new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) })
+  const compile = (cachedData: Buffer | undefined) =>
+    new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) })
   const key = (loadKey ??= cacheKey())
   const own = join(userCacheDir(key), basename(builtCache))
   // The build's Node reads dist/; a damaged cache there (dist/ may be read-only) is replaced by one of its own.
@@ -87,7 +92,8 @@ let loadKey: string | undefined
  */
 function cacheKey(): string {
   const node = `${process.version}-${process.arch}-`
-  if (REQCHAIN_BUILD_KEY.startsWith(node) && process.execArgv.length === 0 && !process.env['NODE_OPTIONS']) return REQCHAIN_BUILD_KEY
+  if (REQCHAIN_BUILD_KEY.startsWith(node) && process.execArgv.length === 0 && !process.env['NODE_OPTIONS'])
+    return REQCHAIN_BUILD_KEY
   return node + String(v8Tag())
 }
 
@@ -107,8 +113,13 @@ function readIfThere(path: string): Buffer | undefined {
 function userCacheDir(key: string): string {
   const env = process.env
   const home = (require('node:os') as typeof import('node:os')).homedir()
-  const base = env['XDG_CACHE_HOME'] || (process.platform === 'darwin' ? join(home, 'Library', 'Caches')
-    : process.platform === 'win32' ? env['LOCALAPPDATA'] || join(home, 'AppData', 'Local') : join(home, '.cache'))
+  const base =
+    env['XDG_CACHE_HOME'] ||
+    (process.platform === 'darwin'
+      ? join(home, 'Library', 'Caches')
+      : process.platform === 'win32'
+        ? env['LOCALAPPDATA'] || join(home, 'AppData', 'Local')
+        : join(home, '.cache'))
   return join(base, 'reqchain', key)
 }
 

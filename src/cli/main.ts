@@ -36,13 +36,16 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     const options = await parseOptions(argv)
     short = 'errorFormat' in options && options.errorFormat === 'short'
     switch (options.command) {
-      case 'help': case 'version':
+      case 'help':
+      case 'version':
         io.stdout.write(`${options.text}\n`)
         return ExitCode.ok
       case 'parse': {
         const files = loadAll(options.paths, io, sources, {})
         const { toParseView } = await import('../report/parse-view.js')
-        io.stdout.write(`${JSON.stringify(toParseView(files.map((f) => f.file)), null, io.stdout.isTTY ? 2 : undefined)}\n`)
+        io.stdout.write(
+          `${JSON.stringify(toParseView(files.map((f) => f.file)), null, io.stdout.isTTY ? 2 : undefined)}\n`,
+        )
         return ExitCode.ok
       }
       case 'import': {
@@ -60,7 +63,12 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       }
       case 'curl': {
         const { curlCommand } = await import('./curl-command.js')
-        return await curlCommand(options, io, loadAll(options.paths, io, sources, { fileRoot: options.fileRoot }), lookup)
+        return await curlCommand(
+          options,
+          io,
+          loadAll(options.paths, io, sources, { fileRoot: options.fileRoot }),
+          lookup,
+        )
       }
       case 'serve': {
         const { serveCommand } = await import('./serve-command.js')
@@ -69,7 +77,17 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       default: {
         if (options.dryRun) {
           const { curlCommand } = await import('./curl-command.js')
-          return await curlCommand(options, io, loadAll(options.paths, io, sources, { recursive: options.command === 'test', names: options.names, fileRoot: options.fileRoot }), lookup, 'http')
+          return await curlCommand(
+            options,
+            io,
+            loadAll(options.paths, io, sources, {
+              recursive: options.command === 'test',
+              names: options.names,
+              fileRoot: options.fileRoot,
+            }),
+            lookup,
+            'http',
+          )
         }
         const batched = batchedStderr(io)
         try {
@@ -108,7 +126,9 @@ function reportFailure(error: unknown, io: Io, sources: Sources, short: boolean)
     io.stderr.write(`${short ? formatShort(error) : formatCodeFrame(error, sources)}\n`)
     return error instanceof UsageError ? ExitCode.usage : error instanceof LoadError ? ExitCode.load : ExitCode.runtime
   }
-  io.stderr.write(`reqchain crashed: this is a bug in reqchain, please report it with the output below.\n${(error as Error | undefined)?.stack ?? String(error)}\n`)
+  io.stderr.write(
+    `reqchain crashed: this is a bug in reqchain, please report it with the output below.\n${(error as Error | undefined)?.stack ?? String(error)}\n`,
+  )
   return ExitCode.bug
 }
 
@@ -119,20 +139,38 @@ type Selected = { file: RequestFile; names: string[] }
 function checkedFileRoot(absolute: string, shown: string): string {
   try {
     if (statSync(absolute).isDirectory()) return realpathSync(absolute)
-  } catch { /* said below */ }
+  } catch {
+    /* said below */
+  }
   throw new UsageError(`--file-root ${shown} is not a folder`, 'name the folder request files may read files in')
 }
 
-type LoadAllOptions = { readonly recursive?: boolean; readonly names?: readonly string[]; readonly verbose?: boolean; readonly fileRoot?: string | undefined }
+type LoadAllOptions = {
+  readonly recursive?: boolean
+  readonly names?: readonly string[]
+  readonly verbose?: boolean
+  readonly fileRoot?: string | undefined
+}
 
-function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>, { recursive = false, names = [], verbose = false, fileRoot }: LoadAllOptions): Selected[] {
+function loadAll(
+  paths: readonly string[],
+  io: Io,
+  sources: Map<string, string>,
+  { recursive = false, names = [], verbose = false, fileRoot }: LoadAllOptions,
+): Selected[] {
   const root = fileRoot === undefined ? undefined : checkedFileRoot(resolve(io.cwd, fileRoot), fileRoot)
-  const onSkip = verbose ? (path: string, why: string) => { io.stderr.write(`skipped ${displayPath(path, io.cwd)}: ${why}, not a request file\n`) } : undefined
+  const onSkip = verbose
+    ? (path: string, why: string) => {
+        io.stderr.write(`skipped ${displayPath(path, io.cwd)}: ${why}, not a request file\n`)
+      }
+    : undefined
   const selected: Selected[] = []
   for (const arg of paths) {
     if (arg === '-') {
-      if (!io.readStdin) throw new UsageError('`-` reads a request file from standard input, which this command does not have')
-      if (selected.some((s) => s.file.path === '<stdin>')) throw new UsageError('`-` (standard input) may be given once')
+      if (!io.readStdin)
+        throw new UsageError('`-` reads a request file from standard input, which this command does not have')
+      if (selected.some((s) => s.file.path === '<stdin>'))
+        throw new UsageError('`-` (standard input) may be given once')
       const file = loadStdin(io.readStdin(), io.cwd, root)
       sources.set(file.path, file.source)
       selected.push({ file, names: [...names] })
@@ -141,9 +179,15 @@ function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>,
     const hash = arg.lastIndexOf('#')
     const hasName = hash > 0 && !existsSync(resolve(io.cwd, arg)) && existsSync(resolve(io.cwd, arg.slice(0, hash)))
     const path = hasName ? arg.slice(0, hash) : arg
-    for (const file of load([path], { cwd: io.cwd, recursive, ...(onSkip ? { onSkip } : {}), ...(root ? { fileRoot: root } : {}) })) {
+    for (const file of load([path], {
+      cwd: io.cwd,
+      recursive,
+      ...(onSkip ? { onSkip } : {}),
+      ...(root ? { fileRoot: root } : {}),
+    })) {
       sources.set(file.path, file.source)
-      for (const warning of file.warnings ?? []) io.stderr.write(`${formatCodeFrame(warning, (f) => sources.get(f), 'warning')}\n`)
+      for (const warning of file.warnings ?? [])
+        io.stderr.write(`${formatCodeFrame(warning, (f) => sources.get(f), 'warning')}\n`)
       selected.push({ file, names: hasName ? [arg.slice(hash + 1)] : [...names] })
     }
   }
@@ -152,7 +196,8 @@ function loadAll(paths: readonly string[], io: Io, sources: Map<string, string>,
 
 /** `FILE#name` selects in its file; --name selects in every file that holds the name. */
 export function planOf(selected: readonly Selected[], names: readonly string[]): Plan[] {
-  if (names.length === 0 || selected.length === 1) return selected.map((s) => ({ file: s.file, requests: selectRequests(s.file, s.names) }))
+  if (names.length === 0 || selected.length === 1)
+    return selected.map((s) => ({ file: s.file, requests: selectRequests(s.file, s.names) }))
   const plans: Plan[] = []
   for (const s of selected) {
     const own = s.names.filter((n) => s.file.requests.some((r) => r.name === n))
@@ -160,21 +205,48 @@ export function planOf(selected: readonly Selected[], names: readonly string[]):
   }
   const found = new Set(plans.flatMap((p) => p.requests.map((r) => r.name)))
   const missing = names.find((n) => !found.has(n))
-  if (missing !== undefined) throw new LoadError('LOAD_NAME_NOT_FOUND', `No request named \`${missing}\` in the given files`, undefined, 'name requests with # @name')
+  if (missing !== undefined)
+    throw new LoadError(
+      'LOAD_NAME_NOT_FOUND',
+      `No request named \`${missing}\` in the given files`,
+      undefined,
+      'name requests with # @name',
+    )
   return plans
 }
 
-async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, string>, lookup: Sources): Promise<ExitCode> {
+async function runCommand(
+  given: RunOptions,
+  ttyIo: Io,
+  sources: Map<string, string>,
+  lookup: Sources,
+): Promise<ExitCode> {
   // `reqchain diff DIR`: the files and names the recording holds, chained as the recorded command
   // chained them (a `run` shares captures across its files).
-  const recorded = given.filesFromRecording && given.compare ? (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare.dir) : undefined
-  const options = recorded ? { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names } : given
-  const selected = loadAll(options.paths, ttyIo, sources, { recursive: options.command === 'test', names: options.names, verbose: options.verbose, fileRoot: options.fileRoot })
-  checkOutputs(options, selected.map((s) => s.file), ttyIo.cwd)
+  const recorded =
+    given.filesFromRecording && given.compare
+      ? (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare.dir)
+      : undefined
+  const options = recorded
+    ? { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names }
+    : given
+  const selected = loadAll(options.paths, ttyIo, sources, {
+    recursive: options.command === 'test',
+    names: options.names,
+    verbose: options.verbose,
+    fileRoot: options.fileRoot,
+  })
+  checkOutputs(
+    options,
+    selected.map((s) => s.file),
+    ttyIo.cwd,
+  )
   const plans = await withRows(planOf(selected, options.names), options, ttyIo)
   // A dataset run on a terminal keeps one progress line at the bottom of it.
-  const progress = options.dataset !== undefined && ttyIo.stderr.isTTY && !options.quiet
-    ? new (await import('../report/progress.js')).Progress(ttyIo, plans.length) : undefined
+  const progress =
+    options.dataset !== undefined && ttyIo.stderr.isTTY && !options.quiet
+      ? new (await import('../report/progress.js')).Progress(ttyIo, plans.length)
+      : undefined
   const io = progress?.io ?? ttyIo
   const cliVars: Record<string, string> = { ...options.vars }
   let mock: { url: string; close: () => Promise<void> } | undefined
@@ -191,21 +263,41 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
   for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
   if (options.pass !== undefined) secrets.add({ name: 'pass', value: options.pass, source: 'flag' })
   // Proxy credentials in a proxy URL are secrets wherever they show.
-  for (const [name, value] of [['proxy', options.proxy], ...['http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].map((n) => [n, io.env[n]])]) secrets.noteVariable(name!, value)
+  for (const [name, value] of [
+    ['proxy', options.proxy],
+    ...['http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].map((n) => [n, io.env[n]]),
+  ])
+    secrets.noteVariable(name!, value)
   const allRequests = plans.flatMap((p) => p.requests)
-  const recordings = options.record !== undefined || options.replay !== undefined || options.compare !== undefined
-    ? await (await import('../record/record.js')).openRecordings({
-      cwd: io.cwd, command: options.command, files: [...new Set(plans.map((p) => p.file.absolutePath))], names: options.names, secrets,
-      replaySpeed: options.replaySpeed,
-      ...(options.record !== undefined ? { record: options.record } : {}),
-      ...(options.replay !== undefined ? { replay: options.replay } : {}),
-      ...(options.compare ? { compare: options.compare } : {}),
-    })
-    : undefined
+  const recordings =
+    options.record !== undefined || options.replay !== undefined || options.compare !== undefined
+      ? await (
+          await import('../record/record.js')
+        ).openRecordings({
+          cwd: io.cwd,
+          command: options.command,
+          files: [...new Set(plans.map((p) => p.file.absolutePath))],
+          names: options.names,
+          secrets,
+          replaySpeed: options.replaySpeed,
+          ...(options.record !== undefined ? { record: options.record } : {}),
+          ...(options.replay !== undefined ? { replay: options.replay } : {}),
+          ...(options.compare ? { compare: options.compare } : {}),
+        })
+      : undefined
   const reporter = new ConsoleReporter(io, {
-    mode: options.command, quiet: options.quiet, verbose: options.verbose, curl: options.curl, all: options.all, raw: options.raw, color: options.color, insecure: options.insecure, errorFormat: options.errorFormat,
+    mode: options.command,
+    quiet: options.quiet,
+    verbose: options.verbose,
+    curl: options.curl,
+    all: options.all,
+    raw: options.raw,
+    color: options.color,
+    insecure: options.insecure,
+    errorFormat: options.errorFormat,
     ...(allRequests.length > 0 ? { last: allRequests[allRequests.length - 1]! } : {}),
-    secrets, sources: lookup,
+    secrets,
+    sources: lookup,
   })
   const transport = new Transport({
     connectTimeoutMs: options.connectTimeoutMs,
@@ -215,13 +307,27 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
     ...(options.unixSocket !== undefined ? { unixSocket: options.unixSocket } : {}),
     http2: options.http2,
     h2c: options.http2PriorKnowledge,
-    proxy: { ...(options.proxy !== undefined ? { proxy: options.proxy } : {}), ...(options.noProxy !== undefined ? { noProxy: options.noProxy } : {}), env: io.env },
+    proxy: {
+      ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
+      ...(options.noProxy !== undefined ? { noProxy: options.noProxy } : {}),
+      env: io.env,
+    },
     ...(recordings?.replayTo ? { replayTo: recordings.replayTo } : {}),
   })
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
   const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
-  const reports = options.reports.length > 0 ? new (await import('../report/write.js')).ReportWriter(options.reports, { cwd: io.cwd, secrets, sources: lookup, stdout: io.stdout, ...(options.rowName !== undefined ? { rowName: options.rowName } : {}), junitCases: options.junitCases }) : undefined
+  const reports =
+    options.reports.length > 0
+      ? new (await import('../report/write.js')).ReportWriter(options.reports, {
+          cwd: io.cwd,
+          secrets,
+          sources: lookup,
+          stdout: io.stdout,
+          ...(options.rowName !== undefined ? { rowName: options.rowName } : {}),
+          junitCases: options.junitCases,
+        })
+      : undefined
   let result: RunResult
   try {
     const common = {
@@ -230,14 +336,30 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
       idleTimeoutMs: options.idleTimeoutMs,
       scriptTimeMs: options.scriptTimeoutMs,
       redirects: { max: options.maxRedirects, allowHttpDowngrade: options.allowHttpRedirect },
-      limits: { ...(options.maxFilesize !== undefined ? { maxBytes: options.maxFilesize } : {}), maxRatio: options.maxInflateRatio },
-      varSources: { cwd: io.cwd, ...(options.env !== undefined ? { env: options.env } : {}), envFiles: options.envFiles, secretNames: options.secrets, defaults: mockDefaults },
+      limits: {
+        ...(options.maxFilesize !== undefined ? { maxBytes: options.maxFilesize } : {}),
+        maxRatio: options.maxInflateRatio,
+      },
+      varSources: {
+        cwd: io.cwd,
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        envFiles: options.envFiles,
+        secretNames: options.secrets,
+        defaults: mockDefaults,
+      },
       cliVars,
       processEnv: io.env,
       secrets,
       failOnStatus: options.fail,
       ...(jar ? { cookieJar: jar.create } : {}),
-      ...(results ? { onChainEnd: (plan: Plan, steps: readonly StepResult[]) => { results.add(plan, steps); progress?.update(results.counts()) } } : {}),
+      ...(results
+        ? {
+            onChainEnd: (plan: Plan, steps: readonly StepResult[]) => {
+              results.add(plan, steps)
+              progress?.update(results.counts())
+            },
+          }
+        : {}),
       ...(options.retry.count > 0 ? { retry: options.retry } : {}),
       // --all prints every body at the end; otherwise a run holds no step it is done with.
       keepSteps: options.all,
@@ -246,7 +368,10 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
       onEvent: (event: RunEvent) => {
         if (event.kind === 'step') reporter.endLiveText(event.step.template)
         reporter.onEvent(event)
-        if (event.kind === 'step' || event.kind === 'skipped') { reports?.add(event.step); recordings?.add(event.step) }
+        if (event.kind === 'step' || event.kind === 'skipped') {
+          reports?.add(event.step)
+          recordings?.add(event.step)
+        }
       },
       listenerFor: reporter.listenerFor,
       ...(recordings?.timePieces ? { timePieces: true } : {}),
@@ -257,7 +382,11 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
       const { runParallel } = await import('../run-parallel.js')
       result = await runParallel(plans, { ...common, bail: options.bail, isolateFiles: true }, options.parallel)
     } else {
-      result = await run(plans, { ...common, bail: options.bail, isolateFiles: options.command === 'test' && recorded?.command !== 'run' })
+      result = await run(plans, {
+        ...common,
+        bail: options.bail,
+        isolateFiles: options.command === 'test' && recorded?.command !== 'run',
+      })
     }
   } catch (error) {
     recordings?.abort() // a bug: no half-written recording is left beside DIR
@@ -311,12 +440,22 @@ async function runCommand(given: RunOptions, ttyIo: Io, sources: Map<string, str
 async function withRows(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {
   if (options.dataset === undefined) return shardOf(plans, options.shard)
   const { chooseRows, loadDataset } = await import('../load/dataset.js')
-  const chosen = chooseRows(await loadDataset(resolve(io.cwd, options.dataset), options.dataset), options.rows, options.limit)
-  if (chosen.length === 0) throw new UsageError(`--dataset ${options.dataset}: no rows${options.rows !== undefined ? ` in --rows ${options.rows}` : ''}`)
+  const chosen = chooseRows(
+    await loadDataset(resolve(io.cwd, options.dataset), options.dataset),
+    options.rows,
+    options.limit,
+  )
+  if (chosen.length === 0)
+    throw new UsageError(
+      `--dataset ${options.dataset}: no rows${options.rows !== undefined ? ` in --rows ${options.rows}` : ''}`,
+    )
   const columns = Object.keys(chosen[0]!.values)
   if (options.rowName !== undefined && !columns.includes(options.rowName)) {
     const suggestion = nearest(options.rowName, columns)
-    throw new UsageError(`--row-name ${options.rowName}: the dataset has no such column`, `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}columns: ${columns.join(', ')}`)
+    throw new UsageError(
+      `--row-name ${options.rowName}: the dataset has no such column`,
+      `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}columns: ${columns.join(', ')}`,
+    )
   }
   const rows = shardOf(chosen, options.shard)
   return rows.flatMap((row) => plans.map((plan) => ({ ...plan, row })))
@@ -333,14 +472,25 @@ function shardOf<T>(items: readonly T[], shard: RunOptions['shard']): T[] {
 async function resultsOf(options: RunOptions, io: Io, secrets: Secrets, plans: readonly Plan[]) {
   const { Results, defaultColumns } = await import('../report/results.js')
   const csv = options.results !== undefined && extname(options.results).toLowerCase() === '.csv'
-  if (options.columns && !csv) throw new UsageError('--columns chooses the columns of a CSV results file', 'write --results FILE.csv')
+  if (options.columns && !csv)
+    throw new UsageError('--columns chooses the columns of a CSV results file', 'write --results FILE.csv')
   const csvResults = csv
-    ? { columns: options.columns ?? defaultColumns(Object.keys(plans[0]?.row?.values ?? {})), stringify: (await import('csv-stringify/sync')).stringify }
+    ? {
+        columns: options.columns ?? defaultColumns(Object.keys(plans[0]?.row?.values ?? {})),
+        stringify: (await import('csv-stringify/sync')).stringify,
+      }
     : undefined
   try {
-    return new Results(options.results === undefined ? undefined : resolve(io.cwd, options.results), secrets, csvResults)
+    return new Results(
+      options.results === undefined ? undefined : resolve(io.cwd, options.results),
+      secrets,
+      csvResults,
+    )
   } catch (error) {
-    throw new UsageError(`--results ${options.results}: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'name a file in a folder that exists')
+    throw new UsageError(
+      `--results ${options.results}: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      'name a file in a folder that exists',
+    )
   }
 }
 
@@ -348,7 +498,11 @@ async function resultsOf(options: RunOptions, io: Io, secrets: Secrets, plans: r
  * The run's cookie jars (one per file in `test`), seeded from --cookie-jar FILE when it exists;
  * every value they take in is a secret. The file is written back with every jar's cookies.
  */
-async function cookieJarOf(options: RunOptions, io: Io, secrets: Secrets): Promise<{ create: () => Cookies; netscape: () => Promise<string> } | undefined> {
+async function cookieJarOf(
+  options: RunOptions,
+  io: Io,
+  secrets: Secrets,
+): Promise<{ create: () => Cookies; netscape: () => Promise<string> } | undefined> {
   if (!options.cookies) return undefined
   const { Cookies, prepareCookies } = await import('../send/cookies.js')
   let seed: string | undefined
@@ -360,7 +514,10 @@ async function cookieJarOf(options: RunOptions, io: Io, secrets: Secrets): Promi
       try {
         seed = readSettingsFile(path)
       } catch (error) {
-        throw new UsageError(`--cookie-jar ${options.cookieJar}: ${inputFileMessage(error)}`, 'name a cookie file (Netscape format), new or written by an earlier run')
+        throw new UsageError(
+          `--cookie-jar ${options.cookieJar}: ${inputFileMessage(error)}`,
+          'name a cookie file (Netscape format), new or written by an earlier run',
+        )
       }
     }
   }
@@ -390,7 +547,12 @@ function tlsOptionsOf(options: RunOptions, io: Io): TlsOptions {
       throw new UsageError(`${flag} ${path}: ${inputFileMessage(error)}`, 'name a PEM file')
     }
   }
-  const caFiles = options.cacert.length > 0 ? options.cacert.map((f) => [f, '--cacert'] as const) : io.env['SSL_CERT_FILE'] ? [[io.env['SSL_CERT_FILE'], 'SSL_CERT_FILE'] as const] : []
+  const caFiles =
+    options.cacert.length > 0
+      ? options.cacert.map((f) => [f, '--cacert'] as const)
+      : io.env['SSL_CERT_FILE']
+        ? [[io.env['SSL_CERT_FILE'], 'SSL_CERT_FILE'] as const]
+        : []
   const cert = options.cert !== undefined ? read(options.cert, '--cert') : undefined
   return {
     insecure: options.insecure,
@@ -406,9 +568,27 @@ function tlsOptionsOf(options: RunOptions, io: Io): TlsOptions {
  * --extract, no report, no recording or comparison, and (for stdout) no other body printed after
  * the run. So a 1 GB download keeps memory flat.
  */
-function sinkOf(options: RunOptions, io: Io, last: RequestTemplate | undefined): { sinkFor?: (t: RequestTemplate) => BodySink | undefined } {
-  if (!last || options.command !== 'run' || options.extract !== undefined || options.reports.length > 0 || options.dataset !== undefined || options.record !== undefined || options.compare !== undefined) return {}
-  if (last.captures.length > 0 || last.asserts.length > 0 || last.extras.some((e) => e.kind === 'response-handler' && e.script)) return {}
+function sinkOf(
+  options: RunOptions,
+  io: Io,
+  last: RequestTemplate | undefined,
+): { sinkFor?: (t: RequestTemplate) => BodySink | undefined } {
+  if (
+    !last ||
+    options.command !== 'run' ||
+    options.extract !== undefined ||
+    options.reports.length > 0 ||
+    options.dataset !== undefined ||
+    options.record !== undefined ||
+    options.compare !== undefined
+  )
+    return {}
+  if (
+    last.captures.length > 0 ||
+    last.asserts.length > 0 ||
+    last.extras.some((e) => e.kind === 'response-handler' && e.script)
+  )
+    return {}
   if (options.output !== undefined) {
     const path = resolve(io.cwd, options.output)
     return { sinkFor: (t) => (t === last ? fileSink(path) : undefined) }

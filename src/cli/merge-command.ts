@@ -13,40 +13,73 @@ import type { Io } from '../io.js'
 import { canonical } from './outputs.js'
 import { Secrets } from '../secrets.js'
 
-export type MergeOptions = { readonly paths: readonly string[]; readonly results?: string; readonly junit?: string; readonly json?: string }
+export type MergeOptions = {
+  readonly paths: readonly string[]
+  readonly results?: string
+  readonly junit?: string
+  readonly json?: string
+}
 
 const STATUSES = new Set(['passed', 'failed', 'error', 'skipped'])
 
 export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitCode> {
   const { Results, formatSummary } = await import('../report/results.js')
   type Line = Parameters<InstanceType<typeof Results>['count']>[0]
-  if (options.paths.length === 0) throw new UsageError('merge needs the results files to merge', 'for example: reqchain merge shard-1.jsonl shard-2.jsonl')
+  if (options.paths.length === 0)
+    throw new UsageError(
+      'merge needs the results files to merge',
+      'for example: reqchain merge shard-1.jsonl shard-2.jsonl',
+    )
   const inputs = new Set<string>()
   for (const path of options.paths) {
     const key = canonical(resolve(io.cwd, path))
     if (inputs.has(key)) throw new UsageError(`${path} is named twice`, 'merge each results file once')
     inputs.add(key)
   }
-  for (const [flag, out] of [['--results', options.results], ['--junit', options.junit], ['--json', options.json]] as const) {
-    if (out !== undefined && inputs.has(canonical(resolve(io.cwd, out)))) throw new UsageError(`${flag} ${out} would overwrite one of the files being merged`, 'write the merged file to a new path')
+  for (const [flag, out] of [
+    ['--results', options.results],
+    ['--junit', options.junit],
+    ['--json', options.json],
+  ] as const) {
+    if (out !== undefined && inputs.has(canonical(resolve(io.cwd, out))))
+      throw new UsageError(
+        `${flag} ${out} would overwrite one of the files being merged`,
+        'write the merged file to a new path',
+      )
   }
   const kindOf = (path: string) => (/\.xml$/i.test(path) ? 'junit' : /\.json$/i.test(path) ? 'json' : 'results')
   const junitInputs = options.paths.filter((p) => kindOf(p) === 'junit')
   const jsonInputs = options.paths.filter((p) => kindOf(p) === 'json')
-  if (junitInputs.length > 0 && options.junit === undefined) throw new UsageError('JUnit reports to merge need --junit OUT.xml', 'for example: reqchain merge s1.jsonl s2.jsonl s1.xml s2.xml --junit all.xml')
-  if (jsonInputs.length > 0 && options.json === undefined) throw new UsageError('JSON reports to merge need --json OUT.json', 'for example: reqchain merge s1.jsonl s2.jsonl s1.json s2.json --json all.json')
+  if (junitInputs.length > 0 && options.junit === undefined)
+    throw new UsageError(
+      'JUnit reports to merge need --junit OUT.xml',
+      'for example: reqchain merge s1.jsonl s2.jsonl s1.xml s2.xml --junit all.xml',
+    )
+  if (jsonInputs.length > 0 && options.json === undefined)
+    throw new UsageError(
+      'JSON reports to merge need --json OUT.json',
+      'for example: reqchain merge s1.jsonl s2.jsonl s1.json s2.json --json all.json',
+    )
   const { writeAtomically } = await import('../report/write.js')
   const lines: Line[] = []
   const seen = new Map<string, string>()
   for (const path of options.paths.filter((p) => kindOf(p) === 'results')) {
     let number = 0
     const input = createReadStream(resolve(io.cwd, path))
-    const opened = new Promise<void>((ok, fail) => { input.once('open', () => ok()); input.once('error', fail) })
+    const opened = new Promise<void>((ok, fail) => {
+      input.once('open', () => ok())
+      input.once('error', fail)
+    })
     try {
       await opened
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${path}: ${code === 'ENOENT' ? 'not found' : code ?? 'error'}`, undefined, 'name the files --results wrote')
+      throw new LoadError(
+        'LOAD_FILE_NOT_FOUND',
+        `Cannot read ${path}: ${code === 'ENOENT' ? 'not found' : (code ?? 'error')}`,
+        undefined,
+        'name the files --results wrote',
+      )
     }
     for await (const text of createInterface({ input, crlfDelay: Infinity })) {
       number++
@@ -56,12 +89,29 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
       try {
         line = JSON.parse(text) as Line
       } catch {
-        throw new LoadError('LOAD_JSON', `${path}:${number} is not JSON`, at, 'a results file has one JSON object per line, as --results writes it')
+        throw new LoadError(
+          'LOAD_JSON',
+          `${path}:${number} is not JSON`,
+          at,
+          'a results file has one JSON object per line, as --results writes it',
+        )
       }
-      if (!isResultLine(line)) throw new LoadError('LOAD_SYNTAX', `${path}:${number} is not a results line`, at, 'it needs at least row, file, status, requests and totalMs, as --results writes them')
+      if (!isResultLine(line))
+        throw new LoadError(
+          'LOAD_SYNTAX',
+          `${path}:${number} is not a results line`,
+          at,
+          'it needs at least row, file, status, requests and totalMs, as --results writes them',
+        )
       const key = `${line.file}\0${line.row}`
       const earlier = seen.get(key)
-      if (earlier) throw new LoadError('LOAD_SYNTAX', `Row ${line.row} of ${line.file} is in ${earlier} and in ${path}:${number}`, at, 'the shards overlap: merge each shard once (--shard K/N with the same N)')
+      if (earlier)
+        throw new LoadError(
+          'LOAD_SYNTAX',
+          `Row ${line.row} of ${line.file} is in ${earlier} and in ${path}:${number}`,
+          at,
+          'the shards overlap: merge each shard once (--shard K/N with the same N)',
+        )
       seen.set(key, `${path}:${number}`)
       lines.push(line)
     }
@@ -70,9 +120,21 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
   const results = new Results(undefined, new Secrets())
   for (const line of lines) results.count(line)
   const summary = lines.length > 0 ? results.summary() : undefined
-  if (options.results !== undefined) writeAtomically(resolve(io.cwd, options.results), lines.map((l) => `${JSON.stringify(l)}\n`).join(''))
-  if (options.junit !== undefined) writeAtomically(resolve(io.cwd, options.junit), mergeJunit(junitInputs.map((p) => ({ path: p, text: readText(p, io) }))))
-  if (options.json !== undefined) writeAtomically(resolve(io.cwd, options.json), mergeJson(jsonInputs.map((p) => ({ path: p, text: readText(p, io) })), summary))
+  if (options.results !== undefined)
+    writeAtomically(resolve(io.cwd, options.results), lines.map((l) => `${JSON.stringify(l)}\n`).join(''))
+  if (options.junit !== undefined)
+    writeAtomically(
+      resolve(io.cwd, options.junit),
+      mergeJunit(junitInputs.map((p) => ({ path: p, text: readText(p, io) }))),
+    )
+  if (options.json !== undefined)
+    writeAtomically(
+      resolve(io.cwd, options.json),
+      mergeJson(
+        jsonInputs.map((p) => ({ path: p, text: readText(p, io) })),
+        summary,
+      ),
+    )
   if (summary) io.stdout.write(`${formatSummary(summary)}\n`)
   if (!summary) return ExitCode.ok
   return summary.errors > 0 ? ExitCode.runtime : summary.failed > 0 ? ExitCode.assert : ExitCode.ok
@@ -82,7 +144,12 @@ function readText(path: string, io: Io): string {
   try {
     return readInputFile(resolve(io.cwd, path)).toString('utf8')
   } catch (error) {
-    throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${path}: ${error instanceof InputFileError ? error.message : ((error as NodeJS.ErrnoException).code ?? 'error')}`, undefined, 'name the reports the shards wrote')
+    throw new LoadError(
+      'LOAD_FILE_NOT_FOUND',
+      `Cannot read ${path}: ${error instanceof InputFileError ? error.message : ((error as NodeJS.ErrnoException).code ?? 'error')}`,
+      undefined,
+      'name the reports the shards wrote',
+    )
   }
 }
 
@@ -94,7 +161,13 @@ function mergeJunit(reports: readonly { path: string; text: string }[]): string 
   const suites: string[] = []
   for (const { path, text } of reports) {
     const root = text.match(/<testsuites\b([^>]*)>/)
-    if (!root || !text.trimEnd().endsWith('</testsuites>')) throw new LoadError('LOAD_SYNTAX', `${path} is not a JUnit report`, { file: path, line: 1, column: 1 }, 'merge the JUnit files --report junit=… wrote')
+    if (!root || !text.trimEnd().endsWith('</testsuites>'))
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `${path} is not a JUnit report`,
+        { file: path, line: 1, column: 1 },
+        'merge the JUnit files --report junit=… wrote',
+      )
     for (const count of COUNTS) totals[count] += Number(root[1]!.match(new RegExp(`\\b${count}="(\\d+)"`))?.[1] ?? 0)
     totals.time += Number(root[1]!.match(/\btime="([\d.]+)"/)?.[1] ?? 0)
     suites.push(...(text.match(/ {2}<testsuite\b[\s\S]*?<\/testsuite>\n/g) ?? []))
@@ -102,22 +175,49 @@ function mergeJunit(reports: readonly { path: string; text: string }[]): string 
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="reqchain" ${COUNTS.map((c) => `${c}="${totals[c]}"`).join(' ')} time="${totals.time.toFixed(3)}">\n${suites.join('')}</testsuites>\n`
 }
 
-type JsonReport = { reqchain: string; durationMs: number; summary: { passed: number; failed: number; skipped: number; interrupted: boolean }; steps: { file: string; row?: number; line: number }[] }
+type JsonReport = {
+  reqchain: string
+  durationMs: number
+  summary: { passed: number; failed: number; skipped: number; interrupted: boolean }
+  steps: { file: string; row?: number; line: number }[]
+}
 
 /** JSON reports of shards as one: steps ordered by file, row and line, the counts summed, the row summary from the results files. */
 function mergeJson(reports: readonly { path: string; text: string }[], dataset: object | undefined): string {
   const parsed = reports.map(({ path, text }) => {
     let value: JsonReport | null
-    try { value = JSON.parse(text) as JsonReport | null } catch { throw new LoadError('LOAD_JSON', `${path} is not JSON`, { file: path, line: 1, column: 1 }, 'merge the JSON files --report json=… wrote') }
-    if (typeof value?.reqchain !== 'string' || !Array.isArray(value.steps) || typeof value.summary !== 'object') throw new LoadError('LOAD_SYNTAX', `${path} is not a reqchain JSON report`, { file: path, line: 1, column: 1 }, 'merge the JSON files --report json=… wrote')
+    try {
+      value = JSON.parse(text) as JsonReport | null
+    } catch {
+      throw new LoadError(
+        'LOAD_JSON',
+        `${path} is not JSON`,
+        { file: path, line: 1, column: 1 },
+        'merge the JSON files --report json=… wrote',
+      )
+    }
+    if (typeof value?.reqchain !== 'string' || !Array.isArray(value.steps) || typeof value.summary !== 'object')
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `${path} is not a reqchain JSON report`,
+        { file: path, line: 1, column: 1 },
+        'merge the JSON files --report json=… wrote',
+      )
     return value
   })
-  const steps = parsed.flatMap((r) => r.steps).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.row ?? 0) - (b.row ?? 0) || a.line - b.line))
+  const steps = parsed
+    .flatMap((r) => r.steps)
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.row ?? 0) - (b.row ?? 0) || a.line - b.line))
   const sum = (key: 'passed' | 'failed' | 'skipped') => parsed.reduce((n, r) => n + r.summary[key], 0)
   const report = {
     reqchain: parsed[0]?.reqchain ?? '',
     durationMs: Math.round(parsed.reduce((n, r) => n + r.durationMs, 0) * 10) / 10,
-    summary: { passed: sum('passed'), failed: sum('failed'), skipped: sum('skipped'), interrupted: parsed.some((r) => r.summary.interrupted) },
+    summary: {
+      passed: sum('passed'),
+      failed: sum('failed'),
+      skipped: sum('skipped'),
+      interrupted: parsed.some((r) => r.summary.interrupted),
+    },
     ...(dataset ? { dataset } : {}),
     steps,
   }
@@ -127,6 +227,11 @@ function mergeJson(reports: readonly { path: string; text: string }[], dataset: 
 function isResultLine(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const line = value as Record<string, unknown>
-  return Number.isInteger(line['row']) && typeof line['file'] === 'string' && STATUSES.has(line['status'] as string)
-    && typeof line['requests'] === 'number' && typeof line['totalMs'] === 'number'
+  return (
+    Number.isInteger(line['row']) &&
+    typeof line['file'] === 'string' &&
+    STATUSES.has(line['status'] as string) &&
+    typeof line['requests'] === 'number' &&
+    typeof line['totalMs'] === 'number'
+  )
 }

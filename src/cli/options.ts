@@ -63,7 +63,12 @@ export type RunOptions = VarOptions & {
   readonly cookieJar?: string
   readonly proxy?: string
   readonly noProxy?: string
-  readonly retry: { readonly count: number; readonly delayMs: number; readonly maxTimeMs: number; readonly all: boolean }
+  readonly retry: {
+    readonly count: number
+    readonly delayMs: number
+    readonly maxTimeMs: number
+    readonly all: boolean
+  }
   readonly dryRun: boolean
   readonly dataset?: string
   readonly rows?: string
@@ -95,11 +100,41 @@ export type RunOptions = VarOptions & {
 export type Options =
   | RunOptions
   | { readonly command: 'parse'; readonly paths: readonly string[] }
-  | { readonly command: 'merge'; readonly paths: readonly string[]; readonly results?: string; readonly junit?: string; readonly json?: string }
+  | {
+      readonly command: 'merge'
+      readonly paths: readonly string[]
+      readonly results?: string
+      readonly junit?: string
+      readonly json?: string
+    }
   | { readonly command: 'completion'; readonly shell: 'bash' | 'zsh' | 'fish' }
-  | { readonly command: 'import'; readonly format: 'curl' | 'har'; readonly source: string; readonly showSecrets: boolean; readonly all: boolean; readonly filter?: string }
-  | (VarOptions & { readonly command: 'curl'; readonly paths: readonly string[]; readonly names: readonly string[]; readonly showSecrets: boolean; readonly allowInvalidJson: boolean; readonly insecure: boolean; readonly shell: ShellName })
-  | { readonly command: 'serve'; readonly port: number; readonly host: string; readonly apiKey?: string; readonly fault?: string; readonly models?: readonly string[]; readonly replay?: string; readonly replaySpeed: number }
+  | {
+      readonly command: 'import'
+      readonly format: 'curl' | 'har'
+      readonly source: string
+      readonly showSecrets: boolean
+      readonly all: boolean
+      readonly filter?: string
+    }
+  | (VarOptions & {
+      readonly command: 'curl'
+      readonly paths: readonly string[]
+      readonly names: readonly string[]
+      readonly showSecrets: boolean
+      readonly allowInvalidJson: boolean
+      readonly insecure: boolean
+      readonly shell: ShellName
+    })
+  | {
+      readonly command: 'serve'
+      readonly port: number
+      readonly host: string
+      readonly apiKey?: string
+      readonly fault?: string
+      readonly models?: readonly string[]
+      readonly replay?: string
+      readonly replaySpeed: number
+    }
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version'; readonly text: string }
 
@@ -132,80 +167,334 @@ const VAR_OPTIONS: readonly OptionSpec[] = [
   { name: 'env-file', type: 'string', array: true, describe: 'extra dotenv file(s) with variables' },
   { name: 'var', type: 'string', array: true, describe: 'set a variable: --var model=llama3 (repeatable)' },
   { name: 'secret', type: 'string', array: true, describe: 'treat this variable as secret and mask it in output' },
-  { name: 'file-root', type: 'string', describe: 'the folder request files may read files in (default: the nearest folder above the file holding .git, else the file\'s own)' },
+  {
+    name: 'file-root',
+    type: 'string',
+    describe:
+      "the folder request files may read files in (default: the nearest folder above the file holding .git, else the file's own)",
+  },
 ]
 
 function runOptions(command: 'run' | 'test'): OptionSpec[] {
   return [
     ...VAR_OPTIONS,
-    { name: 'name', alias: 'n', type: 'string', array: true, describe: 'run only the named request(s), after the requests they depend on' },
-    { name: 'mock', type: 'boolean', default: false, describe: 'start the built-in LLM server on a free loopback port and point baseUrl at it' },
-    { name: 'timeout', type: 'number', default: 300, describe: 'shorthand for --max-time and --idle-timeout together (seconds; 0: no limit)' },
-    { name: 'max-time', type: 'number', describe: 'seconds the whole request may take, body included (default: --timeout)' },
-    { name: 'idle-timeout', type: 'number', describe: 'seconds of silence allowed before the response and between chunks of a stream (default: --timeout)' },
+    {
+      name: 'name',
+      alias: 'n',
+      type: 'string',
+      array: true,
+      describe: 'run only the named request(s), after the requests they depend on',
+    },
+    {
+      name: 'mock',
+      type: 'boolean',
+      default: false,
+      describe: 'start the built-in LLM server on a free loopback port and point baseUrl at it',
+    },
+    {
+      name: 'timeout',
+      type: 'number',
+      default: 300,
+      describe: 'shorthand for --max-time and --idle-timeout together (seconds; 0: no limit)',
+    },
+    {
+      name: 'max-time',
+      type: 'number',
+      describe: 'seconds the whole request may take, body included (default: --timeout)',
+    },
+    {
+      name: 'idle-timeout',
+      type: 'number',
+      describe: 'seconds of silence allowed before the response and between chunks of a stream (default: --timeout)',
+    },
     { name: 'connect-timeout', type: 'number', default: 10, describe: 'seconds to wait for the connection' },
-    { name: 'script-timeout', type: 'number', default: 5, describe: 'seconds each JetBrains script (`> {% %}`, `< {% %}`) may run in its sandbox (0: no limit)' },
-    { name: 'max-redirs', type: 'number', default: 10, describe: 'redirects followed before "too many redirects" (exit 3)' },
-    { name: 'allow-http-redirect', type: 'boolean', default: false, describe: 'follow a redirect from https to plain http (secret headers are dropped all the same)' },
-    { name: 'max-filesize', type: 'string', describe: 'largest response body accepted, in bytes or with k/M/G (as curl\'s); larger ends in exit 3' },
-    { name: 'max-inflate-ratio', type: 'number', default: 100, describe: 'once a compressed body passes 16 MiB, the most it may inflate per compressed byte (0: no limit)' },
-    { name: 'extract', alias: 'e', type: 'string', describe: 'print a query on the last response: $.json.path, header NAME, status, body, regex "…"' },
-    { name: 'raw-output', alias: 'r', type: 'boolean', default: false, describe: 'with --extract: print strings without JSON quotes, as jq -r does' },
-    { name: 'verbose', alias: 'v', type: 'boolean', default: false, describe: 'show each request and response head, as curl -v does (secrets masked)' },
+    {
+      name: 'script-timeout',
+      type: 'number',
+      default: 5,
+      describe: 'seconds each JetBrains script (`> {% %}`, `< {% %}`) may run in its sandbox (0: no limit)',
+    },
+    {
+      name: 'max-redirs',
+      type: 'number',
+      default: 10,
+      describe: 'redirects followed before "too many redirects" (exit 3)',
+    },
+    {
+      name: 'allow-http-redirect',
+      type: 'boolean',
+      default: false,
+      describe: 'follow a redirect from https to plain http (secret headers are dropped all the same)',
+    },
+    {
+      name: 'max-filesize',
+      type: 'string',
+      describe: "largest response body accepted, in bytes or with k/M/G (as curl's); larger ends in exit 3",
+    },
+    {
+      name: 'max-inflate-ratio',
+      type: 'number',
+      default: 100,
+      describe: 'once a compressed body passes 16 MiB, the most it may inflate per compressed byte (0: no limit)',
+    },
+    {
+      name: 'extract',
+      alias: 'e',
+      type: 'string',
+      describe: 'print a query on the last response: $.json.path, header NAME, status, body, regex "…"',
+    },
+    {
+      name: 'raw-output',
+      alias: 'r',
+      type: 'boolean',
+      default: false,
+      describe: 'with --extract: print strings without JSON quotes, as jq -r does',
+    },
+    {
+      name: 'verbose',
+      alias: 'v',
+      type: 'boolean',
+      default: false,
+      describe: 'show each request and response head, as curl -v does (secrets masked)',
+    },
     { name: 'output', alias: 'o', type: 'string', describe: 'write the last response body to this file' },
-    { name: 'quiet', alias: 'q', type: 'boolean', default: false, describe: 'print no bodies and no summary lines, only errors' },
+    {
+      name: 'quiet',
+      alias: 'q',
+      type: 'boolean',
+      default: false,
+      describe: 'print no bodies and no summary lines, only errors',
+    },
     { name: 'all', type: 'boolean', default: false, describe: 'print every response body, not only the last one' },
-    { name: 'fail', alias: 'f', type: 'boolean', default: false, describe: 'treat an HTTP status >= 400 as an error (exit 3), as curl --fail does' },
-    { name: 'raw', type: 'boolean', default: false, describe: 'pass streamed responses through byte for byte, as curl -N does' },
+    {
+      name: 'fail',
+      alias: 'f',
+      type: 'boolean',
+      default: false,
+      describe: 'treat an HTTP status >= 400 as an error (exit 3), as curl --fail does',
+    },
+    {
+      name: 'raw',
+      type: 'boolean',
+      default: false,
+      describe: 'pass streamed responses through byte for byte, as curl -N does',
+    },
     { name: 'curl', type: 'boolean', default: false, describe: 'print each request as a curl command as it is sent' },
-    { name: 'report', type: 'string', array: true, describe: 'write a report: junit=PATH, json=PATH, markdown=PATH, html=PATH (one self-contained page), har=PATH (HAR 1.2, for devtools and proxies), or github (annotations on stdout; github=PATH for a file) (repeatable)' },
+    {
+      name: 'report',
+      type: 'string',
+      array: true,
+      describe:
+        'write a report: junit=PATH, json=PATH, markdown=PATH, html=PATH (one self-contained page), har=PATH (HAR 1.2, for devtools and proxies), or github (annotations on stdout; github=PATH for a file) (repeatable)',
+    },
     { name: 'show-secrets', type: 'boolean', default: false, describe: 'do not mask secrets in output and reports' },
-    { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'send a JSON body even when a variable made it invalid JSON' },
-    { name: 'error-format', type: 'string', default: 'full', describe: 'full: code frames; short: one line each, file:line:col: error: message (for problem matchers)' },
-    { name: 'color', type: 'string', default: 'auto', describe: 'colours: always, never or auto (a terminal, unless NO_COLOR; FORCE_COLOR=1/0 forces); --no-color is never' },
+    {
+      name: 'allow-invalid-json',
+      type: 'boolean',
+      default: false,
+      describe: 'send a JSON body even when a variable made it invalid JSON',
+    },
+    {
+      name: 'error-format',
+      type: 'string',
+      default: 'full',
+      describe: 'full: code frames; short: one line each, file:line:col: error: message (for problem matchers)',
+    },
+    {
+      name: 'color',
+      type: 'string',
+      default: 'auto',
+      describe:
+        'colours: always, never or auto (a terminal, unless NO_COLOR; FORCE_COLOR=1/0 forces); --no-color is never',
+    },
     { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'accept any TLS certificate' },
-    { name: 'cacert', type: 'string', array: true, describe: 'trust the CA certificates in this PEM file instead of the system\'s (default: $SSL_CERT_FILE)' },
+    {
+      name: 'cacert',
+      type: 'string',
+      array: true,
+      describe: "trust the CA certificates in this PEM file instead of the system's (default: $SSL_CERT_FILE)",
+    },
     { name: 'cert', type: 'string', describe: 'client certificate (PEM) for servers that ask for one' },
-    { name: 'key', type: 'string', describe: 'the client certificate\'s private key (PEM; default: in --cert)' },
+    { name: 'key', type: 'string', describe: "the client certificate's private key (PEM; default: in --cert)" },
     { name: 'pass', type: 'string', describe: 'passphrase of the private key' },
-    { name: 'http2', type: 'boolean', default: false, describe: 'use HTTP/2 where the server agrees (ALPN over TLS); `HTTP/2` in a request line asks it for that request' },
-    { name: 'http2-prior-knowledge', type: 'boolean', default: false, describe: 'HTTP/2 without TLS and without negotiation (h2c)' },
-    { name: 'unix-socket', type: 'string', describe: 'connect through this unix domain socket (the URL still names host and path)' },
-    { name: 'resolve', type: 'string', array: true, describe: 'HOST:PORT:ADDRESS, as curl\'s: connect to ADDRESS for HOST:PORT (repeatable)' },
-    { name: 'connect-to', type: 'string', array: true, describe: 'HOST:PORT:HOST2:PORT2, as curl\'s: connect to HOST2:PORT2 instead (repeatable)' },
-    { name: 'dry-run', type: 'boolean', default: false, describe: 'render every request and print it as it would be sent (values known only at run time as <captured: …>); nothing is sent' },
-    { name: 'dataset', type: 'string', describe: 'run the files once per row of this CSV, JSON Lines or JSON-array file; each row\'s fields are variables' },
+    {
+      name: 'http2',
+      type: 'boolean',
+      default: false,
+      describe:
+        'use HTTP/2 where the server agrees (ALPN over TLS); `HTTP/2` in a request line asks it for that request',
+    },
+    {
+      name: 'http2-prior-knowledge',
+      type: 'boolean',
+      default: false,
+      describe: 'HTTP/2 without TLS and without negotiation (h2c)',
+    },
+    {
+      name: 'unix-socket',
+      type: 'string',
+      describe: 'connect through this unix domain socket (the URL still names host and path)',
+    },
+    {
+      name: 'resolve',
+      type: 'string',
+      array: true,
+      describe: "HOST:PORT:ADDRESS, as curl's: connect to ADDRESS for HOST:PORT (repeatable)",
+    },
+    {
+      name: 'connect-to',
+      type: 'string',
+      array: true,
+      describe: "HOST:PORT:HOST2:PORT2, as curl's: connect to HOST2:PORT2 instead (repeatable)",
+    },
+    {
+      name: 'dry-run',
+      type: 'boolean',
+      default: false,
+      describe:
+        'render every request and print it as it would be sent (values known only at run time as <captured: …>); nothing is sent',
+    },
+    {
+      name: 'dataset',
+      type: 'string',
+      describe:
+        "run the files once per row of this CSV, JSON Lines or JSON-array file; each row's fields are variables",
+    },
     { name: 'rows', type: 'string', describe: 'with --dataset: only these rows, FIRST-LAST, 1-based (10-20, 5-, 3)' },
     { name: 'limit', type: 'number', describe: 'with --dataset: only the first N rows (after --rows)' },
-    { name: 'results', type: 'string', describe: 'with --dataset: write one JSON line per row as it finishes (.jsonl), or a CSV record (.csv)' },
-    { name: 'junit-cases', type: 'string', default: 'request', describe: 'in a JUnit report, a test case per request, or one per assertion (request|assertion)' },
-    { name: 'row-name', type: 'string', describe: 'with --dataset: the column that names each row\'s test cases in a JUnit report, after the row number' },
-    { name: 'columns', type: 'string', describe: 'with --results FILE.csv: comma-separated columns, paths into the results line (row,values.question,reply,usage.completion_tokens)' },
-    { name: 'shard', type: 'string', describe: 'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results' },
-    { name: 'retry', type: 'number', default: 0, describe: 'retry a failed connection, a timeout and 408/429/500/502/503/504 this many times (curl\'s rules; POST and other non-idempotent methods only if they cannot have reached the server)' },
-    { name: 'retry-delay', type: 'number', default: 1, describe: 'seconds before the first retry; each next wait doubles, with jitter (Retry-After wins)' },
-    { name: 'retry-max-time', type: 'number', default: 0, describe: 'no retry starts after this many seconds from the first attempt (0: no limit)' },
-    { name: 'retry-all', type: 'boolean', default: false, describe: 'retry non-idempotent requests that may have reached the server too' },
-    { name: 'proxy', alias: 'x', type: 'string', describe: 'use this proxy (http://[user:pass@]host:port) for every request; default: http_proxy, HTTPS_PROXY, ALL_PROXY as curl reads them' },
-    { name: 'noproxy', type: 'string', describe: 'comma-separated hosts that bypass the proxy, as curl\'s (* for all; overrides NO_PROXY)' },
-    { name: 'cookies', type: 'boolean', default: true, describe: 'keep cookies the server sets and send them back (--no-cookies: none)' },
-    { name: 'cookie-jar', type: 'string', describe: 'read cookies from this file before the run and write them after (Netscape format, as curl\'s -b/-c)' },
-    { name: 'max-header-size', type: 'string', default: '100k', describe: 'largest response head accepted (bytes, or with k/M)' },
-    { name: 'bail', type: 'boolean', default: command === 'run', describe: command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request' },
+    {
+      name: 'results',
+      type: 'string',
+      describe: 'with --dataset: write one JSON line per row as it finishes (.jsonl), or a CSV record (.csv)',
+    },
+    {
+      name: 'junit-cases',
+      type: 'string',
+      default: 'request',
+      describe: 'in a JUnit report, a test case per request, or one per assertion (request|assertion)',
+    },
+    {
+      name: 'row-name',
+      type: 'string',
+      describe: "with --dataset: the column that names each row's test cases in a JUnit report, after the row number",
+    },
+    {
+      name: 'columns',
+      type: 'string',
+      describe:
+        'with --results FILE.csv: comma-separated columns, paths into the results line (row,values.question,reply,usage.completion_tokens)',
+    },
+    {
+      name: 'shard',
+      type: 'string',
+      describe:
+        'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results',
+    },
+    {
+      name: 'retry',
+      type: 'number',
+      default: 0,
+      describe:
+        "retry a failed connection, a timeout and 408/429/500/502/503/504 this many times (curl's rules; POST and other non-idempotent methods only if they cannot have reached the server)",
+    },
+    {
+      name: 'retry-delay',
+      type: 'number',
+      default: 1,
+      describe: 'seconds before the first retry; each next wait doubles, with jitter (Retry-After wins)',
+    },
+    {
+      name: 'retry-max-time',
+      type: 'number',
+      default: 0,
+      describe: 'no retry starts after this many seconds from the first attempt (0: no limit)',
+    },
+    {
+      name: 'retry-all',
+      type: 'boolean',
+      default: false,
+      describe: 'retry non-idempotent requests that may have reached the server too',
+    },
+    {
+      name: 'proxy',
+      alias: 'x',
+      type: 'string',
+      describe:
+        'use this proxy (http://[user:pass@]host:port) for every request; default: http_proxy, HTTPS_PROXY, ALL_PROXY as curl reads them',
+    },
+    {
+      name: 'noproxy',
+      type: 'string',
+      describe: "comma-separated hosts that bypass the proxy, as curl's (* for all; overrides NO_PROXY)",
+    },
+    {
+      name: 'cookies',
+      type: 'boolean',
+      default: true,
+      describe: 'keep cookies the server sets and send them back (--no-cookies: none)',
+    },
+    {
+      name: 'cookie-jar',
+      type: 'string',
+      describe: "read cookies from this file before the run and write them after (Netscape format, as curl's -b/-c)",
+    },
+    {
+      name: 'max-header-size',
+      type: 'string',
+      default: '100k',
+      describe: 'largest response head accepted (bytes, or with k/M)',
+    },
+    {
+      name: 'bail',
+      type: 'boolean',
+      default: command === 'run',
+      describe:
+        command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request',
+    },
     ...RECORD_OPTIONS,
   ]
 }
 
-const REPLAY_SPEED: OptionSpec = { name: 'replay-speed', type: 'number', default: 1, describe: 'pace of replayed streams: 1 as recorded, 2 twice as fast, 0 without waiting' }
+const REPLAY_SPEED: OptionSpec = {
+  name: 'replay-speed',
+  type: 'number',
+  default: 1,
+  describe: 'pace of replayed streams: 1 as recorded, 2 twice as fast, 0 without waiting',
+}
 const COMPARE_OPTIONS: readonly OptionSpec[] = [
-  { name: 'ignore', type: 'string', array: true, describe: 'with --compare: a JSONPath left out of the comparison ($.usage, $.choices[*].message.id, $..created) (repeatable)' },
-  { name: 'compare-header', type: 'string', array: true, describe: 'with --compare: a response header to compare (default: content-type) (repeatable)' },
+  {
+    name: 'ignore',
+    type: 'string',
+    array: true,
+    describe:
+      'with --compare: a JSONPath left out of the comparison ($.usage, $.choices[*].message.id, $..created) (repeatable)',
+  },
+  {
+    name: 'compare-header',
+    type: 'string',
+    array: true,
+    describe: 'with --compare: a response header to compare (default: content-type) (repeatable)',
+  },
 ]
 const RECORD_OPTIONS: readonly OptionSpec[] = [
-  { name: 'record', type: 'string', describe: 'write every exchange to this folder (requests as sent, responses byte for byte, stream pacing; secrets masked)' },
-  { name: 'replay', type: 'string', describe: 'answer every request from this recording, whatever host its URL names (nothing reaches the network)' },
+  {
+    name: 'record',
+    type: 'string',
+    describe:
+      'write every exchange to this folder (requests as sent, responses byte for byte, stream pacing; secrets masked)',
+  },
+  {
+    name: 'replay',
+    type: 'string',
+    describe: 'answer every request from this recording, whatever host its URL names (nothing reaches the network)',
+  },
   REPLAY_SPEED,
-  { name: 'compare', type: 'string', describe: 'compare each exchange with this recording: status, headers, JSON bodies path by path (a difference fails, exit 4)' },
+  {
+    name: 'compare',
+    type: 'string',
+    describe:
+      'compare each exchange with this recording: status, headers, JSON bodies path by path (a difference fails, exit 4)',
+  },
   ...COMPARE_OPTIONS,
 ]
 
@@ -219,79 +508,143 @@ type CommandSpec = {
 }
 
 /** Each command's options, for shell completion. */
-export function commandOptions(): Record<string, readonly { readonly name: string; readonly alias?: string; readonly type: string }[]> {
+export function commandOptions(): Record<
+  string,
+  readonly { readonly name: string; readonly alias?: string; readonly type: string }[]
+> {
   return Object.fromEntries(Object.entries(COMMANDS).map(([name, spec]) => [name, spec.options]))
 }
 
 /** The commands, as data: yargs builds help and usage errors from it, parseQuickly reads it. */
 const COMMANDS: Record<string, CommandSpec> = {
   run: {
-    usage: 'run <paths..>', describe: 'send the requests of files in order, chaining captures', paths: true,
+    usage: 'run <paths..>',
+    describe: 'send the requests of files in order, chaining captures',
+    paths: true,
     options: runOptions('run'),
     examples: [
       ['$0 run requests/chat.http --mock', 'run a file against the built-in LLM server'],
-      ['$0 run chat.http#ask -e \'$.choices[0].message.content\' -r', 'one request, print the reply text'],
+      ["$0 run chat.http#ask -e '$.choices[0].message.content' -r", 'one request, print the reply text'],
       ['$0 run chat.http --env local --var model=llama3', 'pick an environment, override a variable'],
     ],
     epilogue: `Paths: request files (.http, .rest, .json), FILE#name, or directories.\n\n${PRECEDENCE}\n\nOn a terminal the response body prints pretty (and streams live); piped, the last body is written byte for byte (a stream as its assembled JSON).\n\n${EXIT_CODES}`,
   },
   test: {
-    usage: 'test <paths..>', describe: 'run files as checks: continue past failures, summarise, exit non-zero on failure', paths: true,
-    options: [...runOptions('test'), { name: 'parallel', type: 'number', default: 1, describe: 'run this many files at once (each file stays in order)' }],
+    usage: 'test <paths..>',
+    describe: 'run files as checks: continue past failures, summarise, exit non-zero on failure',
+    paths: true,
+    options: [
+      ...runOptions('test'),
+      {
+        name: 'parallel',
+        type: 'number',
+        default: 1,
+        describe: 'run this many files at once (each file stays in order)',
+      },
+    ],
     examples: [['$0 test requests/ --mock --report junit=report.xml', 'all collections, JUnit report for CI']],
     epilogue: `Directories are searched recursively. The last line is "N passed, N failed" (and ", N skipped").\n\n${EXIT_CODES}`,
   },
   import: {
-    usage: 'import <curl|har> <source..>', describe: 'turn a curl command or a HAR file into .http requests, printed (credentials become variables)', paths: true,
+    usage: 'import <curl|har> <source..>',
+    describe: 'turn a curl command or a HAR file into .http requests, printed (credentials become variables)',
+    paths: true,
     options: [
       { name: 'show-secrets', type: 'boolean', default: false, describe: 'print the credentials found, as .env lines' },
-      { name: 'all', type: 'boolean', default: false, describe: 'with har: keep the entries that load page assets (images, scripts, styles, fonts)' },
-      { name: 'filter', type: 'string', describe: 'with har: keep only the requests whose URL contains this text (e.g. /api/)' },
+      {
+        name: 'all',
+        type: 'boolean',
+        default: false,
+        describe: 'with har: keep the entries that load page assets (images, scripts, styles, fonts)',
+      },
+      {
+        name: 'filter',
+        type: 'string',
+        describe: 'with har: keep only the requests whose URL contains this text (e.g. /api/)',
+      },
     ],
     examples: [
-      ['$0 import curl "curl https://api.example.com/v1/models -H \'Authorization: Bearer $KEY\'"', 'the request as .http'],
+      [
+        '$0 import curl "curl https://api.example.com/v1/models -H \'Authorization: Bearer $KEY\'"',
+        'the request as .http',
+      ],
       ['pbpaste | $0 import curl - > bug.http', 'from standard input'],
       ['$0 import har session.har > session.http', 'every API request a browser recorded'],
       ['$0 import har session.har --filter api.example.com/v1/', 'only the requests to one API'],
     ],
-    epilogue: 'A $VAR in the command becomes {{$processEnv VAR}}; a literal token, API key or -u password becomes {{token}}, {{apiKey}} or {{basicAuth}}, to set in .env. Exit 1 for an option that changes the request and is not imported (-F, -b FILE, …).',
+    epilogue:
+      'A $VAR in the command becomes {{$processEnv VAR}}; a literal token, API key or -u password becomes {{token}}, {{apiKey}} or {{basicAuth}}, to set in .env. Exit 1 for an option that changes the request and is not imported (-F, -b FILE, …).',
   },
   completion: {
-    usage: 'completion <shell>', describe: 'print a completion script for bash, zsh or fish', paths: true,
+    usage: 'completion <shell>',
+    describe: 'print a completion script for bash, zsh or fish',
+    paths: true,
     options: [],
     examples: [
       ['source <($0 completion bash)', 'in ~/.bashrc'],
       ['source <($0 completion zsh)', 'in ~/.zshrc'],
       ['$0 completion fish > ~/.config/fish/completions/reqchain.fish', 'for fish'],
     ],
-    epilogue: 'Completes commands, options, request files and directories, FILE#name with the names in FILE, --env with the environments in http-client.env.json, and --report formats.',
+    epilogue:
+      'Completes commands, options, request files and directories, FILE#name with the names in FILE, --env with the environments in http-client.env.json, and --report formats.',
   },
   merge: {
-    usage: 'merge <paths..>', describe: 'join the --results files of a sharded run into one summary (and one results file)', paths: true,
+    usage: 'merge <paths..>',
+    describe: 'join the --results files of a sharded run into one summary (and one results file)',
+    paths: true,
     options: [
       { name: 'results', type: 'string', describe: 'write the merged lines here, ordered by file and row' },
       { name: 'junit', type: 'string', describe: 'join the JUnit reports (.xml) given into this file' },
-      { name: 'json', type: 'string', describe: 'join the JSON reports (.json) given into this file (with the row summary of the results files)' },
+      {
+        name: 'json',
+        type: 'string',
+        describe: 'join the JSON reports (.json) given into this file (with the row summary of the results files)',
+      },
     ],
     examples: [
-      ['$0 merge shard-1.jsonl shard-2.jsonl --results all.jsonl', 'the summary of both shards, as one run would print it'],
+      [
+        '$0 merge shard-1.jsonl shard-2.jsonl --results all.jsonl',
+        'the summary of both shards, as one run would print it',
+      ],
       ['$0 merge s1.jsonl s2.jsonl s1.xml s2.xml --junit all.xml', 'and one JUnit report for CI'],
     ],
-    epilogue: 'Exit codes: 0 every row passed, 2 a file is not a results file or two shards hold the same row, 3 a row ended in an error, 4 a row failed an assertion.',
+    epilogue:
+      'Exit codes: 0 every row passed, 2 a file is not a results file or two shards hold the same row, 3 a row ended in an error, 4 a row failed an assertion.',
   },
   parse: {
-    usage: 'parse <paths..>', describe: 'print the requests reqchain understood in a file, as JSON (nothing is sent)', paths: true,
+    usage: 'parse <paths..>',
+    describe: 'print the requests reqchain understood in a file, as JSON (nothing is sent)',
+    paths: true,
     options: [],
   },
   curl: {
-    usage: 'curl <paths..>', describe: 'print requests as curl commands (FILE or FILE#name)', paths: true,
+    usage: 'curl <paths..>',
+    describe: 'print requests as curl commands (FILE or FILE#name)',
+    paths: true,
     options: [
       ...VAR_OPTIONS,
       { name: 'name', alias: 'n', type: 'string', array: true, describe: 'only the named request(s)' },
       { name: 'show-secrets', type: 'boolean', default: false, describe: 'write secret values instead of $VARIABLES' },
-      { name: 'allow-invalid-json', type: 'boolean', default: false, describe: 'export a JSON body even when a variable made it invalid JSON' },
-      { name: 'insecure', alias: 'k', type: 'boolean', default: false, describe: 'add -k: the commands accept any TLS certificate' },
-      { name: 'shell', type: 'string', default: 'sh', describe: 'quote for this shell: sh (bash, zsh: the default), powershell (7.3 or later; curl.exe), cmd (a batch file; curl.exe)' },
+      {
+        name: 'allow-invalid-json',
+        type: 'boolean',
+        default: false,
+        describe: 'export a JSON body even when a variable made it invalid JSON',
+      },
+      {
+        name: 'insecure',
+        alias: 'k',
+        type: 'boolean',
+        default: false,
+        describe: 'add -k: the commands accept any TLS certificate',
+      },
+      {
+        name: 'shell',
+        type: 'string',
+        default: 'sh',
+        describe:
+          'quote for this shell: sh (bash, zsh: the default), powershell (7.3 or later; curl.exe), cmd (a batch file; curl.exe)',
+      },
     ],
     examples: [
       ['$0 curl chat.http#ask', 'one request, as a curl command'],
@@ -299,47 +652,69 @@ const COMMANDS: Record<string, CommandSpec> = {
     ],
   },
   serve: {
-    usage: 'serve', describe: 'run the built-in OpenAI- and Ollama-compatible server in the foreground', paths: false,
+    usage: 'serve',
+    describe: 'run the built-in OpenAI- and Ollama-compatible server in the foreground',
+    paths: false,
     options: [
       { name: 'port', type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' },
       { name: 'host', type: 'string', default: '127.0.0.1', describe: 'address to listen on' },
       { name: 'api-key', type: 'string', describe: 'require Authorization: Bearer KEY' },
       { name: 'fault', type: 'string', describe: 'inject a fault into every reply, e.g. "drop-after=5" (see README)' },
-      { name: 'models', type: 'string', describe: 'comma-separated model names to serve; others get 404 (default: any name is accepted, as llama-server does)' },
-      { name: 'replay', type: 'string', describe: 'answer from this recording (--record DIR) instead: each request with its recorded response, streams paced as recorded' },
+      {
+        name: 'models',
+        type: 'string',
+        describe:
+          'comma-separated model names to serve; others get 404 (default: any name is accepted, as llama-server does)',
+      },
+      {
+        name: 'replay',
+        type: 'string',
+        describe:
+          'answer from this recording (--record DIR) instead: each request with its recorded response, streams paced as recorded',
+      },
       REPLAY_SPEED,
     ],
     examples: [['$0 serve --replay bug-1234/ --port 8080', 'serve a recorded run to curl, an SDK or another reqchain']],
   },
   diff: {
-    usage: 'diff <recording>', describe: 'run a recorded collection again and compare every exchange with the recording', paths: true,
+    usage: 'diff <recording>',
+    describe: 'run a recorded collection again and compare every exchange with the recording',
+    paths: true,
     // --replay too: `diff old/ --replay new/` compares two recordings, no server needed.
     options: runOptions('test').filter((o) => o.name !== 'record' && o.name !== 'compare'),
     examples: [
       ['$0 diff bug-1234/', 'what changed since the recording (exit 4 when something did)'],
-      ['$0 diff bug-1234/ --ignore \'$.usage\' --env staging', 'leave token counts out, run against staging'],
+      ["$0 diff bug-1234/ --ignore '$.usage' --env staging", 'leave token counts out, run against staging'],
     ],
-    epilogue: 'Runs the files the recording names, as `test --compare RECORDING` would. Left out by default: object keys id, created, created_at, system_fingerprint, timings, the *_duration timings of Ollama, and strings that are dates.',
+    epilogue:
+      'Runs the files the recording names, as `test --compare RECORDING` would. Left out by default: object keys id, created, created_at, system_fingerprint, timings, the *_duration timings of Ollama, and strings that are dates.',
   },
 }
 
 async function baseParser(known: readonly OptionSpec[] = []): Promise<Argv> {
   const { default: yargs } = await import('yargs')
-  return yargs()
-    .scriptName('reqchain')
-    // a file named 0x10 or 1e3 is a file name, not the number 16 or 1000
-    // A list flag takes one value each time (`--var a=1 --var b=2`), so options may stand before
-    // the paths (`run --var a=1 x.http`); greedy lists would take the path as a second value.
-    .parserConfiguration({ 'parse-positional-numbers': false, 'greedy-arrays': false })
-    .strict()
-    .exitProcess(false)
-    .help('help').alias('help', 'h')
-    .version('version', 'show the version', VERSION).alias('version', 'V')
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message, error) => {
-      if (error instanceof UsageError) throw error
-      throw new UsageError(message || (error as Error | undefined)?.message || 'Invalid arguments', didYouMean(message, known) ?? 'see `reqchain --help`')
-    })
+  return (
+    yargs()
+      .scriptName('reqchain')
+      // a file named 0x10 or 1e3 is a file name, not the number 16 or 1000
+      // A list flag takes one value each time (`--var a=1 --var b=2`), so options may stand before
+      // the paths (`run --var a=1 x.http`); greedy lists would take the path as a second value.
+      .parserConfiguration({ 'parse-positional-numbers': false, 'greedy-arrays': false })
+      .strict()
+      .exitProcess(false)
+      .help('help')
+      .alias('help', 'h')
+      .version('version', 'show the version', VERSION)
+      .alias('version', 'V')
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .fail((message, error) => {
+        if (error instanceof UsageError) throw error
+        throw new UsageError(
+          message || (error as Error | undefined)?.message || 'Invalid arguments',
+          didYouMean(message, known) ?? 'see `reqchain --help`',
+        )
+      })
+  )
 }
 
 /** "Unknown argument: extarct" → "did you mean `--extract`?" */
@@ -347,7 +722,11 @@ function didYouMean(message: string | undefined, known: readonly OptionSpec[]): 
   const unknown = message?.match(/^Unknown arguments?: ([^,\s]+)/)?.[1]
   if (!unknown) return undefined
   // Stricter than for names in a file: `--nope` should not suggest `--name`.
-  const meant = nearest(unknown, known.map((o) => o.name), Math.max(1, Math.floor(unknown.length / 3)))
+  const meant = nearest(
+    unknown,
+    known.map((o) => o.name),
+    Math.max(1, Math.floor(unknown.length / 3)),
+  )
   return meant ? `did you mean \`--${meant}\`? (see \`--help\`)` : undefined
 }
 
@@ -368,7 +747,9 @@ type ParsedArgs = Record<string, unknown> & { _: (string | number)[] }
  */
 function parseWithYargs(parser: Argv, argv: readonly string[]): { args: ParsedArgs } | { shown: Options } {
   let text = ''
-  const args = parser.parseSync([...argv], {}, (_error, _argv, output) => { text = output }) as ParsedArgs
+  const args = parser.parseSync([...argv], {}, (_error, _argv, output) => {
+    text = output
+  }) as ParsedArgs
   if (!text) return { args }
   return { shown: args['help'] ? { command: 'help', text } : { command: 'version', text } }
 }
@@ -417,15 +798,18 @@ function parseQuickly(spec: CommandSpec, argv: readonly string[]): ParsedArgs | 
       if (negated.type !== 'boolean' || flag !== word || !set(negated, false)) return undefined
       continue
     }
-    const option = flag.startsWith('--') ? spec.options.find((o) => o.name === flag.slice(2))
-      : flag.length === 2 ? spec.options.find((o) => o.alias === flag[1])
-      : undefined
+    const option = flag.startsWith('--')
+      ? spec.options.find((o) => o.name === flag.slice(2))
+      : flag.length === 2
+        ? spec.options.find((o) => o.alias === flag[1])
+        : undefined
     if (!option) return undefined
     if (flag !== word) {
       const value = word.slice(equals + 1)
-      const accepted = option.type === 'boolean'
-        ? (value === 'true' || value === 'false') && set(option, value === 'true')
-        : value !== '' && set(option, value)
+      const accepted =
+        option.type === 'boolean'
+          ? (value === 'true' || value === 'false') && set(option, value === 'true')
+          : value !== '' && set(option, value)
       if (!accepted) return undefined
     } else if (option.type === 'boolean') {
       const next = argv[i + 1]
@@ -443,22 +827,33 @@ function parseQuickly(spec: CommandSpec, argv: readonly string[]): ParsedArgs | 
 const PLAIN_NUMBER = /^\d+(\.\d+)?$/
 
 /** `quick: false` always builds yargs (tests compare the two paths). */
-export async function parseOptions(argv: readonly string[], { quick = true }: { quick?: boolean } = {}): Promise<Options> {
+export async function parseOptions(
+  argv: readonly string[],
+  { quick = true }: { quick?: boolean } = {},
+): Promise<Options> {
   const [name, ...rest] = argv
   const spec = name === undefined ? undefined : COMMANDS[name]
   if (!spec) {
     if (name !== undefined && !name.startsWith('-')) {
       const suggestion = nearest(name, Object.keys(COMMANDS))
-      throw new UsageError(`Unknown command: ${name}`, `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}commands: ${Object.keys(COMMANDS).join(', ')}`)
+      throw new UsageError(
+        `Unknown command: ${name}`,
+        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}commands: ${Object.keys(COMMANDS).join(', ')}`,
+      )
     }
     const top = (await baseParser())
-      .usage('reqchain: run HTTP request files (.http / JSON) in order, chain responses into later requests.\n\nUsage: $0 <command> [options]')
+      .usage(
+        'reqchain: run HTTP request files (.http / JSON) in order, chain responses into later requests.\n\nUsage: $0 <command> [options]',
+      )
       .epilogue(`Run \`reqchain <command> --help\` for a command's options.\n\n${EXIT_CODES}`)
     for (const { usage, describe } of Object.values(COMMANDS)) top.command(usage, describe)
     const args = argv.length === 0 ? ['--help'] : argv
     const parsed = parseWithYargs(top, args)
     if ('shown' in parsed) return parsed.shown
-    throw new UsageError(`Unknown option: ${args[0]}`, 'name a command: run, test, diff, merge, import, parse, curl, serve or completion')
+    throw new UsageError(
+      `Unknown option: ${args[0]}`,
+      'name a command: run, test, diff, merge, import, parse, curl, serve or completion',
+    )
   }
   let args = quick ? parseQuickly(spec, rest) : undefined
   if (!args) {
@@ -477,50 +872,109 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
     ...(args['file-root'] !== undefined ? { fileRoot: String(args['file-root']) } : {}),
   }
   switch (command) {
-    case 'parse': return { command, paths }
+    case 'parse':
+      return { command, paths }
     case 'completion': {
       const shell = paths[0]
-      if (shell !== 'bash' && shell !== 'zsh' && shell !== 'fish') throw new UsageError(shell === undefined ? 'completion needs a shell: bash, zsh or fish' : `No completion for \`${shell}\``, 'shells: bash, zsh, fish')
+      if (shell !== 'bash' && shell !== 'zsh' && shell !== 'fish')
+        throw new UsageError(
+          shell === undefined ? 'completion needs a shell: bash, zsh or fish' : `No completion for \`${shell}\``,
+          'shells: bash, zsh, fish',
+        )
       return { command, shell }
     }
-    case 'merge': return { command, paths, ...(args['results'] !== undefined ? { results: String(args['results']) } : {}), ...(args['junit'] !== undefined ? { junit: String(args['junit']) } : {}), ...(args['json'] !== undefined ? { json: String(args['json']) } : {}) }
+    case 'merge':
+      return {
+        command,
+        paths,
+        ...(args['results'] !== undefined ? { results: String(args['results']) } : {}),
+        ...(args['junit'] !== undefined ? { junit: String(args['junit']) } : {}),
+        ...(args['json'] !== undefined ? { json: String(args['json']) } : {}),
+      }
     case 'import': {
       const format = paths[0]
-      if (format !== 'curl' && format !== 'har') throw new UsageError(format === undefined ? 'import needs a format: curl or har' : `Cannot import \`${format}\``, 'formats: curl (reqchain import curl "curl …"), har (reqchain import har FILE.har)')
-      if (paths.length < 2) throw new UsageError(format === 'curl' ? 'import curl needs the curl command (quoted, or - to read it from standard input)' : 'import har needs the HAR file')
+      if (format !== 'curl' && format !== 'har')
+        throw new UsageError(
+          format === undefined ? 'import needs a format: curl or har' : `Cannot import \`${format}\``,
+          'formats: curl (reqchain import curl "curl …"), har (reqchain import har FILE.har)',
+        )
+      if (paths.length < 2)
+        throw new UsageError(
+          format === 'curl'
+            ? 'import curl needs the curl command (quoted, or - to read it from standard input)'
+            : 'import har needs the HAR file',
+        )
       if (format === 'har' && paths.length > 2) throw new UsageError('import har takes one HAR file')
       if (args['filter'] !== undefined && format !== 'har') throw new UsageError('--filter goes with import har')
-      return { command, format, source: paths.slice(1).join(' '), showSecrets: Boolean(args['show-secrets']), all: Boolean(args['all']), ...(args['filter'] !== undefined ? { filter: String(args['filter']) } : {}) }
+      return {
+        command,
+        format,
+        source: paths.slice(1).join(' '),
+        showSecrets: Boolean(args['show-secrets']),
+        all: Boolean(args['all']),
+        ...(args['filter'] !== undefined ? { filter: String(args['filter']) } : {}),
+      }
     }
     case 'curl': {
       const shell = String(args['shell'] ?? 'sh')
-      if (shell !== 'sh' && shell !== 'powershell' && shell !== 'cmd') throw new UsageError(`--shell ${shell}: not a shell reqchain writes for`, 'shells: sh, powershell, cmd')
-      return { ...varOpts, command, paths, names: (args['name'] as string[] | undefined) ?? [], showSecrets: Boolean(args['show-secrets']), allowInvalidJson: Boolean(args['allow-invalid-json']), insecure: Boolean(args['insecure']), shell }
+      if (shell !== 'sh' && shell !== 'powershell' && shell !== 'cmd')
+        throw new UsageError(`--shell ${shell}: not a shell reqchain writes for`, 'shells: sh, powershell, cmd')
+      return {
+        ...varOpts,
+        command,
+        paths,
+        names: (args['name'] as string[] | undefined) ?? [],
+        showSecrets: Boolean(args['show-secrets']),
+        allowInvalidJson: Boolean(args['allow-invalid-json']),
+        insecure: Boolean(args['insecure']),
+        shell,
+      }
     }
     case 'serve': {
       const port = args['port'] as number
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${String(port)}`)
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--port must be 0–65535, got ${String(port)}`)
       return {
-        command, port, host: String(args['host']),
+        command,
+        port,
+        host: String(args['host']),
         ...(args['api-key'] !== undefined ? { apiKey: String(args['api-key']) } : {}),
         ...(args['fault'] !== undefined ? { fault: String(args['fault']) } : {}),
-        ...(args['models'] !== undefined ? { models: String(args['models']).split(',').map((m) => m.trim()).filter(Boolean) } : {}),
+        ...(args['models'] !== undefined
+          ? {
+              models: String(args['models'])
+                .split(',')
+                .map((m) => m.trim())
+                .filter(Boolean),
+            }
+          : {}),
         ...(args['replay'] !== undefined ? { replay: String(args['replay']) } : {}),
         replaySpeed: replaySpeedOf(args),
       }
     }
-    case 'diff': case 'run': case 'test': {
-      if (command === 'diff' && paths.length !== 1) throw new UsageError('diff takes one recording folder', 'for example: reqchain diff bug-1234/')
+    case 'diff':
+    case 'run':
+    case 'test': {
+      if (command === 'diff' && paths.length !== 1)
+        throw new UsageError('diff takes one recording folder', 'for example: reqchain diff bug-1234/')
       const timeoutMs = secondsOf(args['timeout'], '--timeout')
       const connectTimeoutMs = secondsOf(args['connect-timeout'], '--connect-timeout')
       if (connectTimeoutMs === 0) throw new UsageError('--connect-timeout takes a positive number of seconds')
       const maxRedirects = args['max-redirs'] as number
-      if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new UsageError(`--max-redirs takes a whole number >= 0, got ${String(args['max-redirs'])}`)
+      if (!Number.isInteger(maxRedirects) || maxRedirects < 0)
+        throw new UsageError(`--max-redirs takes a whole number >= 0, got ${String(args['max-redirs'])}`)
       const ratio = args['max-inflate-ratio'] as number
-      if (!Number.isFinite(ratio) || ratio < 0) throw new UsageError(`--max-inflate-ratio takes a number >= 0 (0: no limit), got ${String(args['max-inflate-ratio'])}`)
+      if (!Number.isFinite(ratio) || ratio < 0)
+        throw new UsageError(
+          `--max-inflate-ratio takes a number >= 0 (0: no limit), got ${String(args['max-inflate-ratio'])}`,
+        )
       const parallel = (args['parallel'] as number | undefined) ?? 1
       if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel takes a whole number >= 1')
-      if (args['raw-output'] && args['extract'] === undefined) throw new UsageError('-r/--raw-output goes with --extract', 'for example `-e \'$.choices[0].message.content\' -r`')
+      if (args['raw-output'] && args['extract'] === undefined)
+        throw new UsageError(
+          '-r/--raw-output goes with --extract',
+          "for example `-e '$.choices[0].message.content' -r`",
+        )
       return {
         ...varOpts,
         command: command === 'diff' ? 'test' : command,
@@ -528,12 +982,15 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         names: (args['name'] as string[] | undefined) ?? [],
         ...recordingOf(args, command === 'diff' ? paths[0] : undefined),
         maxTimeMs: args['max-time'] === undefined ? timeoutMs : secondsOf(args['max-time'], '--max-time'),
-        idleTimeoutMs: args['idle-timeout'] === undefined ? timeoutMs : secondsOf(args['idle-timeout'], '--idle-timeout'),
+        idleTimeoutMs:
+          args['idle-timeout'] === undefined ? timeoutMs : secondsOf(args['idle-timeout'], '--idle-timeout'),
         connectTimeoutMs,
         scriptTimeoutMs: secondsOf(args['script-timeout'], '--script-timeout'),
         maxRedirects,
         allowHttpRedirect: Boolean(args['allow-http-redirect']),
-        ...(args['max-filesize'] !== undefined ? { maxFilesize: sizeOf(String(args['max-filesize']), '--max-filesize') } : {}),
+        ...(args['max-filesize'] !== undefined
+          ? { maxFilesize: sizeOf(String(args['max-filesize']), '--max-filesize') }
+          : {}),
         maxInflateRatio: ratio,
         ...(args['extract'] !== undefined ? { extract: String(args['extract']) } : {}),
         rawOutput: Boolean(args['raw-output']),
@@ -557,7 +1014,10 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
         http2: Boolean(args['http2']),
         http2PriorKnowledge: Boolean(args['http2-prior-knowledge']),
         ...(args['unix-socket'] !== undefined ? { unixSocket: String(args['unix-socket']) } : {}),
-        connectTo: connectToOf((args['resolve'] as string[] | undefined) ?? [], (args['connect-to'] as string[] | undefined) ?? []),
+        connectTo: connectToOf(
+          (args['resolve'] as string[] | undefined) ?? [],
+          (args['connect-to'] as string[] | undefined) ?? [],
+        ),
         maxHeaderSize: sizeOf(String(args['max-header-size']), '--max-header-size'),
         cookies: args['cookies'] !== false,
         retry: retryOf(args),
@@ -574,29 +1034,47 @@ export async function parseOptions(argv: readonly string[], { quick = true }: { 
       }
     }
   }
-  throw new UsageError(`Unknown command: ${command}`, 'commands: run, test, diff, merge, import, parse, curl, serve, completion')
+  throw new UsageError(
+    `Unknown command: ${command}`,
+    'commands: run, test, diff, merge, import, parse, curl, serve, completion',
+  )
 }
 
 function replaySpeedOf(args: ParsedArgs): number {
   const speed = (args['replay-speed'] as number | undefined) ?? 1
-  if (!Number.isFinite(speed) || speed < 0) throw new UsageError(`--replay-speed takes a number >= 0 (0: no waiting), got ${String(args['replay-speed'])}`)
+  if (!Number.isFinite(speed) || speed < 0)
+    throw new UsageError(`--replay-speed takes a number >= 0 (0: no waiting), got ${String(args['replay-speed'])}`)
   return speed
 }
 
-function recordingOf(args: ParsedArgs, diff: string | undefined): Pick<RunOptions, 'record' | 'replay' | 'replaySpeed' | 'compare' | 'filesFromRecording'> {
+function recordingOf(
+  args: ParsedArgs,
+  diff: string | undefined,
+): Pick<RunOptions, 'record' | 'replay' | 'replaySpeed' | 'compare' | 'filesFromRecording'> {
   const compareDir = diff ?? (args['compare'] === undefined ? undefined : String(args['compare']))
   const ignore = (args['ignore'] as string[] | undefined) ?? []
   const headers = (args['compare-header'] as string[] | undefined) ?? []
-  if (compareDir === undefined && (ignore.length > 0 || headers.length > 0)) throw new UsageError(`--${ignore.length > 0 ? 'ignore' : 'compare-header'} goes with --compare DIR (or reqchain diff DIR)`)
-  for (const path of ignore) if (!path.startsWith('$')) throw new UsageError(`--ignore takes a JSONPath starting with $, got \`${path}\``, 'for example --ignore \'$.usage\'')
+  if (compareDir === undefined && (ignore.length > 0 || headers.length > 0))
+    throw new UsageError(
+      `--${ignore.length > 0 ? 'ignore' : 'compare-header'} goes with --compare DIR (or reqchain diff DIR)`,
+    )
+  for (const path of ignore)
+    if (!path.startsWith('$'))
+      throw new UsageError(
+        `--ignore takes a JSONPath starting with $, got \`${path}\``,
+        "for example --ignore '$.usage'",
+      )
   const record = args['record'] === undefined ? undefined : String(args['record'])
   const replay = args['replay'] === undefined ? undefined : String(args['replay'])
-  if (record !== undefined && (record === replay || record === compareDir)) throw new UsageError(`--record ${record} would replace the recording this run reads`, 'record into another folder')
+  if (record !== undefined && (record === replay || record === compareDir))
+    throw new UsageError(`--record ${record} would replace the recording this run reads`, 'record into another folder')
   return {
     ...(record !== undefined ? { record } : {}),
     ...(replay !== undefined ? { replay } : {}),
     replaySpeed: replaySpeedOf(args),
-    ...(compareDir !== undefined ? { compare: { dir: compareDir, ignore, headers: headers.length > 0 ? headers : ['content-type'] } } : {}),
+    ...(compareDir !== undefined
+      ? { compare: { dir: compareDir, ignore, headers: headers.length > 0 ? headers : ['content-type'] } }
+      : {}),
     ...(diff !== undefined ? { filesFromRecording: true } : {}),
   }
 }
@@ -612,17 +1090,22 @@ function sizeOf(text: string, flag: string): number {
   const match = text.trim().match(/^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[bB]?$/)
   if (!match) throw new UsageError(`${flag} takes a size in bytes or with k/M/G (e.g. 10M), got \`${text}\``)
   const bytes = Number(match[1]) * 1024 ** ' kmgt'.indexOf((match[2] || ' ').toLowerCase())
-  if (!(bytes >= 1) || !Number.isSafeInteger(Math.floor(bytes))) throw new UsageError(`${flag} must be at least 1 byte, got \`${text}\``)
+  if (!(bytes >= 1) || !Number.isSafeInteger(Math.floor(bytes)))
+    throw new UsageError(`${flag} must be at least 1 byte, got \`${text}\``)
   return Math.floor(bytes)
 }
 
-function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'limit' | 'results' | 'columns' | 'rowName'> {
+function datasetOf(
+  args: ParsedArgs,
+): Pick<RunOptions, 'dataset' | 'rows' | 'limit' | 'results' | 'columns' | 'rowName'> {
   const dataset = args['dataset'] === undefined ? undefined : String(args['dataset'])
   for (const flag of ['rows', 'limit', 'results', 'columns', 'row-name']) {
-    if (args[flag] !== undefined && dataset === undefined) throw new UsageError(`--${flag} goes with --dataset`, 'for example --dataset questions.jsonl --rows 1-10')
+    if (args[flag] !== undefined && dataset === undefined)
+      throw new UsageError(`--${flag} goes with --dataset`, 'for example --dataset questions.jsonl --rows 1-10')
   }
   const limit = args['limit'] as number | undefined
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit takes a whole number >= 1, got ${String(limit)}`)
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    throw new UsageError(`--limit takes a whole number >= 1, got ${String(limit)}`)
   return {
     ...(dataset !== undefined ? { dataset } : {}),
     ...(args['rows'] !== undefined ? { rows: String(args['rows']) } : {}),
@@ -636,7 +1119,11 @@ function datasetOf(args: ParsedArgs): Pick<RunOptions, 'dataset' | 'rows' | 'lim
 function columnsOf(text: string): string[] {
   const columns = text.split(',').map((c) => c.trim())
   const bad = columns.find((c) => !/^[^.\s]+(\.[^.\s]+)*$/.test(c))
-  if (bad !== undefined) throw new UsageError(`--columns: \`${bad}\` is not a column`, 'name fields of the results line, dotted for nested ones: row,values.question,reply,usage.completion_tokens')
+  if (bad !== undefined)
+    throw new UsageError(
+      `--columns: \`${bad}\` is not a column`,
+      'name fields of the results line, dotted for nested ones: row,values.question,reply,usage.completion_tokens',
+    )
   return columns
 }
 
@@ -651,31 +1138,59 @@ function shardOf(args: ParsedArgs, command: 'run' | 'test'): Pick<RunOptions, 's
   const match = text.match(/^(\d+)\/(\d+)$/)
   const index = Number(match?.[1])
   const count = Number(match?.[2])
-  if (!match || count < 1 || index < 1 || index > count) throw new UsageError(`--shard takes K/N with 1 <= K <= N, got \`${text}\``, 'for example --shard 1/4 on the first of four machines')
-  if (args['dataset'] === undefined && command === 'run') throw new UsageError('--shard splits the rows of a --dataset (or, in `reqchain test`, the files)', 'in a run the files form one chain and cannot be split')
+  if (!match || count < 1 || index < 1 || index > count)
+    throw new UsageError(
+      `--shard takes K/N with 1 <= K <= N, got \`${text}\``,
+      'for example --shard 1/4 on the first of four machines',
+    )
+  if (args['dataset'] === undefined && command === 'run')
+    throw new UsageError(
+      '--shard splits the rows of a --dataset (or, in `reqchain test`, the files)',
+      'in a run the files form one chain and cannot be split',
+    )
   return { shard: { index, count } }
 }
 
 function retryOf(args: ParsedArgs): RunOptions['retry'] {
   const count = args['retry'] as number
-  if (!Number.isInteger(count) || count < 0) throw new UsageError(`--retry takes a whole number >= 0, got ${String(args['retry'])}`)
+  if (!Number.isInteger(count) || count < 0)
+    throw new UsageError(`--retry takes a whole number >= 0, got ${String(args['retry'])}`)
   const delayMs = secondsOf(args['retry-delay'], '--retry-delay')
-  return { count, delayMs, maxTimeMs: secondsOf(args['retry-max-time'], '--retry-max-time'), all: Boolean(args['retry-all']) }
+  return {
+    count,
+    delayMs,
+    maxTimeMs: secondsOf(args['retry-max-time'], '--retry-max-time'),
+    all: Boolean(args['retry-all']),
+  }
 }
 
 /** curl's --resolve HOST:PORT:ADDR and --connect-to HOST1:PORT1:HOST2:PORT2 ([IPv6] in brackets). */
-function connectToOf(resolve: readonly string[], connectTo: readonly string[]): Map<string, { host: string; port?: number }> {
+function connectToOf(
+  resolve: readonly string[],
+  connectTo: readonly string[],
+): Map<string, { host: string; port?: number }> {
   const map = new Map<string, { host: string; port?: number }>()
   const part = String.raw`(\[[^\]]+\]|[^:\s]+)`
   for (const flag of resolve) {
     const match = flag.match(new RegExp(`^${part}:(\\d+):${part}$`))
-    if (!match) throw new UsageError(`--resolve needs HOST:PORT:ADDRESS, got \`${flag}\``, 'for example --resolve api.example.com:443:127.0.0.1')
+    if (!match)
+      throw new UsageError(
+        `--resolve needs HOST:PORT:ADDRESS, got \`${flag}\``,
+        'for example --resolve api.example.com:443:127.0.0.1',
+      )
     map.set(`${match[1]!.toLowerCase()}:${match[2]}`, { host: match[3]!.replace(/^\[|\]$/g, '') })
   }
   for (const flag of connectTo) {
     const match = flag.match(new RegExp(`^${part}:(\\d+):${part}:(\\d+)$`))
-    if (!match) throw new UsageError(`--connect-to needs HOST:PORT:HOST2:PORT2, got \`${flag}\``, 'for example --connect-to api.example.com:443:127.0.0.1:8443')
-    map.set(`${match[1]!.toLowerCase()}:${match[2]}`, { host: match[3]!.replace(/^\[|\]$/g, ''), port: Number(match[4]) })
+    if (!match)
+      throw new UsageError(
+        `--connect-to needs HOST:PORT:HOST2:PORT2, got \`${flag}\``,
+        'for example --connect-to api.example.com:443:127.0.0.1:8443',
+      )
+    map.set(`${match[1]!.toLowerCase()}:${match[2]}`, {
+      host: match[3]!.replace(/^\[|\]$/g, ''),
+      port: Number(match[4]),
+    })
   }
   return map
 }
@@ -705,7 +1220,11 @@ function parseReports(flags: readonly string[]): ReportTarget[] {
   return flags.map((flag) => {
     if (flag === 'github') return { format: 'github', path: '-' } // annotations on stdout, where the runner reads them
     const match = flag.match(/^(junit|json|markdown|md|github|har|html)=(.+)$/)
-    if (!match) throw new UsageError(`--report needs FORMAT=PATH, got \`${flag}\``, 'formats: junit, json, markdown, html, har, github (e.g. --report junit=report.xml, --report github)')
+    if (!match)
+      throw new UsageError(
+        `--report needs FORMAT=PATH, got \`${flag}\``,
+        'formats: junit, json, markdown, html, har, github (e.g. --report junit=report.xml, --report github)',
+      )
     return { format: match[1] === 'md' ? 'markdown' : (match[1] as ReportFormat), path: match[2]! }
   })
 }

@@ -10,11 +10,15 @@ import type { RunOptions } from './options.js'
 
 export function checkOutputs(options: RunOptions, files: readonly RequestFile[], cwd: string): void {
   const inputs = new Map<string, string>()
-  const input = (path: string, what: string) => { if (existsSync(path)) inputs.set(canonical(path), what) }
+  const input = (path: string, what: string) => {
+    if (existsSync(path)) inputs.set(canonical(path), what)
+  }
   input(join(cwd, '.env'), '.env')
   if (options.dataset !== undefined) input(resolve(cwd, options.dataset), `the --dataset ${options.dataset}`)
-  if (options.replay !== undefined) input(resolve(cwd, options.replay, 'index.json'), `the --replay recording ${options.replay}`)
-  if (options.compare !== undefined) input(resolve(cwd, options.compare.dir, 'index.json'), `the recording ${options.compare.dir} compared with`)
+  if (options.replay !== undefined)
+    input(resolve(cwd, options.replay, 'index.json'), `the --replay recording ${options.replay}`)
+  if (options.compare !== undefined)
+    input(resolve(cwd, options.compare.dir, 'index.json'), `the recording ${options.compare.dir} compared with`)
   for (const file of options.envFiles) input(resolve(cwd, file), `the --env-file ${file}`)
   for (const file of files) {
     const dir = dirname(file.absolutePath)
@@ -27,17 +31,24 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
     }
     for (const request of file.requests) {
       if (request.body?.kind === 'parts') {
-        for (const part of request.body.parts) if (part.kind === 'file' && !part.path.includes('{{')) input(resolve(dir, part.path), `the body file ${part.path}`)
+        for (const part of request.body.parts)
+          if (part.kind === 'file' && !part.path.includes('{{'))
+            input(resolve(dir, part.path), `the body file ${part.path}`)
       }
       for (const assertion of request.asserts) {
-        if (assertion.predicate === 'matchesSchema' && assertion.expected) input(resolve(dir, assertion.expected.replace(/^"|"$/g, '')), `the schema ${assertion.expected}`)
+        if (assertion.predicate === 'matchesSchema' && assertion.expected)
+          input(resolve(dir, assertion.expected.replace(/^"|"$/g, '')), `the schema ${assertion.expected}`)
       }
     }
   }
   const outputs = [
     ...(options.output !== undefined ? [{ flag: `-o ${options.output}`, path: options.output }] : []),
-    ...options.reports.filter((r) => r.path !== '-').map((r) => ({ flag: `--report ${r.format}=${r.path}`, path: r.path })),
-    ...(options.cookieJar !== undefined ? [{ flag: `--cookie-jar ${options.cookieJar}`, path: options.cookieJar }] : []),
+    ...options.reports
+      .filter((r) => r.path !== '-')
+      .map((r) => ({ flag: `--report ${r.format}=${r.path}`, path: r.path })),
+    ...(options.cookieJar !== undefined
+      ? [{ flag: `--cookie-jar ${options.cookieJar}`, path: options.cookieJar }]
+      : []),
     ...(options.results !== undefined ? [{ flag: `--results ${options.results}`, path: options.results }] : []),
   ]
   const seen = new Map<string, string>()
@@ -45,11 +56,16 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
     const path = resolve(cwd, output.path)
     const key = canonical(path)
     const clash = inputs.get(key)
-    if (clash) throw new UsageError(`${output.flag} would overwrite ${clash}`, 'write reports and bodies to a path that is not an input of the run')
+    if (clash)
+      throw new UsageError(
+        `${output.flag} would overwrite ${clash}`,
+        'write reports and bodies to a path that is not an input of the run',
+      )
     const twice = seen.get(key)
     if (twice) throw new UsageError(`${output.flag} and ${twice} name the same file`, 'give each output its own path')
     seen.set(key, output.flag)
-    if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${output.flag}: ${output.path} is a directory`, 'name a file, e.g. out/report.xml')
+    if (existsSync(path) && statSync(path).isDirectory())
+      throw new UsageError(`${output.flag}: ${output.path} is a directory`, 'name a file, e.g. out/report.xml')
   }
   if (options.output !== undefined) checkWritable(resolve(cwd, options.output), options.output)
   if (options.record !== undefined) checkRecordFolder(resolve(cwd, options.record), options.record, inputs, seen)
@@ -59,18 +75,39 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
  * --record DIR replaces DIR whole when the run ends: DIR may be new or an older recording, never a
  * folder holding anything else — and never one that holds an input of the run or another output.
  */
-function checkRecordFolder(path: string, shown: string, inputs: ReadonlyMap<string, string>, outputs: ReadonlyMap<string, string>): void {
+function checkRecordFolder(
+  path: string,
+  shown: string,
+  inputs: ReadonlyMap<string, string>,
+  outputs: ReadonlyMap<string, string>,
+): void {
   const folder = canonical(path)
   const inside = (other: string) => other === folder || other.startsWith(`${folder}/`)
-  for (const [input, what] of inputs) if (inside(input)) throw new UsageError(`--record ${shown} would replace ${what}`, 'record into a folder of its own')
-  for (const [output, flag] of outputs) if (inside(output)) throw new UsageError(`--record ${shown} would replace the folder ${flag} writes into`, 'record into a folder of its own')
+  for (const [input, what] of inputs)
+    if (inside(input))
+      throw new UsageError(`--record ${shown} would replace ${what}`, 'record into a folder of its own')
+  for (const [output, flag] of outputs)
+    if (inside(output))
+      throw new UsageError(
+        `--record ${shown} would replace the folder ${flag} writes into`,
+        'record into a folder of its own',
+      )
   if (!existsSync(path)) {
-    if (!existsSync(dirname(path))) throw new UsageError(`--record ${shown}: the folder ${dirname(path)} does not exist`, 'create it first, or choose another path')
+    if (!existsSync(dirname(path)))
+      throw new UsageError(
+        `--record ${shown}: the folder ${dirname(path)} does not exist`,
+        'create it first, or choose another path',
+      )
     return
   }
-  if (!statSync(path).isDirectory()) throw new UsageError(`--record ${shown} is a file`, 'name a folder for the recording')
+  if (!statSync(path).isDirectory())
+    throw new UsageError(`--record ${shown} is a file`, 'name a folder for the recording')
   const entries = readdirSync(path)
-  if (entries.length > 0 && !isRecording(join(path, 'index.json'))) throw new UsageError(`--record ${shown} holds files that are not a recording`, 'a recording replaces its folder whole: name a new folder, or an older recording')
+  if (entries.length > 0 && !isRecording(join(path, 'index.json')))
+    throw new UsageError(
+      `--record ${shown} holds files that are not a recording`,
+      'a recording replaces its folder whole: name a new folder, or an older recording',
+    )
 }
 
 function isRecording(index: string): boolean {
@@ -84,7 +121,8 @@ function isRecording(index: string): boolean {
 /** `-o` is written as the body arrives, so its folder must exist and the file must be writable. */
 function checkWritable(path: string, shown: string): void {
   const folder = dirname(path)
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`-o ${shown}: the folder ${folder} does not exist`, 'create it first, or choose another path')
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(`-o ${shown}: the folder ${folder} does not exist`, 'create it first, or choose another path')
   try {
     accessSync(existsSync(path) ? path : folder, constants.W_OK)
   } catch {

@@ -33,7 +33,8 @@ export class Credentials {
       if (!scheme) return this.variable('authorization', value)
       return `${scheme[1]} ${this.variable(/^basic$/i.test(scheme[1]!) ? 'basicAuth' : 'token', scheme[2]!)}`
     }
-    if (/^(x-api-key|api-key|x-auth-token|x-goog-api-key|anthropic-api-key)$/i.test(name)) return this.variable('apiKey', value)
+    if (/^(x-api-key|api-key|x-auth-token|x-goog-api-key|anthropic-api-key)$/i.test(name))
+      return this.variable('apiKey', value)
     if (/^cookie$/i.test(name)) return this.variable('cookie', value)
     return this.literal(value)
   }
@@ -52,11 +53,15 @@ export class Credentials {
     }
     const query = rest.indexOf('?')
     if (query < 0) return written + this.literal(rest)
-    const params = rest.slice(query + 1).split('&').map((pair) => {
-      const eq = pair.indexOf('=')
-      if (eq < 0 || !/^(api[-_]?key|key|token|access[-_]?token|auth|password|secret)$/i.test(pair.slice(0, eq))) return this.literal(pair)
-      return `${this.literal(pair.slice(0, eq))}=${this.variable('apiKey', decoded(pair.slice(eq + 1)))}`
-    })
+    const params = rest
+      .slice(query + 1)
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=')
+        if (eq < 0 || !/^(api[-_]?key|key|token|access[-_]?token|auth|password|secret)$/i.test(pair.slice(0, eq)))
+          return this.literal(pair)
+        return `${this.literal(pair.slice(0, eq))}=${this.variable('apiKey', decoded(pair.slice(eq + 1)))}`
+      })
     return `${written}${this.literal(rest.slice(0, query))}?${params.join('&')}`
   }
 }

@@ -11,22 +11,64 @@ import { Credentials } from './credentials.js'
 type HarHeader = { name: string; value: string }
 type HarEntry = {
   _resourceType?: string
-  request: { method: string; url: string; headers: HarHeader[]; postData?: { mimeType?: string; text?: string; params?: { name: string; value?: string }[] } }
+  request: {
+    method: string
+    url: string
+    headers: HarHeader[]
+    postData?: { mimeType?: string; text?: string; params?: { name: string; value?: string }[] }
+  }
 }
 
-const DROPPED = /^(:.*|host|content-length|connection|accept-encoding|keep-alive|transfer-encoding|upgrade|te|priority)$/i
-const PAGE_ASSETS = new Set(['image', 'stylesheet', 'script', 'font', 'media', 'manifest', 'texttrack', 'ping', 'preflight', 'websocket'])
+const DROPPED =
+  /^(:.*|host|content-length|connection|accept-encoding|keep-alive|transfer-encoding|upgrade|te|priority)$/i
+const PAGE_ASSETS = new Set([
+  'image',
+  'stylesheet',
+  'script',
+  'font',
+  'media',
+  'manifest',
+  'texttrack',
+  'ping',
+  'preflight',
+  'websocket',
+])
 
-export type ImportedHar = { readonly http: string; readonly secrets: readonly { name: string; value: string }[]; readonly skipped: number; readonly filtered: number; readonly count: number; readonly notes: readonly string[] }
+export type ImportedHar = {
+  readonly http: string
+  readonly secrets: readonly { name: string; value: string }[]
+  readonly skipped: number
+  readonly filtered: number
+  readonly count: number
+  readonly notes: readonly string[]
+}
 
 /** `bodyDir`: where a body the .http dialect cannot hold literally is written as a file of its own (http-text.ts). */
-export function importHar(text: string, file: string, all: boolean, filter: string | undefined, bodyDir: string): ImportedHar {
-  const root = toPlain(parseLocatedJson(text.replace(/^\uFEFF/, ''), file)) as { log?: { entries?: unknown } | null } | null
+export function importHar(
+  text: string,
+  file: string,
+  all: boolean,
+  filter: string | undefined,
+  bodyDir: string,
+): ImportedHar {
+  const root = toPlain(parseLocatedJson(text.replace(/^\uFEFF/, ''), file)) as {
+    log?: { entries?: unknown } | null
+  } | null
   const entries = root?.log?.entries
-  if (!Array.isArray(entries)) throw new LoadError('LOAD_JSON', `${file} is not a HAR file: it has no log.entries`, { file, line: 1, column: 1 }, 'export it from the browser\'s network panel with "Save all as HAR"')
+  if (!Array.isArray(entries))
+    throw new LoadError(
+      'LOAD_JSON',
+      `${file} is not a HAR file: it has no log.entries`,
+      { file, line: 1, column: 1 },
+      'export it from the browser\'s network panel with "Save all as HAR"',
+    )
   const escape = (text: string) => {
     const held = literal(text)
-    if (held === undefined) throw new UsageError(`${file} holds \\{{ in ${JSON.stringify(text.slice(0, 60))}, which a .http file cannot send literally`, 'edit the HAR entry, or write that request by hand')
+    if (held === undefined)
+      throw new UsageError(
+        `${file} holds \\{{ in ${JSON.stringify(text.slice(0, 60))}, which a .http file cannot send literally`,
+        'edit the HAR entry, or write that request by hand',
+      )
     return held
   }
   const credentials = new Credentials(escape)
@@ -39,48 +81,99 @@ export function importHar(text: string, file: string, all: boolean, filter: stri
     const entry = value as HarEntry | null
     const request = entry?.request
     if (typeof request?.method !== 'string' || typeof request.url !== 'string' || !Array.isArray(request.headers)) {
-      throw new LoadError('LOAD_JSON', `Entry ${index + 1} of ${file} has no request with method, url and headers`, { file, line: 1, column: 1 }, 'a HAR entry\'s request needs method, url and headers')
+      throw new LoadError(
+        'LOAD_JSON',
+        `Entry ${index + 1} of ${file} has no request with method, url and headers`,
+        { file, line: 1, column: 1 },
+        "a HAR entry's request needs method, url and headers",
+      )
     }
-    if (!all && (PAGE_ASSETS.has(entry?._resourceType ?? '') || /^(data|blob|chrome-extension|about):/i.test(request.url))) { skipped++; return }
-    if (filter !== undefined && !request.url.includes(filter)) { filtered++; return }
+    if (
+      !all &&
+      (PAGE_ASSETS.has(entry?._resourceType ?? '') || /^(data|blob|chrome-extension|about):/i.test(request.url))
+    ) {
+      skipped++
+      return
+    }
+    if (filter !== undefined && !request.url.includes(filter)) {
+      filtered++
+      return
+    }
     let path: string
     try {
       path = new URL(request.url).pathname
     } catch {
-      throw new LoadError('LOAD_JSON', `Entry ${index + 1} of ${file} has a URL that is not one: ${JSON.stringify(request.url.slice(0, 200))}`, { file, line: 1, column: 1 })
+      throw new LoadError(
+        'LOAD_JSON',
+        `Entry ${index + 1} of ${file} has a URL that is not one: ${JSON.stringify(request.url.slice(0, 200))}`,
+        { file, line: 1, column: 1 },
+      )
     }
     const method = checkMethod(request.method)
     const name = uniqueName(nameOf(method, path), names)
-    const lines = [`### ${index + 1}. ${method} ${path.replace(/[^\x21-\x7e]/g, encodeURIComponent)}`, `# @name ${name}`, '# @no-redirect', `${method} ${credentials.url(checkUrl(request.url))}`]
+    const lines = [
+      `### ${index + 1}. ${method} ${path.replace(/[^\x21-\x7e]/g, encodeURIComponent)}`,
+      `# @name ${name}`,
+      '# @no-redirect',
+      `${method} ${credentials.url(checkUrl(request.url))}`,
+    ]
     for (const { name, value } of request.headers) {
       if (DROPPED.test(name)) continue
       checkHeader(name, String(value))
       lines.push(`${name}: ${credentials.header(name, String(value))}`)
     }
     const post = request.postData
-    const body = post?.text ?? (post?.params ? post.params.map((p) => `${encodeURIComponent(p.name)}=${encodeURIComponent(p.value ?? '')}`).join('&') : undefined)
+    const body =
+      post?.text ??
+      (post?.params
+        ? post.params.map((p) => `${encodeURIComponent(p.name)}=${encodeURIComponent(p.value ?? '')}`).join('&')
+        : undefined)
     if (body !== undefined && body !== '') {
       let shown = body
       if (/json/i.test(post?.mimeType ?? '')) {
-        try { shown = JSON.stringify(JSON.parse(body), null, 2) } catch { /* kept as sent */ }
+        try {
+          shown = JSON.stringify(JSON.parse(body), null, 2)
+        } catch {
+          /* kept as sent */
+        }
       }
       if (holdsLiterally(shown, post?.mimeType)) {
         lines.push('', escape(shown))
       } else {
         const written = bodyFile(bodyDir, name, Buffer.from(shown, 'utf8'))
-        notes.push(`the body of entry ${index + 1} holds text a .http file would read as its own syntax: it is in ${written.path}, beside the .http file, and sent as it is`)
+        notes.push(
+          `the body of entry ${index + 1} holds text a .http file would read as its own syntax: it is in ${written.path}, beside the .http file, and sent as it is`,
+        )
         lines.push('', written.line)
       }
     }
     blocks.push(lines.join('\n'))
   })
-  return { http: `# Imported from ${file.replace(/[\r\n]/g, ' ')}.\n\n${blocks.join('\n\n')}\n`, secrets: credentials.found, skipped, filtered, count: blocks.length, notes }
+  return {
+    http: `# Imported from ${file.replace(/[\r\n]/g, ' ')}.\n\n${blocks.join('\n\n')}\n`,
+    secrets: credentials.found,
+    skipped,
+    filtered,
+    count: blocks.length,
+    notes,
+  }
 }
 
 /** A request name from its path: the words of it, without ids and version segments (`/v1/users/42/orders` → `users-orders`). */
 function nameOf(method: string, path: string): string {
-  const words = path.split('/').filter((segment) => segment !== '' && !/^v\d+$/i.test(segment) && !/\d{3,}|^[0-9a-f-]{16,}$/i.test(segment))
-  const name = words.map((w) => w.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')).filter(Boolean).join('-').slice(0, 48)
+  const words = path
+    .split('/')
+    .filter((segment) => segment !== '' && !/^v\d+$/i.test(segment) && !/\d{3,}|^[0-9a-f-]{16,}$/i.test(segment))
+  const name = words
+    .map((w) =>
+      w
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, ''),
+    )
+    .filter(Boolean)
+    .join('-')
+    .slice(0, 48)
   return name || method.toLowerCase()
 }
 

@@ -14,9 +14,16 @@ export type Row = { readonly index: number; readonly values: Readonly<Record<str
 export async function loadDataset(absolute: string, display: string): Promise<Row[]> {
   let text: string
   try {
-    text = readInputFile(absolute).toString('utf8').replace(/^\uFEFF/, '')
+    text = readInputFile(absolute)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
   } catch (error) {
-    throw new LoadError('LOAD_FILE_NOT_FOUND', `--dataset ${display}: ${(error as Error).message}`, undefined, 'a dataset is a .csv, .jsonl or .json file')
+    throw new LoadError(
+      'LOAD_FILE_NOT_FOUND',
+      `--dataset ${display}: ${(error as Error).message}`,
+      undefined,
+      'a dataset is a .csv, .jsonl or .json file',
+    )
   }
   const extension = extname(absolute).toLowerCase()
   if (extension === '.csv' || extension === '.tsv') return csvRows(text, display, extension === '.tsv' ? '\t' : ',')
@@ -31,16 +38,33 @@ async function csvRows(text: string, file: string, delimiter: string): Promise<R
     records = parse(text, { columns: true, delimiter, info: true, skip_empty_lines: true, bom: true }) as typeof records
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1
-    throw new LoadError('LOAD_SYNTAX', `CSV: ${(error as Error).message}`, { file, line, column: 1 }, 'the first row names the columns; quote fields that hold commas, quotes or line breaks')
+    throw new LoadError(
+      'LOAD_SYNTAX',
+      `CSV: ${(error as Error).message}`,
+      { file, line, column: 1 },
+      'the first row names the columns; quote fields that hold commas, quotes or line breaks',
+    )
   }
   return records.map((r, index) => ({ index, values: r.record, line: r.info.lines }))
 }
 
 function jsonRows(text: string, file: string): Row[] {
   const root = parseLocatedJson(text, file)
-  if (root.kind !== 'array') throw new LoadError('LOAD_JSON', 'A JSON dataset is an array of objects', root.span, 'write [{"question": "…"}, …], or use JSON Lines (.jsonl)')
+  if (root.kind !== 'array')
+    throw new LoadError(
+      'LOAD_JSON',
+      'A JSON dataset is an array of objects',
+      root.span,
+      'write [{"question": "…"}, …], or use JSON Lines (.jsonl)',
+    )
   return root.items.map((item, index) => {
-    if (item.kind !== 'object') throw new LoadError('LOAD_JSON', `Row ${index + 1} is not an object`, item.span, 'each row is an object of variables')
+    if (item.kind !== 'object')
+      throw new LoadError(
+        'LOAD_JSON',
+        `Row ${index + 1} is not an object`,
+        item.span,
+        'each row is an object of variables',
+      )
     return { index, values: toPlain(item) as Record<string, unknown>, line: item.span.line }
   })
 }
@@ -57,7 +81,13 @@ function jsonLines(text: string, file: string): Row[] {
       throw new LoadError(error.code, error.message, { ...error.span, line: i + 1 }, error.hint)
     }
     const span = { file, line: i + 1, column: 1 }
-    if (node.kind !== 'object') throw new LoadError('LOAD_JSON', `Line ${i + 1} is not a JSON object`, span, 'JSON Lines: one object of variables per line')
+    if (node.kind !== 'object')
+      throw new LoadError(
+        'LOAD_JSON',
+        `Line ${i + 1} is not a JSON object`,
+        span,
+        'JSON Lines: one object of variables per line',
+      )
     rows.push({ index: rows.length, values: toPlain(node) as Record<string, unknown>, line: i + 1 })
   })
   return rows
@@ -68,7 +98,13 @@ export function chooseRows(rows: readonly Row[], range: string | undefined, limi
   let chosen = [...rows]
   if (range !== undefined) {
     const match = range.match(/^(\d*)-(\d*)$|^(\d+)$/)
-    if (!match) throw new LoadError('LOAD_SYNTAX', `--rows takes FIRST-LAST (1-based), got \`${range}\``, undefined, 'for example --rows 10-20, --rows 5-, --rows 3')
+    if (!match)
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `--rows takes FIRST-LAST (1-based), got \`${range}\``,
+        undefined,
+        'for example --rows 10-20, --rows 5-, --rows 3',
+      )
     const first = Number(match[3] ?? (match[1] || 1))
     const last = Number(match[3] ?? (match[2] || rows.length))
     chosen = chosen.filter((r) => r.index + 1 >= first && r.index + 1 <= last)

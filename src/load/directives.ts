@@ -10,29 +10,116 @@ import { LoadError, nearest } from '../errors.js'
 import type { AssertionSpec, CaptureSpec, Directive, Query, SourceSpan } from '../model.js'
 
 export const PREDICATES = [
-  '==', '!=', '<', '<=', '>', '>=', 'contains', 'startsWith', 'endsWith', 'matches', 'exists', 'isEmpty',
-  'count', 'isString', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isNull', 'matchesSchema',
-  'matchesResponseFormat', 'matchesToolSchemas',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'matches',
+  'exists',
+  'isEmpty',
+  'count',
+  'isString',
+  'isNumber',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'isNull',
+  'matchesSchema',
+  'matchesResponseFormat',
+  'matchesToolSchemas',
 ] as const
-const UNARY = new Set(['exists', 'isEmpty', 'isString', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isNull', 'matchesResponseFormat', 'matchesToolSchemas'])
+const UNARY = new Set([
+  'exists',
+  'isEmpty',
+  'isString',
+  'isNumber',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'isNull',
+  'matchesResponseFormat',
+  'matchesToolSchemas',
+])
 /** httpyac's spellings. */
-const ALIASES: Record<string, string> = { includes: 'contains', '===': '==', '!==': '!=', startsWith: 'startsWith', isTrue: '== true', isFalse: '== false' }
-const QUERY_HELP = 'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME` or `request $.path`'
+const ALIASES: Record<string, string> = {
+  includes: 'contains',
+  '===': '==',
+  '!==': '!=',
+  startsWith: 'startsWith',
+  isTrue: '== true',
+  isFalse: '== false',
+}
+const QUERY_HELP =
+  'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME` or `request $.path`'
 
 type Cursor = { text: string; offset: number }
 
 /** The `# @key` directives reqchain gives meaning to. */
-export const DIRECTIVES = ['name', 'capture', 'capture?', 'assert', 'no-redirect', 'timeout', 'unix-socket', 'no-cookie-jar', 'retry', 'retry-interval', 'note', 'description'] as const
+export const DIRECTIVES = [
+  'name',
+  'capture',
+  'capture?',
+  'assert',
+  'no-redirect',
+  'timeout',
+  'unix-socket',
+  'no-cookie-jar',
+  'retry',
+  'retry-interval',
+  'note',
+  'description',
+] as const
 /**
  * Keys that JetBrains HTTP Client, REST Client, httpyac and kulala define: kept on the request as
  * metadata. A key that is neither theirs nor ours but close to one of ours is a typo.
  */
 const OTHER_TOOLS_DIRECTIVES = new Set([
-  'no-log', 'no-auto-encoding', 'connection-timeout', 'use-os-credentials', 'prompt', 'ref', 'forceRef',
-  'import', 'disabled', 'loop', 'sleep', 'keepStreaming', 'verbose', 'debug', 'save', 'openWith', 'extension', 'title',
-  'jwt', 'ratelimit', 'injectVariables', 'noStreaming', 'no-client-cert', 'proxy', 'no-proxy', 'rejectUnauthorized',
-  'no-reject-unauthorized', 'responseRef', 'noLog', 'noRedirect', 'no-rejectUnauthorized', 'grpc-reflection', 'jq', 'accept',
-  'curl-global', 'curl', 'env-stdin-cmd', 'env-json-key', 'stdin-cmd', 'graphql', 'file',
+  'no-log',
+  'no-auto-encoding',
+  'connection-timeout',
+  'use-os-credentials',
+  'prompt',
+  'ref',
+  'forceRef',
+  'import',
+  'disabled',
+  'loop',
+  'sleep',
+  'keepStreaming',
+  'verbose',
+  'debug',
+  'save',
+  'openWith',
+  'extension',
+  'title',
+  'jwt',
+  'ratelimit',
+  'injectVariables',
+  'noStreaming',
+  'no-client-cert',
+  'proxy',
+  'no-proxy',
+  'rejectUnauthorized',
+  'no-reject-unauthorized',
+  'responseRef',
+  'noLog',
+  'noRedirect',
+  'no-rejectUnauthorized',
+  'grpc-reflection',
+  'jq',
+  'accept',
+  'curl-global',
+  'curl',
+  'env-stdin-cmd',
+  'env-json-key',
+  'stdin-cmd',
+  'graphql',
+  'file',
 ])
 
 /** An unknown `# @key` close to one of reqchain's is a located error with the key it was meant to be. */
@@ -41,19 +128,33 @@ export function checkDirectiveKey(directive: Directive): void {
   if ((DIRECTIVES as readonly string[]).includes(key) || OTHER_TOOLS_DIRECTIVES.has(key)) return
   const meant = nearest(key, DIRECTIVES)
   if (meant === undefined) return
-  throw new LoadError('LOAD_UNKNOWN_DIRECTIVE', `Unknown directive \`@${key}\``, { ...directive.span, length: key.length + 1 },
-    `did you mean \`@${meant}\`? (reqchain's directives: ${DIRECTIVES.map((d) => `@${d}`).join(' ')})`)
+  throw new LoadError(
+    'LOAD_UNKNOWN_DIRECTIVE',
+    `Unknown directive \`@${key}\``,
+    { ...directive.span, length: key.length + 1 },
+    `did you mean \`@${meant}\`? (reqchain's directives: ${DIRECTIVES.map((d) => `@${d}`).join(' ')})`,
+  )
 }
 
 export function parseCapture(directive: Directive, optional: boolean): CaptureSpec {
   const match = directive.value.match(/^([A-Za-z_$][\w.$-]*)\s*=\s*(.*)$/)
   if (!match) {
-    throw new LoadError('LOAD_SYNTAX', 'Expected `@capture NAME = QUERY`', directive.span, 'for example `# @capture answer = $.choices[0].message.content`')
+    throw new LoadError(
+      'LOAD_SYNTAX',
+      'Expected `@capture NAME = QUERY`',
+      directive.span,
+      'for example `# @capture answer = $.choices[0].message.content`',
+    )
   }
   const cursor = { text: match[2]!, offset: 0 }
   const query = readQuery(cursor, directive.span)
   if (cursor.text.slice(cursor.offset).trim()) {
-    throw new LoadError('LOAD_SYNTAX', `Unexpected text after the capture query: \`${cursor.text.slice(cursor.offset).trim()}\``, directive.span, QUERY_HELP)
+    throw new LoadError(
+      'LOAD_SYNTAX',
+      `Unexpected text after the capture query: \`${cursor.text.slice(cursor.offset).trim()}\``,
+      directive.span,
+      QUERY_HELP,
+    )
   }
   return { name: match[1]!, query, optional, span: directive.span }
 }
@@ -61,20 +162,40 @@ export function parseCapture(directive: Directive, optional: boolean): CaptureSp
 export function parseAssertion(directive: Directive, isHttpyac: boolean): AssertionSpec {
   const cursor = { text: directive.value, offset: 0 }
   if (isHttpyac && /^js\s/.test(directive.value)) {
-    throw new LoadError('LOAD_SYNTAX', 'JavaScript assertions (`?? js …`) are not supported', directive.span,
-      'write the check as `?? body $.path == value` or `# @assert $.path == value`')
+    throw new LoadError(
+      'LOAD_SYNTAX',
+      'JavaScript assertions (`?? js …`) are not supported',
+      directive.span,
+      'write the check as `?? body $.path == value` or `# @assert $.path == value`',
+    )
   }
   if (isHttpyac && /^body\s+\$/.test(directive.value)) cursor.offset = 5 // `?? body $.x == 1`: the path is the query
   // `?? body user.name == Eve`: httpyac's property path into the body, the JSONPath $.user.name.
-  const property = isHttpyac ? directive.value.match(/^body\s+([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*)(?=\s)/) : null
-  if (property && property[1] !== 'not' && !(PREDICATES as readonly string[]).includes(property[1]!) && !(property[1]! in ALIASES)) {
+  const property = isHttpyac
+    ? directive.value.match(/^body\s+([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*)(?=\s)/)
+    : null
+  if (
+    property &&
+    property[1] !== 'not' &&
+    !(PREDICATES as readonly string[]).includes(property[1]!) &&
+    !(property[1]! in ALIASES)
+  ) {
     cursor.text = `$.${property[1]}${directive.value.slice(property[0].length)}`
   }
   const query: Query = readQuery(cursor, directive.span)
   let word = readWord(cursor)
   let negated = false
-  if (word === 'not') { negated = true; word = readWord(cursor) }
-  if (!word) throw new LoadError('LOAD_SYNTAX', 'The assertion has no predicate', directive.span, `add one of: ${PREDICATES.join(' ')}`)
+  if (word === 'not') {
+    negated = true
+    word = readWord(cursor)
+  }
+  if (!word)
+    throw new LoadError(
+      'LOAD_SYNTAX',
+      'The assertion has no predicate',
+      directive.span,
+      `add one of: ${PREDICATES.join(' ')}`,
+    )
   const alias = ALIASES[word]
   let rest = cursor.text.slice(cursor.offset).trim()
   if (alias?.includes(' ')) {
@@ -90,7 +211,13 @@ export function parseAssertion(directive: Directive, isHttpyac: boolean): Assert
     if (rest) throw new LoadError('LOAD_SYNTAX', `\`${word}\` takes no value, found \`${rest}\``, directive.span)
     return { query, predicate: word, negated, span: directive.span }
   }
-  if (!rest) throw new LoadError('LOAD_SYNTAX', `\`${word}\` needs a value`, directive.span, word === 'count' ? 'write `count 3` or `count >= 1`' : `write \`${word} "text"\` or \`${word} 200\``)
+  if (!rest)
+    throw new LoadError(
+      'LOAD_SYNTAX',
+      `\`${word}\` needs a value`,
+      directive.span,
+      word === 'count' ? 'write `count 3` or `count >= 1`' : `write \`${word} "text"\` or \`${word} 200\``,
+    )
   return { query, predicate: word, negated, expected: rest, span: directive.span }
 }
 
@@ -120,7 +247,11 @@ function readPath(cursor: Cursor): string {
   let quote = ''
   for (; i < text.length; i++) {
     const c = text[i]!
-    if (quote) { if (c === '\\') i++; else if (c === quote) quote = ''; continue }
+    if (quote) {
+      if (c === '\\') i++
+      else if (c === quote) quote = ''
+      continue
+    }
     if (c === '"' || c === "'") quote = c
     else if (c === '[' || c === '(') depth++
     else if (c === ']' || c === ')') depth--
@@ -135,24 +266,38 @@ export function readQuery(cursor: Cursor, span: SourceSpan): Query {
   if (rest.startsWith('$')) return { kind: 'jsonpath', path: readPath(cursor) }
   const word = readWord(cursor)
   switch (word) {
-    case 'status': return { kind: 'status' }
-    case 'body': return { kind: 'body' }
-    case 'duration': return { kind: 'duration' }
-    case 'jsonpath': return { kind: 'jsonpath', path: readQuoted(cursor, span, 'jsonpath') }
+    case 'status':
+      return { kind: 'status' }
+    case 'body':
+      return { kind: 'body' }
+    case 'duration':
+      return { kind: 'duration' }
+    case 'jsonpath':
+      return { kind: 'jsonpath', path: readQuoted(cursor, span, 'jsonpath') }
     case 'request': {
-      if (!cursor.text.slice(cursor.offset).trimStart().startsWith('$')) throw new LoadError('LOAD_SYNTAX', '`request` needs a JSONPath', span, 'write `request $.messages`')
+      if (!cursor.text.slice(cursor.offset).trimStart().startsWith('$'))
+        throw new LoadError('LOAD_SYNTAX', '`request` needs a JSONPath', span, 'write `request $.messages`')
       return { kind: 'request', path: readPath(cursor) }
     }
     case 'regex': {
       const pattern = readQuoted(cursor, span, 'regex')
-      try { new RegExp(pattern) } catch (error) {
+      try {
+        new RegExp(pattern)
+      } catch (error) {
         throw new LoadError('LOAD_SYNTAX', `Invalid regular expression: ${(error as Error).message}`, span)
       }
       return { kind: 'regex', pattern }
     }
-    case 'header': case 'var': {
+    case 'header':
+    case 'var': {
       const name = readWord(cursor)
-      if (!name) throw new LoadError('LOAD_SYNTAX', `\`${word}\` needs a name`, span, word === 'header' ? 'write `header Content-Type`' : 'write `var answer`')
+      if (!name)
+        throw new LoadError(
+          'LOAD_SYNTAX',
+          `\`${word}\` needs a name`,
+          span,
+          word === 'header' ? 'write `header Content-Type`' : 'write `var answer`',
+        )
       return word === 'header' ? { kind: 'header', name } : { kind: 'variable', name }
     }
     default:
@@ -169,7 +314,8 @@ const MAX_SECONDS = 10 * 365 * 24 * 3600
  * "--timeout …" or "`@timeout` …".
  */
 export function timeLimitMs(value: unknown): number | string {
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
+  const seconds =
+    typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
   if (!Number.isFinite(seconds) || seconds < 0) return 'takes a number of seconds (0 for no limit)'
   if (seconds > 0 && seconds < 0.001) return 'takes at least 0.001 seconds (1 ms), or 0 for no limit'
   if (seconds > MAX_SECONDS) return `takes at most ${MAX_SECONDS} seconds (ten years); use 0 for no limit`

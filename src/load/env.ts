@@ -36,23 +36,41 @@ export type EnvironmentTls = { readonly cert?: string; readonly key?: string; re
  */
 function sslConfiguration(value: unknown, envDir: string, cwd: string): EnvironmentTls {
   const display = displayPath(join(envDir, 'http-client.env.json'), cwd)
-  if (typeof value !== 'object' || value === null) throw new LoadError('LOAD_JSON', `\`SSLConfiguration\` in ${display} must be an object`, { file: display, line: 1, column: 1 })
+  if (typeof value !== 'object' || value === null)
+    throw new LoadError('LOAD_JSON', `\`SSLConfiguration\` in ${display} must be an object`, {
+      file: display,
+      line: 1,
+      column: 1,
+    })
   const config = value as Record<string, unknown>
   const file = (key: string): string | undefined => {
     const entry = config[key]
     const path = typeof entry === 'string' ? entry : (entry as { path?: unknown } | undefined)?.path
     if (path === undefined) return undefined
-    if (typeof path !== 'string') throw new LoadError('LOAD_JSON', `\`SSLConfiguration.${key}\` must be a path`, { file: display, line: 1, column: 1 })
+    if (typeof path !== 'string')
+      throw new LoadError('LOAD_JSON', `\`SSLConfiguration.${key}\` must be a path`, {
+        file: display,
+        line: 1,
+        column: 1,
+      })
     try {
       return readSettingsFile(resolve(envDir, path))
     } catch (error) {
       if (!(error instanceof InputFileError)) throw error
-      throw new LoadError('LOAD_FILE_NOT_FOUND', `\`SSLConfiguration.${key}\`: ${path} ${error.message}`, undefined, `paths are relative to ${displayPath(envDir, cwd)}`)
+      throw new LoadError(
+        'LOAD_FILE_NOT_FOUND',
+        `\`SSLConfiguration.${key}\`: ${path} ${error.message}`,
+        undefined,
+        `paths are relative to ${displayPath(envDir, cwd)}`,
+      )
     }
   }
   const cert = file('clientCertificate')
   const key = file('clientCertificateKey')
-  return { ...(cert ? { cert, key: key ?? cert } : {}), ...(config['verifyHostCertificate'] === false ? { insecure: true } : {}) }
+  return {
+    ...(cert ? { cert, key: key ?? cert } : {}),
+    ...(config['verifyHostCertificate'] === false ? { insecure: true } : {}),
+  }
 }
 
 export type VarSources = {
@@ -68,11 +86,14 @@ export type VarSources = {
  * A `.env` value is secret unless its name says it is plain configuration: masking `baseUrl` or
  * `model` would make every log and report unreadable, while API keys, tokens and passwords stay hidden.
  */
-const PLAIN_CONFIG_NAME = /(url|uri|host|port|model|base|path|version|region|lang|locale|timeout|org(anization)?_?id|project|user(name)?|email|env(ironment)?|name)$/i
+const PLAIN_CONFIG_NAME =
+  /(url|uri|host|port|model|base|path|version|region|lang|locale|timeout|org(anization)?_?id|project|user(name)?|email|env(ironment)?|name)$/i
 
 export async function loadBaseVars(requestFileDir: string, sources: VarSources): Promise<BaseVars> {
   const values: Record<string, unknown> = { ...sources.defaults }
-  const origins: Record<string, string> = Object.fromEntries(Object.keys(sources.defaults ?? {}).map((name) => [name, 'the --mock default']))
+  const origins: Record<string, string> = Object.fromEntries(
+    Object.keys(sources.defaults ?? {}).map((name) => [name, 'the --mock default']),
+  )
   const dotenv: Record<string, string> = {}
   const secrets: Secret[] = []
   let tls: EnvironmentTls | undefined
@@ -106,8 +127,10 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
 
   const envDir = findEnvironmentDir(requestFileDir)
   if (sources.env !== undefined && !envDir) {
-    throw new UsageError(`--env ${sources.env}: no http-client.env.json beside ${displayPath(requestFileDir, sources.cwd)} or above it`,
-      'create http-client.env.json with { "' + sources.env + '": { "baseUrl": "…" } }')
+    throw new UsageError(
+      `--env ${sources.env}: no http-client.env.json beside ${displayPath(requestFileDir, sources.cwd)} or above it`,
+      'create http-client.env.json with { "' + sources.env + '": { "baseUrl": "…" } }',
+    )
   }
   if (envDir) {
     const publicFile = readEnvironmentFile(join(envDir, 'http-client.env.json'), sources.cwd)
@@ -115,14 +138,22 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
     const names = environmentsIn(publicFile, privateFile)
     if (sources.env !== undefined && !names.has(sources.env)) {
       const suggestion = nearest(sources.env, names)
-      throw new UsageError(`Unknown environment \`${sources.env}\` in ${displayPath(envDir, sources.cwd)}/http-client.env.json`,
-        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}environments: ${[...names].join(', ') || '(none)'}`)
+      throw new UsageError(
+        `Unknown environment \`${sources.env}\` in ${displayPath(envDir, sources.cwd)}/http-client.env.json`,
+        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}environments: ${[...names].join(', ') || '(none)'}`,
+      )
     }
-    const shown = (file: string, env: string) => `${displayPath(join(envDir, file), sources.cwd)}, ${env === '$shared' ? '$shared' : `environment ${env}`}`
+    const shown = (file: string, env: string) =>
+      `${displayPath(join(envDir, file), sources.cwd)}, ${env === '$shared' ? '$shared' : `environment ${env}`}`
     const layers: [Record<string, unknown> | undefined, boolean, string][] = [
       [publicFile['$shared'], false, shown('http-client.env.json', '$shared')],
       [privateFile['$shared'], true, shown('http-client.private.env.json', '$shared')],
-      ...(sources.env !== undefined ? [[publicFile[sources.env], false, shown('http-client.env.json', sources.env)], [privateFile[sources.env], true, shown('http-client.private.env.json', sources.env)]] as [Record<string, unknown> | undefined, boolean, string][] : []),
+      ...(sources.env !== undefined
+        ? ([
+            [publicFile[sources.env], false, shown('http-client.env.json', sources.env)],
+            [privateFile[sources.env], true, shown('http-client.private.env.json', sources.env)],
+          ] as [Record<string, unknown> | undefined, boolean, string][])
+        : []),
     ]
     for (const [layer, isPrivate, origin] of layers) {
       for (const [name, value] of Object.entries(layer ?? {})) {
@@ -147,7 +178,12 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
 export function environmentNames(start: string, cwd: string): string[] {
   const dir = findEnvironmentDir(start)
   if (!dir) return []
-  return [...environmentsIn(readEnvironmentFile(join(dir, 'http-client.env.json'), cwd), readEnvironmentFile(join(dir, 'http-client.private.env.json'), cwd))]
+  return [
+    ...environmentsIn(
+      readEnvironmentFile(join(dir, 'http-client.env.json'), cwd),
+      readEnvironmentFile(join(dir, 'http-client.private.env.json'), cwd),
+    ),
+  ]
 }
 
 function environmentsIn(...files: Record<string, unknown>[]): Set<string> {
@@ -157,7 +193,8 @@ function environmentsIn(...files: Record<string, unknown>[]): Set<string> {
 function findEnvironmentDir(start: string): string | undefined {
   let dir = start
   for (;;) {
-    if (existsSync(join(dir, 'http-client.env.json')) || existsSync(join(dir, 'http-client.private.env.json'))) return dir
+    if (existsSync(join(dir, 'http-client.env.json')) || existsSync(join(dir, 'http-client.private.env.json')))
+      return dir
     const parent = dirname(dir)
     if (parent === dir) return undefined
     dir = parent
@@ -172,11 +209,20 @@ function readEnvironmentFile(path: string, cwd: string): Record<string, Record<s
     text = readSettingsFile(path)
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error
-    throw new LoadError('LOAD_JSON', `${display} ${error.message}`, undefined, 'an environment file is a small JSON file')
+    throw new LoadError(
+      'LOAD_JSON',
+      `${display} ${error.message}`,
+      undefined,
+      'an environment file is a small JSON file',
+    )
   }
   const value = toPlain(parseLocatedJson(text, display))
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new LoadError('LOAD_JSON', `${display} must hold an object of environments`, { file: display, line: 1, column: 1 })
+    throw new LoadError('LOAD_JSON', `${display} must hold an object of environments`, {
+      file: display,
+      line: 1,
+      column: 1,
+    })
   }
   return value as Record<string, Record<string, unknown>>
 }

@@ -10,8 +10,18 @@
 // additions. Where the dialects disagree the choice is written next to the code and in the README.
 import { LoadError } from '../errors.js'
 import type {
-  AssertionSpec, Body, BodyPart, CaptureSpec, Directive, Extra, FileVar, Header, RequestOptions,
-  RequestTemplate, SourceSpan, Text,
+  AssertionSpec,
+  Body,
+  BodyPart,
+  CaptureSpec,
+  Directive,
+  Extra,
+  FileVar,
+  Header,
+  RequestOptions,
+  RequestTemplate,
+  SourceSpan,
+  Text,
 } from '../model.js'
 import { checkDirectiveKey, parseAssertion, parseCapture, timeLimitMs } from './directives.js'
 
@@ -37,7 +47,10 @@ const BARE_REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(https?:\
 export type ParsedHttpFile = { readonly vars: FileVar[]; readonly requests: RequestTemplate[] }
 
 export function parseHttpFile(source: string, file: string): ParsedHttpFile {
-  const lines = source.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((text, i) => ({ text, number: i + 1 }))
+  const lines = source
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .map((text, i) => ({ text, number: i + 1 }))
   const vars: FileVar[] = []
   const requests: RequestTemplate[] = []
   const globalScripts: Extra[] = []
@@ -57,7 +70,9 @@ export function parseHttpFile(source: string, file: string): ParsedHttpFile {
   }
   flush()
   // httpyac: a region holding only scripts is global, and runs before every request of the file.
-  if (globalScripts.length > 0) for (let i = 0; i < requests.length; i++) requests[i] = { ...requests[i]!, extras: [...globalScripts, ...requests[i]!.extras] }
+  if (globalScripts.length > 0)
+    for (let i = 0; i < requests.length; i++)
+      requests[i] = { ...requests[i]!, extras: [...globalScripts, ...requests[i]!.extras] }
   return { vars, requests }
 }
 
@@ -89,7 +104,10 @@ class BlockParser {
     private readonly requests: RequestTemplate[],
     private readonly globalScripts: Extra[],
   ) {
-    const text = title?.text.replace(/^#+/, '').replace(/#+\s*$/, '').trim()
+    const text = title?.text
+      .replace(/^#+/, '')
+      .replace(/#+\s*$/, '')
+      .trim()
     const named = text?.match(/^@name\s*=?\s*(\S.*)$/)
     this.titleName = named ? named[1]!.trim() : text || undefined
   }
@@ -100,7 +118,10 @@ class BlockParser {
       const draft = this.preamble()
       if (!draft) {
         // A region with scripts and no request: httpyac's `{{ }}` blocks there are global.
-        if (this.requests.length === before) this.globalScripts.push(...this.pendingExtras.filter((e) => e.script?.kind === 'inline' && e.script.dialect === 'httpyac'))
+        if (this.requests.length === before)
+          this.globalScripts.push(
+            ...this.pendingExtras.filter((e) => e.script?.kind === 'inline' && e.script.dialect === 'httpyac'),
+          )
         return
       }
       this.headers(draft)
@@ -111,7 +132,9 @@ class BlockParser {
   }
 
   private span(line: Line, column = 1, length?: number): SourceSpan {
-    return length === undefined ? { file: this.file, line: line.number, column } : { file: this.file, line: line.number, column, length }
+    return length === undefined
+      ? { file: this.file, line: line.number, column }
+      : { file: this.file, line: line.number, column, length }
   }
 
   private error(message: string, line: Line, column: number, hint?: string, length?: number): LoadError {
@@ -123,9 +146,20 @@ class BlockParser {
     while (this.index < this.lines.length) {
       const line = this.lines[this.index]!
       const trimmed = line.text.trim()
-      if (trimmed === '') { this.index++; continue }
-      if (COMMENT.test(line.text)) { this.comment(line, this.pendingDirectives); this.index++; continue }
-      if (trimmed.startsWith('?? ')) { this.pendingDirectives.push(this.assertLine(line)); this.index++; continue }
+      if (trimmed === '') {
+        this.index++
+        continue
+      }
+      if (COMMENT.test(line.text)) {
+        this.comment(line, this.pendingDirectives)
+        this.index++
+        continue
+      }
+      if (trimmed.startsWith('?? ')) {
+        this.pendingDirectives.push(this.assertLine(line))
+        this.index++
+        continue
+      }
       const fileVar = line.text.match(FILE_VAR)
       if (fileVar) {
         const column = fileVar.indices![2]![0] + 1
@@ -133,12 +167,23 @@ class BlockParser {
         this.index++
         continue
       }
-      if (trimmed.startsWith('< {%')) { this.pendingExtras.push(this.script(line, 'pre-request-script')); continue }
-      if (trimmed === '{{') { this.pendingExtras.push(this.httpyacScript(line)); continue }
+      if (trimmed.startsWith('< {%')) {
+        this.pendingExtras.push(this.script(line, 'pre-request-script'))
+        continue
+      }
+      if (trimmed === '{{') {
+        this.pendingExtras.push(this.httpyacScript(line))
+        continue
+      }
       if (/^<\s+\S/.test(trimmed)) {
         const span = this.span(line, indentOf(line.text) + 1)
         const path = trimmed.slice(1).trim()
-        this.pendingExtras.push({ kind: 'pre-request-script', value: path, span, script: { kind: 'file', path, span: { ...span, column: line.text.indexOf(path) + 1, length: path.length } } })
+        this.pendingExtras.push({
+          kind: 'pre-request-script',
+          value: path,
+          span,
+          script: { kind: 'file', path, span: { ...span, column: line.text.indexOf(path) + 1, length: path.length } },
+        })
         this.index++
         continue
       }
@@ -152,27 +197,63 @@ class BlockParser {
     const indent = indentOf(line.text)
     const trimmed = line.text.trim()
     if (/^curl\s/.test(trimmed)) {
-      throw this.error('curl commands are not supported as request lines', line, indent + 1, 'write the request as `METHOD URL`, headers, a blank line and the body')
+      throw this.error(
+        'curl commands are not supported as request lines',
+        line,
+        indent + 1,
+        'write the request as `METHOD URL`, headers, a blank line and the body',
+      )
     }
     if (/^>\s/.test(trimmed)) {
-      throw this.error('A response handler (`>`) comes before any request line', line, indent + 1, 'a `> {% … %}` or `> ./handler.js` goes after its request (its headers and body); a script that runs before the request is `< {% … %}`')
+      throw this.error(
+        'A response handler (`>`) comes before any request line',
+        line,
+        indent + 1,
+        'a `> {% … %}` or `> ./handler.js` goes after its request (its headers and body); a script that runs before the request is `< {% … %}`',
+      )
     }
     if (/^run\s+[#./]/.test(trimmed)) {
-      throw this.error('`run` lines (kulala, httpyac) are not supported', line, indent + 1, 'a file\'s requests run in order; to run one after the requests it depends on: reqchain run FILE#name (# @ref name also works)')
+      throw this.error(
+        '`run` lines (kulala, httpyac) are not supported',
+        line,
+        indent + 1,
+        "a file's requests run in order; to run one after the requests it depends on: reqchain run FILE#name (# @ref name also works)",
+      )
     }
     if (/^import\s+\S+\.(http|rest)\s*$/.test(trimmed)) {
-      throw this.error('`import` lines (kulala, httpyac) are not supported', line, indent + 1, 'give both files to reqchain run, in order: captures and variables flow from one file to the next')
+      throw this.error(
+        '`import` lines (kulala, httpyac) are not supported',
+        line,
+        indent + 1,
+        'give both files to reqchain run, in order: captures and variables flow from one file to the next',
+      )
     }
     if (/^proto\s*</.test(trimmed)) {
-      throw this.error('gRPC proto imports (`proto < ./file.proto`) are not supported', line, indent + 1, 'reqchain sends HTTP requests; call a gRPC service through its HTTP/JSON gateway if it has one')
+      throw this.error(
+        'gRPC proto imports (`proto < ./file.proto`) are not supported',
+        line,
+        indent + 1,
+        'reqchain sends HTTP requests; call a gRPC service through its HTTP/JSON gateway if it has one',
+      )
     }
     if (/^[<>{}[\]]/.test(trimmed) || /^"/.test(trimmed)) {
-      throw this.error('Expected a request line `[METHOD] URL [HTTP/x.y]`', line, indent + 1, 'a body needs a request line above it; requests are separated by `###`')
+      throw this.error(
+        'Expected a request line `[METHOD] URL [HTTP/x.y]`',
+        line,
+        indent + 1,
+        'a body needs a request line above it; requests are separated by `###`',
+      )
     }
     const tokens = trimmed.split(/\s+/)
     const protocol = tokens.length > 1 ? /^(GRPC|WEBSOCKET|WS|WSS|MQTT)$/.exec(tokens[0]!)?.[1] : undefined
     if (protocol) {
-      throw this.error(`${protocol === 'GRPC' ? 'gRPC' : protocol === 'MQTT' ? 'MQTT' : 'WebSocket'} requests are not supported`, line, indent + 1, 'reqchain sends HTTP requests (for a server-sent event stream, a plain GET or POST is the request)', protocol.length)
+      throw this.error(
+        `${protocol === 'GRPC' ? 'gRPC' : protocol === 'MQTT' ? 'MQTT' : 'WebSocket'} requests are not supported`,
+        line,
+        indent + 1,
+        'reqchain sends HTTP requests (for a server-sent event stream, a plain GET or POST is the request)',
+        protocol.length,
+      )
     }
     let method = 'GET'
     let urlStart = indent
@@ -185,7 +266,13 @@ class BlockParser {
     const versionMatch = urlText.match(/\s+(HTTP\/\S+)$/)
     if (versionMatch) {
       if (!HTTP_VERSION.test(versionMatch[1]!)) {
-        throw this.error(`Unknown HTTP version \`${versionMatch[1]}\``, line, line.text.lastIndexOf(versionMatch[1]!) + 1, 'use HTTP/1.1 or HTTP/2', versionMatch[1]!.length)
+        throw this.error(
+          `Unknown HTTP version \`${versionMatch[1]}\``,
+          line,
+          line.text.lastIndexOf(versionMatch[1]!) + 1,
+          'use HTTP/1.1 or HTTP/2',
+          versionMatch[1]!.length,
+        )
       }
       httpVersion = versionMatch[1]!.slice(5)
       urlText = urlText.slice(0, -versionMatch[0].length)
@@ -224,27 +311,51 @@ class BlockParser {
     while (this.index < this.lines.length) {
       const line = this.lines[this.index]!
       const trimmed = line.text.trim()
-      if (trimmed === '') { this.index++; return }
-      if (COMMENT.test(line.text)) { this.comment(line, draft.directives); this.index++; continue }
-      if (trimmed.startsWith('?? ')) { draft.directives.push(this.assertLine(line)); this.index++; continue }
+      if (trimmed === '') {
+        this.index++
+        return
+      }
+      if (COMMENT.test(line.text)) {
+        this.comment(line, draft.directives)
+        this.index++
+        continue
+      }
+      if (trimmed.startsWith('?? ')) {
+        draft.directives.push(this.assertLine(line))
+        this.index++
+        continue
+      }
       if (this.handlerLine(line, draft)) continue
       // A body that follows the headers without a blank line: JSON, XML or a file reference starts
       // it (as in httpyac); anything else that is not `Name: value` is an error, not silent body text.
       if (/^[{[]/.test(trimmed) || FILE_REF.test(trimmed)) return
       const header = line.text.match(HEADER)
       if (!header) {
-        throw this.error('Expected a header `Name: value`', line, indentOf(line.text) + 1,
-          'leave an empty line between the headers and the body', Math.max(1, trimmed.length))
+        throw this.error(
+          'Expected a header `Name: value`',
+          line,
+          indentOf(line.text) + 1,
+          'leave an empty line between the headers and the body',
+          Math.max(1, trimmed.length),
+        )
       }
       const name = header[1]!
       let value = header[2]!.trim()
       const valueColumn = line.text.length - header[2]!.trimStart().length + 1
       this.index++
-      while (this.index < this.lines.length && /^[ \t]+\S/.test(this.lines[this.index]!.text) && !COMMENT.test(this.lines[this.index]!.text)) {
+      while (
+        this.index < this.lines.length &&
+        /^[ \t]+\S/.test(this.lines[this.index]!.text) &&
+        !COMMENT.test(this.lines[this.index]!.text)
+      ) {
         value += ' ' + this.lines[this.index]!.text.trim()
         this.index++
       }
-      draft.headers.push({ name, value: { raw: value, span: this.span(line, valueColumn, value.length) }, span: this.span(line, 1, name.length) })
+      draft.headers.push({
+        name,
+        value: { raw: value, span: this.span(line, valueColumn, value.length) },
+        span: this.span(line, 1, name.length),
+      })
     }
   }
 
@@ -254,19 +365,43 @@ class BlockParser {
     while (this.index < this.lines.length) {
       const line = this.lines[this.index]!
       const trimmed = line.text.trim()
-      if (inExample) { this.index++; continue }
+      if (inExample) {
+        this.index++
+        continue
+      }
       if (previousBlank && BARE_REQUEST_LINE.test(trimmed) && !/^[ \t]/.test(line.text)) return
-      if (previousBlank && STATUS_LINE.test(trimmed)) { inExample = true; this.index++; continue }
-      if (this.handlerLine(line, draft)) { previousBlank = false; continue }
-      if (previousBlank && trimmed === '{{') { this.httpyacResponseScript(line, draft); previousBlank = true; continue }
-      if (trimmed.startsWith('?? ')) { draft.directives.push(this.assertLine(line)); this.index++; continue }
+      if (previousBlank && STATUS_LINE.test(trimmed)) {
+        inExample = true
+        this.index++
+        continue
+      }
+      if (this.handlerLine(line, draft)) {
+        previousBlank = false
+        continue
+      }
+      if (previousBlank && trimmed === '{{') {
+        this.httpyacResponseScript(line, draft)
+        previousBlank = true
+        continue
+      }
+      if (trimmed.startsWith('?? ')) {
+        draft.directives.push(this.assertLine(line))
+        this.index++
+        continue
+      }
       // Comment lines inside a body are dropped, as all three editors do (grey zone 2): otherwise
       // `// , "stream": false` would be sent as invalid JSON.
-      if (COMMENT.test(line.text)) { this.comment(line, draft.directives); this.index++; continue }
+      if (COMMENT.test(line.text)) {
+        this.comment(line, draft.directives)
+        this.index++
+        continue
+      }
       const fileRef = trimmed.match(FILE_REF)
       if (fileRef) {
         draft.fileParts.set(draft.bodyLines.length, {
-          kind: 'file', path: fileRef[2]!, templated: fileRef[1] !== undefined,
+          kind: 'file',
+          path: fileRef[2]!,
+          templated: fileRef[1] !== undefined,
           span: this.span(line, indentOf(line.text) + 1, trimmed.length),
         })
         draft.bodyLines.push({ text: '', line: line.number, column: 1 })
@@ -282,18 +417,38 @@ class BlockParser {
   private handlerLine(line: Line, draft: Draft): boolean {
     const trimmed = line.text.trim()
     const column = indentOf(line.text) + 1
-    if (trimmed.startsWith('> {%')) { draft.extras.push(this.script(line, 'response-handler')); return true }
+    if (trimmed.startsWith('> {%')) {
+      draft.extras.push(this.script(line, 'response-handler'))
+      return true
+    }
     const redirect = trimmed.match(/^>>!?\s+(\S.*)$/)
-    if (redirect) { draft.extras.push({ kind: 'response-redirect', value: trimmed, span: this.span(line, column) }); this.index++; return true }
+    if (redirect) {
+      draft.extras.push({ kind: 'response-redirect', value: trimmed, span: this.span(line, column) })
+      this.index++
+      return true
+    }
     const handler = trimmed.match(/^>\s+(\S.*)$/)
     if (handler) {
       const span = this.span(line, column)
-      draft.extras.push({ kind: 'response-handler', value: handler[1]!, span, script: { kind: 'file', path: handler[1]!, span: { ...span, column: line.text.indexOf(handler[1]!, column) + 1, length: handler[1]!.length } } })
+      draft.extras.push({
+        kind: 'response-handler',
+        value: handler[1]!,
+        span,
+        script: {
+          kind: 'file',
+          path: handler[1]!,
+          span: { ...span, column: line.text.indexOf(handler[1]!, column) + 1, length: handler[1]!.length },
+        },
+      })
       this.index++
       return true
     }
     const ref = trimmed.match(/^<>\s+(\S.*)$/)
-    if (ref) { draft.extras.push({ kind: 'response-ref', value: ref[1]!, span: this.span(line, column) }); this.index++; return true }
+    if (ref) {
+      draft.extras.push({ kind: 'response-ref', value: ref[1]!, span: this.span(line, column) })
+      this.index++
+      return true
+    }
     return false
   }
 
@@ -312,11 +467,22 @@ class BlockParser {
       this.index++
       if (close >= 0) {
         const span = this.span(line, indentOf(line.text) + 1)
-        return { kind, value: parts.join('\n').trim(), span, script: { kind: 'inline', code: code.join('\n'), span: this.span(line, open + 1) } }
+        return {
+          kind,
+          value: parts.join('\n').trim(),
+          span,
+          script: { kind: 'inline', code: code.join('\n'), span: this.span(line, open + 1) },
+        }
       }
     }
     this.index = start
-    throw this.error('Unclosed script: `{%` has no matching `%}`', line, line.text.indexOf('{%') + 1, 'close the script with `%}` before the next `###`', 2)
+    throw this.error(
+      'Unclosed script: `{%` has no matching `%}`',
+      line,
+      line.text.indexOf('{%') + 1,
+      'close the script with `%}` before the next `###`',
+      2,
+    )
   }
 
   /**
@@ -330,12 +496,18 @@ class BlockParser {
     for (const innerLine of inner) {
       const text = innerLine.text.trim()
       if (text === '' || text.startsWith('//')) continue
-      const assignment = text.match(/^exports\.([A-Za-z_$][\w$]*)\s*=\s*response\.parsedBody((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)\s*;?$/)
+      const assignment = text.match(
+        /^exports\.([A-Za-z_$][\w$]*)\s*=\s*response\.parsedBody((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)\s*;?$/,
+      )
       if (!assignment) {
         draft.extras.push(this.httpyacExtra('response-handler', line, inner))
         return
       }
-      captures.push({ key: 'capture', value: `${assignment[1]} = $${assignment[2]}`, span: this.span(innerLine, indentOf(innerLine.text) + 1, text.length) })
+      captures.push({
+        key: 'capture',
+        value: `${assignment[1]} = $${assignment[2]}`,
+        span: this.span(innerLine, indentOf(innerLine.text) + 1, text.length),
+      })
     }
     draft.directives.push(...captures)
   }
@@ -347,7 +519,12 @@ class BlockParser {
   private httpyacExtra(kind: 'response-handler' | 'pre-request-script', line: Line, inner: Line[]): Extra {
     const value = inner.map((l) => l.text).join('\n')
     const first = inner[0] ?? line
-    return { kind, value, span: this.span(line, indentOf(line.text) + 1), script: { kind: 'inline', code: value, span: this.span(first, 1), dialect: 'httpyac' } }
+    return {
+      kind,
+      value,
+      span: this.span(line, indentOf(line.text) + 1),
+      script: { kind: 'inline', code: value, span: this.span(first, 1), dialect: 'httpyac' },
+    }
   }
 
   /** The lines of an httpyac `{{` … `}}` block that starts at `line`; consumes through the closing `}}`. */
@@ -375,7 +552,11 @@ class BlockParser {
 
   private assertLine(line: Line): Directive {
     const column = line.text.indexOf('??') + 1
-    return { key: '??', value: line.text.trim().slice(2).trim(), span: this.span(line, column, line.text.trimEnd().length - column + 1) }
+    return {
+      key: '??',
+      value: line.text.trim().slice(2).trim(),
+      span: this.span(line, column, line.text.trimEnd().length - column + 1),
+    }
   }
 
   private finish(draft: Draft): RequestTemplate {
@@ -386,14 +567,17 @@ class BlockParser {
     for (const directive of draft.directives) {
       switch (directive.key) {
         case 'name': {
-          if (!directive.value) throw new LoadError('LOAD_SYNTAX', '`@name` needs a name', directive.span, 'write `# @name ask`')
+          if (!directive.value)
+            throw new LoadError('LOAD_SYNTAX', '`@name` needs a name', directive.span, 'write `# @name ask`')
           name = directive.value
           break
         }
-        case 'capture': case 'capture?':
+        case 'capture':
+        case 'capture?':
           captures.push(parseCapture(directive, directive.key === 'capture?'))
           break
-        case 'assert': case '??':
+        case 'assert':
+        case '??':
           asserts.push(parseAssertion(directive, directive.key === '??'))
           break
         case 'no-redirect':
@@ -401,13 +585,26 @@ class BlockParser {
           break
         case 'timeout': {
           const ms = timeLimitMs(directive.value)
-          if (typeof ms === 'string') throw new LoadError('LOAD_SYNTAX', `\`@timeout\` ${ms}, got \`${directive.value}\``, directive.span, 'write `# @timeout 30`')
+          if (typeof ms === 'string')
+            throw new LoadError(
+              'LOAD_SYNTAX',
+              `\`@timeout\` ${ms}, got \`${directive.value}\``,
+              directive.span,
+              'write `# @timeout 30`',
+            )
           options.timeoutMs = ms
           break
         }
-        case 'retry': case 'retry-interval': {
+        case 'retry':
+        case 'retry-interval': {
           const n = Number(directive.value)
-          if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new LoadError('LOAD_SYNTAX', `\`@${directive.key}\` takes a whole number${directive.key === 'retry' ? '' : ' of milliseconds'}`, directive.span, directive.key === 'retry' ? 'write `# @retry 10`' : 'write `# @retry-interval 500`')
+          if (!Number.isInteger(n) || n < 0 || n > 1_000_000)
+            throw new LoadError(
+              'LOAD_SYNTAX',
+              `\`@${directive.key}\` takes a whole number${directive.key === 'retry' ? '' : ' of milliseconds'}`,
+              directive.span,
+              directive.key === 'retry' ? 'write `# @retry 10`' : 'write `# @retry-interval 500`',
+            )
           const poll = { count: 0, intervalMs: 1000, ...options.poll }
           options.poll = directive.key === 'retry' ? { ...poll, count: n } : { ...poll, intervalMs: n }
           break
@@ -416,7 +613,13 @@ class BlockParser {
           options.noCookieJar = true
           break
         case 'unix-socket':
-          if (!directive.value) throw new LoadError('LOAD_SYNTAX', '`@unix-socket` needs a socket path', directive.span, 'write `# @unix-socket /var/run/docker.sock`')
+          if (!directive.value)
+            throw new LoadError(
+              'LOAD_SYNTAX',
+              '`@unix-socket` needs a socket path',
+              directive.span,
+              'write `# @unix-socket /var/run/docker.sock`',
+            )
           options.unixSocket = directive.value
           break
         default:
@@ -434,13 +637,24 @@ class BlockParser {
       if (method === 'GRAPHQL') method = 'POST'
       headers = headers.filter((h) => h !== requestType)
       if (!headers.some((h) => h.name.toLowerCase() === 'content-type')) {
-        headers = [...headers, { name: 'Content-Type', value: { raw: 'application/json', span: draft.span }, span: draft.span }]
+        headers = [
+          ...headers,
+          { name: 'Content-Type', value: { raw: 'application/json', span: draft.span }, span: draft.span },
+        ]
       }
     }
     // Built by assignment: an object literal of conditional spreads is several times slower in V8,
     // which a 10,000-request file feels.
     const template: { -readonly [K in keyof RequestTemplate]: RequestTemplate[K] } = {
-      span: draft.span, method, url: draft.url, headers, directives: draft.directives, captures, asserts, extras: draft.extras, options,
+      span: draft.span,
+      method,
+      url: draft.url,
+      headers,
+      directives: draft.directives,
+      captures,
+      asserts,
+      extras: draft.extras,
+      options,
     }
     if (name) template.name = name
     if (draft.httpVersion) template.httpVersion = draft.httpVersion
@@ -461,7 +675,9 @@ function buildBody(draft: Draft): Body | undefined {
   while (first <= last && !draft.fileParts.has(first) && lines[first]!.text.trim() === '') first++
   while (last >= first && !draft.fileParts.has(last) && lines[last]!.text.trim() === '') last--
   if (first > last) return undefined
-  const isMultipart = draft.headers.some((h) => h.name.toLowerCase() === 'content-type' && /multipart\//i.test(h.value.raw))
+  const isMultipart = draft.headers.some(
+    (h) => h.name.toLowerCase() === 'content-type' && /multipart\//i.test(h.value.raw),
+  )
   const parts: BodyPart[] = []
   let run: { text: string; line: number; column: number }[] = []
   const flushRun = (isLast: boolean) => {
@@ -511,6 +727,10 @@ function graphqlBody(body: Body & { kind: 'parts' }): Body {
   return {
     kind: 'graphql',
     query,
-    variables: { raw: variablesRaw, span: { file: text.text.span.file, line: at.line, column: at.column }, lines: lineMap.slice(start) },
+    variables: {
+      raw: variablesRaw,
+      span: { file: text.text.span.file, line: at.line, column: at.column },
+      lines: lineMap.slice(start),
+    },
   }
 }

@@ -24,7 +24,10 @@ export function fileRootOf(requestFile: string): string {
   if (root === undefined) {
     root = own
     for (let at = own; ; at = dirname(at)) {
-      if (existsSync(join(at, '.git'))) { root = at; break }
+      if (existsSync(join(at, '.git'))) {
+        root = at
+        break
+      }
       if (dirname(at) === at) break
     }
     root = realOr(root)
@@ -45,7 +48,8 @@ function realOr(path: string): string {
 export function inputFileProblem(absolute: string, root?: string, maxBytes = MAX_INPUT_FILE_BYTES): string | undefined {
   if (root !== undefined) {
     const real = realOr(absolute)
-    if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) return `is outside the file root ${root}`
+    if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep))
+      return `is outside the file root ${root}`
   }
   let stats
   try {
@@ -56,7 +60,8 @@ export function inputFileProblem(absolute: string, root?: string, maxBytes = MAX
   }
   if (stats.isDirectory()) return 'is a directory'
   if (!stats.isFile()) return 'is not a regular file (a device, FIFO or socket)'
-  if (stats.size > maxBytes) return `is larger than ${maxBytes >= 1024 ** 3 ? `${maxBytes / 1024 ** 3} GiB` : `${maxBytes / 1024 ** 2} MiB`} (${stats.size} bytes)`
+  if (stats.size > maxBytes)
+    return `is larger than ${maxBytes >= 1024 ** 3 ? `${maxBytes / 1024 ** 3} GiB` : `${maxBytes / 1024 ** 2} MiB`} (${stats.size} bytes)`
   return undefined
 }
 
@@ -65,7 +70,8 @@ export class InputFileError extends Error {
 }
 
 /** What to say under an error about a file outside the root. */
-export const FILE_ROOT_HINT = 'a request file reads only files inside its file root: the nearest folder above it holding .git, else its own folder; --file-root DIR sets another'
+export const FILE_ROOT_HINT =
+  'a request file reads only files inside its file root: the nearest folder above it holding .git, else its own folder; --file-root DIR sets another'
 
 /** Reads a regular input file whole; an InputFileError's message says what is wrong with it. */
 export function readInputFile(absolute: string, root?: string, maxBytes = MAX_INPUT_FILE_BYTES): Buffer {

@@ -30,11 +30,22 @@ export function expandPaths(paths: readonly string[], options: LoadOptions): str
   for (const path of paths) {
     const absolute = resolve(options.cwd, path)
     if (!existsSync(absolute)) {
-      throw new LoadError('LOAD_FILE_NOT_FOUND', `No such file or directory: ${path}`, undefined, 'check the path; request files end in .http, .rest or .json')
+      throw new LoadError(
+        'LOAD_FILE_NOT_FOUND',
+        `No such file or directory: ${path}`,
+        undefined,
+        'check the path; request files end in .http, .rest or .json',
+      )
     }
     if (statSync(absolute).isDirectory()) {
       const found = listRequestFiles(absolute, options.recursive ?? false, options.onSkip)
-      if (found.length === 0) throw new LoadError('LOAD_FILE_NOT_FOUND', `No request files in ${path}`, undefined, 'a directory contributes its .http, .rest and .json request files')
+      if (found.length === 0)
+        throw new LoadError(
+          'LOAD_FILE_NOT_FOUND',
+          `No request files in ${path}`,
+          undefined,
+          'a directory contributes its .http, .rest and .json request files',
+        )
       files.push(...found)
     } else {
       files.push(absolute)
@@ -45,10 +56,13 @@ export function expandPaths(paths: readonly string[], options: LoadOptions): str
 
 function listRequestFiles(dir: string, recursive: boolean, onSkip: LoadOptions['onSkip']): string[] {
   const out: string[] = []
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  )) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) {
-      if (recursive && entry.name !== 'node_modules' && !entry.name.startsWith('.')) out.push(...listRequestFiles(path, true, onSkip))
+      if (recursive && entry.name !== 'node_modules' && !entry.name.startsWith('.'))
+        out.push(...listRequestFiles(path, true, onSkip))
     } else if (HTTP_EXTENSIONS.has(extname(entry.name))) {
       out.push(path)
     } else if (extname(entry.name) === '.json') {
@@ -69,7 +83,12 @@ function jsonSkipReason(path: string): string | undefined {
   if (path.endsWith('.schema.json')) return 'a JSON Schema'
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as unknown
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && ('requests' in value || 'url' in value) ? undefined : 'JSON without a top-level "url" or "requests"'
+    return typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      ('requests' in value || 'url' in value)
+      ? undefined
+      : 'JSON without a top-level "url" or "requests"'
   } catch {
     return 'not valid JSON'
   }
@@ -81,15 +100,38 @@ export function loadFile(absolutePath: string, cwd: string, fileRoot?: string): 
   try {
     const stats = statSync(absolutePath)
     if (stats.isCharacterDevice() || stats.isBlockDevice() || stats.isSocket()) {
-      throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: it is a device or socket, not a request file`, undefined, 'name a .http, .rest or .json file')
+      throw new LoadError(
+        'LOAD_FILE_NOT_FOUND',
+        `Cannot read ${display}: it is a device or socket, not a request file`,
+        undefined,
+        'name a .http, .rest or .json file',
+      )
     }
-    if (stats.size > MAX_INPUT_FILE_BYTES) throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: it is larger than 1 GiB`, undefined, 'split the collection into several files')
+    if (stats.size > MAX_INPUT_FILE_BYTES)
+      throw new LoadError(
+        'LOAD_FILE_NOT_FOUND',
+        `Cannot read ${display}: it is larger than 1 GiB`,
+        undefined,
+        'split the collection into several files',
+      )
     source = readFileSync(absolutePath, 'utf8')
   } catch (error) {
     if (error instanceof LoadError) throw error
-    throw new LoadError('LOAD_FILE_NOT_FOUND', `Cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, undefined, { cause: error })
+    throw new LoadError(
+      'LOAD_FILE_NOT_FOUND',
+      `Cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      undefined,
+      undefined,
+      { cause: error },
+    )
   }
-  return parseSource(source, display, absolutePath, extname(absolutePath) === '.json' ? 'json' : 'http', fileRoot ?? fileRootOf(absolutePath))
+  return parseSource(
+    source,
+    display,
+    absolutePath,
+    extname(absolutePath) === '.json' ? 'json' : 'http',
+    fileRoot ?? fileRootOf(absolutePath),
+  )
 }
 
 /**
@@ -99,15 +141,37 @@ export function loadFile(absolutePath: string, cwd: string, fileRoot?: string): 
 /** A request file on standard input reads files inside --file-root, else the working directory (and what fileRootOf finds above it). */
 export function loadStdin(source: string, cwd: string, fileRoot?: string): RequestFile {
   const absolutePath = join(cwd, '<stdin>')
-  return parseSource(source, '<stdin>', absolutePath, /^\uFEFF?\s*\{/.test(source) ? 'json' : 'http', fileRoot ?? fileRootOf(absolutePath))
+  return parseSource(
+    source,
+    '<stdin>',
+    absolutePath,
+    /^\uFEFF?\s*\{/.test(source) ? 'json' : 'http',
+    fileRoot ?? fileRootOf(absolutePath),
+  )
 }
 
-function parseSource(source: string, display: string, absolutePath: string, kind: 'http' | 'json', root: string): RequestFile {
+function parseSource(
+  source: string,
+  display: string,
+  absolutePath: string,
+  kind: 'http' | 'json',
+  root: string,
+): RequestFile {
   const warnings: JsonWarning[] = []
-  const parsed = kind === 'json' ? parseJsonFile(source, display, (w) => warnings.push(w)) : parseHttpFile(source, display)
+  const parsed =
+    kind === 'json' ? parseJsonFile(source, display, (w) => warnings.push(w)) : parseHttpFile(source, display)
   // Body files (`< ./body.json`) are read when their request renders: a missing one fails that
   // request only, not `parse`, `curl` or the file's other requests.
-  return { path: display, absolutePath, source, kind, vars: parsed.vars, requests: parsed.requests, root, ...(warnings.length > 0 ? { warnings } : {}) }
+  return {
+    path: display,
+    absolutePath,
+    source,
+    kind,
+    vars: parsed.vars,
+    requests: parsed.requests,
+    root,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  }
 }
 
 /** Paths as the user sees them: relative to the working directory when inside it. */

@@ -6,7 +6,11 @@ import { LoadError } from '../errors.js'
 import type { SourceSpan } from '../model.js'
 
 export type JsonNode =
-  | { readonly kind: 'object'; readonly entries: readonly { readonly key: string; readonly keySpan: SourceSpan; readonly value: JsonNode }[]; readonly span: SourceSpan }
+  | {
+      readonly kind: 'object'
+      readonly entries: readonly { readonly key: string; readonly keySpan: SourceSpan; readonly value: JsonNode }[]
+      readonly span: SourceSpan
+    }
   | { readonly kind: 'array'; readonly items: readonly JsonNode[]; readonly span: SourceSpan }
   | { readonly kind: 'string'; readonly value: string; readonly span: SourceSpan }
   | { readonly kind: 'number'; readonly value: number; readonly span: SourceSpan }
@@ -28,9 +32,12 @@ export function parseLocatedJson(source: string, file: string, onWarning?: (warn
 
 export function toPlain(node: JsonNode): unknown {
   switch (node.kind) {
-    case 'object': return Object.fromEntries(node.entries.map((e) => [e.key, toPlain(e.value)]))
-    case 'array': return node.items.map(toPlain)
-    default: return node.value
+    case 'object':
+      return Object.fromEntries(node.entries.map((e) => [e.key, toPlain(e.value)]))
+    case 'array':
+      return node.items.map(toPlain)
+    default:
+      return node.value
   }
 }
 
@@ -51,9 +58,15 @@ class Parser {
   private line = 1
   private lineStart = 0
 
-  constructor(private readonly text: string, private readonly file: string, private readonly onWarning?: (warning: JsonWarning) => void) {}
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+    private readonly onWarning?: (warning: JsonWarning) => void,
+  ) {}
 
-  atEnd(): boolean { return this.offset >= this.text.length }
+  atEnd(): boolean {
+    return this.offset >= this.text.length
+  }
 
   private span(length?: number): SourceSpan {
     const base = { file: this.file, line: this.line, column: this.offset - this.lineStart + 1 }
@@ -67,8 +80,11 @@ class Parser {
   skipSpace(): void {
     while (this.offset < this.text.length) {
       const c = this.text[this.offset]!
-      if (c === '\n') { this.offset++; this.line++; this.lineStart = this.offset }
-      else if (c === '\r') {
+      if (c === '\n') {
+        this.offset++
+        this.line++
+        this.lineStart = this.offset
+      } else if (c === '\r') {
         this.offset++
         if (this.text[this.offset] === '\n') this.offset++
         this.line++
@@ -81,18 +97,29 @@ class Parser {
   value(): JsonNode {
     const c = this.text[this.offset]
     if (c === '{' || c === '[') {
-      if (++this.depth > MAX_JSON_DEPTH) throw new LoadError('LOAD_TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, this.span(1), 'a request file nests objects and arrays at most 512 levels deep')
+      if (++this.depth > MAX_JSON_DEPTH)
+        throw new LoadError(
+          'LOAD_TOO_DEEP',
+          `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+          this.span(1),
+          'a request file nests objects and arrays at most 512 levels deep',
+        )
       const node = c === '{' ? this.object() : this.array()
       this.depth--
       return node
     }
-    if (c === '"') { const span = this.span(); return { kind: 'string', value: this.string(), span } }
+    if (c === '"') {
+      const span = this.span()
+      return { kind: 'string', value: this.string(), span }
+    }
     const span = this.span()
     const rest = this.text.slice(this.offset, this.offset + 64)
     const literal = rest.match(/^(true|false|null)\b/)
     if (literal) {
       this.offset += literal[1]!.length
-      return literal[1] === 'null' ? { kind: 'null', value: null, span } : { kind: 'boolean', value: literal[1] === 'true', span }
+      return literal[1] === 'null'
+        ? { kind: 'null', value: null, span }
+        : { kind: 'boolean', value: literal[1] === 'true', span }
     }
     const number = this.text.slice(this.offset).match(/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/)
     if (number && number[0].length > 0) {
@@ -110,12 +137,19 @@ class Parser {
     const entries: { key: string; keySpan: SourceSpan; value: JsonNode }[] = []
     const seen = new Map<string, (typeof entries)[number]>()
     this.skipSpace()
-    if (this.text[this.offset] === '}') { this.offset++; return { kind: 'object', entries, span } }
+    if (this.text[this.offset] === '}') {
+      this.offset++
+      return { kind: 'object', entries, span }
+    }
     for (;;) {
       this.skipSpace()
-      if (this.text[this.offset] === "'") throw this.error('JSON strings use double quotes', 'replace the single quotes with "')
+      if (this.text[this.offset] === "'")
+        throw this.error('JSON strings use double quotes', 'replace the single quotes with "')
       if (this.text[this.offset] !== '"') {
-        throw this.error(this.text[this.offset] === '}' ? 'Trailing comma in object' : 'Expected a quoted property name', 'JSON allows no trailing commas and needs "quoted" keys')
+        throw this.error(
+          this.text[this.offset] === '}' ? 'Trailing comma in object' : 'Expected a quoted property name',
+          'JSON allows no trailing commas and needs "quoted" keys',
+        )
       }
       const keySpan = this.span()
       const key = this.string()
@@ -126,16 +160,28 @@ class Parser {
       const entry = { key, keySpan: { ...keySpan, length: key.length + 2 }, value: this.value() }
       const earlier = seen.get(key)
       if (earlier !== undefined) {
-        this.onWarning?.({ message: `Duplicate key \`${key}\`: the last one counts, as in JSON.parse`, span: entry.keySpan, hint: `also at line ${earlier.keySpan.line}` })
+        this.onWarning?.({
+          message: `Duplicate key \`${key}\`: the last one counts, as in JSON.parse`,
+          span: entry.keySpan,
+          hint: `also at line ${earlier.keySpan.line}`,
+        })
         entries.splice(entries.indexOf(earlier), 1)
       }
       seen.set(key, entry)
       entries.push(entry)
       this.skipSpace()
       const c = this.text[this.offset]
-      if (c === ',') { this.offset++; continue }
-      if (c === '}') { this.offset++; return { kind: 'object', entries, span } }
-      throw this.error(c === undefined ? 'Unexpected end of JSON: `}` is missing' : 'Expected `,` or `}` after a property')
+      if (c === ',') {
+        this.offset++
+        continue
+      }
+      if (c === '}') {
+        this.offset++
+        return { kind: 'object', entries, span }
+      }
+      throw this.error(
+        c === undefined ? 'Unexpected end of JSON: `}` is missing' : 'Expected `,` or `}` after a property',
+      )
     }
   }
 
@@ -144,16 +190,27 @@ class Parser {
     this.offset++
     const items: JsonNode[] = []
     this.skipSpace()
-    if (this.text[this.offset] === ']') { this.offset++; return { kind: 'array', items, span } }
+    if (this.text[this.offset] === ']') {
+      this.offset++
+      return { kind: 'array', items, span }
+    }
     for (;;) {
       this.skipSpace()
       if (this.text[this.offset] === ']') throw this.error('Trailing comma in array')
       items.push(this.value())
       this.skipSpace()
       const c = this.text[this.offset]
-      if (c === ',') { this.offset++; continue }
-      if (c === ']') { this.offset++; return { kind: 'array', items, span } }
-      throw this.error(c === undefined ? 'Unexpected end of JSON: `]` is missing' : 'Expected `,` or `]` after an array item')
+      if (c === ',') {
+        this.offset++
+        continue
+      }
+      if (c === ']') {
+        this.offset++
+        return { kind: 'array', items, span }
+      }
+      throw this.error(
+        c === undefined ? 'Unexpected end of JSON: `]` is missing' : 'Expected `,` or `]` after an array item',
+      )
     }
   }
 

@@ -13,9 +13,21 @@ import { parseStreamEvents, streamFormatOf } from '../send/sse.js'
 import { type RecordedExchange, type Recording, bodyBytes, matchesMasked } from './format.js'
 
 /** Object keys whose values differ from call to call by nature (OpenAI's ids and times, llama-server's and Ollama's timings). */
-const VOLATILE_KEYS = new Set(['id', 'created', 'created_at', 'createdAt', 'system_fingerprint', 'timings', 'total_duration', 'load_duration', 'prompt_eval_duration', 'eval_duration'])
+const VOLATILE_KEYS = new Set([
+  'id',
+  'created',
+  'created_at',
+  'createdAt',
+  'system_fingerprint',
+  'timings',
+  'total_duration',
+  'load_duration',
+  'prompt_eval_duration',
+  'eval_duration',
+])
 /** A date or a time: ISO 8601 / RFC 3339, or an HTTP date. */
-const DATE = /^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?|[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)$/
+const DATE =
+  /^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?|[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)$/
 /** More differences than this in one exchange are counted, not listed. */
 const MAX_LISTED = 20
 
@@ -25,7 +37,10 @@ export class Comparer {
   private readonly byKey = new Map<string, RecordedExchange[]>()
   private readonly ignore: RegExp[]
 
-  constructor(private readonly recording: Recording, private readonly options: CompareOptions) {
+  constructor(
+    private readonly recording: Recording,
+    private readonly options: CompareOptions,
+  ) {
     for (const exchange of recording.exchanges) {
       const key = keyOf(exchange.file, exchange.line, exchange.row)
       const list = this.byKey.get(key) ?? []
@@ -40,26 +55,81 @@ export class Comparer {
     if (step.skipped) return []
     const span = step.template.span
     const recorded = this.byKey.get(keyOf(fileFromRecording, span.line, step.row))?.shift()
-    if (!recorded) return [failure(span, 'exchange', 'in the recording', 'not recorded', `Not in the recording ${this.recording.dir}: ${step.template.method} ${step.template.url.raw}`)]
+    if (!recorded)
+      return [
+        failure(
+          span,
+          'exchange',
+          'in the recording',
+          'not recorded',
+          `Not in the recording ${this.recording.dir}: ${step.template.method} ${step.template.url.raw}`,
+        ),
+      ]
     const now = step.exchange
     const then = recorded.response
     if (!now || !then) {
       if (!now && !then) return []
-      return [failure(span, 'response', then ? `HTTP ${then.status}` : 'no response', now ? `HTTP ${now.status}` : 'no response', `The response differs from the recording: it had ${then ? `HTTP ${then.status}` : 'none'}, now ${now ? `HTTP ${now.status}` : 'none'}`)]
+      return [
+        failure(
+          span,
+          'response',
+          then ? `HTTP ${then.status}` : 'no response',
+          now ? `HTTP ${now.status}` : 'no response',
+          `The response differs from the recording: it had ${then ? `HTTP ${then.status}` : 'none'}, now ${now ? `HTTP ${now.status}` : 'none'}`,
+        ),
+      ]
     }
     const results: AssertResult[] = []
-    if (now.status !== then.status) results.push(failure(span, 'status', String(then.status), String(now.status), `status differs from the recording: was ${then.status}, now ${now.status}`))
+    if (now.status !== then.status)
+      results.push(
+        failure(
+          span,
+          'status',
+          String(then.status),
+          String(now.status),
+          `status differs from the recording: was ${then.status}, now ${now.status}`,
+        ),
+      )
     for (const name of this.options.headers) {
       const lower = name.toLowerCase()
-      const was = then.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v).join(', ')
-      const is = now.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v).join(', ')
-      if (was !== is && !(was.includes(MASK))) results.push(failure(span, `header ${name}`, was, is, `header ${name} differs from the recording: was ${show(was)}, now ${show(is)}`))
+      const was = then.headers
+        .filter(([n]) => n.toLowerCase() === lower)
+        .map(([, v]) => v)
+        .join(', ')
+      const is = now.headers
+        .filter(([n]) => n.toLowerCase() === lower)
+        .map(([, v]) => v)
+        .join(', ')
+      if (was !== is && !was.includes(MASK))
+        results.push(
+          failure(
+            span,
+            `header ${name}`,
+            was,
+            is,
+            `header ${name} differs from the recording: was ${show(was)}, now ${show(is)}`,
+          ),
+        )
     }
     const differences = this.bodyDifferences(recorded, now)
-    for (const d of differences.slice(0, MAX_LISTED)) results.push(failure(span, d.path, d.was, d.now, `${d.path} differs from the recording: was ${d.was}, now ${d.now}`))
-    if (differences.length > MAX_LISTED) results.push(failure(span, 'body', '', '', `and ${differences.length - MAX_LISTED} more differences in the body`))
+    for (const d of differences.slice(0, MAX_LISTED))
+      results.push(
+        failure(span, d.path, d.was, d.now, `${d.path} differs from the recording: was ${d.was}, now ${d.now}`),
+      )
+    if (differences.length > MAX_LISTED)
+      results.push(failure(span, 'body', '', '', `and ${differences.length - MAX_LISTED} more differences in the body`))
     if (results.length > 0) return results
-    return [{ assertion: { query: { kind: 'recorded', path: 'exchange' }, predicate: 'matches the recording', negated: false, span }, ok: true }]
+    return [
+      {
+        assertion: {
+          query: { kind: 'recorded', path: 'exchange' },
+          predicate: 'matches the recording',
+          negated: false,
+          span,
+        },
+        ok: true,
+      },
+    ]
   }
 
   private bodyDifferences(recorded: RecordedExchange, now: Exchange): { path: string; was: string; now: string }[] {
@@ -100,7 +170,12 @@ export class Comparer {
       }
       return
     }
-    if (typeof was === 'string' && typeof now === 'string' && (DATE.test(was) && DATE.test(now) || matchesMasked(was, now))) return
+    if (
+      typeof was === 'string' &&
+      typeof now === 'string' &&
+      ((DATE.test(was) && DATE.test(now)) || matchesMasked(was, now))
+    )
+      return
     if (!Object.is(was, now)) out.push({ path, was: show(was), now: show(now) })
   }
 }
@@ -148,18 +223,38 @@ function pathPattern(path: string): RegExp {
   for (let i = 0; i < text.length;) {
     const rest = text.slice(i)
     let m: RegExpMatchArray | null
-    if ((m = rest.match(/^\.\.([A-Za-z_$][\w$]*)/))) { source += `(?:\\.[^.[]+|\\[[^\\]]+\\])*\\.${m[1]}`; i += m[0].length }
-    else if ((m = rest.match(/^\.\*/))) { source += '(?:\\.[^.[]+|\\[[^\\]]+\\])'; i += 2 }
-    else if ((m = rest.match(/^\[\*\]/))) { source += '\\[\\d+\\]'; i += 3 }
-    else if ((m = rest.match(/^\.([A-Za-z_$][\w$]*)/))) { source += `\\.${m[1]!.replace(/\$/g, '\\$')}`; i += m[0].length }
-    else if ((m = rest.match(/^\[(\d+)\]/))) { source += `\\[${m[1]}\\]`; i += m[0].length }
-    else if ((m = rest.match(/^\[(['"])(.*?)\1\]/))) { source += `\\[${JSON.stringify(m[2]).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]`; i += m[0].length }
-    else { source += rest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); break }
+    if ((m = rest.match(/^\.\.([A-Za-z_$][\w$]*)/))) {
+      source += `(?:\\.[^.[]+|\\[[^\\]]+\\])*\\.${m[1]}`
+      i += m[0].length
+    } else if ((m = rest.match(/^\.\*/))) {
+      source += '(?:\\.[^.[]+|\\[[^\\]]+\\])'
+      i += 2
+    } else if ((m = rest.match(/^\[\*\]/))) {
+      source += '\\[\\d+\\]'
+      i += 3
+    } else if ((m = rest.match(/^\.([A-Za-z_$][\w$]*)/))) {
+      source += `\\.${m[1]!.replace(/\$/g, '\\$')}`
+      i += m[0].length
+    } else if ((m = rest.match(/^\[(\d+)\]/))) {
+      source += `\\[${m[1]}\\]`
+      i += m[0].length
+    } else if ((m = rest.match(/^\[(['"])(.*?)\1\]/))) {
+      source += `\\[${JSON.stringify(m[2]).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]`
+      i += m[0].length
+    } else {
+      source += rest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      break
+    }
   }
   return new RegExp(`^\\$${source}(?:[.[].*)?$`)
 }
 
 function failure(span: SourceSpan, path: string, expected: string, actual: string, message: string): AssertResult {
-  const assertion: AssertionSpec = { query: { kind: 'recorded', path }, predicate: 'matches the recording', negated: false, span }
+  const assertion: AssertionSpec = {
+    query: { kind: 'recorded', path },
+    predicate: 'matches the recording',
+    negated: false,
+    span,
+  }
   return { assertion, ok: false, expected, actual, message }
 }

@@ -21,7 +21,8 @@ export const FORMAT_VERSION = 1
 /** Past this size a body is written as a file of its own beside the exchange. */
 export const SIDE_FILE_BYTES = 256 * 1024
 
-export type RecordedBody = { readonly text: string } | { readonly base64: string } | { readonly file: string; readonly size: number }
+export type RecordedBody =
+  { readonly text: string } | { readonly base64: string } | { readonly file: string; readonly size: number }
 
 export type RecordedExchange = {
   readonly seq: number
@@ -31,7 +32,12 @@ export type RecordedExchange = {
   readonly name?: string
   /** The --dataset row, 1-based. */
   readonly row?: number
-  readonly request: { readonly method: string; readonly url: string; readonly headers: HeaderPairs; readonly body?: RecordedBody }
+  readonly request: {
+    readonly method: string
+    readonly url: string
+    readonly headers: HeaderPairs
+    readonly body?: RecordedBody
+  }
   readonly response?: {
     readonly status: number
     readonly statusText: string
@@ -54,18 +60,40 @@ export type RecordingIndex = {
   /** The request files, relative to the recording folder (so `reqchain diff DIR` finds them from anywhere). */
   readonly files: readonly string[]
   readonly names: readonly string[]
-  readonly exchanges: readonly { readonly seq: number; readonly path: string; readonly file: string; readonly line: number; readonly name?: string; readonly row?: number; readonly method: string; readonly url: string; readonly status?: number }[]
+  readonly exchanges: readonly {
+    readonly seq: number
+    readonly path: string
+    readonly file: string
+    readonly line: number
+    readonly name?: string
+    readonly row?: number
+    readonly method: string
+    readonly url: string
+    readonly status?: number
+  }[]
 }
 
-export type Recording = { readonly dir: string; readonly index: RecordingIndex; readonly exchanges: readonly RecordedExchange[] }
+export type Recording = {
+  readonly dir: string
+  readonly index: RecordingIndex
+  readonly exchanges: readonly RecordedExchange[]
+}
 
 /** A recording's index alone: what it ran, in which order (checked as untrusted input: validate.ts). */
 export function readRecordingIndex(dir: string, shown: string): RecordingIndex {
   return readRecordingJson(dir, join(shown, 'index.json'), 'index.json', (node) => {
     const format = node.kind === 'object' ? node.entries.find((e) => e.key === 'format')?.value : undefined
-    if (format?.kind !== 'string' || format.value !== FORMAT) throw new UsageError(`${join(shown, 'index.json')} is not a reqchain recording`, 'name a folder written by --record DIR')
+    if (format?.kind !== 'string' || format.value !== FORMAT)
+      throw new UsageError(
+        `${join(shown, 'index.json')} is not a reqchain recording`,
+        'name a folder written by --record DIR',
+      )
     const version = node.kind === 'object' ? node.entries.find((e) => e.key === 'version')?.value : undefined
-    if (version?.kind === 'number' && version.value > FORMAT_VERSION) throw new UsageError(`${shown} was recorded by a newer reqchain (format ${version.value})`, 'upgrade reqchain to read it')
+    if (version?.kind === 'number' && version.value > FORMAT_VERSION)
+      throw new UsageError(
+        `${shown} was recorded by a newer reqchain (format ${version.value})`,
+        'upgrade reqchain to read it',
+      )
     checkIndex(node)
   }) as RecordingIndex
 }
@@ -74,7 +102,13 @@ export function readRecordingIndex(dir: string, shown: string): RecordingIndex {
 export function readRecording(dir: string, shown: string): Recording {
   const index = readRecordingIndex(dir, shown)
   const check = exchangeChecker(dir)
-  return { dir, index, exchanges: index.exchanges.map((entry) => readRecordingJson(dir, join(shown, entry.path), entry.path, check) as RecordedExchange) }
+  return {
+    dir,
+    index,
+    exchanges: index.exchanges.map(
+      (entry) => readRecordingJson(dir, join(shown, entry.path), entry.path, check) as RecordedExchange,
+    ),
+  }
 }
 
 /** A recorded body's bytes, reading a side file when it is one: a plain regular file of the recording's own folder. */
@@ -83,7 +117,8 @@ export function bodyBytes(recording: { readonly dir: string }, body: RecordedBod
   if ('text' in body) return Buffer.from(body.text, 'utf8')
   if ('base64' in body) return Buffer.from(body.base64, 'base64')
   const path = join(recording.dir, body.file)
-  if (!isPlainName(body.file) || lstatSync(path).isSymbolicLink()) throw new UsageError(`The recording's side file ${body.file} is not a file of its own folder`)
+  if (!isPlainName(body.file) || lstatSync(path).isSymbolicLink())
+    throw new UsageError(`The recording's side file ${body.file} is not a file of its own folder`)
   return readInputFile(path)
 }
 
@@ -91,6 +126,9 @@ export function bodyBytes(recording: { readonly dir: string }, body: RecordedBod
 export function matchesMasked(recorded: string, actual: string): boolean {
   if (recorded === actual) return true
   if (!recorded.includes(MASK)) return false
-  const pattern = recorded.split(MASK).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*?')
+  const pattern = recorded
+    .split(MASK)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[\\s\\S]*?')
   return new RegExp(`^${pattern}$`).test(actual)
 }

@@ -43,7 +43,11 @@ export type Recordings = {
 export async function openRecordings(options: RecordingsOptions): Promise<Recordings> {
   let server: ReplayServer | undefined
   if (options.replay !== undefined) {
-    server = await startReplayServer(readRecording(resolve(options.cwd, options.replay), options.replay), { port: 0, host: '127.0.0.1', speed: options.replaySpeed })
+    server = await startReplayServer(readRecording(resolve(options.cwd, options.replay), options.replay), {
+      port: 0,
+      host: '127.0.0.1',
+      speed: options.replaySpeed,
+    })
   }
   let compare: ((step: StepResult) => readonly AssertResult[]) | undefined
   if (options.compare) {
@@ -52,38 +56,75 @@ export async function openRecordings(options: RecordingsOptions): Promise<Record
     compare = (step) => comparer.compare(step, relative(dir, step.file.absolutePath))
   }
   const review = (step: StepResult): StepResult => {
-    const miss = server && !step.error && step.exchange?.headers.some(([n, v]) => n.toLowerCase() === 'x-reqchain-replay' && v === 'no-match')
+    const miss =
+      server &&
+      !step.error &&
+      step.exchange?.headers.some(([n, v]) => n.toLowerCase() === 'x-reqchain-replay' && v === 'no-match')
     if (miss) {
-      const message = new TextDecoder().decode(step.exchange!.body).trim().replace(/^reqchain replay: /, '')
-      return { ...step, error: new ReqchainError('REPLAY_MISS', `Not in the recording ${options.replay}: ${message}`, step.template.span, 'the run sends a request the recording does not hold: record again, or run the requests it holds') }
+      const message = new TextDecoder()
+        .decode(step.exchange!.body)
+        .trim()
+        .replace(/^reqchain replay: /, '')
+      return {
+        ...step,
+        error: new ReqchainError(
+          'REPLAY_MISS',
+          `Not in the recording ${options.replay}: ${message}`,
+          step.template.span,
+          'the run sends a request the recording does not hold: record again, or run the requests it holds',
+        ),
+      }
     }
     return compare ? { ...step, asserts: [...step.asserts, ...compare(step)] } : step
   }
-  const recorder = options.record !== undefined
-    ? new Recorder(resolve(options.cwd, options.record), options.record, options.secrets, { command: options.command, files: options.files, names: options.names })
-    : undefined
+  const recorder =
+    options.record !== undefined
+      ? new Recorder(resolve(options.cwd, options.record), options.record, options.secrets, {
+          command: options.command,
+          files: options.files,
+          names: options.names,
+        })
+      : undefined
   return {
     ...(server ? { replayTo: { host: '127.0.0.1', port: Number(new URL(server.url).port) } } : {}),
     ...(server || compare ? { review } : {}),
     timePieces: recorder !== undefined,
     add: (step) => recorder?.add(step),
     misses: () => server?.misses() ?? [],
-    close: async () => { await server?.close() },
+    close: async () => {
+      await server?.close()
+    },
     finish: () => recorder?.finish(),
     abort: () => recorder?.abort(),
   }
 }
 
 /** `serve --replay DIR`: the recording's server on the given address, until it is closed. */
-export async function serveRecording(cwd: string, dir: string, options: { readonly port: number; readonly host: string; readonly speed: number; readonly onMiss: (message: string) => void }): Promise<ReplayServer & { readonly exchanges: number }> {
+export async function serveRecording(
+  cwd: string,
+  dir: string,
+  options: {
+    readonly port: number
+    readonly host: string
+    readonly speed: number
+    readonly onMiss: (message: string) => void
+  },
+): Promise<ReplayServer & { readonly exchanges: number }> {
   const recording = readRecording(resolve(cwd, dir), dir)
   const server = await startReplayServer(recording, options)
   return { ...server, exchanges: recording.exchanges.length }
 }
 
 /** The request files a recording names, as paths from the working directory, and its request names. */
-export function recordedCollection(cwd: string, dir: string): { readonly paths: string[]; readonly names: readonly string[]; readonly command: 'run' | 'test' } {
+export function recordedCollection(
+  cwd: string,
+  dir: string,
+): { readonly paths: string[]; readonly names: readonly string[]; readonly command: 'run' | 'test' } {
   const absolute = resolve(cwd, dir)
   const index = readRecordingIndex(absolute, dir)
-  return { paths: index.files.map((f) => relative(cwd, resolve(absolute, f)) || '.'), names: index.names, command: index.command }
+  return {
+    paths: index.files.map((f) => relative(cwd, resolve(absolute, f)) || '.'),
+    names: index.names,
+    command: index.command,
+  }
 }

@@ -9,7 +9,14 @@ import type { Exchange, HeaderPairs } from '../model.js'
 import type { StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import { VERSION } from '../version.js'
-import { FORMAT, FORMAT_VERSION, type RecordedBody, type RecordedExchange, type RecordingIndex, SIDE_FILE_BYTES } from './format.js'
+import {
+  FORMAT,
+  FORMAT_VERSION,
+  type RecordedBody,
+  type RecordedExchange,
+  type RecordingIndex,
+  SIDE_FILE_BYTES,
+} from './format.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -22,7 +29,11 @@ export class Recorder {
     private readonly dir: string,
     private readonly shown: string,
     private readonly secrets: Secrets,
-    private readonly meta: { readonly command: 'run' | 'test'; readonly files: readonly string[]; readonly names: readonly string[] },
+    private readonly meta: {
+      readonly command: 'run' | 'test'
+      readonly files: readonly string[]
+      readonly names: readonly string[]
+    },
   ) {
     this.partial = join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`)
     try {
@@ -58,7 +69,17 @@ export class Recorder {
       ...(step.error ? { error: { code: step.error.code, message: this.secrets.mask(step.error.message) } } : {}),
     }
     this.write(`${stem}.json`, `${readable(exchange)}\n`)
-    this.entries.push({ seq, path: `${stem}.json`, file, line: exchange.line, ...(exchange.name ? { name: exchange.name } : {}), ...(exchange.row !== undefined ? { row: exchange.row } : {}), method: request.method, url: exchange.request.url, ...(step.exchange ? { status: step.exchange.status } : {}) })
+    this.entries.push({
+      seq,
+      path: `${stem}.json`,
+      file,
+      line: exchange.line,
+      ...(exchange.name ? { name: exchange.name } : {}),
+      ...(exchange.row !== undefined ? { row: exchange.row } : {}),
+      method: request.method,
+      url: exchange.request.url,
+      ...(step.exchange ? { status: step.exchange.status } : {}),
+    })
   }
 
   /** The index, then the folder into DIR's place (an older recording there is replaced whole). */
@@ -66,14 +87,24 @@ export class Recorder {
     try {
       this.maskAgain()
       const index: RecordingIndex = {
-        format: FORMAT, version: FORMAT_VERSION, reqchain: VERSION, recordedAt: new Date().toISOString(), command: this.meta.command,
-        files: this.meta.files.map((f) => relative(this.dir, f)), names: this.meta.names,
+        format: FORMAT,
+        version: FORMAT_VERSION,
+        reqchain: VERSION,
+        recordedAt: new Date().toISOString(),
+        command: this.meta.command,
+        files: this.meta.files.map((f) => relative(this.dir, f)),
+        names: this.meta.names,
         exchanges: this.entries.map((entry) => ({ ...entry, url: this.secrets.mask(entry.url) })),
       }
       this.write('index.json', `${readable(index)}\n`)
       const old = `${this.partial}.old`
       let moved = false
-      try { renameSync(this.dir, old); moved = true } catch (error) { if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error }
+      try {
+        renameSync(this.dir, old)
+        moved = true
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
       renameSync(this.partial, this.dir)
       if (moved) rmSync(old, { recursive: true, force: true })
       return undefined
@@ -95,15 +126,25 @@ export class Recorder {
       const file = join(this.partial, path)
       const text = readFileSync(file, 'utf8')
       const masked = this.secrets.mask(text)
-      const exchange = JSON.parse(masked) as { request: { body?: RecordedBody }; response?: { body: RecordedBody; chunks?: { at: number; size: number }[] } }
+      const exchange = JSON.parse(masked) as {
+        request: { body?: RecordedBody }
+        response?: { body: RecordedBody; chunks?: { at: number; size: number }[] }
+      }
       let changed = masked !== text
       for (const part of [exchange.request, exchange.response]) {
         if (!part?.body || !('file' in part.body)) continue
         const side = join(this.partial, part.body.file)
         const bytes = readFileSync(side)
         let decoded: string | undefined
-        try { decoded = utf8.decode(bytes) } catch { /* binary */ }
-        const again = decoded === undefined ? Buffer.from(this.secrets.maskBytes(bytes)) : Buffer.from(this.secrets.mask(decoded), 'utf8')
+        try {
+          decoded = utf8.decode(bytes)
+        } catch {
+          /* binary */
+        }
+        const again =
+          decoded === undefined
+            ? Buffer.from(this.secrets.maskBytes(bytes))
+            : Buffer.from(this.secrets.mask(decoded), 'utf8')
         if (again.equals(bytes)) continue
         writeFileSync(side, again)
         part.body = { file: part.body.file, size: again.length }
@@ -111,15 +152,25 @@ export class Recorder {
       }
       const response = exchange.response
       if (response?.chunks && response.chunks.length > 0) {
-        const size = 'text' in response.body ? Buffer.byteLength(response.body.text) : 'file' in response.body ? response.body.size : Buffer.from(response.body.base64, 'base64').length
-        if (response.chunks.reduce((sum, c) => sum + c.size, 0) !== size) response.chunks = [{ at: response.chunks[response.chunks.length - 1]!.at, size }]
+        const size =
+          'text' in response.body
+            ? Buffer.byteLength(response.body.text)
+            : 'file' in response.body
+              ? response.body.size
+              : Buffer.from(response.body.base64, 'base64').length
+        if (response.chunks.reduce((sum, c) => sum + c.size, 0) !== size)
+          response.chunks = [{ at: response.chunks[response.chunks.length - 1]!.at, size }]
       }
       if (changed) writeFileSync(file, `${readable(exchange)}\n`)
     }
   }
 
   abort(): void {
-    try { rmSync(this.partial, { recursive: true, force: true }) } catch { /* nothing more can be done */ }
+    try {
+      rmSync(this.partial, { recursive: true, force: true })
+    } catch {
+      /* nothing more can be done */
+    }
   }
 
   private write(name: string, data: string | Uint8Array): void {
@@ -131,7 +182,13 @@ export class Recorder {
   }
 
   private error(error: unknown): ReportError {
-    return new ReportError('REPORT_WRITE', `Cannot write the recording ${this.shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, 'check that the folder above it exists and is writable', { cause: error })
+    return new ReportError(
+      'REPORT_WRITE',
+      `Cannot write the recording ${this.shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      undefined,
+      'check that the folder above it exists and is writable',
+      { cause: error },
+    )
   }
 
   private headers(headers: HeaderPairs): [string, string][] {
@@ -141,7 +198,11 @@ export class Recorder {
   /** Text (masked) when it is UTF-8, else base64; a side file past the size limit. */
   private body(bytes: Uint8Array, sideName: string): RecordedBody {
     let text: string | undefined
-    try { text = utf8.decode(bytes) } catch { /* binary */ }
+    try {
+      text = utf8.decode(bytes)
+    } catch {
+      /* binary */
+    }
     const stored = text === undefined ? this.secrets.maskBytes(bytes) : Buffer.from(this.secrets.mask(text), 'utf8')
     if (stored.length > SIDE_FILE_BYTES) {
       this.write(sideName, stored)
@@ -151,14 +212,26 @@ export class Recorder {
   }
 
   private response(exchange: Exchange, stem: string): NonNullable<RecordedExchange['response']> {
-    const base = { status: exchange.status, statusText: exchange.statusText, httpVersion: exchange.httpVersion, headers: this.headers(exchange.headers) }
+    const base = {
+      status: exchange.status,
+      statusText: exchange.statusText,
+      httpVersion: exchange.httpVersion,
+      headers: this.headers(exchange.headers),
+    }
     if (exchange.bodyWrittenTo) return { ...base, body: { text: '' } }
     const timed = exchange.stream?.pieces
     const pieces = timed && timed.length > 0 ? this.maskedPieces(timed, exchange.body) : undefined
     if (!pieces) return { ...base, body: this.body(exchange.body, `${stem}.response`) }
     const joined = Buffer.concat(pieces.map((p) => p.bytes))
-    const body: RecordedBody = joined.length > SIDE_FILE_BYTES ? (this.write(`${stem}.response`, joined), { file: `${stem}.response`, size: joined.length }) : { text: joined.toString('utf8') }
-    return { ...base, body, chunks: pieces.map(({ at, bytes }) => ({ at: Math.round(at * 10) / 10, size: bytes.length })) }
+    const body: RecordedBody =
+      joined.length > SIDE_FILE_BYTES
+        ? (this.write(`${stem}.response`, joined), { file: `${stem}.response`, size: joined.length })
+        : { text: joined.toString('utf8') }
+    return {
+      ...base,
+      body,
+      chunks: pieces.map(({ at, bytes }) => ({ at: Math.round(at * 10) / 10, size: bytes.length })),
+    }
   }
 
   /**
@@ -166,7 +239,10 @@ export class Recorder {
    * split between two pieces, masking piece by piece would miss it: then the body is masked whole
    * and kept as one piece (its pacing lost, never the secret).
    */
-  private maskedPieces(timed: readonly { at: number; size: number }[], body: Uint8Array): { at: number; bytes: Buffer }[] | undefined {
+  private maskedPieces(
+    timed: readonly { at: number; size: number }[],
+    body: Uint8Array,
+  ): { at: number; bytes: Buffer }[] | undefined {
     const decoder = new TextDecoder('utf-8', { fatal: true }) // a character split between pieces goes with the later one
     const texts: string[] = []
     let offset = 0
@@ -195,5 +271,11 @@ function readable(value: unknown): string {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'request'
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'request'
+  )
 }

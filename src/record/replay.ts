@@ -11,12 +11,24 @@ import { type RecordedExchange, type Recording, bodyBytes, matchesMasked } from 
 /** A request body past this is refused (413): a replay server holds what it is sent to match it. */
 const MAX_REQUEST_BYTES = 64 * 1024 * 1024
 
-export type ReplayServer = { readonly url: string; readonly close: () => Promise<void>; readonly misses: () => readonly string[] }
+export type ReplayServer = {
+  readonly url: string
+  readonly close: () => Promise<void>
+  readonly misses: () => readonly string[]
+}
 
 /** Headers that describe the bytes on the wire as they were, not as the replay sends them (the body is stored decoded). */
 const WIRE_HEADERS = new Set(['content-encoding', 'transfer-encoding', 'connection', 'keep-alive'])
 
-export async function startReplayServer(recording: Recording, options: { readonly port: number; readonly host: string; readonly speed: number; readonly onMiss?: (message: string) => void }): Promise<ReplayServer> {
+export async function startReplayServer(
+  recording: Recording,
+  options: {
+    readonly port: number
+    readonly host: string
+    readonly speed: number
+    readonly onMiss?: (message: string) => void
+  },
+): Promise<ReplayServer> {
   const replayable = recording.exchanges.filter((e) => e.response)
   const used = new Set<RecordedExchange>()
   const misses: string[] = []
@@ -27,7 +39,10 @@ export async function startReplayServer(recording: Recording, options: { readonl
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_REQUEST_BYTES) {
-        if (!res.headersSent) { res.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }); res.end('reqchain replay: the request body is larger than 64 MiB\n') }
+        if (!res.headersSent) {
+          res.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
+          res.end('reqchain replay: the request body is larger than 64 MiB\n')
+        }
         req.destroy()
         return
       }
@@ -48,7 +63,10 @@ export async function startReplayServer(recording: Recording, options: { readonl
       void answer(recording, found, res, options.speed)
     })
   })
-  server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)) })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => resolve())
@@ -57,7 +75,11 @@ export async function startReplayServer(recording: Recording, options: { readonl
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     misses: () => misses,
-    close: () => new Promise((resolve) => { for (const socket of sockets) socket.destroy(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -78,17 +100,31 @@ function pathOf(url: string): string {
 }
 
 /** The first unused recording of this request, in order; else the last used one again. */
-function match(exchanges: readonly RecordedExchange[], used: ReadonlySet<RecordedExchange>, req: IncomingMessage, body: string): RecordedExchange | undefined {
-  const candidates = exchanges.filter((e) => e.request.method === req.method && matchesMasked(pathOf(e.request.url), req.url ?? '/') && sameBody(e, body))
+function match(
+  exchanges: readonly RecordedExchange[],
+  used: ReadonlySet<RecordedExchange>,
+  req: IncomingMessage,
+  body: string,
+): RecordedExchange | undefined {
+  const candidates = exchanges.filter(
+    (e) => e.request.method === req.method && matchesMasked(pathOf(e.request.url), req.url ?? '/') && sameBody(e, body),
+  )
   return candidates.find((e) => !used.has(e)) ?? candidates.at(-1)
 }
 
-function missMessage(exchanges: readonly RecordedExchange[], used: ReadonlySet<RecordedExchange>, req: IncomingMessage, body: string): string {
+function missMessage(
+  exchanges: readonly RecordedExchange[],
+  used: ReadonlySet<RecordedExchange>,
+  req: IncomingMessage,
+  body: string,
+): string {
   const next = exchanges.find((e) => !used.has(e))
   const got = `${req.method} ${req.url}`
   if (!next) return `reqchain replay: no recorded exchange for ${got}; every recorded exchange has been replayed`
   const expected = `${next.request.method} ${pathOf(next.request.url)}`
-  const samePlace = exchanges.some((e) => e.request.method === req.method && matchesMasked(pathOf(e.request.url), req.url ?? '/'))
+  const samePlace = exchanges.some(
+    (e) => e.request.method === req.method && matchesMasked(pathOf(e.request.url), req.url ?? '/'),
+  )
   const why = samePlace ? `; ${got} was recorded, but with another body (got ${preview(body)})` : ''
   return `reqchain replay: no recorded exchange for ${got}${why}; expected next: ${expected} (exchange ${next.seq}, ${next.file}:${next.line}${next.request.body && 'text' in next.request.body ? `, body ${preview(next.request.body.text)}` : ''})`
 }
@@ -101,7 +137,12 @@ function preview(text: string): string {
 function sameBody(exchange: RecordedExchange, actual: string): boolean {
   const recorded = exchange.request.body
   if (!recorded) return actual === ''
-  const text = 'text' in recorded ? recorded.text : 'base64' in recorded ? Buffer.from(recorded.base64, 'base64').toString('utf8') : undefined
+  const text =
+    'text' in recorded
+      ? recorded.text
+      : 'base64' in recorded
+        ? Buffer.from(recorded.base64, 'base64').toString('utf8')
+        : undefined
   if (text === undefined) return true // a body too big to sit in the index is matched by method and path
   if (matchesMasked(text, actual)) return true
   try {
@@ -124,9 +165,15 @@ function sameJson(recorded: unknown, actual: unknown): boolean {
 
 const gone = (res: ServerResponse): boolean => res.destroyed
 
-async function answer(recording: Recording, exchange: RecordedExchange, res: ServerResponse, speed: number): Promise<void> {
+async function answer(
+  recording: Recording,
+  exchange: RecordedExchange,
+  res: ServerResponse,
+  speed: number,
+): Promise<void> {
   const response = exchange.response!
-  const wait = (ms: number) => (speed > 0 && ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms / speed)) : undefined)
+  const wait = (ms: number) =>
+    speed > 0 && ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms / speed)) : undefined
   const body = bodyBytes(recording, response.body)
   const chunks = response.chunks
   // Headers in their recorded order; the length is the replayed body's (a stream has none: it is sent chunked).
@@ -136,7 +183,10 @@ async function answer(recording: Recording, exchange: RecordedExchange, res: Ser
   await wait(exchange.timings?.ttfbMs ?? 0)
   if (res.destroyed) return
   res.writeHead(response.status, response.statusText || undefined, headers.flat())
-  if (!chunks) { res.end(body); return }
+  if (!chunks) {
+    res.end(body)
+    return
+  }
   let offset = 0
   let elapsed = exchange.timings?.ttfbMs ?? 0
   for (const chunk of chunks) {

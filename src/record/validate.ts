@@ -26,8 +26,12 @@ export function readRecordingJson(dir: string, display: string, name: string, ch
     text = readInputFile(join(dir, name)).toString('utf8')
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error
-    throw new LoadError('LOAD_FILE_NOT_FOUND', `${display} ${error.message === 'not found' ? 'is missing' : error.message}`, undefined,
-      name === 'index.json' ? 'name a folder written by --record DIR' : HINT)
+    throw new LoadError(
+      'LOAD_FILE_NOT_FOUND',
+      `${display} ${error.message === 'not found' ? 'is missing' : error.message}`,
+      undefined,
+      name === 'index.json' ? 'name a folder written by --record DIR' : HINT,
+    )
   }
   const node = parseLocatedJson(text, display)
   check(node, 'the file')
@@ -49,18 +53,24 @@ function object(node: JsonNode, at: string, fields: Record<string, [required: bo
   }
 }
 
-const string: Checker = (node, at) => { if (node.kind !== 'string') fail(`${at} must be a string`, node.span) }
-const plainObject: Checker = (node, at) => { if (node.kind !== 'object') fail(`${at} must be an object`, node.span) }
+const string: Checker = (node, at) => {
+  if (node.kind !== 'string') fail(`${at} must be a string`, node.span)
+}
+const plainObject: Checker = (node, at) => {
+  if (node.kind !== 'object') fail(`${at} must be an object`, node.span)
+}
 
 function number(min: number, max: number): Checker {
   return (node, at) => {
-    if (node.kind !== 'number' || node.value < min || node.value > max) fail(`${at} must be a number from ${min} to ${max}`, node.span)
+    if (node.kind !== 'number' || node.value < min || node.value > max)
+      fail(`${at} must be a number from ${min} to ${max}`, node.span)
   }
 }
 
 function integer(min: number, max: number): Checker {
   return (node, at) => {
-    if (node.kind !== 'number' || !Number.isInteger(node.value) || node.value < min || node.value > max) fail(`${at} must be a whole number from ${min} to ${max}`, node.span)
+    if (node.kind !== 'number' || !Number.isInteger(node.value) || node.value < min || node.value > max)
+      fail(`${at} must be a whole number from ${min} to ${max}`, node.span)
   }
 }
 
@@ -77,13 +87,15 @@ const ONE_LINE = /^[^\r\n\0]*$/
 
 function oneLine(node: JsonNode, at: string): void {
   string(node, at)
-  if (node.kind === 'string' && !ONE_LINE.test(node.value)) fail(`${at} holds a line break or NUL, which would split the replayed message`, node.span)
+  if (node.kind === 'string' && !ONE_LINE.test(node.value))
+    fail(`${at} holds a line break or NUL, which would split the replayed message`, node.span)
 }
 
 const headers: Checker = arrayOf((node, at) => {
   if (node.kind !== 'array' || node.items.length !== 2) fail(`${at} must be a [name, value] pair`, node.span)
   const [name, value] = node.items as [JsonNode, JsonNode]
-  if (name.kind !== 'string' || !TOKEN.test(name.value)) fail(`${at}: a header name must be a token (letters, digits, !#$%&'*+-.^_\`|~)`, name.span)
+  if (name.kind !== 'string' || !TOKEN.test(name.value))
+    fail(`${at}: a header name must be a token (letters, digits, !#$%&'*+-.^_\`|~)`, name.span)
   oneLine(value, `${at}'s value`)
 })
 
@@ -97,7 +109,8 @@ function body(dir: string): Checker {
     if (text) return string(text, '`text`')
     if (base64) {
       string(base64, '`base64`')
-      if (base64.kind === 'string' && !/^[A-Za-z0-9+/]*={0,2}$/.test(base64.value)) fail('`base64` is not base64', base64.span)
+      if (base64.kind === 'string' && !/^[A-Za-z0-9+/]*={0,2}$/.test(base64.value))
+        fail('`base64` is not base64', base64.span)
       return
     }
     if (!file) fail(`${at} must have \`text\`, \`base64\` or \`file\``, node.span)
@@ -106,12 +119,17 @@ function body(dir: string): Checker {
     if (!size) fail(`${at} has no \`size\``, node.span)
     integer(0, MAX_INPUT_FILE_BYTES)(size, '`size`')
     const name = (file as { value: string }).value
-    if (!isPlainName(name)) fail(`\`file\` must name a file in the recording's folder, not a path: ${JSON.stringify(name)}`, file.span)
+    if (!isPlainName(name))
+      fail(`\`file\` must name a file in the recording's folder, not a path: ${JSON.stringify(name)}`, file.span)
     const stats = lstatOf(join(dir, name))
     if (!stats) fail(`\`file\` ${name} is missing from the recording`, file.span)
     if (stats.isSymbolicLink()) fail(`\`file\` ${name} is a symbolic link: a recording's files are its own`, file.span)
     if (!stats.isFile()) fail(`\`file\` ${name} is not a regular file`, file.span)
-    if (stats.size !== (size as { value: number }).value) fail(`\`file\` ${name} holds ${stats.size} bytes where the recording says ${(size as { value: number }).value}`, size.span)
+    if (stats.size !== (size as { value: number }).value)
+      fail(
+        `\`file\` ${name} holds ${stats.size} bytes where the recording says ${(size as { value: number }).value}`,
+        size.span,
+      )
   }
 }
 
@@ -135,44 +153,73 @@ export function checkIndex(node: JsonNode): void {
     files: [true, arrayOf(string)],
     names: [true, arrayOf(string)],
     command: [false, string],
-    exchanges: [true, arrayOf((entry, at) => object(entry, at, {
-      seq: [true, integer(1, Number.MAX_SAFE_INTEGER)],
-      path: [true, (n, a) => {
-        string(n, a)
-        if (n.kind === 'string' && (!isPlainName(n.value) || !n.value.endsWith('.json'))) fail(`${a} must name a .json file in the recording's folder: ${JSON.stringify(n.value)}`, n.span)
-      }],
-      file: [true, string],
-      line: [true, integer(1, Number.MAX_SAFE_INTEGER)],
-      method: [true, string],
-      url: [true, string],
-      status: [false, integer(100, 599)],
-    }))],
+    exchanges: [
+      true,
+      arrayOf((entry, at) =>
+        object(entry, at, {
+          seq: [true, integer(1, Number.MAX_SAFE_INTEGER)],
+          path: [
+            true,
+            (n, a) => {
+              string(n, a)
+              if (n.kind === 'string' && (!isPlainName(n.value) || !n.value.endsWith('.json')))
+                fail(`${a} must name a .json file in the recording's folder: ${JSON.stringify(n.value)}`, n.span)
+            },
+          ],
+          file: [true, string],
+          line: [true, integer(1, Number.MAX_SAFE_INTEGER)],
+          method: [true, string],
+          url: [true, string],
+          status: [false, integer(100, 599)],
+        }),
+      ),
+    ],
   })
 }
 
 export function exchangeChecker(dir: string): Checker {
-  return (node) => object(node, 'the exchange', {
-    seq: [true, integer(1, Number.MAX_SAFE_INTEGER)],
-    file: [true, string],
-    line: [true, integer(1, Number.MAX_SAFE_INTEGER)],
-    name: [false, string],
-    row: [false, integer(1, Number.MAX_SAFE_INTEGER)],
-    request: [true, (n, at) => object(n, at, {
-      method: [true, (m, a) => { string(m, a); if (m.kind === 'string' && !TOKEN.test(m.value)) fail(`${a} must be an HTTP method (a token)`, m.span) }],
-      url: [true, oneLine],
-      headers: [true, headers],
-      body: [false, body(dir)],
-    })],
-    response: [false, (n, at) => object(n, at, {
-      status: [true, integer(100, 599)],
-      statusText: [true, oneLine],
-      httpVersion: [true, string],
-      headers: [true, headers],
-      body: [true, body(dir)],
-      chunks: [false, arrayOf((c, a) => object(c, a, { at: [true, number(0, 86_400_000)], size: [true, integer(0, MAX_INPUT_FILE_BYTES)] }))],
-    })],
-    timings: [false, plainObject],
-    captures: [true, plainObject],
-    error: [false, (n, at) => object(n, at, { code: [true, string], message: [true, string] })],
-  })
+  return (node) =>
+    object(node, 'the exchange', {
+      seq: [true, integer(1, Number.MAX_SAFE_INTEGER)],
+      file: [true, string],
+      line: [true, integer(1, Number.MAX_SAFE_INTEGER)],
+      name: [false, string],
+      row: [false, integer(1, Number.MAX_SAFE_INTEGER)],
+      request: [
+        true,
+        (n, at) =>
+          object(n, at, {
+            method: [
+              true,
+              (m, a) => {
+                string(m, a)
+                if (m.kind === 'string' && !TOKEN.test(m.value)) fail(`${a} must be an HTTP method (a token)`, m.span)
+              },
+            ],
+            url: [true, oneLine],
+            headers: [true, headers],
+            body: [false, body(dir)],
+          }),
+      ],
+      response: [
+        false,
+        (n, at) =>
+          object(n, at, {
+            status: [true, integer(100, 599)],
+            statusText: [true, oneLine],
+            httpVersion: [true, string],
+            headers: [true, headers],
+            body: [true, body(dir)],
+            chunks: [
+              false,
+              arrayOf((c, a) =>
+                object(c, a, { at: [true, number(0, 86_400_000)], size: [true, integer(0, MAX_INPUT_FILE_BYTES)] }),
+              ),
+            ],
+          }),
+      ],
+      timings: [false, plainObject],
+      captures: [true, plainObject],
+      error: [false, (n, at) => object(n, at, { code: [true, string], message: [true, string] })],
+    })
 }

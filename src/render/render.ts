@@ -4,13 +4,29 @@
 //   {"content": "{{answer}}"}              →  {"content": "He said \"hi\"\nthen left"}
 import { dirname, resolve } from 'node:path'
 import { RenderError } from '../errors.js'
-import { type Body, type HeaderPairs, type HttpRequest, type RequestFile, type RequestTemplate, type SourceSpan, type Text, headerValue } from '../model.js'
+import {
+  type Body,
+  type HeaderPairs,
+  type HttpRequest,
+  type RequestFile,
+  type RequestTemplate,
+  type SourceSpan,
+  type Text,
+  headerValue,
+} from '../model.js'
 import { type JsonNode, jsonStrings } from '../load/located-json.js'
 import { FILE_ROOT_HINT, InputFileError, readInputFile } from '../load/input-file.js'
 import { loadJsonPath } from '../check/jsonpath.js'
 import { registerHelpers } from './helpers.js'
 import type { Scope } from './scope.js'
-import { type RenderMode, type TemplateRuntime, loadTemplateEngine, needsEngine, renderText, stringify } from './template.js'
+import {
+  type RenderMode,
+  type TemplateRuntime,
+  loadTemplateEngine,
+  needsEngine,
+  renderText,
+  stringify,
+} from './template.js'
 
 registerHelpers()
 
@@ -28,14 +44,17 @@ function needsTemplateEngine(file: RequestFile): boolean {
   const texts: Text[] = [...file.vars.map((v) => v.value)]
   for (const request of file.requests) {
     texts.push(request.url, ...request.headers.map((h) => h.value))
-    for (const assertion of request.asserts) if (assertion.expected) texts.push({ raw: assertion.expected, span: assertion.span })
+    for (const assertion of request.asserts)
+      if (assertion.expected) texts.push({ raw: assertion.expected, span: assertion.span })
     const body = request.body
     if (body?.kind === 'graphql') texts.push(body.query, ...(body.variables ? [body.variables] : []))
-    if (body?.kind === 'json') texts.push(...jsonStrings(body.value as JsonNode).map((raw) => ({ raw, span: body.span })))
+    if (body?.kind === 'json')
+      texts.push(...jsonStrings(body.value as JsonNode).map((raw) => ({ raw, span: body.span })))
     if (body?.kind === 'parts') {
       for (const part of body.parts) {
         if (part.kind === 'text') texts.push(part.text)
-        else if (part.templated) return true // the file's text is known only when it is read
+        else if (part.templated)
+          return true // the file's text is known only when it is read
         else texts.push({ raw: part.path, span: part.span })
       }
     }
@@ -58,7 +77,13 @@ export function render(template: RequestTemplate, scope: Scope): HttpRequest {
   return { method: template.method, url, headers, ...(body ? { body } : {}) }
 }
 
-function renderBody(body: Body, contentType: string, context: Record<string, unknown>, runtime: TemplateRuntime, scope: Scope): Uint8Array {
+function renderBody(
+  body: Body,
+  contentType: string,
+  context: Record<string, unknown>,
+  runtime: TemplateRuntime,
+  scope: Scope,
+): Uint8Array {
   const isJson = /[/+]json\b/i.test(contentType)
   switch (body.kind) {
     case 'json':
@@ -71,7 +96,11 @@ function renderBody(body: Body, contentType: string, context: Record<string, unk
         try {
           variables = JSON.parse(text)
         } catch (error) {
-          throw new RenderError('RENDER_SYNTAX', `GraphQL variables are not valid JSON: ${(error as Error).message}`, body.variables.span)
+          throw new RenderError(
+            'RENDER_SYNTAX',
+            `GraphQL variables are not valid JSON: ${(error as Error).message}`,
+            body.variables.span,
+          )
         }
       }
       return encoder.encode(JSON.stringify(variables === undefined ? { query } : { query, variables }))
@@ -123,12 +152,24 @@ function checkRenderedJson(template: Text, rendered: string): void {
   try {
     JSON.parse(rendered)
   } catch (error) {
-    throw new RenderError('RENDER_INVALID_JSON', `The body is not valid JSON once rendered: ${(error as Error).message}`, template.span,
-      'a value went in outside quotes: write "{{x}}" for a string or {{json x}} for any value (--allow-invalid-json sends it anyway)')
+    throw new RenderError(
+      'RENDER_INVALID_JSON',
+      `The body is not valid JSON once rendered: ${(error as Error).message}`,
+      template.span,
+      'a value went in outside quotes: write "{{x}}" for a string or {{json x}} for any value (--allow-invalid-json sends it anyway)',
+    )
   }
 }
 
-function readBodyFile(path: string, templated: boolean, span: SourceSpan, context: Record<string, unknown>, runtime: TemplateRuntime, scope: Scope, isJson: boolean): Uint8Array {
+function readBodyFile(
+  path: string,
+  templated: boolean,
+  span: SourceSpan,
+  context: Record<string, unknown>,
+  runtime: TemplateRuntime,
+  scope: Scope,
+  isJson: boolean,
+): Uint8Array {
   const renderedPath = stringify(renderText({ raw: path, span }, context, runtime, 'text'))
   const absolute = resolve(dirname(scope.file.absolutePath), renderedPath)
   let bytes: Buffer
@@ -136,9 +177,21 @@ function readBodyFile(path: string, templated: boolean, span: SourceSpan, contex
     bytes = readInputFile(absolute, scope.file.root)
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error
-    if (error.message.startsWith('is outside the file root')) throw new RenderError('LOAD_BODY_FILE', `Body file ${renderedPath} ${error.message}`, span, FILE_ROOT_HINT)
-    if (error.message === 'not found') throw new RenderError('LOAD_BODY_FILE', `Body file not found: ${renderedPath}`, span, `paths are relative to the request file's folder (${dirname(scope.file.path) || '.'})`)
-    throw new RenderError('LOAD_BODY_FILE', `Body file ${renderedPath} ${error.message}`, span, 'a body file is a regular file of at most 1 GiB')
+    if (error.message.startsWith('is outside the file root'))
+      throw new RenderError('LOAD_BODY_FILE', `Body file ${renderedPath} ${error.message}`, span, FILE_ROOT_HINT)
+    if (error.message === 'not found')
+      throw new RenderError(
+        'LOAD_BODY_FILE',
+        `Body file not found: ${renderedPath}`,
+        span,
+        `paths are relative to the request file's folder (${dirname(scope.file.path) || '.'})`,
+      )
+    throw new RenderError(
+      'LOAD_BODY_FILE',
+      `Body file ${renderedPath} ${error.message}`,
+      span,
+      'a body file is a regular file of at most 1 GiB',
+    )
   }
   if (!templated) return bytes
   const text: Text = { raw: bytes.toString('utf8'), span: { file: renderedPath, line: 1, column: 1 } }
@@ -151,16 +204,24 @@ function renderJsonNode(node: JsonNode, context: Record<string, unknown>, runtim
     case 'object': {
       const out: Record<string, unknown> = {}
       // As an own property whatever the key: `__proto__` is data in JSON, not the object's prototype.
-      for (const entry of node.entries) Object.defineProperty(out, entry.key, { value: renderJsonNode(entry.value, context, runtime), enumerable: true, writable: true, configurable: true })
+      for (const entry of node.entries)
+        Object.defineProperty(out, entry.key, {
+          value: renderJsonNode(entry.value, context, runtime),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
       return out
     }
-    case 'array': return node.items.map((item) => renderJsonNode(item, context, runtime))
+    case 'array':
+      return node.items.map((item) => renderJsonNode(item, context, runtime))
     case 'string': {
       if (!node.value.includes('{{')) return node.value
       const text: Text = { raw: node.value, span: { ...node.span, column: node.span.column + 1 } }
       return renderText(text, context, runtime, 'value')
     }
-    default: return node.value
+    default:
+      return node.value
   }
 }
 
@@ -202,7 +263,13 @@ function finishUrl(raw: string, headers: HeaderPairs, template: Text, hostVariab
     else if (typeof hostVariable === 'string' && hostVariable.trim() !== '') {
       const base = hostVariable.trim().replace(/\/+$/, '')
       url = `${/^[a-z][a-z0-9+.-]*:\/\//i.test(base) ? base : `http://${base}`}${url}`
-    } else throw new RenderError('RENDER_URL', `\`${url}\` has no host`, template.span, 'write a full URL ({{baseUrl}}/path), add a Host header, or set a host variable (@host = localhost:8080)')
+    } else
+      throw new RenderError(
+        'RENDER_URL',
+        `\`${url}\` has no host`,
+        template.span,
+        'write a full URL ({{baseUrl}}/path), add a Host header, or set a host variable (@host = localhost:8080)',
+      )
   } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     url = `http://${url}`
   }
@@ -212,10 +279,20 @@ function finishUrl(raw: string, headers: HeaderPairs, template: Text, hostVariab
   try {
     parsed = new URL(encoded)
   } catch {
-    throw new RenderError('RENDER_URL', `Invalid URL: ${raw}`, template.span, template.raw.includes('{{') ? 'check the variables the URL uses' : 'a URL looks like http://host:port/path')
+    throw new RenderError(
+      'RENDER_URL',
+      `Invalid URL: ${raw}`,
+      template.span,
+      template.raw.includes('{{') ? 'check the variables the URL uses' : 'a URL looks like http://host:port/path',
+    )
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new RenderError('RENDER_URL', `Unsupported scheme \`${parsed.protocol.slice(0, -1)}\``, template.span, 'reqchain sends http:// and https:// requests')
+    throw new RenderError(
+      'RENDER_URL',
+      `Unsupported scheme \`${parsed.protocol.slice(0, -1)}\``,
+      template.span,
+      'reqchain sends http:// and https:// requests',
+    )
   }
   return encoded
 }

@@ -135,13 +135,15 @@ export class Scope {
   }
 
   private defineFileVar(fileVar: FileVar): void {
-    if (fileVar.name in this.cli || this.captured.has(fileVar.name) || (this.row && fileVar.name in this.row.values)) return
+    if (fileVar.name in this.cli || this.captured.has(fileVar.name) || (this.row && fileVar.name in this.row.values))
+      return
     let cached: { generation: number; value: unknown } | undefined
     Object.defineProperty(this.context, fileVar.name, {
       enumerable: true,
       configurable: true,
       get: () => {
-        if (cached?.generation !== this.generation) cached = { generation: this.generation, value: this.evaluate(fileVar) }
+        if (cached?.generation !== this.generation)
+          cached = { generation: this.generation, value: this.evaluate(fileVar) }
         return cached.value
       },
     })
@@ -150,7 +152,12 @@ export class Scope {
   private evaluate(fileVar: FileVar): unknown {
     if ('literal' in fileVar) return fileVar.literal
     if (this.evaluating.has(fileVar.name)) {
-      throw new RenderError('RENDER_UNDEFINED_VAR', `Variable \`${fileVar.name}\` refers to itself`, fileVar.value.span, `follow: ${[...this.evaluating, fileVar.name].join(' → ')}`)
+      throw new RenderError(
+        'RENDER_UNDEFINED_VAR',
+        `Variable \`${fileVar.name}\` refers to itself`,
+        fileVar.value.span,
+        `follow: ${[...this.evaluating, fileVar.name].join(' → ')}`,
+      )
     }
     this.evaluating.add(fileVar.name)
     try {
@@ -162,7 +169,12 @@ export class Scope {
 
   private special(special: Special): unknown {
     if (special.source.startsWith('$')) {
-      return evaluateDynamic(special.source, special.span, { processEnv: this.processEnv, dotenv: this.dotenv, lookup: (name) => this.context[name], ...(this.row ? { row: this.row } : {}) })
+      return evaluateDynamic(special.source, special.span, {
+        processEnv: this.processEnv,
+        dotenv: this.dotenv,
+        lookup: (name) => this.context[name],
+        ...(this.row ? { row: this.row } : {}),
+      })
     }
     if (this.standIn && !this.exchanges.has(special.source.split('.')[0]!)) return this.standIn(special.source)
     return resolveReference(special.source, special.span, this.exchanges)
@@ -180,26 +192,50 @@ function resolveReference(source: string, span: SourceSpan, exchanges: ReadonlyM
   const [, name, side, part, rest = ''] = match
   const named = exchanges.get(name!)
   if (!named) {
-    throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has not run yet`, span,
-      `name a request above this one with \`# @name ${name}\`, or run this one with \`reqchain run FILE#name\`, which runs what it needs first`)
+    throw new RenderError(
+      'RENDER_REFERENCE',
+      `Request \`${name}\` has not run yet`,
+      span,
+      `name a request above this one with \`# @name ${name}\`, or run this one with \`reqchain run FILE#name\`, which runs what it needs first`,
+    )
   }
-  if (side === 'response' && !named.exchange) throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has no response`, span)
+  if (side === 'response' && !named.exchange)
+    throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has no response`, span)
   if (part === 'headers') {
     if (!rest) throw new RenderError('RENDER_REFERENCE', 'Name the header: `…headers.Content-Type`', span)
     const headers = side === 'response' ? named.exchange!.headers : named.request.headers
     const values = headers.filter(([key]) => key.toLowerCase() === rest.toLowerCase()).map(([, value]) => value)
-    if (values.length === 0) throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has no ${side} header \`${rest}\``, span)
+    if (values.length === 0)
+      throw new RenderError('RENDER_REFERENCE', `Request \`${name}\` has no ${side} header \`${rest}\``, span)
     return values.join(', ')
   }
-  const text = side === 'response' ? responseText(named.exchange!) : new TextDecoder().decode(named.request.body ?? new Uint8Array())
+  const text =
+    side === 'response'
+      ? responseText(named.exchange!)
+      : new TextDecoder().decode(named.request.body ?? new Uint8Array())
   if (rest === '' || rest === '*') return text
-  if (rest.startsWith('/')) throw new RenderError('RENDER_REFERENCE', 'XPath references are not supported', span, 'reqchain queries JSON bodies with JSONPath ($.a.b)')
+  if (rest.startsWith('/'))
+    throw new RenderError(
+      'RENDER_REFERENCE',
+      'XPath references are not supported',
+      span,
+      'reqchain queries JSON bodies with JSONPath ($.a.b)',
+    )
   const path = rest.startsWith('$') ? rest : `$.${rest}`
-  const exchangeLike = side === 'response' ? named.exchange! : ({ ...named.exchange!, body: named.request.body ?? new Uint8Array(), assembled: undefined } as Exchange)
+  const exchangeLike =
+    side === 'response'
+      ? named.exchange!
+      : ({ ...named.exchange!, body: named.request.body ?? new Uint8Array(), assembled: undefined } as Exchange)
   try {
     return extractOne({ kind: 'jsonpath', path }, exchangeLike, {}, span)
   } catch (error) {
-    throw new RenderError('RENDER_REFERENCE', `\`${source}\`: ${(error as Error).message}`, span, (error as RenderError).hint, { cause: error })
+    throw new RenderError(
+      'RENDER_REFERENCE',
+      `\`${source}\`: ${(error as Error).message}`,
+      span,
+      (error as RenderError).hint,
+      { cause: error },
+    )
   }
 }
 
@@ -219,6 +255,7 @@ export function namedResponseRoots(file: RequestFile): Set<string> {
   const roots = new Set<string>()
   const names = new Set(file.requests.map((r) => r.name).filter((n): n is string => n !== undefined))
   if (names.size === 0) return roots
-  for (const match of file.source.matchAll(/\{\{\s*(?:json\s+)?([\w-]+)\.(?!response\.|request\.)/g)) if (names.has(match[1]!)) roots.add(match[1]!)
+  for (const match of file.source.matchAll(/\{\{\s*(?:json\s+)?([\w-]+)\.(?!response\.|request\.)/g))
+    if (names.has(match[1]!)) roots.add(match[1]!)
   return roots
 }

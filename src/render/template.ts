@@ -42,11 +42,23 @@ const SPECIAL = /\{\{\s*(\$[^{}]*?|[A-Za-z_][\w-]*\.(?:response|request)\.(?:bod
 type Compiled =
   | { readonly kind: 'static'; readonly value: string }
   | Plain
-  | { readonly kind: 'template'; readonly run: (context: object, data: object) => string; readonly mustaches: readonly MustacheInfo[]; readonly specials: readonly Special[]; readonly spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan }
+  | {
+      readonly kind: 'template'
+      readonly run: (context: object, data: object) => string
+      readonly mustaches: readonly MustacheInfo[]
+      readonly specials: readonly Special[]
+      readonly spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan
+    }
 
 type MustacheInfo = { readonly name: string; readonly span: SourceSpan; readonly isHelper: boolean }
 
-type RenderState = { values: unknown[]; runtime: TemplateRuntime; mustaches: readonly MustacheInfo[]; specials: readonly Special[]; spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan }
+type RenderState = {
+  values: unknown[]
+  runtime: TemplateRuntime
+  mustaches: readonly MustacheInfo[]
+  specials: readonly Special[]
+  spanOfLoc: (loc: hbs.AST.SourceLocation) => SourceSpan
+}
 
 const cache = new WeakMap<Text, Compiled>()
 type Engine = typeof Handlebars
@@ -89,7 +101,9 @@ function located(fn: HelperFunction) {
       const options = args[args.length - 1] as Handlebars.HelperOptions & { loc?: hbs.AST.SourceLocation }
       const state = (options.data as { rc?: RenderState } | undefined)?.rc
       if (error instanceof RenderError && !error.span && state && options.loc) {
-        throw new RenderError(error.code, error.message, state.spanOfLoc(options.loc), error.hint, { cause: error.cause })
+        throw new RenderError(error.code, error.message, state.spanOfLoc(options.loc), error.hint, {
+          cause: error.cause,
+        })
       }
       throw error
     }
@@ -102,7 +116,12 @@ function outHelper(this: unknown, value: unknown, index: number, options: Handle
   if (value === undefined) {
     const info = state.mustaches[index]!
     if (info.isHelper) {
-      throw new RenderError('RENDER_HELPER', `\`${info.name}\` gave no value`, info.span, 'check the helper\'s arguments')
+      throw new RenderError(
+        'RENDER_HELPER',
+        `\`${info.name}\` gave no value`,
+        info.span,
+        "check the helper's arguments",
+      )
     }
     throw undefinedVariable(info, state.runtime)
   }
@@ -122,15 +141,20 @@ function varHelper(this: unknown, value: unknown, index: number, options: Handle
 /** Handlebars read `a.b` as a path and found nothing: a variable named `a.b` is what was meant (see lookupVariable). */
 function dottedVariable(info: MustacheInfo, options: Handlebars.HelperOptions): unknown {
   const root = (options.data as { root?: object } | undefined)?.root
-  if (info.isHelper || !info.name.includes('.') || !root || !Object.prototype.hasOwnProperty.call(root, info.name)) return undefined
+  if (info.isHelper || !info.name.includes('.') || !root || !Object.prototype.hasOwnProperty.call(root, info.name))
+    return undefined
   return (root as Record<string, unknown>)[info.name]
 }
 
 function undefinedVariable(info: MustacheInfo, runtime: TemplateRuntime): RenderError {
   const root = info.name.split(/[.[/]/)[0]!
   const suggestion = nearest(root, runtime.names())
-  return new UndefinedVariableError(root, `Undefined variable \`${info.name}\``, info.span,
-    `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`)
+  return new UndefinedVariableError(
+    root,
+    `Undefined variable \`${info.name}\``,
+    info.span,
+    `\`${info.name}\` is not set.${suggestion ? ` Did you mean \`${suggestion}\`?` : ' Set it in .env, an environment, @var = value, or with --var.'}`,
+  )
 }
 
 function specialHelper(index: number, options: Handlebars.HelperOptions): unknown {
@@ -144,17 +168,35 @@ export function isStatic(text: Text): boolean {
 }
 
 /** `viaHandlebars` skips the fast path: tests hold the two to the same output. */
-export function renderText(text: Text, context: object, runtime: TemplateRuntime, mode: RenderMode, viaHandlebars = false): unknown {
+export function renderText(
+  text: Text,
+  context: object,
+  runtime: TemplateRuntime,
+  mode: RenderMode,
+  viaHandlebars = false,
+): unknown {
   const compiled = viaHandlebars ? compileTemplate(text) : compile(text)
   if (compiled.kind === 'static') return compiled.value
   if (compiled.kind === 'plain') return renderPlain(compiled, context, runtime, mode)
-  const state: RenderState = { values: [], runtime, mustaches: compiled.mustaches, specials: compiled.specials, spanOfLoc: compiled.spanOfLoc }
+  const state: RenderState = {
+    values: [],
+    runtime,
+    mustaches: compiled.mustaches,
+    specials: compiled.specials,
+    spanOfLoc: compiled.spanOfLoc,
+  }
   let output: string
   try {
     output = compiled.run(context, { rc: state })
   } catch (error) {
     if (error instanceof RenderError) throw error
-    throw new RenderError('RENDER_SYNTAX', `Template error: ${(error as Error).message.split('\n')[0]}`, text.span, undefined, { cause: error })
+    throw new RenderError(
+      'RENDER_SYNTAX',
+      `Template error: ${(error as Error).message.split('\n')[0]}`,
+      text.span,
+      undefined,
+      { cause: error },
+    )
   }
   if (mode === 'value') {
     const single = output.match(/^\uE000(\d+)\uE001$/)
@@ -182,8 +224,14 @@ function fillJson(output: string, values: unknown[]): string {
   let last = 0
   for (let i = 0; i < output.length; i++) {
     const c = output[i]
-    if (c === '\\' && inString) { i++; continue }
-    if (c === '"') { inString = !inString; continue }
+    if (c === '\\' && inString) {
+      i++
+      continue
+    }
+    if (c === '"') {
+      inString = !inString
+      continue
+    }
     if (c === OPEN) {
       const end = output.indexOf(CLOSE, i)
       const value = values[Number(output.slice(i + 1, end))]
@@ -198,7 +246,9 @@ function fillJson(output: string, values: unknown[]): string {
 function compile(text: Text): Compiled {
   const cached = cache.get(text)
   if (cached) return cached
-  const compiled = isStatic(text) ? { kind: 'static' as const, value: text.raw } : compilePlain(text) ?? compileTemplate(text)
+  const compiled = isStatic(text)
+    ? { kind: 'static' as const, value: text.raw }
+    : (compilePlain(text) ?? compileTemplate(text))
   cache.set(text, compiled)
   return compiled
 }
@@ -222,17 +272,47 @@ type Plain = {
   /** Per ref: whether it stands inside a JSON string, were the text JSON. */
   readonly inString: readonly boolean[]
 }
-type PlainRef = { readonly kind: 'var'; readonly path: readonly string[]; readonly info: MustacheInfo } | { readonly kind: 'special'; readonly special: Special; readonly info: MustacheInfo }
+type PlainRef =
+  | { readonly kind: 'var'; readonly path: readonly string[]; readonly info: MustacheInfo }
+  | { readonly kind: 'special'; readonly special: Special; readonly info: MustacheInfo }
 
 const SPECIAL_AT = new RegExp(SPECIAL.source, 'y')
 const PLAIN_VAR = /\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}/y
 /** Names Handlebars gives another meaning: keywords, literals and helpers. */
-const NOT_VARIABLES = new Set(['this', 'else', 'true', 'false', 'null', 'undefined', 'if', 'unless', 'each', 'with', 'lookup', 'log', 'helperMissing', 'blockHelperMissing'])
+const NOT_VARIABLES = new Set([
+  'this',
+  'else',
+  'true',
+  'false',
+  'null',
+  'undefined',
+  'if',
+  'unless',
+  'each',
+  'with',
+  'lookup',
+  'log',
+  'helperMissing',
+  'blockHelperMissing',
+])
 
-function plainParts(raw: string): { literals: string[]; refs: ({ kind: 'var'; name: string; start: number; length: number } | { kind: 'special'; source: string; start: number; length: number })[] } | undefined {
+function plainParts(
+  raw: string,
+):
+  | {
+      literals: string[]
+      refs: (
+        | { kind: 'var'; name: string; start: number; length: number }
+        | { kind: 'special'; source: string; start: number; length: number }
+      )[]
+    }
+  | undefined {
   if (raw.includes('\\{{')) return undefined
   const literals: string[] = []
-  const refs: ({ kind: 'var'; name: string; start: number; length: number } | { kind: 'special'; source: string; start: number; length: number })[] = []
+  const refs: (
+    | { kind: 'var'; name: string; start: number; length: number }
+    | { kind: 'special'; source: string; start: number; length: number }
+  )[] = []
   let last = 0
   for (let at = raw.indexOf('{{'); at >= 0; at = raw.indexOf('{{', last)) {
     SPECIAL_AT.lastIndex = at
@@ -242,7 +322,8 @@ function plainParts(raw: string): { literals: string[]; refs: ({ kind: 'var'; na
     } else {
       PLAIN_VAR.lastIndex = at
       const plain = PLAIN_VAR.exec(raw)
-      if (!plain || NOT_VARIABLES.has(plain[1]!.split('.')[0]!) || helpers.has(plain[1]!.split('.')[0]!)) return undefined
+      if (!plain || NOT_VARIABLES.has(plain[1]!.split('.')[0]!) || helpers.has(plain[1]!.split('.')[0]!))
+        return undefined
       refs.push({ kind: 'var', name: plain[1]!, start: at, length: plain[0].length })
     }
     literals.push(raw.slice(last, at))
@@ -268,7 +349,12 @@ function compilePlain(text: Text): Plain | undefined {
   }
   const refs = parts.refs.map((ref): PlainRef => {
     const span = spanAt(text, ref.start, ref.length)
-    if (ref.kind === 'special') return { kind: 'special', special: { source: ref.source, span }, info: { name: '$special', span, isHelper: false } }
+    if (ref.kind === 'special')
+      return {
+        kind: 'special',
+        special: { source: ref.source, span },
+        info: { name: '$special', span, isHelper: false },
+      }
     return { kind: 'var', path: ref.name.split('.'), info: { name: ref.name, span, isHelper: false } }
   })
   return { kind: 'plain', literals: parts.literals, refs, inString }
@@ -323,7 +409,7 @@ type Edit = { modStart: number; modEnd: number; origStart: number; origEnd: numb
  */
 function liveMustaches(raw: string): number[] {
   const starts: number[] = []
-  for (let at = raw.indexOf('{{'); at >= 0; ) {
+  for (let at = raw.indexOf('{{'); at >= 0;) {
     const escaped = raw[at - 1] === '\\' && raw[at - 2] !== '\\'
     if (!escaped) starts.push(at)
     at = raw.indexOf('{{', at + 2)
@@ -344,7 +430,12 @@ function compileTemplate(text: Text): Compiled {
     const replacement = `{{__special ${specials.length}}}`
     specials.push({ source: match[1]!.trim(), span: spanAt(text, start, match[0].length) })
     modified += text.raw.slice(last, start)
-    edits.push({ modStart: modified.length, modEnd: modified.length + replacement.length, origStart: start, origEnd: start + match[0].length })
+    edits.push({
+      modStart: modified.length,
+      modEnd: modified.length + replacement.length,
+      origStart: start,
+      origEnd: start + match[0].length,
+    })
     modified += replacement
     last = start + match[0].length
   }
@@ -375,7 +466,11 @@ function compileTemplate(text: Text): Compiled {
 /** What a template source compiles to, before its mustaches are placed in a file. */
 type Shape = {
   readonly run: (context: object, data: object) => string
-  readonly mustaches: readonly { readonly name: string; readonly loc: hbs.AST.SourceLocation; readonly isHelper: boolean }[]
+  readonly mustaches: readonly {
+    readonly name: string
+    readonly loc: hbs.AST.SourceLocation
+    readonly isHelper: boolean
+  }[]
 }
 
 /**
@@ -401,7 +496,13 @@ function shapeOf(modified: string, text: Text, toOriginal: (offset: number) => n
     const template = engine().compile(ast, { noEscape: true })
     run = (context, data) => template(context, { data }).replaceAll(BRACE, '}')
   } catch (error) {
-    throw new RenderError('RENDER_SYNTAX', `Template error: ${(error as Error).message.split('\n')[0]}`, text.span, undefined, { cause: error })
+    throw new RenderError(
+      'RENDER_SYNTAX',
+      `Template error: ${(error as Error).message.split('\n')[0]}`,
+      text.span,
+      undefined,
+      { cause: error },
+    )
   }
   const shape = { run, mustaches }
   shapes.set(modified, shape)
@@ -417,7 +518,8 @@ function rewrite(node: hbs.AST.Node, mustaches: Shape['mustaches'][number][]): v
   if (node.type === 'BlockStatement') {
     const block = node as hbs.AST.BlockStatement
     // `{{#if x}}` and `{{#unless x}}` ask whether x is set; every other block needs its value.
-    if (!TESTS_PRESENCE.has(block.path.original as string)) block.params = block.params.map((param) => guarded(param, mustaches))
+    if (!TESTS_PRESENCE.has(block.path.original as string))
+      block.params = block.params.map((param) => guarded(param, mustaches))
     // Handlebars' types promise both; a block without an {{else}} has no inverse.
     const { program, inverse } = block as { program?: hbs.AST.Program; inverse?: hbs.AST.Program }
     if (program) rewrite(program, mustaches)
@@ -433,10 +535,31 @@ function rewrite(node: hbs.AST.Node, mustaches: Shape['mustaches'][number][]): v
   mustaches.push({ name, loc: mustache.loc, isHelper: isCall && !isSpecial })
   const loc = mustache.loc
   const inner: hbs.AST.Expression = isCall
-    ? ({ type: 'SubExpression', path, params: guardedParams(path.original, mustache.params, mustaches), hash: mustache.hash, loc } as unknown as hbs.AST.SubExpression)
+    ? ({
+        type: 'SubExpression',
+        path,
+        params: guardedParams(path.original, mustache.params, mustaches),
+        hash: mustache.hash,
+        loc,
+      } as unknown as hbs.AST.SubExpression)
     : path
-  mustache.path = { type: 'PathExpression', data: false, depth: 0, parts: ['__out'], original: '__out', loc } as unknown as hbs.AST.PathExpression
-  mustache.params = [inner, { type: 'NumberLiteral', value: mustaches.length - 1, original: mustaches.length - 1, loc } as hbs.AST.NumberLiteral]
+  mustache.path = {
+    type: 'PathExpression',
+    data: false,
+    depth: 0,
+    parts: ['__out'],
+    original: '__out',
+    loc,
+  } as unknown as hbs.AST.PathExpression
+  mustache.params = [
+    inner,
+    {
+      type: 'NumberLiteral',
+      value: mustaches.length - 1,
+      original: mustaches.length - 1,
+      loc,
+    } as hbs.AST.NumberLiteral,
+  ]
   mustache.hash = undefined as unknown as hbs.AST.Hash
 }
 
@@ -444,7 +567,11 @@ function rewrite(node: hbs.AST.Node, mustaches: Shape['mustaches'][number][]): v
 const TESTS_PRESENCE = new Set(['if', 'unless'])
 
 /** A helper's arguments, each variable among them checked for being set (`default`'s first is the exception: it supplies one). */
-function guardedParams(helper: string, params: hbs.AST.Expression[], mustaches: Shape['mustaches'][number][]): hbs.AST.Expression[] {
+function guardedParams(
+  helper: string,
+  params: hbs.AST.Expression[],
+  mustaches: Shape['mustaches'][number][],
+): hbs.AST.Expression[] {
   return params.map((param, i) => (helper === 'default' && i === 0 ? param : guarded(param, mustaches)))
 }
 
@@ -476,14 +603,23 @@ function checkBlockDepth(text: Text): void {
   for (const match of text.raw.matchAll(/\{\{~?\s*([#^/])/g)) {
     depth += match[1] === '/' ? -1 : 1
     if (depth > MAX_BLOCK_DEPTH) {
-      throw new RenderError('RENDER_TOO_DEEP', `Blocks nest deeper than ${MAX_BLOCK_DEPTH} levels`, spanAt(text, match.index!, 3),
-        'flatten the template: {{#each}} and {{#if}} blocks may nest 64 levels deep')
+      throw new RenderError(
+        'RENDER_TOO_DEEP',
+        `Blocks nest deeper than ${MAX_BLOCK_DEPTH} levels`,
+        spanAt(text, match.index!, 3),
+        'flatten the template: {{#each}} and {{#if}} blocks may nest 64 levels deep',
+      )
     }
   }
 }
 
 /** Handlebars reports parse errors without a usable position; find the first mustache that fails alone. */
-function locateParseError(text: Text, modified: string, toOriginal: (offset: number) => number, error: Error): RenderError {
+function locateParseError(
+  text: Text,
+  modified: string,
+  toOriginal: (offset: number) => number,
+  error: Error,
+): RenderError {
   for (const match of modified.matchAll(/\{\{\{?[\s\S]*?\}?\}\}/g)) {
     const source = match[0]
     if (/^\{\{[#/^]|^\{\{else/.test(source)) continue
@@ -491,12 +627,23 @@ function locateParseError(text: Text, modified: string, toOriginal: (offset: num
       engine().parse(source)
     } catch {
       const start = toOriginal(match.index!)
-      return new RenderError('RENDER_SYNTAX', `Not a variable or helper: \`${source.length > 40 ? source.slice(0, 40) + '…' : source}\``, spanAt(text, start, source.length),
-        'use {{name}}, {{helper arg}} or {{$dynamic}}; to send {{ literally, write \\{{', { cause: error })
+      return new RenderError(
+        'RENDER_SYNTAX',
+        `Not a variable or helper: \`${source.length > 40 ? source.slice(0, 40) + '…' : source}\``,
+        spanAt(text, start, source.length),
+        'use {{name}}, {{helper arg}} or {{$dynamic}}; to send {{ literally, write \\{{',
+        { cause: error },
+      )
     }
   }
   const line = Number(error.message.match(/on line (\d+)/)?.[1] ?? 1)
-  return new RenderError('RENDER_SYNTAX', `Template error: ${error.message.split('\n').pop()}`, spanAt(text, lineOffset(text.raw, line), 1), 'check that every {{#block}} has its {{/block}}', { cause: error })
+  return new RenderError(
+    'RENDER_SYNTAX',
+    `Template error: ${error.message.split('\n').pop()}`,
+    spanAt(text, lineOffset(text.raw, line), 1),
+    'check that every {{#block}} has its {{/block}}',
+    { cause: error },
+  )
 }
 
 function lineOffset(raw: string, line: number): number {
@@ -514,10 +661,15 @@ export function spanAt(text: Text, offset: number, length?: number): SourceSpan 
   let line = 0
   let lineStart = 0
   for (let i = 0; i < offset && i < text.raw.length; i++) {
-    if (text.raw[i] === '\n') { line++; lineStart = i + 1 }
+    if (text.raw[i] === '\n') {
+      line++
+      lineStart = i + 1
+    }
   }
   const column = offset - lineStart
-  const at = text.lines?.[line] ?? (line === 0 ? { line: text.span.line, column: text.span.column } : { line: text.span.line + line, column: 1 })
+  const at =
+    text.lines?.[line] ??
+    (line === 0 ? { line: text.span.line, column: text.span.column } : { line: text.span.line + line, column: 1 })
   const span = { file: text.span.file, line: at.line, column: at.column + column }
   return length === undefined ? span : { ...span, length }
 }

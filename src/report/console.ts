@@ -38,7 +38,10 @@ export class ConsoleReporter {
   /** A live tool call whose `(` is not closed yet. */
   private openCall = false
 
-  constructor(private readonly io: Io, private readonly options: ConsoleOptions) {
+  constructor(
+    private readonly io: Io,
+    private readonly options: ConsoleOptions,
+  ) {
     this.err = styleFor(colorEnabled(io.stderr.isTTY, io.env, options.color))
     this.out = styleFor(colorEnabled(io.stdout.isTTY, io.env, options.color))
   }
@@ -49,17 +52,24 @@ export class ConsoleReporter {
 
   onEvent = (event: RunEvent): void => {
     if (event.kind === 'sending') {
-      if (this.options.curl) this.io.stderr.write(`${toCurl(event.request, { secrets: this.options.secrets, followRedirects: event.template.options.followRedirects ?? true, insecure: this.options.insecure ?? false })}\n`)
+      if (this.options.curl)
+        this.io.stderr.write(
+          `${toCurl(event.request, { secrets: this.options.secrets, followRedirects: event.template.options.followRedirects ?? true, insecure: this.options.insecure ?? false })}\n`,
+        )
       if (this.options.verbose) this.requestHead(event.request, event.via)
       return
     }
     if (event.kind === 'skipped') return
     if (event.kind === 'retry') {
-      if (!this.options.quiet) this.io.stderr.write(`${this.err.yellow(`retry ${event.attempt}/${event.count} in ${formatMs(event.waitMs)}`)}: ${this.options.secrets.mask(event.reason)}${event.template.name ? this.err.dim(` (${event.template.name})`) : ''}\n`)
+      if (!this.options.quiet)
+        this.io.stderr.write(
+          `${this.err.yellow(`retry ${event.attempt}/${event.count} in ${formatMs(event.waitMs)}`)}: ${this.options.secrets.mask(event.reason)}${event.template.name ? this.err.dim(` (${event.template.name})`) : ''}\n`,
+        )
       return
     }
     if (event.kind === 'log') {
-      if (!this.options.quiet) this.io.stderr.write(`${this.err.dim('[log]')} ${this.options.secrets.mask(event.text)}\n`)
+      if (!this.options.quiet)
+        this.io.stderr.write(`${this.err.dim('[log]')} ${this.options.secrets.mask(event.text)}\n`)
       return
     }
     const step = event.step
@@ -83,7 +93,9 @@ export class ConsoleReporter {
     let lastKind: string | undefined
     let endsWithNewline = true
     return {
-      onStreamStart: () => { if (toStdout) this.streamedToStdout.add(template) },
+      onStreamStart: () => {
+        if (toStdout) this.streamedToStdout.add(template)
+      },
       onDelta: (delta) => {
         let text = delta.text
         // A tool call shows as `name(arguments)`: its parenthesis closes where the next thing starts.
@@ -114,15 +126,21 @@ export class ConsoleReporter {
 
   private requestHead(request: HttpRequest, via: string | undefined): void {
     const url = new URL(request.url)
-    const lines = [...(via ? [`* via proxy ${via}`] : []), `> ${request.method} ${url.pathname}${url.search} HTTP/1.1`, `> Host: ${url.host}`]
-    for (const [name, value] of request.headers) lines.push(`> ${name}: ${this.options.secrets.maskHeader(name, value)}`)
+    const lines = [
+      ...(via ? [`* via proxy ${via}`] : []),
+      `> ${request.method} ${url.pathname}${url.search} HTTP/1.1`,
+      `> Host: ${url.host}`,
+    ]
+    for (const [name, value] of request.headers)
+      lines.push(`> ${name}: ${this.options.secrets.maskHeader(name, value)}`)
     if (request.body?.length) lines.push(`> (${formatSize(request.body.length)} body)`)
     this.io.stderr.write(this.err.dim(`${this.options.secrets.mask(lines.join('\n'))}\n>\n`))
   }
 
   private responseHead(exchange: Exchange): void {
     const lines = [`< HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`]
-    for (const [name, value] of exchange.headers) lines.push(`< ${name}: ${this.options.secrets.maskHeader(name, value)}`)
+    for (const [name, value] of exchange.headers)
+      lines.push(`< ${name}: ${this.options.secrets.maskHeader(name, value)}`)
     this.io.stderr.write(this.err.dim(`${lines.join('\n')}\n<\n`))
   }
 
@@ -135,12 +153,24 @@ export class ConsoleReporter {
     const exchange = step.exchange
     if (!exchange) return `${this.label(step)} ${this.err.red('✗')}`
     const status = `${exchange.status} ${exchange.statusText}`.trim()
-    const colored = exchange.status >= 400 ? this.err.red(status) : exchange.status >= 300 ? this.err.yellow(status) : this.err.green(status)
-    const parts = [`${this.label(step)} → ${colored}${exchange.httpVersion === '2' ? this.err.dim(' (HTTP/2)') : ''}`, formatMs(exchange.timings.totalMs), exchange.bodyWrittenTo && exchange.bodyWrittenTo !== 'stdout' ? `${formatSize(exchange.bodySize)} → ${exchange.bodyWrittenTo}` : formatSize(exchange.bodySize)]
+    const colored =
+      exchange.status >= 400
+        ? this.err.red(status)
+        : exchange.status >= 300
+          ? this.err.yellow(status)
+          : this.err.green(status)
+    const parts = [
+      `${this.label(step)} → ${colored}${exchange.httpVersion === '2' ? this.err.dim(' (HTTP/2)') : ''}`,
+      formatMs(exchange.timings.totalMs),
+      exchange.bodyWrittenTo && exchange.bodyWrittenTo !== 'stdout'
+        ? `${formatSize(exchange.bodySize)} → ${exchange.bodyWrittenTo}`
+        : formatSize(exchange.bodySize),
+    ]
     const stream = exchange.stream
     if (stream) {
       parts.push(`ttfb ${formatMs(exchange.timings.ttfbMs)}`)
-      if (exchange.timings.firstTokenMs !== undefined) parts.push(`first token ${formatMs(exchange.timings.firstTokenMs)}`)
+      if (exchange.timings.firstTokenMs !== undefined)
+        parts.push(`first token ${formatMs(exchange.timings.firstTokenMs)}`)
       parts.push(`${stream.chunks} chunks`)
       parts.push(...speedOf(exchange))
     }
@@ -150,9 +180,14 @@ export class ConsoleReporter {
   private testLine(step: StepResult): void {
     const failed = isFailed(step)
     const mark = failed ? this.err.red('✗') : this.err.green('✓')
-    const where = this.err.dim(`${step.file.path}:${step.template.span.line}${step.row !== undefined ? ` row ${step.row}` : ''}`)
-    const checks = (step.asserts.length > 0 ? this.err.dim(` · ${step.asserts.filter((a) => a.ok).length}/${step.asserts.length} assertions`) : '')
-      + (step.attempts ? this.err.dim(` · ${failed ? 'failed' : 'passed'} after ${step.attempts} attempts`) : '')
+    const where = this.err.dim(
+      `${step.file.path}:${step.template.span.line}${step.row !== undefined ? ` row ${step.row}` : ''}`,
+    )
+    const checks =
+      (step.asserts.length > 0
+        ? this.err.dim(` · ${step.asserts.filter((a) => a.ok).length}/${step.asserts.length} assertions`)
+        : '') +
+      (step.attempts ? this.err.dim(` · ${failed ? 'failed' : 'passed'} after ${step.attempts} attempts`) : '')
     if (!this.options.quiet || failed) this.io.stderr.write(`${mark} ${this.summary(step)}${checks} ${where}\n`)
   }
 
@@ -167,7 +202,10 @@ export class ConsoleReporter {
   }
 
   assertionFrame(result: AssertResult & { ok: false }): string {
-    if (this.options.errorFormat === 'short') return this.options.secrets.mask(formatShort({ message: result.message, span: result.assertion.span }, 'assertion failed'))
+    if (this.options.errorFormat === 'short')
+      return this.options.secrets.mask(
+        formatShort({ message: result.message, span: result.assertion.span }, 'assertion failed'),
+      )
     return this.options.secrets.mask(colorFrame(formatAssertionFrame(result, this.options.sources), this.err))
   }
 }
@@ -183,12 +221,17 @@ export function speedOf(exchange: Exchange): string[] {
   const window = firstTokenMs !== undefined && lastTokenMs !== undefined ? (lastTokenMs - firstTokenMs) / 1000 : 0
   const out: string[] = []
   if (stream.completionTokens !== undefined) {
-    out.push(`${stream.completionTokens} tokens${window >= 0.001 && stream.completionTokens > 1 ? ` · ${((stream.completionTokens - 1) / window).toFixed(1)} tok/s` : ''}`)
+    out.push(
+      `${stream.completionTokens} tokens${window >= 0.001 && stream.completionTokens > 1 ? ` · ${((stream.completionTokens - 1) / window).toFixed(1)} tok/s` : ''}`,
+    )
   } else if (window >= 0.001 && stream.contentChunks > 1) {
     out.push(`≈ ${((stream.contentChunks - 1) / window).toFixed(1)} chunks/s`)
   }
   const server = stream.serverSpeed
-  if (server?.predictedPerSecond !== undefined) out.push(`server ${server.predictedPerSecond.toFixed(1)} tok/s${server.promptPerSecond !== undefined ? ` (prompt ${server.promptPerSecond.toFixed(1)} tok/s)` : ''}`)
+  if (server?.predictedPerSecond !== undefined)
+    out.push(
+      `server ${server.predictedPerSecond.toFixed(1)} tok/s${server.promptPerSecond !== undefined ? ` (prompt ${server.promptPerSecond.toFixed(1)} tok/s)` : ''}`,
+    )
   return out
 }
 
@@ -196,5 +239,8 @@ function colorFrame(frame: string, style: Style): string {
   if (!style.enabled) return frame
   const [first, ...rest] = frame.split('\n')
   const title = first!.replace(/^(error|assertion failed):/, (label) => style.bold(style.red(label)))
-  return [title, ...rest.map((line) => (/^\s*\d*\s*\|\s*\^/.test(line) ? line.replace(/\^+.*$/, (m) => style.red(m)) : line))].join('\n')
+  return [
+    title,
+    ...rest.map((line) => (/^\s*\d*\s*\|\s*\^/.test(line) ? line.replace(/\^+.*$/, (m) => style.red(m)) : line)),
+  ].join('\n')
 }

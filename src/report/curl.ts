@@ -42,7 +42,12 @@ const SHELLS: Record<ShellName, Shell> = {
     continuation: ' \\\n  ',
     comment: '#',
     reference: (name) => `$${shellVariable(name)}`,
-    word: (pieces) => pieces.length === 1 ? shellQuote(pieces[0]!) : pieces.map((piece, i) => (i % 2 === 1 ? `"$${shellVariable(piece)}"` : piece === '' ? '' : shellQuote(piece))).join(''),
+    word: (pieces) =>
+      pieces.length === 1
+        ? shellQuote(pieces[0]!)
+        : pieces
+            .map((piece, i) => (i % 2 === 1 ? `"$${shellVariable(piece)}"` : piece === '' ? '' : shellQuote(piece)))
+            .join(''),
   },
   // PowerShell 7.3 and later pass arguments to native commands as written (earlier versions drop
   // embedded double quotes). Literal text in single quotes ('' for '); with a variable, one
@@ -53,9 +58,10 @@ const SHELLS: Record<ShellName, Shell> = {
     comment: '#',
     reference: (name) => `$env:${shellVariable(name)}`,
     // PowerShell takes the typographic quotes for quotes too.
-    word: (pieces) => pieces.length === 1
-      ? `'${pieces[0]!.replace(/['\u2018\u2019\u201A\u201B]/g, '$&$&')}'`
-      : `"${pieces.map((piece, i) => (i % 2 === 1 ? `$env:${shellVariable(piece)}` : piece.replace(/[`"$\u201C\u201D\u201E]/g, '`$&'))).join('')}"`,
+    word: (pieces) =>
+      pieces.length === 1
+        ? `'${pieces[0]!.replace(/['\u2018\u2019\u201A\u201B]/g, '$&$&')}'`
+        : `"${pieces.map((piece, i) => (i % 2 === 1 ? `$env:${shellVariable(piece)}` : piece.replace(/[`"$\u201C\u201D\u201E]/g, '`$&'))).join('')}"`,
   },
   // A cmd batch file: the word quoted for curl.exe's own argument parsing (\" for a quote, with the
   // backslashes before it doubled), then every character cmd would act on escaped with ^ — the
@@ -65,7 +71,12 @@ const SHELLS: Record<ShellName, Shell> = {
     continuation: ' ^\n  ',
     comment: 'REM',
     reference: (name) => `%${shellVariable(name)}%`,
-    word: (pieces) => pieces.map((piece, i) => (i % 2 === 1 ? `%${shellVariable(piece)}%` : cmdEscape(crtQuoted(piece, i === 0, i === pieces.length - 1)))).join(''),
+    word: (pieces) =>
+      pieces
+        .map((piece, i) =>
+          i % 2 === 1 ? `%${shellVariable(piece)}%` : cmdEscape(crtQuoted(piece, i === 0, i === pieces.length - 1)),
+        )
+        .join(''),
   },
 }
 
@@ -83,7 +94,10 @@ function cmdEscape(text: string): string {
 /** Quotes text for the shell, turning secret values and stand-ins into variable references. */
 function quoteMasked(text: string, secrets: Secrets | undefined, shell: Shell): string {
   const marker = '\u0000'
-  const withStandIns = text.replace(STAND_IN, (_, written: string | undefined, encoded: string | undefined) => `${marker}${written ?? encoded}${marker}`)
+  const withStandIns = text.replace(
+    STAND_IN,
+    (_, written: string | undefined, encoded: string | undefined) => `${marker}${written ?? encoded}${marker}`,
+  )
   if (!secrets && withStandIns === text) return shell.word([text])
   const masked = secrets ? secrets.mask(withStandIns, (secret) => `${marker}${secret.name}${marker}`) : withStandIns
   return shell.word(masked.split(marker))
@@ -116,8 +130,14 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
   // curl -L drops Authorization and Cookie when a redirect leaves the host, but sends every other
   // header on: a credential in X-Api-Key and its kind would reach the other host. Such a command
   // does not follow redirects, and says so.
-  const carried = options.followRedirects ? request.headers.find(([name]) => isSecretHeader(name) && !/^(authorization|cookie|proxy-authorization)$/i.test(name)) : undefined
-  const note = carried ? `${shell.comment} Without -L: curl would send ${carried[0]} on to another host if a redirect led there (reqchain keeps it on this one).\n` : ''
+  const carried = options.followRedirects
+    ? request.headers.find(
+        ([name]) => isSecretHeader(name) && !/^(authorization|cookie|proxy-authorization)$/i.test(name),
+      )
+    : undefined
+  const note = carried
+    ? `${shell.comment} Without -L: curl would send ${carried[0]} on to another host if a redirect led there (reqchain keeps it on this one).\n`
+    : ''
   if (options.followRedirects && !carried) parts.push('-L')
   if (options.insecure) parts.push('-k')
   const hasBody = request.body !== undefined && request.body.length > 0
@@ -132,7 +152,10 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
     }
   }
   // --json sets Content-Type and Accept itself; use it only when that changes nothing.
-  const useJson = text !== undefined && /^application\/json$/i.test(contentType.trim()) && (accept === undefined || accept === 'application/json')
+  const useJson =
+    text !== undefined &&
+    /^application\/json$/i.test(contentType.trim()) &&
+    (accept === undefined || accept === 'application/json')
   const impliedMethod = hasBody ? 'POST' : 'GET'
   if (request.method === 'HEAD') parts.push('--head')
   else if (request.method !== impliedMethod) parts.push(`-X ${request.method}`)
@@ -142,13 +165,25 @@ export function toCurl(request: HttpRequest, options: CurlOptions = {}): string 
     // Basic credentials holding a variable's value go as curl's -u user:password, where the value
     // can be a shell variable; inside the base64 it could not.
     const basic = /^authorization$/i.test(name) ? basicCredentials(value) : undefined
-    if (basic !== undefined && options.secrets && !options.secrets.revealing && (options.secrets.mask(basic) !== basic || basic.includes('\uE100'))) {
+    if (
+      basic !== undefined &&
+      options.secrets &&
+      !options.secrets.revealing &&
+      (options.secrets.mask(basic) !== basic || basic.includes('\uE100'))
+    ) {
       parts.push(`-u ${quoteMasked(basic, options.secrets, shell)}`)
       continue
     }
     // A secret header whose value came from no known variable cannot become "$NAME": mask it.
-    const unknownSecret = options.secrets && !options.secrets.revealing && isSecretHeader(name) && options.secrets.mask(value) === value && !value.includes('\uE100')
-    parts.push(`-H ${unknownSecret ? shell.word([`${name}: ${options.secrets!.maskHeader(name, value)}`]) : quoteMasked(`${name}: ${value}`, options.secrets, shell)}`)
+    const unknownSecret =
+      options.secrets &&
+      !options.secrets.revealing &&
+      isSecretHeader(name) &&
+      options.secrets.mask(value) === value &&
+      !value.includes('\uE100')
+    parts.push(
+      `-H ${unknownSecret ? shell.word([`${name}: ${options.secrets!.maskHeader(name, value)}`]) : quoteMasked(`${name}: ${value}`, options.secrets, shell)}`,
+    )
   }
   // Without a Content-Type of the request's own, curl would add a form one for -d: remove it.
   if (hasBody && !useJson && !contentType) parts.push(`-H ${shell.word(['Content-Type:'])}`)
@@ -179,10 +214,17 @@ function basicCredentials(value: string): string | undefined {
  * written to a file first — decoded from base64 by .NET, or by certutil — and sent from there.
  */
 function binaryInput(body: Uint8Array, shell: ShellName): { before: string; argument: string } {
-  if (shell === 'sh') return { before: `printf '${[...body].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}' | `, argument: '@-' }
+  if (shell === 'sh')
+    return {
+      before: `printf '${[...body].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}' | `,
+      argument: '@-',
+    }
   const base64 = Buffer.from(body).toString('base64')
   if (shell === 'powershell') {
-    return { before: `[IO.File]::WriteAllBytes("$env:TEMP\\reqchain-body.bin", [Convert]::FromBase64String('${base64}'))\n`, argument: '"@$env:TEMP\\reqchain-body.bin"' }
+    return {
+      before: `[IO.File]::WriteAllBytes("$env:TEMP\\reqchain-body.bin", [Convert]::FromBase64String('${base64}'))\n`,
+      argument: '"@$env:TEMP\\reqchain-body.bin"',
+    }
   }
   const lines = base64.match(/.{1,64}/g) ?? []
   return {

@@ -17,14 +17,20 @@ export function githubFormatter(secrets: Secrets): ReportFormatter {
 function annotations(step: StepResult, secrets: Secrets): string[] {
   const out: string[] = []
   const where = (span: { file: string; line: number; column: number } | undefined) =>
-    span ? `file=${property(span.file)},line=${span.line},col=${span.column},` : `file=${property(step.file.path)},line=${step.template.span.line},`
+    span
+      ? `file=${property(span.file)},line=${span.line},col=${span.column},`
+      : `file=${property(step.file.path)},line=${step.template.span.line},`
   for (const result of step.asserts) {
     if (result.ok) continue
-    out.push(`::error ${where(result.assertion.span)}title=${property('reqchain: assertion failed')}::${data(secrets.mask(result.message))}\n`)
+    out.push(
+      `::error ${where(result.assertion.span)}title=${property('reqchain: assertion failed')}::${data(secrets.mask(result.message))}\n`,
+    )
   }
   if (step.error) {
     const message = `${step.error.message}${step.error.hint ? ` (${step.error.hint})` : ''}`
-    out.push(`::error ${where(step.error.span)}title=${property(`reqchain: ${step.error.code}`)}::${data(secrets.mask(message))}\n`)
+    out.push(
+      `::error ${where(step.error.span)}title=${property(`reqchain: ${step.error.code}`)}::${data(secrets.mask(message))}\n`,
+    )
   }
   return out
 }

@@ -36,7 +36,15 @@ function entryOf(step: StepResult, secrets: Secrets): unknown {
     request: requestOf(request, exchange, secrets),
     response: exchange ? responseOf(exchange, secrets) : noResponse(),
     cache: {},
-    timings: { blocked: -1, dns: -1, connect: -1, ssl: -1, send: 0, wait: round(timings?.ttfbMs ?? 0), receive: round(Math.max(0, (timings?.totalMs ?? 0) - (timings?.ttfbMs ?? 0))) },
+    timings: {
+      blocked: -1,
+      dns: -1,
+      connect: -1,
+      ssl: -1,
+      send: 0,
+      wait: round(timings?.ttfbMs ?? 0),
+      receive: round(Math.max(0, (timings?.totalMs ?? 0) - (timings?.ttfbMs ?? 0))),
+    },
     comment: step.error ? `${where}: ${secrets.mask(step.error.message)}` : where,
   }
 }
@@ -51,10 +59,18 @@ function requestOf(request: HttpRequest, exchange: Exchange | undefined, secrets
     httpVersion: httpVersion(exchange?.httpVersion ?? '1.1'),
     cookies: cookiesOf(header(request.headers, 'cookie'), secrets),
     headers: headersOf(request.headers, secrets),
-    queryString: [...url.searchParams].map(([name, value]) => ({ name: secrets.mask(name), value: secrets.mask(value) })),
-    ...(request.body && request.body.length > 0 ? {
-      postData: { mimeType: type ?? 'application/octet-stream', ...(body.body !== null ? { text: body.body } : { text: body.bodyBase64 ?? '', comment: 'base64' }) },
-    } : {}),
+    queryString: [...url.searchParams].map(([name, value]) => ({
+      name: secrets.mask(name),
+      value: secrets.mask(value),
+    })),
+    ...(request.body && request.body.length > 0
+      ? {
+          postData: {
+            mimeType: type ?? 'application/octet-stream',
+            ...(body.body !== null ? { text: body.body } : { text: body.bodyBase64 ?? '', comment: 'base64' }),
+          },
+        }
+      : {}),
     headersSize: -1,
     bodySize: request.body?.length ?? 0,
   }
@@ -72,8 +88,16 @@ function responseOf(exchange: Exchange, secrets: Secrets) {
     content: {
       size: exchange.bodySize,
       mimeType: header(exchange.headers, 'content-type') ?? 'application/octet-stream',
-      ...(body.body !== null ? { text: body.body } : 'bodyBase64' in body && body.bodyBase64 !== undefined ? { text: body.bodyBase64, encoding: 'base64' } : {}),
-      ...(exchange.bodyWrittenTo ? { comment: `written to ${exchange.bodyWrittenTo}` } : 'bodyTruncated' in body && body.bodyTruncated ? { comment: `cut at ${body.bodyTruncated.keptBytes} of ${body.bodyTruncated.totalBytes} bytes` } : {}),
+      ...(body.body !== null
+        ? { text: body.body }
+        : 'bodyBase64' in body && body.bodyBase64 !== undefined
+          ? { text: body.bodyBase64, encoding: 'base64' }
+          : {}),
+      ...(exchange.bodyWrittenTo
+        ? { comment: `written to ${exchange.bodyWrittenTo}` }
+        : 'bodyTruncated' in body && body.bodyTruncated
+          ? { comment: `cut at ${body.bodyTruncated.keptBytes} of ${body.bodyTruncated.totalBytes} bytes` }
+          : {}),
     },
     redirectURL: secrets.mask(header(exchange.headers, 'location') ?? ''),
     headersSize: -1,
@@ -82,7 +106,17 @@ function responseOf(exchange: Exchange, secrets: Secrets) {
 }
 
 function noResponse() {
-  return { status: 0, statusText: '', httpVersion: '', cookies: [], headers: [], content: { size: 0, mimeType: 'x-unknown' }, redirectURL: '', headersSize: -1, bodySize: -1 }
+  return {
+    status: 0,
+    statusText: '',
+    httpVersion: '',
+    cookies: [],
+    headers: [],
+    content: { size: 0, mimeType: 'x-unknown' },
+    redirectURL: '',
+    headersSize: -1,
+    bodySize: -1,
+  }
 }
 
 function header(headers: HeaderPairs, name: string): string | undefined {
@@ -95,10 +129,14 @@ function headersOf(headers: HeaderPairs, secrets: Secrets) {
 
 function cookiesOf(text: string | undefined, secrets: Secrets) {
   if (!text) return []
-  return text.split(';').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
-    const at = pair.indexOf('=')
-    return { name: at < 0 ? pair : pair.slice(0, at), value: secrets.mask(at < 0 ? '' : pair.slice(at + 1)) }
-  })
+  return text
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=')
+      return { name: at < 0 ? pair : pair.slice(0, at), value: secrets.mask(at < 0 ? '' : pair.slice(at + 1)) }
+    })
 }
 
 function httpVersion(version: string): string {

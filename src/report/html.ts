@@ -17,7 +17,8 @@ import type { ReportFormatter } from './write.js'
 
 /** Bodies longer than this are cut on the page (the JSON report keeps them whole). */
 const MAX_SHOWN = 64 * 1024
-const KEY_HEADERS = /^(content-type|content-length|location|cache-control|etag|x-request-id|retry-after|www-authenticate)$/i
+const KEY_HEADERS =
+  /^(content-type|content-length|location|cache-control|etag|x-request-id|retry-after|www-authenticate)$/i
 
 type Entry = { readonly id: string; readonly title: string; readonly status: string; readonly file: string }
 
@@ -30,7 +31,9 @@ export function htmlFormatter(secrets: Secrets): ReportFormatter {
       const title = titleOf(step)
       entries.push({ id, title, status: statusOf(step), file: step.file.path })
       const opens = step.file.path !== currentFile
-      const section = opens ? `${currentFile === undefined ? '' : '</section>\n'}<section class="file"><h2>${escape(step.file.path)}</h2>\n` : ''
+      const section = opens
+        ? `${currentFile === undefined ? '' : '</section>\n'}<section class="file"><h2>${escape(step.file.path)}</h2>\n`
+        : ''
       currentFile = step.file.path
       return `${section}${stepHtml(step, id, title, secrets)}\n`
     },
@@ -38,7 +41,12 @@ export function htmlFormatter(secrets: Secrets): ReportFormatter {
       const summary = summaryOf(run)
       const byFile = new Map<string, Entry[]>()
       for (const entry of entries) byFile.set(entry.file, [...(byFile.get(entry.file) ?? []), entry])
-      const toc = [...byFile].map(([file, list]) => `<li><span class="toc-file">${escape(file)}</span><ol>${list.map((e) => `<li><a href="#${e.id}"><span class="dot is-${e.status}" title="${e.status}"></span>${escape(e.title)}</a></li>`).join('')}</ol></li>`).join('\n')
+      const toc = [...byFile]
+        .map(
+          ([file, list]) =>
+            `<li><span class="toc-file">${escape(file)}</span><ol>${list.map((e) => `<li><a href="#${e.id}"><span class="dot is-${e.status}" title="${e.status}"></span>${escape(e.title)}</a></li>`).join('')}</ol></li>`,
+        )
+        .join('\n')
       const rows = dataset ? `<pre class="dataset">${escape(secrets.mask(formatSummary(dataset)))}</pre>` : ''
       const head = `<!doctype html>
 <html lang="en">
@@ -60,7 +68,10 @@ ${rows}
 <nav aria-label="Contents"><h2>Contents</h2><ol class="toc">${toc}</ol></nav>
 <main>
 `
-      return { head, tail: `${currentFile === undefined ? '<p class="muted">No requests ran.</p>' : '</section>'}\n</main>\n</div>\n<script>${SCRIPT}</script>\n</body>\n</html>\n` }
+      return {
+        head,
+        tail: `${currentFile === undefined ? '<p class="muted">No requests ran.</p>' : '</section>'}\n</main>\n</div>\n<script>${SCRIPT}</script>\n</body>\n</html>\n`,
+      }
     },
   }
 }
@@ -69,7 +80,13 @@ function titleOf(step: StepResult): string {
   if (step.template.name) return step.template.name
   const url = step.request?.url
   let path = step.template.url.raw
-  if (url) { try { path = new URL(url).pathname } catch { /* as written */ } }
+  if (url) {
+    try {
+      path = new URL(url).pathname
+    } catch {
+      /* as written */
+    }
+  }
   return `${step.template.method} ${path}`
 }
 
@@ -77,8 +94,12 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
   const status = statusOf(step)
   const exchange = step.exchange
   const out: string[] = [`<article id="${id}" class="step is-${status}">`]
-  out.push(`<h3><span class="badge is-${status}">${status}</span> ${escape(title)} <a class="anchor" href="#${id}" aria-label="link to this request">#</a></h3>`)
-  out.push(`<p class="where muted">${escape(step.file.path)}:${step.template.span.line}${step.row !== undefined ? ` · row ${step.row}` : ''}${step.attempts ? ` · ${step.attempts} attempts` : ''}</p>`)
+  out.push(
+    `<h3><span class="badge is-${status}">${status}</span> ${escape(title)} <a class="anchor" href="#${id}" aria-label="link to this request">#</a></h3>`,
+  )
+  out.push(
+    `<p class="where muted">${escape(step.file.path)}:${step.template.span.line}${step.row !== undefined ? ` · row ${step.row}` : ''}${step.attempts ? ` · ${step.attempts} attempts` : ''}</p>`,
+  )
   const note = step.template.directives.find((d) => d.key === 'note' || d.key === 'description')
   if (note) out.push(`<p class="note">${escape(secrets.mask(note.value))}</p>`)
   if (step.skipped) {
@@ -87,43 +108,67 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
   }
   if (exchange) out.push(`<p class="timings">${timingsOf(exchange)}</p>`)
   if (step.request) {
-    const curl = toCurl(step.request, { secrets, stream: exchange?.stream !== undefined, followRedirects: step.template.options.followRedirects ?? true })
-    out.push('<div class="pane"><h4>Request</h4>', `<pre class="http">${escape(cut(asHttp(step.request, secrets)))}</pre>`)
-    out.push(`<details class="curl"><summary>The same with curl <button type="button" class="copy" data-copy="${escape(curl)}">Copy</button></summary><pre>${escape(curl)}</pre></details></div>`)
+    const curl = toCurl(step.request, {
+      secrets,
+      stream: exchange?.stream !== undefined,
+      followRedirects: step.template.options.followRedirects ?? true,
+    })
+    out.push(
+      '<div class="pane"><h4>Request</h4>',
+      `<pre class="http">${escape(cut(asHttp(step.request, secrets)))}</pre>`,
+    )
+    out.push(
+      `<details class="curl"><summary>The same with curl <button type="button" class="copy" data-copy="${escape(curl)}">Copy</button></summary><pre>${escape(curl)}</pre></details></div>`,
+    )
   }
   if (exchange) out.push(responseHtml(exchange, secrets))
   if (step.asserts.length > 0) {
     out.push('<div class="pane"><h4>Assertions</h4><ul class="asserts">')
     for (const a of step.asserts) {
       const text = `${describeQuery(a.assertion.query)} ${a.assertion.negated ? 'not ' : ''}${a.assertion.predicate}${a.assertion.expected !== undefined ? ` ${a.assertion.expected}` : ''}`
-      out.push(`<li class="${a.ok ? 'ok' : 'bad'}"><span class="mark">${a.ok ? '✓' : '✗'}</span> <code>${escape(secrets.mask(text))}</code>${a.ok ? '' : ` <span class="why">${escape(secrets.mask(a.message))}</span>`}</li>`)
+      out.push(
+        `<li class="${a.ok ? 'ok' : 'bad'}"><span class="mark">${a.ok ? '✓' : '✗'}</span> <code>${escape(secrets.mask(text))}</code>${a.ok ? '' : ` <span class="why">${escape(secrets.mask(a.message))}</span>`}</li>`,
+      )
     }
     out.push('</ul></div>')
   }
   if (step.error) {
-    out.push(`<div class="error"><strong>${escape(step.error.code)}</strong> ${escape(secrets.mask(step.error.message))}${step.error.hint ? `<br><span class="muted">${escape(secrets.mask(step.error.hint))}</span>` : ''}</div>`)
+    out.push(
+      `<div class="error"><strong>${escape(step.error.code)}</strong> ${escape(secrets.mask(step.error.message))}${step.error.hint ? `<br><span class="muted">${escape(secrets.mask(step.error.hint))}</span>` : ''}</div>`,
+    )
   }
   out.push('</article>')
   return out.join('\n')
 }
 
 function responseHtml(exchange: Exchange, secrets: Secrets): string {
-  const head = [`HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`, ...exchange.headers.filter(([n]) => KEY_HEADERS.test(n)).map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)].join('\n')
+  const head = [
+    `HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`,
+    ...exchange.headers.filter(([n]) => KEY_HEADERS.test(n)).map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`),
+  ].join('\n')
   const out = ['<div class="pane"><h4>Response</h4>', `<pre class="head">${escape(head)}</pre>`]
   if (exchange.bodyWrittenTo) out.push(`<p class="muted">Body written to ${escape(exchange.bodyWrittenTo)}.</p>`)
   else if (exchange.stream && exchange.assembled !== undefined) {
     const json = responseJson(exchange)
     const reply = json.ok ? replyText(json.value) : undefined
-    out.push(`<p class="muted">Streamed: ${exchange.stream.chunks} ${exchange.stream.format === 'sse' ? 'SSE events' : 'NDJSON lines'}, ended by ${exchange.stream.ending}; assembled:</p>`)
+    out.push(
+      `<p class="muted">Streamed: ${exchange.stream.chunks} ${exchange.stream.format === 'sse' ? 'SSE events' : 'NDJSON lines'}, ended by ${exchange.stream.ending}; assembled:</p>`,
+    )
     if (reply) out.push(`<blockquote class="reply">${escape(secrets.mask(cut(reply)))}</blockquote>`)
-    out.push(`<details><summary>Assembled JSON</summary><pre class="json">${escape(secrets.mask(cut(json.ok ? JSON.stringify(json.value, null, 2) : exchange.assembled)))}</pre></details>`)
+    out.push(
+      `<details><summary>Assembled JSON</summary><pre class="json">${escape(secrets.mask(cut(json.ok ? JSON.stringify(json.value, null, 2) : exchange.assembled)))}</pre></details>`,
+    )
     const raw = bodyText(exchange.body)
-    out.push(`<details class="raw"><summary>Raw events</summary><pre>${escape(secrets.mask(cut(raw.body ?? '(binary)')))}</pre></details>`)
+    out.push(
+      `<details class="raw"><summary>Raw events</summary><pre>${escape(secrets.mask(cut(raw.body ?? '(binary)')))}</pre></details>`,
+    )
   } else {
     const text = bodyText(exchange.body)
     if (text.body !== null && text.body !== '') {
       const pretty = prettyJson(text.body)
-      out.push(`<pre class="${pretty === undefined ? 'text' : 'json'}">${escape(secrets.mask(cut(pretty ?? text.body)))}</pre>`)
+      out.push(
+        `<pre class="${pretty === undefined ? 'text' : 'json'}">${escape(secrets.mask(cut(pretty ?? text.body)))}</pre>`,
+      )
     } else if (text.bodyBase64) out.push(`<p class="muted">Binary body, ${exchange.bodySize} bytes.</p>`)
   }
   out.push('</div>')
@@ -132,8 +177,13 @@ function responseHtml(exchange: Exchange, secrets: Secrets): string {
 
 /** The text an LLM reply carries (content, else tool calls), for reading. */
 function replyText(value: unknown): string | undefined {
-  const message = (value as { choices?: { message?: { content?: unknown; tool_calls?: unknown } }[]; message?: { content?: unknown } } | null)?.choices?.[0]?.message
-    ?? (value as { message?: { content?: unknown } } | null)?.message
+  const message =
+    (
+      value as {
+        choices?: { message?: { content?: unknown; tool_calls?: unknown } }[]
+        message?: { content?: unknown }
+      } | null
+    )?.choices?.[0]?.message ?? (value as { message?: { content?: unknown } } | null)?.message
   if (!message) return undefined
   if (typeof message.content === 'string' && message.content !== '') return message.content
   const calls = (message as { tool_calls?: unknown }).tool_calls
@@ -158,7 +208,9 @@ function prettyJson(text: string): string | undefined {
 }
 
 function cut(text: string): string {
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}\n… (cut: ${text.length - MAX_SHOWN} more characters; the JSON report keeps the whole body)` : text
+  return text.length > MAX_SHOWN
+    ? `${text.slice(0, MAX_SHOWN)}\n… (cut: ${text.length - MAX_SHOWN} more characters; the JSON report keeps the whole body)`
+    : text
 }
 
 function escape(text: string): string {

@@ -21,7 +21,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 export function jsonFormatter(secrets: Secrets): ReportFormatter {
   let steps = 0
   return {
-    step: (step) => `${steps++ === 0 ? '\n' : ',\n'}${JSON.stringify(stepJson(step, secrets), null, 2).replace(/^/gm, '    ')}`,
+    step: (step) =>
+      `${steps++ === 0 ? '\n' : ',\n'}${JSON.stringify(stepJson(step, secrets), null, 2).replace(/^/gm, '    ')}`,
     finish: (run, dataset) => ({
       head: `{\n  "reqchain": ${JSON.stringify(VERSION)},\n  "durationMs": ${round(run.durationMs)},\n  "summary": ${JSON.stringify(summaryOf(run), null, 2).replace(/\n/g, '\n  ')},\n${dataset ? `  "dataset": ${JSON.stringify(dataset, null, 2).replace(/\n/g, '\n  ')},\n` : ''}  "steps": [`,
       tail: steps === 0 ? ']\n}\n' : '\n  ]\n}\n',
@@ -40,7 +41,19 @@ function stepJson(step: StepResult, secrets: Secrets): unknown {
     ...(step.row !== undefined ? { row: step.row } : {}),
     request: step.request ? requestJson(step.request, secrets) : null,
     response: step.exchange ? responseJson(step.exchange, secrets) : null,
-    timings: step.exchange ? { ...step.exchange.timings, ttfbMs: round(step.exchange.timings.ttfbMs), totalMs: round(step.exchange.timings.totalMs), ...(step.exchange.timings.firstTokenMs !== undefined ? { firstTokenMs: round(step.exchange.timings.firstTokenMs), lastTokenMs: round(step.exchange.timings.lastTokenMs ?? step.exchange.timings.firstTokenMs) } : {}) } : null,
+    timings: step.exchange
+      ? {
+          ...step.exchange.timings,
+          ttfbMs: round(step.exchange.timings.ttfbMs),
+          totalMs: round(step.exchange.timings.totalMs),
+          ...(step.exchange.timings.firstTokenMs !== undefined
+            ? {
+                firstTokenMs: round(step.exchange.timings.firstTokenMs),
+                lastTokenMs: round(step.exchange.timings.lastTokenMs ?? step.exchange.timings.firstTokenMs),
+              }
+            : {}),
+        }
+      : null,
     captures: mask(step.captures),
     asserts: step.asserts.map((a) => ({
       query: describeQuery(a.assertion.query),
@@ -52,19 +65,27 @@ function stepJson(step: StepResult, secrets: Secrets): unknown {
       actual: mask(a.actual ?? null),
       ...(!a.ok ? { message: secrets.mask(a.message) } : {}),
     })),
-    error: step.error ? {
-      code: step.error.code,
-      message: secrets.mask(step.error.message),
-      ...(step.error.hint ? { hint: secrets.mask(step.error.hint) } : {}),
-      ...(step.error.span ? { file: step.error.span.file, line: step.error.span.line, column: step.error.span.column } : {}),
-    } : null,
+    error: step.error
+      ? {
+          code: step.error.code,
+          message: secrets.mask(step.error.message),
+          ...(step.error.hint ? { hint: secrets.mask(step.error.hint) } : {}),
+          ...(step.error.span
+            ? { file: step.error.span.file, line: step.error.span.line, column: step.error.span.column }
+            : {}),
+        }
+      : null,
   }
 }
 
 /** Bodies past this size are cut in reports, with a note: a report is for reading, not for holding 1 GB. */
 export const REPORT_BODY_LIMIT = 1024 * 1024
 
-export type ReportBody = { body: string | null; bodyBase64?: string; bodyTruncated?: { keptBytes: number; totalBytes: number } }
+export type ReportBody = {
+  body: string | null
+  bodyBase64?: string
+  bodyTruncated?: { keptBytes: number; totalBytes: number }
+}
 
 /** Past the cut, this much more is masked with the kept part, so no secret is cut in two and half shown. */
 const MASK_WINDOW = 4096
@@ -77,11 +98,16 @@ export function bodyText(bytes: Uint8Array | undefined, limit = REPORT_BODY_LIMI
     while (cut > limit - 3 && (bytes[cut]! & 0xc0) === 0x80) cut-- // never split a UTF-8 sequence
     kept = bytes.subarray(0, cut)
   }
-  const truncated = kept.length < bytes.length ? { bodyTruncated: { keptBytes: kept.length, totalBytes: bytes.length } } : {}
+  const truncated =
+    kept.length < bytes.length ? { bodyTruncated: { keptBytes: kept.length, totalBytes: bytes.length } } : {}
   try {
     return { body: utf8.decode(kept), ...truncated }
   } catch {
-    return { body: null, bodyBase64: Buffer.from(kept.buffer, kept.byteOffset, kept.length).toString('base64'), ...truncated }
+    return {
+      body: null,
+      bodyBase64: Buffer.from(kept.buffer, kept.byteOffset, kept.length).toString('base64'),
+      ...truncated,
+    }
   }
 }
 
@@ -122,18 +148,22 @@ function responseJson(exchange: Exchange, secrets: Secrets): unknown {
     headers: exchange.headers.map(([n, v]) => [n, secrets.maskHeader(n, v)]),
     ...('bodyWrittenTo' in body ? body : maskedBody(body, secrets, exchange.body)),
     bodySize: exchange.bodySize,
-    ...(exchange.stream ? {
-      stream: {
-        format: exchange.stream.format,
-        chunks: exchange.stream.chunks,
-        ending: exchange.stream.ending,
-        contentChunks: exchange.stream.contentChunks,
-        ...(exchange.stream.completionTokens !== undefined ? { completionTokens: exchange.stream.completionTokens } : {}),
-        ...(exchange.stream.serverSpeed ? { serverSpeed: exchange.stream.serverSpeed } : {}),
-        events: parseStreamEvents(exchange.body, exchange.stream.format).map((e) => maskDeep(e, secrets)),
-      },
-      assembled: maskDeep(JSON.parse(exchange.assembled!), secrets),
-    } : {}),
+    ...(exchange.stream
+      ? {
+          stream: {
+            format: exchange.stream.format,
+            chunks: exchange.stream.chunks,
+            ending: exchange.stream.ending,
+            contentChunks: exchange.stream.contentChunks,
+            ...(exchange.stream.completionTokens !== undefined
+              ? { completionTokens: exchange.stream.completionTokens }
+              : {}),
+            ...(exchange.stream.serverSpeed ? { serverSpeed: exchange.stream.serverSpeed } : {}),
+            events: parseStreamEvents(exchange.body, exchange.stream.format).map((e) => maskDeep(e, secrets)),
+          },
+          assembled: maskDeep(JSON.parse(exchange.assembled!), secrets),
+        }
+      : {}),
   }
 }
 

@@ -15,7 +15,12 @@ import { describeQuery } from '../check/extract.js'
  * then its `<testsuite>` (whose attributes count them) is written; the root, with the run's
  * totals, comes last.
  */
-export function junitFormatter(secrets: Secrets, sources: Sources, rowName?: string, perAssertion = false): ReportFormatter {
+export function junitFormatter(
+  secrets: Secrets,
+  sources: Sources,
+  rowName?: string,
+  perAssertion = false,
+): ReportFormatter {
   let suite: { file: string; cases: string[]; tally: Tally; ms: number } | undefined
   const total = emptyTally() // per assertion, cases are not requests: the root counts what it holds
   const close = (): string => {
@@ -58,12 +63,22 @@ export function junitFormatter(secrets: Secrets, sources: Sources, rowName?: str
  */
 function caseName(step: StepResult, secrets: Secrets, rowName: string | undefined): string {
   const key = rowName !== undefined ? step.rowValues?.[rowName] : undefined
-  const keyText = key === undefined || key === null ? '' : ` ${secrets.mask(short(typeof key === 'string' ? key : JSON.stringify(key)))}`
+  const keyText =
+    key === undefined || key === null
+      ? ''
+      : ` ${secrets.mask(short(typeof key === 'string' ? key : JSON.stringify(key)))}`
   return `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line}${step.row !== undefined ? `, row ${step.row}${keyText}` : ''})`
 }
 
 /** With --junit-cases assertion: one case per assertion, named by the request and the assertion as written. */
-function assertionCase(step: StepResult, result: AssertResult, file: string, secrets: Secrets, sources: Sources, rowName: string | undefined): string {
+function assertionCase(
+  step: StepResult,
+  result: AssertResult,
+  file: string,
+  secrets: Secrets,
+  sources: Sources,
+  rowName: string | undefined,
+): string {
   const { assertion } = result
   const text = `${describeQuery(assertion.query)} ${assertion.negated ? 'not ' : ''}${assertion.predicate}${assertion.expected !== undefined ? ` ${assertion.expected}` : ''}`
   const name = `${caseName(step, secrets, rowName)} › ${secrets.mask(text)}`
@@ -72,7 +87,13 @@ function assertionCase(step: StepResult, result: AssertResult, file: string, sec
   return `${open}>\n      <failure message="${xml(secrets.mask(result.message))}" type="assertion">${xml(secrets.mask(formatAssertionFrame(result, sources)))}</failure>\n    </testcase>`
 }
 
-function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sources, rowName: string | undefined): string {
+function testCase(
+  step: StepResult,
+  file: string,
+  secrets: Secrets,
+  sources: Sources,
+  rowName: string | undefined,
+): string {
   const name = caseName(step, secrets, rowName)
   const time = ((step.exchange?.timings.totalMs ?? 0) / 1000).toFixed(3)
   const open = `    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" line="${step.template.span.line}" time="${time}"`
@@ -80,16 +101,24 @@ function testCase(step: StepResult, file: string, secrets: Secrets, sources: Sou
   if (step.skipped) children.push('      <skipped message="not run: an earlier request failed"/>')
   for (const result of step.asserts) {
     if (result.ok) continue
-    children.push(`      <failure message="${xml(secrets.mask(result.message))}" type="assertion">${xml(secrets.mask(formatAssertionFrame(result, sources)))}</failure>`)
+    children.push(
+      `      <failure message="${xml(secrets.mask(result.message))}" type="assertion">${xml(secrets.mask(formatAssertionFrame(result, sources)))}</failure>`,
+    )
   }
   if (step.error) {
-    children.push(`      <error message="${xml(secrets.mask(step.error.message))}" type="${step.error.code}">${xml(secrets.mask(formatCodeFrame(step.error, sources)))}</error>`)
+    children.push(
+      `      <error message="${xml(secrets.mask(step.error.message))}" type="${step.error.code}">${xml(secrets.mask(formatCodeFrame(step.error, sources)))}</error>`,
+    )
   }
   // After the outcome, as the JUnit schema orders them: what was sent and what came back.
   const sent = step.request ?? step.exchange?.request
   if (sent) {
-    const response = step.exchange ? ` → ${`${step.exchange.status} ${step.exchange.statusText}`.trim()} · ${Math.round(step.exchange.timings.totalMs)} ms · ${step.exchange.bodySize} bytes` : ''
-    children.push(`      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}${step.attempts ? ` · after ${step.attempts} attempts` : ''}`))}</system-out>`)
+    const response = step.exchange
+      ? ` → ${`${step.exchange.status} ${step.exchange.statusText}`.trim()} · ${Math.round(step.exchange.timings.totalMs)} ms · ${step.exchange.bodySize} bytes`
+      : ''
+    children.push(
+      `      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}${step.attempts ? ` · after ${step.attempts} attempts` : ''}`))}</system-out>`,
+    )
   }
   return children.length === 0 ? `${open}/>` : `${open}>\n${children.join('\n')}\n    </testcase>`
 }
@@ -104,5 +133,8 @@ function short(text: string): string {
 function xml(text: string): string {
   return text
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
 }

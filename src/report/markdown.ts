@@ -11,7 +11,8 @@ import { bodyText } from './json.js'
 import { formatSummary } from './results.js'
 
 const MAX_BODY_LINES = 40
-const KEY_HEADERS = /^(content-type|content-length|location|cache-control|etag|x-request-id|retry-after|www-authenticate)$/i
+const KEY_HEADERS =
+  /^(content-type|content-length|location|cache-control|etag|x-request-id|retry-after|www-authenticate)$/i
 
 /** In pieces as the run goes (report/write.ts): a heading per file, each step as it ends, the summary on top. */
 export function markdownFormatter(secrets: Secrets): ReportFormatter {
@@ -24,8 +25,16 @@ export function markdownFormatter(secrets: Secrets): ReportFormatter {
     },
     finish: (run, dataset) => {
       const summary = summaryOf(run)
-      const rows = dataset ? `\n${formatSummary(dataset).split('\n').map((line) => `- ${line}`).join('\n')}\n` : ''
-      return { head: `# API examples\n\n${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}${summary.interrupted ? ' (interrupted)' : ''}.\n${rows}`, tail: '' }
+      const rows = dataset
+        ? `\n${formatSummary(dataset)
+            .split('\n')
+            .map((line) => `- ${line}`)
+            .join('\n')}\n`
+        : ''
+      return {
+        head: `# API examples\n\n${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}${summary.interrupted ? ' (interrupted)' : ''}.\n${rows}`,
+        tail: '',
+      }
     },
   }
 }
@@ -62,23 +71,46 @@ function stepMarkdown(step: StepResult, secrets: Secrets): string[] {
   if (note) out.push(note.value, '')
   if (step.skipped) return [...out, '_Not run: an earlier request failed._']
   if (step.request) {
-    out.push(...fence(asHttp(step.request, secrets), 'http'), '', 'With curl:', '', ...fence(toCurl(step.request, { secrets, stream: step.exchange?.stream !== undefined, followRedirects: step.template.options.followRedirects ?? true }), 'sh'), '')
+    out.push(
+      ...fence(asHttp(step.request, secrets), 'http'),
+      '',
+      'With curl:',
+      '',
+      ...fence(
+        toCurl(step.request, {
+          secrets,
+          stream: step.exchange?.stream !== undefined,
+          followRedirects: step.template.options.followRedirects ?? true,
+        }),
+        'sh',
+      ),
+      '',
+    )
   }
   if (step.exchange) out.push(...responseMarkdown(step.exchange, secrets))
   if (step.asserts.length > 0) {
     out.push('', 'Assertions:', '')
     for (const a of step.asserts) {
-      const text = codeSpan(`${describeQuery(a.assertion.query)} ${a.assertion.negated ? 'not ' : ''}${a.assertion.predicate}${a.assertion.expected !== undefined ? ` ${a.assertion.expected}` : ''}`)
+      const text = codeSpan(
+        `${describeQuery(a.assertion.query)} ${a.assertion.negated ? 'not ' : ''}${a.assertion.predicate}${a.assertion.expected !== undefined ? ` ${a.assertion.expected}` : ''}`,
+      )
       out.push(`- ${a.ok ? '✅' : '❌'} ${text}${a.ok ? '' : ` — ${codeSpan(secrets.mask(a.message))}`}`)
     }
   }
-  if (step.error) out.push('', `**Error** (${step.error.code}): ${codeSpan(secrets.mask(step.error.message))}${step.error.hint ? ` — ${plain(secrets.mask(step.error.hint))}` : ''}`)
+  if (step.error)
+    out.push(
+      '',
+      `**Error** (${step.error.code}): ${codeSpan(secrets.mask(step.error.message))}${step.error.hint ? ` — ${plain(secrets.mask(step.error.hint))}` : ''}`,
+    )
   return out
 }
 
 /** A rendered request as `.http` text, secrets masked (also what `run --dry-run` prints). */
 export function asHttp(request: HttpRequest, secrets: Secrets, exact = false): string {
-  const lines = [`${request.method} ${secrets.mask(request.url)}`, ...request.headers.map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
+  const lines = [
+    `${request.method} ${secrets.mask(request.url)}`,
+    ...request.headers.map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`),
+  ]
   const body = bodyText(request.body)
   if (body.body !== null) lines.push('', exact ? secrets.mask(body.body) : cut(secrets.mask(prettyJson(body.body))))
   else if (body.bodyBase64) lines.push('', `(binary body, ${request.body!.length} bytes)`)
@@ -86,18 +118,26 @@ export function asHttp(request: HttpRequest, secrets: Secrets, exact = false): s
 }
 
 function responseMarkdown(exchange: Exchange, secrets: Secrets): string[] {
-  const head = [`HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`, ...exchange.headers.filter(([n]) => KEY_HEADERS.test(n)).map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`)]
+  const head = [
+    `HTTP/${exchange.httpVersion} ${exchange.status} ${exchange.statusText}`,
+    ...exchange.headers.filter(([n]) => KEY_HEADERS.test(n)).map(([n, v]) => `${n}: ${secrets.maskHeader(n, v)}`),
+  ]
   let body: string
-  if (exchange.bodyWrittenTo) body = `(body written to ${exchange.bodyWrittenTo})` // inside the fence below
+  if (exchange.bodyWrittenTo)
+    body = `(body written to ${exchange.bodyWrittenTo})` // inside the fence below
   else if (exchange.assembled !== undefined) {
     const json = responseJson(exchange)
     body = json.ok ? JSON.stringify(json.value, null, 2) : exchange.assembled
-  }
-  else {
+  } else {
     const text = bodyText(exchange.body)
-    body = text.body !== null ? prettyJson(text.body) : text.bodyBase64 ? `(binary body, ${exchange.bodySize} bytes)` : ''
+    body =
+      text.body !== null ? prettyJson(text.body) : text.bodyBase64 ? `(binary body, ${exchange.bodySize} bytes)` : ''
   }
-  const lead = exchange.stream ? [`Response (streamed: ${exchange.stream.chunks} ${exchange.stream.format === 'sse' ? 'SSE events' : 'NDJSON lines'}, assembled):`] : ['Response:']
+  const lead = exchange.stream
+    ? [
+        `Response (streamed: ${exchange.stream.chunks} ${exchange.stream.format === 'sse' ? 'SSE events' : 'NDJSON lines'}, assembled):`,
+      ]
+    : ['Response:']
   return [...lead, '', ...fence(`${head.join('\n')}${body ? `\n\n${cut(secrets.mask(body))}` : ''}`, 'http')]
 }
 

@@ -13,7 +13,10 @@ export function toParseView(files: readonly RequestFile[]): unknown {
       url: r.url,
       httpVersion: r.httpVersion,
       headers: r.headers,
-      body: r.body?.kind === 'json' ? { kind: 'json', value: toPlain(r.body.value as JsonNode), span: r.body.span } : r.body,
+      body:
+        r.body?.kind === 'json'
+          ? { kind: 'json', value: toPlain(r.body.value as JsonNode), span: r.body.span }
+          : r.body,
       directives: r.directives,
       captures: r.captures,
       asserts: r.asserts,

@@ -25,7 +25,9 @@ export function printResult(result: RunResult, options: RunOptions, io: Io, repo
       writeOutput(resolve(io.cwd, options.output), pipedBody(last.exchange))
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-      io.stderr.write(`${reporter.errorFrame(new ReqchainError('SEND_OUTPUT', `Cannot write the body to ${options.output} (${code})`, undefined, 'check the -o path and the free space'))}\n`)
+      io.stderr.write(
+        `${reporter.errorFrame(new ReqchainError('SEND_OUTPUT', `Cannot write the body to ${options.output} (${code})`, undefined, 'check the -o path and the free space'))}\n`,
+      )
       return 'error'
     }
   }
@@ -34,27 +36,43 @@ export function printResult(result: RunResult, options: RunOptions, io: Io, repo
     try {
       const cursor = { text: options.extract, offset: 0 }
       const query = readQuery(cursor, { file: '--extract', line: 1, column: 1 })
-      if (cursor.text.slice(cursor.offset).trim()) throw new UsageError(`Unexpected text after the --extract query: ${cursor.text.slice(cursor.offset).trim()}`)
+      if (cursor.text.slice(cursor.offset).trim())
+        throw new UsageError(`Unexpected text after the --extract query: ${cursor.text.slice(cursor.offset).trim()}`)
       const value = extractOne(query, last.exchange, {}, undefined)
-      const text = options.rawOutput && typeof value === 'string' ? value : io.stdout.isTTY ? formatJson(value, reporter.out) : JSON.stringify(value, null, 2)
+      const text =
+        options.rawOutput && typeof value === 'string'
+          ? value
+          : io.stdout.isTTY
+            ? formatJson(value, reporter.out)
+            : JSON.stringify(value, null, 2)
       io.stdout.write(`${text}\n`)
       return 'ok'
     } catch (thrown) {
       const error = tooDeep(thrown, undefined)
       if (!(error instanceof ReqchainError)) throw error
-      io.stderr.write(`${reporter.errorFrame(new ReqchainError(error.code, `--extract: ${error.message}`, undefined, error.hint))}\n`)
+      io.stderr.write(
+        `${reporter.errorFrame(new ReqchainError(error.code, `--extract: ${error.message}`, undefined, error.hint))}\n`,
+      )
       return 'error'
     }
   }
   if (options.quiet) return 'ok'
   // With -o the last body went to the file, not to stdout (as curl -o does).
-  const shown = ran.filter((s) => reporter.printsBody(s.template) && !reporter.streamedToStdout.has(s.template) && !(options.output && s === last))
+  const shown = ran.filter(
+    (s) =>
+      reporter.printsBody(s.template) && !reporter.streamedToStdout.has(s.template) && !(options.output && s === last),
+  )
   for (const step of shown) {
     const exchange = step.exchange!
     if (exchange.bodyWrittenTo) continue
     if (io.stdout.isTTY) {
       const text = terminalBody(exchange, reporter)
-      if (text === undefined) io.stderr.write(reporter.err.yellow(`(binary body, ${formatSize(exchange.bodySize)}: not shown on a terminal; use -o FILE or pipe it)\n`))
+      if (text === undefined)
+        io.stderr.write(
+          reporter.err.yellow(
+            `(binary body, ${formatSize(exchange.bodySize)}: not shown on a terminal; use -o FILE or pipe it)\n`,
+          ),
+        )
       else if (text !== '') io.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
     } else {
       io.stdout.write(pipedBody(exchange))
@@ -70,7 +88,12 @@ function pipedBody(exchange: Exchange): Uint8Array | string {
 
 function terminalBody(exchange: Exchange, reporter: ConsoleReporter): string | undefined {
   const json = responseJson(exchange)
-  if (json.ok && (exchange.assembled !== undefined || /json/i.test(headerValue(exchange.headers, 'content-type') ?? '') || /^\s*[[{]/.test(responseText(exchange)))) {
+  if (
+    json.ok &&
+    (exchange.assembled !== undefined ||
+      /json/i.test(headerValue(exchange.headers, 'content-type') ?? '') ||
+      /^\s*[[{]/.test(responseText(exchange)))
+  ) {
     try {
       return formatJson(json.value, reporter.out)
     } catch (error) {

@@ -21,7 +21,10 @@ export class Progress {
   private counts: ProgressCounts = { rows: 0, failed: 0, completionTokens: 0 }
   private readonly timer: ReturnType<typeof setInterval>
 
-  constructor(io: Io, private readonly total: number) {
+  constructor(
+    io: Io,
+    private readonly total: number,
+  ) {
     const target = io.stderr
     const wrap = (stream: OutStream): OutStream => ({
       ...(stream.isTTY !== undefined ? { isTTY: stream.isTTY } : {}),
@@ -39,10 +42,15 @@ export class Progress {
       ...io,
       stderr: wrap(target),
       // stdout is wrapped only when it is the same terminal: a pipe gets its bytes untouched.
-      stdout: stdout.isTTY ? { ...wrap(stdout), ...(stdout.once ? { once: stdout.once.bind(stdout) } : {}) } : io.stdout,
+      stdout: stdout.isTTY
+        ? { ...wrap(stdout), ...(stdout.once ? { once: stdout.once.bind(stdout) } : {}) }
+        : io.stdout,
     }
     this.target = target
-    this.timer = setInterval(() => { this.clear(); this.draw() }, TICK_MS)
+    this.timer = setInterval(() => {
+      this.clear()
+      this.draw()
+    }, TICK_MS)
     this.timer.unref() // first drawn at the first finished row or after a second, whichever comes first
   }
 
@@ -65,7 +73,11 @@ export class Progress {
   line(): string {
     const elapsedMs = monotonicMs() - this.start
     const { rows, failed, completionTokens } = this.counts
-    const parts = [`rows ${rows}/${this.total}`, ...(failed > 0 ? [`${failed} failed`] : []), `${clock(elapsedMs)} elapsed`]
+    const parts = [
+      `rows ${rows}/${this.total}`,
+      ...(failed > 0 ? [`${failed} failed`] : []),
+      `${clock(elapsedMs)} elapsed`,
+    ]
     if (rows > 0 && rows < this.total) parts.push(`ETA ${clock((elapsedMs / rows) * (this.total - rows))}`)
     if (completionTokens > 0 && elapsedMs >= 1) parts.push(`${Math.round(completionTokens / (elapsedMs / 1000))} tok/s`)
     return parts.join(' · ')

@@ -16,14 +16,28 @@ export type CsvResults = { readonly columns: readonly string[]; readonly stringi
 
 /** The columns of a CSV results file when --columns does not choose: the row's own fields first. */
 export function defaultColumns(valueNames: readonly string[]): string[] {
-  return ['row', ...valueNames.map((name) => `values.${name}`), 'status', 'reply', 'ttftMs', 'totalMs', 'tokensPerSecond', 'usage.prompt_tokens', 'usage.completion_tokens', 'error.message']
+  return [
+    'row',
+    ...valueNames.map((name) => `values.${name}`),
+    'status',
+    'reply',
+    'ttftMs',
+    'totalMs',
+    'tokensPerSecond',
+    'usage.prompt_tokens',
+    'usage.completion_tokens',
+    'error.message',
+  ]
 }
 
 /** A column of a results line as spreadsheet text: strings as they are, other values as JSON, absent as empty. */
 function cell(line: ResultLine, column: string): string {
   let value: unknown = line
   for (const key of column.split('.')) {
-    value = typeof value === 'object' && value !== null && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined
+    value =
+      typeof value === 'object' && value !== null && Object.hasOwn(value, key)
+        ? (value as Record<string, unknown>)[key]
+        : undefined
   }
   return value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value)
 }
@@ -83,7 +97,11 @@ export class Results {
    * `path` is opened now (a bad path fails before anything is sent); undefined only summarises.
    * With `csv`, each row is a CSV record of the chosen columns instead of a JSON line.
    */
-  constructor(path: string | undefined, private readonly secrets: Secrets, private readonly csv?: CsvResults) {
+  constructor(
+    path: string | undefined,
+    private readonly secrets: Secrets,
+    private readonly csv?: CsvResults,
+  ) {
     this.fd = path === undefined ? undefined : openSync(path, 'w')
     if (this.fd !== undefined && csv) writeSync(this.fd, csv.stringify([csv.columns.map(inert)]))
   }
@@ -92,7 +110,13 @@ export class Results {
   add(plan: Plan, steps: readonly StepResult[]): void {
     const ran = steps.filter((s) => s.exchange)
     const failed = steps.some((s) => statusOf(s) === 'failed' || statusOf(s) === 'error')
-    const status = failed ? (steps.some((s) => s.error) ? 'error' : 'failed') : steps.every((s) => s.skipped) ? 'skipped' : 'passed'
+    const status = failed
+      ? steps.some((s) => s.error)
+        ? 'error'
+        : 'failed'
+      : steps.every((s) => s.skipped)
+        ? 'skipped'
+        : 'passed'
     const totalMs = ran.reduce((sum, s) => sum + s.exchange!.timings.totalMs, 0)
     const last = ran[ran.length - 1]?.exchange
     const ttft = ran.map((s) => s.exchange!.timings.firstTokenMs).find((t) => t !== undefined)
@@ -105,7 +129,10 @@ export class Results {
       file: plan.file.path,
       status,
       requests: ran.length,
-      asserts: { passed: steps.reduce((n, s) => n + s.asserts.filter((a) => a.ok).length, 0), failed: steps.reduce((n, s) => n + s.asserts.filter((a) => !a.ok).length, 0) },
+      asserts: {
+        passed: steps.reduce((n, s) => n + s.asserts.filter((a) => a.ok).length, 0),
+        failed: steps.reduce((n, s) => n + s.asserts.filter((a) => !a.ok).length, 0),
+      },
       captures: Object.assign({}, ...steps.map((s) => s.captures)) as Record<string, unknown>,
       ...(last ? replyOf(last) : {}),
       ...(usage.prompt_tokens !== undefined || usage.completion_tokens !== undefined ? { usage } : {}),
@@ -117,7 +144,11 @@ export class Results {
     this.count(line)
     if (this.fd === undefined) return
     if (!this.csv) writeSync(this.fd, `${this.secrets.mask(JSON.stringify(line))}\n`)
-    else writeSync(this.fd, this.csv.stringify([this.csv.columns.map((column) => inert(this.secrets.mask(cell(line, column))))]))
+    else
+      writeSync(
+        this.fd,
+        this.csv.stringify([this.csv.columns.map((column) => inert(this.secrets.mask(cell(line, column))))]),
+      )
   }
 
   /** Counts one row's line into the summary: a finished row, or a line read back by `merge`. */
@@ -156,7 +187,8 @@ export class Results {
       ttftMs: percentiles(this.ttfts),
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
-      meanTokensPerSecond: this.rates.length > 0 ? round(this.rates.reduce((a, b) => a + b, 0) / this.rates.length) : null,
+      meanTokensPerSecond:
+        this.rates.length > 0 ? round(this.rates.reduce((a, b) => a + b, 0) / this.rates.length) : null,
     }
   }
 }
@@ -168,7 +200,9 @@ export function formatSummary(summary: ResultsSummary): string {
     `rows: ${summary.passed} passed, ${summary.failed} failed of ${summary.rows}`,
     `latency: ${p(summary.latencyMs)}`,
     ...(summary.ttftMs ? [`time to first token: ${p(summary.ttftMs)}`] : []),
-    ...(summary.promptTokens + summary.completionTokens > 0 ? [`tokens: ${summary.promptTokens} prompt, ${summary.completionTokens} completion`] : []),
+    ...(summary.promptTokens + summary.completionTokens > 0
+      ? [`tokens: ${summary.promptTokens} prompt, ${summary.completionTokens} completion`]
+      : []),
     ...(summary.meanTokensPerSecond !== null ? [`mean speed: ${summary.meanTokensPerSecond} tok/s`] : []),
   ].join('\n')
 }
@@ -184,7 +218,11 @@ function percentiles(values: readonly number[]): { p50: number; p90: number; p99
 function replyOf(exchange: Exchange): { reply?: unknown; toolCalls?: unknown } {
   const json = responseJson(exchange)
   if (!json.ok || typeof json.value !== 'object' || json.value === null) return {}
-  const value = json.value as { choices?: { message?: { content?: unknown; tool_calls?: unknown }; text?: unknown }[]; message?: { content?: unknown; tool_calls?: unknown }; response?: unknown }
+  const value = json.value as {
+    choices?: { message?: { content?: unknown; tool_calls?: unknown }; text?: unknown }[]
+    message?: { content?: unknown; tool_calls?: unknown }
+    response?: unknown
+  }
   const message = value.choices?.[0]?.message ?? value.message
   const reply = message?.content ?? value.choices?.[0]?.text ?? value.response
   const toolCalls = message?.tool_calls
@@ -196,13 +234,17 @@ function usageOf(exchange: Exchange): Usage {
   if (!json.ok) return {}
   const value = json.value as { usage?: Usage; prompt_eval_count?: number; eval_count?: number } | null
   if (value?.usage) return value.usage
-  if (typeof value?.eval_count === 'number') return { prompt_tokens: value.prompt_eval_count ?? 0, completion_tokens: value.eval_count }
+  if (typeof value?.eval_count === 'number')
+    return { prompt_tokens: value.prompt_eval_count ?? 0, completion_tokens: value.eval_count }
   return {}
 }
 
 function addUsage(a: Usage, b: Usage): Usage {
   if (b.prompt_tokens === undefined && b.completion_tokens === undefined) return a
-  return { prompt_tokens: (a.prompt_tokens ?? 0) + (b.prompt_tokens ?? 0), completion_tokens: (a.completion_tokens ?? 0) + (b.completion_tokens ?? 0) }
+  return {
+    prompt_tokens: (a.prompt_tokens ?? 0) + (b.prompt_tokens ?? 0),
+    completion_tokens: (a.completion_tokens ?? 0) + (b.completion_tokens ?? 0),
+  }
 }
 
 /** The server-counted tokens over the time from the first token to the last; none under a millisecond. */

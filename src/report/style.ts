@@ -15,7 +15,11 @@ export type Style = {
 export type ColorChoice = 'always' | 'never' | 'auto'
 
 /** --color wins; then FORCE_COLOR (`0` or `false` turns colours off), NO_COLOR, TERM=dumb, and whether it is a terminal. */
-export function colorEnabled(isTTY: boolean | undefined, env: Readonly<Record<string, string | undefined>>, choice: ColorChoice = 'auto'): boolean {
+export function colorEnabled(
+  isTTY: boolean | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  choice: ColorChoice = 'auto',
+): boolean {
   if (choice !== 'auto') return choice === 'always'
   const force = env['FORCE_COLOR']
   if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false'
@@ -28,8 +32,14 @@ export function styleFor(enabled: boolean): Style {
   const wrap = (open: number, close: number) => (s: string) => (enabled ? `\x1b[${open}m${s}\x1b[${close}m` : s)
   return {
     enabled,
-    bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39),
-    blue: wrap(34, 39), magenta: wrap(35, 39), cyan: wrap(36, 39),
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    blue: wrap(34, 39),
+    magenta: wrap(35, 39),
+    cyan: wrap(36, 39),
   }
 }
 

@@ -32,19 +32,42 @@ export type ReportFormatter = {
   readonly finish: (run: RunResult, dataset?: ResultsSummary) => { readonly head: string; readonly tail: string }
 }
 
-type Context = { readonly cwd: string; readonly secrets: Secrets; readonly sources: Sources; readonly stdout?: OutStream; readonly rowName?: string; readonly junitCases?: 'request' | 'assertion' }
+type Context = {
+  readonly cwd: string
+  readonly secrets: Secrets
+  readonly sources: Sources
+  readonly stdout?: OutStream
+  readonly rowName?: string
+  readonly junitCases?: 'request' | 'assertion'
+}
 
-type Report = { target: ReportTarget; path: string; spool: string; fd?: number; formatter: ReportFormatter; failure?: ReportError; held?: string[] }
+type Report = {
+  target: ReportTarget
+  path: string
+  spool: string
+  fd?: number
+  formatter: ReportFormatter
+  failure?: ReportError
+  held?: string[]
+}
 
 let spools = 0
 
 export class ReportWriter {
   private readonly reports: Report[]
 
-  constructor(targets: readonly ReportTarget[], private readonly context: Context) {
+  constructor(
+    targets: readonly ReportTarget[],
+    private readonly context: Context,
+  ) {
     this.reports = targets.map((target) => {
       const path = resolve(context.cwd, target.path)
-      const report: Report = { target, path, spool: join(tmpdir(), `reqchain-${process.pid}-${++spools}.spool`), formatter: formatterFor(target, context) }
+      const report: Report = {
+        target,
+        path,
+        spool: join(tmpdir(), `reqchain-${process.pid}-${++spools}.spool`),
+        formatter: formatterFor(target, context),
+      }
       if (target.path === '-') {
         report.held = [] // stdout: a few lines, written when the run is over
         return report
@@ -106,26 +129,43 @@ export class ReportWriter {
 
   private fail(report: Report, error: unknown): void {
     if (report.fd !== undefined) {
-      try { closeSync(report.fd) } catch { /* already unusable */ }
+      try {
+        closeSync(report.fd)
+      } catch {
+        /* already unusable */
+      }
       report.fd = undefined
     }
     rmQuietly(report.spool)
     const failure = tooDeep(error, undefined)
     if (!(failure instanceof ReqchainError) && !(failure instanceof Error && 'code' in failure)) throw failure
-    report.failure = failure instanceof ReqchainError
-      ? new ReportError('REPORT_WRITE', `Cannot write the ${report.target.format} report ${report.target.path}: ${failure.message}`, undefined, failure.hint, { cause: failure })
-      : writeError(report.target, report.path, failure)
+    report.failure =
+      failure instanceof ReqchainError
+        ? new ReportError(
+            'REPORT_WRITE',
+            `Cannot write the ${report.target.format} report ${report.target.path}: ${failure.message}`,
+            undefined,
+            failure.hint,
+            { cause: failure },
+          )
+        : writeError(report.target, report.path, failure)
   }
 }
 
 function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
   switch (target.format) {
-    case 'junit': return junitFormatter(context.secrets, context.sources, context.rowName, context.junitCases === 'assertion')
-    case 'json': return jsonFormatter(context.secrets)
-    case 'markdown': return markdownFormatter(context.secrets)
-    case 'github': return githubFormatter(context.secrets)
-    case 'har': return harFormatter(context.secrets)
-    case 'html': return htmlFormatter(context.secrets)
+    case 'junit':
+      return junitFormatter(context.secrets, context.sources, context.rowName, context.junitCases === 'assertion')
+    case 'json':
+      return jsonFormatter(context.secrets)
+    case 'markdown':
+      return markdownFormatter(context.secrets)
+    case 'github':
+      return githubFormatter(context.secrets)
+    case 'har':
+      return harFormatter(context.secrets)
+    case 'html':
+      return htmlFormatter(context.secrets)
   }
 }
 
@@ -135,7 +175,11 @@ function copyMasked(input: number, out: number, secrets: Secrets): void {
   const decoder = new TextDecoder()
   let carry = ''
   let position = 0
-  for (let read = readSync(input, buffer, 0, buffer.length, position); read > 0; read = readSync(input, buffer, 0, buffer.length, position)) {
+  for (
+    let read = readSync(input, buffer, 0, buffer.length, position);
+    read > 0;
+    read = readSync(input, buffer, 0, buffer.length, position)
+  ) {
     position += read
     const text = carry + decoder.decode(buffer.subarray(0, read), { stream: true })
     const end = text.lastIndexOf('\n') + 1
@@ -152,15 +196,30 @@ export function writeAtomically(path: string, text: string, options: OutputOptio
     mkdirSync(dirname(path), { recursive: true })
     writeOutput(path, text, options)
   } catch (error) {
-    throw new ReportError('REPORT_WRITE', `Cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined, 'check that the folder is writable', { cause: error })
+    throw new ReportError(
+      'REPORT_WRITE',
+      `Cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      undefined,
+      'check that the folder is writable',
+      { cause: error },
+    )
   }
 }
 
 function writeError(target: ReportTarget, path: string, error: unknown): ReportError {
-  return new ReportError('REPORT_WRITE', `Cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, undefined,
-    'check that the folder is writable', { cause: error })
+  return new ReportError(
+    'REPORT_WRITE',
+    `Cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    undefined,
+    'check that the folder is writable',
+    { cause: error },
+  )
 }
 
 function rmQuietly(path: string): void {
-  try { rmSync(path, { force: true }) } catch { /* the folder itself is unusable: nothing was written */ }
+  try {
+    rmSync(path, { force: true })
+  } catch {
+    /* the folder itself is unusable: nothing was written */
+  }
 }

@@ -4,7 +4,13 @@
 // gets a fresh context (nothing it defines survives it), a deadline and a memory limit; a runtime
 // that hit a limit is thrown away. Loaded only when a run has scripts.
 import { onBaselineWasm } from '../builtins.js'
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSSyncVariant, QuickJSWASMModule } from 'quickjs-emscripten-core'
+import type {
+  QuickJSContext,
+  QuickJSHandle,
+  QuickJSRuntime,
+  QuickJSSyncVariant,
+  QuickJSWASMModule,
+} from 'quickjs-emscripten-core'
 
 /** Functions the sandbox may call: strings in, a string (or nothing) out. */
 export type HostFunctions = Readonly<Record<string, (...args: string[]) => string | undefined>>
@@ -21,7 +27,9 @@ export type EngineFailure = {
   readonly at?: EnginePosition
 }
 
-export type EngineResult = { readonly ok: true; readonly state: string } | { readonly ok: false; readonly failure: EngineFailure; readonly state: string }
+export type EngineResult =
+  | { readonly ok: true; readonly state: string }
+  | { readonly ok: false; readonly failure: EngineFailure; readonly state: string }
 
 /** The name user code is evaluated under: stack frames with it are the script's own. */
 export const SCRIPT_NAME = 'reqchain-script'
@@ -47,12 +55,20 @@ let runtime: QuickJSRuntime | undefined
 
 export function loadEngine(memoryBytes: number): Promise<QuickJSWASMModule> {
   engine ??= (async () => {
-    const [{ newQuickJSWASMModuleFromVariant, newVariant }, variant] = await Promise.all([import('quickjs-emscripten-core'), import('@jitl/quickjs-wasmfile-release-sync')])
-    const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => unknown } }).WebAssembly
+    const [{ newQuickJSWASMModuleFromVariant, newVariant }, variant] = await Promise.all([
+      import('quickjs-emscripten-core'),
+      import('@jitl/quickjs-wasmfile-release-sync'),
+    ])
+    const { Memory } = (
+      globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => unknown } }
+    ).WebAssembly
     const wasmMemory = new Memory({ initial: 256, maximum: Math.ceil((memoryBytes + ENGINE_SLACK_BYTES) / WASM_PAGE) })
     // The bundle's variant says where its WebAssembly file is (scripts/build.mjs); the package's finds its own.
     const base = variant.default as unknown as QuickJSSyncVariant & { readonly reqchainWasmLocation?: string }
-    const capped = newVariant(base, { wasmMemory, ...(base.reqchainWasmLocation ? { wasmLocation: base.reqchainWasmLocation } : {}) } as Parameters<typeof newVariant>[1])
+    const capped = newVariant(base, {
+      wasmMemory,
+      ...(base.reqchainWasmLocation ? { wasmLocation: base.reqchainWasmLocation } : {}),
+    } as Parameters<typeof newVariant>[1])
     // Scripts are small: the baseline tier runs them well, and nothing is left compiling at exit.
     return onBaselineWasm(() => newQuickJSWASMModuleFromVariant(capped))
   })()
@@ -63,11 +79,17 @@ export function loadEngine(memoryBytes: number): Promise<QuickJSWASMModule> {
  * Runs `prelude` (a function expression called with the host object and the input, returning a
  * function that reports the script's state as text), then `code`, in a fresh context.
  */
-export function evaluate(module: QuickJSWASMModule, job: { prelude: string; input: string; code: string; host: HostFunctions; limits: Limits }): EngineResult {
+export function evaluate(
+  module: QuickJSWASMModule,
+  job: { prelude: string; input: string; code: string; host: HostFunctions; limits: Limits },
+): EngineResult {
   return onBaselineWasm(() => evaluateIn(module, job))
 }
 
-function evaluateIn(module: QuickJSWASMModule, job: { prelude: string; input: string; code: string; host: HostFunctions; limits: Limits }): EngineResult {
+function evaluateIn(
+  module: QuickJSWASMModule,
+  job: { prelude: string; input: string; code: string; host: HostFunctions; limits: Limits },
+): EngineResult {
   runtime ??= module.newRuntime()
   const rt = runtime
   rt.setMemoryLimit(job.limits.memoryBytes)
@@ -83,9 +105,11 @@ function evaluateIn(module: QuickJSWASMModule, job: { prelude: string; input: st
     for (const [name, fn] of Object.entries(job.host)) {
       const handle = vm.newFunction(name, (...args) => {
         const strings = args.map((a) => vm.getString(a))
-        if (strings.some((a) => a.length > MAX_HOST_STRING)) throw new RangeError(`${name}: a value larger than 16 MiB cannot cross into reqchain`)
+        if (strings.some((a) => a.length > MAX_HOST_STRING))
+          throw new RangeError(`${name}: a value larger than 16 MiB cannot cross into reqchain`)
         const result = fn(...strings)
-        if (result !== undefined && result.length > MAX_HOST_STRING) throw new RangeError(`${name}: its result is larger than 16 MiB`)
+        if (result !== undefined && result.length > MAX_HOST_STRING)
+          throw new RangeError(`${name}: its result is larger than 16 MiB`)
         return result === undefined ? vm.undefined : vm.newString(result)
       })
       vm.setProp(host, name, handle)
@@ -94,7 +118,9 @@ function evaluateIn(module: QuickJSWASMModule, job: { prelude: string; input: st
     const setup = vm.unwrapResult(vm.evalCode(job.prelude, 'reqchain-prelude'))
     const input = vm.newString(job.input)
     const made = vm.callFunction(setup, vm.undefined, host, input)
-    setup.dispose(); input.dispose(); host.dispose()
+    setup.dispose()
+    input.dispose()
+    host.dispose()
     finish = vm.unwrapResult(made)
     const result = vm.evalCode(job.code, SCRIPT_NAME)
     let failure: EngineFailure | undefined
@@ -116,23 +142,44 @@ function evaluateIn(module: QuickJSWASMModule, job: { prelude: string; input: st
       if (text.length <= MAX_HOST_STRING) state = text
     }
     reported.dispose()
-    if (report.timedOut && !failure) failure = { kind: 'time', name: 'InternalError', message: 'interrupted while its results were read (a changed JSON.stringify or toJSON)' }
+    if (report.timedOut && !failure)
+      failure = {
+        kind: 'time',
+        name: 'InternalError',
+        message: 'interrupted while its results were read (a changed JSON.stringify or toJSON)',
+      }
     // A runtime that hit a limit, failed, or holds work queued for later (a promise's jobs) is not
     // reused: nothing of this script may run inside the next one.
     if (failure || rt.hasPendingJob()) throwAway()
     return failure ? { ok: false, failure, state } : { ok: true, state }
   } finally {
     finish?.dispose()
-    if (runtime === rt) { rt.removeInterruptHandler(); vm.dispose() } else disposeQuietly(vm, rt)
+    if (runtime === rt) {
+      rt.removeInterruptHandler()
+      vm.dispose()
+    } else disposeQuietly(vm, rt)
   }
 }
 
 /** A script's last value may be a promise (`import('x')`, an async function): its rejection is the script's error. */
-function settle(vm: QuickJSContext, rt: QuickJSRuntime, value: QuickJSHandle, timedOut: () => boolean): EngineFailure | undefined {
+function settle(
+  vm: QuickJSContext,
+  rt: QuickJSRuntime,
+  value: QuickJSHandle,
+  timedOut: () => boolean,
+): EngineFailure | undefined {
   const jobs = rt.executePendingJobs()
-  if (jobs.error) { const failure = failureOf(vm, jobs.error, timedOut()); jobs.error.dispose(); return failure }
+  if (jobs.error) {
+    const failure = failureOf(vm, jobs.error, timedOut())
+    jobs.error.dispose()
+    return failure
+  }
   const promise = vm.getPromiseState(value)
-  if (promise.type === 'rejected') { const failure = failureOf(vm, promise.error, timedOut()); promise.error.dispose(); return failure }
+  if (promise.type === 'rejected') {
+    const failure = failureOf(vm, promise.error, timedOut())
+    promise.error.dispose()
+    return failure
+  }
   if (promise.type === 'fulfilled' && !promise.notAPromise) promise.value.dispose()
   return undefined
 }
@@ -143,20 +190,36 @@ function throwAway(): void {
 }
 
 function disposeQuietly(vm: QuickJSContext, rt: QuickJSRuntime): void {
-  try { vm.dispose(); rt.dispose() } catch { /* a runtime stopped mid-allocation may not free cleanly; it is garbage either way */ }
+  try {
+    vm.dispose()
+    rt.dispose()
+  } catch {
+    /* a runtime stopped mid-allocation may not free cleanly; it is garbage either way */
+  }
 }
 
 function failureOf(vm: QuickJSContext, handle: QuickJSHandle, timedOut: boolean): EngineFailure {
-  const error = vm.dump(handle) as { name?: unknown; message?: unknown; stack?: unknown; lineNumber?: unknown } | unknown
+  const error = vm.dump(handle) as
+    { name?: unknown; message?: unknown; stack?: unknown; lineNumber?: unknown } | unknown
   const record = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : undefined
   const name = typeof record?.name === 'string' ? record.name : 'Error'
-  const message = record ? (typeof record.message === 'string' ? record.message : JSON.stringify(record)) : String(error)
+  const message = record
+    ? typeof record.message === 'string'
+      ? record.message
+      : JSON.stringify(record)
+    : String(error)
   const at = positionOf(typeof record?.stack === 'string' ? record.stack : '')
-  const kind: EngineFailure['kind'] = name === 'InternalError' && message === 'interrupted' && timedOut ? 'time'
-    : name === 'InternalError' && message === 'out of memory' ? 'memory'
-      : /stack overflow/.test(message) ? 'stack'
-        : name === 'SyntaxError' && (record?.lineNumber !== undefined || /^\s*at reqchain-script:\d+/.test(String(record?.stack))) ? 'syntax'
-          : 'thrown'
+  const kind: EngineFailure['kind'] =
+    name === 'InternalError' && message === 'interrupted' && timedOut
+      ? 'time'
+      : name === 'InternalError' && message === 'out of memory'
+        ? 'memory'
+        : /stack overflow/.test(message)
+          ? 'stack'
+          : name === 'SyntaxError' &&
+              (record?.lineNumber !== undefined || /^\s*at reqchain-script:\d+/.test(String(record?.stack)))
+            ? 'syntax'
+            : 'thrown'
   return { kind, name, message, ...(at ? { at } : {}) }
 }
 

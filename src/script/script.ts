@@ -7,7 +7,16 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path'
 import { ReqchainError } from '../errors.js'
-import type { AssertResult, Exchange, Extra, HttpRequest, RequestFile, RequestTemplate, ScriptSource, SourceSpan } from '../model.js'
+import type {
+  AssertResult,
+  Exchange,
+  Extra,
+  HttpRequest,
+  RequestFile,
+  RequestTemplate,
+  ScriptSource,
+  SourceSpan,
+} from '../model.js'
 import type { Scope } from '../render/scope.js'
 import { renderText, stringify } from '../render/template.js'
 import type { Secrets } from '../secrets.js'
@@ -51,7 +60,9 @@ function scriptsOf(template: RequestTemplate, phase: ScriptPhase): readonly (Ext
 
 /** The engine, and jsonpath-plus when a script may call `jsonPath(…)` (script files count: they are read when they run). */
 export async function loadScripts(templates: readonly RequestTemplate[]): Promise<void> {
-  const jsonPathUsed = templates.some((t) => t.extras.some((e) => e.script && (e.script.kind === 'file' || e.script.code.includes('jsonPath('))))
+  const jsonPathUsed = templates.some((t) =>
+    t.extras.some((e) => e.script && (e.script.kind === 'file' || e.script.code.includes('jsonPath('))),
+  )
   await Promise.all([loadEngine(DEFAULT_LIMITS.memoryBytes), jsonPathUsed ? loadJsonPath() : undefined])
 }
 
@@ -67,11 +78,18 @@ function codeOf(source: ScriptSource, requestFile: string, baseDir: string, file
   let code = codeCache.get(key)
   if (code === undefined) {
     try {
-      code = readInputFile(absolute, fileRoot).toString('utf8').replace(/^\uFEFF/, '')
+      code = readInputFile(absolute, fileRoot)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '')
     } catch (error) {
       if (!(error instanceof InputFileError)) throw error
       const outside = error.message.startsWith('is outside the file root')
-      throw new ReqchainError('SCRIPT_FILE', `Script file \`${source.path}\` ${error.message}`, source.span, outside ? FILE_ROOT_HINT : `the path is relative to ${requestFile}`)
+      throw new ReqchainError(
+        'SCRIPT_FILE',
+        `Script file \`${source.path}\` ${error.message}`,
+        source.span,
+        outside ? FILE_ROOT_HINT : `the path is relative to ${requestFile}`,
+      )
     }
     codeCache.set(key, code)
   }
@@ -84,22 +102,27 @@ function codeOf(source: ScriptSource, requestFile: string, baseDir: string, file
  * Runs the request's scripts of one phase in order; the first error ends them. `exchange` is the
  * response, for handlers; `request` what was sent (handlers) or nothing yet (pre-request).
  */
-export async function runScripts(phase: ScriptPhase, template: RequestTemplate, context: {
-  readonly file: string
-  readonly baseDir: string
-  readonly fileRoot?: string
-  readonly host: ScriptHost
-  readonly limits: Limits
-  readonly request?: HttpRequest
-  readonly exchange?: Exchange
-}): Promise<ScriptOutcome> {
+export async function runScripts(
+  phase: ScriptPhase,
+  template: RequestTemplate,
+  context: {
+    readonly file: string
+    readonly baseDir: string
+    readonly fileRoot?: string
+    readonly host: ScriptHost
+    readonly limits: Limits
+    readonly request?: HttpRequest
+    readonly exchange?: Exchange
+  },
+): Promise<ScriptOutcome> {
   const engine = await loadEngine(context.limits.memoryBytes)
   const asserts: AssertResult[] = []
   if (phase === 'pre-request') {
     // Handler files are read before the request is sent, so one that cannot be read (outside the
     // file root, missing) stops the request instead of following it.
     try {
-      for (const extra of scriptsOf(template, 'response')) if (extra.script.kind !== 'inline') codeOf(extra.script, context.file, context.baseDir, context.fileRoot)
+      for (const extra of scriptsOf(template, 'response'))
+        if (extra.script.kind !== 'inline') codeOf(extra.script, context.file, context.baseDir, context.fileRoot)
     } catch (error) {
       if (error instanceof ReqchainError) return { asserts, error }
       throw error
@@ -113,14 +136,43 @@ export async function runScripts(phase: ScriptPhase, template: RequestTemplate, 
       if (error instanceof ReqchainError) return { asserts, error }
       throw error
     }
-    if (/^\s*--\s*lua\b/.test(code.code)) return { asserts, error: new ReqchainError('SCRIPT_SYNTAX', 'Lua scripts (kulala\'s `-- lua`) are not run', located(code, positionIn(code.code, /--\s*lua/)), 'reqchain runs JavaScript scripts with the JetBrains HTTP Client API; write the script in JavaScript, or use # @capture') }
-    if (code.code.length > MAX_SCRIPT_BYTES) return { asserts, error: new ReqchainError('SCRIPT_FILE', `Script is larger than 16 MiB (${code.code.length} characters)`, extra.span, 'scripts are for handling a response, not for carrying data: read large data with {{file "…"}}') }
+    if (/^\s*--\s*lua\b/.test(code.code))
+      return {
+        asserts,
+        error: new ReqchainError(
+          'SCRIPT_SYNTAX',
+          "Lua scripts (kulala's `-- lua`) are not run",
+          located(code, positionIn(code.code, /--\s*lua/)),
+          'reqchain runs JavaScript scripts with the JetBrains HTTP Client API; write the script in JavaScript, or use # @capture',
+        ),
+      }
+    if (code.code.length > MAX_SCRIPT_BYTES)
+      return {
+        asserts,
+        error: new ReqchainError(
+          'SCRIPT_FILE',
+          `Script is larger than 16 MiB (${code.code.length} characters)`,
+          extra.span,
+          'scripts are for handling a response, not for carrying data: read large data with {{file "…"}}',
+        ),
+      }
     const dialect = extra.script.kind === 'inline' ? extra.script.dialect : undefined
-    const input = JSON.stringify({ request: requestInput(template, context.request), ...(context.exchange ? { response: responseInput(context.exchange) } : {}), ...(dialect ? { dialect } : {}) })
-    const result = evaluate(engine, { prelude: PRELUDE, input, code: code.code, host: hostFunctions(context.host, context.exchange), limits: context.limits })
+    const input = JSON.stringify({
+      request: requestInput(template, context.request),
+      ...(context.exchange ? { response: responseInput(context.exchange) } : {}),
+      ...(dialect ? { dialect } : {}),
+    })
+    const result = evaluate(engine, {
+      prelude: PRELUDE,
+      input,
+      code: code.code,
+      host: hostFunctions(context.host, context.exchange),
+      limits: context.limits,
+    })
     const state = JSON.parse(result.state) as { tests?: TestRecord[] }
     for (const test of state.tests ?? []) asserts.push(assertResult(test, code, extra.span))
-    if (!result.ok && !EARLY_END.test(result.failure.message)) return { asserts, error: scriptError(result.failure, code, context.limits) }
+    if (!result.ok && !EARLY_END.test(result.failure.message))
+      return { asserts, error: scriptError(result.failure, code, context.limits) }
   }
   return { asserts }
 }
@@ -132,7 +184,9 @@ function located(code: Code, at: EnginePosition | undefined | null): SourceSpan 
   // No place, or the very start (where QuickJS puts an interrupt in a tight loop): the code's first character.
   if (!at || (at.line === 1 && at.column === 1)) at = positionIn(code.code, /\S/)
   if (!at) return code.origin
-  return at.line === 1 ? { file: code.file, line: code.origin.line, column: code.origin.column + at.column - 1 } : { file: code.file, line: code.origin.line + at.line - 1, column: at.column }
+  return at.line === 1
+    ? { file: code.file, line: code.origin.line, column: code.origin.column + at.column - 1 }
+    : { file: code.file, line: code.origin.line + at.line - 1, column: at.column }
 }
 
 function positionIn(code: string, pattern: RegExp): EnginePosition | undefined {
@@ -155,31 +209,58 @@ function calleeStart(code: string, at: EnginePosition): EnginePosition {
 
 function assertResult(test: TestRecord, code: Code, fallback: SourceSpan): AssertResult {
   const at = test.at ? calleeStart(code.code, test.at) : undefined
-  const span = at ? { ...located(code, at), length: test.assert ? 'client.assert'.length : 'client.test'.length } : fallback
-  const assertion = { query: { kind: 'script' as const, name: test.name, test: !test.assert }, predicate: test.assert ? 'holds' : 'passes', negated: false, span }
+  const span = at
+    ? { ...located(code, at), length: test.assert ? 'client.assert'.length : 'client.test'.length }
+    : fallback
+  const assertion = {
+    query: { kind: 'script' as const, name: test.name, test: !test.assert },
+    predicate: test.assert ? 'holds' : 'passes',
+    negated: false,
+    span,
+  }
   if (test.ok) return { assertion, ok: true }
-  const what = test.assert ? `client.assert failed: ${test.message ?? test.name}` : `client.test ${JSON.stringify(test.name)} failed: ${test.message ?? 'it threw'}`
+  const what = test.assert
+    ? `client.assert failed: ${test.message ?? test.name}`
+    : `client.test ${JSON.stringify(test.name)} failed: ${test.message ?? 'it threw'}`
   return { assertion, ok: false, expected: 'no error', actual: test.message ?? '', message: what }
 }
 
 function scriptError(failure: EngineFailure, code: Code, limits: Limits): ReqchainError {
   // A failed import's rejection carries no stack: the `import(` in the code is the place.
-  const importAt = !failure.at && /could not load module/.test(failure.message) ? positionIn(code.code, /\bimport\s*\(/) : undefined
+  const importAt =
+    !failure.at && /could not load module/.test(failure.message) ? positionIn(code.code, /\bimport\s*\(/) : undefined
   const span = located(code, failure.at ?? importAt)
   switch (failure.kind) {
     case 'time':
-      return new ReqchainError('SCRIPT_LIMIT', `Script ran past its time limit (${limits.timeMs / 1000} s)`, span, 'an endless loop? --script-timeout SECONDS gives scripts longer')
+      return new ReqchainError(
+        'SCRIPT_LIMIT',
+        `Script ran past its time limit (${limits.timeMs / 1000} s)`,
+        span,
+        'an endless loop? --script-timeout SECONDS gives scripts longer',
+      )
     case 'memory':
-      return new ReqchainError('SCRIPT_LIMIT', `Script ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`, span, 'scripts get a memory limit of their own; work on a smaller part of the response')
+      return new ReqchainError(
+        'SCRIPT_LIMIT',
+        `Script ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`,
+        span,
+        'scripts get a memory limit of their own; work on a smaller part of the response',
+      )
     case 'stack':
       return new ReqchainError('SCRIPT_LIMIT', 'Script recursed too deeply (stack overflow)', span)
     case 'syntax': {
-      const line = failure.at ? lineAt(code.code, failure.at.line) ?? '' : ''
-      const hint = /^\s*(import|export)\b/.test(line) ? 'scripts run in a sandbox as plain scripts: they cannot import or export modules' : 'scripts are JavaScript, run in a sandbox with the JetBrains HTTP Client API'
+      const line = failure.at ? (lineAt(code.code, failure.at.line) ?? '') : ''
+      const hint = /^\s*(import|export)\b/.test(line)
+        ? 'scripts run in a sandbox as plain scripts: they cannot import or export modules'
+        : 'scripts are JavaScript, run in a sandbox with the JetBrains HTTP Client API'
       return new ReqchainError('SCRIPT_SYNTAX', `Script syntax error: ${failure.message}`, span, hint)
     }
     default:
-      return new ReqchainError('SCRIPT_ERROR', `Script error: ${failure.name}: ${failure.message}`, span, hintFor(failure))
+      return new ReqchainError(
+        'SCRIPT_ERROR',
+        `Script error: ${failure.name}: ${failure.message}`,
+        span,
+        hintFor(failure),
+      )
   }
 }
 
@@ -206,20 +287,43 @@ function writtenTexts(template: RequestTemplate): Set<string> {
 }
 
 function requestInput(template: RequestTemplate, sent: HttpRequest | undefined) {
-  const rawBody = template.body?.kind === 'parts' ? template.body.parts.map((p) => (p.kind === 'text' ? p.text.raw : `< ${p.path}`)).join('') : null
+  const rawBody =
+    template.body?.kind === 'parts'
+      ? template.body.parts.map((p) => (p.kind === 'text' ? p.text.raw : `< ${p.path}`)).join('')
+      : null
   const sentBody = sent?.body ? new TextDecoder().decode(sent.body) : undefined
   const written = template.headers.map((h) => [h.name, h.value.raw] as [string, string])
   const headers: (readonly [string, string, string?])[] = sent
-    ? sent.headers.map(([name, value]) => [name, written.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1] ?? value, value] as const)
+    ? sent.headers.map(
+        ([name, value]) =>
+          [name, written.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1] ?? value, value] as const,
+      )
     : written
-  return { method: template.method, url: template.url.raw, body: rawBody, headers, ...(sent ? { sentUrl: sent.url, sentBody: sentBody ?? null } : {}) }
+  return {
+    method: template.method,
+    url: template.url.raw,
+    body: rawBody,
+    headers,
+    ...(sent ? { sentUrl: sent.url, sentBody: sentBody ?? null } : {}),
+  }
 }
 
 function responseInput(exchange: Exchange) {
   const type = exchange.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? ''
   const [mime = '', ...params] = type.split(';').map((p) => p.trim())
-  const charset = params.find((p) => /^charset=/i.test(p))?.slice(8).replace(/^"|"$/g, '') ?? null
-  return { status: exchange.status, headers: exchange.headers, mimeType: mime.toLowerCase(), charset, stream: exchange.stream !== undefined, assembled: exchange.assembled !== undefined }
+  const charset =
+    params
+      .find((p) => /^charset=/i.test(p))
+      ?.slice(8)
+      .replace(/^"|"$/g, '') ?? null
+  return {
+    status: exchange.status,
+    headers: exchange.headers,
+    mimeType: mime.toLowerCase(),
+    charset,
+    stream: exchange.stream !== undefined,
+    assembled: exchange.assembled !== undefined,
+  }
 }
 
 function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
@@ -229,28 +333,55 @@ function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
     log: (text: string) => {
       if (logged > MAX_LOG_CHARS) return undefined
       logged += text.length
-      host.log(logged > MAX_LOG_CHARS ? `${text.slice(0, 200)}… (this script logged more than 1 MiB; the rest is not shown)` : text)
+      host.log(
+        logged > MAX_LOG_CHARS
+          ? `${text.slice(0, 200)}… (this script logged more than 1 MiB; the rest is not shown)`
+          : text,
+      )
       return undefined
     },
-    setGlobal: (name: string, value: string) => { host.setGlobal(name, JSON.parse(value)); return undefined },
-    clearGlobal: (name: string) => { host.clearGlobal(name); return undefined },
-    clearAllGlobals: () => { host.clearAllGlobals(); return undefined },
+    setGlobal: (name: string, value: string) => {
+      host.setGlobal(name, JSON.parse(value))
+      return undefined
+    },
+    clearGlobal: (name: string) => {
+      host.clearGlobal(name)
+      return undefined
+    },
+    clearAllGlobals: () => {
+      host.clearAllGlobals()
+      return undefined
+    },
     globalsEmpty: () => String(host.globalsEmpty()),
     getVariable: (name: string) => json(host.variable(name)),
     getEnvironment: (name: string) => json(host.environment(name)),
-    setRequestVariable: (name: string, value: string) => { host.setRequestVariable(name, JSON.parse(value)); return undefined },
+    setRequestVariable: (name: string, value: string) => {
+      host.setRequestVariable(name, JSON.parse(value))
+      return undefined
+    },
     substitute: (raw: string) => host.substitute(raw),
     responseBody: () => (exchange ? responseText(exchange) : ''),
     streamText: () => (exchange ? new TextDecoder().decode(exchange.body) : ''),
-    streamMessages: () => JSON.stringify(exchange?.stream ? parseStreamEvents(exchange.body, exchange.stream.format).filter((e) => !e.isErrorLine).map((e) => e.data) : []),
-    digest: (algorithm: string, secret: string, parts: string) => digest(algorithm, JSON.parse(secret) as Part | null, JSON.parse(parts) as Part[]),
-    hexToBase64: (hex: string, variant: string) => Buffer.from(hex, 'hex').toString(variant === 'url' ? 'base64url' : 'base64'),
+    streamMessages: () =>
+      JSON.stringify(
+        exchange?.stream
+          ? parseStreamEvents(exchange.body, exchange.stream.format)
+              .filter((e) => !e.isErrorLine)
+              .map((e) => e.data)
+          : [],
+      ),
+    digest: (algorithm: string, secret: string, parts: string) =>
+      digest(algorithm, JSON.parse(secret) as Part | null, JSON.parse(parts) as Part[]),
+    hexToBase64: (hex: string, variant: string) =>
+      Buffer.from(hex, 'hex').toString(variant === 'url' ? 'base64url' : 'base64'),
     uuid: () => randomUUID(),
     part: (name: string) => PRELUDE_PARTS[name] ?? '(function () { return undefined })',
     jsonPath: (value: string, path: string) => {
       const result = queryJsonPath(path, JSON.parse(value))
       if (!result.ok) throw new Error(`Invalid JSONPath ${path}: ${result.message}`)
-      return JSON.stringify(result.matches.length === 0 ? null : result.matches.length === 1 ? result.matches[0] : result.matches)
+      return JSON.stringify(
+        result.matches.length === 0 ? null : result.matches.length === 1 ? result.matches[0] : result.matches,
+      )
     },
     btoa: (text: string) => Buffer.from(text, 'latin1').toString('base64'),
     atob: (text: string) => Buffer.from(text, 'base64').toString('latin1'),
@@ -262,8 +393,10 @@ type Part = [kind: 'text' | 'hex' | 'base64', value: string]
 function bytesOf([kind, value]: Part): Buffer {
   if (kind === 'text') return Buffer.from(value, 'utf8')
   // Buffer.from drops what it cannot read: a wrong digest would pass for a right one.
-  if (kind === 'hex' && !/^(?:[0-9a-f]{2})*$/i.test(value)) throw new Error(`not hexadecimal: ${JSON.stringify(value.slice(0, 40))}`)
-  if (kind === 'base64' && !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) throw new Error(`not base64: ${JSON.stringify(value.slice(0, 40))}`)
+  if (kind === 'hex' && !/^(?:[0-9a-f]{2})*$/i.test(value))
+    throw new Error(`not hexadecimal: ${JSON.stringify(value.slice(0, 40))}`)
+  if (kind === 'base64' && !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value))
+    throw new Error(`not base64: ${JSON.stringify(value.slice(0, 40))}`)
   return Buffer.from(value, kind)
 }
 
@@ -279,12 +412,25 @@ function digest(algorithm: string, secret: Part | null, parts: Part[]): string {
  * step's captures (`changes`); what they clear, its `released` names; the assertions of a script
  * that failed are kept in `asserts`.
  */
-export function scriptRunner(context: { readonly file: RequestFile; readonly template: RequestTemplate; readonly scope: Scope; readonly secrets: Secrets; readonly timeMs?: number; readonly onLog: (text: string) => void }) {
+export function scriptRunner(context: {
+  readonly file: RequestFile
+  readonly template: RequestTemplate
+  readonly scope: Scope
+  readonly secrets: Secrets
+  readonly timeMs?: number
+  readonly onLog: (text: string) => void
+}) {
   const { file, template, scope, secrets } = context
   const set: Record<string, unknown> = {}
   const released = new Set<string>()
   const host: ScriptHost = {
-    variable: (name) => { try { return scope.context[name] } catch { return undefined } },
+    variable: (name) => {
+      try {
+        return scope.context[name]
+      } catch {
+        return undefined
+      }
+    },
     environment: (name) => scope.baseValue(name),
     setGlobal: (name, value) => {
       secrets.noteVariable(name, value)
@@ -293,15 +439,28 @@ export function scriptRunner(context: { readonly file: RequestFile; readonly tem
       set[name] = value
       released.delete(name)
     },
-    clearGlobal: (name) => { delete set[name]; scope.release(name); released.add(name) },
-    clearAllGlobals: () => { for (const name of [...scope.globals]) host.clearGlobal(name) },
+    clearGlobal: (name) => {
+      delete set[name]
+      scope.release(name)
+      released.add(name)
+    },
+    clearAllGlobals: () => {
+      for (const name of [...scope.globals]) host.clearGlobal(name)
+    },
     globalsEmpty: () => scope.globals.size === 0,
-    setRequestVariable: (name, value) => { secrets.noteVariable(name, value); scope.requestVariable(name, value) },
+    setRequestVariable: (name, value) => {
+      secrets.noteVariable(name, value)
+      scope.requestVariable(name, value)
+    },
     // Only the request file's own text is rendered: a string a script made (through a getter on a
     // prototype, say) is never rendered by the host, so `{{$processEnv}}` or `{{file}}` cannot run for it.
     substitute: (raw) => {
       if (!writtenTexts(template).has(raw)) return raw
-      try { return stringify(renderText({ raw, span: template.span }, scope.context, scope.runtime, 'text')) } catch { return raw }
+      try {
+        return stringify(renderText({ raw, span: template.span }, scope.context, scope.runtime, 'text'))
+      } catch {
+        return raw
+      }
     },
     log: context.onLog,
   }
@@ -309,8 +468,19 @@ export function scriptRunner(context: { readonly file: RequestFile; readonly tem
   const runner = {
     asserts: [] as AssertResult[],
     async run(phase: ScriptPhase, request?: HttpRequest, exchange?: Exchange): Promise<AssertResult[]> {
-      const outcome = await runScripts(phase, template, { file: file.path, baseDir: scope.runtime.baseDir!, ...(scope.runtime.fileRoot ? { fileRoot: scope.runtime.fileRoot } : {}), host, limits, ...(request ? { request } : {}), ...(exchange ? { exchange } : {}) })
-      if (outcome.error) { runner.asserts = outcome.asserts; throw outcome.error }
+      const outcome = await runScripts(phase, template, {
+        file: file.path,
+        baseDir: scope.runtime.baseDir!,
+        ...(scope.runtime.fileRoot ? { fileRoot: scope.runtime.fileRoot } : {}),
+        host,
+        limits,
+        ...(request ? { request } : {}),
+        ...(exchange ? { exchange } : {}),
+      })
+      if (outcome.error) {
+        runner.asserts = outcome.asserts
+        throw outcome.error
+      }
       return outcome.asserts
     },
     changes(captures: Record<string, unknown>): { captures: Record<string, unknown>; released?: string[] } {

@@ -11,12 +11,23 @@
 import type { SseEvent } from '../model.js'
 
 /** Text a stream adds; `opensCall` marks the start of a tool call, `name(`, whose arguments follow. */
-export type Delta = { readonly kind: 'content' | 'reasoning' | 'tool' | 'event'; readonly text: string; readonly opensCall?: boolean }
+export type Delta = {
+  readonly kind: 'content' | 'reasoning' | 'tool' | 'event'
+  readonly text: string
+  readonly opensCall?: boolean
+}
 
 type Shape = 'openai-chat' | 'openai-completion' | 'ollama-chat' | 'ollama-generate' | 'events'
 
 type ToolCall = { index: number; id?: string; type?: string; function: { name: string; arguments: string } }
-type ChatChoice = { index: number; role?: string; content: string | null; reasoning: string | null; toolCalls: ToolCall[]; finishReason: string | null }
+type ChatChoice = {
+  index: number
+  role?: string
+  content: string | null
+  reasoning: string | null
+  toolCalls: ToolCall[]
+  finishReason: string | null
+}
 
 export class StreamAssembler {
   shape: Shape | undefined
@@ -78,10 +89,15 @@ export class StreamAssembler {
       if (this.shape !== 'events') this.events = []
     }
     switch (this.shape) {
-      case 'openai-chat': return this.chatChunk(chunk)
-      case 'openai-completion': return this.completionChunk(chunk)
-      case 'ollama-chat': case 'ollama-generate': return this.ollamaChunk(chunk)
-      default: return [{ kind: 'event', text: event.data }]
+      case 'openai-chat':
+        return this.chatChunk(chunk)
+      case 'openai-completion':
+        return this.completionChunk(chunk)
+      case 'ollama-chat':
+      case 'ollama-generate':
+        return this.ollamaChunk(chunk)
+      default:
+        return [{ kind: 'event', text: event.data }]
     }
   }
 
@@ -117,7 +133,8 @@ export class StreamAssembler {
       const choice = this.choice(typeof raw['index'] === 'number' ? raw['index'] : Number(raw['index'] ?? 0))
       const delta = raw['delta'] as Record<string, unknown> | null | undefined
       if (typeof delta !== 'object' || delta === null) {
-        if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null) choice.finishReason = String(raw['finish_reason'])
+        if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null)
+          choice.finishReason = String(raw['finish_reason'])
         continue
       }
       if (typeof delta['role'] === 'string') choice.role = delta['role']
@@ -134,8 +151,10 @@ export class StreamAssembler {
         deltas.push({ kind: 'reasoning', text: reasoning })
       }
       const toolCalls = delta['tool_calls']
-      if (Array.isArray(toolCalls)) for (const call of toolCalls as Record<string, unknown>[]) deltas.push(...this.toolCallDelta(choice, call))
-      if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null) choice.finishReason = String(raw['finish_reason'])
+      if (Array.isArray(toolCalls))
+        for (const call of toolCalls as Record<string, unknown>[]) deltas.push(...this.toolCallDelta(choice, call))
+      if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null)
+        choice.finishReason = String(raw['finish_reason'])
     }
     return deltas
   }
@@ -151,7 +170,12 @@ export class StreamAssembler {
     let target = id ? choice.toolCalls.find((c) => c.id === id) : undefined
     if (!target && !id) target = [...choice.toolCalls].reverse().find((c) => c.index === index)
     if (!target) {
-      target = { index, ...(id ? { id } : {}), type: typeof call['type'] === 'string' ? call['type'] : 'function', function: { name: '', arguments: '' } }
+      target = {
+        index,
+        ...(id ? { id } : {}),
+        type: typeof call['type'] === 'string' ? call['type'] : 'function',
+        function: { name: '', arguments: '' },
+      }
       choice.toolCalls.push(target)
     }
     if (typeof fn['name'] === 'string') target.function.name += fn['name']
@@ -159,7 +183,9 @@ export class StreamAssembler {
     target.function.arguments += args
     const text = `${typeof fn['name'] === 'string' && fn['name'] ? `${fn['name']}(` : ''}${args}`
     if (!text) return []
-    return typeof fn['name'] === 'string' && fn['name'] ? [{ kind: 'tool', text, opensCall: true }] : [{ kind: 'tool', text }]
+    return typeof fn['name'] === 'string' && fn['name']
+      ? [{ kind: 'tool', text, opensCall: true }]
+      : [{ kind: 'tool', text }]
   }
 
   private completionChunk(chunk: Record<string, unknown>): Delta[] {
@@ -173,7 +199,8 @@ export class StreamAssembler {
         this.contentDeltas++
         deltas.push({ kind: 'content', text: raw['text'] })
       }
-      if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null) choice.finishReason = String(raw['finish_reason'])
+      if (raw['finish_reason'] !== undefined && raw['finish_reason'] !== null)
+        choice.finishReason = String(raw['finish_reason'])
     }
     return deltas
   }
@@ -228,16 +255,26 @@ export class StreamAssembler {
         return {
           ...this.meta,
           object: 'chat.completion',
-          choices: [...this.choices.values()].sort((a, b) => a.index - b.index).map((c) => ({
-            index: c.index,
-            message: {
-              role: c.role ?? 'assistant',
-              content: c.content,
-              ...(c.reasoning !== null ? { reasoning_content: c.reasoning } : {}),
-              ...(c.toolCalls.length > 0 ? { tool_calls: c.toolCalls.map((t) => ({ ...(t.id ? { id: t.id } : {}), type: t.type ?? 'function', function: t.function })) } : {}),
-            },
-            finish_reason: c.finishReason,
-          })),
+          choices: [...this.choices.values()]
+            .sort((a, b) => a.index - b.index)
+            .map((c) => ({
+              index: c.index,
+              message: {
+                role: c.role ?? 'assistant',
+                content: c.content,
+                ...(c.reasoning !== null ? { reasoning_content: c.reasoning } : {}),
+                ...(c.toolCalls.length > 0
+                  ? {
+                      tool_calls: c.toolCalls.map((t) => ({
+                        ...(t.id ? { id: t.id } : {}),
+                        type: t.type ?? 'function',
+                        function: t.function,
+                      })),
+                    }
+                  : {}),
+              },
+              finish_reason: c.finishReason,
+            })),
           ...(this.usage !== undefined ? { usage: this.usage } : {}),
           ...(this.timings !== undefined ? { timings: this.timings } : {}),
         }
@@ -245,7 +282,9 @@ export class StreamAssembler {
         return {
           ...this.meta,
           object: 'text_completion',
-          choices: [...this.choices.values()].sort((a, b) => a.index - b.index).map((c) => ({ index: c.index, text: c.content ?? '', finish_reason: c.finishReason, logprobs: null })),
+          choices: [...this.choices.values()]
+            .sort((a, b) => a.index - b.index)
+            .map((c) => ({ index: c.index, text: c.content ?? '', finish_reason: c.finishReason, logprobs: null })),
           ...(this.usage !== undefined ? { usage: this.usage } : {}),
           ...(this.timings !== undefined ? { timings: this.timings } : {}),
         }
@@ -266,7 +305,9 @@ export class StreamAssembler {
       case 'ollama-generate':
         return { ...(this.last ?? {}), response: this.text, ...(this.thinking ? { thinking: this.thinking } : {}) }
       default:
-        return { events: this.events.map((e) => ({ event: e.event ?? 'message', id: e.id ?? null, data: parseMaybe(e.data) })) }
+        return {
+          events: this.events.map((e) => ({ event: e.event ?? 'message', id: e.id ?? null, data: parseMaybe(e.data) })),
+        }
     }
   }
 }
@@ -275,7 +316,9 @@ const META_KEYS = ['id', 'created', 'model', 'system_fingerprint'] as const
 
 function detectShape(chunk: Record<string, unknown>): Shape {
   const object = chunk['object']
-  const choices = Array.isArray(chunk['choices']) ? (chunk['choices'] as unknown[]).filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null) : undefined
+  const choices = Array.isArray(chunk['choices'])
+    ? (chunk['choices'] as unknown[]).filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null)
+    : undefined
   if (object === 'chat.completion.chunk' || choices?.some((c) => c['delta'] !== undefined)) return 'openai-chat'
   if (object === 'text_completion' || choices?.some((c) => typeof c['text'] === 'string')) return 'openai-completion'
   if ('message' in chunk && 'done' in chunk) return 'ollama-chat'

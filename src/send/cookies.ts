@@ -28,7 +28,12 @@ export class Cookies {
   headerFor(url: string, written: string | undefined): string | undefined {
     const cookies = this.jar?.getCookiesSync(url) ?? []
     if (cookies.length === 0) return written
-    const taken = new Set((written ?? '').split(';').map((pair) => pair.split('=')[0]!.trim()).filter(Boolean))
+    const taken = new Set(
+      (written ?? '')
+        .split(';')
+        .map((pair) => pair.split('=')[0]!.trim())
+        .filter(Boolean),
+    )
     const added = cookies.filter((c) => !taken.has(c.key)).map((c) => c.cookieString())
     return [written, ...added].filter((part) => part !== undefined && part !== '').join('; ') || undefined
   }
@@ -58,7 +63,12 @@ export class Cookies {
       if (!domain || name === undefined) continue
       const host = domain.replace(/^\./, '')
       const cookie = new Cookie({
-        key: name, value, domain: host, path: path || '/', secure: secure === 'TRUE', httpOnly,
+        key: name,
+        value,
+        domain: host,
+        path: path || '/',
+        secure: secure === 'TRUE',
+        httpOnly,
         hostOnly: includeSubdomains !== 'TRUE',
         ...(expires && expires !== '0' ? { expires: new Date(Number(expires) * 1000) } : {}),
       })
@@ -69,12 +79,19 @@ export class Cookies {
 
   /** The jar as a Netscape cookie file; session cookies are kept with expiry 0, as curl does. */
   async toNetscape(): Promise<string> {
-    const lines = ['# Netscape HTTP Cookie File', '# Written by reqchain; curl reads it with -b and writes it with -c.', '']
+    const lines = [
+      '# Netscape HTTP Cookie File',
+      '# Written by reqchain; curl reads it with -b and writes it with -c.',
+      '',
+    ]
     const cookies = this.jar ? (await this.jar.serialize()).cookies : []
     for (const c of cookies) {
       const domain = `${c.hostOnly ? '' : '.'}${String(c.domain ?? '')}`
-      const expires = c.expires && c.expires !== 'Infinity' ? Math.floor(new Date(String(c.expires)).getTime() / 1000) : 0
-      lines.push(`${c.httpOnly ? '#HttpOnly_' : ''}${domain}\t${c.hostOnly ? 'FALSE' : 'TRUE'}\t${String(c.path ?? '/')}\t${c.secure ? 'TRUE' : 'FALSE'}\t${expires}\t${String(c.key)}\t${String(c.value ?? '')}`)
+      const expires =
+        c.expires && c.expires !== 'Infinity' ? Math.floor(new Date(String(c.expires)).getTime() / 1000) : 0
+      lines.push(
+        `${c.httpOnly ? '#HttpOnly_' : ''}${domain}\t${c.hostOnly ? 'FALSE' : 'TRUE'}\t${String(c.path ?? '/')}\t${c.secure ? 'TRUE' : 'FALSE'}\t${expires}\t${String(c.key)}\t${String(c.value ?? '')}`,
+      )
     }
     return `${lines.join('\n')}\n`
   }

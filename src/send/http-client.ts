@@ -18,7 +18,10 @@ let parserCompiled = false
  * connection) kept on V8's baseline tier: see `onBaselineWasm`. The first requests in flight run
  * under it, until a first response arrives.
  */
-export async function requestThrough(dispatcher: DispatcherType, options: DispatcherType.RequestOptions): Promise<DispatcherType.ResponseData> {
+export async function requestThrough(
+  dispatcher: DispatcherType,
+  options: DispatcherType.RequestOptions,
+): Promise<DispatcherType.ResponseData> {
   let whole = composed.get(dispatcher)
   if (!whole) composed.set(dispatcher, (whole = dispatcher.compose(wholeBodies)))
   if (parserCompiled) return whole.request(options)
@@ -41,27 +44,46 @@ type Handler = DispatcherType.DispatchHandler
  * a Content-Length body never pauses the parser: the message completes at once, and the stream
  * ends after what it holds (at most one chunk more than its limit).
  */
-const wholeBodies = (dispatch: DispatcherType['dispatch']): DispatcherType['dispatch'] => (options, handler) =>
-  dispatch(options, new WholeBody(handler as Handler))
+const wholeBodies =
+  (dispatch: DispatcherType['dispatch']): DispatcherType['dispatch'] =>
+  (options, handler) =>
+    dispatch(options, new WholeBody(handler as Handler))
 
 class WholeBody implements Handler {
   private remaining: number | undefined
   constructor(private readonly handler: Handler) {}
-  onRequestStart(controller: Controller, context: unknown): void { this.handler.onRequestStart?.(controller, context) }
-  onRequestUpgrade(controller: Controller, statusCode: number, headers: Record<string, string | string[]>, socket: import('node:stream').Duplex): void {
+  onRequestStart(controller: Controller, context: unknown): void {
+    this.handler.onRequestStart?.(controller, context)
+  }
+  onRequestUpgrade(
+    controller: Controller,
+    statusCode: number,
+    headers: Record<string, string | string[]>,
+    socket: import('node:stream').Duplex,
+  ): void {
     this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket)
   }
-  onResponseStart(controller: Controller, statusCode: number, headers: Record<string, string | string[]>, statusMessage?: string): void {
+  onResponseStart(
+    controller: Controller,
+    statusCode: number,
+    headers: Record<string, string | string[]>,
+    statusMessage?: string,
+  ): void {
     const length = headers['content-length']
     this.remaining = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : undefined
     this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
   }
   onResponseData(controller: Controller, chunk: Buffer): void {
-    if (this.remaining === undefined || (this.remaining -= chunk.length) > 0) this.handler.onResponseData?.(controller, chunk)
+    if (this.remaining === undefined || (this.remaining -= chunk.length) > 0)
+      this.handler.onResponseData?.(controller, chunk)
     else this.handler.onResponseData?.(unpausable(controller), chunk)
   }
-  onResponseEnd(controller: Controller, trailers: Record<string, string | string[]>): void { this.handler.onResponseEnd?.(controller, trailers) }
-  onResponseError(controller: Controller, error: Error): void { this.handler.onResponseError?.(controller, error) }
+  onResponseEnd(controller: Controller, trailers: Record<string, string | string[]>): void {
+    this.handler.onResponseEnd?.(controller, trailers)
+  }
+  onResponseError(controller: Controller, error: Error): void {
+    this.handler.onResponseError?.(controller, error)
+  }
 }
 
 function unpausable(controller: Controller): Controller {
@@ -69,8 +91,14 @@ function unpausable(controller: Controller): Controller {
     pause: () => {},
     resume: () => controller.resume(),
     abort: (reason: Error) => controller.abort(reason),
-    get aborted() { return controller.aborted },
-    get reason() { return controller.reason },
-    get paused() { return controller.paused },
+    get aborted() {
+      return controller.aborted
+    },
+    get reason() {
+      return controller.reason
+    },
+    get paused() {
+      return controller.paused
+    },
   }
 }

@@ -28,7 +28,10 @@ export type DecodedBody = {
 export function decodedBody(body: Readable, encoding: string | undefined): DecodedBody {
   const decoder = decoderFor(encoding)
   if (!decoder) return { stream: body, compressedBytes: () => undefined }
-  return { stream: pipeline(body, decoder, ignore), compressedBytes: () => (decoder as Transform & { bytesWritten: number }).bytesWritten }
+  return {
+    stream: pipeline(body, decoder, ignore),
+    compressedBytes: () => (decoder as Transform & { bytesWritten: number }).bytesWritten,
+  }
 }
 
 /** Why the body breaks a limit at `size` decoded bytes, or undefined while it does not. */
@@ -47,15 +50,24 @@ export function limitBroken(size: number, decoded: DecodedBody, limits: BodyLimi
 
 function decoderFor(encoding: string | undefined): Transform | undefined {
   switch (encoding?.trim().toLowerCase()) {
-    case 'gzip': case 'x-gzip': return nodeZlib().createGunzip()
-    case 'deflate': return nodeZlib().createInflate()
-    case 'br': return nodeZlib().createBrotliDecompress()
-    default: return undefined
+    case 'gzip':
+    case 'x-gzip':
+      return nodeZlib().createGunzip()
+    case 'deflate':
+      return nodeZlib().createInflate()
+    case 'br':
+      return nodeZlib().createBrotliDecompress()
+    default:
+      return undefined
   }
 }
 
 export function formatLimit(bytes: number): string {
-  for (const [unit, size] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['k', 1024]] as const) {
+  for (const [unit, size] of [
+    ['G', 1024 ** 3],
+    ['M', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`
   }
   return `${bytes} bytes`

@@ -18,7 +18,11 @@ export type ProxySettings = {
 /** The proxy URL for a request URL, or undefined for a direct connection. */
 export function proxyFor(url: URL, settings: ProxySettings): string | undefined {
   const env = settings.env
-  const proxy = settings.proxy ?? (url.protocol === 'https:' ? env['HTTPS_PROXY'] ?? env['https_proxy'] : env['http_proxy']) ?? env['ALL_PROXY'] ?? env['all_proxy']
+  const proxy =
+    settings.proxy ??
+    (url.protocol === 'https:' ? (env['HTTPS_PROXY'] ?? env['https_proxy']) : env['http_proxy']) ??
+    env['ALL_PROXY'] ??
+    env['all_proxy']
   if (!proxy) return undefined
   const noProxy = settings.noProxy ?? env['NO_PROXY'] ?? env['no_proxy'] ?? ''
   if (bypasses(url.hostname.replace(/^\[|\]$/g, ''), noProxy)) return undefined
@@ -47,7 +51,9 @@ export function bypasses(host: string, noProxy: string): boolean {
       try {
         list.addSubnet(bare, prefix, entryIp === 6 ? 'ipv6' : 'ipv4')
         if (list.check(name, ip === 6 ? 'ipv6' : 'ipv4')) return true
-      } catch { /* not a subnet curl would take either */ }
+      } catch {
+        /* not a subnet curl would take either */
+      }
       continue
     }
     if (ip !== 0) continue // an address matches only address entries

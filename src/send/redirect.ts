@@ -27,35 +27,65 @@ export function isRedirect(status: number, location: string | undefined): locati
 }
 
 /** The request to send after `current` was answered with `status` and `location`; `hop` counts from 1. */
-export function followRedirect(current: HttpRequest, status: number, location: string, hop: number, visited: ReadonlySet<string>, policy: RedirectPolicy, span: SourceSpan | undefined): HttpRequest {
+export function followRedirect(
+  current: HttpRequest,
+  status: number,
+  location: string,
+  hop: number,
+  visited: ReadonlySet<string>,
+  policy: RedirectPolicy,
+  span: SourceSpan | undefined,
+): HttpRequest {
   const from = `${current.method} ${masked(current.url, policy)}`
   if (hop > policy.max) {
-    const loop = visited.has(resolveQuietly(location, current.url) ?? '') ? ' (the server sends the same URLs round in a loop)' : ''
-    throw new SendError('SEND_REDIRECT', `Too many redirects: more than ${policy.max}${loop}: ${from}`, span,
-      'raise the limit with --max-redirs N, or stop following with --no-follow / # @no-redirect to see the 3xx itself')
+    const loop = visited.has(resolveQuietly(location, current.url) ?? '')
+      ? ' (the server sends the same URLs round in a loop)'
+      : ''
+    throw new SendError(
+      'SEND_REDIRECT',
+      `Too many redirects: more than ${policy.max}${loop}: ${from}`,
+      span,
+      'raise the limit with --max-redirs N, or stop following with --no-follow / # @no-redirect to see the 3xx itself',
+    )
   }
   let next: URL
   try {
     next = new URL(location, current.url)
   } catch {
-    throw new SendError('SEND_REDIRECT', `The server redirected to an invalid URL \`${masked(location, policy)}\`: ${from}`, span,
-      'the Location header of the response is not a URL; add # @no-redirect to see the response itself')
+    throw new SendError(
+      'SEND_REDIRECT',
+      `The server redirected to an invalid URL \`${masked(location, policy)}\`: ${from}`,
+      span,
+      'the Location header of the response is not a URL; add # @no-redirect to see the response itself',
+    )
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-    throw new SendError('SEND_REDIRECT', `The server redirected to a \`${next.protocol.slice(0, -1)}:\` URL, which is never followed: ${from}`, span,
-      'reqchain follows redirects to http:// and https:// URLs only')
+    throw new SendError(
+      'SEND_REDIRECT',
+      `The server redirected to a \`${next.protocol.slice(0, -1)}:\` URL, which is never followed: ${from}`,
+      span,
+      'reqchain follows redirects to http:// and https:// URLs only',
+    )
   }
   const origin = new URL(current.url)
   if (origin.protocol === 'https:' && next.protocol === 'http:' && !policy.allowHttpDowngrade) {
-    throw new SendError('SEND_REDIRECT', `The server redirected from https to plain http (${masked(next.href, policy)}), which is not followed: ${from}`, span,
-      'credentials would travel unencrypted; --allow-http-redirect follows it anyway (without the secret headers)')
+    throw new SendError(
+      'SEND_REDIRECT',
+      `The server redirected from https to plain http (${masked(next.href, policy)}), which is not followed: ${from}`,
+      span,
+      'credentials would travel unencrypted; --allow-http-redirect follows it anyway (without the secret headers)',
+    )
   }
   const keepMethod = status === 307 || status === 308
   const sameOrigin = next.origin === origin.origin
   const secrets = policy.secrets
   if (!sameOrigin && keepMethod && current.body && secrets?.containsSecret(new TextDecoder().decode(current.body))) {
-    throw new SendError('SEND_REDIRECT', `A ${status} redirect to another origin (${next.origin}) would re-send a body that holds a secret; not followed: ${from}`, span,
-      'point the request at the final URL, or add # @no-redirect')
+    throw new SendError(
+      'SEND_REDIRECT',
+      `A ${status} redirect to another origin (${next.origin}) would re-send a body that holds a secret; not followed: ${from}`,
+      span,
+      'point the request at the final URL, or add # @no-redirect',
+    )
   }
   const headers = current.headers.filter(([name, value]) => {
     if (!keepMethod && /^content-(type|length|encoding)$/i.test(name)) return false

@@ -76,14 +76,21 @@ class Deadline {
   private listener: (() => void) | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
 
-  constructor(maxTimeMs: number, private readonly outer: AbortSignal | undefined) {
+  constructor(
+    maxTimeMs: number,
+    private readonly outer: AbortSignal | undefined,
+  ) {
     if (outer?.aborted) this.aborted = true
     else if (outer) inFlightFor(outer).add(this)
     if (maxTimeMs > 0) this.arm(maxTimeMs)
   }
 
-  addEventListener(_type: 'abort', listener: () => void): void { this.listener = listener }
-  removeEventListener(): void { this.listener = undefined }
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listener = listener
+  }
+  removeEventListener(): void {
+    this.listener = undefined
+  }
 
   abort(reason?: unknown): void {
     if (this.aborted) return
@@ -98,11 +105,14 @@ class Deadline {
   }
 
   private arm(remaining: number): void {
-    this.timer = setTimeout(() => {
-      if (remaining > MAX_TIMER_MS) return this.arm(remaining - MAX_TIMER_MS)
-      this.timedOut = true
-      this.abort()
-    }, Math.min(remaining, MAX_TIMER_MS))
+    this.timer = setTimeout(
+      () => {
+        if (remaining > MAX_TIMER_MS) return this.arm(remaining - MAX_TIMER_MS)
+        this.timedOut = true
+        this.abort()
+      },
+      Math.min(remaining, MAX_TIMER_MS),
+    )
   }
 }
 
@@ -114,7 +124,13 @@ function inFlightFor(outer: AbortSignal): Set<Deadline> {
     const set = new Set<Deadline>()
     requests = set
     inFlight.set(outer, set)
-    outer.addEventListener('abort', () => { for (const deadline of set) deadline.abort(outer.reason) }, { once: true })
+    outer.addEventListener(
+      'abort',
+      () => {
+        for (const deadline of set) deadline.abort(outer.reason)
+      },
+      { once: true },
+    )
   }
   return requests
 }
@@ -138,7 +154,12 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
       if (!again || waitMs === undefined) throw error
       retry!.onRetry?.({ attempt: attempt + 1, count: retry!.count, waitMs, reason: again.reason })
       await sleep(waitMs, options.signal)
-      if (options.signal?.aborted) throw new SendError('SEND_INTERRUPTED', `Interrupted while waiting to retry: ${request.method} ${request.url}`, options.span)
+      if (options.signal?.aborted)
+        throw new SendError(
+          'SEND_INTERRUPTED',
+          `Interrupted while waiting to retry: ${request.method} ${request.url}`,
+          options.span,
+        )
     } finally {
       deadline.clear()
     }
@@ -147,23 +168,37 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
 
 /** A status worth another try, raised from inside the exchange before its body is read. */
 class RetryableStatus extends Error {
-  constructor(readonly status: number, readonly statusText: string, readonly waitMs: number) {
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    readonly waitMs: number,
+  ) {
     super(`${status} ${statusText}`.trim())
   }
 }
 
 /** Whether a failed attempt may be retried, and why; undefined when not. */
-function retryableFailure(error: unknown, method: string, policy: RetryPolicy): { reason: string; headers?: HeaderPairs } | undefined {
+function retryableFailure(
+  error: unknown,
+  method: string,
+  policy: RetryPolicy,
+): { reason: string; headers?: HeaderPairs } | undefined {
   if (error instanceof RetryableStatus) return { reason: error.message }
   if (!(error instanceof SendError)) return undefined
   // Refused or unresolvable: the request never left; any method may go again.
-  if (error.code === 'SEND_CONNECT' && /refused|resolve/i.test(error.message)) return { reason: error.message.split(':')[0]! }
+  if (error.code === 'SEND_CONNECT' && /refused|resolve/i.test(error.message))
+    return { reason: error.message.split(':')[0]! }
   const reached = error.code === 'SEND_TIMEOUT' || error.code === 'STREAM_INCOMPLETE'
   if (reached && mayRetry(method, true, policy)) return { reason: error.message.split(':')[0]! }
   return undefined
 }
 
-async function exchange(request: HttpRequest, options: SendOptions, deadline: Deadline, another?: (headers: HeaderPairs) => number | undefined): Promise<Exchange> {
+async function exchange(
+  request: HttpRequest,
+  options: SendOptions,
+  deadline: Deadline,
+  another?: (headers: HeaderPairs) => number | undefined,
+): Promise<Exchange> {
   const startedAt = new Date()
   const start = monotonicMs()
   const describe = `${request.method} ${request.url}`
@@ -185,7 +220,13 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   }
   // Out of retries (or time for them), the last response is the outcome, as in curl.
   // 429 says the request was refused, not done: any method may go again.
-  const waitMs = another && options.retry && RETRY_STATUSES.has(response.statusCode) && mayRetry(current.method, response.statusCode !== 429, options.retry) ? another(pairsOf(response.headers)) : undefined
+  const waitMs =
+    another &&
+    options.retry &&
+    RETRY_STATUSES.has(response.statusCode) &&
+    mayRetry(current.method, response.statusCode !== 429, options.retry)
+      ? another(pairsOf(response.headers))
+      : undefined
   if (waitMs !== undefined) {
     await response.body.dump().catch(() => {})
     throw new RetryableStatus(response.statusCode, statusTextOf(response), waitMs)
@@ -205,8 +246,12 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   let dropped = false
   // A large body of known length is copied into one buffer as it arrives: joining the chunks at the
   // end would hold it twice.
-  const declared = decoded.compressedBytes() === undefined ? Number(headerValue(response.headers, 'content-length')) : NaN
-  const whole = declared > PREALLOCATE_FROM && !(declared > (limits.maxBytes ?? Infinity)) && !format ? Buffer.allocUnsafe(declared) : undefined
+  const declared =
+    decoded.compressedBytes() === undefined ? Number(headerValue(response.headers, 'content-length')) : NaN
+  const whole =
+    declared > PREALLOCATE_FROM && !(declared > (limits.maxBytes ?? Infinity)) && !format
+      ? Buffer.allocUnsafe(declared)
+      : undefined
   let size = 0
   let firstTokenMs: number | undefined
   let lastTokenMs: number | undefined
@@ -228,20 +273,43 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
     }
   }
   const finish = (ending: StreamInfo['ending']): Exchange => {
-    const bytes = dropped ? new Uint8Array() : whole && chunks.length === 0 ? whole.subarray(0, size) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    const bytes = dropped
+      ? new Uint8Array()
+      : whole && chunks.length === 0
+        ? whole.subarray(0, size)
+        : chunks.length === 1
+          ? chunks[0]!
+          : Buffer.concat(chunks)
     const totalMs = monotonicMs() - start
-    const timings = { startedAt: startedAt.toISOString(), ttfbMs, ...(firstTokenMs !== undefined ? { firstTokenMs, lastTokenMs: lastTokenMs! } : {}), totalMs }
-    if (!assembler) return { ...base, body: sink ? new Uint8Array() : bytes, ...(sink ? { bodyWrittenTo: sink.target } : {}), bodySize: size, timings }
+    const timings = {
+      startedAt: startedAt.toISOString(),
+      ttfbMs,
+      ...(firstTokenMs !== undefined ? { firstTokenMs, lastTokenMs: lastTokenMs! } : {}),
+      totalMs,
+    }
+    if (!assembler)
+      return {
+        ...base,
+        body: sink ? new Uint8Array() : bytes,
+        ...(sink ? { bodyWrittenTo: sink.target } : {}),
+        bodySize: size,
+        timings,
+      }
     const completionTokens = assembler.completionTokens()
     const serverSpeed = assembler.serverSpeed()
     const stream: StreamInfo = {
-      format: format!, chunks: assembler.chunks, ending, contentChunks: assembler.contentDeltas,
-      ...(completionTokens !== undefined ? { completionTokens } : {}), ...(serverSpeed ? { serverSpeed } : {}),
+      format: format!,
+      chunks: assembler.chunks,
+      ending,
+      contentChunks: assembler.contentDeltas,
+      ...(completionTokens !== undefined ? { completionTokens } : {}),
+      ...(serverSpeed ? { serverSpeed } : {}),
       ...(pieces ? { pieces } : {}),
     }
     return { ...base, body: bytes, assembled: JSON.stringify(assembler.result()), stream, bodySize: size, timings }
   }
-  const progress = () => (assembler ? `${afterChunks(assembler.chunks)} (${size} bytes)` : `after ${size} bytes of the body`)
+  const progress = () =>
+    assembler ? `${afterChunks(assembler.chunks)} (${size} bytes)` : `after ${size} bytes of the body`
   try {
     for await (const chunk of decoded.stream as AsyncIterable<Buffer>) {
       size += chunk.length
@@ -249,8 +317,12 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
       if (broken) {
         decoded.stream.destroy()
         dropped = true // past a limit, what arrived is not kept: it is the thing that was too big
-        throw new SendError('SEND_TOO_LARGE', `Stopped reading the response: ${broken}: ${describe}`, options.span,
-          'raise --max-filesize (bytes, or with k/M/G) or --max-inflate-ratio (0 for no limit)')
+        throw new SendError(
+          'SEND_TOO_LARGE',
+          `Stopped reading the response: ${broken}: ${describe}`,
+          options.span,
+          'raise --max-filesize (bytes, or with k/M/G) or --max-inflate-ratio (0 for no limit)',
+        )
       }
       if (sink) {
         await writeTo(sink, chunk, describe, options.span)
@@ -280,13 +352,27 @@ async function exchange(request: HttpRequest, options: SendOptions, deadline: De
   const exchange = finish(assembler.error ? 'error' : assembler.done ? 'done' : 'eof')
   const after = afterChunks(assembler.chunks)
   if (assembler.error) {
-    throw Object.assign(new StreamFailure('STREAM_ERROR', `The server reported an error mid-stream ${after}: ${assembler.error}`, options.span,
-      'the partial reply is kept in the output and reports'), { exchange })
+    throw Object.assign(
+      new StreamFailure(
+        'STREAM_ERROR',
+        `The server reported an error mid-stream ${after}: ${assembler.error}`,
+        options.span,
+        'the partial reply is kept in the output and reports',
+      ),
+      { exchange },
+    )
   }
   if (!assembler.done && needsEndMarker(assembler.shape) && exchange.status < 400) {
     const marker = format === 'sse' ? '`data: [DONE]`' : 'a final `"done": true` line'
-    throw Object.assign(new StreamFailure('STREAM_INCOMPLETE', `The stream closed without ${marker} ${after}: ${describe}`, options.span,
-      'the server stopped early; the partial reply is kept in the output and reports'), { exchange })
+    throw Object.assign(
+      new StreamFailure(
+        'STREAM_INCOMPLETE',
+        `The stream closed without ${marker} ${after}: ${describe}`,
+        options.span,
+        'the server stopped early; the partial reply is kept in the output and reports',
+      ),
+      { exchange },
+    )
   }
   return exchange
 }
@@ -310,13 +396,24 @@ async function storeCookies(cookies: Cookies, url: string, headers: Dispatcher.R
 }
 
 /** A chunk to the sink (or its end, for `undefined`); whatever the file or pipe says is an output error. */
-async function writeTo(sink: BodySink, chunk: Uint8Array | undefined, describe: string, span: SourceSpan | undefined): Promise<void> {
+async function writeTo(
+  sink: BodySink,
+  chunk: Uint8Array | undefined,
+  describe: string,
+  span: SourceSpan | undefined,
+): Promise<void> {
   try {
     if (chunk === undefined) await sink.end()
     else await sink.write(chunk)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-    throw new SendError('SEND_OUTPUT', `Cannot write the body to ${sink.target} (${code}): ${describe}`, span, 'check the -o path and the free space', { cause: error })
+    throw new SendError(
+      'SEND_OUTPUT',
+      `Cannot write the body to ${sink.target} (${code}): ${describe}`,
+      span,
+      'check the -o path and the free space',
+      { cause: error },
+    )
   }
 }
 
@@ -325,10 +422,17 @@ function afterChunks(chunks: number): string {
 }
 
 function needsEndMarker(shape: StreamAssembler['shape']): boolean {
-  return shape === 'openai-chat' || shape === 'openai-completion' || shape === 'ollama-chat' || shape === 'ollama-generate'
+  return (
+    shape === 'openai-chat' || shape === 'openai-completion' || shape === 'ollama-chat' || shape === 'ollama-generate'
+  )
 }
 
-async function dispatch(request: HttpRequest, options: SendOptions, deadline: Deadline, describe: string): Promise<Dispatcher.ResponseData> {
+async function dispatch(
+  request: HttpRequest,
+  options: SendOptions,
+  deadline: Deadline,
+  describe: string,
+): Promise<Dispatcher.ResponseData> {
   const url = new URL(request.url)
   const headers: string[] = []
   let hasUserAgent = false
@@ -370,49 +474,145 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
   const span = options.span
   if (options.signal?.aborted) return new SendError('SEND_INTERRUPTED', `Interrupted ${when}: ${describe}`, span)
   if (deadline.timedOut) {
-    return new SendError('SEND_TIMEOUT', `Timed out (no complete response within ${seconds(options.maxTimeMs)}) ${when}: ${describe}`, span,
-      'raise --max-time or --timeout (seconds; 0 for no limit), or # @timeout on the request', { cause: error })
+    return new SendError(
+      'SEND_TIMEOUT',
+      `Timed out (no complete response within ${seconds(options.maxTimeMs)}) ${when}: ${describe}`,
+      span,
+      'raise --max-time or --timeout (seconds; 0 for no limit), or # @timeout on the request',
+      { cause: error },
+    )
   }
   if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
-    return new SendError('SEND_TIMEOUT', `Timed out (no data for ${seconds(options.idleTimeoutMs)}) ${when}: ${describe}`, span,
-      'raise --idle-timeout or --timeout (seconds; 0 for no limit), or # @timeout on the request', { cause: error })
+    return new SendError(
+      'SEND_TIMEOUT',
+      `Timed out (no data for ${seconds(options.idleTimeoutMs)}) ${when}: ${describe}`,
+      span,
+      'raise --idle-timeout or --timeout (seconds; 0 for no limit), or # @timeout on the request',
+      { cause: error },
+    )
   }
-  const proxyAnswer = /^Proxy response \((\d+)\)|Proxy Authentication Required \((\d+)\)/.exec((error as Error | undefined)?.message ?? '')
-  if (options.via && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT' || proxyAnswer)) {
+  const proxyAnswer = /^Proxy response \((\d+)\)|Proxy Authentication Required \((\d+)\)/.exec(
+    (error as Error | undefined)?.message ?? '',
+  )
+  if (
+    options.via &&
+    (code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      code === 'EAI_AGAIN' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT' ||
+      proxyAnswer)
+  ) {
     const status = proxyAnswer?.[1] ?? proxyAnswer?.[2]
-    return new SendError('SEND_CONNECT', status ? `The proxy ${options.via} refused the request (HTTP ${status}): ${describe}` : `Cannot connect to the proxy ${options.via} (${code}): ${describe}`, span,
-      status === '407' ? 'the proxy wants credentials: give them in its URL, http://user:pass@proxy:port' : 'check the proxy (--proxy, or http_proxy / HTTPS_PROXY), or bypass it with --noproxy', { cause: error })
+    return new SendError(
+      'SEND_CONNECT',
+      status
+        ? `The proxy ${options.via} refused the request (HTTP ${status}): ${describe}`
+        : `Cannot connect to the proxy ${options.via} (${code}): ${describe}`,
+      span,
+      status === '407'
+        ? 'the proxy wants credentials: give them in its URL, http://user:pass@proxy:port'
+        : 'check the proxy (--proxy, or http_proxy / HTTPS_PROXY), or bypass it with --noproxy',
+      { cause: error },
+    )
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new SendError('SEND_TIMEOUT', `Connection timed out: ${describe}`, span, 'is the host reachable? raise --connect-timeout if it is slow', { cause: error })
+    return new SendError(
+      'SEND_TIMEOUT',
+      `Connection timed out: ${describe}`,
+      span,
+      'is the host reachable? raise --connect-timeout if it is slow',
+      { cause: error },
+    )
   }
   if (code === 'ECONNREFUSED') {
-    return new SendError('SEND_CONNECT', `Connection refused: ${describe}`, span, 'is the server running on that port? To try without one, add --mock', { cause: error })
+    return new SendError(
+      'SEND_CONNECT',
+      `Connection refused: ${describe}`,
+      span,
+      'is the server running on that port? To try without one, add --mock',
+      { cause: error },
+    )
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new SendError('SEND_CONNECT', `Cannot resolve the host: ${describe}`, span, 'check the host name in the URL (or baseUrl)', { cause: error })
+    return new SendError(
+      'SEND_CONNECT',
+      `Cannot resolve the host: ${describe}`,
+      span,
+      'check the host name in the URL (or baseUrl)',
+      { cause: error },
+    )
   }
-  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|OSSL|VERIFY|^UNABLE_TO_/.test(code)) return tlsError(code, error as Error, describe, span)
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED' || code === 'HPE_INVALID_EOF_STATE') {
+  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|OSSL|VERIFY|^UNABLE_TO_/.test(code))
+    return tlsError(code, error as Error, describe, span)
+  if (
+    code === 'ECONNRESET' ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'EPIPE' ||
+    code === 'UND_ERR_CLOSED' ||
+    code === 'HPE_INVALID_EOF_STATE'
+  ) {
     // Over TLS 1.3 a server that wants a client certificate says so only by closing the connection.
-    const hint = when === 'before a response arrived' && describe.includes(' https://')
-      ? 'the server dropped the connection; if it asks for a client certificate, give one with --cert FILE (--key, --pass)'
-      : 'the server dropped the connection; what arrived is kept'
-    return new StreamFailure('STREAM_INCOMPLETE', `The server closed the connection ${when}: ${describe}`, span, hint, { cause: error })
+    const hint =
+      when === 'before a response arrived' && describe.includes(' https://')
+        ? 'the server dropped the connection; if it asks for a client certificate, give one with --cert FILE (--key, --pass)'
+        : 'the server dropped the connection; what arrived is kept'
+    return new StreamFailure('STREAM_INCOMPLETE', `The server closed the connection ${when}: ${describe}`, span, hint, {
+      cause: error,
+    })
   }
   if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'HPE_HEADER_OVERFLOW') {
-    return new SendError('SEND_TOO_LARGE', `The response's head is larger than --max-header-size allows (100k unless set) ${when}: ${describe}`, span, 'raise it with --max-header-size 1M if the server is meant to send such headers', { cause: error })
+    return new SendError(
+      'SEND_TOO_LARGE',
+      `The response's head is larger than --max-header-size allows (100k unless set) ${when}: ${describe}`,
+      span,
+      'raise it with --max-header-size 1M if the server is meant to send such headers',
+      { cause: error },
+    )
   }
   if ((error as Error).name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_'))) {
-    return new SendError('SEND_FAILED', `The server sent malformed HTTP (${(error as Error).message}) ${when}: ${describe}`, span, 'the response does not follow HTTP/1.1; what arrived is kept', { cause: error })
+    return new SendError(
+      'SEND_FAILED',
+      `The server sent malformed HTTP (${(error as Error).message}) ${when}: ${describe}`,
+      span,
+      'the response does not follow HTTP/1.1; what arrived is kept',
+      { cause: error },
+    )
   }
-  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR__ERROR_FORMAT_PADDING_1' || (typeof code === 'string' && code.startsWith('ERR_BROTLI'))) {
-    return new SendError('SEND_FAILED', `The response body could not be decompressed ${when}: ${describe}`, span, undefined, { cause: error })
+  if (
+    code === 'Z_DATA_ERROR' ||
+    code === 'Z_BUF_ERROR' ||
+    code === 'ERR__ERROR_FORMAT_PADDING_1' ||
+    (typeof code === 'string' && code.startsWith('ERR_BROTLI'))
+  ) {
+    return new SendError(
+      'SEND_FAILED',
+      `The response body could not be decompressed ${when}: ${describe}`,
+      span,
+      undefined,
+      { cause: error },
+    )
   }
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_URL') {
-    return new SendError('SEND_FAILED', `Invalid request: ${(error as Error).message}: ${describe}`, span, 'check header names and values', { cause: error })
+  if (
+    code === 'UND_ERR_INVALID_ARG' ||
+    code === 'ERR_INVALID_ARG_VALUE' ||
+    code === 'ERR_INVALID_CHAR' ||
+    code === 'ERR_INVALID_URL'
+  ) {
+    return new SendError(
+      'SEND_FAILED',
+      `Invalid request: ${(error as Error).message}: ${describe}`,
+      span,
+      'check header names and values',
+      { cause: error },
+    )
   }
-  return new SendError('SEND_FAILED', `${(error as Error).message || 'Request failed'} ${when}: ${describe}`, span, undefined, { cause: error })
+  return new SendError(
+    'SEND_FAILED',
+    `${(error as Error).message || 'Request failed'} ${when}: ${describe}`,
+    span,
+    undefined,
+    { cause: error },
+  )
 }
 
 /**
@@ -427,14 +627,27 @@ function protocolOf(url: string, statusText: string | undefined, offered: SendOp
 
 /** TLS failures say which certificate failed and the flag that fixes it. */
 function tlsError(code: string, error: Error, describe: string, span: SourceSpan | undefined): SendError {
-  const fail = (what: string, hint: string) => new SendError('SEND_CONNECT', `TLS error (${code}): ${what}: ${describe}`, span, hint, { cause: error })
+  const fail = (what: string, hint: string) =>
+    new SendError('SEND_CONNECT', `TLS error (${code}): ${what}: ${describe}`, span, hint, { cause: error })
   if (/CERT_REQUIRED|HANDSHAKE_FAILURE/.test(code) || /certificate required|handshake failure/i.test(error.message)) {
-    return fail('the server asks for a client certificate', 'give one with --cert FILE (and --key FILE, --pass if the key is encrypted)')
+    return fail(
+      'the server asks for a client certificate',
+      'give one with --cert FILE (and --key FILE, --pass if the key is encrypted)',
+    )
   }
-  if (/BAD_DECRYPT|BAD_PASSWORD/.test(code)) return fail('the client key could not be decrypted', 'check --pass (the key\'s passphrase)')
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return fail(`the server's certificate is not for this host (${error.message.replace(/^.*?: /, '')})`, 'use the host name the certificate names, or -k to accept it anyway')
-  if (code === 'CERT_HAS_EXPIRED') return fail('the server\'s certificate has expired', 'renew it on the server, or -k to accept it anyway')
-  return fail('the server\'s certificate is not signed by a CA this run trusts', 'trust its CA with --cacert FILE (or SSL_CERT_FILE), or -k to accept any certificate')
+  if (/BAD_DECRYPT|BAD_PASSWORD/.test(code))
+    return fail('the client key could not be decrypted', "check --pass (the key's passphrase)")
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return fail(
+      `the server's certificate is not for this host (${error.message.replace(/^.*?: /, '')})`,
+      'use the host name the certificate names, or -k to accept it anyway',
+    )
+  if (code === 'CERT_HAS_EXPIRED')
+    return fail("the server's certificate has expired", 'renew it on the server, or -k to accept it anyway')
+  return fail(
+    "the server's certificate is not signed by a CA this run trusts",
+    'trust its CA with --cacert FILE (or SSL_CERT_FILE), or -k to accept any certificate',
+  )
 }
 
 function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {

@@ -29,8 +29,12 @@ export function fileSink(path: string): BodySink {
     if (file) return file
     output = openOutput(path)
     const stream = createWriteStream('', { fd: output.fd, autoClose: false })
-    stream.on('error', (error) => { failure = error })
-    failed = once(stream, 'error').then(([error]) => { throw error as Error })
+    stream.on('error', (error) => {
+      failure = error
+    })
+    failed = once(stream, 'error').then(([error]) => {
+      throw error as Error
+    })
     failed.catch(() => {})
     return (file = stream)
   }
@@ -61,7 +65,9 @@ export function outputSink(out: OutStream & { once?: (event: 'drain', listener: 
     target: 'stdout',
     write: (chunk) => {
       if (out.write(chunk) !== false || !out.once) return undefined
-      return new Promise<void>((resolve) => { out.once!('drain', resolve) })
+      return new Promise<void>((resolve) => {
+        out.once!('drain', resolve)
+      })
     },
     end: async () => {},
     abort: () => {},

@@ -54,7 +54,8 @@ export class SseParser {
       this.line(this.lineEndingAt(text, start, end), events)
       start = end + 1
       if (end === cr) {
-        if (end + 1 >= text.length) this.skipLeadingLf = true // the LF of a CRLF may come in the next chunk
+        if (end + 1 >= text.length)
+          this.skipLeadingLf = true // the LF of a CRLF may come in the next chunk
         else if (text.charCodeAt(end + 1) === 10) start++
       }
       if (cr >= 0 && cr < start) cr = text.indexOf('\r', start)
@@ -75,7 +76,9 @@ export class SseParser {
   private line(line: string, events: SseEvent[]): void {
     if (line === '') {
       if (this.data.length > 0) {
-        const event: { event?: string; id?: string; data: string } = { data: this.data.length === 1 ? this.data[0]! : this.data.join('\n') }
+        const event: { event?: string; id?: string; data: string } = {
+          data: this.data.length === 1 ? this.data[0]! : this.data.join('\n'),
+        }
         if (this.event) event.event = this.event
         if (this.id !== undefined) event.id = this.id
         events.push(event)
@@ -85,7 +88,8 @@ export class SseParser {
       return
     }
     if (line.charCodeAt(0) === 58) return // ':' comment
-    if (line.startsWith('data: ')) { // nearly every line of an LLM stream
+    if (line.startsWith('data: ')) {
+      // nearly every line of an LLM stream
       this.data.push(line.slice(6))
       return
     }
@@ -94,10 +98,18 @@ export class SseParser {
     let value = colon < 0 ? '' : line.slice(colon + 1)
     if (value.charCodeAt(0) === 32) value = value.slice(1)
     switch (field) {
-      case 'data': this.data.push(value); break
-      case 'event': this.event = value; break
-      case 'id': if (!value.includes('\0')) this.id = value; break
-      case 'error': events.push({ event: 'error', data: value, isErrorLine: true }); break
+      case 'data':
+        this.data.push(value)
+        break
+      case 'event':
+        this.event = value
+        break
+      case 'id':
+        if (!value.includes('\0')) this.id = value
+        break
+      case 'error':
+        events.push({ event: 'error', data: value, isErrorLine: true })
+        break
     }
   }
 }
@@ -153,6 +165,12 @@ export function streamFormatOf(contentType: string | undefined): StreamFormat | 
   if (!contentType) return undefined
   const type = contentType.split(';')[0]!.trim().toLowerCase()
   if (type === 'text/event-stream') return 'sse'
-  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/ndjson' || type === 'application/jsonlines') return 'ndjson'
+  if (
+    type === 'application/x-ndjson' ||
+    type === 'application/jsonl' ||
+    type === 'application/ndjson' ||
+    type === 'application/jsonlines'
+  )
+    return 'ndjson'
   return undefined
 }

@@ -36,7 +36,12 @@ export type TransportOptions = {
 }
 
 /** What one request needs of the transport; `tls` adds an environment's client certificate and verification. */
-export type Route = { readonly url: string; readonly unixSocket?: string; readonly http2?: boolean; readonly tls?: { readonly cert?: string; readonly key?: string; readonly insecure?: boolean } }
+export type Route = {
+  readonly url: string
+  readonly unixSocket?: string
+  readonly http2?: boolean
+  readonly tls?: { readonly cert?: string; readonly key?: string; readonly insecure?: boolean }
+}
 
 export class Transport {
   private readonly agents = new Map<string, Dispatcher>()
@@ -96,16 +101,35 @@ export class Transport {
       ...(tls.key ? { key: tls.key } : {}),
       ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
     }
-    return new ProxyAgent({ uri: proxy, proxyTunnel: false, requestTls, proxyTls: { timeout: this.options.connectTimeoutMs }, connect: { timeout: this.options.connectTimeoutMs }, keepAliveTimeout: 30_000, maxHeaderSize: this.options.maxHeaderSize })
+    return new ProxyAgent({
+      uri: proxy,
+      proxyTunnel: false,
+      requestTls,
+      proxyTls: { timeout: this.options.connectTimeoutMs },
+      connect: { timeout: this.options.connectTimeoutMs },
+      keepAliveTimeout: 30_000,
+      maxHeaderSize: this.options.maxHeaderSize,
+    })
   }
 
   /** One pool whose every connection is a plain TCP one to the replay server (even for an https URL). */
   private replaying(to: { readonly host: string; readonly port: number }): Dispatcher {
     let agent = this.agents.get('replay')
     if (!agent) {
-      const connector = buildConnector({ timeout: this.options.connectTimeoutMs }) as (options: object, callback: unknown) => unknown
-      const connect = (options: object, callback: unknown) => connector({ ...options, protocol: 'http:', hostname: to.host, host: to.host, port: String(to.port), servername: null }, callback)
-      agent = new Agent({ keepAliveTimeout: 30_000, maxHeaderSize: this.options.maxHeaderSize, connect: connect as unknown as NonNullable<ConstructorParameters<typeof Agent>[0]>['connect'] })
+      const connector = buildConnector({ timeout: this.options.connectTimeoutMs }) as (
+        options: object,
+        callback: unknown,
+      ) => unknown
+      const connect = (options: object, callback: unknown) =>
+        connector(
+          { ...options, protocol: 'http:', hostname: to.host, host: to.host, port: String(to.port), servername: null },
+          callback,
+        )
+      agent = new Agent({
+        keepAliveTimeout: 30_000,
+        maxHeaderSize: this.options.maxHeaderSize,
+        connect: connect as unknown as NonNullable<ConstructorParameters<typeof Agent>[0]>['connect'],
+      })
       this.agents.set('replay', agent)
     }
     return agent
@@ -146,6 +170,9 @@ export class Transport {
       const servername = options.servername ?? (isIP(options.hostname) ? null : options.hostname)
       return connector({ ...options, servername, hostname: target.host, port: String(target.port ?? port) }, callback)
     }
-    return new Agent({ ...base, connect: redirected as unknown as NonNullable<ConstructorParameters<typeof Agent>[0]>['connect'] })
+    return new Agent({
+      ...base,
+      connect: redirected as unknown as NonNullable<ConstructorParameters<typeof Agent>[0]>['connect'],
+    })
   }
 }

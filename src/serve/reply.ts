@@ -10,19 +10,35 @@ import { createHash } from 'node:crypto'
 export type ChatMessage = { role?: string; content?: unknown; tool_calls?: unknown; name?: string }
 export type ToolSpec = { type?: string; function?: { name?: string; description?: string; parameters?: Schema } }
 export type Schema = {
-  type?: string | string[]; properties?: Record<string, Schema>; required?: string[]; items?: Schema; enum?: unknown[]; const?: unknown
-  minimum?: number; maximum?: number; minItems?: number; minLength?: number; format?: string; anyOf?: Schema[]; oneOf?: Schema[]
+  type?: string | string[]
+  properties?: Record<string, Schema>
+  required?: string[]
+  items?: Schema
+  enum?: unknown[]
+  const?: unknown
+  minimum?: number
+  maximum?: number
+  minItems?: number
+  minLength?: number
+  format?: string
+  anyOf?: Schema[]
+  oneOf?: Schema[]
   additionalProperties?: unknown
 }
 
 export type Reply =
-  | { kind: 'text'; text: string }
-  | { kind: 'tool'; calls: { id: string; name: string; arguments: string }[] }
+  { kind: 'text'; text: string } | { kind: 'tool'; calls: { id: string; name: string; arguments: string }[] }
 
 const CANNED: [RegExp, string][] = [
   [/capital of france/i, 'The capital of France is Paris.'],
-  [/(population|how many people|inhabitants)/i, 'Paris has about 2.1 million inhabitants, and about 12 million live in its metropolitan area.'],
-  [/(famous|landmark|visit|see there)/i, 'Paris is known for the Eiffel Tower, the Louvre and the Notre-Dame cathedral.'],
+  [
+    /(population|how many people|inhabitants)/i,
+    'Paris has about 2.1 million inhabitants, and about 12 million live in its metropolitan area.',
+  ],
+  [
+    /(famous|landmark|visit|see there)/i,
+    'Paris is known for the Eiffel Tower, the Louvre and the Notre-Dame cathedral.',
+  ],
   [/^(hi|hello|hey)\b/i, 'Hello! I am the reqchain mock model. Ask me anything.'],
 ]
 
@@ -34,11 +50,15 @@ export function hashOf(value: unknown, length = 8): string {
 export function contentText(content: unknown): string {
   if (typeof content === 'string') return content
   if (!Array.isArray(content)) return content === undefined || content === null ? '' : JSON.stringify(content)
-  return content.map((part: Record<string, unknown>) => {
-    if (part['type'] === 'text') return String(part['text'] ?? '')
-    if (part['type'] === 'image_url') return `[image: ${describeImage((part['image_url'] as { url?: string } | undefined)?.url ?? '')}]`
-    return ''
-  }).join(' ').trim()
+  return content
+    .map((part: Record<string, unknown>) => {
+      if (part['type'] === 'text') return String(part['text'] ?? '')
+      if (part['type'] === 'image_url')
+        return `[image: ${describeImage((part['image_url'] as { url?: string } | undefined)?.url ?? '')}]`
+      return ''
+    })
+    .join(' ')
+    .trim()
 }
 
 function describeImage(url: string): string {
@@ -55,17 +75,27 @@ export function chatReply(body: Record<string, unknown>): Reply {
   const toolChoice = body['tool_choice']
   if (last?.role === 'tool') {
     const toolName = last.name ?? findToolName(messages) ?? 'the tool'
-    return { kind: 'text', text: `${toolName} returned ${contentText(last.content)}. That is the answer to your question.` }
+    return {
+      kind: 'text',
+      text: `${toolName} returned ${contentText(last.content)}. That is the answer to your question.`,
+    }
   }
   if (tools.length > 0 && toolChoice !== 'none') {
-    const wanted = typeof toolChoice === 'object' && toolChoice !== null ? (toolChoice as { function?: { name?: string } }).function?.name : undefined
+    const wanted =
+      typeof toolChoice === 'object' && toolChoice !== null
+        ? (toolChoice as { function?: { name?: string } }).function?.name
+        : undefined
     const tool = tools.find((t) => t.function?.name === wanted) ?? tools[0]!
     const name = tool.function?.name ?? 'tool'
     const args = JSON.stringify(instanceOf(tool.function?.parameters ?? { type: 'object' }, name))
     return { kind: 'tool', calls: [{ id: `call_${hashOf([messages, name], 24)}`, name, arguments: args }] }
   }
   const format = body['response_format'] as { type?: string; json_schema?: { schema?: Schema } } | undefined
-  if (format?.type === 'json_schema') return { kind: 'text', text: JSON.stringify(instanceOf(format.json_schema?.schema ?? { type: 'object' }, 'answer')) }
+  if (format?.type === 'json_schema')
+    return {
+      kind: 'text',
+      text: JSON.stringify(instanceOf(format.json_schema?.schema ?? { type: 'object' }, 'answer')),
+    }
   if (format?.type === 'json_object') return { kind: 'text', text: JSON.stringify({ answer: textReply(messages) }) }
   return { kind: 'text', text: textReply(messages) }
 }
@@ -97,7 +127,9 @@ export function instanceOf(schema: Schema, name = ''): unknown {
   if (schema.enum && schema.enum.length > 0) return schema.enum[0]
   const choice = schema.anyOf?.[0] ?? schema.oneOf?.[0]
   if (choice) return instanceOf(choice, name)
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') ?? schema.type[0] : schema.type ?? (schema.properties ? 'object' : 'string')
+  const type = Array.isArray(schema.type)
+    ? (schema.type.find((t) => t !== 'null') ?? schema.type[0])
+    : (schema.type ?? (schema.properties ? 'object' : 'string'))
   switch (type) {
     case 'object': {
       const out: Record<string, unknown> = {}
@@ -108,18 +140,32 @@ export function instanceOf(schema: Schema, name = ''): unknown {
       const count = Math.max(1, schema.minItems ?? 1)
       return Array.from({ length: count }, () => instanceOf(schema.items ?? { type: 'string' }, name))
     }
-    case 'integer': case 'number': {
+    case 'integer':
+    case 'number': {
       const low = schema.minimum ?? 1
-      const value = schema.maximum !== undefined && schema.maximum < low ? schema.maximum : Math.max(low, Math.min(schema.maximum ?? 42, 42))
+      const value =
+        schema.maximum !== undefined && schema.maximum < low
+          ? schema.maximum
+          : Math.max(low, Math.min(schema.maximum ?? 42, 42))
       return type === 'integer' ? Math.ceil(value) : value
     }
-    case 'boolean': return true
-    case 'null': return null
+    case 'boolean':
+      return true
+    case 'null':
+      return null
     default: {
       if (schema.format === 'date') return '2026-01-01'
       if (schema.format === 'date-time') return '2026-01-01T00:00:00Z'
       if (schema.format === 'email') return 'user@example.com'
-      const text = /city|location|place|town/i.test(name) ? 'Paris' : /country/i.test(name) ? 'France' : /unit/i.test(name) ? 'celsius' : /name/i.test(name) ? 'Ada' : `example ${name}`.trim()
+      const text = /city|location|place|town/i.test(name)
+        ? 'Paris'
+        : /country/i.test(name)
+          ? 'France'
+          : /unit/i.test(name)
+            ? 'celsius'
+            : /name/i.test(name)
+              ? 'Ada'
+              : `example ${name}`.trim()
       return text.length >= (schema.minLength ?? 0) ? text : text.padEnd(schema.minLength!, '.')
     }
   }

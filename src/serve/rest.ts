@@ -4,15 +4,25 @@ import type { ServerResponse } from 'node:http'
 type State = { items: Map<number, Record<string, unknown>>; nextId: number }
 
 function json(res: ServerResponse, status: number, value?: unknown): void {
-  if (value === undefined) { res.writeHead(status); res.end(); return }
+  if (value === undefined) {
+    res.writeHead(status)
+    res.end()
+    return
+  }
   const body = JSON.stringify(value)
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  })
   res.end(body)
 }
 
 export function handleRest(method: string, path: string, raw: Buffer, res: ServerResponse, state: State): void {
   const match = path.match(/^\/items(?:\/(\d+))?\/?$/)
-  if (!match) return json(res, 404, { error: { message: `Unknown route: ${method} /rest${path}`, type: 'invalid_request_error', code: 'not_found' } })
+  if (!match)
+    return json(res, 404, {
+      error: { message: `Unknown route: ${method} /rest${path}`, type: 'invalid_request_error', code: 'not_found' },
+    })
   const id = match[1] === undefined ? undefined : Number(match[1])
   let body: Record<string, unknown> = {}
   if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
@@ -21,7 +31,9 @@ export function handleRest(method: string, path: string, raw: Buffer, res: Serve
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object')
       body = parsed as Record<string, unknown>
     } catch {
-      return json(res, 400, { error: { message: 'The body must be a JSON object', type: 'invalid_request_error', code: null } })
+      return json(res, 400, {
+        error: { message: 'The body must be a JSON object', type: 'invalid_request_error', code: null },
+      })
     }
   }
   if (id === undefined) {
@@ -32,15 +44,29 @@ export function handleRest(method: string, path: string, raw: Buffer, res: Serve
       res.setHeader('Location', `/rest/items/${item.id}`)
       return json(res, 201, item)
     }
-    return json(res, 405, { error: { message: `${method} is not allowed on /rest/items`, type: 'invalid_request_error', code: null } })
+    return json(res, 405, {
+      error: { message: `${method} is not allowed on /rest/items`, type: 'invalid_request_error', code: null },
+    })
   }
   const item = state.items.get(id)
-  if (!item) return json(res, 404, { error: { message: `No item ${id}`, type: 'invalid_request_error', code: 'not_found' } })
+  if (!item)
+    return json(res, 404, { error: { message: `No item ${id}`, type: 'invalid_request_error', code: 'not_found' } })
   switch (method) {
-    case 'GET': return json(res, 200, item)
-    case 'PUT': { const next = { ...body, id }; state.items.set(id, next); return json(res, 200, next) }
-    case 'PATCH': { const next = { ...item, ...body, id }; state.items.set(id, next); return json(res, 200, next) }
-    case 'DELETE': state.items.delete(id); return json(res, 204)
+    case 'GET':
+      return json(res, 200, item)
+    case 'PUT': {
+      const next = { ...body, id }
+      state.items.set(id, next)
+      return json(res, 200, next)
+    }
+    case 'PATCH': {
+      const next = { ...item, ...body, id }
+      state.items.set(id, next)
+      return json(res, 200, next)
+    }
+    case 'DELETE':
+      state.items.delete(id)
+      return json(res, 204)
   }
   return json(res, 405, { error: { message: `${method} is not allowed`, type: 'invalid_request_error', code: null } })
 }

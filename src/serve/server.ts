@@ -30,17 +30,31 @@ const NO_FAULTS: Faults = { delayFirstByte: 0, tokenDelay: 0 }
 /** Only the faults the text names, so a request's header adds to the server's --fault. */
 export function parseFaults(text: string | undefined): Partial<Faults> {
   const faults: Partial<Faults> = {}
-  for (const item of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key, raw] = item.split('=')
     const value = Number(raw)
     if (!Number.isFinite(value) || value < 0) throw new Error(`bad fault value in \`${item}\``)
     switch (key) {
-      case 'delay-first-byte': faults.delayFirstByte = value; break
-      case 'token-delay': faults.tokenDelay = value; break
-      case 'drop-after': faults.dropAfter = value; break
-      case 'error-after': faults.errorAfter = value; break
-      case 'status': faults.status = value; break
-      default: throw new Error(`unknown fault \`${key}\` (delay-first-byte, token-delay, drop-after, error-after, status)`)
+      case 'delay-first-byte':
+        faults.delayFirstByte = value
+        break
+      case 'token-delay':
+        faults.tokenDelay = value
+        break
+      case 'drop-after':
+        faults.dropAfter = value
+        break
+      case 'error-after':
+        faults.errorAfter = value
+        break
+      case 'status':
+        faults.status = value
+        break
+      default:
+        throw new Error(`unknown fault \`${key}\` (delay-first-byte, token-delay, drop-after, error-after, status)`)
     }
   }
   return faults
@@ -58,7 +72,10 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       else res.destroy()
     })
   })
-  server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)) })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => resolve())
@@ -68,11 +85,12 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   return {
     url: `http://${host}:${port}`,
     requests: () => count,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      for (const socket of sockets) socket.destroy()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -86,16 +104,31 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value)
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  })
   res.end(body)
 }
 
 /** Errors in OpenAI's shape: `{ "error": { message, type, param, code } }`. */
-function sendError(res: ServerResponse, status: number, message: string, type = 'invalid_request_error', code: string | null = null): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+): void {
   sendJson(res, status, { error: { message, type, param: null, code } })
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: MockServerOptions, serverFaults: Faults, state: { items: Map<number, Record<string, unknown>>; nextId: number }): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: MockServerOptions,
+  serverFaults: Faults,
+  state: { items: Map<number, Record<string, unknown>>; nextId: number },
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://mock')
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`
   const raw = await readBody(req)
@@ -110,19 +143,54 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: MockSe
   }
   await sleep(faults.delayFirstByte)
   if (url.pathname === '/echo') {
-    return sendJson(res, 200, { method: req.method, path: url.pathname + url.search, headers: req.headers, body: raw.toString('utf8'), bodyBase64: raw.toString('base64') })
+    return sendJson(res, 200, {
+      method: req.method,
+      path: url.pathname + url.search,
+      headers: req.headers,
+      body: raw.toString('utf8'),
+      bodyBase64: raw.toString('base64'),
+    })
   }
   if (url.pathname.startsWith('/rest/')) return handleRest(req.method ?? 'GET', url.pathname.slice(5), raw, res, state)
   if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-    return sendError(res, 401, req.headers.authorization ? 'Incorrect API key provided.' : 'You didn\'t provide an API key. Send it as Authorization: Bearer KEY.', 'invalid_request_error', 'invalid_api_key')
+    return sendError(
+      res,
+      401,
+      req.headers.authorization
+        ? 'Incorrect API key provided.'
+        : "You didn't provide an API key. Send it as Authorization: Bearer KEY.",
+      'invalid_request_error',
+      'invalid_api_key',
+    )
   }
-  if (faults.status !== undefined) return sendError(res, faults.status, `Fault injected: status ${faults.status}`, 'server_error')
+  if (faults.status !== undefined)
+    return sendError(res, faults.status, `Fault injected: status ${faults.status}`, 'server_error')
   switch (route) {
     case 'GET /v1/models':
-      return sendJson(res, 200, { object: 'list', data: (options.models ?? [DEFAULT_MODEL]).map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'reqchain' })) })
+      return sendJson(res, 200, {
+        object: 'list',
+        data: (options.models ?? [DEFAULT_MODEL]).map((id) => ({
+          id,
+          object: 'model',
+          created: 1700000000,
+          owned_by: 'reqchain',
+        })),
+      })
     case 'GET /api/tags':
-      return sendJson(res, 200, { models: (options.models ?? [DEFAULT_MODEL]).map((name) => ({ name, model: name, modified_at: '2026-01-01T00:00:00Z', size: 292800, digest: hashOf(name, 64), details: { format: 'gguf', family: 'mock' } })) })
-    case 'POST /v1/chat/completions': case 'POST /v1/completions': case 'POST /api/chat': case 'POST /api/generate':
+      return sendJson(res, 200, {
+        models: (options.models ?? [DEFAULT_MODEL]).map((name) => ({
+          name,
+          model: name,
+          modified_at: '2026-01-01T00:00:00Z',
+          size: 292800,
+          digest: hashOf(name, 64),
+          details: { format: 'gguf', family: 'mock' },
+        })),
+      })
+    case 'POST /v1/chat/completions':
+    case 'POST /v1/completions':
+    case 'POST /api/chat':
+    case 'POST /api/generate':
       break
     default:
       return sendError(res, 404, `Unknown route: ${req.method} ${url.pathname}`, 'invalid_request_error', 'not_found')
@@ -130,7 +198,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: MockSe
   let body: Record<string, unknown>
   try {
     const parsed = JSON.parse(raw.toString('utf8')) as unknown
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the body must be a JSON object')
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('the body must be a JSON object')
     body = parsed as Record<string, unknown>
   } catch (error) {
     return sendError(res, 400, `Invalid JSON body: ${(error as Error).message}`)
@@ -145,69 +214,190 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: MockSe
   const ollama = route.startsWith('POST /api/')
   const stream = ollama ? body['stream'] !== false : body['stream'] === true
   const messages = (body['messages'] as ChatMessage[] | undefined) ?? []
-  const maxTokens = Number(body['max_tokens'] ?? body['max_completion_tokens'] ?? (body['options'] as Record<string, unknown> | undefined)?.['num_predict'] ?? Infinity)
+  const maxTokens = Number(
+    body['max_tokens'] ??
+      body['max_completion_tokens'] ??
+      (body['options'] as Record<string, unknown> | undefined)?.['num_predict'] ??
+      Infinity,
+  )
   const reply = isChat ? chatReply(body) : { kind: 'text' as const, text: completionReply(String(body['prompt'])) }
   let tokens = reply.kind === 'text' ? tokenize(reply.text) : []
   let finish = reply.kind === 'tool' ? 'tool_calls' : 'stop'
-  if (tokens.length > maxTokens) { tokens = tokens.slice(0, Math.max(0, maxTokens)); finish = 'length' }
-  const stop = typeof body['stop'] === 'string' ? [body['stop']] : Array.isArray(body['stop']) ? (body['stop'] as string[]) : []
+  if (tokens.length > maxTokens) {
+    tokens = tokens.slice(0, Math.max(0, maxTokens))
+    finish = 'length'
+  }
+  const stop =
+    typeof body['stop'] === 'string' ? [body['stop']] : Array.isArray(body['stop']) ? (body['stop'] as string[]) : []
   if (stop.length > 0) {
     const text = tokens.join('')
     const at = Math.min(...stop.map((s) => text.indexOf(s)).filter((i) => i >= 0))
-    if (Number.isFinite(at)) { tokens = tokenize(text.slice(0, at)); finish = 'stop' }
+    if (Number.isFinite(at)) {
+      tokens = tokenize(text.slice(0, at))
+      finish = 'stop'
+    }
   }
   const promptTokens = isChat ? countTokens(messages) : tokenize(String(body['prompt'])).length
-  const completionTokens = reply.kind === 'tool' ? tokenize(reply.calls.map((c) => c.arguments).join(' ')).length : tokens.length
-  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens }
+  const completionTokens =
+    reply.kind === 'tool' ? tokenize(reply.calls.map((c) => c.arguments).join(' ')).length : tokens.length
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  }
   const id = `${isChat ? 'chatcmpl' : 'cmpl'}-${hashOf([route, body], 24)}`
   const created = Math.floor(Date.now() / 1000)
   const text = tokens.join('')
-  const toolCalls = reply.kind === 'tool' ? reply.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) : undefined
+  const toolCalls =
+    reply.kind === 'tool'
+      ? reply.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }))
+      : undefined
 
   if (ollama) {
     const createdAt = new Date().toISOString()
     const field = isChat ? 'message' : 'response'
     const piece = (t: string) => (isChat ? { role: 'assistant', content: t } : t)
     const final = {
-      model, created_at: createdAt, ...(isChat ? { message: { role: 'assistant', content: stream ? '' : text, ...(toolCalls && !stream ? { tool_calls: toolCalls.map((c) => ({ function: { name: c.function.name, arguments: JSON.parse(c.function.arguments) } })) } : {}) } } : { response: stream ? '' : text }),
-      done: true, done_reason: finish === 'length' ? 'length' : 'stop', total_duration: 1_000_000 * (tokens.length + 1), load_duration: 100_000,
-      prompt_eval_count: promptTokens, prompt_eval_duration: 200_000, eval_count: completionTokens, eval_duration: 1_000_000 * tokens.length,
+      model,
+      created_at: createdAt,
+      ...(isChat
+        ? {
+            message: {
+              role: 'assistant',
+              content: stream ? '' : text,
+              ...(toolCalls && !stream
+                ? {
+                    tool_calls: toolCalls.map((c) => ({
+                      function: { name: c.function.name, arguments: JSON.parse(c.function.arguments) },
+                    })),
+                  }
+                : {}),
+            },
+          }
+        : { response: stream ? '' : text }),
+      done: true,
+      done_reason: finish === 'length' ? 'length' : 'stop',
+      total_duration: 1_000_000 * (tokens.length + 1),
+      load_duration: 100_000,
+      prompt_eval_count: promptTokens,
+      prompt_eval_duration: 200_000,
+      eval_count: completionTokens,
+      eval_duration: 1_000_000 * tokens.length,
     }
     if (!stream) return sendJson(res, 200, final)
     const lines = tokens.map((t) => JSON.stringify({ model, created_at: createdAt, [field]: piece(t), done: false }))
-    if (toolCalls && isChat) lines.push(JSON.stringify({ model, created_at: createdAt, message: { role: 'assistant', content: '', tool_calls: toolCalls.map((c) => ({ function: { name: c.function.name, arguments: JSON.parse(c.function.arguments) } })) }, done: false }))
+    if (toolCalls && isChat)
+      lines.push(
+        JSON.stringify({
+          model,
+          created_at: createdAt,
+          message: {
+            role: 'assistant',
+            content: '',
+            tool_calls: toolCalls.map((c) => ({
+              function: { name: c.function.name, arguments: JSON.parse(c.function.arguments) },
+            })),
+          },
+          done: false,
+        }),
+      )
     lines.push(JSON.stringify(final))
-    return streamLines(res, 'application/x-ndjson', lines.map((l) => `${l}\n`), faults, (n) => `${JSON.stringify({ error: `Fault injected after ${n} chunks` })}\n`)
+    return streamLines(
+      res,
+      'application/x-ndjson',
+      lines.map((l) => `${l}\n`),
+      faults,
+      (n) => `${JSON.stringify({ error: `Fault injected after ${n} chunks` })}\n`,
+    )
   }
 
   if (!stream) {
     const choice = isChat
-      ? { index: 0, message: { role: 'assistant', content: toolCalls ? null : text, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, logprobs: null, finish_reason: finish }
+      ? {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: toolCalls ? null : text,
+            ...(toolCalls ? { tool_calls: toolCalls } : {}),
+          },
+          logprobs: null,
+          finish_reason: finish,
+        }
       : { index: 0, text, logprobs: null, finish_reason: finish }
-    return sendJson(res, 200, { id, object: isChat ? 'chat.completion' : 'text_completion', created, model, choices: [choice], usage })
+    return sendJson(res, 200, {
+      id,
+      object: isChat ? 'chat.completion' : 'text_completion',
+      created,
+      model,
+      choices: [choice],
+      usage,
+    })
   }
   const object = isChat ? 'chat.completion.chunk' : 'text_completion'
-  const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) => JSON.stringify({ id, object, created, model, choices: [choice], ...extra })
+  const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ id, object, created, model, choices: [choice], ...extra })
   const events: string[] = []
-  if (isChat) events.push(chunk({ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }))
-  for (const t of tokens) events.push(chunk(isChat ? { index: 0, delta: { content: t }, logprobs: null, finish_reason: null } : { index: 0, text: t, logprobs: null, finish_reason: null }))
+  if (isChat)
+    events.push(chunk({ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }))
+  for (const t of tokens)
+    events.push(
+      chunk(
+        isChat
+          ? { index: 0, delta: { content: t }, logprobs: null, finish_reason: null }
+          : { index: 0, text: t, logprobs: null, finish_reason: null },
+      ),
+    )
   for (const [index, call] of (toolCalls ?? []).entries()) {
     // Arguments arrive in fragments, as real servers stream them.
-    events.push(chunk({ index: 0, delta: { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, logprobs: null, finish_reason: null }))
+    events.push(
+      chunk({
+        index: 0,
+        delta: {
+          tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }],
+        },
+        logprobs: null,
+        finish_reason: null,
+      }),
+    )
     for (const fragment of call.function.arguments.match(/[\s\S]{1,8}/g) ?? []) {
-      events.push(chunk({ index: 0, delta: { tool_calls: [{ index, function: { arguments: fragment } }] }, logprobs: null, finish_reason: null }))
+      events.push(
+        chunk({
+          index: 0,
+          delta: { tool_calls: [{ index, function: { arguments: fragment } }] },
+          logprobs: null,
+          finish_reason: null,
+        }),
+      )
     }
   }
-  events.push(chunk(isChat ? { index: 0, delta: {}, logprobs: null, finish_reason: finish } : { index: 0, text: '', logprobs: null, finish_reason: finish }))
+  events.push(
+    chunk(
+      isChat
+        ? { index: 0, delta: {}, logprobs: null, finish_reason: finish }
+        : { index: 0, text: '', logprobs: null, finish_reason: finish },
+    ),
+  )
   if ((body['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage) {
     events.push(JSON.stringify({ id, object, created, model, choices: [], usage }))
   }
   events.push('[DONE]')
-  return streamLines(res, 'text/event-stream', events.map((e) => `data: ${e}\n\n`), faults,
-    (n) => `error: ${JSON.stringify({ code: 500, message: `Fault injected after ${n} chunks`, type: 'server_error' })}\n\n`)
+  return streamLines(
+    res,
+    'text/event-stream',
+    events.map((e) => `data: ${e}\n\n`),
+    faults,
+    (n) =>
+      `error: ${JSON.stringify({ code: 500, message: `Fault injected after ${n} chunks`, type: 'server_error' })}\n\n`,
+  )
 }
 
-async function streamLines(res: ServerResponse, contentType: string, lines: string[], faults: Faults, errorLine: (n: number) => string): Promise<void> {
+async function streamLines(
+  res: ServerResponse,
+  contentType: string,
+  lines: string[],
+  faults: Faults,
+  errorLine: (n: number) => string,
+): Promise<void> {
   res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' })
   res.flushHeaders()
   for (const [i, line] of lines.entries()) {
@@ -216,7 +406,10 @@ async function streamLines(res: ServerResponse, contentType: string, lines: stri
       res.destroy()
       return
     }
-    if (faults.errorAfter !== undefined && i >= faults.errorAfter) { res.end(errorLine(i)); return }
+    if (faults.errorAfter !== undefined && i >= faults.errorAfter) {
+      res.end(errorLine(i))
+      return
+    }
     if (faults.tokenDelay > 0 && i > 0) await sleep(faults.tokenDelay)
     if (!res.write(line)) await new Promise((r) => res.once('drain', r))
   }

@@ -9,7 +9,14 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/temp.js'
 
 const run = promisify(execFile)
-const has = (shell: string) => { try { execFileSync('sh', ['-c', `command -v ${shell}`]); return true } catch { return false } }
+const has = (shell: string) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${shell}`])
+    return true
+  } catch {
+    return false
+  }
+}
 let dir: string
 let env: NodeJS.ProcessEnv
 
@@ -17,11 +24,17 @@ beforeAll(() => {
   dir = tempDir('completion')
   const bin = join(dir, 'bin')
   mkdirSync(bin)
-  writeFileSync(join(bin, 'reqchain'), `#!/bin/sh\nexec "${process.execPath}" "${join(import.meta.dirname, '../../dist/reqchain.js')}" "$@"\n`)
+  writeFileSync(
+    join(bin, 'reqchain'),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(import.meta.dirname, '../../dist/reqchain.js')}" "$@"\n`,
+  )
   chmodSync(join(bin, 'reqchain'), 0o755)
   env = { ...process.env, PATH: `${bin}:${process.env['PATH']}` }
   mkdirSync(join(dir, 'api'))
-  writeFileSync(join(dir, 'api', 'chat.http'), '### ask\n# @name ask\nGET http://x/\n\n### the follow-up\nGET http://x/2\n\n###\n# @name models\nGET http://x/m\n')
+  writeFileSync(
+    join(dir, 'api', 'chat.http'),
+    '### ask\n# @name ask\nGET http://x/\n\n### the follow-up\nGET http://x/2\n\n###\n# @name models\nGET http://x/m\n',
+  )
   writeFileSync(join(dir, 'api', 'flow.json'), JSON.stringify({ requests: [{ name: 'login', url: 'http://x/' }] }))
   writeFileSync(join(dir, 'api', 'notes.txt'), 'not a request file')
   writeFileSync(join(dir, 'api', 'http-client.env.json'), JSON.stringify({ $shared: {}, local: {}, staging: {} }))
@@ -41,7 +54,11 @@ describe('reqchain completion', () => {
     expect(await bash('reqchain test --no-b')).toEqual(['--no-bail'])
     expect(await bash('reqchain run ')).toEqual(['api/', 'bin/'])
     expect(await bash('reqchain run api/')).toEqual(['api/chat.http', 'api/flow.json'])
-    expect(await bash('reqchain run api/chat.http#')).toEqual(['api/chat.http#ask', 'api/chat.http#the\\ follow-up', 'api/chat.http#models'])
+    expect(await bash('reqchain run api/chat.http#')).toEqual([
+      'api/chat.http#ask',
+      'api/chat.http#the\\ follow-up',
+      'api/chat.http#models',
+    ])
     expect(await bash('reqchain run api/flow.json#l')).toEqual(['api/flow.json#login'])
     expect(await bash('reqchain run api/chat.http --env ')).toEqual(['local', 'staging'])
     expect(await bash('reqchain test api --report j')).toEqual(['junit=', 'json='])
@@ -62,13 +79,15 @@ describe('reqchain completion', () => {
   })
 
   it.runIf(has('zsh'))('zsh: the same candidates through bashcompinit', async () => {
-    const script = 'source <(reqchain completion zsh)\nCOMP_WORDS=(reqchain run api/chat.http#a); COMP_CWORD=2; _reqchain; print -l -- $COMPREPLY'
+    const script =
+      'source <(reqchain completion zsh)\nCOMP_WORDS=(reqchain run api/chat.http#a); COMP_CWORD=2; _reqchain; print -l -- $COMPREPLY'
     const { stdout } = await run('zsh', ['-c', script], { cwd: dir, env })
     expect(stdout).toBe('api/chat.http#ask\n')
   })
 
   it.runIf(has('fish'))('fish: the same candidates from complete -C', async () => {
-    const script = 'source (reqchain completion fish | psub); complete -C "reqchain run --dat"; complete -C "reqchain run api/chat.http --env s"'
+    const script =
+      'source (reqchain completion fish | psub); complete -C "reqchain run --dat"; complete -C "reqchain run api/chat.http --env s"'
     const { stdout } = await run('fish', ['-c', script], { cwd: dir, env })
     expect(stdout).toBe('--dataset\nstaging\n')
   })

@@ -11,7 +11,10 @@ import { json, type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 const chain = `### login
 # @name login
@@ -34,7 +37,11 @@ Content-Type: application/json
 
 describe('a chain rendered without a server', () => {
   it('exports every request as curl, captured values as shell variables, and the script runs', async () => {
-    server = await startServer({ '* /login': (_req, res) => json(res, { token: 't', id: 1 }), '* /me': (_req, res) => json(res, {}), '* /echo': (_req, res) => json(res, {}) })
+    server = await startServer({
+      '* /login': (_req, res) => json(res, { token: 't', id: 1 }),
+      '* /me': (_req, res) => json(res, {}),
+      '* /echo': (_req, res) => json(res, {}),
+    })
     const dir = tempDir('export')
     writeFileSync(join(dir, 'chain.http'), chain)
     const result = await runCli(['curl', 'chain.http', '--var', `base=${server.url}`], { cwd: dir })
@@ -42,7 +49,9 @@ describe('a chain rendered without a server', () => {
     expect(result.stdout).toContain('#   $token: captured by `login` at chain.http:4 from $.token')
     expect(result.stdout).toContain(`-H 'Authorization: Bearer '"$token"`)
     expect(result.stdout).toContain(`--json '{"token": "'"$token"'", "id": '"$login_id"'}'`)
-    await promisify(execFile)('sh', ['-c', result.stdout], { env: { ...process.env, token: 'tok "x" 42', login_id: '7' } })
+    await promisify(execFile)('sh', ['-c', result.stdout], {
+      env: { ...process.env, token: 'tok "x" 42', login_id: '7' },
+    })
     expect(server.calls.map((c) => [c.path, c.headers.authorization ?? null, c.body.toString()])).toEqual([
       ['/login', null, '{"user": "ada"}'],
       ['/me', 'Bearer tok "x" 42', ''],
@@ -63,15 +72,24 @@ describe('a chain rendered without a server', () => {
   })
 
   it('exports a chain carried by scripts, with what they set as shell variables, and runs none of them', async () => {
-    server = await startServer({ '* /login': (_req, res) => json(res, { token: 't' }), '* /me': (_req, res) => json(res, {}) })
+    server = await startServer({
+      '* /login': (_req, res) => json(res, { token: 't' }),
+      '* /me': (_req, res) => json(res, {}),
+    })
     const dir = tempDir('export')
-    writeFileSync(join(dir, 'scripted.http'), `### login\nPOST {{base}}/login\n\n> {% client.global.set("token", response.body.token) %}\n\n### me\n< {% request.variables.set("stamp", String(Date.now())) %}\nGET {{base}}/me?at={{stamp}}\nAuthorization: Bearer {{token}}\n`)
+    writeFileSync(
+      join(dir, 'scripted.http'),
+      `### login\nPOST {{base}}/login\n\n> {% client.global.set("token", response.body.token) %}\n\n### me\n< {% request.variables.set("stamp", String(Date.now())) %}\nGET {{base}}/me?at={{stamp}}\nAuthorization: Bearer {{token}}\n`,
+    )
     const result = await runCli(['curl', 'scripted.http', '--var', `base=${server.url}`], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.stdout).toContain('#   $token: set by the script of `login` at scripted.http:2')
     expect(result.stdout).toContain('#   $stamp: set by the script of `me` at scripted.http:8 (request.variables.set)')
     await promisify(execFile)('sh', ['-c', result.stdout], { env: { ...process.env, token: 'tok-1', stamp: '99' } })
-    expect(server.calls.map((c) => [c.path, c.headers.authorization ?? null])).toEqual([['/login', null], ['/me?at=99', 'Bearer tok-1']])
+    expect(server.calls.map((c) => [c.path, c.headers.authorization ?? null])).toEqual([
+      ['/login', null],
+      ['/me?at=99', 'Bearer tok-1'],
+    ])
     const dry = await runCli(['run', 'scripted.http', '--dry-run', '--var', `base=${server.url}`], { cwd: dir })
     expect(dry.exitCode, dry.stderr).toBe(0)
     expect(dry.stdout).toContain('Authorization: Bearer <set by script: token>')

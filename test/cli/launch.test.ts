@@ -3,7 +3,17 @@
 // change what a run does; it is replaced, whole, by the next run. Each test works on its own copy
 // of dist/.
 import { execFile, execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,22 +26,35 @@ const dist = join(import.meta.dirname, '../../dist')
 let server: TestServer
 
 beforeAll(async () => {
-  server = await startServer({ 'GET /ping': (_req, res) => json(res, { pong: 'ok' }, 200, { 'Set-Cookie': 'seen=1; Path=/' }) }) // a cookie loads tough-cookie
+  server = await startServer({
+    'GET /ping': (_req, res) => json(res, { pong: 'ok' }, 200, { 'Set-Cookie': 'seen=1; Path=/' }),
+  }) // a cookie loads tough-cookie
 })
 afterAll(() => server.close())
 
 function copyOfDist(): { bin: string; cache: string; caches: string[]; dir: string } {
   const dir = tempDir('dist')
   cpSync(dist, join(dir, 'dist'), { recursive: true })
-  const caches = readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache')).map((f) => join(dir, 'dist', f))
+  const caches = readdirSync(join(dir, 'dist'))
+    .filter((f) => f.endsWith('.cache'))
+    .map((f) => join(dir, 'dist', f))
   const cache = caches.find((f) => /[\\/]cli-[0-9a-f]+\.cache$/.test(f))
   expect(cache, 'the build writes a code cache for the CLI').toBeDefined()
   writeFileSync(join(dir, 'ping.http'), `GET ${server.url}/ping\n`)
   return { bin: join(dir, 'dist', 'reqchain.js'), cache: cache!, caches, dir }
 }
 
-async function ping(bin: string, dir: string, nodeArgs: string[] = [], env: Record<string, string> = {}, node = process.execPath): Promise<string> {
-  const { stdout } = await run(node, [...nodeArgs, bin, 'run', 'ping.http', '-e', '$.pong', '-r'], { cwd: dir, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'user-cache'), ...env } })
+async function ping(
+  bin: string,
+  dir: string,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+  node = process.execPath,
+): Promise<string> {
+  const { stdout } = await run(node, [...nodeArgs, bin, 'run', 'ping.http', '-e', '$.pong', '-r'], {
+    cwd: dir,
+    env: { ...process.env, XDG_CACHE_HOME: join(dir, 'user-cache'), ...env },
+  })
   return stdout
 }
 
@@ -39,16 +62,26 @@ async function ping(bin: string, dir: string, nodeArgs: string[] = [], env: Reco
 function userCaches(dir: string): Record<string, string[]> {
   const base = join(dir, 'user-cache', 'reqchain')
   if (!existsSync(base)) return {}
-  return Object.fromEntries(readdirSync(base).map((key) => [key, readdirSync(join(base, key)).map((f) => join(base, key, f))]))
+  return Object.fromEntries(
+    readdirSync(base).map((key) => [key, readdirSync(join(base, key)).map((f) => join(base, key, f))]),
+  )
 }
 
-const nodeKey = (node: string) => execFileSync(node, ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"], { encoding: 'utf8' }).trim()
+const nodeKey = (node: string) =>
+  execFileSync(node, ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"], {
+    encoding: 'utf8',
+  }).trim()
 
-const stamp = (file: string) => { const s = statSync(file); return `${s.ino}:${s.mtimeMs}:${s.size}` }
+const stamp = (file: string) => {
+  const s = statSync(file)
+  return `${s.ino}:${s.mtimeMs}:${s.size}`
+}
 
 describe('the executable and its code cache', () => {
   it('answers --version without loading the CLI', async () => {
-    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string
+    }
     for (const flag of ['--version', '-V']) {
       const { stdout } = await run(process.execPath, [join(dist, 'reqchain.js'), flag])
       expect(stdout).toBe(`${version}\n`)
@@ -65,8 +98,22 @@ describe('the executable and its code cache', () => {
   it('has a cache from the build for every library bundled apart, and each one fits', async () => {
     const { bin, caches, dir } = copyOfDist()
     const scripts = readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.js') && f !== 'reqchain.js')
-    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual(['ajv', 'cli', 'csv-parse-sync', 'csv-stringify-sync', 'dotenv', 'handlebars', 'jsonpath-plus', 'quickjs-emscripten-core', 'shell-quote', 'tough-cookie', 'yargs'])
-    expect(caches.map((f) => f.replace(/-[0-9a-f]+\.cache$/, '.js')).sort()).toEqual(scripts.map((f) => join(dir, 'dist', f.replace(/-[0-9a-f]+\.js$/, '.js'))).sort())
+    expect(scripts.map((f) => f.replace(/-[0-9a-f]+\.js$/, '')).sort()).toEqual([
+      'ajv',
+      'cli',
+      'csv-parse-sync',
+      'csv-stringify-sync',
+      'dotenv',
+      'handlebars',
+      'jsonpath-plus',
+      'quickjs-emscripten-core',
+      'shell-quote',
+      'tough-cookie',
+      'yargs',
+    ])
+    expect(caches.map((f) => f.replace(/-[0-9a-f]+\.cache$/, '.js')).sort()).toEqual(
+      scripts.map((f) => join(dir, 'dist', f.replace(/-[0-9a-f]+\.js$/, '.js'))).sort(),
+    )
     const before = caches.map(stamp)
     // Every library in one run: a .env (dotenv), a helper (Handlebars), a cookie (tough-cookie), a capture (jsonpath-plus)
     // and a schema (ajv); then help, which is where yargs loads.
@@ -74,9 +121,16 @@ describe('the executable and its code cache', () => {
     writeFileSync(join(dir, 'rows.csv'), 'row\n1\n') // a CSV dataset loads csv-parse, CSV results csv-stringify
     writeFileSync(join(dir, 'ping.schema.json'), JSON.stringify({ type: 'object', required: ['pong'] }))
     // A response handler loads the script sandbox.
-    writeFileSync(join(dir, 'all.http'), `# @capture pong = $.pong\n# @assert $ matchesSchema ./ping.schema.json\nGET ${server.url}/ping?who={{urlencode who}}\n\n> {% client.global.set("seen", response.status) %}\n`)
+    writeFileSync(
+      join(dir, 'all.http'),
+      `# @capture pong = $.pong\n# @assert $ matchesSchema ./ping.schema.json\nGET ${server.url}/ping?who={{urlencode who}}\n\n> {% client.global.set("seen", response.status) %}\n`,
+    )
     const useAll = async () => {
-      const { stdout } = await run(process.execPath, [bin, 'run', 'all.http', '-e', '$.pong', '-r', '--dataset', 'rows.csv', '--results', 'results.csv'], { cwd: dir })
+      const { stdout } = await run(
+        process.execPath,
+        [bin, 'run', 'all.http', '-e', '$.pong', '-r', '--dataset', 'rows.csv', '--results', 'results.csv'],
+        { cwd: dir },
+      )
       expect(stdout).toBe('ok\n')
       const help = await run(process.execPath, [bin, 'run', '--help'], { cwd: dir })
       expect(help.stdout).toContain('--connect-timeout')
@@ -111,7 +165,13 @@ describe('the executable and its code cache', () => {
     expect(await ping(bin, dir, other)).toBe('ok\n')
     expect(stamp(cache)).toBe(before)
     const keys = Object.keys(userCaches(dir))
-    expect(keys).toEqual([nodeKey(process.execPath).replace(/-\d+$/, '') + '-' + execFileSync(process.execPath, [...other, '-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).trim()])
+    expect(keys).toEqual([
+      nodeKey(process.execPath).replace(/-\d+$/, '') +
+        '-' +
+        execFileSync(process.execPath, [...other, '-p', "require('node:v8').cachedDataVersionTag()"], {
+          encoding: 'utf8',
+        }).trim(),
+    ])
     const own = userCaches(dir)[keys[0]!]!
     expect(own.some((f) => /[\\/]cli-[0-9a-f]+\.cache$/.test(f))).toBe(true)
     const settled = own.map(stamp)
@@ -129,25 +189,35 @@ describe('the executable and its code cache', () => {
     const before = stamp(cache)
     expect(await ping(bin, dir, [], { NODE_OPTIONS: '--disallow-code-generation-from-strings' })).toBe('ok\n')
     expect(stamp(cache)).toBe(before)
-    expect(Object.keys(userCaches(dir))).toEqual([execFileSync(process.execPath, ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--disallow-code-generation-from-strings' } }).trim()])
+    expect(Object.keys(userCaches(dir))).toEqual([
+      execFileSync(
+        process.execPath,
+        ['-p', "`${process.version}-${process.arch}-${require('node:v8').cachedDataVersionTag()}`"],
+        { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--disallow-code-generation-from-strings' } },
+      ).trim(),
+    ])
   })
 
-  it.skipIf(!otherNode)('never reads the caches of another Node, even one with the same V8 cache tag (REQCHAIN_TEST_OTHER_NODE unset: no other Node to run)', async () => {
-    const { bin, caches, dir } = copyOfDist()
-    const before = caches.map(stamp)
-    // Node 20.19.0 to 20.20.2 share V8's cache tag; reading each other's caches crashed (exit 139).
-    expect(await ping(bin, dir, [], {}, otherNode)).toBe('ok\n')
-    expect(await ping(bin, dir, [], {}, otherNode)).toBe('ok\n')
-    expect(caches.map(stamp)).toEqual(before)
-    expect(Object.keys(userCaches(dir))).toEqual([nodeKey(otherNode!)])
-    expect(nodeKey(otherNode!)).not.toBe(nodeKey(process.execPath))
-  })
+  it.skipIf(!otherNode)(
+    'never reads the caches of another Node, even one with the same V8 cache tag (REQCHAIN_TEST_OTHER_NODE unset: no other Node to run)',
+    async () => {
+      const { bin, caches, dir } = copyOfDist()
+      const before = caches.map(stamp)
+      // Node 20.19.0 to 20.20.2 share V8's cache tag; reading each other's caches crashed (exit 139).
+      expect(await ping(bin, dir, [], {}, otherNode)).toBe('ok\n')
+      expect(await ping(bin, dir, [], {}, otherNode)).toBe('ok\n')
+      expect(caches.map(stamp)).toEqual(before)
+      expect(Object.keys(userCaches(dir))).toEqual([nodeKey(otherNode!)])
+      expect(nodeKey(otherNode!)).not.toBe(nodeKey(process.execPath))
+    },
+  )
 
   it('builds and runs from a folder whose path has a space in it', async () => {
     const root = join(import.meta.dirname, '../..')
     const dir = join(tempDir('build'), 'my projects', 'req chain')
     mkdirSync(dir, { recursive: true })
-    for (const entry of ['src', 'scripts', 'package.json', 'tsconfig.json']) cpSync(join(root, entry), join(dir, entry), { recursive: true })
+    for (const entry of ['src', 'scripts', 'package.json', 'tsconfig.json'])
+      cpSync(join(root, entry), join(dir, entry), { recursive: true })
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
     await run(process.execPath, [join(dir, 'scripts', 'build.mjs')], { cwd: dir })
     writeFileSync(join(dir, 'ping.http'), `GET ${server.url}/ping\n`)

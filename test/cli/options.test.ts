@@ -15,7 +15,20 @@ async function outcome(argv: string[], quick: boolean): Promise<unknown> {
 const SAMPLES = [
   ['run', 'a.http'],
   ['run', 'a.http', 'b.json', '--var', 'model=x', '--var', 'k=v=w', '-e', '$.choices[0].message.content', '-r'],
-  ['run', 'a.http', '--no-bail', '--timeout', '0', '--connect-timeout=2.5', '-v', '-q', '--all', '-f', '--raw', '--curl'],
+  [
+    'run',
+    'a.http',
+    '--no-bail',
+    '--timeout',
+    '0',
+    '--connect-timeout=2.5',
+    '-v',
+    '-q',
+    '--all',
+    '-f',
+    '--raw',
+    '--curl',
+  ],
   ['run', '--env', 'local', '--env-file', '.env.ci', 'a.http', '--secret', 'token', '--show-secrets', '-k'],
   ['run', 'a.http', '-n', 'ask', '--name', 'follow', '-o', 'out.bin', '--report', 'junit=r.xml', '--report', 'md=r.md'],
   ['run', 'a.http', '--', '--not-a-flag'],
@@ -40,7 +53,9 @@ describe('parseOptions', () => {
   it('returns help however it is asked for, and prints nothing itself', async () => {
     const written: unknown[] = []
     const log = console.log
-    console.log = (...args: unknown[]) => { written.push(args) }
+    console.log = (...args: unknown[]) => {
+      written.push(args)
+    }
     try {
       for (const argv of [['run', 'a.http', '-qh'], ['run', '--help'], ['test', '-h', 'x'], []]) {
         const options = await parseOptions(argv)
@@ -56,15 +71,76 @@ describe('parseOptions', () => {
 
   it('gives the same result quick or through yargs, for random command lines', async () => {
     const token = fc.oneof(
-      fc.constantFrom('--var', '--env', '--env-file', '--secret', '-n', '--name', '-e', '-r', '-v', '-q', '-f', '-k', '-o', '--all', '--raw',
-        '--curl', '--mock', '--no-bail', '--bail', '--timeout', '--connect-timeout', '--report', '--show-secrets', '--parallel', '--port',
-        '--models', '--', '-', '--x', '-z', '--timeout=5', '--var=a=b', '--no-mock', 'junit=r.xml', 'a=b', '12', '-1', 'a.http',
-        '--var=', '--mock=true', '--bail=false', 'true', 'false', '--timeout=abc', '--timeout=1.5', '-rq', '--no-var', '--no-timeout',
-        '-e=x', '--env=a', '--raw-output', '--rawOutput', '--port=8', '--no-raw-output', '0x10', '1e3', '.5'),
+      fc.constantFrom(
+        '--var',
+        '--env',
+        '--env-file',
+        '--secret',
+        '-n',
+        '--name',
+        '-e',
+        '-r',
+        '-v',
+        '-q',
+        '-f',
+        '-k',
+        '-o',
+        '--all',
+        '--raw',
+        '--curl',
+        '--mock',
+        '--no-bail',
+        '--bail',
+        '--timeout',
+        '--connect-timeout',
+        '--report',
+        '--show-secrets',
+        '--parallel',
+        '--port',
+        '--models',
+        '--',
+        '-',
+        '--x',
+        '-z',
+        '--timeout=5',
+        '--var=a=b',
+        '--no-mock',
+        'junit=r.xml',
+        'a=b',
+        '12',
+        '-1',
+        'a.http',
+        '--var=',
+        '--mock=true',
+        '--bail=false',
+        'true',
+        'false',
+        '--timeout=abc',
+        '--timeout=1.5',
+        '-rq',
+        '--no-var',
+        '--no-timeout',
+        '-e=x',
+        '--env=a',
+        '--raw-output',
+        '--rawOutput',
+        '--port=8',
+        '--no-raw-output',
+        '0x10',
+        '1e3',
+        '.5',
+      ),
       fc.string({ maxLength: 6 }),
     )
-    await fc.assert(fc.asyncProperty(fc.constantFrom('run', 'test', 'parse', 'curl', 'serve'), fc.array(token, { maxLength: 7 }), async (command, rest) => {
-      expect(await outcome([command, ...rest], true)).toEqual(await outcome([command, ...rest], false))
-    }), { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('run', 'test', 'parse', 'curl', 'serve'),
+        fc.array(token, { maxLength: 7 }),
+        async (command, rest) => {
+          expect(await outcome([command, ...rest], true)).toEqual(await outcome([command, ...rest], false))
+        },
+      ),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+    )
   })
 })

@@ -9,7 +9,10 @@ import { json, type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 function dirWith(files: Record<string, string | Buffer>): string {
   const dir = tempDir('run')
@@ -22,23 +25,40 @@ const binary = Buffer.from([0, 1, 2, 255, 254, 0x80, 0x0d, 0x0a, 0xc3])
 async function serve() {
   server = await startServer({
     'GET /json': (_req, res) => json(res, { a: { b: [1, 2] }, s: 'text' }),
-    'GET /bin': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end(binary) },
-    'GET /gzip': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }); res.end(gzipSync('{"packed":"gzip"}')) },
-    'GET /br': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'br' }); res.end(brotliCompressSync('{"packed":"br"}')) },
+    'GET /bin': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+      res.end(binary)
+    },
+    'GET /gzip': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
+      res.end(gzipSync('{"packed":"gzip"}'))
+    },
+    'GET /br': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'br' })
+      res.end(brotliCompressSync('{"packed":"br"}'))
+    },
     'GET /ua': (req, res) => json(res, { ua: req.headers['user-agent'] }),
     'GET /missing': (_req, res) => json(res, { error: 'nope' }, 404),
-    'GET /redirect': (_req, res) => { res.writeHead(302, { Location: '/json' }); res.end() },
-    'POST /echo': (req, res, body) => json(res, { body: body.toString('base64'), type: req.headers['content-type'] ?? null }),
+    'GET /redirect': (_req, res) => {
+      res.writeHead(302, { Location: '/json' })
+      res.end()
+    },
+    'POST /echo': (req, res, body) =>
+      json(res, { body: body.toString('base64'), type: req.headers['content-type'] ?? null }),
   })
   return server.url
 }
 
-const run = (dir: string, args: string[], tty = false) => runCli(['run', ...args, '--var', `baseUrl=${server!.url}`], { cwd: dir, tty })
+const run = (dir: string, args: string[], tty = false) =>
+  runCli(['run', ...args, '--var', `baseUrl=${server!.url}`], { cwd: dir, tty })
 
 describe('reqchain run', () => {
   it('writes the last body byte for byte when piped, and pretty JSON on a terminal', async () => {
     await serve()
-    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json\n\n###\nGET {{baseUrl}}/bin\n', 'b.http': 'GET {{baseUrl}}/json\n' })
+    const dir = dirWith({
+      'a.http': 'GET {{baseUrl}}/json\n\n###\nGET {{baseUrl}}/bin\n',
+      'b.http': 'GET {{baseUrl}}/json\n',
+    })
     const piped = await run(dir, ['a.http'])
     expect(piped.exitCode).toBe(0)
     expect(piped.stdoutBytes.equals(binary)).toBe(true)
@@ -62,7 +82,10 @@ describe('reqchain run', () => {
   it('takes options before the paths as well as after them', async () => {
     await serve()
     const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json?x={{x}}\n' })
-    for (const args of [['run', '--var', 'x=1', '--var', `baseUrl=${server!.url}`, 'a.http'], ['run', '-e', '$.s', '--var', `baseUrl=${server!.url}`, 'a.http', '--var', 'x=2', '-r']]) {
+    for (const args of [
+      ['run', '--var', 'x=1', '--var', `baseUrl=${server!.url}`, 'a.http'],
+      ['run', '-e', '$.s', '--var', `baseUrl=${server!.url}`, 'a.http', '--var', 'x=2', '-r'],
+    ]) {
       const result = await runCli(args, { cwd: dir })
       expect(result.exitCode, `${args.join(' ')}\n${result.stderr}`).toBe(0)
     }
@@ -73,7 +96,13 @@ describe('reqchain run', () => {
     await serve()
     const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/json\n' })
     const colored = async (args: string[], env: Record<string, string | undefined>, tty: boolean) =>
-      (await runCli(['run', 'a.http', '--var', `baseUrl=${server!.url}`, ...args], { cwd: dir, tty, env: { NO_COLOR: undefined, ...env } })).stderr.includes('\x1b[')
+      (
+        await runCli(['run', 'a.http', '--var', `baseUrl=${server!.url}`, ...args], {
+          cwd: dir,
+          tty,
+          env: { NO_COLOR: undefined, ...env },
+        })
+      ).stderr.includes('\x1b[')
     expect(await colored([], {}, true)).toBe(true)
     expect(await colored([], { FORCE_COLOR: '0' }, true)).toBe(false)
     expect(await colored([], { NO_COLOR: '1' }, true)).toBe(false)
@@ -86,19 +115,30 @@ describe('reqchain run', () => {
   it('reads a request file from standard input with -', async () => {
     await serve()
     const dir = dirWith({})
-    const http = await runCli(['run', '-', '-e', '$.s', '-r', '--var', `baseUrl=${server!.url}`], { cwd: dir, stdin: 'GET {{baseUrl}}/json\n' })
+    const http = await runCli(['run', '-', '-e', '$.s', '-r', '--var', `baseUrl=${server!.url}`], {
+      cwd: dir,
+      stdin: 'GET {{baseUrl}}/json\n',
+    })
     expect(http).toMatchObject({ exitCode: 0, stdout: 'text\n' })
-    const json = await runCli(['run', '-', '-e', '$.a.b[1]', '--var', `baseUrl=${server!.url}`], { cwd: dir, stdin: '{"url": "{{baseUrl}}/json"}' })
+    const json = await runCli(['run', '-', '-e', '$.a.b[1]', '--var', `baseUrl=${server!.url}`], {
+      cwd: dir,
+      stdin: '{"url": "{{baseUrl}}/json"}',
+    })
     expect(json).toMatchObject({ exitCode: 0, stdout: '2\n' })
     const broken = await runCli(['parse', '-'], { cwd: dir, stdin: 'GET http://h/\nnot a header\n' })
     expect(broken.exitCode).toBe(2)
     expect(broken.stderr).toContain('--> <stdin>:2:1')
-    const { stdout } = await promisify(execFile)('sh', ['-c', `node ${join(import.meta.dirname, '../../dist/reqchain.js')} run - -e '$.s' -r --var baseUrl=${server!.url} <<'EOF'\nGET {{baseUrl}}/json\nEOF`])
+    const { stdout } = await promisify(execFile)('sh', [
+      '-c',
+      `node ${join(import.meta.dirname, '../../dist/reqchain.js')} run - -e '$.s' -r --var baseUrl=${server!.url} <<'EOF'\nGET {{baseUrl}}/json\nEOF`,
+    ])
     expect(stdout).toBe('text\n')
   })
 
   it('names the flag meant when one is misspelled', async () => {
-    const result = await runCli(['run', 'a.http', '--extarct', '$.a'], { cwd: dirWith({ 'a.http': 'GET http://127.0.0.1:9/\n' }) })
+    const result = await runCli(['run', 'a.http', '--extarct', '$.a'], {
+      cwd: dirWith({ 'a.http': 'GET http://127.0.0.1:9/\n' }),
+    })
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain('Unknown argument: extarct')
     expect(result.stderr).toContain('did you mean `--extract`?')
@@ -147,7 +187,10 @@ describe('reqchain run', () => {
 
   it('follows redirects unless # @no-redirect', async () => {
     await serve()
-    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/redirect\n', 'b.http': '# @no-redirect\nGET {{baseUrl}}/redirect\n' })
+    const dir = dirWith({
+      'a.http': 'GET {{baseUrl}}/redirect\n',
+      'b.http': '# @no-redirect\nGET {{baseUrl}}/redirect\n',
+    })
     expect(JSON.parse((await run(dir, ['a.http'])).stdout)).toMatchObject({ s: 'text' })
     expect((await run(dir, ['b.http'])).stderr).toContain('302 Found')
   })
@@ -165,7 +208,10 @@ describe('reqchain run', () => {
 
   it('shows heads with -v and masks secret headers and values', async () => {
     await serve()
-    const dir = dirWith({ 'a.http': 'GET {{baseUrl}}/ua\nAuthorization: Bearer {{token}}\nX-Trace: {{token}}\n', '.env': 'token=tok-very-secret-1\n' })
+    const dir = dirWith({
+      'a.http': 'GET {{baseUrl}}/ua\nAuthorization: Bearer {{token}}\nX-Trace: {{token}}\n',
+      '.env': 'token=tok-very-secret-1\n',
+    })
     const result = await run(dir, ['a.http', '-v'])
     expect(result.stderr).toContain('> GET /ua HTTP/1.1')
     expect(result.stderr).toContain('> Authorization: Bearer ********')
@@ -177,7 +223,10 @@ describe('reqchain run', () => {
 
   it('reports a dependency cycle at the request that closes it (exit 2)', async () => {
     await serve()
-    const dir = dirWith({ 'a.http': '### a\n# @capture x = $.s\nGET {{baseUrl}}/json?y={{y}}\n\n### b\n# @capture y = $.s\nGET {{baseUrl}}/json?x={{x}}\n' })
+    const dir = dirWith({
+      'a.http':
+        '### a\n# @capture x = $.s\nGET {{baseUrl}}/json?y={{y}}\n\n### b\n# @capture y = $.s\nGET {{baseUrl}}/json?x={{x}}\n',
+    })
     const result = await run(dir, ['a.http#b'])
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('Requests depend on each other in a cycle: b → a → b')
@@ -192,11 +241,14 @@ describe('reqchain run', () => {
     expect(result.stderr).toContain('did you mean `second`?')
   })
 
-  it('runs a directory\'s request files in sorted order, skipping body and environment files', async () => {
+  it("runs a directory's request files in sorted order, skipping body and environment files", async () => {
     await serve()
     const dir = dirWith({
-      'b.http': 'GET {{baseUrl}}/json?file=b\n', 'a.rest': 'GET {{baseUrl}}/json?file=a\n',
-      'c.json': JSON.stringify({ url: '{{baseUrl}}/json?file=c' }), 'body.json': '{"not": "a request"}', 'http-client.env.json': '{"dev": {}}',
+      'b.http': 'GET {{baseUrl}}/json?file=b\n',
+      'a.rest': 'GET {{baseUrl}}/json?file=a\n',
+      'c.json': JSON.stringify({ url: '{{baseUrl}}/json?file=c' }),
+      'body.json': '{"not": "a request"}',
+      'http-client.env.json': '{"dev": {}}',
     })
     const result = await runCli(['run', '.', '--var', `baseUrl=${server!.url}`], { cwd: dir })
     expect(result.exitCode).toBe(0)
@@ -212,7 +264,9 @@ describe('reqchain run', () => {
     expect((await runCli(['--version'], { cwd: dir })).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
     const bad = await runCli(['run'], { cwd: dir })
     expect(bad.exitCode).toBe(1)
-    expect((await runCli(['run', 'x.http', '--var', 'novalue'], { cwd: dir })).stderr).toContain('--var needs NAME=VALUE')
+    expect((await runCli(['run', 'x.http', '--var', 'novalue'], { cwd: dir })).stderr).toContain(
+      '--var needs NAME=VALUE',
+    )
   })
 
   it('skips the .json files of a directory that are not request files, and says which with -v', async () => {
@@ -230,7 +284,9 @@ describe('reqchain run', () => {
     expect(verbose.exitCode, verbose.stderr).toBe(0)
     expect(verbose.stderr).toContain('skipped broken.json: not valid JSON, not a request file\n')
     expect(verbose.stderr).toContain('skipped http-client.env.json: an environment file, not a request file\n')
-    expect(verbose.stderr).toContain('skipped package.json: JSON without a top-level "url" or "requests", not a request file\n')
+    expect(verbose.stderr).toContain(
+      'skipped package.json: JSON without a top-level "url" or "requests", not a request file\n',
+    )
     expect(server.calls).toHaveLength(2)
   })
 
@@ -253,9 +309,11 @@ describe('reqchain run', () => {
     expect(none.stderr).toContain('`/ping` has no host')
   })
 
-  it('reads a file variable with a dot in its name as that variable (Visual Studio\'s template), with or without helpers', async () => {
+  it("reads a file variable with a dot in its name as that variable (Visual Studio's template), with or without helpers", async () => {
     server = await startServer({ 'POST /w': (_req, res, body) => json(res, JSON.parse(body.toString())) })
-    const dir = dirWith({ 'vs.http': `@My.App_HostAddress = ${server.url}\n\nPOST {{My.App_HostAddress}}/w\nContent-Type: application/json\n\n{"plain": "{{My.App_HostAddress}}", "helper": {{json (default missing 1)}}, "also": "{{My.App_HostAddress}}"}\n` })
+    const dir = dirWith({
+      'vs.http': `@My.App_HostAddress = ${server.url}\n\nPOST {{My.App_HostAddress}}/w\nContent-Type: application/json\n\n{"plain": "{{My.App_HostAddress}}", "helper": {{json (default missing 1)}}, "also": "{{My.App_HostAddress}}"}\n`,
+    })
     const result = await runCli(['run', 'vs.http', '-e', '$', '-r'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({ plain: server.url, helper: 1, also: server.url })
@@ -264,19 +322,28 @@ describe('reqchain run', () => {
   it('reads httpyac named responses: after # @name login, {{login.token}} and {{login.body.token}} are its body fields', async () => {
     server = await startServer({
       'POST /login': (_req, res) => json(res, { token: 'tok-1', user: { id: 7 } }),
-      'GET /me': (req, res) => json(res, { auth: req.headers.authorization, id: new URL(req.url!, 'http://x').searchParams.get('id') }),
+      'GET /me': (req, res) =>
+        json(res, { auth: req.headers.authorization, id: new URL(req.url!, 'http://x').searchParams.get('id') }),
     })
-    const dir = dirWith({ 'flow.http': `# @name login\nPOST ${server.url}/login\n\n###\nGET ${server.url}/me?id={{login.user.id}}\nAuthorization: Bearer {{login.body.token}}\n` })
+    const dir = dirWith({
+      'flow.http': `# @name login\nPOST ${server.url}/login\n\n###\nGET ${server.url}/me?id={{login.user.id}}\nAuthorization: Bearer {{login.body.token}}\n`,
+    })
     const result = await runCli(['run', 'flow.http', '-e', '$', '-r'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({ auth: 'Bearer tok-1', id: '7' })
     // A variable of that name is not shadowed by the response.
-    const shadow = dirWith({ 'flow.http': `@login = {"user": {"id": 1}}\n# @name login\nPOST ${server.url}/login\n\n###\nGET ${server.url}/me?id={{login.user.id}}\n` })
+    const shadow = dirWith({
+      'flow.http': `@login = {"user": {"id": 1}}\n# @name login\nPOST ${server.url}/login\n\n###\nGET ${server.url}/me?id={{login.user.id}}\n`,
+    })
     expect((await runCli(['run', 'flow.http'], { cwd: shadow })).exitCode).toBe(3) // the file variable is a string, not a response
   })
 
   it('runs the request a # @ref names first when one request is chosen, and says so when the name is unknown', async () => {
-    server = await startServer({ 'POST /login': (_req, res) => json(res, { ok: 1 }), 'GET /me': (_req, res) => json(res, { me: 1 }), 'GET /other': (_req, res) => json(res, {}) })
+    server = await startServer({
+      'POST /login': (_req, res) => json(res, { ok: 1 }),
+      'GET /me': (_req, res) => json(res, { me: 1 }),
+      'GET /other': (_req, res) => json(res, {}),
+    })
     const dir = dirWith({
       'ref.http': `# @name login\nPOST ${server.url}/login\n\n###\n# @name other\nGET ${server.url}/other\n\n###\n# @name me\n# @ref login\nGET ${server.url}/me\n`,
       'typo.http': `# @name login\nPOST ${server.url}/login\n\n###\n# @name me\n# @ref logni\nGET ${server.url}/me\n`,
@@ -292,7 +359,11 @@ describe('reqchain run', () => {
   })
 
   it('reads an httpyac {{ exports.x = response.parsedBody.path }} block after a request as captures, and runs any other block in the sandbox, never as body', async () => {
-    server = await startServer({ 'POST /login': (_req, res, body) => json(res, { token: 'tok-9', echo: body.toString(), user: { ids: [5] } }), 'GET /me': (req, res) => json(res, { auth: req.headers.authorization, id: new URL(req.url!, 'http://x').searchParams.get('id') }) })
+    server = await startServer({
+      'POST /login': (_req, res, body) => json(res, { token: 'tok-9', echo: body.toString(), user: { ids: [5] } }),
+      'GET /me': (req, res) =>
+        json(res, { auth: req.headers.authorization, id: new URL(req.url!, 'http://x').searchParams.get('id') }),
+    })
     const dir = dirWith({
       'hy.http': `POST ${server.url}/login\nContent-Type: application/json\n\n{"user": "ada"}\n\n{{\n  // the token for the next request\n  exports.token = response.parsedBody.token;\n  exports.id = response.parsedBody.user.ids[0]\n}}\n\n###\nGET ${server.url}/me?id={{id}}\nAuthorization: Bearer {{token}}\n`,
       'js.http': `POST ${server.url}/login\n\n{"a": 1}\n\n{{\n  exports.n = response.parsedBody.token.length + response.statusCode + Number(response.headers['content-type'].indexOf('json') > 0)\n  test.status(200)\n}}\n\n###\nGET ${server.url}/me?id={{n}}\n`,

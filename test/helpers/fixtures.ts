@@ -10,12 +10,15 @@ export function fixtureBody(name: string): Buffer {
 }
 
 export function fixtureHeaders(name: string): { status: number; headers: Record<string, string> } {
-  const [statusLine, ...lines] = readFileSync(join(dir, `${name}.headers`), 'utf8').split(/\r?\n/).filter(Boolean)
+  const [statusLine, ...lines] = readFileSync(join(dir, `${name}.headers`), 'utf8')
+    .split(/\r?\n/)
+    .filter(Boolean)
   const headers: Record<string, string> = {}
   for (const line of lines) {
     const at = line.indexOf(':')
     const name = line.slice(0, at)
-    if (!/^(transfer-encoding|content-length|keep-alive|connection)$/i.test(name)) headers[name] = line.slice(at + 1).trim()
+    if (!/^(transfer-encoding|content-length|keep-alive|connection)$/i.test(name))
+      headers[name] = line.slice(at + 1).trim()
   }
   return { status: Number(statusLine!.split(' ')[1]), headers }
 }
@@ -25,7 +28,10 @@ export async function replay(res: ServerResponse, name: string, chunkSize = Infi
   const { status, headers } = fixtureHeaders(name)
   const body = fixtureBody(name)
   res.writeHead(status, headers)
-  if (chunkSize === Infinity) { res.end(body); return }
+  if (chunkSize === Infinity) {
+    res.end(body)
+    return
+  }
   for (let i = 0; i < body.length; i += chunkSize) {
     res.write(body.subarray(i, i + chunkSize))
     if (i % (chunkSize * 64) === 0) await new Promise((r) => setImmediate(r))

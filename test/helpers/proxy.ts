@@ -9,28 +9,47 @@ export type TestProxy = { url: string; calls: ProxyCall[]; close: () => Promise<
 export async function startProxy(options: { credentials?: string } = {}): Promise<TestProxy> {
   const calls: ProxyCall[] = []
   const sockets = new Set<Socket>()
-  const allowed = (req: IncomingMessage) => !options.credentials || req.headers['proxy-authorization'] === `Basic ${Buffer.from(options.credentials).toString('base64')}`
+  const allowed = (req: IncomingMessage) =>
+    !options.credentials ||
+    req.headers['proxy-authorization'] === `Basic ${Buffer.from(options.credentials).toString('base64')}`
   const record = (req: IncomingMessage, target: string) => {
-    calls.push({ method: req.method ?? '', target, ...(req.headers['proxy-authorization'] ? { proxyAuthorization: String(req.headers['proxy-authorization']) } : {}) })
+    calls.push({
+      method: req.method ?? '',
+      target,
+      ...(req.headers['proxy-authorization'] ? { proxyAuthorization: String(req.headers['proxy-authorization']) } : {}),
+    })
   }
   const server = createServer((req, res) => {
     record(req, req.url ?? '')
-    if (!allowed(req)) { res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="test"' }); res.end(); return }
+    if (!allowed(req)) {
+      res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="test"' })
+      res.end()
+      return
+    }
     const target = new URL(req.url ?? '')
     const headers = { ...req.headers }
     delete headers['proxy-authorization']
-    const upstream = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers }, (response) => {
-      res.writeHead(response.statusCode ?? 502, response.headers)
-      response.pipe(res)
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers },
+      (response) => {
+        res.writeHead(response.statusCode ?? 502, response.headers)
+        response.pipe(res)
+      },
+    )
+    upstream.on('error', () => {
+      res.writeHead(502)
+      res.end()
     })
-    upstream.on('error', () => { res.writeHead(502); res.end() })
     req.pipe(upstream)
   })
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     record(req, req.url ?? '')
     sockets.add(client)
     client.on('error', () => {})
-    if (!allowed(req)) { client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n'); return }
+    if (!allowed(req)) {
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n')
+      return
+    }
     const [host, port] = (req.url ?? '').split(':')
     const upstream = connect(Number(port), host!, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
@@ -41,11 +60,18 @@ export async function startProxy(options: { credentials?: string } = {}): Promis
     sockets.add(upstream)
     upstream.on('error', () => client.destroy())
   })
-  server.on('connection', (socket) => { sockets.add(socket) })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
-    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }

@@ -10,7 +10,9 @@ import { join } from 'node:path'
 export type RawServer = { url: string; requests: string[]; close: () => Promise<void> }
 
 /** Calls `respond` with each connection's socket once a request head (and a body of its Content-Length) has arrived. */
-export async function startRawServer(respond: (socket: Socket, request: string) => void | Promise<void>): Promise<RawServer> {
+export async function startRawServer(
+  respond: (socket: Socket, request: string) => void | Promise<void>,
+): Promise<RawServer> {
   const requests: string[] = []
   const sockets = new Set<Socket>()
   const server: Server = createNetServer((socket) => {
@@ -33,7 +35,11 @@ export async function startRawServer(respond: (socket: Socket, request: string) 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -43,10 +49,17 @@ export const TEST_CA = join(tls, 'ca.crt')
 export type TlsServer = { url: string; close: () => Promise<void> }
 
 export async function startTlsServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TlsServer> {
-  const server = createHttpsServer({ key: readFileSync(join(tls, 'server.key')), cert: readFileSync(join(tls, 'server.crt')) }, handler)
+  const server = createHttpsServer(
+    { key: readFileSync(join(tls, 'server.key')), cert: readFileSync(join(tls, 'server.crt')) },
+    handler,
+  )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }

@@ -3,14 +3,23 @@ import { main } from '../../src/cli/main.js'
 
 export type CliRun = { exitCode: number; stdout: string; stderr: string; stdoutBytes: Buffer }
 
-export type CliOptions = { cwd: string; env?: Record<string, string | undefined>; tty?: boolean; signal?: AbortSignal; stdin?: string }
+export type CliOptions = {
+  cwd: string
+  env?: Record<string, string | undefined>
+  tty?: boolean
+  signal?: AbortSignal
+  stdin?: string
+}
 
 export async function runCli(args: string[], options: CliOptions): Promise<CliRun> {
   const out: Buffer[] = []
   const err: Buffer[] = []
   const stream = (into: Buffer[]) => ({
     isTTY: options.tty ?? false,
-    write: (chunk: string | Uint8Array) => { into.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk)); return true },
+    write: (chunk: string | Uint8Array) => {
+      into.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk))
+      return true
+    },
   })
   const exitCode = await main(args, {
     stdout: stream(out),

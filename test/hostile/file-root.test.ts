@@ -10,7 +10,11 @@ import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer
 beforeAll(async () => {
-  server = await startServer({ 'POST /x': (_req, res, body) => { res.end(body) } })
+  server = await startServer({
+    'POST /x': (_req, res, body) => {
+      res.end(body)
+    },
+  })
 })
 afterAll(() => server.close())
 
@@ -33,7 +37,10 @@ const post = (body: string) => `POST ${server.url}/x\nContent-Type: text/plain\n
 describe('the file root', () => {
   it('lets a file read beside it and anywhere under the folder holding .git (a sibling scripts/ folder)', async () => {
     const { api } = layout()
-    writeFileSync(join(api, 'ok.http'), `${post('< ../bodies/b.json')}\n> ../scripts/post.js\n\n###\n${post('{{file "../bodies/b.json"}}')}`)
+    writeFileSync(
+      join(api, 'ok.http'),
+      `${post('< ../bodies/b.json')}\n> ../scripts/post.js\n\n###\n${post('{{file "../bodies/b.json"}}')}`,
+    )
     const result = await runCli(['run', 'ok.http', '--all'], { cwd: api })
     expect(result.stderr).not.toContain('error')
     expect(result.exitCode).toBe(0)
@@ -51,8 +58,14 @@ describe('the file root', () => {
       [post(`{{file "${secret}"}}`), /`file`: .* is outside the file root/],
       [post('{{base64File "../../outside/secret.txt"}}'), /`base64File`: .* is outside the file root/],
       [post('{{dataUrl "./link.txt"}}'), /`dataUrl`: .* is outside the file root/],
-      [`${post('hello')}\n> ../../outside/steal.js\n`, /Script file `\.\.\/\.\.\/outside\/steal\.js` is outside the file root/],
-      [`< ../../outside/steal.js\n${post('hello')}`, /Script file `\.\.\/\.\.\/outside\/steal\.js` is outside the file root/],
+      [
+        `${post('hello')}\n> ../../outside/steal.js\n`,
+        /Script file `\.\.\/\.\.\/outside\/steal\.js` is outside the file root/,
+      ],
+      [
+        `< ../../outside/steal.js\n${post('hello')}`,
+        /Script file `\.\.\/\.\.\/outside\/steal\.js` is outside the file root/,
+      ],
     ]
     for (const [source, message] of cases) {
       writeFileSync(join(api, 'bad.http'), source)
@@ -67,7 +80,7 @@ describe('the file root', () => {
     }
   })
 
-  it('without .git above it, the root is the request file\'s own folder; --file-root widens it', async () => {
+  it("without .git above it, the root is the request file's own folder; --file-root widens it", async () => {
     const { repo, api } = layout(false)
     writeFileSync(join(api, 'up.http'), post('< ../bodies/b.json'))
     const refused = await runCli(['run', 'up.http'], { cwd: api })

@@ -27,7 +27,12 @@ describe('input files named by flags', () => {
   it('refuses a device, a FIFO or a folder as --env-file, --cacert, --cert and --key, and a folder as --cookie-jar', async () => {
     const { dir, nodes } = scratch()
     for (const node of nodes) {
-      for (const flags of [['--env-file', node], ['--cacert', node], ['--cert', node, '--key', node], ...(node === 'folder' ? [['--cookie-jar', node]] : [])]) {
+      for (const flags of [
+        ['--env-file', node],
+        ['--cacert', node],
+        ['--cert', node, '--key', node],
+        ...(node === 'folder' ? [['--cookie-jar', node]] : []),
+      ]) {
         const started = Date.now()
         const result = await runCli(['run', 'r.http', ...flags], { cwd: dir })
         expect(result.stderr, `${flags.join(' ')}`).toMatch(/is not a regular file|is a directory/)
@@ -38,13 +43,16 @@ describe('input files named by flags', () => {
     }
   })
 
-  it.skipIf(!isRoot)('never reads a --cookie-jar that is a device: it is only written, as curl -c /dev/null (mknod needs root)', async () => {
-    const { dir } = scratch()
-    const started = Date.now()
-    const result = await runCli(['run', 'r.http', '--cookie-jar', 'zero'], { cwd: dir })
-    expect(result.stderr).toContain('Connection refused')
-    expect(Date.now() - started).toBeLessThan(5000)
-  })
+  it.skipIf(!isRoot)(
+    'never reads a --cookie-jar that is a device: it is only written, as curl -c /dev/null (mknod needs root)',
+    async () => {
+      const { dir } = scratch()
+      const started = Date.now()
+      const result = await runCli(['run', 'r.http', '--cookie-jar', 'zero'], { cwd: dir })
+      expect(result.stderr).toContain('Connection refused')
+      expect(Date.now() - started).toBeLessThan(5000)
+    },
+  )
 
   it('refuses a device, a FIFO or a folder as an environment file beside the request file, at load', async () => {
     const { dir } = scratch()

@@ -11,19 +11,32 @@ import { type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 const root = join(import.meta.dirname, '..', '..')
 
 /** Runs dist/reqchain.js; stdout is counted and dropped. Resolves with the exit code, stdout's size and the peak RSS in MiB. */
-async function measure(args: string[], cwd: string): Promise<{ code: number | null; stdoutBytes: number; stderr: string; peakMiB: number }> {
+async function measure(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdoutBytes: number; stderr: string; peakMiB: number }> {
   const rssFile = join(cwd, 'peak-rss')
-  const child = spawn(process.execPath, ['-r', join(root, 'test/helpers/peak-rss.cjs'), join(root, 'dist/reqchain.js'), ...args],
-    { cwd, env: { ...process.env, REQCHAIN_PEAK_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(
+    process.execPath,
+    ['-r', join(root, 'test/helpers/peak-rss.cjs'), join(root, 'dist/reqchain.js'), ...args],
+    { cwd, env: { ...process.env, REQCHAIN_PEAK_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let stdoutBytes = 0
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdoutBytes += chunk.length })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdoutBytes += chunk.length
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   const peakMiB = Number(readFileSync(rssFile, 'utf8')) / 1024
   return { code, stdoutBytes, stderr, peakMiB }
@@ -34,11 +47,18 @@ describe('peak memory of the real executable', () => {
     // gzip members concatenated are one valid gzip stream: 64 members of 64 MiB of zeros each.
     const member = gzipSync(Buffer.alloc(64 * 1024 * 1024))
     const bomb = Buffer.concat(Array.from({ length: 64 }, () => member))
-    server = await startServer({ 'GET /bomb': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }); res.end(bomb) } })
+    server = await startServer({
+      'GET /bomb': (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
+        res.end(bomb)
+      },
+    })
     const dir = tempDir('memory')
     writeFileSync(join(dir, 'r.http'), `GET ${server.url}/bomb\n`)
     const result = await measure(['run', 'r.http'], dir)
-    process.stdout.write(`gzip bomb of ${(bomb.length / 1024 / 1024).toFixed(1)} MB: peak RSS ${result.peakMiB.toFixed(0)} MiB\n`)
+    process.stdout.write(
+      `gzip bomb of ${(bomb.length / 1024 / 1024).toFixed(1)} MB: peak RSS ${result.peakMiB.toFixed(0)} MiB\n`,
+    )
     expect(result.code).toBe(3)
     expect(result.stderr).toContain('inflates more than 100×')
     expect(result.peakMiB).toBeLessThan(150)
@@ -67,8 +87,14 @@ describe('peak memory of the real executable', () => {
 
   it('holds a script filling memory to its 256 MiB limit: the whole process within the limit and 100 MiB', async () => {
     const dir = tempDir('memory')
-    for (const [name, fill] of [['arrays', 'new Array(100000).fill(1.5)'], ['strings', "'x'.repeat(1000000) + a.length"]] as const) {
-      writeFileSync(join(dir, `${name}.http`), `< {%\n  var a = []\n  while (true) a.push(${fill})\n%}\nGET http://127.0.0.1:9/\n`)
+    for (const [name, fill] of [
+      ['arrays', 'new Array(100000).fill(1.5)'],
+      ['strings', "'x'.repeat(1000000) + a.length"],
+    ] as const) {
+      writeFileSync(
+        join(dir, `${name}.http`),
+        `< {%\n  var a = []\n  while (true) a.push(${fill})\n%}\nGET http://127.0.0.1:9/\n`,
+      )
       const result = await measure(['run', `${name}.http`], dir)
       process.stdout.write(`a script filling ${name}: peak RSS ${result.peakMiB.toFixed(0)} MiB\n`)
       expect(result.code).toBe(3)

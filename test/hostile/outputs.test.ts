@@ -3,7 +3,17 @@
 // whole and keeps its mode; a new cookie jar (it holds secrets) is created 0600. The devices are
 // made in a scratch folder, never taken from the machine's /dev.
 import { spawn, execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRawServer } from '../helpers/raw-server.js'
@@ -34,16 +44,22 @@ function scratch(): string {
 const isRoot = process.getuid?.() === 0
 
 describe('outputs', () => {
-  it.skipIf(!isRoot)('writes a report, -o and a cookie jar into a character device in place, leaving it a device (mknod needs root)', async () => {
-    const dir = scratch()
-    const devices = ['report', 'body', 'jar'].map((name) => join(dir, name))
-    for (const device of devices) execFileSync('mknod', [device, 'c', '1', '3']) // the null device's numbers
-    const result = await runCli(['run', 'ok.http', '--report', `json=${devices[0]}`, '-o', devices[1]!, '--cookie-jar', devices[2]!], { cwd: dir })
-    expect(result.stderr).toContain('200')
-    expect(result.exitCode).toBe(0)
-    for (const device of devices) expect(lstatSync(device).isCharacterDevice(), device).toBe(true)
-    expect(readdirSync(dir).sort()).toEqual(['body', 'cut.http', 'jar', 'ok.http', 'report'])
-  })
+  it.skipIf(!isRoot)(
+    'writes a report, -o and a cookie jar into a character device in place, leaving it a device (mknod needs root)',
+    async () => {
+      const dir = scratch()
+      const devices = ['report', 'body', 'jar'].map((name) => join(dir, name))
+      for (const device of devices) execFileSync('mknod', [device, 'c', '1', '3']) // the null device's numbers
+      const result = await runCli(
+        ['run', 'ok.http', '--report', `json=${devices[0]}`, '-o', devices[1]!, '--cookie-jar', devices[2]!],
+        { cwd: dir },
+      )
+      expect(result.stderr).toContain('200')
+      expect(result.exitCode).toBe(0)
+      for (const device of devices) expect(lstatSync(device).isCharacterDevice(), device).toBe(true)
+      expect(readdirSync(dir).sort()).toEqual(['body', 'cut.http', 'jar', 'ok.http', 'report'])
+    },
+  )
 
   it('writes a report into a FIFO in place: the reader gets it whole and the FIFO stays a FIFO', async () => {
     const dir = scratch()
@@ -66,7 +82,9 @@ describe('outputs', () => {
     chmodSync(join(dir, 'report.json'), 0o640)
     writeFileSync(join(dir, 'target.json'), 'old')
     symlinkSync('target.json', join(dir, 'link.json'))
-    const result = await runCli(['run', 'ok.http', '--report', 'json=report.json', '--report', 'html=link.json'], { cwd: dir })
+    const result = await runCli(['run', 'ok.http', '--report', 'json=report.json', '--report', 'html=link.json'], {
+      cwd: dir,
+    })
     expect(result.exitCode).toBe(0)
     expect(statSync(join(dir, 'report.json')).mode & 0o777).toBe(0o640)
     expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).summary).toBeDefined()
@@ -76,7 +94,7 @@ describe('outputs', () => {
     expect(readdirSync(dir).filter((f) => /\.(tmp|spool)$/.test(f))).toEqual([])
   })
 
-  it('creates a new cookie jar 0600 and keeps an existing jar\'s mode', async () => {
+  it("creates a new cookie jar 0600 and keeps an existing jar's mode", async () => {
     const dir = scratch()
     expect((await runCli(['run', 'ok.http', '--cookie-jar', 'new.jar'], { cwd: dir })).exitCode).toBe(0)
     expect(readFileSync(join(dir, 'new.jar'), 'utf8')).toContain('s3cr3t-cookie')
@@ -113,12 +131,17 @@ describe('outputs', () => {
       for (let i = 0; i < 5; i++) {
         const fifo = join(dir, `body-${i}.fifo`)
         execFileSync('mkfifo', [fifo])
-        const reader = spawn(process.execPath, ['-e', `
+        const reader = spawn(process.execPath, [
+          '-e',
+          `
           const fd = require('fs').openSync(${JSON.stringify(fifo)}, 'r'); const buffer = Buffer.alloc(65536); let total = 0, read
           while ((read = require('fs').readSync(fd, buffer)) > 0) { total += read; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2) }
-          console.log(total)`])
+          console.log(total)`,
+        ])
         let count = ''
-        reader.stdout.on('data', (chunk: Buffer) => { count += chunk.toString() })
+        reader.stdout.on('data', (chunk: Buffer) => {
+          count += chunk.toString()
+        })
         const closed = new Promise((resolve) => reader.on('close', resolve))
         const result = await runCli(['run', 'big.http', '-o', fifo, '-q'], { cwd: dir })
         await closed

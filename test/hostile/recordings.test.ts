@@ -13,13 +13,34 @@ const LATER = 'tok-LATER-998877'
 let server: TestServer
 beforeAll(async () => {
   server = await startServer({
-    'GET /small': (_req, res) => { res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Trace': 'abc' }); res.end('small body') },
-    'GET /big': (_req, res) => { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('x'.repeat(300 * 1024)) },
-    'GET /bin': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end(Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), Buffer.from(`key=${KEY};`), Buffer.from([0x80, 0x81])])) },
-    'GET /early': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ note: `soon: ${LATER}` })) },
-    'GET /early-big': (_req, res) => { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end(`${'y'.repeat(300 * 1024)} ${LATER}`) },
-    'GET /early-bin': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end(Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from(LATER)])) },
-    'GET /login': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ token: LATER })) },
+    'GET /small': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Trace': 'abc' })
+      res.end('small body')
+    },
+    'GET /big': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' })
+      res.end('x'.repeat(300 * 1024))
+    },
+    'GET /bin': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+      res.end(Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), Buffer.from(`key=${KEY};`), Buffer.from([0x80, 0x81])]))
+    },
+    'GET /early': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ note: `soon: ${LATER}` }))
+    },
+    'GET /early-big': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' })
+      res.end(`${'y'.repeat(300 * 1024)} ${LATER}`)
+    },
+    'GET /early-bin': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+      res.end(Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from(LATER)]))
+    },
+    'GET /login': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ token: LATER }))
+    },
   })
 })
 afterAll(() => server.close())
@@ -34,7 +55,19 @@ async function recording(): Promise<{ dir: string; rec: string; small: string; b
   const files = readdirSync(rec).sort()
   const side = files.find((f) => !f.endsWith('.json'))!
   expect(side).toBeDefined()
-  return { dir, rec, small: join(rec, files.find((f) => f.startsWith('0001'))!), big: join(rec, files.find((f) => f.startsWith('0002') && f.endsWith('.json'))!), side }
+  return {
+    dir,
+    rec,
+    small: join(
+      rec,
+      files.find((f) => f.startsWith('0001'))!,
+    ),
+    big: join(
+      rec,
+      files.find((f) => f.startsWith('0002') && f.endsWith('.json'))!,
+    ),
+    side,
+  }
 }
 
 function tamper(file: string, change: (json: Record<string, any>) => void): void {
@@ -44,7 +77,11 @@ function tamper(file: string, change: (json: Record<string, any>) => void): void
 }
 
 async function replayFails(dir: string, message: RegExp, where: RegExp): Promise<void> {
-  for (const args of [['run', 'r.http', '--replay', 'rec'], ['diff', 'rec'], ['serve', '--replay', 'rec', '--port', '0']]) {
+  for (const args of [
+    ['run', 'r.http', '--replay', 'rec'],
+    ['diff', 'rec'],
+    ['serve', '--replay', 'rec', '--port', '0'],
+  ]) {
     const result = await runCli(args, { cwd: dir })
     expect(result.stderr, args.join(' ')).toMatch(message)
     expect(result.stderr).toMatch(where)
@@ -57,19 +94,27 @@ describe('what a recording holds', () => {
   it('masks secrets in binary bodies, and a secret learned later in the run in the exchanges recorded before it', async () => {
     const dir = tempDir('recordings')
     writeFileSync(join(dir, '.env'), `API_KEY=${KEY}\n`)
-    writeFileSync(join(dir, 'r.http'), [
-      `GET ${server.url}/bin`, `GET ${server.url}/early`, `GET ${server.url}/early-big`, `GET ${server.url}/early-bin`,
-      `# @capture sessionToken = $.token\nGET ${server.url}/login`,
-    ].join('\n\n###\n'))
+    writeFileSync(
+      join(dir, 'r.http'),
+      [
+        `GET ${server.url}/bin`,
+        `GET ${server.url}/early`,
+        `GET ${server.url}/early-big`,
+        `GET ${server.url}/early-bin`,
+        `# @capture sessionToken = $.token\nGET ${server.url}/login`,
+      ].join('\n\n###\n'),
+    )
     const result = await runCli(['run', 'r.http', '--record', 'rec'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     const rec = join(dir, 'rec')
     for (const name of readdirSync(rec)) {
       const bytes = readFileSync(join(rec, name))
-      for (const secret of [KEY, LATER]) expect(bytes.includes(Buffer.from(secret)), `${name} holds ${secret}`).toBe(false)
+      for (const secret of [KEY, LATER])
+        expect(bytes.includes(Buffer.from(secret)), `${name} holds ${secret}`).toBe(false)
       for (const [, base64] of bytes.toString('utf8').matchAll(/"base64": "([^"]*)"/g)) {
         const decoded = Buffer.from(base64!, 'base64')
-        for (const secret of [KEY, LATER]) expect(decoded.includes(Buffer.from(secret)), `${name}'s base64 body holds ${secret}`).toBe(false)
+        for (const secret of [KEY, LATER])
+          expect(decoded.includes(Buffer.from(secret)), `${name}'s base64 body holds ${secret}`).toBe(false)
       }
     }
     // Still a recording that reads back whole: sizes were updated where masking changed them.
@@ -81,35 +126,53 @@ describe('what a recording holds', () => {
 describe('a recording from someone else', () => {
   it('refuses a status outside 100-599, at its line', async () => {
     const { dir, small } = await recording()
-    tamper(small, (j) => { j['response'].status = 999 })
+    tamper(small, (j) => {
+      j['response'].status = 999
+    })
     await replayFails(dir, /`status` must be a whole number from 100 to 599/, /rec\/0001[^:]*\.json:\d+:\d+/)
   })
 
   it('refuses a header value or status text holding CR/LF (a split response)', async () => {
     const { dir, small } = await recording()
-    tamper(small, (j) => { j['response'].headers.push(['X-Evil', 'a\r\nSet-Cookie: stolen=1']) })
+    tamper(small, (j) => {
+      j['response'].headers.push(['X-Evil', 'a\r\nSet-Cookie: stolen=1'])
+    })
     await replayFails(dir, /holds a line break or NUL/, /0001[^:]*\.json:\d+:\d+/)
-    tamper(small, (j) => { j['response'].headers.pop(); j['response'].statusText = 'OK\r\nX-Evil: 1' })
+    tamper(small, (j) => {
+      j['response'].headers.pop()
+      j['response'].statusText = 'OK\r\nX-Evil: 1'
+    })
     await replayFails(dir, /`statusText` holds a line break/, /0001[^:]*\.json:\d+:\d+/)
   })
 
   it('refuses a side file outside the folder, through a symbolic link, or of another size', async () => {
     const { dir, rec, big, side } = await recording()
     writeFileSync(join(dir, 'outside.txt'), 'a file of the user')
-    tamper(big, (j) => { j['response'].body.file = '../outside.txt' })
+    tamper(big, (j) => {
+      j['response'].body.file = '../outside.txt'
+    })
     await replayFails(dir, /must name a file in the recording's folder, not a path/, /0002[^:]*\.json:\d+:\d+/)
-    tamper(big, (j) => { j['response'].body.file = 'link.response' })
+    tamper(big, (j) => {
+      j['response'].body.file = 'link.response'
+    })
     symlinkSync(join(dir, 'outside.txt'), join(rec, 'link.response'))
     await replayFails(dir, /is a symbolic link/, /0002[^:]*\.json:\d+:\d+/)
-    tamper(big, (j) => { j['response'].body.file = side; j['response'].body.size = 5 })
+    tamper(big, (j) => {
+      j['response'].body.file = side
+      j['response'].body.size = 5
+    })
     await replayFails(dir, /holds 307200 bytes where the recording says 5/, /0002[^:]*\.json:\d+:\d+/)
   })
 
   it('refuses an index entry that names a path, and JSON that does not parse, at its place', async () => {
     const { dir, rec, small } = await recording()
-    tamper(join(rec, 'index.json'), (j) => { j['exchanges'][0].path = '../../elsewhere.json' })
+    tamper(join(rec, 'index.json'), (j) => {
+      j['exchanges'][0].path = '../../elsewhere.json'
+    })
     await replayFails(dir, /must name a \.json file in the recording's folder/, /rec\/index\.json:\d+:\d+/)
-    tamper(join(rec, 'index.json'), (j) => { j['exchanges'][0].path = small.split('/').pop() })
+    tamper(join(rec, 'index.json'), (j) => {
+      j['exchanges'][0].path = small.split('/').pop()
+    })
     writeFileSync(small, '{"seq": 1,, }')
     await replayFails(dir, /JSON|Unexpected/, /0001[^:]*\.json:1:\d+/)
   })

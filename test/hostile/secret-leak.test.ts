@@ -11,7 +11,10 @@ import { json, type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 const API_KEY = 'sk-"quoted"\\back slash-ü-0123456789'
 const PASSWORD = 'pa"ss\\wörd-42'
@@ -32,17 +35,29 @@ const forms = (secret: string): Record<string, string> => {
 
 describe('a secret-leak scan of every output', () => {
   it('finds no secret in any form in stderr, -v, --curl, error frames or the reports', async () => {
-    const echo = (req: Parameters<Parameters<typeof startServer>[0][string]>[0], res: Parameters<Parameters<typeof startServer>[0][string]>[1], body: Buffer) =>
-      json(res, { method: req.method, url: req.url, headers: req.headers, body: body.toString() })
+    const echo = (
+      req: Parameters<Parameters<typeof startServer>[0][string]>[0],
+      res: Parameters<Parameters<typeof startServer>[0][string]>[1],
+      body: Buffer,
+    ) => json(res, { method: req.method, url: req.url, headers: req.headers, body: body.toString() })
     server = await startServer({
-      'POST /login': (_req, res) => json(res, { access_token: TOKEN }, 200, { 'Set-Cookie': `srv=${SET_COOKIE}; Path=/; HttpOnly` }),
+      'POST /login': (_req, res) =>
+        json(res, { access_token: TOKEN }, 200, { 'Set-Cookie': `srv=${SET_COOKIE}; Path=/; HttpOnly` }),
       'POST /echo': echo,
       'GET /echo': echo,
-      'GET /binary': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end(Buffer.concat([Buffer.from([0xff, 0xfe, 0]), Buffer.from(TOKEN), Buffer.from([0xff])])) },
+      'GET /binary': (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+        res.end(Buffer.concat([Buffer.from([0xff, 0xfe, 0]), Buffer.from(TOKEN), Buffer.from([0xff])]))
+      },
     })
     const dir = tempDir('leak')
-    writeFileSync(join(dir, '.env'), `apiKey='${API_KEY}'\npassword='${PASSWORD}'\nDATABASE_URL=postgres://app:${DB_PASSWORD}@db.internal/app\n`)
-    writeFileSync(join(dir, 's.http'), `### login
+    writeFileSync(
+      join(dir, '.env'),
+      `apiKey='${API_KEY}'\npassword='${PASSWORD}'\nDATABASE_URL=postgres://app:${DB_PASSWORD}@db.internal/app\n`,
+    )
+    writeFileSync(
+      join(dir, 's.http'),
+      `### login
 # @name login
 # @capture token = $.access_token
 # @capture serverCookie = header Set-Cookie
@@ -71,9 +86,25 @@ GET {{base}}/binary
 
 ### refused, with secrets in its URL
 GET http://127.0.0.1:9/{{apiKey}}/{{token}}
-`)
-    const result = await runCli(['test', 's.http', '-v', '--curl', '--var', `base=${server.url}`,
-      '--report', 'json=r.json', '--report', 'junit=r.xml', '--report', 'markdown=r.md'], { cwd: dir })
+`,
+    )
+    const result = await runCli(
+      [
+        'test',
+        's.http',
+        '-v',
+        '--curl',
+        '--var',
+        `base=${server.url}`,
+        '--report',
+        'json=r.json',
+        '--report',
+        'junit=r.xml',
+        '--report',
+        'markdown=r.md',
+      ],
+      { cwd: dir },
+    )
     expect(result.exitCode).toBe(3)
     // The secrets really were sent…
     const echoed = server.calls[1]!
@@ -83,12 +114,14 @@ GET http://127.0.0.1:9/{{apiKey}}/{{token}}
     expect(decodeURIComponent(echoed.path)).toContain(API_KEY)
     // …and appear in no output, in no form.
     const outputs: Record<string, string> = { stdout: result.stdout, stderr: result.stderr }
-    for (const file of readdirSync(dir).filter((f) => f.startsWith('r.'))) outputs[file] = readFileSync(join(dir, file), 'utf8')
+    for (const file of readdirSync(dir).filter((f) => f.startsWith('r.')))
+      outputs[file] = readFileSync(join(dir, file), 'utf8')
     expect(Object.keys(outputs)).toHaveLength(5)
     const hits: string[] = []
     for (const secret of [API_KEY, PASSWORD, TOKEN, SET_COOKIE, DB_PASSWORD]) {
       for (const [form, text] of Object.entries(forms(secret))) {
-        for (const [name, output] of Object.entries(outputs)) if (output.includes(text)) hits.push(`${secret} (${form}) in ${name}`)
+        for (const [name, output] of Object.entries(outputs))
+          if (output.includes(text)) hits.push(`${secret} (${form}) in ${name}`)
       }
     }
     expect(hits).toEqual([])
@@ -102,10 +135,17 @@ GET http://127.0.0.1:9/{{apiKey}}/{{token}}
       'GET /login': (_req, res) => json(res, { access_token: TOKEN }),
     })
     const dir = tempDir('leak-late')
-    writeFileSync(join(dir, 'l.http'), `GET ${server.url}/echo\n\n###\n# @capture token = $.access_token\nGET ${server.url}/login\n`)
-    const result = await runCli(['test', 'l.http', '--report', 'json=r.json', '--report', 'junit=r.xml', '--report', 'markdown=r.md'], { cwd: dir })
+    writeFileSync(
+      join(dir, 'l.http'),
+      `GET ${server.url}/echo\n\n###\n# @capture token = $.access_token\nGET ${server.url}/login\n`,
+    )
+    const result = await runCli(
+      ['test', 'l.http', '--report', 'json=r.json', '--report', 'junit=r.xml', '--report', 'markdown=r.md'],
+      { cwd: dir },
+    )
     expect(result.exitCode).toBe(0)
-    for (const file of ['r.json', 'r.xml', 'r.md']) expect(readFileSync(join(dir, file), 'utf8'), file).not.toContain(TOKEN)
+    for (const file of ['r.json', 'r.xml', 'r.md'])
+      expect(readFileSync(join(dir, file), 'utf8'), file).not.toContain(TOKEN)
     expect(readFileSync(join(dir, 'r.json'), 'utf8')).toContain('the session is ********')
   })
 

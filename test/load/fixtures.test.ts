@@ -9,10 +9,14 @@ import { toParseView } from '../../src/report/parse-view.js'
 const dir = join(import.meta.dirname, 'fixtures')
 
 describe('fixture files', () => {
-  for (const name of readdirSync(dir).filter((f) => /\.(http|json)$/.test(f) && f !== 'templated.json' && !f.endsWith('.templates.json')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => /\.(http|json)$/.test(f) && f !== 'templated.json' && !f.endsWith('.templates.json'))
+    .sort()) {
     it(`parses ${name}`, async () => {
       const files = load([name], { cwd: dir })
-      await expect(`${JSON.stringify(toParseView(files), null, 2)}\n`).toMatchFileSnapshot(join(dir, `${name}.templates.json`))
+      await expect(`${JSON.stringify(toParseView(files), null, 2)}\n`).toMatchFileSnapshot(
+        join(dir, `${name}.templates.json`),
+      )
     })
   }
 })

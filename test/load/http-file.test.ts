@@ -14,11 +14,17 @@ describe('parseHttpFile', () => {
   it('defaults the method to GET and reads the version', () => {
     const [a, b] = parse('example.com/x\n###\nPOST  http://h/y   HTTP/1.1\n').requests
     expect(a).toMatchObject({ method: 'GET', url: { raw: 'example.com/x', span: { line: 1, column: 1 } } })
-    expect(b).toMatchObject({ method: 'POST', httpVersion: '1.1', url: { raw: 'http://h/y', span: { line: 3, column: 7 } } })
+    expect(b).toMatchObject({
+      method: 'POST',
+      httpVersion: '1.1',
+      url: { raw: 'http://h/y', span: { line: 3, column: 7 } },
+    })
   })
 
   it('names a request by @name over the separator title', () => {
-    const file = parse('### Title one\nGET /a\n\n### Title two\n# @name = second\nGET /b\n\n### @name third\nGET /c\n// @name fourth\n')
+    const file = parse(
+      '### Title one\nGET /a\n\n### Title two\n# @name = second\nGET /b\n\n### @name third\nGET /c\n// @name fourth\n',
+    )
     expect(file.requests.map((r) => r.name)).toEqual(['Title one', 'second', 'fourth'])
   })
 
@@ -29,7 +35,9 @@ describe('parseHttpFile', () => {
   })
 
   it('drops comment lines inside a JSON body and keeps # mid-line', () => {
-    expect(bodyText('POST /a\nContent-Type: application/json\n\n{\n  "a": "#1"\n  // , "stream": false\n}\n')).toBe('{\n  "a": "#1"\n}')
+    expect(bodyText('POST /a\nContent-Type: application/json\n\n{\n  "a": "#1"\n  // , "stream": false\n}\n')).toBe(
+      '{\n  "a": "#1"\n}',
+    )
     expect(parse('GET /a\nX-Tag: a # b\n').requests[0]!.headers[0]!.value.raw).toBe('a # b')
   })
 
@@ -59,9 +67,16 @@ describe('parseHttpFile', () => {
   })
 
   it('keeps handlers, scripts, references and redirects out of the body', () => {
-    const [r] = parse('< {%\n request.variables.set("a", 1)\n%}\nPOST /a\n\n{"a":1}\n> {%\n client.test("x", () => {})\n%}\n<> 2023-04-19T202420.200.json\n>> out.json\n').requests
+    const [r] = parse(
+      '< {%\n request.variables.set("a", 1)\n%}\nPOST /a\n\n{"a":1}\n> {%\n client.test("x", () => {})\n%}\n<> 2023-04-19T202420.200.json\n>> out.json\n',
+    ).requests
     expect(bodyText('POST /a\n\n{"a":1}\n> {%\n x\n%}\n')).toBe('{"a":1}')
-    expect(r!.extras.map((e) => e.kind)).toEqual(['pre-request-script', 'response-handler', 'response-ref', 'response-redirect'])
+    expect(r!.extras.map((e) => e.kind)).toEqual([
+      'pre-request-script',
+      'response-handler',
+      'response-ref',
+      'response-redirect',
+    ])
   })
 
   it('splits requests without ### at a request line after a blank line (httpyac)', () => {
@@ -78,12 +93,20 @@ describe('parseHttpFile', () => {
   it('turns GRAPHQL into a JSON body with query and variables', () => {
     const [r] = parse('GRAPHQL http://h/graphql\n\nquery Q($id: ID) { a(id: $id) }\n\n{"id": 1}\n').requests
     expect(r!.method).toBe('POST')
-    expect(r!.body).toMatchObject({ kind: 'graphql', query: { raw: 'query Q($id: ID) { a(id: $id) }' }, variables: { raw: '{"id": 1}', span: { line: 5 } } })
+    expect(r!.body).toMatchObject({
+      kind: 'graphql',
+      query: { raw: 'query Q($id: ID) { a(id: $id) }' },
+      variables: { raw: '{"id": 1}', span: { line: 5 } },
+    })
   })
 
   it('parses captures and assertions from directives and ?? lines', () => {
-    const [r] = parse('# @capture answer = $.choices[0].message.content\n# @assert status == 200\nPOST /a\n?? header content-type includes json\n').requests
-    expect(r!.captures).toMatchObject([{ name: 'answer', query: { kind: 'jsonpath', path: '$.choices[0].message.content' } }])
+    const [r] = parse(
+      '# @capture answer = $.choices[0].message.content\n# @assert status == 200\nPOST /a\n?? header content-type includes json\n',
+    ).requests
+    expect(r!.captures).toMatchObject([
+      { name: 'answer', query: { kind: 'jsonpath', path: '$.choices[0].message.content' } },
+    ])
     expect(r!.asserts).toMatchObject([
       { query: { kind: 'status' }, predicate: '==', expected: '200' },
       { query: { kind: 'header', name: 'content-type' }, predicate: 'contains', expected: 'json' },
@@ -91,10 +114,25 @@ describe('parseHttpFile', () => {
   })
 
   it('says where a file is written for another protocol or a script is misplaced, at the line itself', () => {
-    const failure = (source: string) => { try { parse(source); return undefined } catch (error) { return error as LoadError } }
+    const failure = (source: string) => {
+      try {
+        parse(source)
+        return undefined
+      } catch (error) {
+        return error as LoadError
+      }
+    }
     for (const [source, message, line] of [
-      ['### a\n> {%\n  client.global.set("x", 1)\n%}\nGET http://h/\n', 'A response handler (`>`) comes before any request line', 2],
-      ['GET http://h/\n\n###\nproto < ./hello.proto\n', 'gRPC proto imports (`proto < ./file.proto`) are not supported', 4],
+      [
+        '### a\n> {%\n  client.global.set("x", 1)\n%}\nGET http://h/\n',
+        'A response handler (`>`) comes before any request line',
+        2,
+      ],
+      [
+        'GET http://h/\n\n###\nproto < ./hello.proto\n',
+        'gRPC proto imports (`proto < ./file.proto`) are not supported',
+        4,
+      ],
       ['### g\nGRPC localhost:50051/hello.Hello/Say\n\n{"a": 1}\n', 'gRPC requests are not supported', 2],
       ['WEBSOCKET ws://h/chat\n', 'WebSocket requests are not supported', 1],
       ['GET http://h/\n\n###\nrun #login\n', '`run` lines (kulala, httpyac) are not supported', 4],
@@ -106,11 +144,15 @@ describe('parseHttpFile', () => {
       expect(error!.span).toMatchObject({ line, column: 1 })
     }
     // A pre-request script before the request line is where JetBrains puts it: kept, not an error.
-    expect(parse('### a\n< {%\n  request.variables.set("x", 1)\n%}\nGET http://h/\n').requests[0]!.extras[0]).toMatchObject({ kind: 'pre-request-script' })
+    expect(
+      parse('### a\n< {%\n  request.variables.set("x", 1)\n%}\nGET http://h/\n').requests[0]!.extras[0],
+    ).toMatchObject({ kind: 'pre-request-script' })
   })
 
-  it('reads httpyac\'s ?? body property paths as JSONPath, and ?? body alone as the body', () => {
-    const [request] = parse('GET http://h/\n\n?? body name == Eve\n?? body user.tags[0] == "a"\n?? body contains Eve\n?? body $.n == 1\n').requests
+  it("reads httpyac's ?? body property paths as JSONPath, and ?? body alone as the body", () => {
+    const [request] = parse(
+      'GET http://h/\n\n?? body name == Eve\n?? body user.tags[0] == "a"\n?? body contains Eve\n?? body $.n == 1\n',
+    ).requests
     expect(request!.asserts.map((a) => [a.query, a.predicate, a.expected])).toEqual([
       [{ kind: 'jsonpath', path: '$.name' }, '==', 'Eve'],
       [{ kind: 'jsonpath', path: '$.user.tags[0]' }, '==', '"a"'],

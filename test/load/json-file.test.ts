@@ -12,7 +12,11 @@ const loadError = (source: string) => thrown(() => parseJsonFile(source, 'r.json
 describe('JSON request files', () => {
   it('names an unknown key at its position and suggests the nearest known one', () => {
     const error = loadError('{\n  "requests": [\n    { "url": "http://h", "heders": {} }\n  ]\n}')
-    expect(error).toMatchObject({ code: 'LOAD_UNKNOWN_KEY', hint: 'did you mean `headers`?', span: { line: 3, column: 26 } })
+    expect(error).toMatchObject({
+      code: 'LOAD_UNKNOWN_KEY',
+      hint: 'did you mean `headers`?',
+      span: { line: 3, column: 26 },
+    })
     expect(error.message).toBe('Unknown key `heders` in a request')
   })
 
@@ -27,15 +31,24 @@ describe('JSON request files', () => {
 
   it('accepts a single request object and defaults the method from the body', () => {
     const { requests } = parseJsonFile('{"url": "http://h", "json": {"a": 1}}', 'r.json')
-    expect(requests[0]).toMatchObject({ method: 'POST', headers: [{ name: 'Content-Type', value: { raw: 'application/json' } }] })
+    expect(requests[0]).toMatchObject({
+      method: 'POST',
+      headers: [{ name: 'Content-Type', value: { raw: 'application/json' } }],
+    })
   })
 
   it('ships a schema whose keys match the parser', () => {
     const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../schema/requests.schema.json'), 'utf8'))
     expect(Object.keys(schema.$defs.file.properties).sort()).toEqual([...FILE_KEYS].sort())
-    expect(Object.keys(schema.$defs.request.properties).filter((k) => k !== '$schema').sort()).toEqual([...REQUEST_KEYS].sort())
+    expect(
+      Object.keys(schema.$defs.request.properties)
+        .filter((k) => k !== '$schema')
+        .sort(),
+    ).toEqual([...REQUEST_KEYS].sort())
     expect(Object.keys(schema.$defs.request.properties.options.properties).sort()).toEqual([...OPTION_KEYS].sort())
-    expect(Object.keys(schema.$defs.request.properties.bodyFile.oneOf[1].properties).sort()).toEqual([...BODY_FILE_KEYS].sort())
+    expect(Object.keys(schema.$defs.request.properties.bodyFile.oneOf[1].properties).sort()).toEqual(
+      [...BODY_FILE_KEYS].sort(),
+    )
   })
 })
 

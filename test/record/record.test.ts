@@ -14,12 +14,24 @@ import { tempDir } from '../helpers/temp.js'
 
 const root = join(import.meta.dirname, '..', '..')
 let mock: MockServer | undefined
-afterEach(async () => { await mock?.close(); mock = undefined })
+afterEach(async () => {
+  await mock?.close()
+  mock = undefined
+})
 
 /** The variables --mock would set, pointing at a server the test can stop. */
 async function mockVars(): Promise<string[]> {
   mock = await startMockServer({ port: 0, host: '127.0.0.1' })
-  return ['--var', `baseUrl=${mock.url}/v1`, '--var', `restUrl=${mock.url}/rest`, '--var', 'model=reqchain-mock', '--var', 'apiKey=sk-test-1234567890']
+  return [
+    '--var',
+    `baseUrl=${mock.url}/v1`,
+    '--var',
+    `restUrl=${mock.url}/rest`,
+    '--var',
+    'model=reqchain-mock',
+    '--var',
+    'apiKey=sk-test-1234567890',
+  ]
 }
 
 /** A JSON report without what differs from run to run: times, dates, ids the server makes up. */
@@ -35,18 +47,40 @@ describe('record and replay', () => {
     const vars = await mockVars()
     const dir = tempDir('record')
     const files = ['requests/chat-stream.http', 'requests/tools.http', 'requests/rest-crud.http']
-    const recorded = await runCli(['test', ...files, ...vars, '--record', join(dir, 'rec'), '--report', `json=${join(dir, 'recorded.json')}`], { cwd: root })
+    const recorded = await runCli(
+      ['test', ...files, ...vars, '--record', join(dir, 'rec'), '--report', `json=${join(dir, 'recorded.json')}`],
+      { cwd: root },
+    )
     expect(recorded.exitCode, recorded.stderr).toBe(0)
     const index = JSON.parse(readFileSync(join(dir, 'rec', 'index.json'), 'utf8')) as { exchanges: unknown[] }
     expect(index.exchanges).toHaveLength(1 + 2 + 5)
     expect(readdirSync(join(dir, 'rec')).some((f) => f.includes('partial'))).toBe(false)
     // The secret never reaches the recording.
-    for (const file of readdirSync(join(dir, 'rec'))) expect(readFileSync(join(dir, 'rec', file), 'utf8')).not.toContain('sk-test-1234567890')
-    await mock!.close(); mock = undefined
+    for (const file of readdirSync(join(dir, 'rec')))
+      expect(readFileSync(join(dir, 'rec', file), 'utf8')).not.toContain('sk-test-1234567890')
+    await mock!.close()
+    mock = undefined
 
-    const replayed = await runCli(['test', ...files, ...vars, '--replay', join(dir, 'rec'), '--replay-speed', '0', '--report', `json=${join(dir, 'replayed.json')}`], { cwd: root })
+    const replayed = await runCli(
+      [
+        'test',
+        ...files,
+        ...vars,
+        '--replay',
+        join(dir, 'rec'),
+        '--replay-speed',
+        '0',
+        '--report',
+        `json=${join(dir, 'replayed.json')}`,
+      ],
+      { cwd: root },
+    )
     expect(replayed.exitCode, replayed.stderr).toBe(0)
-    const lines = (text: string) => text.replace(/ · \d+ ms/g, '').replace(/ttfb \d+ ms · first token \d+ ms/g, '').replace(/[\d.]+ tok\/s/g, '')
+    const lines = (text: string) =>
+      text
+        .replace(/ · \d+ ms/g, '')
+        .replace(/ttfb \d+ ms · first token \d+ ms/g, '')
+        .replace(/[\d.]+ tok\/s/g, '')
     expect(lines(replayed.stderr)).toBe(lines(recorded.stderr))
     expect(stable(join(dir, 'replayed.json'))).toEqual(stable(join(dir, 'recorded.json')))
   })
@@ -54,12 +88,45 @@ describe('record and replay', () => {
   it('replays whatever host the URL names, https included, and keeps secrets only with --show-secrets', async () => {
     const vars = await mockVars()
     const dir = tempDir('record')
-    expect((await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec'), '--show-secrets'], { cwd: root })).exitCode).toBe(0)
-    const exchange = readFileSync(join(dir, 'rec', readdirSync(join(dir, 'rec')).find((f) => f.startsWith('0001'))!), 'utf8')
+    expect(
+      (
+        await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec'), '--show-secrets'], {
+          cwd: root,
+        })
+      ).exitCode,
+    ).toBe(0)
+    const exchange = readFileSync(
+      join(
+        dir,
+        'rec',
+        readdirSync(join(dir, 'rec')).find((f) => f.startsWith('0001'))!,
+      ),
+      'utf8',
+    )
     expect(exchange).toContain('Bearer sk-test-1234567890')
-    await mock!.close(); mock = undefined
-    const elsewhere = ['--var', 'baseUrl=https://api.example.invalid/v1', '--var', 'model=reqchain-mock', '--var', 'apiKey=sk-other-key-999']
-    const replayed = await runCli(['run', 'requests/chat.http', ...elsewhere, '--replay', join(dir, 'rec'), '-e', '$.choices[0].message.content', '-r'], { cwd: root })
+    await mock!.close()
+    mock = undefined
+    const elsewhere = [
+      '--var',
+      'baseUrl=https://api.example.invalid/v1',
+      '--var',
+      'model=reqchain-mock',
+      '--var',
+      'apiKey=sk-other-key-999',
+    ]
+    const replayed = await runCli(
+      [
+        'run',
+        'requests/chat.http',
+        ...elsewhere,
+        '--replay',
+        join(dir, 'rec'),
+        '-e',
+        '$.choices[0].message.content',
+        '-r',
+      ],
+      { cwd: root },
+    )
     expect(replayed.exitCode, replayed.stderr).toBe(0)
     expect(replayed.stdout).toBe('The capital of France is Paris.\n')
     expect(replayed.stderr).toContain('POST https://api.example.invalid/v1/chat/completions → 200 OK')
@@ -68,8 +135,12 @@ describe('record and replay', () => {
   it('fails a run that sends what the recording does not hold, saying what it expected', async () => {
     const vars = await mockVars()
     const dir = tempDir('record')
-    expect((await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec')], { cwd: root })).exitCode).toBe(0)
-    const result = await runCli(['run', 'requests/rest-crud.http', ...vars, '--replay', join(dir, 'rec')], { cwd: root })
+    expect(
+      (await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec')], { cwd: root })).exitCode,
+    ).toBe(0)
+    const result = await runCli(['run', 'requests/rest-crud.http', ...vars, '--replay', join(dir, 'rec')], {
+      cwd: root,
+    })
     expect(result.exitCode).toBe(3)
     expect(result.stderr).toContain('Not in the recording')
     expect(result.stderr).toContain('expected next: POST /v1/chat/completions')
@@ -83,8 +154,13 @@ describe('record and replay', () => {
         const words = ['Par', 'is', '.']
         let i = 0
         const next = () => {
-          if (i === words.length) { res.end('data: [DONE]\n\n'); return }
-          res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: words[i++] }, finish_reason: null }] })}\n\n`)
+          if (i === words.length) {
+            res.end('data: [DONE]\n\n')
+            return
+          }
+          res.write(
+            `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: words[i++] }, finish_reason: null }] })}\n\n`,
+          )
           setTimeout(next, 150)
         }
         next()
@@ -92,17 +168,29 @@ describe('record and replay', () => {
     })
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
     const dir = tempDir('record')
-    writeFileSync(join(dir, 'ask.http'), `POST http://127.0.0.1:${(slow.address() as AddressInfo).port}/v1/chat/completions\nContent-Type: application/json\n\n{"model": "m", "stream": true, "messages": [{"role": "user", "content": "Capital of France?"}]}\n`)
+    writeFileSync(
+      join(dir, 'ask.http'),
+      `POST http://127.0.0.1:${(slow.address() as AddressInfo).port}/v1/chat/completions\nContent-Type: application/json\n\n{"model": "m", "stream": true, "messages": [{"role": "user", "content": "Capital of France?"}]}\n`,
+    )
     const recorded = await runCli(['run', 'ask.http', '--record', 'rec'], { cwd: dir })
     expect(recorded.exitCode, recorded.stderr).toBe(0)
     slow.close()
-    const exchange = JSON.parse(readFileSync(join(dir, 'rec', '0001-post-v1-chat-completions.json'), 'utf8')) as { response: { chunks: { at: number }[] } }
+    const exchange = JSON.parse(readFileSync(join(dir, 'rec', '0001-post-v1-chat-completions.json'), 'utf8')) as {
+      response: { chunks: { at: number }[] }
+    }
     expect(exchange.response.chunks.length).toBeGreaterThanOrEqual(3)
     expect(exchange.response.chunks.at(-1)!.at).toBeGreaterThan(350)
 
-    for (const [speed, atLeast, atMost] of [[1, 350, 5000], [0, 0, 250]] as const) {
+    for (const [speed, atLeast, atMost] of [
+      [1, 350, 5000],
+      [0, 0, 250],
+    ] as const) {
       // The real executable, as a user starts it: it prints its URL, then serves until SIGINT.
-      const serving = spawn(process.execPath, [join(root, 'dist', 'reqchain.js'), 'serve', '--replay', 'rec', '--port', '0', '--replay-speed', String(speed)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      const serving = spawn(
+        process.execPath,
+        [join(root, 'dist', 'reqchain.js'), 'serve', '--replay', 'rec', '--port', '0', '--replay-speed', String(speed)],
+        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+      )
       const url = await new Promise<string>((resolve, reject) => {
         serving.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))
         serving.once('exit', (code) => reject(new Error(`serve exited ${code}`)))
@@ -110,7 +198,11 @@ describe('record and replay', () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'any', maxRetries: 0 })
       const started = Date.now()
-      const stream = await openai.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'Capital of France?' }] })
+      const stream = await openai.chat.completions.create({
+        model: 'm',
+        stream: true,
+        messages: [{ role: 'user', content: 'Capital of France?' }],
+      })
       let text = ''
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
       const took = Date.now() - started
@@ -130,7 +222,13 @@ describe('the recording format', () => {
     const binary = Buffer.from([0, 255, 1, 254, 0x80, 0x81])
     const origin = createServer((req, res) => {
       req.resume().on('end', () => {
-        if (req.url === '/big') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end(big) } else { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end(binary) }
+        if (req.url === '/big') {
+          res.writeHead(200, { 'Content-Type': 'text/plain' })
+          res.end(big)
+        } else {
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+          res.end(binary)
+        }
       })
     })
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
@@ -139,10 +237,14 @@ describe('the recording format', () => {
     writeFileSync(join(dir, 'files.http'), `# @name big\nGET ${base}/big\n\n###\n# @name bin\nGET ${base}/bin\n`)
     expect((await runCli(['test', 'files.http', '--record', 'rec'], { cwd: dir })).exitCode).toBe(0)
     origin.close()
-    const bigExchange = JSON.parse(readFileSync(join(dir, 'rec', '0001-big.json'), 'utf8')) as { response: { body: { file: string; size: number } } }
+    const bigExchange = JSON.parse(readFileSync(join(dir, 'rec', '0001-big.json'), 'utf8')) as {
+      response: { body: { file: string; size: number } }
+    }
     expect(bigExchange.response.body).toEqual({ file: '0001-big.response', size: big.length })
     expect(readFileSync(join(dir, 'rec', '0001-big.response')).equals(big)).toBe(true)
-    const binExchange = JSON.parse(readFileSync(join(dir, 'rec', '0002-bin.json'), 'utf8')) as { response: { body: { base64: string } } }
+    const binExchange = JSON.parse(readFileSync(join(dir, 'rec', '0002-bin.json'), 'utf8')) as {
+      response: { body: { base64: string } }
+    }
     expect(Buffer.from(binExchange.response.body.base64, 'base64').equals(binary)).toBe(true)
     const replayed = await runCli(['run', 'files.http#bin', '--replay', 'rec', '-o', 'out.bin'], { cwd: dir })
     expect(replayed.exitCode, replayed.stderr).toBe(0)
@@ -154,15 +256,22 @@ describe('the recording format', () => {
   it('leaves an older recording as it was when the new one cannot be finished', async () => {
     const vars = await mockVars()
     const dir = tempDir('record')
-    expect((await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec')], { cwd: root })).exitCode).toBe(0)
+    expect(
+      (await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec')], { cwd: root })).exitCode,
+    ).toBe(0)
     const before = readFileSync(join(dir, 'rec', 'index.json'), 'utf8')
     // Ctrl-C before the first response: the run ends at once, and the recording written is whole.
     const controller = new AbortController()
     controller.abort()
-    const stopped = await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec')], { cwd: root, signal: controller.signal })
+    const stopped = await runCli(['run', 'requests/chat.http', ...vars, '--record', join(dir, 'rec')], {
+      cwd: root,
+      signal: controller.signal,
+    })
     expect(stopped.exitCode).toBe(130)
     const after = JSON.parse(readFileSync(join(dir, 'rec', 'index.json'), 'utf8')) as { exchanges: unknown[] }
-    expect(after.exchanges.length).toBeLessThanOrEqual((JSON.parse(before) as { exchanges: unknown[] }).exchanges.length)
+    expect(after.exchanges.length).toBeLessThanOrEqual(
+      (JSON.parse(before) as { exchanges: unknown[] }).exchanges.length,
+    )
     expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([])
   })
 })
@@ -170,15 +279,38 @@ describe('the recording format', () => {
 describe('the replay server', () => {
   it('refuses a request body past 64 MiB instead of holding it', async () => {
     const { startReplayServer } = await import('../../src/record/replay.js')
-    const server = await startReplayServer({ dir: '.', index: { format: 'reqchain-recording', version: 1, reqchain: '0', recordedAt: '', command: 'run', files: [], names: [], exchanges: [] }, exchanges: [] }, { port: 0, host: '127.0.0.1', speed: 0 })
+    const server = await startReplayServer(
+      {
+        dir: '.',
+        index: {
+          format: 'reqchain-recording',
+          version: 1,
+          reqchain: '0',
+          recordedAt: '',
+          command: 'run',
+          files: [],
+          names: [],
+          exchanges: [],
+        },
+        exchanges: [],
+      },
+      { port: 0, host: '127.0.0.1', speed: 0 },
+    )
     try {
       const { request } = await import('node:http')
       const status = await new Promise<number>((resolve, reject) => {
-        const req = request(`${server.url}/v1/upload`, { method: 'POST' }, (res) => { res.resume(); resolve(res.statusCode!) })
+        const req = request(`${server.url}/v1/upload`, { method: 'POST' }, (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        })
         req.on('error', reject)
         const chunk = Buffer.alloc(1024 * 1024, 120)
         let sent = 0
-        const pump = () => { while (sent < 80 && req.write(chunk)) sent++; if (sent < 80) req.once('drain', pump); else req.end() }
+        const pump = () => {
+          while (sent < 80 && req.write(chunk)) sent++
+          if (sent < 80) req.once('drain', pump)
+          else req.end()
+        }
         pump()
       }).catch((error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 413 : -1)) // it may close the connection before the status is read
       expect(status).toBe(413)
@@ -193,38 +325,84 @@ describe('compare with a recording', () => {
     const vars = await mockVars()
     const dir = tempDir('diff')
     mkdirSync(join(dir, 'api'))
-    writeFileSync(join(dir, 'api', 'ask.http'), '# @name ask\nPOST {{baseUrl}}/chat/completions\nContent-Type: application/json\nAuthorization: Bearer {{apiKey}}\n\n{"model": "{{model}}", "messages": [{"role": "user", "content": "{{q}}"}]}\n')
+    writeFileSync(
+      join(dir, 'api', 'ask.http'),
+      '# @name ask\nPOST {{baseUrl}}/chat/completions\nContent-Type: application/json\nAuthorization: Bearer {{apiKey}}\n\n{"model": "{{model}}", "messages": [{"role": "user", "content": "{{q}}"}]}\n',
+    )
     const q = (text: string) => ['--var', `q=${text}`]
-    expect((await runCli(['run', 'api/ask.http', ...vars, ...q('What is the capital of France?'), '--record', 'rec'], { cwd: dir })).exitCode).toBe(0)
+    expect(
+      (
+        await runCli(['run', 'api/ask.http', ...vars, ...q('What is the capital of France?'), '--record', 'rec'], {
+          cwd: dir,
+        })
+      ).exitCode,
+    ).toBe(0)
     // The same question: ids and creation times differ from the recording, and are left out.
     const same = await runCli(['diff', 'rec', ...vars, ...q('What is the capital of France?')], { cwd: dir })
     expect(same.exitCode, same.stderr).toBe(0)
     expect(same.stderr).toContain('1 passed, 0 failed')
     // Another question: the reply and its token counts changed.
-    const changed = await runCli(['diff', 'rec', ...vars, ...q('Tell me a joke'), '--report', 'junit=diff.xml'], { cwd: dir })
+    const changed = await runCli(['diff', 'rec', ...vars, ...q('Tell me a joke'), '--report', 'junit=diff.xml'], {
+      cwd: dir,
+    })
     expect(changed.exitCode, changed.stderr).toBe(4)
-    expect(changed.stderr).toContain('$.choices[0].message.content differs from the recording: was "The capital of France is Paris."')
-    expect(readFileSync(join(dir, 'diff.xml'), 'utf8')).toContain('$.choices[0].message.content differs from the recording')
+    expect(changed.stderr).toContain(
+      '$.choices[0].message.content differs from the recording: was "The capital of France is Paris."',
+    )
+    expect(readFileSync(join(dir, 'diff.xml'), 'utf8')).toContain(
+      '$.choices[0].message.content differs from the recording',
+    )
     // A streamed reply, recorded by parallel chains, keeps its pacing and compares by its assembled message.
-    writeFileSync(join(dir, 'api', 'stream.http'), 'POST {{baseUrl}}/chat/completions\nContent-Type: application/json\n\n{"model": "m", "stream": true, "messages": [{"role": "user", "content": "{{q}}"}]}\n')
+    writeFileSync(
+      join(dir, 'api', 'stream.http'),
+      'POST {{baseUrl}}/chat/completions\nContent-Type: application/json\n\n{"model": "m", "stream": true, "messages": [{"role": "user", "content": "{{q}}"}]}\n',
+    )
     writeFileSync(join(dir, 'rows.jsonl'), '{"q": "What is the capital of France?"}\n{"q": "Tell me a joke"}\n')
-    expect((await runCli(['test', 'api/stream.http', ...vars, '--dataset', 'rows.jsonl', '--parallel', '2', '--record', 'streams'], { cwd: dir })).exitCode).toBe(0)
+    expect(
+      (
+        await runCli(
+          ['test', 'api/stream.http', ...vars, '--dataset', 'rows.jsonl', '--parallel', '2', '--record', 'streams'],
+          { cwd: dir },
+        )
+      ).exitCode,
+    ).toBe(0)
     for (const name of readdirSync(join(dir, 'streams')).filter((f) => f !== 'index.json')) {
-      const recorded = JSON.parse(readFileSync(join(dir, 'streams', name), 'utf8')) as { response: { chunks?: { at: number; size: number }[]; body: { text: string } } }
+      const recorded = JSON.parse(readFileSync(join(dir, 'streams', name), 'utf8')) as {
+        response: { chunks?: { at: number; size: number }[]; body: { text: string } }
+      }
       expect(recorded.response.chunks?.length, name).toBeGreaterThan(0)
-      expect(recorded.response.chunks!.reduce((n, c) => n + c.size, 0)).toBe(Buffer.byteLength(recorded.response.body.text))
+      expect(recorded.response.chunks!.reduce((n, c) => n + c.size, 0)).toBe(
+        Buffer.byteLength(recorded.response.body.text),
+      )
     }
     const streams = await runCli(['diff', 'streams', ...vars, '--dataset', 'rows.jsonl'], { cwd: dir })
     expect(streams.exitCode, streams.stderr).toBe(0)
     // --ignore leaves the paths out.
-    const ignored = await runCli(['test', 'api/ask.http', ...vars, ...q('Tell me a joke'), '--compare', 'rec', '--ignore', '$.choices[*].message', '--ignore', '$.usage'], { cwd: dir })
+    const ignored = await runCli(
+      [
+        'test',
+        'api/ask.http',
+        ...vars,
+        ...q('Tell me a joke'),
+        '--compare',
+        'rec',
+        '--ignore',
+        '$.choices[*].message',
+        '--ignore',
+        '$.usage',
+      ],
+      { cwd: dir },
+    )
     expect(ignored.exitCode, ignored.stderr).toBe(0)
   })
 
   it('diffs a recorded `run` of several files with captures flowing from one file to the next, as it was run', async () => {
     const vars = await mockVars()
     const dir = tempDir('diff')
-    writeFileSync(join(dir, 'a.http'), '# @capture id = $.id\nPOST {{restUrl}}/items\nContent-Type: application/json\n\n{"name": "pen"}\n')
+    writeFileSync(
+      join(dir, 'a.http'),
+      '# @capture id = $.id\nPOST {{restUrl}}/items\nContent-Type: application/json\n\n{"name": "pen"}\n',
+    )
     writeFileSync(join(dir, 'b.http'), 'GET {{restUrl}}/items/{{id}}\n')
     expect((await runCli(['run', 'a.http', 'b.http', ...vars, '--record', 'rec'], { cwd: dir })).exitCode).toBe(0)
     const diffed = await runCli(['diff', 'rec', ...vars], { cwd: dir })

@@ -7,11 +7,35 @@ const date = new Date(Date.UTC(2024, 2, 4, 7, 5, 9, 42))
 
 describe('$datetime formats', () => {
   it.each([
-    ['YYYY', '2024'], ['YY', '24'], ['M', '3'], ['MM', '03'], ['MMM', 'Mar'], ['MMMM', 'March'],
-    ['D', '4'], ['DD', '04'], ['d', '1'], ['dd', 'Mo'], ['ddd', 'Mon'], ['dddd', 'Monday'],
-    ['H', '7'], ['HH', '07'], ['h', '7'], ['hh', '07'], ['m', '5'], ['mm', '05'], ['s', '9'], ['ss', '09'], ['SSS', '042'],
-    ['Z', '+00:00'], ['ZZ', '+0000'], ['A', 'AM'], ['a', 'am'], ['X', '1709535909'], ['x', '1709535909042'],
-    ['[YYYY] YYYY', 'YYYY 2024'], ['dddd, MMMM D, YYYY h:mm A', 'Monday, March 4, 2024 7:05 AM'],
+    ['YYYY', '2024'],
+    ['YY', '24'],
+    ['M', '3'],
+    ['MM', '03'],
+    ['MMM', 'Mar'],
+    ['MMMM', 'March'],
+    ['D', '4'],
+    ['DD', '04'],
+    ['d', '1'],
+    ['dd', 'Mo'],
+    ['ddd', 'Mon'],
+    ['dddd', 'Monday'],
+    ['H', '7'],
+    ['HH', '07'],
+    ['h', '7'],
+    ['hh', '07'],
+    ['m', '5'],
+    ['mm', '05'],
+    ['s', '9'],
+    ['ss', '09'],
+    ['SSS', '042'],
+    ['Z', '+00:00'],
+    ['ZZ', '+0000'],
+    ['A', 'AM'],
+    ['a', 'am'],
+    ['X', '1709535909'],
+    ['x', '1709535909042'],
+    ['[YYYY] YYYY', 'YYYY 2024'],
+    ['dddd, MMMM D, YYYY h:mm A', 'Monday, March 4, 2024 7:05 AM'],
   ])('%s → %s', (format, expected) => {
     expect(formatDate(date, format, false)).toBe(expected)
   })
@@ -20,7 +44,9 @@ describe('$datetime formats', () => {
     const offset = -date.getTimezoneOffset()
     const zone = `${offset >= 0 ? '+' : '-'}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`
     expect(formatDate(date, 'Z', true)).toBe(zone)
-    expect(formatDate(date, 'iso8601', true)).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}${zone.replace('+', '\\+')}$`))
+    expect(formatDate(date, 'iso8601', true)).toMatch(
+      new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}${zone.replace('+', '\\+')}$`),
+    )
     expect(formatDate(date, 'iso8601', false)).toBe('2024-03-04T07:05:09.042Z')
   })
 })

@@ -19,7 +19,12 @@ function fileOf(source: string, kind: 'http' | 'json' = 'http'): RequestFile {
   return { path: 'x.http', absolutePath: join(dir, 'x.http'), source, kind, root: realpathSync(dir), ...parsed }
 }
 
-function renderFirst(source: string, vars: Record<string, unknown> = {}, options: Partial<ScopeInit> = {}, kind: 'http' | 'json' = 'http') {
+function renderFirst(
+  source: string,
+  vars: Record<string, unknown> = {},
+  options: Partial<ScopeInit> = {},
+  kind: 'http' | 'json' = 'http',
+) {
   const file = fileOf(source, kind)
   return render(file.requests[0]!, new Scope({ file, base: vars, ...options }))
 }
@@ -30,13 +35,22 @@ const renderError = (fn: () => unknown) => thrown(fn, RenderError)
 
 describe('render', () => {
   it('renders variables in URL, headers and body with inner spaces', () => {
-    const request = renderFirst('POST {{ baseUrl }}/x\nAuthorization: Bearer {{key}}\n\nhello {{ who }}\n', { baseUrl: 'http://h', key: 'k', who: 'you' })
+    const request = renderFirst('POST {{ baseUrl }}/x\nAuthorization: Bearer {{key}}\n\nhello {{ who }}\n', {
+      baseUrl: 'http://h',
+      key: 'k',
+      who: 'you',
+    })
     expect(request).toMatchObject({ method: 'POST', url: 'http://h/x', headers: [['Authorization', 'Bearer k']] })
     expect(bodyOf(request)).toBe('hello you')
   })
 
   it('locates an undefined variable at its mustache in the file, with a did-you-mean', () => {
-    const error = renderError(() => renderFirst('POST http://h/x\nContent-Type: application/json\n\n{\n  // dropped comment\n  "a": "{{tokn}}"\n}\n', { token: 't' }))
+    const error = renderError(() =>
+      renderFirst(
+        'POST http://h/x\nContent-Type: application/json\n\n{\n  // dropped comment\n  "a": "{{tokn}}"\n}\n',
+        { token: 't' },
+      ),
+    )
     expect(error.code).toBe('RENDER_UNDEFINED_VAR')
     expect(error.span).toEqual({ file: 'x.http', line: 6, column: 9, length: 8 })
     expect(error.hint).toContain('Did you mean `token`?')
@@ -59,29 +73,51 @@ describe('render', () => {
 
   it('keeps a JSON body valid whatever a value inside a string holds', () => {
     const nasty = 'He said "hi"\\ \n\ttab \u0001 é 🎉 </script>'
-    const request = renderFirst('POST http://h/x\nContent-Type: application/json\n\n{"content": "{{answer}}", "n": {{n}}, "list": {{json list}}}\n', { answer: nasty, n: 3, list: [1, 'a"b'] })
+    const request = renderFirst(
+      'POST http://h/x\nContent-Type: application/json\n\n{"content": "{{answer}}", "n": {{n}}, "list": {{json list}}}\n',
+      { answer: nasty, n: 3, list: [1, 'a"b'] },
+    )
     expect(JSON.parse(bodyOf(request))).toEqual({ content: nasty, n: 3, list: [1, 'a"b'] })
   })
 
-  it('gives a JSON request file string that is one mustache the value\'s own type', () => {
-    const request = renderFirst(JSON.stringify({ url: 'http://h', json: { messages: '{{history}}', t: '{{temp}}', s: 'x {{temp}}' } }), { history: [{ role: 'user', content: 'q' }], temp: 0.5 }, {}, 'json')
+  it("gives a JSON request file string that is one mustache the value's own type", () => {
+    const request = renderFirst(
+      JSON.stringify({ url: 'http://h', json: { messages: '{{history}}', t: '{{temp}}', s: 'x {{temp}}' } }),
+      { history: [{ role: 'user', content: 'q' }], temp: 0.5 },
+      {},
+      'json',
+    )
     expect(JSON.parse(bodyOf(request))).toEqual({ messages: [{ role: 'user', content: 'q' }], t: 0.5, s: 'x 0.5' })
   })
 
   it('evaluates file variables lazily and reports a self-reference', () => {
     expect(renderFirst('@host = h{{n}}\n@url = http://{{host}}\nGET {{url}}/a\n', { n: 1 }).url).toBe('http://h1/a')
-    expect(renderError(() => renderFirst('@a = {{b}}\n@b = {{a}}\nGET http://h/{{a}}\n')).message).toContain('refers to itself')
+    expect(renderError(() => renderFirst('@a = {{b}}\n@b = {{a}}\nGET http://h/{{a}}\n')).message).toContain(
+      'refers to itself',
+    )
   })
 
   it('lets captured values and --var beat file variables', () => {
     const file = fileOf('@model = file\nGET http://h/{{model}}\n')
     expect(render(file.requests[0]!, new Scope({ file, base: { model: 'env' } })).url).toBe('http://h/file')
-    expect(render(file.requests[0]!, new Scope({ file, base: { model: 'env' }, captured: new Map([['model', 'captured']]), cli: { model: 'cli' } })).url).toBe('http://h/cli')
-    expect(render(file.requests[0]!, new Scope({ file, base: { model: 'env' }, captured: new Map([['model', 'captured']]) })).url).toBe('http://h/captured')
+    expect(
+      render(
+        file.requests[0]!,
+        new Scope({ file, base: { model: 'env' }, captured: new Map([['model', 'captured']]), cli: { model: 'cli' } }),
+      ).url,
+    ).toBe('http://h/cli')
+    expect(
+      render(file.requests[0]!, new Scope({ file, base: { model: 'env' }, captured: new Map([['model', 'captured']]) }))
+        .url,
+    ).toBe('http://h/captured')
   })
 
   it('evaluates dynamic variables and rejects unknown ones with a location', () => {
-    const request = renderFirst('GET http://h/{{$uuid}}?t={{$timestamp}}&r={{$randomInt 5 6}}&e={{$processEnv HOME}}&j={{$env.HOME}}&i={{$random.integer(1, 2)}}\n', {}, { processEnv: { HOME: '/root' } })
+    const request = renderFirst(
+      'GET http://h/{{$uuid}}?t={{$timestamp}}&r={{$randomInt 5 6}}&e={{$processEnv HOME}}&j={{$env.HOME}}&i={{$random.integer(1, 2)}}\n',
+      {},
+      { processEnv: { HOME: '/root' } },
+    )
     expect(request.url).toMatch(/^http:\/\/h\/[0-9a-f-]{36}\?t=\d{10}&r=5&e=\/root&j=\/root&i=1$/)
     const error = renderError(() => renderFirst('GET http://h/{{$nope}}\n'))
     expect(error.code).toBe('RENDER_UNKNOWN_DYNAMIC')
@@ -90,9 +126,18 @@ describe('render', () => {
 
   it('reads files with the file, base64File and dataUrl helpers', () => {
     writeFileSync(join(dir, 'p.txt'), 'prompt "text"')
-    const request = renderFirst('POST http://h/\nContent-Type: application/json\n\n{"p": "{{file "./p.txt"}}", "b": "{{base64File "./p.txt"}}", "d": "{{dataUrl "./p.txt"}}", "u": "{{urlencode q}}", "x": "{{default missing "fb"}}"}\n', { q: 'a b&c' })
+    const request = renderFirst(
+      'POST http://h/\nContent-Type: application/json\n\n{"p": "{{file "./p.txt"}}", "b": "{{base64File "./p.txt"}}", "d": "{{dataUrl "./p.txt"}}", "u": "{{urlencode q}}", "x": "{{default missing "fb"}}"}\n',
+      { q: 'a b&c' },
+    )
     const base64 = Buffer.from('prompt "text"').toString('base64')
-    expect(JSON.parse(bodyOf(request))).toEqual({ p: 'prompt "text"', b: base64, d: `data:text/plain;base64,${base64}`, u: 'a%20b%26c', x: 'fb' })
+    expect(JSON.parse(bodyOf(request))).toEqual({
+      p: 'prompt "text"',
+      b: base64,
+      d: `data:text/plain;base64,${base64}`,
+      u: 'a%20b%26c',
+      x: 'fb',
+    })
   })
 
   it('locates a helper error at its mustache', () => {
@@ -102,12 +147,18 @@ describe('render', () => {
   })
 
   it('encodes Basic credentials written as user and password', () => {
-    expect(renderFirst('GET http://h/\nAuthorization: Basic ada s3cret\n').headers).toEqual([['Authorization', `Basic ${Buffer.from('ada:s3cret').toString('base64')}`]])
-    expect(renderFirst('GET http://h/\nAuthorization: Basic YWRhOnMz\n').headers).toEqual([['Authorization', 'Basic YWRhOnMz']])
+    expect(renderFirst('GET http://h/\nAuthorization: Basic ada s3cret\n').headers).toEqual([
+      ['Authorization', `Basic ${Buffer.from('ada:s3cret').toString('base64')}`],
+    ])
+    expect(renderFirst('GET http://h/\nAuthorization: Basic YWRhOnMz\n').headers).toEqual([
+      ['Authorization', 'Basic YWRhOnMz'],
+    ])
   })
 
   it('percent-encodes spaces and non-ASCII in the URL and keeps %XX', () => {
-    expect(renderFirst('GET localhost:8080/search?q=a b&c=é&d=%20#frag\n').url).toBe('http://localhost:8080/search?q=a%20b&c=%C3%A9&d=%20')
+    expect(renderFirst('GET localhost:8080/search?q=a b&c=é&d=%20#frag\n').url).toBe(
+      'http://localhost:8080/search?q=a%20b&c=%C3%A9&d=%20',
+    )
   })
 
   it('reports a malformed URL at the request line', () => {

@@ -9,8 +9,14 @@ import { tempDir } from '../helpers/temp.js'
 let server: TestServer
 beforeAll(async () => {
   server = await startServer({
-    'GET /v': (req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ v: new URL(req.url!, 'http://x').searchParams.get('v') })) },
-    'POST /echo': (_req, res, body) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(body) },
+    'GET /v': (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ v: new URL(req.url!, 'http://x').searchParams.get('v') }))
+    },
+    'POST /echo': (_req, res, body) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(body)
+    },
   })
 })
 afterAll(() => server.close())
@@ -21,8 +27,11 @@ describe('variable precedence, source by source', () => {
     const dir = join(cwd, 'api')
     mkdirSync(dir)
     const files = {
-      cwdEnv: join(cwd, '.env'), besideEnv: join(dir, '.env'), extraEnv: join(cwd, 'extra.env'),
-      publicEnv: join(dir, 'http-client.env.json'), privateEnv: join(dir, 'http-client.private.env.json'),
+      cwdEnv: join(cwd, '.env'),
+      besideEnv: join(dir, '.env'),
+      extraEnv: join(cwd, 'extra.env'),
+      publicEnv: join(dir, 'http-client.env.json'),
+      privateEnv: join(dir, 'http-client.private.env.json'),
     }
     writeFileSync(files.cwdEnv, 'v=cwd-dotenv\n')
     writeFileSync(files.besideEnv, 'v=beside-dotenv\n')
@@ -33,7 +42,9 @@ describe('variable precedence, source by source', () => {
     const capture = '# @capture v = $.v\nGET {{baseUrl}}/v?v=captured\n\n###\n'
     const write = (prefix: string) => writeFileSync(join(dir, 'r.http'), `${prefix}GET {{baseUrl}}/v?v={{v}}\n`)
     const value = async (args: string[] = []) => {
-      const result = await runCli(['run', 'api/r.http', '-e', '$.v', '-r', '--var', `baseUrl=${server.url}`, ...args], { cwd })
+      const result = await runCli(['run', 'api/r.http', '-e', '$.v', '-r', '--var', `baseUrl=${server.url}`, ...args], {
+        cwd,
+      })
       expect(result.stderr).not.toContain('error')
       return result.stdout.trim()
     }
@@ -73,7 +84,9 @@ describe('variable precedence, source by source', () => {
     writeFileSync(join(dir, 'a.http'), 'GET {{baseUrl}}/v?v={{$processEnv REQCHAIN_TEST}}-{{$env.REQCHAIN_TEST}}\n')
     writeFileSync(join(dir, 'b.http'), 'GET {{baseUrl}}/v?v={{REQCHAIN_TEST}}\n')
     const env = { REQCHAIN_TEST: 'from-process' }
-    expect((await runCli(['run', 'a.http', '-e', '$.v', '-r', '--var', `baseUrl=${server.url}`], { cwd: dir, env })).stdout).toBe('from-process-from-process\n')
+    expect(
+      (await runCli(['run', 'a.http', '-e', '$.v', '-r', '--var', `baseUrl=${server.url}`], { cwd: dir, env })).stdout,
+    ).toBe('from-process-from-process\n')
     expect((await runCli(['run', 'b.http', '--var', `baseUrl=${server.url}`], { cwd: dir, env })).exitCode).toBe(3)
   })
 })
@@ -81,7 +94,9 @@ describe('variable precedence, source by source', () => {
 describe('JSON-safe insertion, end to end', () => {
   it('carries any string through capture → template → body, and the server receives it exactly', async () => {
     const dir = tempDir('jsonsafe')
-    writeFileSync(join(dir, 'r.http'), `# @capture answer = $.content
+    writeFileSync(
+      join(dir, 'r.http'),
+      `# @capture answer = $.content
 POST {{baseUrl}}/echo
 Content-Type: application/json
 
@@ -92,14 +107,24 @@ POST {{baseUrl}}/echo
 Content-Type: application/json
 
 {"messages": [{"role": "assistant", "content": "{{answer}}"}], "again": {{json answer}}}
-`)
-    await fc.assert(fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 60 }).filter((s) => !/[\uD800-\uDFFF]/.test(s)), async (original) => {
-      server.calls.length = 0
-      const result = await runCli(['run', 'r.http', '--var', `baseUrl=${server.url}`, '--var', `original=${original}`], { cwd: dir })
-      expect(result.exitCode).toBe(0)
-      const received = JSON.parse(server.calls[1]!.body.toString('utf8'))
-      expect(received.messages[0].content).toBe(original)
-      expect(received.again).toBe(original)
-    }), { numRuns: 60 })
+`,
+    )
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 60 }).filter((s) => !/[\uD800-\uDFFF]/.test(s)),
+        async (original) => {
+          server.calls.length = 0
+          const result = await runCli(
+            ['run', 'r.http', '--var', `baseUrl=${server.url}`, '--var', `original=${original}`],
+            { cwd: dir },
+          )
+          expect(result.exitCode).toBe(0)
+          const received = JSON.parse(server.calls[1]!.body.toString('utf8'))
+          expect(received.messages[0].content).toBe(original)
+          expect(received.again).toBe(original)
+        },
+      ),
+      { numRuns: 60 },
+    )
   })
 })

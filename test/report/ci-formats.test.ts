@@ -9,7 +9,14 @@ import { runCli } from '../helpers/run-cli.js'
 import { json, type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
-const xmllint = (() => { try { execFileSync('which', ['xmllint'], { stdio: 'ignore' }); return true } catch { return false } })()
+const xmllint = (() => {
+  try {
+    execFileSync('which', ['xmllint'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+})()
 const XSD = join(import.meta.dirname, '..', 'fixtures', 'junit', 'junit.xsd')
 
 /** xmllint's verdict on a file against the JUnit schema: '' when valid, else its complaints. */
@@ -23,7 +30,10 @@ async function junitProblems(file: string): Promise<string> {
 }
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 const file = `### ok
 GET {{base}}/ok
@@ -46,19 +56,28 @@ async function setUp(): Promise<string> {
 describe('CI formats', () => {
   it('writes a GitHub Actions annotation per failed assertion and error, escaped', async () => {
     const dir = await setUp()
-    const result = await runCli(['test', 'api, v1.http', '--report', 'github', '--report', 'github=ann.txt', '--var', `base=${server!.url}`], { cwd: dir })
+    const result = await runCli(
+      ['test', 'api, v1.http', '--report', 'github', '--report', 'github=ann.txt', '--var', `base=${server!.url}`],
+      { cwd: dir },
+    )
     expect(result.exitCode).toBe(3)
     const lines = result.stdout.trim().split('\n')
     expect(lines).toEqual([
-      expect.stringMatching(/^::error file=api%2C v1\.http,line=5,col=3,title=reqchain%3A assertion failed::`\$\.n` == 2: actual 1$/),
-      expect.stringMatching(/^::error file=api%2C v1\.http,line=9,col=\d+,title=reqchain%3A RENDER_UNDEFINED_VAR::Undefined variable `missing`/),
+      expect.stringMatching(
+        /^::error file=api%2C v1\.http,line=5,col=3,title=reqchain%3A assertion failed::`\$\.n` == 2: actual 1$/,
+      ),
+      expect.stringMatching(
+        /^::error file=api%2C v1\.http,line=9,col=\d+,title=reqchain%3A RENDER_UNDEFINED_VAR::Undefined variable `missing`/,
+      ),
     ])
     expect(readFileSync(join(dir, 'ann.txt'), 'utf8')).toBe(`${lines.join('\n')}\n`)
   })
 
   it('prints one line per problem with --error-format short', async () => {
     const dir = await setUp()
-    const result = await runCli(['test', 'api, v1.http', '--error-format', 'short', '--var', `base=${server!.url}`], { cwd: dir })
+    const result = await runCli(['test', 'api, v1.http', '--error-format', 'short', '--var', `base=${server!.url}`], {
+      cwd: dir,
+    })
     const problems = result.stderr.split('\n').filter((l) => / (error|assertion failed): /.test(l))
     expect(problems).toEqual([
       'api, v1.http:5:3: assertion failed: `$.n` == 2: actual 1',
@@ -76,34 +95,72 @@ describe('CI formats', () => {
     await runCli(['test', 'plain.http', '--report', 'junit=r.xml', '--var', `base=${server!.url}`], { cwd: dir })
     const xml = readFileSync(join(dir, 'r.xml'), 'utf8')
     expect(xml).toContain('<testcase name="GET {{base}}/ok?id={{$uuid}} (line 1)"')
-    expect(xml).toMatch(/<system-out>GET http:\/\/127\.0\.0\.1:\d+\/ok\?id=[0-9a-f-]{36} → 200 OK · \d+ ms · 7 bytes<\/system-out>/)
+    expect(xml).toMatch(
+      /<system-out>GET http:\/\/127\.0\.0\.1:\d+\/ok\?id=[0-9a-f-]{36} → 200 OK · \d+ ms · 7 bytes<\/system-out>/,
+    )
   })
 
   it('writes a JUnit test case per assertion with --junit-cases assertion, counted in the totals', async () => {
     const dir = await setUp()
-    writeFileSync(join(dir, 'asserts.http'), '### two\n# @name two\n# @assert status == 200\n# @assert $.n == 2\nGET {{base}}/ok\n\n### none\nGET {{base}}/ok\n')
-    const result = await runCli(['test', 'asserts.http', '--report', 'junit=r.xml', '--junit-cases', 'assertion', '--var', `base=${server!.url}`], { cwd: dir })
+    writeFileSync(
+      join(dir, 'asserts.http'),
+      '### two\n# @name two\n# @assert status == 200\n# @assert $.n == 2\nGET {{base}}/ok\n\n### none\nGET {{base}}/ok\n',
+    )
+    const result = await runCli(
+      ['test', 'asserts.http', '--report', 'junit=r.xml', '--junit-cases', 'assertion', '--var', `base=${server!.url}`],
+      { cwd: dir },
+    )
     expect(result.exitCode).toBe(4)
     const xml = readFileSync(join(dir, 'r.xml'), 'utf8')
     expect(xml).toContain('<testsuites name="reqchain" tests="3" failures="1" errors="0" skipped="0"')
-    expect(xml).toContain('<testcase name="two (line 5) › status == 200" classname="asserts.http" file="asserts.http" line="3" time="0.000"/>')
-    expect(xml).toMatch(/<testcase name="two \(line 5\) › \$\.n == 2" classname="asserts.http" file="asserts.http" line="4" time="0.000">\n {6}<failure message="[^"]+" type="assertion">/)
+    expect(xml).toContain(
+      '<testcase name="two (line 5) › status == 200" classname="asserts.http" file="asserts.http" line="3" time="0.000"/>',
+    )
+    expect(xml).toMatch(
+      /<testcase name="two \(line 5\) › \$\.n == 2" classname="asserts.http" file="asserts.http" line="4" time="0.000">\n {6}<failure message="[^"]+" type="assertion">/,
+    )
     expect(xml).toContain('<testcase name="none (line 8)"')
     expect((await runCli(['test', 'asserts.http', '--junit-cases', 'each'], { cwd: dir })).exitCode).toBe(1)
   })
 
-  it.runIf(xmllint)('writes JUnit that the JUnit schema accepts, per request and per assertion, with errors, skips and dataset rows', async () => {
-    const dir = await setUp()
-    writeFileSync(join(dir, 'rows.csv'), 'q\na\nb\n')
-    writeFileSync(join(dir, 'skip.http'), '# @assert status == 500\nGET {{base}}/ok\n\n###\nGET {{base}}/ok?q={{q}}\n')
-    const base = ['--var', `base=${server!.url}`]
-    await runCli(['test', 'api, v1.http', 'skip.http', '--report', 'junit=requests.xml', ...base], { cwd: dir })
-    await runCli(['test', 'api, v1.http', '--report', 'junit=asserts.xml', '--junit-cases', 'assertion', ...base], { cwd: dir })
-    await runCli(['test', 'skip.http', '--bail', '--dataset', 'rows.csv', '--row-name', 'q', '--report', 'junit=rows.xml', ...base], { cwd: dir })
-    for (const name of ['requests.xml', 'asserts.xml', 'rows.xml']) expect(await junitProblems(join(dir, name)), name).toBe('')
-    expect(readFileSync(join(dir, 'rows.xml'), 'utf8')).toContain('<skipped')
-    // The schema does reject what is not JUnit.
-    writeFileSync(join(dir, 'bad.xml'), '<testsuites><testsuite name="x" tests="one" failures="0" errors="0"><case/></testsuite></testsuites>')
-    expect(await junitProblems(join(dir, 'bad.xml'))).toMatch(/fails to validate/)
-  })
+  it.runIf(xmllint)(
+    'writes JUnit that the JUnit schema accepts, per request and per assertion, with errors, skips and dataset rows',
+    async () => {
+      const dir = await setUp()
+      writeFileSync(join(dir, 'rows.csv'), 'q\na\nb\n')
+      writeFileSync(
+        join(dir, 'skip.http'),
+        '# @assert status == 500\nGET {{base}}/ok\n\n###\nGET {{base}}/ok?q={{q}}\n',
+      )
+      const base = ['--var', `base=${server!.url}`]
+      await runCli(['test', 'api, v1.http', 'skip.http', '--report', 'junit=requests.xml', ...base], { cwd: dir })
+      await runCli(['test', 'api, v1.http', '--report', 'junit=asserts.xml', '--junit-cases', 'assertion', ...base], {
+        cwd: dir,
+      })
+      await runCli(
+        [
+          'test',
+          'skip.http',
+          '--bail',
+          '--dataset',
+          'rows.csv',
+          '--row-name',
+          'q',
+          '--report',
+          'junit=rows.xml',
+          ...base,
+        ],
+        { cwd: dir },
+      )
+      for (const name of ['requests.xml', 'asserts.xml', 'rows.xml'])
+        expect(await junitProblems(join(dir, name)), name).toBe('')
+      expect(readFileSync(join(dir, 'rows.xml'), 'utf8')).toContain('<skipped')
+      // The schema does reject what is not JUnit.
+      writeFileSync(
+        join(dir, 'bad.xml'),
+        '<testsuites><testsuite name="x" tests="one" failures="0" errors="0"><case/></testsuite></testsuites>',
+      )
+      expect(await junitProblems(join(dir, 'bad.xml'))).toMatch(/fails to validate/)
+    },
+  )
 })

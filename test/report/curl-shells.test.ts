@@ -14,7 +14,11 @@ const tricky = `{"q": "It's \\"quoted\\" 50% & <b> | ^caret (x) !bang $HOME \`ti
 const request = {
   method: 'POST',
   url: 'https://api.example.com/v1/chat?q=a%20b&x=1',
-  headers: [['Content-Type', 'application/json'], ['Authorization', 'Bearer sk-live-123456'], ['X-Note', 'say "hi" 100%']] as [string, string][],
+  headers: [
+    ['Content-Type', 'application/json'],
+    ['Authorization', 'Bearer sk-live-123456'],
+    ['X-Note', 'say "hi" 100%'],
+  ] as [string, string][],
   body: Buffer.from(tricky),
 }
 const secrets = new Secrets(new Set(), false)
@@ -34,19 +38,38 @@ function powershellWords(command: string, env: Record<string, string>): string[]
       if ("'‘’‚‛".includes(c)) {
         i++
         for (;;) {
-          if ("'‘’‚‛".includes(text[i]!)) { if ("'‘’‚‛".includes(text[i + 1] ?? '\0')) { word += text[i + 1]; i += 2; continue } i++; break }
+          if ("'‘’‚‛".includes(text[i]!)) {
+            if ("'‘’‚‛".includes(text[i + 1] ?? '\0')) {
+              word += text[i + 1]
+              i += 2
+              continue
+            }
+            i++
+            break
+          }
           word += text[i++]
         }
       } else if ('"“”„'.includes(c)) {
         i++
         while (!'"“”„'.includes(text[i]!)) {
-          if (text[i] === '`') { word += text[i + 1]; i += 2; continue }
+          if (text[i] === '`') {
+            word += text[i + 1]
+            i += 2
+            continue
+          }
           const variable = text.slice(i).match(/^\$env:(\w+)/)
-          if (variable) { word += env[variable[1]!] ?? ''; i += variable[0].length; continue }
+          if (variable) {
+            word += env[variable[1]!] ?? ''
+            i += variable[0].length
+            continue
+          }
           word += text[i++]
         }
         i++
-      } else { word += c; i++ }
+      } else {
+        word += c
+        i++
+      }
     }
     words.push(word)
   }
@@ -60,13 +83,20 @@ function cmdWords(command: string, env: Record<string, string>): string[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!
     if (c === '%') {
-      if (text[i + 1] === '%') { line += '%'; i++; continue }
+      if (text[i + 1] === '%') {
+        line += '%'
+        i++
+        continue
+      }
       const end = text.indexOf('%', i + 1)
       line += env[text.slice(i + 1, end)] ?? ''
       i = end
       continue
     }
-    if (c === '^') { line += text[++i]; continue }
+    if (c === '^') {
+      line += text[++i]
+      continue
+    }
     if ('&|<>'.includes(c)) throw new Error(`cmd would act on an unescaped ${c}`)
     line += c
   }
@@ -79,19 +109,51 @@ function cmdWords(command: string, env: Record<string, string>): string[] {
     const c = line[i]!
     if (c === '\\') {
       let n = 0
-      while (line[i] === '\\') { n++; i++ }
-      if (line[i] === '"') { word += '\\'.repeat(Math.floor(n / 2)); if (n % 2 === 1) word += '"'; else { quoted = !quoted; started = true } } else { word += '\\'.repeat(n); i-- }
+      while (line[i] === '\\') {
+        n++
+        i++
+      }
+      if (line[i] === '"') {
+        word += '\\'.repeat(Math.floor(n / 2))
+        if (n % 2 === 1) word += '"'
+        else {
+          quoted = !quoted
+          started = true
+        }
+      } else {
+        word += '\\'.repeat(n)
+        i--
+      }
       continue
     }
-    if (c === '"') { quoted = !quoted; started = true; continue }
-    if (c === ' ' && !quoted) { if (word !== '' || started) words.push(word); word = ''; started = false; continue }
+    if (c === '"') {
+      quoted = !quoted
+      started = true
+      continue
+    }
+    if (c === ' ' && !quoted) {
+      if (word !== '' || started) words.push(word)
+      word = ''
+      started = false
+      continue
+    }
     word += c
   }
   if (word !== '' || started) words.push(word)
   return words
 }
 
-const expected = ['curl.exe', '-L', 'https://api.example.com/v1/chat?q=a%20b&x=1', '-H', 'Authorization: Bearer sk-live-123456', '-H', 'X-Note: say "hi" 100%', '--json', tricky]
+const expected = [
+  'curl.exe',
+  '-L',
+  'https://api.example.com/v1/chat?q=a%20b&x=1',
+  '-H',
+  'Authorization: Bearer sk-live-123456',
+  '-H',
+  'X-Note: say "hi" 100%',
+  '--json',
+  tricky,
+]
 
 describe('curl export for Windows shells', () => {
   it('quotes for PowerShell 7.3+: every word comes back exact, the secret from $env', () => {
@@ -109,11 +171,22 @@ describe('curl export for Windows shells', () => {
   })
 
   it('sends a body with line breaks or any byte from a file it writes first', () => {
-    const binary = { method: 'POST', url: 'http://h/up', headers: [['Content-Type', 'application/octet-stream']] as [string, string][], body: Buffer.from([0, 1, 2, 255, 10]) }
+    const binary = {
+      method: 'POST',
+      url: 'http://h/up',
+      headers: [['Content-Type', 'application/octet-stream']] as [string, string][],
+      body: Buffer.from([0, 1, 2, 255, 10]),
+    }
     const ps = toCurl(binary, { shell: 'powershell' })
-    expect(ps).toMatch(/^\[IO\.File\]::WriteAllBytes\("\$env:TEMP\\reqchain-body\.bin", \[Convert\]::FromBase64String\('AAEC\/wo='\)\)\n/)
+    expect(ps).toMatch(
+      /^\[IO\.File\]::WriteAllBytes\("\$env:TEMP\\reqchain-body\.bin", \[Convert\]::FromBase64String\('AAEC\/wo='\)\)\n/,
+    )
     expect(ps).toContain('--data-binary "@$env:TEMP\\reqchain-body.bin"')
-    const multiline = { ...binary, headers: [['Content-Type', 'text/plain']] as [string, string][], body: Buffer.from('line one\nline two') }
+    const multiline = {
+      ...binary,
+      headers: [['Content-Type', 'text/plain']] as [string, string][],
+      body: Buffer.from('line one\nline two'),
+    }
     const cmd = toCurl(multiline, { shell: 'cmd' })
     expect(cmd).toContain(`echo ${Buffer.from('line one\nline two').toString('base64')}`)
     expect(cmd).toContain('certutil -f -decode "%TEMP%\\reqchain-body.b64" "%TEMP%\\reqchain-body.bin" >nul')
@@ -122,7 +195,10 @@ describe('curl export for Windows shells', () => {
 
   it('writes a whole chain as a PowerShell script or a batch file, values known at run time as $env:NAME / %NAME%', async () => {
     const dir = tempDir('shells')
-    writeFileSync(join(dir, 'chain.http'), '### login\n# @capture token = $.token\nPOST http://127.0.0.1:9/login\n\n### me\nGET http://127.0.0.1:9/me\nAuthorization: Bearer {{token}}\n')
+    writeFileSync(
+      join(dir, 'chain.http'),
+      '### login\n# @capture token = $.token\nPOST http://127.0.0.1:9/login\n\n### me\nGET http://127.0.0.1:9/me\nAuthorization: Bearer {{token}}\n',
+    )
     const ps = await runCli(['curl', 'chain.http', '--shell', 'powershell'], { cwd: dir })
     expect(ps.exitCode, ps.stderr).toBe(0)
     expect(ps.stdout).toContain('#   $env:token: captured by `login` at chain.http:3 from $.token')

@@ -10,48 +10,74 @@ import { type TestServer, json, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
 const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((name) => {
-  try { execFileSync('which', [name], { stdio: 'ignore' }); return true } catch { return false }
+  try {
+    execFileSync('which', [name], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
 })
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 async function domOf(file: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=2000', '--dump-dom', `file://${file}`], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 })
+  const { stdout } = await promisify(execFile)(
+    chromium!,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=2000', '--dump-dom', `file://${file}`],
+    { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+  )
   return stdout
 }
 
 describe('--report html', () => {
-  it.runIf(chromium !== undefined)('is one self-contained page that a browser renders: contents, requests, curl, streams, assertions, timings', async () => {
-    server = await startServer({
-      'POST /login': (_req, res) => json(res, { token: 'tok-secret-42' }),
-      'GET /stream': (_req, res) => { res.writeHead(200, { 'Content-Type': 'text/event-stream' }); res.end('data: {"choices":[{"index":0,"delta":{"content":"Paris <b>is</b> it"}}]}\n\ndata: [DONE]\n\n') },
-      'GET /missing': (_req, res) => json(res, { error: 'nope' }, 404),
-    })
-    const dir = tempDir('html')
-    writeFileSync(join(dir, '.env'), 'API_KEY=sk-live-abcdef123456\n')
-    writeFileSync(join(dir, 'api.http'), `### login\n# @capture token = $.token\n# @assert status == 200\nPOST ${server.url}/login\nContent-Type: application/json\nX-Api-Key: {{API_KEY}}\n\n{"user": "ada"}\n\n### stream\nGET ${server.url}/stream\nAuthorization: Bearer {{token}}\n\n### missing\n# @assert status == 200\nGET ${server.url}/missing\n`)
-    const result = await runCli(['test', 'api.http', '--report', 'html=report.html'], { cwd: dir })
-    expect(result.exitCode).toBe(4)
-    const html = readFileSync(join(dir, 'report.html'), 'utf8')
-    // Nothing from elsewhere: no external URL in src/href, and a policy that forbids fetching.
-    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none';/)
-    expect(html).not.toMatch(/\s(src|href)="(https?:)?\/\//)
-    for (const secret of ['sk-live-abcdef123456', 'tok-secret-42']) expect(html).not.toContain(secret)
+  it.runIf(chromium !== undefined)(
+    'is one self-contained page that a browser renders: contents, requests, curl, streams, assertions, timings',
+    async () => {
+      server = await startServer({
+        'POST /login': (_req, res) => json(res, { token: 'tok-secret-42' }),
+        'GET /stream': (_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+          res.end('data: {"choices":[{"index":0,"delta":{"content":"Paris <b>is</b> it"}}]}\n\ndata: [DONE]\n\n')
+        },
+        'GET /missing': (_req, res) => json(res, { error: 'nope' }, 404),
+      })
+      const dir = tempDir('html')
+      writeFileSync(join(dir, '.env'), 'API_KEY=sk-live-abcdef123456\n')
+      writeFileSync(
+        join(dir, 'api.http'),
+        `### login\n# @capture token = $.token\n# @assert status == 200\nPOST ${server.url}/login\nContent-Type: application/json\nX-Api-Key: {{API_KEY}}\n\n{"user": "ada"}\n\n### stream\nGET ${server.url}/stream\nAuthorization: Bearer {{token}}\n\n### missing\n# @assert status == 200\nGET ${server.url}/missing\n`,
+      )
+      const result = await runCli(['test', 'api.http', '--report', 'html=report.html'], { cwd: dir })
+      expect(result.exitCode).toBe(4)
+      const html = readFileSync(join(dir, 'report.html'), 'utf8')
+      // Nothing from elsewhere: no external URL in src/href, and a policy that forbids fetching.
+      expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none';/)
+      expect(html).not.toMatch(/\s(src|href)="(https?:)?\/\//)
+      for (const secret of ['sk-live-abcdef123456', 'tok-secret-42']) expect(html).not.toContain(secret)
 
-    const dom = await domOf(join(dir, 'report.html'))
-    expect(dom).toContain('data-ready="true"') // the page's script ran
-    const articles = [...dom.matchAll(/<article id="(step-\d+)" class="step is-(\w+)">/g)].map((m) => [m[1], m[2]])
-    expect(articles).toEqual([['step-1', 'passed'], ['step-2', 'passed'], ['step-3', 'failed']])
-    const links = [...dom.matchAll(/<a href="#(step-\d+)">/g)].map((m) => m[1])
-    expect(links).toEqual(['step-1', 'step-2', 'step-3'])
-    expect(dom).toContain('1 failed</span>')
-    expect(dom).toMatch(/<button type="button" class="copy" data-copy="curl/)
-    // The streamed reply as text (escaped, not markup), with the raw events behind a toggle.
-    expect(dom).toContain('<blockquote class="reply">Paris &lt;b&gt;is&lt;/b&gt; it</blockquote>')
-    expect(dom).toMatch(/<details class="raw"><summary>Raw events<\/summary><pre>data: /)
-    expect(dom).toContain('<span class="mark">✗</span> <code>status == 200</code>')
-    expect(dom).toMatch(/ms total · [\d.]+ ms to first byte/)
-    expect(dom).not.toContain('sk-live-abcdef123456')
-  }, 90_000)
+      const dom = await domOf(join(dir, 'report.html'))
+      expect(dom).toContain('data-ready="true"') // the page's script ran
+      const articles = [...dom.matchAll(/<article id="(step-\d+)" class="step is-(\w+)">/g)].map((m) => [m[1], m[2]])
+      expect(articles).toEqual([
+        ['step-1', 'passed'],
+        ['step-2', 'passed'],
+        ['step-3', 'failed'],
+      ])
+      const links = [...dom.matchAll(/<a href="#(step-\d+)">/g)].map((m) => m[1])
+      expect(links).toEqual(['step-1', 'step-2', 'step-3'])
+      expect(dom).toContain('1 failed</span>')
+      expect(dom).toMatch(/<button type="button" class="copy" data-copy="curl/)
+      // The streamed reply as text (escaped, not markup), with the raw events behind a toggle.
+      expect(dom).toContain('<blockquote class="reply">Paris &lt;b&gt;is&lt;/b&gt; it</blockquote>')
+      expect(dom).toMatch(/<details class="raw"><summary>Raw events<\/summary><pre>data: /)
+      expect(dom).toContain('<span class="mark">✗</span> <code>status == 200</code>')
+      expect(dom).toMatch(/ms total · [\d.]+ ms to first byte/)
+      expect(dom).not.toContain('sk-live-abcdef123456')
+    },
+    90_000,
+  )
 })

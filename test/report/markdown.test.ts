@@ -24,7 +24,9 @@ beforeAll(async () => {
     },
     'GET /stream': (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' })
-      res.end(`data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: {"error":{"message":"${INJECTED.replace(/"/g, '\\"')}"}}\n\n`)
+      res.end(
+        `data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: {"error":{"message":"${INJECTED.replace(/"/g, '\\"')}"}}\n\n`,
+      )
     },
   })
 })
@@ -33,7 +35,10 @@ afterAll(() => server.close())
 describe('the Markdown report', () => {
   it('keeps server text inert: fences longer than any backtick run, actual values and errors as code', async () => {
     const dir = tempDir('markdown')
-    writeFileSync(join(dir, 'r.http'), `GET ${server.url}/fences\n\n###\n# @assert $.name == "x"\nGET ${server.url}/value\n\n###\nGET ${server.url}/stream\n`)
+    writeFileSync(
+      join(dir, 'r.http'),
+      `GET ${server.url}/fences\n\n###\n# @assert $.name == "x"\nGET ${server.url}/value\n\n###\nGET ${server.url}/stream\n`,
+    )
     const result = await runCli(['test', 'r.http', '--report', 'markdown=r.md'], { cwd: dir })
     expect(result.exitCode).not.toBe(70)
     const markdown = readFileSync(join(dir, 'r.md'), 'utf8')

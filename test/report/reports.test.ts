@@ -13,7 +13,10 @@ import { replay } from '../helpers/fixtures.js'
 import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 const golden = join(import.meta.dirname, '__golden__')
 
@@ -52,34 +55,73 @@ function scrub(text: string): string {
 describe('reports', () => {
   it('writes JUnit, JSON and Markdown for a mixed run, and the summary line', async () => {
     server = await startServer({
-      'GET /items': (_req, res) => json(res, { items: [{ id: 1, name: 'notebook' }, { id: 2, name: 'ink' }] }),
+      'GET /items': (_req, res) =>
+        json(res, {
+          items: [
+            { id: 1, name: 'notebook' },
+            { id: 2, name: 'ink' },
+          ],
+        }),
       'POST /v1/chat/completions': (_req, res) => replay(res, 'chat-stream'),
     })
     const dir = tempDir('reports')
     writeFileSync(join(dir, 'mixed.http'), mixed)
     writeFileSync(join(dir, '.env'), 'apiKey=sk-golden-secret-123\n')
-    const result = await runCli(['test', 'mixed.http', '--var', `baseUrl=${server.url}`,
-      '--report', 'junit=out/report.xml', '--report', 'json=out/report.json', '--report', 'markdown=out/report.md'], { cwd: dir })
+    const result = await runCli(
+      [
+        'test',
+        'mixed.http',
+        '--var',
+        `baseUrl=${server.url}`,
+        '--report',
+        'junit=out/report.xml',
+        '--report',
+        'json=out/report.json',
+        '--report',
+        'markdown=out/report.md',
+      ],
+      { cwd: dir },
+    )
     expect(result.exitCode).toBe(3)
     expect(result.stderr.trimEnd().split('\n').pop()).toBe('2 passed, 2 failed')
-    await expect(scrub(readFileSync(join(dir, 'out/report.xml'), 'utf8'))).toMatchFileSnapshot(join(golden, 'mixed-run.junit.xml'))
-    await expect(scrub(readFileSync(join(dir, 'out/report.md'), 'utf8'))).toMatchFileSnapshot(join(golden, 'mixed-run.md'))
+    await expect(scrub(readFileSync(join(dir, 'out/report.xml'), 'utf8'))).toMatchFileSnapshot(
+      join(golden, 'mixed-run.junit.xml'),
+    )
+    await expect(scrub(readFileSync(join(dir, 'out/report.md'), 'utf8'))).toMatchFileSnapshot(
+      join(golden, 'mixed-run.md'),
+    )
     const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'))
     expect(report.summary).toEqual({ passed: 2, failed: 2, skipped: 0, interrupted: false })
     expect(report.steps.map((s: { status: string }) => s.status)).toEqual(['passed', 'failed', 'passed', 'error'])
     expect(report.steps[2].response.stream.events.length).toBeGreaterThan(10)
     expect(report.steps[2].response.assembled.object).toBe('chat.completion')
     expect(report.steps[3].error).toMatchObject({ code: 'SEND_CONNECT', file: 'mixed.http', line: 22, column: 1 })
-    const stripped = { ...report, steps: report.steps.map((s: { response: { stream?: unknown } | null }) => ({ ...s, response: s.response && { ...s.response, ...(s.response.stream ? { stream: '<events>', body: '<sse>', assembled: '<assembled>' } : {}) } })) }
+    const stripped = {
+      ...report,
+      steps: report.steps.map((s: { response: { stream?: unknown } | null }) => ({
+        ...s,
+        response: s.response && {
+          ...s.response,
+          ...(s.response.stream ? { stream: '<events>', body: '<sse>', assembled: '<assembled>' } : {}),
+        },
+      })),
+    }
     await expect(scrub(JSON.stringify(stripped, null, 2))).toMatchFileSnapshot(join(golden, 'mixed-run.json'))
-    for (const file of readdirSync(join(dir, 'out'))) expect(readFileSync(join(dir, 'out', file), 'utf8')).not.toContain('sk-golden-secret-123')
+    for (const file of readdirSync(join(dir, 'out')))
+      expect(readFileSync(join(dir, 'out', file), 'utf8')).not.toContain('sk-golden-secret-123')
   })
 
   it('stops at the first failure with --bail and counts the rest as skipped', async () => {
     server = await startServer({ 'GET /items': (_req, res) => json(res, { items: [] }) })
     const dir = tempDir('bail')
-    writeFileSync(join(dir, 'a.http'), '# @assert $.items count 1\nGET {{baseUrl}}/items\n\n###\nGET {{baseUrl}}/items\n\n###\nGET {{baseUrl}}/items\n')
-    const result = await runCli(['test', 'a.http', '--bail', '--var', `baseUrl=${server.url}`, '--report', 'junit=r.xml'], { cwd: dir })
+    writeFileSync(
+      join(dir, 'a.http'),
+      '# @assert $.items count 1\nGET {{baseUrl}}/items\n\n###\nGET {{baseUrl}}/items\n\n###\nGET {{baseUrl}}/items\n',
+    )
+    const result = await runCli(
+      ['test', 'a.http', '--bail', '--var', `baseUrl=${server.url}`, '--report', 'junit=r.xml'],
+      { cwd: dir },
+    )
     expect(result.exitCode).toBe(4)
     expect(result.stderr.trimEnd().split('\n').pop()).toBe('0 passed, 1 failed, 2 skipped')
     expect(server.calls).toHaveLength(1)
@@ -89,26 +131,51 @@ describe('reports', () => {
   it('runs files in parallel with --parallel, each file in order, output grouped by file', async () => {
     const order: string[] = []
     server = await startServer({
-      'GET /slow': (req, res) => new Promise((resolve) => setTimeout(() => { order.push(req.url!); json(res, {}); resolve() }, 150)),
+      'GET /slow': (req, res) =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            order.push(req.url!)
+            json(res, {})
+            resolve()
+          }, 150),
+        ),
     })
     const dir = tempDir('parallel')
-    for (const name of ['a', 'b', 'c']) writeFileSync(join(dir, `${name}.http`), `GET {{baseUrl}}/slow?${name}=1\n\n###\nGET {{baseUrl}}/slow?${name}=2\n`)
+    for (const name of ['a', 'b', 'c'])
+      writeFileSync(
+        join(dir, `${name}.http`),
+        `GET {{baseUrl}}/slow?${name}=1\n\n###\nGET {{baseUrl}}/slow?${name}=2\n`,
+      )
     const started = Date.now()
     const result = await runCli(['test', '.', '--parallel', '3', '--var', `baseUrl=${server.url}`], { cwd: dir })
     expect(result.exitCode).toBe(0)
     expect(Date.now() - started).toBeLessThan(800) // 6 requests of 150 ms, three files at once
-    for (const name of ['a', 'b', 'c']) expect(order.indexOf(`/slow?${name}=1`)).toBeLessThan(order.indexOf(`/slow?${name}=2`))
-    const lines = result.stderr.trim().split('\n').slice(0, 6).map((l) => l.match(/\?(\w)=/)![1])
+    for (const name of ['a', 'b', 'c'])
+      expect(order.indexOf(`/slow?${name}=1`)).toBeLessThan(order.indexOf(`/slow?${name}=2`))
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .slice(0, 6)
+      .map((l) => l.match(/\?(\w)=/)![1])
     expect(lines).toEqual(['a', 'a', 'b', 'b', 'c', 'c'])
   })
 
   it('writes a report whole or not at all, and leaves no spool or temporary file', () => {
     const dir = tempDir('atomic')
     writeFileSync(join(dir, 'file'), 'x')
-    const writer = new ReportWriter([{ format: 'json', path: 'deep/r.json' }, { format: 'junit', path: 'file/r.xml' }], { cwd: dir, secrets: new Secrets(), sources: () => undefined })
+    const writer = new ReportWriter(
+      [
+        { format: 'json', path: 'deep/r.json' },
+        { format: 'junit', path: 'file/r.xml' },
+      ],
+      { cwd: dir, secrets: new Secrets(), sources: () => undefined },
+    )
     const failures = writer.finish({ steps: [], tally: emptyTally(), interrupted: false, durationMs: 1 })
     expect(failures.map((f) => f.message)).toEqual([expect.stringContaining('Cannot write the report')])
-    expect(JSON.parse(readFileSync(join(dir, 'deep/r.json'), 'utf8'))).toMatchObject({ summary: { passed: 0, failed: 0 }, steps: [] })
+    expect(JSON.parse(readFileSync(join(dir, 'deep/r.json'), 'utf8'))).toMatchObject({
+      summary: { passed: 0, failed: 0 },
+      steps: [],
+    })
     expect(readdirSync(dir).filter((f) => /\.(tmp|spool)$/.test(f))).toEqual([])
     expect(readdirSync(join(dir, 'deep'))).toEqual(['r.json'])
     expect(existsSync(join(dir, 'file/r.xml'))).toBe(false)

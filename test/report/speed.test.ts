@@ -6,14 +6,25 @@ import { speedOf } from '../../src/report/console.js'
 
 function exchange(stream: Partial<StreamInfo>, firstTokenMs?: number, lastTokenMs?: number): Exchange {
   return {
-    request: { method: 'POST', url: 'http://h/', headers: [] }, status: 200, statusText: 'OK', httpVersion: '1.1', headers: [], body: new Uint8Array(), bodySize: 0,
+    request: { method: 'POST', url: 'http://h/', headers: [] },
+    status: 200,
+    statusText: 'OK',
+    httpVersion: '1.1',
+    headers: [],
+    body: new Uint8Array(),
+    bodySize: 0,
     stream: { format: 'sse', chunks: 10, ending: 'done', contentChunks: 10, ...stream },
-    timings: { startedAt: '', ttfbMs: 1, ...(firstTokenMs !== undefined ? { firstTokenMs, lastTokenMs: lastTokenMs ?? firstTokenMs } : {}), totalMs: 500 },
+    timings: {
+      startedAt: '',
+      ttfbMs: 1,
+      ...(firstTokenMs !== undefined ? { firstTokenMs, lastTokenMs: lastTokenMs ?? firstTokenMs } : {}),
+      totalMs: 500,
+    },
   }
 }
 
 describe('speedOf', () => {
-  it('counts tokens per second from the first token to the last, with the server\'s count', () => {
+  it("counts tokens per second from the first token to the last, with the server's count", () => {
     expect(speedOf(exchange({ completionTokens: 41 }, 100, 1100))).toEqual(['41 tokens · 40.0 tok/s'])
   })
   it('says chunks per second, not tokens, when the server sent no count', () => {
@@ -23,7 +34,11 @@ describe('speedOf', () => {
     expect(speedOf(exchange({ completionTokens: 5 }, 100, 100.5))).toEqual(['5 tokens'])
     expect(speedOf(exchange({}, 100, 100.5))).toEqual([])
   })
-  it('shows llama-server\'s own speed beside', () => {
-    expect(speedOf(exchange({ completionTokens: 3, serverSpeed: { predictedPerSecond: 87.25, promptPerSecond: 1200 } }, 10, 20))).toEqual(['3 tokens · 200.0 tok/s', 'server 87.3 tok/s (prompt 1200.0 tok/s)'])
+  it("shows llama-server's own speed beside", () => {
+    expect(
+      speedOf(
+        exchange({ completionTokens: 3, serverSpeed: { predictedPerSecond: 87.25, promptPerSecond: 1200 } }, 10, 20),
+      ),
+    ).toEqual(['3 tokens · 200.0 tok/s', 'server 87.3 tok/s (prompt 1200.0 tok/s)'])
   })
 })

@@ -10,14 +10,22 @@ import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer
 beforeAll(async () => {
-  server = await startServer({ 'GET /x': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"ok":true}') } })
+  server = await startServer({
+    'GET /x': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end('{"ok":true}')
+    },
+  })
 })
 afterAll(() => server.close())
 
 describe('the script boundary', () => {
   it('ends a script that makes reading its results loop (JSON.stringify, toJSON) within its time limit', async () => {
     const dir = tempDir('boundary')
-    for (const trap of ['Object.prototype.toJSON = function () { while (true) {} }', 'JSON.stringify = function () { while (true) {} }']) {
+    for (const trap of [
+      'Object.prototype.toJSON = function () { while (true) {} }',
+      'JSON.stringify = function () { while (true) {} }',
+    ]) {
       writeFileSync(join(dir, 'trap.http'), `< {%\n  ${trap}\n  client.global.set('x', 1)\n%}\nGET ${server.url}/x\n`)
       const started = Date.now()
       const result = await runCli(['run', 'trap.http', '--script-timeout', '1'], { cwd: dir })
@@ -29,15 +37,21 @@ describe('the script boundary', () => {
 
   it('never renders text a script made: a replaced Array.prototype.map cannot make the host run {{$processEnv}}', async () => {
     const dir = tempDir('boundary')
-    writeFileSync(join(dir, 'leak.http'), `< {%
+    writeFileSync(
+      join(dir, 'leak.http'),
+      `< {%
   Array.prototype.map = function (f) { return [f(['X-Leak', '{{$processEnv REQCHAIN_TEST_SECRET}}'])] }
   client.global.set('leak', request.headers.all()[0].tryGetSubstitutedValue())
 %}
 GET ${server.url}/x?leak={{urlencode leak}}
 X-Real: {{$processEnv REQCHAIN_TEST_OTHER}}
-`)
+`,
+    )
     const before = server.calls.length
-    const result = await runCli(['run', 'leak.http'], { cwd: dir, env: { REQCHAIN_TEST_SECRET: 'the-secret-value', REQCHAIN_TEST_OTHER: 'shown' } })
+    const result = await runCli(['run', 'leak.http'], {
+      cwd: dir,
+      env: { REQCHAIN_TEST_SECRET: 'the-secret-value', REQCHAIN_TEST_OTHER: 'shown' },
+    })
     expect(result.exitCode, result.stderr).toBe(0)
     const call = server.calls[before]!
     expect(call.headers['x-real']).toBe('shown') // the file's own template renders
@@ -47,8 +61,14 @@ X-Real: {{$processEnv REQCHAIN_TEST_OTHER}}
 
   it('never runs what a failed script queued inside the next script', async () => {
     const dir = tempDir('boundary')
-    writeFileSync(join(dir, 'a.http'), `< {%\n  Promise.resolve().then(function () { client.log('LATE JOB RAN') })\n  throw new Error('boom')\n%}\nGET ${server.url}/x\n`)
-    writeFileSync(join(dir, 'b.http'), `GET ${server.url}/x\n\n> {% client.test('ok', function () { client.assert(response.status === 200) }) %}\n`)
+    writeFileSync(
+      join(dir, 'a.http'),
+      `< {%\n  Promise.resolve().then(function () { client.log('LATE JOB RAN') })\n  throw new Error('boom')\n%}\nGET ${server.url}/x\n`,
+    )
+    writeFileSync(
+      join(dir, 'b.http'),
+      `GET ${server.url}/x\n\n> {% client.test('ok', function () { client.assert(response.status === 200) }) %}\n`,
+    )
     const result = await runCli(['test', 'a.http', 'b.http'], { cwd: dir })
     expect(result.stderr).toContain('boom')
     expect(result.stderr).not.toContain('LATE JOB RAN')

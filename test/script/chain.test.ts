@@ -9,18 +9,34 @@ import { type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 async function chainServer(): Promise<TestServer> {
   return startServer({
-    'POST /login': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"token":"tok-1","user":{"id":7}}') },
+    'POST /login': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end('{"token":"tok-1","user":{"id":7}}')
+    },
     'GET /users/7': (req, res) => {
-      if (req.headers.authorization !== 'Bearer tok-1') { res.writeHead(401); res.end(); return }
-      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Session': 's-2' }); res.end('{"name":"Ada","session":"s-2"}')
+      if (req.headers.authorization !== 'Bearer tok-1') {
+        res.writeHead(401)
+        res.end()
+        return
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Session': 's-2' })
+      res.end('{"name":"Ada","session":"s-2"}')
     },
     'GET /orders': (req, res) => {
-      if (req.headers['x-session'] !== 's-2') { res.writeHead(403); res.end(); return }
-      res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"orders":[1,2,3]}')
+      if (req.headers['x-session'] !== 's-2') {
+        res.writeHead(403)
+        res.end()
+        return
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end('{"orders":[1,2,3]}')
     },
   })
 }
@@ -72,18 +88,34 @@ describe('JetBrains scripts', () => {
     expect(tested.stderr).toMatch(/3 passed, 0 failed/)
     const junit = readFileSync(join(dir, 'report.xml'), 'utf8')
     expect(junit).toContain('tests="3"')
-    const perAssertion = await runCli(['test', 'chain.http', '--report', 'junit=cases.xml', '--junit-cases', 'assertion'], { cwd: dir })
+    const perAssertion = await runCli(
+      ['test', 'chain.http', '--report', 'junit=cases.xml', '--junit-cases', 'assertion'],
+      { cwd: dir },
+    )
     expect(perAssertion.exitCode, perAssertion.stderr).toBe(0)
     const cases = readFileSync(join(dir, 'cases.xml'), 'utf8')
     expect(cases).toContain('client.test &quot;logged in&quot; passes')
     expect(cases).toContain('client.test &quot;three orders&quot; passes')
-    expect(server.calls.map((c) => c.path)).toEqual(['/login', '/users/7', '/orders', '/login', '/users/7', '/orders', '/login', '/users/7', '/orders'])
+    expect(server.calls.map((c) => c.path)).toEqual([
+      '/login',
+      '/users/7',
+      '/orders',
+      '/login',
+      '/users/7',
+      '/orders',
+      '/login',
+      '/users/7',
+      '/orders',
+    ])
   })
 
   it('fails the run with exit 4 on a failed client.test, located at the call', async () => {
     server = await chainServer()
     const dir = tempDir('script')
-    writeFileSync(join(dir, 'fail.http'), `GET ${server.url}/orders\r\n\r\n> {%\r\n  client.test("has orders", function () {\r\n    client.assert(response.status === 200, "expected 200, got " + response.status);\r\n  });\r\n%}\r\n`)
+    writeFileSync(
+      join(dir, 'fail.http'),
+      `GET ${server.url}/orders\r\n\r\n> {%\r\n  client.test("has orders", function () {\r\n    client.assert(response.status === 200, "expected 200, got " + response.status);\r\n  });\r\n%}\r\n`,
+    )
     const result = await runCli(['test', 'fail.http'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(4)
     expect(result.stderr).toContain('client.test "has orders" failed: expected 200, got 403')
@@ -93,7 +125,10 @@ describe('JetBrains scripts', () => {
   it('a failed client.assert outside a test is a failed assertion that ends the script', async () => {
     server = await chainServer()
     const dir = tempDir('script')
-    writeFileSync(join(dir, 'assert.http'), `GET ${server.url}/orders\n\n> {% client.assert(response.status === 200, "want 200"); client.global.set("after", 1) %}\n\n###\nGET ${server.url}/orders?after={{default after "none"}}\n`)
+    writeFileSync(
+      join(dir, 'assert.http'),
+      `GET ${server.url}/orders\n\n> {% client.assert(response.status === 200, "want 200"); client.global.set("after", 1) %}\n\n###\nGET ${server.url}/orders?after={{default after "none"}}\n`,
+    )
     const result = await runCli(['test', 'assert.http'], { cwd: dir })
     expect(result.exitCode).toBe(4)
     expect(server.calls.map((c) => c.path)).toEqual(['/orders', '/orders?after=none'])
@@ -102,10 +137,17 @@ describe('JetBrains scripts', () => {
   })
 
   it('pre-request scripts set request variables and globals, and read the environment', async () => {
-    server = await startServer({ 'POST /sign': (_req, res, body) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(body) } })
+    server = await startServer({
+      'POST /sign': (_req, res, body) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' })
+        res.end(body)
+      },
+    })
     const dir = tempDir('script')
     writeFileSync(join(dir, 'http-client.env.json'), JSON.stringify({ dev: { secret: 'k3y', base: server.url } }))
-    writeFileSync(join(dir, 'sign.http'), `< {%
+    writeFileSync(
+      join(dir, 'sign.http'),
+      `< {%
   const body = request.body.tryGetSubstituted();
   const signature = crypto.hmac.sha256().withTextSecret(request.environment.get("secret")).updateWithText(body).digest().toHex();
   request.variables.set("signature", signature);
@@ -123,14 +165,17 @@ POST {{base}}/sign
 Content-Type: application/json
 
 {"again": "{{sent}}", "had": "{{firstname}}"}
-`)
+`,
+    )
     const result = await runCli(['run', 'sign.http', '--env', 'dev'], { cwd: dir })
     // `firstname` was for the first request only: the second one cannot use it.
     expect(result.exitCode).toBe(3)
     expect(result.stderr).toContain('firstname')
     const first = server.calls[0]!
     const { createHmac } = await import('node:crypto')
-    expect(first.headers['x-signature']).toBe(createHmac('sha256', 'k3y').update('{"name": "{{firstname}}", "sha": "{{sent}}"}').digest('hex'))
+    expect(first.headers['x-signature']).toBe(
+      createHmac('sha256', 'k3y').update('{"name": "{{firstname}}", "sha": "{{sent}}"}').digest('hex'),
+    )
     expect(JSON.parse(first.body.toString())).toEqual({ name: 'John', sha: '36' })
     expect(server.calls).toHaveLength(1)
   })
@@ -138,17 +183,30 @@ Content-Type: application/json
   it('runs `> ./handler.js` files, and `FILE#name` runs the request whose handler sets what it needs', async () => {
     server = await chainServer()
     const dir = tempDir('script')
-    writeFileSync(join(dir, 'login.js'), 'client.global.set("token", response.body.token)\nclient.global.set("userId", response.body.user.id)\n')
-    writeFileSync(join(dir, 'api.http'), `### login\nPOST ${server.url}/login\n\n> ./login.js\n\n### me\n# @name me\nGET ${server.url}/users/{{userId}}\nAuthorization: Bearer {{token}}\n`)
+    writeFileSync(
+      join(dir, 'login.js'),
+      'client.global.set("token", response.body.token)\nclient.global.set("userId", response.body.user.id)\n',
+    )
+    writeFileSync(
+      join(dir, 'api.http'),
+      `### login\nPOST ${server.url}/login\n\n> ./login.js\n\n### me\n# @name me\nGET ${server.url}/users/{{userId}}\nAuthorization: Bearer {{token}}\n`,
+    )
     const result = await runCli(['run', 'api.http#me'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({ name: 'Ada', session: 's-2' })
   })
 
   it('client.global.clear makes a variable unset again, and isEmpty tells', async () => {
-    server = await startServer({ 'GET /echo': (req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ url: req.url })) } })
+    server = await startServer({
+      'GET /echo': (req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' })
+        res.end(JSON.stringify({ url: req.url }))
+      },
+    })
     const dir = tempDir('script')
-    writeFileSync(join(dir, 'clear.http'), `@mode = file
+    writeFileSync(
+      join(dir, 'clear.http'),
+      `@mode = file
 GET ${server.url}/echo
 
 > {%
@@ -164,7 +222,8 @@ GET ${server.url}/echo?mode={{mode}}
 
 ###
 GET ${server.url}/echo?mode={{mode}}
-`)
+`,
+    )
     const result = await runCli(['test', 'clear.http'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(server.calls.map((c) => c.path)).toEqual(['/echo', '/echo?mode=global', '/echo?mode=file'])
@@ -173,17 +232,28 @@ GET ${server.url}/echo?mode={{mode}}
   it('names the failed script when a variable it was to set is missing', async () => {
     server = await chainServer()
     const dir = tempDir('script')
-    writeFileSync(join(dir, 'missed.http'), `### login\nPOST ${server.url}/login\n\n> {% client.global.set("token", response.body.nothing.token) %}\n\n###\nGET ${server.url}/users/7\nAuthorization: Bearer {{token}}\n`)
+    writeFileSync(
+      join(dir, 'missed.http'),
+      `### login\nPOST ${server.url}/login\n\n> {% client.global.set("token", response.body.nothing.token) %}\n\n###\nGET ${server.url}/users/7\nAuthorization: Bearer {{token}}\n`,
+    )
     const result = await runCli(['test', 'missed.http'], { cwd: dir })
     expect(result.exitCode).toBe(3)
     expect(result.stderr).toContain('`token` was to be set by the script of `login` at missed.http:2, which failed')
   })
 
-  it('keeps each --dataset row\'s globals to its own chain', async () => {
-    server = await startServer({ 'GET /echo': (req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ q: new URL(req.url!, 'http://x').searchParams.get('q') })) } })
+  it("keeps each --dataset row's globals to its own chain", async () => {
+    server = await startServer({
+      'GET /echo': (req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' })
+        res.end(JSON.stringify({ q: new URL(req.url!, 'http://x').searchParams.get('q') }))
+      },
+    })
     const dir = tempDir('script')
     writeFileSync(join(dir, 'rows.csv'), 'q\none\ntwo\n')
-    writeFileSync(join(dir, 'rows.http'), `GET ${server.url}/echo?q={{q}}&before={{default seen "none"}}\n\n> {% client.global.set("seen", response.body.q) %}\n`)
+    writeFileSync(
+      join(dir, 'rows.http'),
+      `GET ${server.url}/echo?q={{q}}&before={{default seen "none"}}\n\n> {% client.global.set("seen", response.body.q) %}\n`,
+    )
     const result = await runCli(['test', 'rows.http', '--dataset', 'rows.csv'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(server.calls.map((c) => c.path)).toEqual(['/echo?q=one&before=none', '/echo?q=two&before=none'])
@@ -192,7 +262,10 @@ GET ${server.url}/echo?mode={{mode}}
   it('masks a value a script sets under a secret name wherever it is shown', async () => {
     server = await chainServer()
     const dir = tempDir('script')
-    writeFileSync(join(dir, 'mask.http'), `### login\nPOST ${server.url}/login\n\n> {% client.global.set("token", response.body.token); client.log("got", client.global.get("token")) %}\n\n### me\nGET ${server.url}/users/7\nAuthorization: Bearer {{token}}\n`)
+    writeFileSync(
+      join(dir, 'mask.http'),
+      `### login\nPOST ${server.url}/login\n\n> {% client.global.set("token", response.body.token); client.log("got", client.global.get("token")) %}\n\n### me\nGET ${server.url}/users/7\nAuthorization: Bearer {{token}}\n`,
+    )
     const result = await runCli(['run', 'mask.http', '-v', '--report', 'json=r.json'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.stderr).toContain('[log] got ********')
@@ -201,9 +274,17 @@ GET ${server.url}/echo?mode={{mode}}
   })
 
   it('runs an httpyac script region without a request before every request of the file', async () => {
-    server = await startServer({ 'GET /echo': (req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ url: req.url })) } })
+    server = await startServer({
+      'GET /echo': (req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' })
+        res.end(JSON.stringify({ url: req.url }))
+      },
+    })
     const dir = tempDir('script')
-    writeFileSync(join(dir, 'global.http'), `{{\n  exports.base = "${server.url}";\n  exports.calls = (typeof calls === "undefined" ? 0 : 1);\n}}\n\n###\nGET {{base}}/echo?n=1\n\n###\nGET {{base}}/echo?n=2\n`)
+    writeFileSync(
+      join(dir, 'global.http'),
+      `{{\n  exports.base = "${server.url}";\n  exports.calls = (typeof calls === "undefined" ? 0 : 1);\n}}\n\n###\nGET {{base}}/echo?n=1\n\n###\nGET {{base}}/echo?n=2\n`,
+    )
     const result = await runCli(['test', 'global.http'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(server.calls.map((c) => c.path)).toEqual(['/echo?n=1', '/echo?n=2'])
@@ -213,7 +294,10 @@ GET ${server.url}/echo?mode={{mode}}
     server = await chainServer()
     const dir = tempDir('script')
     mkdirSync(join(dir, 'api', 'handlers'), { recursive: true })
-    writeFileSync(join(dir, 'api', 'handlers', 'login.js'), '// keeps the token\nclient.global.set("token", response.body.missing.token)\n')
+    writeFileSync(
+      join(dir, 'api', 'handlers', 'login.js'),
+      '// keeps the token\nclient.global.set("token", response.body.missing.token)\n',
+    )
     writeFileSync(join(dir, 'api', 'login.http'), `POST ${server.url}/login\n\n> ./handlers/login.js\n`)
     const result = await runCli(['run', 'api/login.http'], { cwd: dir })
     expect(result.exitCode).toBe(3)

@@ -9,7 +9,12 @@ import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer
 beforeAll(async () => {
-  server = await startServer({ 'GET /x': (_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"ok":true}') } })
+  server = await startServer({
+    'GET /x': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end('{"ok":true}')
+    },
+  })
 })
 afterAll(() => server.close())
 
@@ -29,8 +34,16 @@ describe('the script sandbox', () => {
   const escapes: [string, string, RegExp][] = [
     ['require', `const fs = require('fs'); fs.writeFileSync('pwned', 'x')`, /'require' is not defined/],
     ['process.exit', `process.exit(0)`, /'process' is not defined/],
-    ['the Function constructor', `globalThis.constructor.constructor('return process')().mainModule.require('fs').writeFileSync('pwned', 'x')`, /'process' is not defined/],
-    ['a dynamic import', `import('node:child_process').then((cp) => cp.execSync('touch pwned'))`, /could not load module 'node:child_process'/],
+    [
+      'the Function constructor',
+      `globalThis.constructor.constructor('return process')().mainModule.require('fs').writeFileSync('pwned', 'x')`,
+      /'process' is not defined/,
+    ],
+    [
+      'a dynamic import',
+      `import('node:child_process').then((cp) => cp.execSync('touch pwned'))`,
+      /could not load module 'node:child_process'/,
+    ],
     ['timers', `setTimeout(() => {}, 10)`, /'setTimeout' is not defined/],
     ['fetch', `fetch('http://127.0.0.1:1/')`, /'fetch' is not defined/],
   ]
@@ -56,7 +69,9 @@ describe('the script sandbox', () => {
   })
 
   it('ends a 1 GB allocation at the memory limit, and the next script runs in a fresh engine', async () => {
-    const result = await handler('const big = new ArrayBuffer(1024 * 1024 * 1024)\nclient.global.set("n", big.byteLength)')
+    const result = await handler(
+      'const big = new ArrayBuffer(1024 * 1024 * 1024)\nclient.global.set("n", big.byteLength)',
+    )
     expect(result.exitCode, result.stderr).toBe(3)
     expect(result.stderr).toContain('Script ran out of memory (limit 256 MiB)')
     expect(result.stderr).toContain('--> h.http:5:')
@@ -87,7 +102,7 @@ describe('the script sandbox', () => {
     expect(result.stderr).not.toContain('never')
   })
 
-  it('says that kulala\'s Lua scripts are not run, at the `-- lua` line', async () => {
+  it("says that kulala's Lua scripts are not run, at the `-- lua` line", async () => {
     const result = await handler('-- lua\nprint("hi")')
     expect(result.exitCode, result.stderr).toBe(3)
     expect(result.stderr).toContain("Lua scripts (kulala's `-- lua`) are not run")
@@ -104,7 +119,10 @@ describe('the script sandbox', () => {
 
   it('reports a thrown error at the line that threw, in inline code after `> {%` too', async () => {
     const dir = tempDir('sandbox')
-    writeFileSync(join(dir, 'one.http'), `GET ${server.url}/x\n\n> {% client.global.set("a", response.body.missing.deeper) %}\n`)
+    writeFileSync(
+      join(dir, 'one.http'),
+      `GET ${server.url}/x\n\n> {% client.global.set("a", response.body.missing.deeper) %}\n`,
+    )
     const result = await runCli(['run', 'one.http'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(3)
     expect(result.stderr).toContain("Script error: TypeError: cannot read property 'deeper' of undefined")
@@ -123,7 +141,10 @@ describe('the script sandbox', () => {
 
   it('refuses a script "file" that is a device, in a run, an export and a dependency scan alike', async () => {
     const dir = tempDir('sandbox')
-    writeFileSync(join(dir, 'dev.http'), `< /dev/zero\n# @name one\nGET ${server.url}/x\n\n###\n# @name two\nGET ${server.url}/x?{{nothing}}\n`)
+    writeFileSync(
+      join(dir, 'dev.http'),
+      `< /dev/zero\n# @name one\nGET ${server.url}/x\n\n###\n# @name two\nGET ${server.url}/x?{{nothing}}\n`,
+    )
     const result = await runCli(['run', 'dev.http#one', '--file-root', '/'], { cwd: dir }) // /dev is outside the file's own root
     expect(result.exitCode).toBe(3)
     expect(result.stderr).toContain('Script file `/dev/zero` is not a regular file')
@@ -134,7 +155,10 @@ describe('the script sandbox', () => {
   it('masks secrets in client.log, and logs go to stderr', async () => {
     const dir = tempDir('sandbox')
     writeFileSync(join(dir, '.env'), 'API_KEY=sk-live-123456\n')
-    writeFileSync(join(dir, 'log.http'), `GET ${server.url}/x\nAuthorization: Bearer {{API_KEY}}\n\n> {% client.log("key is", request.environment.get("API_KEY"), encodeURIComponent("&" + request.environment.get("API_KEY"))) %}\n`)
+    writeFileSync(
+      join(dir, 'log.http'),
+      `GET ${server.url}/x\nAuthorization: Bearer {{API_KEY}}\n\n> {% client.log("key is", request.environment.get("API_KEY"), encodeURIComponent("&" + request.environment.get("API_KEY"))) %}\n`,
+    )
     const result = await runCli(['run', 'log.http'], { cwd: dir })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.stderr).toContain('[log] key is ********')

@@ -11,7 +11,10 @@ import { json, type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 const SESSION = 'sess-7f3a9c2b1e'
 
@@ -19,10 +22,15 @@ async function loginServer(): Promise<TestServer> {
   const loggedIn = (cookie: string | undefined) => (cookie ?? '').split(/;\s*/).includes(`sid=${SESSION}`)
   server = await startServer({
     'POST /login': (_req, res) => json(res, { ok: true }, 200, { 'Set-Cookie': `sid=${SESSION}; Path=/; HttpOnly` }),
-    'POST /login-redirect': (_req, res) => { res.writeHead(302, { Location: '/home', 'Set-Cookie': `sid=${SESSION}; Path=/` }); res.end() },
+    'POST /login-redirect': (_req, res) => {
+      res.writeHead(302, { Location: '/home', 'Set-Cookie': `sid=${SESSION}; Path=/` })
+      res.end()
+    },
     'POST /scoped': (_req, res) => json(res, {}, 200, { 'Set-Cookie': 'scoped=1; Path=/api' }),
-    'GET /home': (req, res) => json(res, { home: loggedIn(req.headers.cookie) }, loggedIn(req.headers.cookie) ? 200 : 403),
-    'GET /me': (req, res) => json(res, { cookie: req.headers.cookie ?? null }, loggedIn(req.headers.cookie) ? 200 : 403),
+    'GET /home': (req, res) =>
+      json(res, { home: loggedIn(req.headers.cookie) }, loggedIn(req.headers.cookie) ? 200 : 403),
+    'GET /me': (req, res) =>
+      json(res, { cookie: req.headers.cookie ?? null }, loggedIn(req.headers.cookie) ? 200 : 403),
     'GET /api/x': (req, res) => json(res, { cookie: req.headers.cookie ?? null }),
     'GET /other': (req, res) => json(res, { cookie: req.headers.cookie ?? null }),
   })
@@ -64,15 +72,22 @@ describe('the cookie jar', () => {
 
   it('sends a cookie only to its path, and merges it with a Cookie header written in the file', async () => {
     const s = await loginServer()
-    const dir = dirWith({ 'r.http': 'POST {{base}}/scoped\n\n###\nGET {{base}}/other\n\n###\nGET {{base}}/api/x\nCookie: theme=dark\n' })
+    const dir = dirWith({
+      'r.http': 'POST {{base}}/scoped\n\n###\nGET {{base}}/other\n\n###\nGET {{base}}/api/x\nCookie: theme=dark\n',
+    })
     expect((await runCli(['run', 'r.http', '--var', `base=${s.url}`], { cwd: dir })).exitCode).toBe(0)
     expect(s.calls.slice(1).map((c) => c.headers.cookie)).toEqual([undefined, 'theme=dark; scoped=1'])
   })
 
   it('is off with --no-cookies, and for one request with # @no-cookie-jar', async () => {
     const s = await loginServer()
-    const dir = dirWith({ 'login.http': login, 'no-jar.http': login.replace('POST {{base}}/login', '# @no-cookie-jar\nPOST {{base}}/login') })
-    expect((await runCli(['test', 'login.http', '--no-cookies', '--var', `base=${s.url}`], { cwd: dir })).exitCode).toBe(4)
+    const dir = dirWith({
+      'login.http': login,
+      'no-jar.http': login.replace('POST {{base}}/login', '# @no-cookie-jar\nPOST {{base}}/login'),
+    })
+    expect(
+      (await runCli(['test', 'login.http', '--no-cookies', '--var', `base=${s.url}`], { cwd: dir })).exitCode,
+    ).toBe(4)
     expect((await runCli(['test', 'no-jar.http', '--var', `base=${s.url}`], { cwd: dir })).exitCode).toBe(4)
   })
 
@@ -85,12 +100,19 @@ describe('the cookie jar', () => {
 
   it('reads and writes --cookie-jar in the Netscape format, which curl reads', async () => {
     const s = await loginServer()
-    const dir = dirWith({ 'login.http': 'POST {{base}}/login\n', 'me.http': '# @assert status == 200\nGET {{base}}/me\n' })
-    expect((await runCli(['run', 'login.http', '--cookie-jar', 'jar.txt', '--var', `base=${s.url}`], { cwd: dir })).exitCode).toBe(0)
+    const dir = dirWith({
+      'login.http': 'POST {{base}}/login\n',
+      'me.http': '# @assert status == 200\nGET {{base}}/me\n',
+    })
+    expect(
+      (await runCli(['run', 'login.http', '--cookie-jar', 'jar.txt', '--var', `base=${s.url}`], { cwd: dir })).exitCode,
+    ).toBe(0)
     const jar = readFileSync(join(dir, 'jar.txt'), 'utf8')
     expect(jar).toMatch(/^# Netscape HTTP Cookie File/)
     expect(jar).toContain(`#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\t${SESSION}`)
-    expect((await runCli(['test', 'me.http', '--cookie-jar', 'jar.txt', '--var', `base=${s.url}`], { cwd: dir })).exitCode).toBe(0)
+    expect(
+      (await runCli(['test', 'me.http', '--cookie-jar', 'jar.txt', '--var', `base=${s.url}`], { cwd: dir })).exitCode,
+    ).toBe(0)
     expect((await runCli(['test', 'me.http', '--var', `base=${s.url}`], { cwd: dir })).exitCode).toBe(4)
     const { stdout } = await promisify(execFile)('curl', ['-s', '-b', join(dir, 'jar.txt'), `${s.url}/me`])
     expect(JSON.parse(stdout).cookie).toBe(`sid=${SESSION}`)
@@ -99,7 +121,10 @@ describe('the cookie jar', () => {
   it('masks cookie values in every output', async () => {
     const s = await loginServer()
     const dir = dirWith({ 'login.http': login })
-    const result = await runCli(['test', 'login.http', '-v', '--curl', '--report', 'json=r.json', '--var', `base=${s.url}`], { cwd: dir })
+    const result = await runCli(
+      ['test', 'login.http', '-v', '--curl', '--report', 'json=r.json', '--var', `base=${s.url}`],
+      { cwd: dir },
+    )
     expect(result.exitCode).toBe(0)
     expect(result.stderr).not.toContain(SESSION)
     expect(readFileSync(join(dir, 'r.json'), 'utf8')).not.toContain(SESSION)

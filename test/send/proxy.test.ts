@@ -14,12 +14,20 @@ import { tempDir } from '../helpers/temp.js'
 
 const tls = join(import.meta.dirname, '..', 'fixtures', 'tls')
 const closers: (() => unknown)[] = []
-afterEach(async () => { for (const close of closers.splice(0)) await close() })
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close()
+})
 
 async function target(): Promise<string> {
-  const server = createServer((req, res) => { res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({ via: req.headers['x-forwarded-for'] ?? null, path: req.url })) })
+  const server = createServer((req, res) => {
+    res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({ via: req.headers['x-forwarded-for'] ?? null, path: req.url }))
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  closers.push(() => { server.closeAllConnections(); server.close() })
+  closers.push(() => {
+    server.closeAllConnections()
+    server.close()
+  })
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
@@ -39,18 +47,30 @@ describe('proxies', () => {
   it('sends http:// through http_proxy and https:// through HTTPS_PROXY (CONNECT), as curl does', async () => {
     const p = await proxy()
     const plain = await target()
-    const secure = createHttpsServer({ key: readFileSync(join(tls, 'server.key')), cert: readFileSync(join(tls, 'server.crt')) }, (_req, res) => res.end('{"secure":true}'))
+    const secure = createHttpsServer(
+      { key: readFileSync(join(tls, 'server.key')), cert: readFileSync(join(tls, 'server.crt')) },
+      (_req, res) => res.end('{"secure":true}'),
+    )
     await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve))
-    closers.push(() => { secure.closeAllConnections(); secure.close() })
+    closers.push(() => {
+      secure.closeAllConnections()
+      secure.close()
+    })
     const securePort = (secure.address() as AddressInfo).port
     const dir = dirWith(`GET ${plain}/a\n\n###\nGET https://127.0.0.1:${securePort}/b\n`)
-    const result = await runCli(['run', 'r.http', '--cacert', join(tls, 'ca.crt')], { cwd: dir, env: { http_proxy: p.url, HTTPS_PROXY: p.url } })
+    const result = await runCli(['run', 'r.http', '--cacert', join(tls, 'ca.crt')], {
+      cwd: dir,
+      env: { http_proxy: p.url, HTTPS_PROXY: p.url },
+    })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(p.calls.map((c) => c.method)).toEqual(['GET', 'CONNECT'])
     expect(p.calls[0]!.target).toBe(`${plain}/a`)
     expect(p.calls[1]!.target).toBe(`127.0.0.1:${securePort}`)
     // An upper-case HTTP_PROXY is not read for http:// (as curl: a CGI request's Proxy header can set it).
-    const ignored = await runCli(['run', 'r.http', '--cacert', join(tls, 'ca.crt')], { cwd: dir, env: { HTTP_PROXY: p.url } })
+    const ignored = await runCli(['run', 'r.http', '--cacert', join(tls, 'ca.crt')], {
+      cwd: dir,
+      env: { HTTP_PROXY: p.url },
+    })
     expect(ignored.exitCode).toBe(0)
     expect(p.calls).toHaveLength(2)
   })
@@ -60,16 +80,28 @@ describe('proxies', () => {
     const other = await proxy()
     const plain = await target()
     const dir = dirWith(`GET ${plain}/x\n`)
-    expect((await runCli(['run', 'r.http', '--proxy', p.url], { cwd: dir, env: { http_proxy: other.url } })).exitCode).toBe(0)
+    expect(
+      (await runCli(['run', 'r.http', '--proxy', p.url], { cwd: dir, env: { http_proxy: other.url } })).exitCode,
+    ).toBe(0)
     expect([p.calls.length, other.calls.length]).toEqual([1, 0])
-    expect((await runCli(['run', 'r.http'], { cwd: dir, env: { http_proxy: p.url, NO_PROXY: 'example.com,127.0.0.0/8' } })).exitCode).toBe(0)
+    expect(
+      (await runCli(['run', 'r.http'], { cwd: dir, env: { http_proxy: p.url, NO_PROXY: 'example.com,127.0.0.0/8' } }))
+        .exitCode,
+    ).toBe(0)
     expect((await runCli(['run', 'r.http', '--proxy', p.url, '--noproxy', '*'], { cwd: dir })).exitCode).toBe(0)
     expect(p.calls).toHaveLength(1)
-    expect((await runCli(['run', 'r.http', '--noproxy', ''], { cwd: dir, env: { http_proxy: p.url, no_proxy: '127.0.0.1' } })).exitCode).toBe(0)
+    expect(
+      (
+        await runCli(['run', 'r.http', '--noproxy', ''], {
+          cwd: dir,
+          env: { http_proxy: p.url, no_proxy: '127.0.0.1' },
+        })
+      ).exitCode,
+    ).toBe(0)
     expect(p.calls).toHaveLength(2)
   })
 
-  it('matches NO_PROXY entries by curl\'s rules', () => {
+  it("matches NO_PROXY entries by curl's rules", () => {
     expect(bypasses('api.example.com', 'example.com')).toBe(true)
     expect(bypasses('example.com', '.example.com')).toBe(true)
     expect(bypasses('notexample.com', 'example.com')).toBe(false)

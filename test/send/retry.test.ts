@@ -11,11 +11,15 @@ import { json, type TestServer, startServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/temp.js'
 
 let server: TestServer | undefined
-afterEach(async () => { await server?.close(); server = undefined })
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
 
 function failing(times: number, status = 503, headers: Record<string, string> = {}) {
   let calls = 0
-  return (_req: unknown, res: Parameters<typeof json>[0]) => (++calls <= times ? json(res, { error: 'busy' }, status, headers) : json(res, { ok: true, calls }))
+  return (_req: unknown, res: Parameters<typeof json>[0]) =>
+    ++calls <= times ? json(res, { error: 'busy' }, status, headers) : json(res, { ok: true, calls })
 }
 
 function dirWith(request: string): string {
@@ -28,7 +32,10 @@ describe('--retry', () => {
   it('retries 503 until it passes, and says so', async () => {
     server = await startServer({ 'GET /x': failing(2) })
     const dir = dirWith('# @assert status == 200\nGET {{base}}/x\n')
-    const result = await runCli(['test', 'r.http', '--retry', '3', '--retry-delay', '0.01', '--var', `base=${server.url}`], { cwd: dir })
+    const result = await runCli(
+      ['test', 'r.http', '--retry', '3', '--retry-delay', '0.01', '--var', `base=${server.url}`],
+      { cwd: dir },
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     expect(server.calls).toHaveLength(3)
     expect(result.stderr).toMatch(/retry 1\/3 in \d+ ms: 503 Service Unavailable\nretry 2\/3 in \d+ ms: 503/)
@@ -38,7 +45,10 @@ describe('--retry', () => {
     server = await startServer({ 'GET /x': failing(1, 429, { 'Retry-After': '1' }) })
     const dir = dirWith('GET {{base}}/x\n')
     const started = Date.now()
-    const result = await runCli(['run', 'r.http', '--retry', '2', '--retry-delay', '0.01', '--var', `base=${server.url}`], { cwd: dir })
+    const result = await runCli(
+      ['run', 'r.http', '--retry', '2', '--retry-delay', '0.01', '--var', `base=${server.url}`],
+      { cwd: dir },
+    )
     expect(result.exitCode).toBe(0)
     expect(Date.now() - started).toBeGreaterThanOrEqual(950)
     expect(result.stderr).toContain('retry 1/2 in 1.00 s: 429 Too Many Requests')
@@ -47,9 +57,18 @@ describe('--retry', () => {
   it('does not retry a POST the server answered unless --retry-all', async () => {
     server = await startServer({ 'POST /x': failing(1) })
     const dir = dirWith('POST {{base}}/x\n\n{}\n')
-    expect((await runCli(['run', 'r.http', '--retry', '3', '--retry-delay', '0.01', '--var', `base=${server.url}`], { cwd: dir })).stdout).toContain('busy')
+    expect(
+      (
+        await runCli(['run', 'r.http', '--retry', '3', '--retry-delay', '0.01', '--var', `base=${server.url}`], {
+          cwd: dir,
+        })
+      ).stdout,
+    ).toContain('busy')
     expect(server.calls).toHaveLength(1)
-    const all = await runCli(['run', 'r.http', '--retry', '3', '--retry-all', '--retry-delay', '0.01', '--var', `base=${server.url}`], { cwd: dir })
+    const all = await runCli(
+      ['run', 'r.http', '--retry', '3', '--retry-all', '--retry-delay', '0.01', '--var', `base=${server.url}`],
+      { cwd: dir },
+    )
     expect(all.stdout).toContain('"ok":true')
   })
 
@@ -74,11 +93,28 @@ describe('--retry', () => {
   it('gives the last response when the retries run out, and stops at --retry-max-time', async () => {
     server = await startServer({ 'GET /x': failing(100) })
     const dir = dirWith('GET {{base}}/x\n')
-    const out = await runCli(['run', 'r.http', '--retry', '2', '--retry-delay', '0.01', '--var', `base=${server.url}`], { cwd: dir })
+    const out = await runCli(
+      ['run', 'r.http', '--retry', '2', '--retry-delay', '0.01', '--var', `base=${server.url}`],
+      { cwd: dir },
+    )
     expect(out.exitCode).toBe(0)
     expect(out.stdout).toContain('busy')
     expect(server.calls).toHaveLength(3)
-    const bounded = await runCli(['run', 'r.http', '--retry', '50', '--retry-delay', '0.2', '--retry-max-time', '0.5', '--var', `base=${server.url}`], { cwd: dir })
+    const bounded = await runCli(
+      [
+        'run',
+        'r.http',
+        '--retry',
+        '50',
+        '--retry-delay',
+        '0.2',
+        '--retry-max-time',
+        '0.5',
+        '--var',
+        `base=${server.url}`,
+      ],
+      { cwd: dir },
+    )
     expect(bounded.exitCode).toBe(0)
     expect(server.calls.length).toBeLessThan(3 + 5)
   })
@@ -89,11 +125,16 @@ describe('# @retry polling', () => {
     let calls = 0
     server = await startServer({ 'GET /job': (_req, res) => json(res, { state: ++calls < 3 ? 'running' : 'done' }) })
     const dir = dirWith('# @retry 5\n# @retry-interval 10\n# @assert $.state == "done"\nGET {{base}}/job\n')
-    const result = await runCli(['test', 'r.http', '--report', 'json=r.json', '--var', `base=${server.url}`], { cwd: dir })
+    const result = await runCli(['test', 'r.http', '--report', 'json=r.json', '--var', `base=${server.url}`], {
+      cwd: dir,
+    })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(calls).toBe(3)
     expect(result.stderr).toContain('passed after 3 attempts')
-    expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).steps[0]).toMatchObject({ status: 'passed', attempts: 3 })
+    expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).steps[0]).toMatchObject({
+      status: 'passed',
+      attempts: 3,
+    })
   })
 
   it('fails when the assertions never hold', async () => {

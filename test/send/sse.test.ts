@@ -17,7 +17,8 @@ function everySplit(text: string): SseEvent[][] {
 
 describe('SseParser', () => {
   it('gives the same events however the bytes are split: mid-line, mid-UTF-8, between CR and LF', () => {
-    const stream = 'event: greet\r\nid: 7\r\ndata: héllo 🎉\r\ndata: second line\r\n\r\n: a comment\n\ndata: {"a":1}\r\rdata: x\n\n'
+    const stream =
+      'event: greet\r\nid: 7\r\ndata: héllo 🎉\r\ndata: second line\r\n\r\n: a comment\n\ndata: {"a":1}\r\rdata: x\n\n'
     const expected: SseEvent[] = [
       { event: 'greet', id: '7', data: 'héllo 🎉\nsecond line' },
       { id: '7', data: '{"a":1}' },
@@ -28,7 +29,9 @@ describe('SseParser', () => {
 
   it('strips one space after the colon only, and ignores a final event without its blank line', () => {
     const parser = new SseParser()
-    expect([...parser.push(bytes('data:  two spaces\n\ndata: unfinished')), ...parser.end()]).toEqual([{ data: ' two spaces' }])
+    expect([...parser.push(bytes('data:  two spaces\n\ndata: unfinished')), ...parser.end()]).toEqual([
+      { data: ' two spaces' },
+    ])
   })
 
   it('keeps llama-server error lines, which a strict parser drops', () => {
@@ -50,8 +53,10 @@ describe('SseParser', () => {
 describe('NdjsonParser', () => {
   it('splits lines across chunks and keeps a last line without a newline', () => {
     const parser = new NdjsonParser()
-    expect([...parser.push(bytes('{"a":1}\n{"b"')), ...parser.push(bytes(':2}\r\n\n{"c":3}')), ...parser.end()]).toEqual([
-      { data: '{"a":1}' }, { data: '{"b":2}' }, { data: '{"c":3}' },
-    ])
+    expect([
+      ...parser.push(bytes('{"a":1}\n{"b"')),
+      ...parser.push(bytes(':2}\r\n\n{"c":3}')),
+      ...parser.end(),
+    ]).toEqual([{ data: '{"a":1}' }, { data: '{"b":2}' }, { data: '{"c":3}' }])
   })
 })
