@@ -124,7 +124,7 @@ describe('CI formats', () => {
   })
 
   it.runIf(xmllint)(
-    'writes JUnit that the JUnit schema accepts, per request and per assertion, with errors, skips and dataset rows',
+    'writes JUnit that the JUnit schema accepts, per request and per assertion, with errors, skips and dataset rows (needs xmllint: apt-get install libxml2-utils)',
     async () => {
       const dir = await setUp()
       writeFileSync(join(dir, 'rows.csv'), 'q\na\nb\n')

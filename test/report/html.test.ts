@@ -35,7 +35,7 @@ async function domOf(file: string): Promise<string> {
 
 describe('--report html', () => {
   it.runIf(chromium !== undefined)(
-    'is one self-contained page that a browser renders: contents, requests, curl, streams, assertions, timings',
+    'is one self-contained page that a browser renders: contents, requests, curl, streams, assertions, timings (needs Chromium: apt-get install chromium)',
     async () => {
       server = await startServer({
         'POST /login': (_req, res) => json(res, { token: 'tok-secret-42' }),
