@@ -296,9 +296,7 @@ const NOT_VARIABLES = new Set([
   'blockHelperMissing',
 ])
 
-function plainParts(
-  raw: string,
-):
+function plainParts(raw: string):
   | {
       literals: string[]
       refs: (
