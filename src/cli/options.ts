@@ -7,8 +7,7 @@ import type { ColorChoice } from '../report/style.js'
 import type { ShellName } from '../report/curl.js'
 import { VERSION } from '../version.js'
 
-export type ReportFormat = 'junit' | 'json' | 'markdown' | 'github' | 'har' | 'html'
-export type ReportTarget = { readonly format: ReportFormat; readonly path: string }
+import type { ReportFormat, ReportTarget } from '../report/formatter.js'
 
 export type VarOptions = {
   readonly env?: string

@@ -5,7 +5,7 @@
 // (https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions).
 import type { StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
-import type { ReportFormatter } from './write.js'
+import type { ReportFormatter } from './formatter.js'
 
 export function githubFormatter(secrets: Secrets): ReportFormatter {
   return {

@@ -7,7 +7,7 @@ import type { StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import { VERSION } from '../version.js'
 import { bodyText, maskedBody, round } from './json.js'
-import type { ReportFormatter } from './write.js'
+import type { ReportFormatter } from './formatter.js'
 
 export function harFormatter(secrets: Secrets): ReportFormatter {
   let entries = 0

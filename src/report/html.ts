@@ -13,7 +13,7 @@ import { formatMs } from './style.js'
 import { asHttp } from './markdown.js'
 import { formatSummary } from './results.js'
 import { VERSION } from '../version.js'
-import type { ReportFormatter } from './write.js'
+import type { ReportFormatter } from './formatter.js'
 
 /** Bodies longer than this are cut on the page (the JSON report keeps them whole). */
 const MAX_SHOWN = 64 * 1024

@@ -5,7 +5,7 @@
 // Secrets are masked throughout unless --show-secrets.
 import type { Exchange, HttpRequest } from '../model.js'
 import { type StepResult, statusOf, summaryOf } from '../run.js'
-import type { ReportFormatter } from './write.js'
+import type { ReportFormatter } from './formatter.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery } from '../check/extract.js'
 import { parseStreamEvents } from '../send/sse.js'

@@ -3,7 +3,7 @@
 // key headers, pretty body; long bodies cut with a note) and the assertions.
 import type { Exchange, HttpRequest } from '../model.js'
 import { type StepResult, statusOf, summaryOf } from '../run.js'
-import type { ReportFormatter } from './write.js'
+import type { ReportFormatter } from './formatter.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { toCurl } from './curl.js'

@@ -2,7 +2,6 @@
 // an --extract result. On a terminal JSON is pretty and coloured; piped, a body is written byte for
 // byte, and a streamed reply as its assembled JSON so `| jq` reads streamed and plain replies alike.
 import { resolve } from 'node:path'
-import type { RunOptions } from '../cli/options.js'
 import type { Io } from '../io.js'
 import { writeOutput } from '../output-file.js'
 import { type Exchange, headerValue } from '../model.js'
@@ -15,7 +14,26 @@ import { formatJson, formatSize } from './style.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function printResult(result: RunResult, options: RunOptions, io: Io, reporter: ConsoleReporter): 'ok' | 'error' {
+/** What printing needs of the run's options (the CLI's run options have them). */
+export type PrintOptions = {
+  readonly command: 'run' | 'test'
+  /** Every body, not only the last. */
+  readonly all: boolean
+  /** -o FILE */
+  readonly output?: string
+  /** --extract QUERY */
+  readonly extract?: string
+  /** -r: a string result without quotes */
+  readonly rawOutput: boolean
+  readonly quiet: boolean
+}
+
+export function printResult(
+  result: RunResult,
+  options: PrintOptions,
+  io: Io,
+  reporter: ConsoleReporter,
+): 'ok' | 'error' {
   if (options.command !== 'run') return 'ok'
   const last = result.last
   // Every body (--all) or the last one: --all keeps every step for this.

@@ -10,13 +10,13 @@
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import type { ReportTarget } from '../cli/options.js'
 import { ReportError, ReqchainError, tooDeep } from '../errors.js'
 import type { RunResult, StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import type { Sources } from '../source.js'
 import type { OutStream } from '../io.js'
 import { type OutputFile, type OutputOptions, openOutput, writeOutput } from '../output-file.js'
+import type { ReportFormatter, ReportTarget } from './formatter.js'
 import { githubFormatter } from './github.js'
 import { harFormatter } from './har.js'
 import { htmlFormatter } from './html.js'
@@ -24,13 +24,6 @@ import { jsonFormatter } from './json.js'
 import { junitFormatter } from './junit.js'
 import { markdownFormatter } from './markdown.js'
 import type { ResultsSummary } from './results.js'
-
-export type ReportFormatter = {
-  /** The text a step adds, in order (possibly nothing yet: JUnit holds a file's cases). */
-  readonly step: (step: StepResult) => string
-  /** `dataset`: the summary of a --dataset run's rows, for the formats that carry one. */
-  readonly finish: (run: RunResult, dataset?: ResultsSummary) => { readonly head: string; readonly tail: string }
-}
 
 type Context = {
   readonly cwd: string

@@ -1,0 +1,16 @@
+// What a report is, for the formatters that make one and for the CLI that asks for one: its format
+// and path, and the formatter's shape (report/write.ts drives each formatter as the run goes).
+import type { RunResult, StepResult } from '../run.js'
+import type { ResultsSummary } from './results.js'
+
+export type ReportFormat = 'junit' | 'json' | 'markdown' | 'github' | 'har' | 'html'
+
+/** `--report FORMAT=PATH` (`-` for stdout). */
+export type ReportTarget = { readonly format: ReportFormat; readonly path: string }
+
+export type ReportFormatter = {
+  /** The text a step adds, in order (possibly nothing yet: JUnit holds a file's cases). */
+  readonly step: (step: StepResult) => string
+  /** `dataset`: the summary of a --dataset run's rows, for the formats that carry one. */
+  readonly finish: (run: RunResult, dataset?: ResultsSummary) => { readonly head: string; readonly tail: string }
+}
