@@ -13,4 +13,6 @@ export type Io = {
   readonly signal?: AbortSignal
   /** Standard input, read whole: for `-` as a path. */
   readonly readStdin?: () => string
+  /** Whether standard input is a terminal (then nothing is read from it unasked). */
+  readonly stdinIsTTY?: boolean
 }

@@ -25,6 +25,7 @@ void main(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
   readStdin: () => readFileSync(0, 'utf8'),
+  stdinIsTTY: process.stdin.isTTY === true,
 }).then(exitOnceFlushed)
 
 /**

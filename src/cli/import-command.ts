@@ -40,7 +40,14 @@ export async function importCommand(options: ImportOptions, io: Io, sources: Map
     secrets = imported.secrets
   } else {
     let source = options.source
-    if (source.trim() === '-') {
+    if (source.trim() === '') {
+      if (!io.readStdin || io.stdinIsTTY !== false)
+        throw new UsageError(
+          'import curl needs the curl command (quoted, or piped in on standard input)',
+          'reqchain import curl "curl https://…", or pbpaste | reqchain import curl',
+        )
+      source = io.readStdin()
+    } else if (source.trim() === '-') {
       if (!io.readStdin)
         throw new UsageError('`-` reads the curl command from standard input, which this command does not have')
       source = io.readStdin()

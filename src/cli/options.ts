@@ -256,7 +256,12 @@ function runOptions(command: 'run' | 'test'): OptionSpec[] {
       default: false,
       describe: 'show each request and response head, as curl -v does (secrets masked)',
     },
-    { name: 'output', alias: 'o', type: 'string', describe: 'write the last response body to this file' },
+    {
+      name: 'output',
+      alias: 'o',
+      type: 'string',
+      describe: 'write the last response body to this file (- for stdout)',
+    },
     {
       name: 'quiet',
       alias: 'q',
@@ -716,6 +721,33 @@ async function baseParser(known: readonly OptionSpec[] = []): Promise<Argv> {
   )
 }
 
+/**
+ * A flag the command does not have is a usage error naming it, before yargs reads on: yargs would
+ * take the word after an unknown flag as its value (`run --verbos x.http` said "Name at least
+ * one request file").
+ */
+function checkFlags(spec: CommandSpec, argv: readonly string[]): void {
+  const names = new Set([
+    'help',
+    'version',
+    ...spec.options.flatMap((o) => (o.type === 'boolean' ? [o.name, `no-${o.name}`] : [o.name])),
+  ])
+  const letters = new Set(['h', 'V', ...spec.options.flatMap((o) => (o.alias ? [o.alias] : []))])
+  for (const word of argv) {
+    if (word === '--') return
+    const long = word.match(/^--([^=]+)/)?.[1]
+    if (long !== undefined && !names.has(long)) {
+      throw new UsageError(
+        `Unknown option: --${long}`,
+        didYouMean(`Unknown argument: ${long}`, spec.options) ?? 'see `reqchain --help`',
+      )
+    }
+    const short = word.match(/^-([A-Za-z])/)?.[1]
+    if (short !== undefined && !letters.has(short))
+      throw new UsageError(`Unknown option: -${short}`, 'see `reqchain --help`')
+  }
+}
+
 /** "Unknown argument: extarct" → "did you mean `--extract`?" */
 function didYouMean(message: string | undefined, known: readonly OptionSpec[]): string | undefined {
   const unknown = message?.match(/^Unknown arguments?: ([^,\s]+)/)?.[1]
@@ -856,6 +888,7 @@ export async function parseOptions(
   }
   let args = quick ? parseQuickly(spec, rest) : undefined
   if (!args) {
+    checkFlags(spec, rest)
     const parsed = parseWithYargs(await commandParser(spec), rest)
     if ('shown' in parsed) return parsed.shown
     args = parsed.args
@@ -897,12 +930,8 @@ export async function parseOptions(
           format === undefined ? 'import needs a format: curl or har' : `Cannot import \`${format}\``,
           'formats: curl (reqchain import curl "curl …"), har (reqchain import har FILE.har)',
         )
-      if (paths.length < 2)
-        throw new UsageError(
-          format === 'curl'
-            ? 'import curl needs the curl command (quoted, or - to read it from standard input)'
-            : 'import har needs the HAR file',
-        )
+      // `import curl` with no command reads it from standard input when that is not a terminal (import-command.ts).
+      if (paths.length < 2 && format === 'har') throw new UsageError('import har needs the HAR file')
       if (format === 'har' && paths.length > 2) throw new UsageError('import har takes one HAR file')
       if (args['filter'] !== undefined && format !== 'har') throw new UsageError('--filter goes with import har')
       return {
@@ -994,7 +1023,8 @@ export async function parseOptions(
         ...(args['extract'] !== undefined ? { extract: String(args['extract']) } : {}),
         rawOutput: Boolean(args['raw-output']),
         verbose: Boolean(args['verbose']),
-        ...(args['output'] !== undefined ? { output: String(args['output']) } : {}),
+        // `-o -` is stdout, as with curl: where the body goes without -o.
+        ...(args['output'] !== undefined && String(args['output']) !== '-' ? { output: String(args['output']) } : {}),
         quiet: Boolean(args['quiet']),
         all: Boolean(args['all']),
         fail: Boolean(args['fail']),

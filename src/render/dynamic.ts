@@ -208,7 +208,8 @@ const MONTHS = [
  * and `[text]` for literal text. `local` formats in the machine's time zone, else in UTC.
  */
 export function formatDate(date: Date, format: string, local: boolean): string {
-  if (format === 'rfc1123') return local ? date.toString() : date.toUTCString()
+  // REST Client's local RFC 1123 has a numeric offset (Mon, 07 Dec 2026 11:56:03 -0500); UTC's says GMT.
+  if (format === 'rfc1123') return local ? formatDate(date, 'ddd, DD MMM YYYY HH:mm:ss ZZ', true) : date.toUTCString()
   if (format === 'iso8601') return local ? formatDate(date, 'YYYY-MM-DDTHH:mm:ss.SSSZ', true) : date.toISOString()
   const get = local
     ? {

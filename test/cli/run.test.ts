@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { gzipSync, brotliCompressSync } from 'node:zlib'
@@ -135,12 +135,39 @@ describe('reqchain run', () => {
     expect(stdout).toBe('text\n')
   })
 
+  it('writes the body to stdout with -o -, as curl does, and no file named -', async () => {
+    const server = await startServer({
+      'GET /x': (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' })
+        res.end('the body')
+      },
+    })
+    try {
+      const dir = tempDir('run')
+      writeFileSync(join(dir, 'x.http'), `GET ${server.url}/x\n`)
+      const result = await runCli(['run', 'x.http', '-o', '-'], { cwd: dir })
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.stdout).toBe('the body')
+      expect(existsSync(join(dir, '-'))).toBe(false)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('names an unknown flag given before the paths, with the option meant', async () => {
+    const result = await runCli(['run', '--verbos', 'x.http'], { cwd: '.' })
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toContain('Unknown option: --verbos')
+    expect(result.stderr).toContain('did you mean `--verbose`?')
+    expect((await runCli(['test', '-Z', 'x.http'], { cwd: '.' })).stderr).toContain('Unknown option: -Z')
+  })
+
   it('names the flag meant when one is misspelled', async () => {
     const result = await runCli(['run', 'a.http', '--extarct', '$.a'], {
       cwd: dirWith({ 'a.http': 'GET http://127.0.0.1:9/\n' }),
     })
     expect(result.exitCode).toBe(1)
-    expect(result.stderr).toContain('Unknown argument: extarct')
+    expect(result.stderr).toContain('Unknown option: --extarct')
     expect(result.stderr).toContain('did you mean `--extract`?')
   })
 

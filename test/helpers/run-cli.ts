@@ -27,7 +27,7 @@ export async function runCli(args: string[], options: CliOptions): Promise<CliRu
     cwd: options.cwd,
     env: { NO_COLOR: '1', ...options.env },
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.stdin !== undefined ? { readStdin: () => options.stdin! } : {}),
+    ...(options.stdin !== undefined ? { readStdin: () => options.stdin!, stdinIsTTY: false } : {}),
   })
   const stdoutBytes = Buffer.concat(out)
   return { exitCode, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes }

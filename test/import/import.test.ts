@@ -145,6 +145,13 @@ lines' BASE/form`)
       '# Imported from curl.\n# @no-redirect\nGET https://x.test/v1/models\nAuthorization: Bearer {{token}}\n',
     )
     expect(piped.stderr).toContain('  token=…\n')
+    // With no command at all, a piped standard input is the command; a terminal is not read.
+    const unasked = await runCli(['import', 'curl'], { cwd: '.', stdin: 'curl https://x.test/v1/models\n' })
+    expect(unasked.exitCode, unasked.stderr).toBe(0)
+    expect(unasked.stdout).toContain('GET https://x.test/v1/models\n')
+    const none = await runCli(['import', 'curl'], { cwd: '.' })
+    expect(none.exitCode).toBe(1)
+    expect(none.stderr).toContain('import curl needs the curl command')
   })
 })
 

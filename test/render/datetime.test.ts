@@ -49,4 +49,18 @@ describe('$datetime formats', () => {
     )
     expect(formatDate(date, 'iso8601', false)).toBe('2024-03-04T07:05:09.042Z')
   })
+
+  it('writes rfc1123 as REST Client does: GMT for $datetime, a numeric offset for $localDatetime', () => {
+    expect(formatDate(date, 'rfc1123', false)).toBe('Mon, 04 Mar 2024 07:05:09 GMT')
+    const zone = process.env['TZ']
+    try {
+      process.env['TZ'] = 'America/New_York' // UTC-5 in March before the switch to summer time
+      expect(formatDate(date, 'rfc1123', true)).toBe('Mon, 04 Mar 2024 02:05:09 -0500')
+      process.env['TZ'] = 'Asia/Kolkata'
+      expect(formatDate(date, 'rfc1123', true)).toBe('Mon, 04 Mar 2024 12:35:09 +0530')
+    } finally {
+      if (zone === undefined) delete process.env['TZ']
+      else process.env['TZ'] = zone
+    }
+  })
 })
