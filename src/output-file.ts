@@ -22,8 +22,12 @@ export type OutputFile = {
   readonly fd: number
   /** The written file takes its target's place (or, in place, is closed). */
   commit(): void
-  /** Nothing is left of what was written (in place: closed as it is). */
-  discard(): void
+  /**
+   * Nothing is left of what was written (in place: closed as it is). `fdClosed`: the descriptor was
+   * closed already (a write stream destroyed over it): it is not closed again, for by now its
+   * number may belong to another file or socket.
+   */
+  discard(options?: { readonly fdClosed?: boolean }): void
 }
 
 export type OutputOptions = {
@@ -37,7 +41,21 @@ export function openOutput(path: string, options: OutputOptions = {}): OutputFil
     // In place: O_TRUNC means nothing to a device or a FIFO, and keeps a regular file behind a
     // /proc/self/fd link whole up to what is written.
     const fd = openSync(path, 'w')
-    return { fd, commit: () => closeSync(fd), discard: () => closeQuietly(fd) }
+    let open = true // closed once: a second close could close a descriptor since reused elsewhere
+    const close = (quietly: boolean) => {
+      if (!open) return
+      open = false
+      if (quietly) closeQuietly(fd)
+      else closeSync(fd)
+    }
+    return {
+      fd,
+      commit: () => close(false),
+      discard: (options) => {
+        if (options?.fdClosed) open = false
+        else close(true)
+      },
+    }
   }
   // Through a symbolic link, the file it names is replaced and the link kept.
   const target = existing ? realpathSync(path) : path
@@ -66,8 +84,8 @@ export function openOutput(path: string, options: OutputOptions = {}): OutputFil
         throw error
       }
     },
-    discard: () => {
-      if (open) closeQuietly(fd)
+    discard: (options) => {
+      if (open && !options?.fdClosed) closeQuietly(fd)
       open = false
       rmQuietly(temporary)
     },

@@ -53,8 +53,13 @@ export function fileSink(path: string): BodySink {
       output!.commit()
     },
     abort: () => {
-      file?.destroy()
-      output?.discard()
+      // Destroying the stream closes its descriptor (even with autoClose off): the file is
+      // discarded without closing it a second time.
+      if (!file) output?.discard()
+      else {
+        output?.discard({ fdClosed: true }) // the temporary file is removed now; its descriptor goes with the stream
+        file.destroy()
+      }
     },
   }
 }

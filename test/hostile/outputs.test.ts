@@ -61,6 +61,21 @@ describe('outputs', () => {
     },
   )
 
+  it.skipIf(!isRoot)(
+    'closes a -o target that failed (a full device) once: a second close would close a descriptor reused since (mknod needs root)',
+    async () => {
+      // Closing twice once closed the test runner's own channel: the worker died two runs later.
+      const dir = scratch()
+      execFileSync('mknod', [join(dir, 'full'), 'c', '1', '7']) // the full device's numbers: every write is ENOSPC
+      for (let i = 0; i < 60; i++) {
+        const full = await runCli(['run', 'ok.http', '-o', 'full'], { cwd: dir })
+        expect(full.exitCode).toBe(3)
+        expect(full.stderr).toContain('ENOSPC')
+        expect((await runCli(['run', 'ok.http', '-o', 'missing-folder/x'], { cwd: dir })).exitCode).toBe(1)
+      }
+    },
+  )
+
   it('writes a report into a FIFO in place: the reader gets it whole and the FIFO stays a FIFO', async () => {
     const dir = scratch()
     const fifo = join(dir, 'report.fifo')

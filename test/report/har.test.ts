@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import AjvModule from 'ajv'
+import formatsModule from 'ajv-formats'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
 import { type TestServer, json, startServer } from '../helpers/server.js'
@@ -20,6 +21,8 @@ function harValidator() {
   const schemas = require('har-schema') as Record<string, object>
   const Ajv = AjvModule.default
   const ajv = new Ajv({ strict: false, allErrors: true })
+  // The schema's formats (date-time, uri, ipv4, ipv6) are checked too, not ignored with a warning.
+  formatsModule.default(ajv)
   ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as object)
   for (const schema of Object.values(schemas)) ajv.addSchema(schema)
   return ajv.getSchema('har.json#')!
