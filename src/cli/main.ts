@@ -427,6 +427,10 @@ async function runCommand(
   }
   if (results) {
     results.close()
+    if (results.failure) {
+      io.stderr.write(`${reporter.errorFrame(results.failure)}\n`)
+      reportsFailed = true
+    }
     const { formatSummary } = await import('../report/results.js')
     if (!options.quiet) io.stderr.write(`${secrets.mask(formatSummary(results.summary()))}\n`)
   }

@@ -4,6 +4,7 @@
 //   {"row":1,"values":{"question":"…"},"status":"passed","requests":1,"totalMs":412.5,"ttftMs":88.1,
 //    "reply":"Paris.","usage":{"prompt_tokens":12,"completion_tokens":3},"tokensPerSecond":41.2,…}
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { ReportError } from '../errors.js'
 import type { Exchange } from '../model.js'
 import { type Plan, type StepResult, statusOf } from '../run.js'
 import type { Secrets } from '../secrets.js'
@@ -92,6 +93,8 @@ export class Results {
   private errors = 0
   private promptTokens = 0
   private completionTokens = 0
+  /** The first write that failed (a full disk): no line is written after it, and the run says so at its end. */
+  private writeFailure: ReportError | undefined
 
   /**
    * `path` is opened now (a bad path fails before anything is sent); undefined only summarises.
@@ -103,7 +106,30 @@ export class Results {
     private readonly csv?: CsvResults,
   ) {
     this.fd = path === undefined ? undefined : openSync(path, 'w')
-    if (this.fd !== undefined && csv) writeSync(this.fd, csv.stringify([csv.columns.map(inert)]))
+    this.path = path
+    if (csv) this.append(csv.stringify([csv.columns.map(inert)]))
+  }
+
+  private readonly path: string | undefined
+
+  get failure(): ReportError | undefined {
+    return this.writeFailure
+  }
+
+  private append(text: string): void {
+    if (this.fd === undefined || this.writeFailure) return
+    try {
+      writeSync(this.fd, text)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+      this.writeFailure = new ReportError(
+        'REPORT_WRITE',
+        `Cannot write the results file ${this.path} (${code}): the rows from here on are not in it`,
+        undefined,
+        'check the free space and the path given to --results',
+        { cause: error },
+      )
+    }
   }
 
   /** A row's chain has finished: its line is written at once. */
@@ -142,13 +168,9 @@ export class Results {
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
     }
     this.count(line)
-    if (this.fd === undefined) return
-    if (!this.csv) writeSync(this.fd, `${this.secrets.mask(JSON.stringify(line))}\n`)
+    if (!this.csv) this.append(`${this.secrets.mask(JSON.stringify(line))}\n`)
     else
-      writeSync(
-        this.fd,
-        this.csv.stringify([this.csv.columns.map((column) => inert(this.secrets.mask(cell(line, column))))]),
-      )
+      this.append(this.csv.stringify([this.csv.columns.map((column) => inert(this.secrets.mask(cell(line, column))))]))
   }
 
   /** Counts one row's line into the summary: a finished row, or a line read back by `merge`. */
@@ -165,7 +187,7 @@ export class Results {
 
   /** Writes a line as it is (merge: the shards masked it when they wrote it). */
   write(line: ResultLine): void {
-    if (this.fd !== undefined) writeSync(this.fd, `${JSON.stringify(line)}\n`)
+    this.append(`${JSON.stringify(line)}\n`)
   }
 
   close(): void {

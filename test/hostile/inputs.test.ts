@@ -64,4 +64,14 @@ describe('input files named by flags', () => {
     expect(result.stderr).toContain('is not a regular file')
     expect(result.exitCode).toBe(2)
   })
+
+  it('parse DIR skips JSON files that are not request files, as run and test do', async () => {
+    const dir = tempDir('inputs')
+    writeFileSync(join(dir, 'a.http'), 'GET http://x.test/\n')
+    writeFileSync(join(dir, 'data.json'), '{"not": "a request"}')
+    writeFileSync(join(dir, 'list.json'), '[1, 2]')
+    const result = await runCli(['parse', '.'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect((JSON.parse(result.stdout) as { path: string }[]).map((f) => f.path)).toEqual(['a.http'])
+  })
 })

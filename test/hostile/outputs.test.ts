@@ -76,6 +76,19 @@ describe('outputs', () => {
     },
   )
 
+  it.skipIf(!isRoot)('says a full disk under --results and exits 3, never 70 (mknod needs root)', async () => {
+    const dir = scratch()
+    execFileSync('mknod', [join(dir, 'full'), 'c', '1', '7'])
+    writeFileSync(join(dir, 'rows.jsonl'), '{"q": 1}\n{"q": 2}\n')
+    for (const results of ['full']) {
+      const result = await runCli(['test', 'ok.http', '--dataset', 'rows.jsonl', '--results', results], { cwd: dir })
+      expect(result.stderr).not.toContain('crashed')
+      expect(result.stderr).toContain('Cannot write the results file')
+      expect(result.stderr).toContain('ENOSPC')
+      expect(result.exitCode).toBe(3)
+    }
+  })
+
   it('writes a report into a FIFO in place: the reader gets it whole and the FIFO stays a FIFO', async () => {
     const dir = scratch()
     const fifo = join(dir, 'report.fifo')
