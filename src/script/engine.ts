@@ -38,12 +38,11 @@ export const SCRIPT_NAME = 'reqchain-script'
 const STACK_BYTES = 256 * 1024
 
 /**
- * The engine's WebAssembly memory may grow to the scripts' memory limit and this much more (the
- * engine's own structures); no further. QuickJS's own limit counts what it asks for, not what its
+ * The engine's WebAssembly memory may grow to the scripts' memory limit and no further: the limit
+ * is the engine's whole memory. QuickJS's own limit counts what it asks for, not what its
  * allocator takes: a script filling arrays took 1.5 GB of memory under a 256 MiB limit. A memory
  * that cannot grow makes the allocation fail inside the engine, as an out-of-memory error.
  */
-const ENGINE_SLACK_BYTES = 16 * 1024 * 1024
 const WASM_PAGE = 64 * 1024
 /** After the script, its state is reported by the prelude; a script that overrides what that calls gets this long. */
 const REPORT_MS = 1000
@@ -62,7 +61,7 @@ export function loadEngine(memoryBytes: number): Promise<QuickJSWASMModule> {
     const { Memory } = (
       globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => unknown } }
     ).WebAssembly
-    const wasmMemory = new Memory({ initial: 256, maximum: Math.ceil((memoryBytes + ENGINE_SLACK_BYTES) / WASM_PAGE) })
+    const wasmMemory = new Memory({ initial: 256, maximum: Math.ceil(memoryBytes / WASM_PAGE) })
     // The bundle's variant says where its WebAssembly file is (scripts/build.mjs); the package's finds its own.
     const base = variant.default as unknown as QuickJSSyncVariant & { readonly reqchainWasmLocation?: string }
     const capped = newVariant(base, {
