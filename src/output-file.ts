@@ -125,7 +125,7 @@ function closeQuietly(fd: number): void {
   }
 }
 
-function rmQuietly(path: string): void {
+export function rmQuietly(path: string): void {
   try {
     rmSync(path, { force: true })
   } catch {

@@ -32,6 +32,7 @@ export class Secrets {
   private readonly values = new Set<string>()
   private pattern: RegExp | undefined
   private bytePattern: RegExp | undefined
+  private learned = 0
 
   constructor(
     private readonly names: ReadonlySet<string> = new Set(),
@@ -44,6 +45,7 @@ export class Secrets {
     this.values.add(secret.value)
     for (const form of formsOf(secret.value)) if (!this.byForm.has(form)) this.byForm.set(form, secret)
     this.pattern = undefined
+    this.learned++
     this.bytePattern = undefined
     // A URL-shaped secret also hides its own password wherever that appears alone.
     for (const password of urlPasswords(secret.value)) this.add({ ...secret, value: password })
@@ -138,6 +140,11 @@ export class Secrets {
       return scheme ? `${scheme[0]}${MASK}` : MASK
     }
     return this.mask(value)
+  }
+
+  /** How many secret values are known: text masked at one count needs masking again only at a higher one. */
+  get known(): number {
+    return this.learned
   }
 
   get revealing(): boolean {

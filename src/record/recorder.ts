@@ -23,6 +23,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 export class Recorder {
   private readonly partial: string
   private readonly entries: RecordingIndex['exchanges'][number][] = []
+  /** Each exchange file and how many secrets were known when it was written. */
+  private readonly maskedWith = new Map<string, number>()
   private seq = 0
 
   constructor(
@@ -69,6 +71,7 @@ export class Recorder {
       ...(step.error ? { error: { code: step.error.code, message: this.secrets.mask(step.error.message) } } : {}),
     }
     this.write(`${stem}.json`, `${readable(exchange)}\n`)
+    this.maskedWith.set(`${stem}.json`, this.secrets.known)
     this.entries.push({
       seq,
       path: `${stem}.json`,
@@ -123,6 +126,7 @@ export class Recorder {
   private maskAgain(): void {
     if (this.secrets.revealing) return
     for (const { path } of this.entries) {
+      if (this.maskedWith.get(path) === this.secrets.known) continue // no secret learned since it was written
       const file = join(this.partial, path)
       const text = readFileSync(file, 'utf8')
       const masked = this.secrets.mask(text)

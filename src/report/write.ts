@@ -7,7 +7,7 @@
 //
 // The spooled text is masked again as it is copied, with every secret the run learned by its end:
 // a value captured by the tenth request is masked in the first request's response too.
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { ReportError, ReqchainError, tooDeep } from '../errors.js'
@@ -15,7 +15,7 @@ import type { RunResult, StepResult } from '../run.js'
 import type { Secrets } from '../secrets.js'
 import type { Sources } from '../source.js'
 import type { OutStream } from '../io.js'
-import { type OutputFile, type OutputOptions, openOutput, writeOutput } from '../output-file.js'
+import { type OutputFile, type OutputOptions, openOutput, rmQuietly, writeOutput } from '../output-file.js'
 import type { ReportFormatter, ReportTarget } from './formatter.js'
 import { githubFormatter } from './github.js'
 import { harFormatter } from './har.js'
@@ -207,12 +207,4 @@ function writeError(target: ReportTarget, path: string, error: unknown): ReportE
     'check that the folder is writable',
     { cause: error },
   )
-}
-
-function rmQuietly(path: string): void {
-  try {
-    rmSync(path, { force: true })
-  } catch {
-    /* the folder itself is unusable: nothing was written */
-  }
 }
