@@ -17,7 +17,7 @@ import { type RedirectPolicy, DEFAULT_MAX_REDIRECTS, followRedirect, isRedirect 
 import type { BodySink } from './sink.js'
 import type { Cookies } from './cookies.js'
 import { RETRY_STATUSES, type RetryPolicy, mayRetry, sleep, waitBefore } from './retry.js'
-import { NdjsonParser, SseParser, streamFormatOf } from './sse.js'
+import { MAX_EVENT_CHARS, NdjsonParser, SseParser, streamFormatOf } from './sse.js'
 
 export type StreamListener = {
   /** Raw bytes of a stream as they arrive (for --raw). */
@@ -260,6 +260,8 @@ async function exchange(
   const parser = format === 'sse' ? new SseParser() : format === 'ndjson' ? new NdjsonParser() : undefined
   if (format) options.listener?.onStreamStart?.(format)
   const sink = options.sink && !format ? options.sink : undefined
+  /** How many of `chunks` it took to complete the events read so far. */
+  let chunksWithEvents = 0
   const feed = (events: ReturnType<SseParser['push']>) => {
     for (const event of events) {
       const deltas = assembler!.push(event)
@@ -337,7 +339,19 @@ async function exchange(
       if (parser) {
         pieces?.push({ at: monotonicMs() - start, size: chunk.length })
         options.listener?.onRaw?.(chunk)
-        feed(parser.push(chunk))
+        const events = parser.push(chunk)
+        feed(events)
+        if (events.length > 0) chunksWithEvents = chunks.length
+        if (parser.overflowed) {
+          decoded.stream.destroy()
+          chunks.length = chunksWithEvents // the body keeps the events read, not the one too large
+          throw new SendError(
+            'SEND_TOO_LARGE',
+            `Stopped reading the stream: an event passed ${MAX_EVENT_CHARS / 1024 / 1024} MiB (a line or its data without an end) ${afterChunks(assembler!.chunks)}: ${describe}`,
+            options.span,
+            'the server sent one event larger than reqchain reads; what came before it is kept in the output and reports',
+          )
+        }
       }
     }
     if (parser) feed(parser.end())

@@ -9,14 +9,65 @@
 // Chunks may split anywhere: inside a line, inside a UTF-8 sequence, between CR and LF. One
 // addition: llama-server writes `error: {…}` lines, which a strict parser drops; they become events
 // with `isErrorLine`.
+//
+// One limit: an event (its unfinished line and the data lines gathered for it) may hold at most
+// MAX_EVENT_CHARS of text. Past it the parser drops that event up to the next line end and says so
+// (`overflowed`): a server that never ends a line cannot take the run's memory.
 import type { SseEvent } from '../model.js'
+
+/** The most text one event of a stream may hold while it is read (64 Mi characters). */
+export const MAX_EVENT_CHARS = 64 * 1024 * 1024
+
+/** What both parsers keep of an unfinished line: its pieces, their length, and whether it grew too long. */
+class PendingLine {
+  pieces: string[] = []
+  chars = 0
+  /** The line passed the limit: the rest of it, up to its end, is dropped. */
+  dropping = false
+
+  add(text: string, held: number): void {
+    if (this.dropping) return
+    if (this.chars + text.length + held > MAX_EVENT_CHARS) {
+      this.pieces = []
+      this.chars = 0
+      this.dropping = true
+      return
+    }
+    this.pieces.push(text)
+    this.chars += text.length
+  }
+
+  /** The whole line once its end has come (`last` is its final piece), or undefined if it was dropped. */
+  finish(last: string, held: number): string | undefined {
+    if (this.dropping) {
+      this.dropping = false
+      return undefined
+    }
+    if (this.pieces.length === 0) return last.length + held > MAX_EVENT_CHARS ? undefined : last
+    if (this.chars + last.length + held > MAX_EVENT_CHARS) {
+      this.pieces = []
+      this.chars = 0
+      return undefined
+    }
+    this.pieces.push(last)
+    const line = this.pieces.join('')
+    this.pieces = []
+    this.chars = 0
+    return line
+  }
+}
 
 export class SseParser {
   private readonly decoder = new TextDecoder('utf-8')
   /** The line being read, in the pieces it arrived in: joined once, when its end arrives. */
-  private pieces: string[] = []
+  private readonly pending = new PendingLine()
   private skipLeadingLf = false
   private data: string[] = []
+  private dataChars = 0
+  /** An event passed MAX_EVENT_CHARS and was dropped. */
+  overflowed = false
+  /** The lines up to the end of the event that passed the limit are dropped with it. */
+  private skipEvent = false
   private event: string | undefined
   private id: string | undefined
   private sawBom = false
@@ -51,7 +102,9 @@ export class SseParser {
     let lf = text.indexOf('\n', start)
     while (cr >= 0 || lf >= 0) {
       const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf)
-      this.line(this.lineEndingAt(text, start, end), events)
+      const line = this.pending.finish(text.slice(start, end), this.dataChars)
+      if (line === undefined) this.drop()
+      else this.line(line, events)
       start = end + 1
       if (end === cr) {
         if (end + 1 >= text.length)
@@ -61,19 +114,31 @@ export class SseParser {
       if (cr >= 0 && cr < start) cr = text.indexOf('\r', start)
       if (lf >= 0 && lf < start) lf = text.indexOf('\n', start)
     }
-    if (start < text.length) this.pieces.push(start === 0 ? text : text.slice(start))
+    if (start < text.length) {
+      this.pending.add(start === 0 ? text : text.slice(start), this.dataChars)
+      if (this.pending.dropping) this.drop()
+    }
     return events
   }
 
-  private lineEndingAt(text: string, start: number, end: number): string {
-    if (this.pieces.length === 0) return text.slice(start, end)
-    this.pieces.push(text.slice(start, end))
-    const line = this.pieces.join('')
-    this.pieces = []
-    return line
+  /** The event being gathered passed the limit: it is dropped whole. */
+  private drop(): void {
+    this.overflowed = true
+    this.skipEvent = true
+    this.data = []
+    this.dataChars = 0
+  }
+
+  private pushData(value: string): void {
+    this.data.push(value)
+    this.dataChars += value.length + 1
   }
 
   private line(line: string, events: SseEvent[]): void {
+    if (this.skipEvent) {
+      if (line === '') this.skipEvent = false
+      return
+    }
     if (line === '') {
       if (this.data.length > 0) {
         const event: { event?: string; id?: string; data: string } = {
@@ -83,6 +148,7 @@ export class SseParser {
         if (this.id !== undefined) event.id = this.id
         events.push(event)
         this.data = []
+        this.dataChars = 0
       }
       this.event = undefined
       return
@@ -90,7 +156,7 @@ export class SseParser {
     if (line.charCodeAt(0) === 58) return // ':' comment
     if (line.startsWith('data: ')) {
       // nearly every line of an LLM stream
-      this.data.push(line.slice(6))
+      this.pushData(line.slice(6))
       return
     }
     const colon = line.indexOf(':')
@@ -99,7 +165,7 @@ export class SseParser {
     if (value.charCodeAt(0) === 32) value = value.slice(1)
     switch (field) {
       case 'data':
-        this.data.push(value)
+        this.pushData(value)
         break
       case 'event':
         this.event = value
@@ -117,7 +183,9 @@ export class SseParser {
 /** application/x-ndjson and application/jsonl: one JSON value per line (Ollama's native API). */
 export class NdjsonParser {
   private readonly decoder = new TextDecoder('utf-8')
-  private pieces: string[] = []
+  private readonly pending = new PendingLine()
+  /** A line passed MAX_EVENT_CHARS and was dropped. */
+  overflowed = false
 
   push(chunk: Uint8Array): SseEvent[] {
     return this.take(this.decoder.decode(chunk, { stream: true }), false)
@@ -132,23 +200,24 @@ export class NdjsonParser {
     const events: SseEvent[] = []
     let start = 0
     for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
-      let line = text.slice(start, newline)
-      if (this.pieces.length > 0) {
-        this.pieces.push(line)
-        line = this.pieces.join('')
-        this.pieces = []
-      }
-      line = line.trim()
-      if (line) events.push({ data: line })
+      this.emit(this.pending.finish(text.slice(start, newline), 0), events)
       start = newline + 1
     }
-    if (start < text.length) this.pieces.push(start === 0 ? text : text.slice(start))
-    if (final && this.pieces.length > 0) {
-      const line = this.pieces.join('').trim()
-      this.pieces = []
-      if (line) events.push({ data: line })
+    if (start < text.length) {
+      this.pending.add(start === 0 ? text : text.slice(start), 0)
+      if (this.pending.dropping) this.overflowed = true
     }
+    if (final && (this.pending.chars > 0 || this.pending.dropping)) this.emit(this.pending.finish('', 0), events)
     return events
+  }
+
+  private emit(line: string | undefined, events: SseEvent[]): void {
+    if (line === undefined) {
+      this.overflowed = true
+      return
+    }
+    const trimmed = line.trim()
+    if (trimmed) events.push({ data: trimmed })
   }
 }
 

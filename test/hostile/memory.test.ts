@@ -2,6 +2,8 @@
 // resident memory of a spawned reqchain (test/helpers/peak-rss.cjs), printed, against a bound.
 //   - a 4 MB gzip bomb (4 GB inflated) stops at the inflate ratio: well under 150 MiB;
 //   - a 200 MB body piped to stdout streams through: under 120 MiB (`npm run bench` does 1 GB).
+//   - a 200 MB event-stream line that never ends stops at the event limit (64 MiB), exit 3, with
+//     the events before it kept.
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -93,6 +95,38 @@ describe('peak memory of the real executable', () => {
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdoutBytes).toBe(size)
     expect(result.peakMiB - baseline.peakMiB).toBeLessThan(100)
+  }, 60_000)
+
+  it('stops a 200 MB event-stream line at the 64 MiB event limit, exit 3, the events before it kept', async () => {
+    const block = Buffer.alloc(1024 * 1024, 'a')
+    server = await startServer({
+      'POST /v1/chat/completions': async (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+        res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'kept' } }] })}\n\n`)
+        res.write('data: ')
+        for (let sent = 0; sent < 200 && !res.destroyed; sent++) {
+          if (!res.write(block)) await new Promise((r) => res.once('drain', r).once('close', r))
+        }
+        res.end('\n\ndata: [DONE]\n\n')
+      },
+    })
+    const dir = tempDir('memory')
+    writeFileSync(
+      join(dir, 'r.http'),
+      `POST ${server.url}/v1/chat/completions\nContent-Type: application/json\n\n{"stream": true}\n`,
+    )
+    const result = await measure(['run', 'r.http', '--report', 'json=report.json'], dir)
+    process.stdout.write(`200 MB event-stream line: peak RSS ${result.peakMiB.toFixed(0)} MiB\n`)
+    expect(result.code, result.stderr).toBe(3)
+    expect(result.stderr).toContain('an event passed 64 MiB')
+    expect(result.stderr).toContain('after 1 chunk')
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
+      steps: { response?: { assembled?: unknown; stream?: { ending?: string } } }[]
+    }
+    expect(JSON.stringify(report.steps[0]?.response?.assembled)).toContain('kept')
+    expect(report.steps[0]?.response?.stream?.ending).toBe('error')
+    // 64 MiB of line text and 64 MB of body held; the 200 MB line whole would pass 400.
+    expect(result.peakMiB).toBeLessThan(300)
   }, 60_000)
 
   it('holds a script filling memory to its 256 MiB limit: the whole process within the limit and 100 MiB', async () => {

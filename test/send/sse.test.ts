@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { NdjsonParser, SseParser, streamFormatOf } from '../../src/send/sse.js'
+import { MAX_EVENT_CHARS, NdjsonParser, SseParser, streamFormatOf } from '../../src/send/sse.js'
 import type { SseEvent } from '../../src/model.js'
 
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -16,6 +16,26 @@ function everySplit(text: string): SseEvent[][] {
 }
 
 describe('SseParser', () => {
+  it('drops an event past MAX_EVENT_CHARS, one line or many, says so, and reads on after it', () => {
+    const long = 'x'.repeat(1024 * 1024)
+    for (const [name, write] of [
+      [
+        'one line in pieces',
+        (p: SseParser) => [p.push(bytes('data: ')), ...Array.from({ length: 65 }, () => p.push(bytes(long)))],
+      ],
+      ['many data lines', (p: SseParser) => Array.from({ length: 65 }, () => p.push(bytes(`data: ${long}\n`)))],
+    ] as const) {
+      const parser = new SseParser()
+      const events = [...parser.push(bytes('data: before\n\n')), ...write(parser).flat()]
+      expect(parser.overflowed, name).toBe(true)
+      events.push(...parser.push(bytes('\n\ndata: after\n\n')), ...parser.end())
+      expect(events, name).toEqual([{ data: 'before' }, { data: 'after' }])
+    }
+    const parser = new SseParser()
+    expect(parser.push(bytes(`data: ${'y'.repeat(MAX_EVENT_CHARS - 100)}\n\n`))).toHaveLength(1)
+    expect(parser.overflowed).toBe(false)
+  })
+
   it('gives the same events however the bytes are split: mid-line, mid-UTF-8, between CR and LF', () => {
     const stream =
       'event: greet\r\nid: 7\r\ndata: héllo 🎉\r\ndata: second line\r\n\r\n: a comment\n\ndata: {"a":1}\r\rdata: x\n\n'
@@ -58,5 +78,17 @@ describe('NdjsonParser', () => {
       ...parser.push(bytes(':2}\r\n\n{"c":3}')),
       ...parser.end(),
     ]).toEqual([{ data: '{"a":1}' }, { data: '{"b":2}' }, { data: '{"c":3}' }])
+  })
+})
+
+describe('NdjsonParser limits', () => {
+  it('drops a line past MAX_EVENT_CHARS, says so, and reads on after it', () => {
+    const parser = new NdjsonParser()
+    const events = [...parser.push(bytes('{"a":1}\n'))]
+    const long = bytes('x'.repeat(1024 * 1024))
+    for (let i = 0; i < 65; i++) events.push(...parser.push(long))
+    expect(parser.overflowed).toBe(true)
+    events.push(...parser.push(bytes('\n{"b":2}\n')), ...parser.end())
+    expect(events).toEqual([{ data: '{"a":1}' }, { data: '{"b":2}' }])
   })
 })
