@@ -1,6 +1,8 @@
 // The CLI's process wiring: real process I/O in, exit code out. The first Ctrl-C (or SIGTERM) stops
 // the run gracefully (partial output and reports are kept, exit 130 or 143); a second one exits at once.
-import { readFileSync } from 'node:fs'
+import { readSync } from 'node:fs'
+import { UsageError } from '../errors.js'
+import { MAX_STDIN_BYTES } from '../load/input-file.js'
 import { main } from './main.js'
 
 const controller = new AbortController()
@@ -24,9 +26,37 @@ void main(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
   signal: controller.signal,
-  readStdin: () => readFileSync(0, 'utf8'),
+  readStdin,
   stdinIsTTY: process.stdin.isTTY === true,
 }).then(exitOnceFlushed)
+
+/** Standard input, whole, up to MAX_STDIN_BYTES (`< /dev/zero` is a usage error, not the machine's memory). */
+function readStdin(): string {
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  const chunks: Buffer[] = []
+  let size = 0
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(64 * 1024)
+    let read: number
+    try {
+      read = readSync(0, chunk, 0, chunk.length, null)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 10) // a non-blocking stdin with nothing yet
+        continue
+      }
+      if (code === 'EOF') break
+      throw new UsageError(`standard input cannot be read (${code ?? 'error'})`)
+    }
+    if (read === 0) break
+    size += read
+    if (size > MAX_STDIN_BYTES)
+      throw new UsageError(`standard input is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB`, 'name a file instead')
+    chunks.push(chunk.subarray(0, read))
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
 
 /**
  * main awaits everything a command does (requests, files, reports, the server of `serve`), so

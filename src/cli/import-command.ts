@@ -3,7 +3,7 @@
 import { resolve } from 'node:path'
 import { LoadError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
-import { InputFileError, readInputFile } from '../load/input-file.js'
+import { InputFileError, MAX_HAR_FILE_BYTES, readInputFile } from '../load/input-file.js'
 import { ExitCode } from './exit-code.js'
 
 type ImportOptions = {
@@ -19,14 +19,16 @@ export async function importCommand(options: ImportOptions, io: Io, sources: Map
   if (options.format === 'har') {
     let text: string
     try {
-      text = readInputFile(resolve(io.cwd, options.source)).toString('utf8')
+      text = readInputFile(resolve(io.cwd, options.source), undefined, MAX_HAR_FILE_BYTES).toString('utf8')
     } catch (error) {
       if (!(error instanceof InputFileError)) throw error
       throw new LoadError(
         'LOAD_FILE_NOT_FOUND',
         `${options.source} ${error.message}`,
         undefined,
-        'name the .har file the browser saved',
+        error.message.startsWith('is larger than')
+          ? 'save fewer requests from the browser, or the HAR without response content'
+          : 'name the .har file the browser saved',
       )
     }
     sources.set(options.source, text)

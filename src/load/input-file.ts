@@ -14,6 +14,10 @@ import { dirname, join, sep } from 'node:path'
 export const MAX_INPUT_FILE_BYTES = 1024 * 1024 * 1024
 /** Settings files (.env, environments, certificates, keys, a cookie jar, a schema, a recording's JSON) are small. */
 export const MAX_SETTINGS_FILE_BYTES = 64 * 1024 * 1024
+/** A HAR file is parsed whole, at about five times its size in memory: past this it is refused. */
+export const MAX_HAR_FILE_BYTES = 256 * 1024 * 1024
+/** Standard input read as a request file or a curl command. */
+export const MAX_STDIN_BYTES = 64 * 1024 * 1024
 
 const roots = new Map<string, string>()
 

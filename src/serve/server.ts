@@ -96,9 +96,19 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve())
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** A request body past this is refused (413): the server holds what it is sent to answer it. */
+export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+/** The request's body, or undefined once it passes MAX_UPLOAD_BYTES (declared or sent), reading no more of it. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length']) > MAX_UPLOAD_BYTES) return undefined
   const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_UPLOAD_BYTES) return undefined
+    chunks.push(chunk)
+  }
   return Buffer.concat(chunks)
 }
 
@@ -132,6 +142,12 @@ async function handle(
   const url = new URL(req.url ?? '/', 'http://mock')
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`
   const raw = await readBody(req)
+  if (!raw) {
+    res.setHeader('Connection', 'close') // the rest of the body is not read
+    sendError(res, 413, `The request body is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`)
+    res.on('finish', () => req.destroy())
+    return
+  }
   let faults = serverFaults
   const header = req.headers['x-mock-fault']
   if (typeof header === 'string') {

@@ -1,8 +1,8 @@
 // Every file a flag or a request file's settings name is checked before it is read: a device (made
 // here with mknod in a scratch folder, as /dev/zero is), a FIFO (which would block the run) or a
 // folder is a clear error with its exit code, never gigabytes read or a hang.
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { closeSync, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
@@ -74,4 +74,32 @@ describe('input files named by flags', () => {
     expect(result.exitCode, result.stderr).toBe(0)
     expect((JSON.parse(result.stdout) as { path: string }[]).map((f) => f.path)).toEqual(['a.http'])
   })
+
+  it('bounds what it reads whole: standard input at 64 MiB (`run -`, `import curl`), a HAR file at 256 MiB', async () => {
+    const dir = tempDir('inputs')
+    const cli = join(import.meta.dirname, '..', '..', 'dist', 'reqchain.js')
+    for (const args of [
+      ['run', '-'],
+      ['import', 'curl'],
+    ]) {
+      const zero = openSync('/dev/zero', 'r') // read only: an endless input
+      try {
+        const result = spawnSync(process.execPath, [cli, ...args], {
+          cwd: dir,
+          stdio: [zero, 'pipe', 'pipe'],
+          timeout: 30_000,
+        })
+        expect(result.stderr.toString(), args.join(' ')).toContain('standard input is larger than 64 MiB')
+        expect(result.status, args.join(' ')).toBe(1)
+      } finally {
+        closeSync(zero)
+      }
+    }
+    writeFileSync(join(dir, 'big.har'), '')
+    truncateSync(join(dir, 'big.har'), 300 * 1024 * 1024) // sparse: no disk taken
+    const result = await runCli(['import', 'har', 'big.har'], { cwd: dir })
+    expect(result.stderr).toContain('big.har is larger than 256 MiB')
+    expect(result.stderr).toContain('save fewer requests')
+    expect(result.exitCode).toBe(2)
+  }, 60_000)
 })

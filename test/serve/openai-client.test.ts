@@ -2,6 +2,7 @@
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type MockServer, startMockServer } from '../../src/serve/server.js'
+import { upload } from '../helpers/upload.js'
 
 let server: MockServer | undefined
 afterEach(async () => {
@@ -181,5 +182,18 @@ describe('built-in server with the openai client', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140)
     await response.text()
     expect(Date.now() - started).toBeGreaterThanOrEqual(140 + 20 * 6)
+  })
+
+  it('refuses a request body past 64 MiB (413) instead of holding it, declared or chunked, and serves on', async () => {
+    server = await startMockServer({ port: 0, host: '127.0.0.1' })
+    const declared = await upload(`${server.url}/v1/chat/completions`, 80, true)
+    expect(declared).toMatchObject({ status: 413 })
+    expect('body' in declared && declared.body).toContain('larger than 64 MiB')
+    const chunked = await upload(`${server.url}/v1/chat/completions`, 80, false)
+    // A chunked upload is refused once 64 MiB have arrived: the reply may race the reset.
+    if ('status' in chunked) expect(chunked.status).toBe(413)
+    else expect(chunked.reset).toMatch(/ECONNRESET|EPIPE/)
+    const after = await fetch(`${server.url}/v1/models`)
+    expect(after.status).toBe(200)
   })
 })
