@@ -293,10 +293,20 @@ describe('--dataset', () => {
     expect(result.exitCode).toBe(130)
     const rows = lines(join(dir, 'out.jsonl'))
     expect(rows.filter((r) => r['status'] === 'passed').map((r) => r['row'])).toEqual([1, 2, 3])
-    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { interrupted?: boolean; steps?: unknown[] }
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { summary?: unknown; steps?: unknown[] }
     expect(JSON.stringify(report)).toContain('"interrupted":true')
     expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toMatch(/<testsuites[\s\S]*<\/testsuites>\s*$/)
     expect(calls).toBe(4)
+    // The rows never run are skipped everywhere, not failed: stderr, every report, and merge.
+    expect(rows.map((r) => r['status'])).toEqual(['passed', 'passed', 'passed', 'error', 'skipped', 'skipped'])
+    expect(result.stderr).toContain('rows: 3 passed, 1 failed, 2 skipped of 6')
+    expect(result.stderr).toMatch(/3 passed, 1 failed, 2 skipped\n$/)
+    expect(report).toMatchObject({ summary: { passed: 3, failed: 1, skipped: 2, interrupted: true } })
+    expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toMatch(
+      /<testsuites [^>]*tests="6" failures="0" errors="1" skipped="2"/,
+    )
+    const merged = await runCli(['merge', 'out.jsonl'], { cwd: dir })
+    expect(merged.stdout + merged.stderr).toContain('rows: 3 passed, 1 failed, 2 skipped of 6')
   })
 
   it('writes --results FILE.csv with the chosen --columns, quoted for a spreadsheet, secrets masked', async () => {

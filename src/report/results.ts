@@ -74,6 +74,8 @@ export type ResultsSummary = {
   rows: number
   passed: number
   failed: number
+  /** Rows that never ran: a run stopped (Ctrl-C, --bail) before them. */
+  skipped: number
   /** Of the failed rows, those that ended in an error rather than a failed assertion. */
   errors: number
   latencyMs: { p50: number; p90: number; p99: number } | null
@@ -90,6 +92,7 @@ export class Results {
   private readonly rates: number[] = []
   private rows = 0
   private passed = 0
+  private skipped = 0
   private errors = 0
   private promptTokens = 0
   private completionTokens = 0
@@ -177,6 +180,7 @@ export class Results {
   count(line: ResultLine): void {
     this.rows++
     if (line.status === 'passed') this.passed++
+    if (line.status === 'skipped') this.skipped++
     if (line.status === 'error') this.errors++
     if (line.requests > 0) this.latencies.push(line.totalMs)
     if (line.ttftMs !== undefined) this.ttfts.push(line.ttftMs)
@@ -196,14 +200,15 @@ export class Results {
 
   /** What a progress line shows, without the summary's sorting. */
   counts(): { rows: number; failed: number; completionTokens: number } {
-    return { rows: this.rows, failed: this.rows - this.passed, completionTokens: this.completionTokens }
+    return { rows: this.rows, failed: this.rows - this.passed - this.skipped, completionTokens: this.completionTokens }
   }
 
   summary(): ResultsSummary {
     return {
       rows: this.rows,
       passed: this.passed,
-      failed: this.rows - this.passed,
+      failed: this.rows - this.passed - this.skipped,
+      skipped: this.skipped,
       errors: this.errors,
       latencyMs: percentiles(this.latencies),
       ttftMs: percentiles(this.ttfts),
@@ -219,7 +224,7 @@ export class Results {
 export function formatSummary(summary: ResultsSummary): string {
   const p = (x: ResultsSummary['latencyMs']) => (x ? `p50 ${x.p50} ms · p90 ${x.p90} ms · p99 ${x.p99} ms` : 'none')
   return [
-    `rows: ${summary.passed} passed, ${summary.failed} failed of ${summary.rows}`,
+    `rows: ${summary.passed} passed, ${summary.failed} failed${summary.skipped > 0 ? `, ${summary.skipped} skipped` : ''} of ${summary.rows}`,
     `latency: ${p(summary.latencyMs)}`,
     ...(summary.ttftMs ? [`time to first token: ${p(summary.ttftMs)}`] : []),
     ...(summary.promptTokens + summary.completionTokens > 0
