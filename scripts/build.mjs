@@ -239,6 +239,15 @@ for (const [name, { entry }] of Object.entries(LIBRARIES)) {
     }),
   )
 }
+const sandbox = writeHashed(
+  'sandbox',
+  await build({
+    ...script,
+    entryPoints: ['src/script/worker.ts'],
+    outfile: 'dist/sandbox.js',
+    plugins: [librariesApart, deferStartupWork],
+  }),
+)
 const cli = writeHashed(
   'cli',
   await build({
@@ -257,7 +266,7 @@ await build({
   // The caches the build makes fit this Node without V8 flags: any other keeps its own in the user's cache folder.
   define: {
     REQCHAIN_VERSION: JSON.stringify(version),
-    REQCHAIN_SCRIPTS: JSON.stringify({ cli, libraries }),
+    REQCHAIN_SCRIPTS: JSON.stringify({ cli, sandbox, libraries }),
     REQCHAIN_BUILD_KEY: JSON.stringify(buildKey()),
   },
 })

@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'SCRIPT_SYNTAX'
   | 'SCRIPT_ERROR'
   | 'SCRIPT_LIMIT'
+  | 'SCRIPT_INTERRUPTED'
   | 'REPLAY_MISS'
   | 'REPORT_WRITE'
 

@@ -489,6 +489,7 @@ async function attemptStep(
         scope,
         secrets: options.secrets,
         ...(options.scriptTimeMs !== undefined ? { timeMs: options.scriptTimeMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
         onLog: (text) => options.onEvent?.({ kind: 'log', template, text }),
       })
     : undefined

@@ -55,6 +55,7 @@ describe('the npm package', () => {
           'handlebars',
           'jsonpath-plus',
           'quickjs-emscripten-core',
+          'sandbox',
           'shell-quote',
           'tough-cookie',
           'yargs',

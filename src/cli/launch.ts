@@ -19,12 +19,18 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, join } from 'node:path'
 import { Script } from 'node:vm'
+import { SANDBOX_ARG } from '../script/sandbox-arg.js'
 
 declare const REQCHAIN_VERSION: string
 /** The cache key (`<version>-<arch>-<V8 tag>`) of the Node that built dist/ and made its caches, without flags. */
 declare const REQCHAIN_BUILD_KEY: string
 /** File names in dist/ of the CLI bundle and of each library bundled apart. */
-declare const REQCHAIN_SCRIPTS: { readonly cli: string; readonly libraries: Readonly<Record<string, string>> }
+declare const REQCHAIN_SCRIPTS: {
+  readonly cli: string
+  /** The script sandbox's thread (src/script/worker.ts). */
+  readonly sandbox: string
+  readonly libraries: Readonly<Record<string, string>>
+}
 
 type ScriptFunction = (
   exports: unknown,
@@ -37,11 +43,25 @@ type ScriptFunction = (
 
 const libraries = new Map<string, unknown>()
 
+/** Caches to write: at exit on the main thread; in the sandbox's thread, when it says (it is ended, not exited). */
+const unsaved: (() => void)[] = []
+
 const args = process.argv.slice(2)
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${REQCHAIN_VERSION}\n`)
+} else if (
+  args.at(-1) === SANDBOX_ARG &&
+  !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread
+) {
+  ;(globalThis as { reqchainSaveCaches?: () => void }).reqchainSaveCaches = saveCaches
+  runScript(REQCHAIN_SCRIPTS.sandbox)
 } else {
+  process.once('exit', saveCaches)
   runScript(REQCHAIN_SCRIPTS.cli)
+}
+
+function saveCaches(): void {
+  for (const save of unsaved.splice(0)) save()
 }
 
 /** The exports of a library bundled apart; the CLI bundle calls this where it imports one. */
@@ -73,9 +93,9 @@ function runScript(name: string): unknown {
     script = compile(data)
     if (data && !script.cachedDataRejected) break
     if (cacheFile === candidates[candidates.length - 1]) {
-      // Written at exit so it holds every function the run compiled.
+      // Written at exit (or when the sandbox's thread says) so it holds every function the run compiled.
       const compiled = script
-      process.once('exit', () => saveCache(compiled, candidates, key))
+      unsaved.push(() => saveCache(compiled, candidates, key))
     }
   }
   const module = { exports: {} }

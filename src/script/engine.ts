@@ -2,7 +2,7 @@
 // Code in it reaches nothing of Node — no file system, network, process, environment, timers or
 // modules — except the host functions it is handed, which take and return strings. Each script
 // gets a fresh context (nothing it defines survives it), a deadline and a memory limit; a runtime
-// that hit a limit is thrown away. Loaded only when a run has scripts.
+// that hit a limit is thrown away. Runs in the sandbox's own thread (worker.ts), loaded when a run has scripts.
 import { onBaselineWasm } from '../builtins.js'
 import type {
   QuickJSContext,
@@ -21,7 +21,7 @@ export type Limits = { readonly timeMs: number; readonly memoryBytes: number }
 export type EnginePosition = { readonly line: number; readonly column: number }
 
 export type EngineFailure = {
-  readonly kind: 'syntax' | 'thrown' | 'time' | 'memory' | 'stack'
+  readonly kind: 'syntax' | 'thrown' | 'time' | 'memory' | 'stack' | 'interrupted'
   readonly name: string
   readonly message: string
   readonly at?: EnginePosition

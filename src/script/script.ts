@@ -25,7 +25,8 @@ import { parseStreamEvents } from '../send/sse.js'
 import { responseText } from '../check/extract.js'
 import { lineAt } from '../source.js'
 import { loadJsonPath, queryJsonPath } from '../check/jsonpath.js'
-import { type EngineFailure, type EnginePosition, type Limits, evaluate, loadEngine } from './engine.js'
+import type { EngineFailure, EnginePosition, Limits } from './engine.js'
+import { evaluateInSandbox, startSandbox } from './sandbox.js'
 import { EARLY_END, PRELUDE, PRELUDE_PARTS } from './prelude.js'
 
 export const DEFAULT_LIMITS: Limits = { timeMs: 5000, memoryBytes: 256 * 1024 * 1024 }
@@ -63,7 +64,8 @@ export async function loadScripts(templates: readonly RequestTemplate[]): Promis
   const jsonPathUsed = templates.some((t) =>
     t.extras.some((e) => e.script && (e.script.kind === 'file' || e.script.code.includes('jsonPath('))),
   )
-  await Promise.all([loadEngine(DEFAULT_LIMITS.memoryBytes), jsonPathUsed ? loadJsonPath() : undefined])
+  startSandbox(DEFAULT_LIMITS.memoryBytes)
+  if (jsonPathUsed) await loadJsonPath()
 }
 
 type Code = { readonly code: string; readonly file: string; readonly origin: SourceSpan }
@@ -113,9 +115,10 @@ export async function runScripts(
     readonly limits: Limits
     readonly request?: HttpRequest
     readonly exchange?: Exchange
+    /** Ctrl-C: ends a running script at once. */
+    readonly signal?: AbortSignal
   },
 ): Promise<ScriptOutcome> {
-  const engine = await loadEngine(context.limits.memoryBytes)
   const asserts: AssertResult[] = []
   if (phase === 'pre-request') {
     // Handler files are read before the request is sent, so one that cannot be read (outside the
@@ -162,13 +165,17 @@ export async function runScripts(
       ...(context.exchange ? { response: responseInput(context.exchange) } : {}),
       ...(dialect ? { dialect } : {}),
     })
-    const result = evaluate(engine, {
-      prelude: PRELUDE,
-      input,
-      code: code.code,
-      host: hostFunctions(context.host, context.exchange),
-      limits: context.limits,
-    })
+    const result = await evaluateInSandbox(
+      {
+        prelude: PRELUDE,
+        input,
+        code: code.code,
+        host: hostFunctions(context.host, context.exchange),
+        queuedNames: QUEUED_HOST_CALLS,
+        limits: context.limits,
+      },
+      context.signal,
+    )
     const state = JSON.parse(result.state) as { tests?: TestRecord[] }
     for (const test of state.tests ?? []) asserts.push(assertResult(test, code, extra.span))
     if (!result.ok && !EARLY_END.test(result.failure.message))
@@ -245,6 +252,8 @@ function scriptError(failure: EngineFailure, code: Code, limits: Limits): Reqcha
         span,
         'scripts get a memory limit of their own; work on a smaller part of the response',
       )
+    case 'interrupted':
+      return new ReqchainError('SCRIPT_INTERRUPTED', 'Interrupted while a script ran', span)
     case 'stack':
       return new ReqchainError('SCRIPT_LIMIT', 'Script recursed too deeply (stack overflow)', span)
     case 'syntax': {
@@ -325,6 +334,9 @@ function responseInput(exchange: Exchange) {
     assembled: exchange.assembled !== undefined,
   }
 }
+
+/** Host functions that answer nothing: the sandbox sends them in batches, with the next call that answers. */
+const QUEUED_HOST_CALLS = ['log', 'setGlobal', 'clearGlobal', 'clearAllGlobals', 'setRequestVariable']
 
 function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
   const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value))
@@ -418,6 +430,7 @@ export function scriptRunner(context: {
   readonly scope: Scope
   readonly secrets: Secrets
   readonly timeMs?: number
+  readonly signal?: AbortSignal
   readonly onLog: (text: string) => void
 }) {
   const { file, template, scope, secrets } = context
@@ -476,6 +489,7 @@ export function scriptRunner(context: {
         limits,
         ...(request ? { request } : {}),
         ...(exchange ? { exchange } : {}),
+        ...(context.signal ? { signal: context.signal } : {}),
       })
       if (outcome.error) {
         runner.asserts = outcome.asserts

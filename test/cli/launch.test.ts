@@ -107,6 +107,7 @@ describe('the executable and its code cache', () => {
       'handlebars',
       'jsonpath-plus',
       'quickjs-emscripten-core',
+      'sandbox',
       'shell-quote',
       'tough-cookie',
       'yargs',

@@ -1,7 +1,8 @@
 // The sandbox is a boundary: no script outlives its limits, even one that replaces what the host's
 // own code inside the sandbox calls; the host never renders text a script made; nothing a failed
-// script queued runs later.
-import { writeFileSync } from 'node:fs'
+// script queued runs later; Ctrl-C and SIGTERM end a script at once, whatever it does.
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
@@ -73,5 +74,53 @@ X-Real: {{$processEnv REQCHAIN_TEST_OTHER}}
     expect(result.stderr).toContain('boom')
     expect(result.stderr).not.toContain('LATE JOB RAN')
     expect(result.stderr).toMatch(/1 passed, 1 failed/)
+  })
+
+  it('ends a script without a time limit at Ctrl-C (exit 130) or SIGTERM (143), reports written', async () => {
+    const dir = tempDir('boundary')
+    writeFileSync(
+      join(dir, 'loop.http'),
+      `GET ${server.url}/x\n\n> {%\n  client.log('looping')\n  while (true) {}\n%}\n`,
+    )
+    const cli = join(import.meta.dirname, '..', '..', 'dist', 'reqchain.js')
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
+      const child = spawn(
+        process.execPath,
+        [cli, 'run', 'loop.http', '--script-timeout', '0', '--report', `json=${signal}.json`],
+        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        if (stderr.includes('[log] looping')) child.kill(signal) // the script is in its loop
+      })
+      const started = Date.now()
+      const exit = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      expect(exit, stderr).toBe(code)
+      expect(Date.now() - started).toBeLessThan(3000)
+      expect(stderr).toContain('Interrupted while a script ran')
+      expect(stderr).toMatch(/--> loop\.http:4:3/) // the script, from its start
+      const report = JSON.parse(readFileSync(join(dir, `${signal}.json`), 'utf8')) as { summary: unknown }
+      expect(report.summary).toMatchObject({ interrupted: true, failed: 1 })
+    }
+  }, 30_000)
+
+  it('ends a script at an abort in-process too, and the next run gets a working sandbox', async () => {
+    const dir = tempDir('boundary')
+    writeFileSync(join(dir, 'loop.http'), `< {%\n  while (true) {}\n%}\nGET ${server.url}/x\n`)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 300)
+    const interrupted = await runCli(['run', 'loop.http', '--script-timeout', '0'], {
+      cwd: dir,
+      signal: controller.signal,
+    })
+    expect(interrupted.exitCode, interrupted.stderr).toBe(130)
+    writeFileSync(join(dir, 'ok.http'), `< {%\n  client.global.set('a', 1 + 1)\n%}\nGET ${server.url}/x?a={{a}}\n`)
+    const after = await runCli(['run', 'ok.http', '-v'], { cwd: dir })
+    expect(after.exitCode, after.stderr).toBe(0)
+    expect(after.stderr).toContain('/x?a=2')
   })
 })
