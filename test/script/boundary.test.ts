@@ -98,7 +98,10 @@ X-Real: {{$processEnv REQCHAIN_TEST_OTHER}}
         if (stderr.includes('[log] looping')) child.kill(signal) // the script is in its loop
       })
       const started = Date.now()
+      // Past 5 s the signal was not heard: the child is killed, so a failing run leaves nothing looping.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5000)
       const exit = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      clearTimeout(kill)
       expect(exit, stderr).toBe(code)
       expect(Date.now() - started).toBeLessThan(3000)
       expect(stderr).toContain('Interrupted while a script ran')
