@@ -2,16 +2,9 @@
 // file's steps are held until it and every file before it have finished, then reported together,
 // so the output reads as a sequential run would: file by file, in the order given.
 import { monotonicMs } from './builtins.js'
-import {
-  type Plan,
-  type RunEvent,
-  type RunOptions,
-  type RunResult,
-  type StepResult,
-  emptyTally,
-  isFailed,
-  run,
-} from './run.js'
+import { type RunEvent, type RunOptions, run } from './run.js'
+import { type RunResult, type StepResult, emptyTally, isFailed } from './outcome.js'
+import type { Plan } from './chain.js'
 
 export async function runParallel(
   plans: readonly Plan[],

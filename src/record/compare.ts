@@ -4,7 +4,7 @@
 // out (ids, creation times, dates, `system_fingerprint`, `timings`, and any --ignore path). Every
 // difference is a failed assertion, so the summary, the exit code (4) and every report carry it.
 import type { AssertResult, AssertionSpec, Exchange, SourceSpan } from '../model.js'
-import type { StepResult } from '../run.js'
+import type { StepResult } from '../outcome.js'
 import { preview } from '../check/assert.js'
 import { responseText } from '../check/extract.js'
 import { MASK } from '../secrets.js'

@@ -3,7 +3,7 @@
 // checked against the recording). Loaded only for runs that use one of them.
 import { relative, resolve } from 'node:path'
 import type { AssertResult } from '../model.js'
-import type { StepResult } from '../run.js'
+import type { StepResult } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import { type ReportError, ReqchainError } from '../errors.js'
 import { Comparer } from './compare.js'

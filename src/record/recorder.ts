@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { basename, dirname, join, relative } from 'node:path'
 import { ReportError } from '../errors.js'
 import type { Exchange, HeaderPairs } from '../model.js'
-import type { StepResult } from '../run.js'
+import type { StepResult } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import { VERSION } from '../version.js'
 import {

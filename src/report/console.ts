@@ -4,7 +4,8 @@
 //   ask: POST http://127.0.0.1:8080/v1/chat/completions → 200 OK · 41 ms · 1.1 kB
 import type { ReqchainError } from '../errors.js'
 import type { AssertResult, Exchange, HttpRequest, RequestTemplate } from '../model.js'
-import { type RunEvent, type StepResult, isFailed } from '../run.js'
+import type { RunEvent } from '../run.js'
+import { type StepResult, isFailed } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import type { StreamListener } from '../send/send.js'
 import { formatAssertionFrame, formatCodeFrame, formatShort, type Sources } from '../source.js'

@@ -1,6 +1,6 @@
 // What a report is, for the formatters that make one and for the CLI that asks for one: its format
 // and path, and the formatter's shape (report/write.ts drives each formatter as the run goes).
-import type { RunResult, StepResult } from '../run.js'
+import type { RunResult, StepResult } from '../outcome.js'
 import type { ResultsSummary } from './results.js'
 
 export type ReportFormat = 'junit' | 'json' | 'markdown' | 'github' | 'har' | 'html'

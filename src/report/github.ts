@@ -3,7 +3,7 @@
 //   ::error file=api/login.http,line=12,col=23,title=reqchain%3A Undefined variable::`token` is not set
 // Property values escape % CR LF : and , ; the message escapes % CR LF
 // (https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions).
-import type { StepResult } from '../run.js'
+import type { StepResult } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import type { ReportFormatter } from './formatter.js'
 

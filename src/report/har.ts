@@ -3,7 +3,7 @@
 // (wait = time to the first byte, receive = the body); a request that got no response has status 0
 // and says why in its comment. Secrets are masked as in every report; bodies are cut at 1 MiB.
 import type { Exchange, HeaderPairs, HttpRequest } from '../model.js'
-import type { StepResult } from '../run.js'
+import type { StepResult } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import { VERSION } from '../version.js'
 import { bodyText, maskedBody, round } from './json.js'

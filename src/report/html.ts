@@ -4,7 +4,7 @@
 // button; the response (status, key headers, pretty JSON; a stream as its assembled reply with
 // the raw events a click away); the assertions; the timings. Secrets are masked as in every report.
 import type { Exchange } from '../model.js'
-import { type StepResult, statusOf, summaryOf } from '../run.js'
+import { type StepResult, statusOf, summaryOf } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { toCurl } from './curl.js'

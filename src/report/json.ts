@@ -4,7 +4,7 @@
 //     name, status, request, response, timings, captures, asserts, error } ] }
 // Secrets are masked throughout unless --show-secrets.
 import type { Exchange, HttpRequest } from '../model.js'
-import { type StepResult, statusOf, summaryOf } from '../run.js'
+import { type StepResult, statusOf, summaryOf } from '../outcome.js'
 import type { ReportFormatter } from './formatter.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery } from '../check/extract.js'

@@ -3,7 +3,7 @@
 // with the code frame in its text.
 //   <testsuites name="reqchain" tests="3" failures="1" errors="0" skipped="0" time="0.042">
 //     <testsuite name="requests/chat.http" …><testcase name="ask" classname="requests/chat.http" time="0.012"/>
-import { type StepResult, type Tally, count, emptyTally } from '../run.js'
+import { type StepResult, type Tally, count, emptyTally } from '../outcome.js'
 import type { ReportFormatter } from './formatter.js'
 import type { Secrets } from '../secrets.js'
 import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'

@@ -2,7 +2,7 @@
 // per request a heading, the request as .http, the equivalent curl command, the response (status,
 // key headers, pretty body; long bodies cut with a note) and the assertions.
 import type { Exchange, HttpRequest } from '../model.js'
-import { type StepResult, statusOf, summaryOf } from '../run.js'
+import { type StepResult, statusOf, summaryOf } from '../outcome.js'
 import type { ReportFormatter } from './formatter.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'

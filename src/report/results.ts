@@ -6,7 +6,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { ReportError } from '../errors.js'
 import type { Exchange } from '../model.js'
-import { type Plan, type StepResult, statusOf } from '../run.js'
+import { type StepResult, statusOf } from '../outcome.js'
+import type { Plan } from '../chain.js'
 import type { Secrets } from '../secrets.js'
 import { responseJson } from '../check/extract.js'
 
