@@ -235,8 +235,11 @@ export function importCurl(command: string, bodyDir: string): ImportedRequest {
       'remove it if it does not change the request, or write that part of the request by hand',
     )
   }
-  if (url === undefined) throw new UsageError('The curl command names no URL')
+  if (url === undefined || url === '') throw new UsageError('The curl command names no URL')
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `http://${url}` // curl's default scheme
+  // A $VAR in the URL stands for any text: the rest must be a URL (curl says "URL malformed").
+  if (!URL.canParse(url.replace(/\uE000[^\uE001]*\uE001/g, '1')))
+    throw new UsageError(`The URL ${JSON.stringify(url.slice(0, 200))} is not a URL`, 'curl would refuse it too')
 
   // With --compressed (as a browser's "Copy as cURL" writes it) curl negotiates the encoding itself;
   // reqchain does too, and an Accept-Encoding copied from a browser may name one it cannot decode (zstd).
@@ -310,7 +313,7 @@ export function importCurl(command: string, bodyDir: string): ImportedRequest {
       const templated = isVar(body)
       const file = bodyFile(
         bodyDir,
-        `${finalMethod}-${new URL(url.replace(/\uE000[^\uE001]*\uE001/g, 'x')).pathname}`,
+        `${finalMethod}-${new URL(url.replace(/\uE000[^\uE001]*\uE001/g, '1')).pathname}`, // a URL: checked above
         Buffer.from(templated ? withVariables(escape(body)) : body, 'utf8'),
       )
       notes.push(

@@ -5,7 +5,8 @@
 // API keys and cookies become variables, as in the curl import.
 import { LoadError, UsageError } from '../errors.js'
 import { bodyFile, checkHeader, checkMethod, checkUrl, holdsLiterally, literal } from './http-text.js'
-import { parseLocatedJson, toPlain } from '../load/located-json.js'
+import { type JsonNode, parseLocatedJson, toPlain } from '../load/located-json.js'
+import type { SourceSpan } from '../model.js'
 import { Credentials } from './credentials.js'
 
 type HarHeader = { name: string; value: string }
@@ -51,10 +52,14 @@ export function importHar(
   filter: string | undefined,
   bodyDir: string,
 ): ImportedHar {
-  const root = toPlain(parseLocatedJson(text.replace(/^\uFEFF/, ''), file)) as {
+  const tree = parseLocatedJson(text.replace(/^\uFEFF/, ''), file)
+  const root = toPlain(tree) as {
     log?: { entries?: unknown } | null
   } | null
   const entries = root?.log?.entries
+  const entrySpans = entrySpansOf(tree)
+  /** Where entry `index` starts in the file (its `{`), else the file's start. */
+  const at = (index: number): SourceSpan => entrySpans[index] ?? { file, line: 1, column: 1 }
   if (!Array.isArray(entries))
     throw new LoadError(
       'LOAD_JSON',
@@ -78,13 +83,22 @@ export function importHar(
   let filtered = 0
   const names = new Map<string, number>()
   entries.forEach((value, index) => {
+    try {
+      importEntry(value, index)
+    } catch (error) {
+      // What a .http file cannot hold (a method, a header, `\{{`) is this entry's fault: a load error at it.
+      if (!(error instanceof UsageError)) throw error
+      throw new LoadError('LOAD_JSON', `Entry ${index + 1} of ${file}: ${error.message}`, at(index), error.hint)
+    }
+  })
+  function importEntry(value: unknown, index: number): void {
     const entry = value as HarEntry | null
     const request = entry?.request
     if (typeof request?.method !== 'string' || typeof request.url !== 'string' || !Array.isArray(request.headers)) {
       throw new LoadError(
         'LOAD_JSON',
         `Entry ${index + 1} of ${file} has no request with method, url and headers`,
-        { file, line: 1, column: 1 },
+        at(index),
         "a HAR entry's request needs method, url and headers",
       )
     }
@@ -106,7 +120,7 @@ export function importHar(
       throw new LoadError(
         'LOAD_JSON',
         `Entry ${index + 1} of ${file} has a URL that is not one: ${JSON.stringify(request.url.slice(0, 200))}`,
-        { file, line: 1, column: 1 },
+        at(index),
       )
     }
     const method = checkMethod(request.method)
@@ -148,7 +162,7 @@ export function importHar(
       }
     }
     blocks.push(lines.join('\n'))
-  })
+  }
   return {
     http: `# Imported from ${file.replace(/[\r\n]/g, ' ')}.\n\n${blocks.join('\n\n')}\n`,
     secrets: credentials.found,
@@ -157,6 +171,13 @@ export function importHar(
     count: blocks.length,
     notes,
   }
+}
+
+/** Where each of `log.entries` starts, in order. */
+function entrySpansOf(tree: JsonNode): SourceSpan[] {
+  const log = tree.kind === 'object' ? tree.entries.find((e) => e.key === 'log')?.value : undefined
+  const entries = log?.kind === 'object' ? log.entries.find((e) => e.key === 'entries')?.value : undefined
+  return entries?.kind === 'array' ? entries.items.map((item) => item.span) : []
 }
 
 /** A request name from its path: the words of it, without ids and version segments (`/v1/users/42/orders` → `users-orders`). */

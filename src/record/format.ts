@@ -12,7 +12,7 @@ import { lstatSync } from 'node:fs'
 import { readInputFile } from '../load/input-file.js'
 import { checkIndex, exchangeChecker, isPlainName, readRecordingJson } from './validate.js'
 import { join } from 'node:path'
-import { UsageError } from '../errors.js'
+import { LoadError } from '../errors.js'
 import type { HeaderPairs, Timings } from '../model.js'
 import { MASK } from '../secrets.js'
 
@@ -83,15 +83,20 @@ export type Recording = {
 export function readRecordingIndex(dir: string, shown: string): RecordingIndex {
   return readRecordingJson(dir, join(shown, 'index.json'), 'index.json', (node) => {
     const format = node.kind === 'object' ? node.entries.find((e) => e.key === 'format')?.value : undefined
+    // An index that is not ours is a file of the run that is wrong: a load error at its place.
     if (format?.kind !== 'string' || format.value !== FORMAT)
-      throw new UsageError(
-        `${join(shown, 'index.json')} is not a reqchain recording`,
+      throw new LoadError(
+        'LOAD_JSON',
+        `${join(shown, 'index.json')} is not a reqchain recording (its "format" is not "${FORMAT}")`,
+        format?.span ?? node.span,
         'name a folder written by --record DIR',
       )
     const version = node.kind === 'object' ? node.entries.find((e) => e.key === 'version')?.value : undefined
     if (version?.kind === 'number' && version.value > FORMAT_VERSION)
-      throw new UsageError(
+      throw new LoadError(
+        'LOAD_JSON',
         `${shown} was recorded by a newer reqchain (format ${version.value})`,
+        version.span,
         'upgrade reqchain to read it',
       )
     checkIndex(node)
@@ -118,7 +123,11 @@ export function bodyBytes(recording: { readonly dir: string }, body: RecordedBod
   if ('base64' in body) return Buffer.from(body.base64, 'base64')
   const path = join(recording.dir, body.file)
   if (!isPlainName(body.file) || lstatSync(path).isSymbolicLink())
-    throw new UsageError(`The recording's side file ${body.file} is not a file of its own folder`)
+    throw new LoadError(
+      'LOAD_JSON',
+      `The recording's side file ${body.file} is not a file of its own folder`,
+      undefined,
+    )
   return readInputFile(path)
 }
 

@@ -220,7 +220,27 @@ describe('import har, whatever the file holds', () => {
       har([entry({ method: 'GET', url: `${server.url}/p`, headers: [{ name: 'X-Test', value: 'a\r\n###' }] })]),
     )
     const split = await runCli(['import', 'har', 'b.har'], { cwd: dir })
-    expect(split.exitCode).toBe(1)
-    expect(split.stderr).toContain('holds a line break')
+    // The HAR file is what is wrong: a load error at the entry that holds it.
+    expect(split.exitCode).toBe(2)
+    expect(split.stderr).toContain('Entry 1 of b.har: The header X-Test holds a line break')
+    expect(split.stderr).toMatch(/--> b\.har:1:\d+/)
+    writeFileSync(join(dir, 'c.har'), har([entry({ method: 'GET', url: `${server.url}/p` }), entry({ method: '' })]))
+    const method = await runCli(['import', 'har', 'c.har'], { cwd: dir })
+    expect(method.exitCode).toBe(2)
+    expect(method.stderr).toContain('Entry 2 of c.har')
+  })
+
+  it('refuses a curl command whose URL is empty or not a URL, as curl does (exit 1)', async () => {
+    const dir = tempDir('import-hostile')
+    for (const command of [
+      'curl --url "" -d x',
+      'curl "" -d x',
+      'curl "http://[::1" -d x',
+      'curl http://h:99999/ -d x',
+    ]) {
+      const result = await runCli(['import', 'curl', command], { cwd: dir })
+      expect(result.stderr, command).not.toContain('crashed')
+      expect(result.exitCode, command).toBe(1)
+    }
   })
 })
