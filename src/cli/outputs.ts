@@ -1,12 +1,17 @@
 // Checks on where a run will write, made before anything is sent: no output may replace one of the
-// run's inputs (a request file, a body file, `.env`, an env file, a schema), and `-o` must name a
-// file that can be written. `--report junit=.env` is a usage error, not a lost `.env`.
+// run's inputs (a request file, a body file, a script file, a file a `{{file}}`, `{{base64File}}` or
+// `{{dataUrl}}` reads, `.env`, an env file, a dataset, a schema, a recording), no two outputs may
+// name one file (the cookie jar is read and written: nothing else may write it), and `-o` must
+// name a file that can be written. `--report junit=.env` is a usage error, not a lost `.env`.
 import { accessSync, constants, existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import type { RequestFile } from '../model.js'
 import { FORMAT as RECORDING_FORMAT } from '../record/format.js'
 import type { RunOptions } from './options.js'
+
+/** `{{file "x"}}`, `{{base64File 'x'}}`, `{{dataUrl "x"}}` with the path written out. */
+const HELPER_FILE = /\{\{~?\s*(file|base64File|dataUrl)\s+(["'])([^"'{}\r\n]+)\2/g
 
 export function checkOutputs(options: RunOptions, files: readonly RequestFile[], cwd: string): void {
   const inputs = new Map<string, string>()
@@ -35,11 +40,18 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
           if (part.kind === 'file' && !part.path.includes('{{'))
             input(resolve(dir, part.path), `the body file ${part.path}`)
       }
+      for (const extra of request.extras)
+        if (extra.script?.kind === 'file') input(resolve(dir, extra.script.path), `the script file ${extra.script.path}`)
       for (const assertion of request.asserts) {
         if (assertion.predicate === 'matchesSchema' && assertion.expected)
           input(resolve(dir, assertion.expected.replace(/^"|"$/g, '')), `the schema ${assertion.expected}`)
       }
     }
+  }
+  for (const file of files) {
+    // Files the helpers read, where the path is written out (`{{file "prompt.txt"}}`).
+    for (const [, helper, , path] of file.source.matchAll(HELPER_FILE))
+      input(resolve(dirname(file.absolutePath), path!), `the file ${path} that {{${helper}}} reads`)
   }
   const outputs = [
     ...(options.output !== undefined ? [{ flag: `-o ${options.output}`, path: options.output }] : []),

@@ -336,21 +336,32 @@ describe('outputs never replace inputs, and their failures are said', () => {
     const dir = dirWith({
       '.env': 'apiKey=sk-123456\n',
       'body.json': '{}',
-      'r.http': 'POST {{base}}/x\nContent-Type: application/json\n\n< ./body.json\n',
+      'post.js': 'client.log(1)',
+      'prompt.txt': 'Say hi',
+      'cat.png': 'png',
+      'r.http':
+        'POST {{base}}/x\nContent-Type: application/json\n\n< ./body.json\n\n> ./post.js\n\n###\nPOST {{base}}/x\n\n{"p": "{{file \'prompt.txt\'}}", "i": "{{dataUrl "cat.png"}}"}\n',
     })
     writeFileSync(join(dir, 'http-client.env.json'), '{"dev": {}}')
-    for (const args of [
-      ['--report', 'junit=.env'],
-      ['--report', 'json=r.http'],
-      ['-o', 'body.json'],
-      ['--report', 'markdown=http-client.env.json'],
-      ['--report', 'json=a.json', '--report', 'junit=a.json'],
-    ]) {
+    for (const [args, clash] of [
+      [['--report', 'junit=.env'], '.env'],
+      [['--report', 'json=r.http'], 'the request file r.http'],
+      [['-o', 'body.json'], 'the body file ./body.json'],
+      [['--report', 'markdown=http-client.env.json'], 'an environment file'],
+      [['--report', 'json=a.json', '--report', 'junit=a.json'], 'name the same file'],
+      [['--report', 'json=post.js'], 'the script file ./post.js'],
+      [['-o', 'prompt.txt'], 'the file prompt.txt that {{file}} reads'],
+      [['--report', 'html=cat.png'], 'the file cat.png that {{dataUrl}} reads'],
+      [['--cookie-jar', 'jar.txt', '-o', 'jar.txt'], 'name the same file'],
+    ] as const) {
       const result = await runCli(['run', 'r.http', ...args, '--var', `base=${server.url}`], { cwd: dir })
       expect(result.exitCode, args.join(' ')).toBe(1)
+      expect(result.stderr, args.join(' ')).toContain(clash)
     }
     expect(server.calls).toHaveLength(0)
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe('apiKey=sk-123456\n')
+    expect(readFileSync(join(dir, 'post.js'), 'utf8')).toBe('client.log(1)')
+    expect(readFileSync(join(dir, 'prompt.txt'), 'utf8')).toBe('Say hi')
   })
 
   it('checks -o before sending, and a full disk is exit 3', async () => {
