@@ -41,7 +41,8 @@ export function checkOutputs(options: RunOptions, files: readonly RequestFile[],
             input(resolve(dir, part.path), `the body file ${part.path}`)
       }
       for (const extra of request.extras)
-        if (extra.script?.kind === 'file') input(resolve(dir, extra.script.path), `the script file ${extra.script.path}`)
+        if (extra.script?.kind === 'file')
+          input(resolve(dir, extra.script.path), `the script file ${extra.script.path}`)
       for (const assertion of request.asserts) {
         if (assertion.predicate === 'matchesSchema' && assertion.expected)
           input(resolve(dir, assertion.expected.replace(/^"|"$/g, '')), `the schema ${assertion.expected}`)
