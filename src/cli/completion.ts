@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { Io } from '../io.js'
 import { environmentNames } from '../load/env.js'
 import { loadFile } from '../load/load.js'
-import { commandOptions } from './options.js'
+import { commandOptions } from './commands.js'
 import { ExitCode } from './exit-code.js'
 
 const REQUEST_FILE = /\.(http|rest|json)$/i
