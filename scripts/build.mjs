@@ -336,7 +336,7 @@ try {
  * Runs of the common paths write the caches: load (with a .env), render (plain variables and a
  * helper, which loads Handlebars), send (a cookie, which loads tough-cookie), stream, capture,
  * assert (with a schema), a response handler (the script sandbox), print, for the one row of a CSV dataset (csv-parse) with CSV results (csv-stringify); a curl import (shell-quote); then the help
- * text, which is where yargs loads.
+ * text, and a command line only yargs parses (`-qv`), which is where yargs loads.
  */
 async function trainCodeCache() {
   const server = createServer((request, response) => {
@@ -394,6 +394,7 @@ Content-Type: application/json
   try {
     await reqchain('run', 'train.http', '--dataset', 'rows.csv', '--results', 'results.csv')
     await reqchain('run', '--help')
+    await reqchain('run', 'train.http', '-qv', '--dry-run') // combined short flags: yargs parses them
     await reqchain(
       'import',
       'curl',

@@ -2,6 +2,8 @@
 export type OutStream = {
   write(chunk: string | Uint8Array): unknown
   readonly isTTY?: boolean
+  /** A terminal's width. */
+  readonly columns?: number
 }
 
 export type Io = {

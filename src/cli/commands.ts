@@ -2,19 +2,24 @@
 // and both argv parsers (cli/argv.ts) read them; nothing here runs anything.
 import { type OptionSpec, REPLAY_SPEED, VAR_OPTIONS, runOptions } from './flags.js'
 
+/** Within 80 columns, as all help is when piped. */
 export const EXIT_CODES = `Exit codes:
-  0  every request ran (and every assertion held)
-  1  usage error: a bad flag or argument
-  2  load error: a request file could not be read or parsed; nothing was sent
-  3  runtime error: a variable, connection, timeout, redirect, size limit, stream,
-     capture, script or output failed (with --fail also an HTTP status >= 400)
-  4  an assertion failed (a script's client.test too; a difference from --compare)
-  130 interrupted (Ctrl-C), 143 stopped (SIGTERM); partial output and reports are kept`
+  0    every request ran (and every assertion held)
+  1    usage error: a bad flag or argument
+  2    load error: a request file could not be read or parsed; nothing was sent
+  3    runtime error: a variable, connection, timeout, redirect, size limit,
+       stream, capture, script or output failed (with --fail also an HTTP
+       status >= 400)
+  4    an assertion failed (a script's client.test too; a --compare difference)
+  130  interrupted (Ctrl-C); partial output and reports are kept
+  143  stopped (SIGTERM); the same`
 
 export const PRECEDENCE = `Variables, strongest first:
-  --var k=v  >  captured values  >  @file variables / JSON "vars"  >  the --env environment
-  (http-client.private.env.json over http-client.env.json, the named env over $shared)
-  >  --env-file files  >  .env beside the request file  >  .env in the working directory.
+  --var k=v  >  captured values  >  @file variables / JSON "vars"
+  >  the --env environment (http-client.private.env.json over
+     http-client.env.json, the named env over $shared)
+  >  --env-file files  >  .env beside the request file
+  >  .env in the working directory.
   The process environment only through {{$processEnv NAME}} and {{$env.NAME}}.`
 
 export type CommandSpec = {

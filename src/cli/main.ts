@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       const { completeCommand } = await import('./completion.js')
       return completeCommand(argv.slice(1), io)
     }
-    const options = await parseOptions(argv)
+    const options = await parseOptions(argv, { width: io.stdout.isTTY ? (io.stdout.columns ?? 80) : 80 })
     short = 'errorFormat' in options && options.errorFormat === 'short'
     switch (options.command) {
       case 'help':

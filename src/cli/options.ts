@@ -7,8 +7,9 @@ import { UsageError, nearest } from '../errors.js'
 import type { ColorChoice } from '../report/style.js'
 import type { ShellName } from '../report/curl.js'
 import type { ReportTarget } from '../report/formatter.js'
-import { baseParser, checkFlags, commandParser, parseQuickly, parseWithYargs } from './argv.js'
-import { COMMANDS, EXIT_CODES } from './commands.js'
+import { checkFlags, commandParser, parseQuickly, parseWithYargs } from './argv.js'
+import { VERSION } from '../version.js'
+import { COMMANDS } from './commands.js'
 import {
   colorChoiceOf,
   connectToOf,
@@ -153,35 +154,36 @@ export type Options =
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version'; readonly text: string }
 
-/** `quick: false` always builds yargs (tests compare the two paths). */
+/**
+ * `quick: false` always builds yargs (tests compare the two paths); `width` is the terminal's, for
+ * help (80 when piped).
+ */
 export async function parseOptions(
   argv: readonly string[],
-  { quick = true }: { quick?: boolean } = {},
+  { quick = true, width = 80 }: { quick?: boolean; width?: number } = {},
 ): Promise<Options> {
   const [name, ...rest] = argv
+  const help = async (command?: string): Promise<Options> => ({
+    command: 'help',
+    text: (await import('./help.js')).helpText(command, width),
+  })
+  if (name === 'help') {
+    const [command, ...more] = rest
+    if (command !== undefined && !COMMANDS[command]) throw unknownCommand(command)
+    if (more.length > 0) throw new UsageError(`help takes one command, got: ${rest.join(' ')}`, 'reqchain help run')
+    return help(command)
+  }
   const spec = name === undefined ? undefined : COMMANDS[name]
   if (!spec) {
-    if (name !== undefined && !name.startsWith('-')) {
-      const suggestion = nearest(name, Object.keys(COMMANDS))
-      throw new UsageError(
-        `Unknown command: ${name}`,
-        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}commands: ${Object.keys(COMMANDS).join(', ')}`,
-      )
-    }
-    const top = (await baseParser())
-      .usage(
-        'reqchain: run HTTP request files (.http / JSON) in order, chain responses into later requests.\n\nUsage: $0 <command> [options]',
-      )
-      .epilogue(`Run \`reqchain <command> --help\` for a command's options.\n\n${EXIT_CODES}`)
-    for (const { usage, describe } of Object.values(COMMANDS)) top.command(usage, describe)
-    const args = argv.length === 0 ? ['--help'] : argv
-    const parsed = parseWithYargs(top, args)
-    if ('shown' in parsed) return parsed.shown
+    if (name !== undefined && !name.startsWith('-')) throw unknownCommand(name)
+    if (name === undefined || asksForHelp(argv)) return help()
+    if (name === '--version' || name === '-V') return { command: 'version', text: VERSION }
     throw new UsageError(
-      `Unknown option: ${args[0]}`,
+      `Unknown option: ${name}`,
       'name a command: run, test, diff, merge, import, parse, curl, serve or completion',
     )
   }
+  if (asksForHelp(rest)) return help(name)
   let args = quick ? parseQuickly(spec, rest) : undefined
   if (!args) {
     checkFlags(spec, rest)
@@ -363,4 +365,21 @@ export async function parseOptions(
     `Unknown command: ${command}`,
     'commands: run, test, diff, merge, import, parse, curl, serve, completion',
   )
+}
+
+function unknownCommand(name: string): UsageError {
+  const suggestion = nearest(name, Object.keys(COMMANDS))
+  return new UsageError(
+    `Unknown command: ${name}`,
+    `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}commands: ${Object.keys(COMMANDS).join(', ')}`,
+  )
+}
+
+/** `--help` or `-h` anywhere before `--`, alone or among short flags (`-qh`), as yargs read them. */
+function asksForHelp(argv: readonly string[]): boolean {
+  for (const word of argv) {
+    if (word === '--') return false
+    if (word === '--help' || /^-[A-Za-z]*h[A-Za-z]*$/.test(word)) return true
+  }
+  return false
 }

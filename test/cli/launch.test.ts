@@ -117,7 +117,7 @@ describe('the executable and its code cache', () => {
     )
     const before = caches.map(stamp)
     // Every library in one run: a .env (dotenv), a helper (Handlebars), a cookie (tough-cookie), a capture (jsonpath-plus)
-    // and a schema (ajv); then help, which is where yargs loads.
+    // and a schema (ajv); then help, and combined short flags, which only yargs parses.
     writeFileSync(join(dir, '.env'), 'who=world\n')
     writeFileSync(join(dir, 'rows.csv'), 'row\n1\n') // a CSV dataset loads csv-parse, CSV results csv-stringify
     writeFileSync(join(dir, 'ping.schema.json'), JSON.stringify({ type: 'object', required: ['pong'] }))
@@ -135,6 +135,8 @@ describe('the executable and its code cache', () => {
       expect(stdout).toBe('ok\n')
       const help = await run(process.execPath, [bin, 'run', '--help'], { cwd: dir })
       expect(help.stdout).toContain('--connect-timeout')
+      const combined = await run(process.execPath, [bin, 'run', 'all.http', '-qv', '--dry-run'], { cwd: dir }) // yargs
+      expect(combined.stdout).toContain('/ping')
       const imported = await run(process.execPath, [bin, 'import', 'curl', 'curl http://x.test/'], { cwd: dir }) // shell-quote
       expect(imported.stdout).toContain('GET http://x.test/')
     }

@@ -7,6 +7,8 @@ export type CliOptions = {
   cwd: string
   env?: Record<string, string | undefined>
   tty?: boolean
+  /** The terminal's width, with `tty`. */
+  columns?: number
   signal?: AbortSignal
   stdin?: string
 }
@@ -16,6 +18,7 @@ export async function runCli(args: string[], options: CliOptions): Promise<CliRu
   const err: Buffer[] = []
   const stream = (into: Buffer[]) => ({
     isTTY: options.tty ?? false,
+    ...(options.columns !== undefined ? { columns: options.columns } : {}),
     write: (chunk: string | Uint8Array) => {
       into.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk))
       return true
