@@ -28,7 +28,7 @@ export async function baseParser(known: readonly OptionSpec[] = []): Promise<Arg
         if (error instanceof UsageError) throw error
         throw new UsageError(
           message || (error as Error | undefined)?.message || 'Invalid arguments',
-          didYouMean(message, known) ?? 'see `reqchain --help`',
+          didYouMean(message, known) ?? 'see `reqchain help`',
         )
       })
   )
@@ -52,12 +52,12 @@ export function checkFlags(spec: CommandSpec, argv: readonly string[]): void {
     if (long !== undefined && !names.has(long)) {
       throw new UsageError(
         `Unknown option: --${long}`,
-        didYouMean(`Unknown argument: ${long}`, spec.options) ?? 'see `reqchain --help`',
+        didYouMean(`Unknown argument: ${long}`, spec.options) ?? `see \`reqchain help ${spec.usage.split(' ')[0]}\``,
       )
     }
     const short = word.match(/^-([A-Za-z])/)?.[1]
     if (short !== undefined && !letters.has(short))
-      throw new UsageError(`Unknown option: -${short}`, 'see `reqchain --help`')
+      throw new UsageError(`Unknown option: -${short}`, `see \`reqchain help ${spec.usage.split(' ')[0]}\``)
   }
 }
 
@@ -79,7 +79,8 @@ export async function commandParser(spec: CommandSpec): Promise<Argv> {
   for (const { name, ...option } of spec.options) parser = parser.option(name, option)
   for (const [command, description] of spec.examples ?? []) parser = parser.example(command, description)
   if (spec.epilogue) parser = parser.epilogue(spec.epilogue)
-  if (spec.paths) parser = parser.demandCommand(1, `Name at least one request file: reqchain ${spec.usage}`)
+  if (spec.paths)
+    parser = parser.demandCommand(1, spec.missing ?? `Name at least one request file: reqchain ${spec.usage}`)
   return parser
 }
 

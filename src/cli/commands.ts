@@ -26,20 +26,19 @@ export type CommandSpec = {
   readonly usage: string
   readonly describe: string
   readonly paths: boolean
+  /** What to say when the command's paths are missing (default: name a request file). */
+  readonly missing?: string
   readonly options: readonly OptionSpec[]
   readonly examples?: readonly (readonly [string, string])[]
   readonly epilogue?: string
 }
 
 /** Each command's options, for shell completion. */
-export function commandOptions(): Record<
-  string,
-  readonly { readonly name: string; readonly alias?: string; readonly type: string }[]
-> {
+export function commandOptions(): Record<string, readonly OptionSpec[]> {
   return Object.fromEntries(Object.entries(COMMANDS).map(([name, spec]) => [name, spec.options]))
 }
 
-/** The commands, as data: yargs builds help and usage errors from it, parseQuickly reads it. */
+/** The commands, as data: help, completion and both parsers read it. */
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     usage: 'run <paths..>',
@@ -71,6 +70,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   import: {
     usage: 'import <curl|har> <source..>',
+    missing: 'Name what to import: reqchain import curl "curl …", or reqchain import har FILE',
     describe: 'turn a curl command or a HAR file into .http requests, printed (credentials become variables)',
     paths: true,
     options: [
@@ -101,6 +101,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   completion: {
     usage: 'completion <shell>',
+    missing: 'Name a shell: reqchain completion bash, zsh or fish',
     describe: 'print a completion script for bash, zsh or fish',
     paths: true,
     options: [],
@@ -114,6 +115,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   merge: {
     usage: 'merge <paths..>',
+    missing: 'Name the --results files of the shards: reqchain merge s1.jsonl s2.jsonl',
     describe: 'join the --results files of a sharded run into one summary (and one results file)',
     paths: true,
     options: [
@@ -202,6 +204,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   diff: {
     usage: 'diff <recording>',
+    missing: 'Name the recording: reqchain diff DIR (a folder written by --record DIR)',
     describe: 'run a recorded collection again and compare every exchange with the recording',
     paths: true,
     // --replay too: `diff old/ --replay new/` compares two recordings, no server needed.

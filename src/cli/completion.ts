@@ -1,13 +1,14 @@
 // Shell completion. `reqchain completion bash|zsh|fish` prints a script; the script asks
 // `reqchain __complete CWORD WORD…` for the candidates of the word under the cursor, so what is
 // completed — commands, options, request files, FILE#name, --env names — is decided here, once,
-// for every shell.
+// for every shell. A candidate may carry a description after a tab (commands, options): fish and
+// zsh show it, bash leaves it out.
 import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Io } from '../io.js'
 import { environmentNames } from '../load/env.js'
 import { loadFile } from '../load/load.js'
-import { commandOptions } from './commands.js'
+import { COMMANDS, commandOptions } from './commands.js'
 import { ExitCode } from './exit-code.js'
 
 const REQUEST_FILE = /\.(http|rest|json)$/i
@@ -21,6 +22,7 @@ export function completionScript(shell: 'bash' | 'zsh' | 'fish'): string {
   local candidate quoted
   COMPREPLY=()
   while IFS= read -r candidate; do
+    candidate=\${candidate%%$'\t'*}
     printf -v quoted '%q' "$candidate"
     COMPREPLY+=("$quoted")
   done < <(command reqchain __complete "$COMP_CWORD" "\${COMP_WORDS[@]:1}" 2>/dev/null)
@@ -29,8 +31,30 @@ export function completionScript(shell: 'bash' | 'zsh' | 'fish'): string {
 complete -F _reqchain reqchain
 `
   if (shell === 'bash') return `# reqchain completion for bash: source <(reqchain completion bash)\n${bash}`
+  // zsh: compadd shows each candidate's description and quotes what it inserts; a folder, `FILE#`
+  // or `--report junit=` is inserted without the space after it.
   if (shell === 'zsh')
-    return `# reqchain completion for zsh: source <(reqchain completion zsh)\nif ! (( $+functions[compdef] )); then autoload -U +X compinit && compinit -u; fi\nautoload -U +X bashcompinit && bashcompinit\n${bash}`
+    return `# reqchain completion for zsh: source <(reqchain completion zsh)
+_reqchain() {
+  local -a lines words_ shown_ open_ open_shown_
+  local line word
+  lines=("\${(@f)$(command reqchain __complete $((CURRENT - 1)) "\${(@)words[2,-1]}" 2>/dev/null)}")
+  for line in "\${lines[@]}"; do
+    [[ -n $line ]] || continue
+    word=\${line%%$'\\t'*}
+    if [[ $word == */ || $word == *= || $word == *'#' ]]; then
+      open_+=("$word"); open_shown_+=("\${line/$'\\t'/  -- }")
+    else
+      words_+=("$word"); shown_+=("\${line/$'\\t'/  -- }")
+    fi
+  done
+  (( \${#words_} )) && compadd -l -d shown_ -a words_
+  (( \${#open_} )) && compadd -l -S '' -d open_shown_ -a open_
+  return 0
+}
+if ! (( $+functions[compdef] )); then autoload -U +X compinit && compinit -u; fi
+compdef _reqchain reqchain
+`
   return `# reqchain completion for fish: reqchain completion fish > ~/.config/fish/completions/reqchain.fish
 function __reqchain_complete
     set -l words (commandline -opc)
@@ -48,7 +72,10 @@ export function candidates(words: readonly string[], cword: number, cwd: string)
   const current = words[index] ?? ''
   const before = words.slice(0, Math.max(0, index))
   const options = commandOptions()
-  if (index <= 0) return Object.keys(options).filter((c) => c.startsWith(current))
+  if (index <= 0)
+    return Object.keys(options)
+      .filter((c) => c.startsWith(current))
+      .map((c) => described(c, COMMANDS[c]!.describe))
   const command = words[0]!
   const own = options[command] ?? []
   const previous = before[before.length - 1]
@@ -59,18 +86,38 @@ export function candidates(words: readonly string[], cword: number, cwd: string)
   if (takesValue(previous)) return paths(current, cwd, () => true)
   if (current.startsWith('-')) {
     return [
-      ...own.flatMap((o) => [`--${o.name}`, ...(o.type === 'boolean' ? [`--no-${o.name}`] : [])]),
-      '--help',
-    ].filter((f) => f.startsWith(current) && !(f.startsWith('--no-') && !current.startsWith('--no')))
+      ...own.flatMap((o) => [
+        [`--${o.name}`, o.describe] as const,
+        ...(o.type === 'boolean' ? [[`--no-${o.name}`, `not --${o.name}`] as const] : []),
+      ]),
+      ['--help', 'show help'] as const,
+    ]
+      .filter(([f]) => f.startsWith(current) && !(f.startsWith('--no-') && !current.startsWith('--no')))
+      .map(([f, description]) => described(f, description))
   }
   if (command === 'completion') return ['bash', 'zsh', 'fish'].filter((s) => s.startsWith(current))
-  if (command === 'import' && index === 1) return ['curl', 'har'].filter((s) => s.startsWith(current))
+  if (command === 'import' && index === 1)
+    return [
+      ['curl', 'a curl command'],
+      ['har', "a HAR file from a browser's network panel"],
+    ]
+      .filter(([s]) => s!.startsWith(current))
+      .map(([s, description]) => described(s!, description!))
   const hash = current.indexOf('#')
   if (hash > 0)
     return requestNames(resolve(cwd, current.slice(0, hash)), cwd)
       .map((n) => `${current.slice(0, hash)}#${n}`)
       .filter((c) => c.startsWith(current))
   return paths(current, cwd, (name) => REQUEST_FILE.test(name) && !/\.(env|schema)\.json$/i.test(name))
+}
+
+/**
+ * A candidate with its description after a tab, as fish reads it (zsh's script shows it too; bash's
+ * drops it): the description's first clause, on one line.
+ */
+function described(word: string, description: string): string {
+  const brief = description.split(/ \(|; |: /)[0]!.replace(/\s+/g, ' ')
+  return `${word}\t${brief.length > 70 ? `${brief.slice(0, 69)}…` : brief}`
 }
 
 /** Directories (with a slash) and the files `keep` accepts, under what the word has typed so far. */

@@ -67,6 +67,13 @@ describe('reqchain completion', () => {
     expect(await bash('reqchain nope --x')).toEqual([])
   })
 
+  it('names the shells when none is given', async () => {
+    const { runCli } = await import('../helpers/run-cli.js')
+    const result = await runCli(['completion'], { cwd: dir })
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toContain('Name a shell: reqchain completion bash, zsh or fish')
+  })
+
   it('bash: a candidate is inserted quoted, so a file name that holds shell syntax runs nothing', async () => {
     const hostile = join(dir, 'hostile')
     mkdirSync(hostile)
@@ -78,17 +85,31 @@ describe('reqchain completion', () => {
     expect(readdirSync(hostile)).toEqual([name])
   })
 
-  it.runIf(has('zsh'))('zsh: the same candidates through bashcompinit', async () => {
-    const script =
-      'source <(reqchain completion zsh)\nCOMP_WORDS=(reqchain run api/chat.http#a); COMP_CWORD=2; _reqchain; print -l -- $COMPREPLY'
+  it.runIf(has('zsh'))('zsh: the same candidates with their descriptions, FILE# names, through compadd', async () => {
+    // compadd works only inside a completion widget: a stand-in prints what it is given.
+    const stub =
+      'compadd() { local d a; while (( $# )); do case $1 in -d) d=$2; shift;; -a) a=$2; shift;; esac; shift; done; print -rl -- "${(@P)a}" "${(@P)d}"; }'
+    const script = `source <(reqchain completion zsh)\n${stub}\nwords=(reqchain run api/chat.http#); CURRENT=3; _reqchain\nwords=(reqchain run --data); CURRENT=3; _reqchain\nwords=(reqchain se); CURRENT=2; _reqchain`
     const { stdout } = await run('zsh', ['-c', script], { cwd: dir, env })
-    expect(stdout).toBe('api/chat.http#ask\n')
+    expect(stdout.split('\n')).toEqual([
+      'api/chat.http#ask',
+      'api/chat.http#the follow-up',
+      'api/chat.http#models',
+      'api/chat.http#ask',
+      'api/chat.http#the follow-up',
+      'api/chat.http#models',
+      '--dataset',
+      '--dataset  -- run the files once per row of this CSV, JSON Lines or JSON-array file',
+      'serve',
+      'serve  -- run the built-in OpenAI- and Ollama-compatible server in the foregrou…',
+      '',
+    ])
   })
 
   it.runIf(has('fish'))('fish: the same candidates from complete -C', async () => {
     const script =
       'source (reqchain completion fish | psub); complete -C "reqchain run --dat"; complete -C "reqchain run api/chat.http --env s"'
     const { stdout } = await run('fish', ['-c', script], { cwd: dir, env })
-    expect(stdout).toBe('--dataset\nstaging\n')
+    expect(stdout).toBe('--dataset\trun the files once per row of this CSV, JSON Lines or JSON-array file\nstaging\n')
   })
 })
