@@ -111,6 +111,16 @@ function checkAssertUses(dirs, covered) {
 }
 
 /**
+ * Packages whose published build embeds others: jsonpath-plus's dist holds jsep and the two jsep
+ * plugins it uses; tldts's holds tldts-core. Their code reaches dist/ without being an input of
+ * ours, so their licences are added by name.
+ */
+const EMBEDDED = {
+  'jsonpath-plus': ['jsep', '@jsep-plugin/assignment', '@jsep-plugin/regex'],
+  tldts: ['tldts-core'],
+}
+
+/**
  * Libraries that only some runs use are bundled apart, each in its own file with its own code
  * cache, and loaded when the CLI first imports them. `exports` names what reqchain imports.
  */
@@ -297,16 +307,28 @@ function buildKey() {
   ).trim()
 }
 
+/** Where `name` is installed for the package in `dir`: beside it, or in its own node_modules. */
+function embeddedDir(dir, name) {
+  const nested = join(dir, 'node_modules', name)
+  if (existsSync(join(root, nested, 'package.json'))) return nested
+  return join(dir.replace(/[\\/](@[^\\/]+[\\/])?[^\\/]+$/, ''), name)
+}
+
 /**
  * The bundles carry code from these packages, so the package carries their licences: each one's
  * name, version, licence and its licence file's text (copyright lines included), as the licences ask.
  */
 function thirdPartyNotices() {
   const packages = new Map()
+  const add = (dir) => {
+    if (!packages.has(dir)) packages.set(dir, JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')))
+  }
   for (const input of bundledInputs) {
     const match = input.match(/^(.*node_modules[\\/](@[^\\/]+[\\/])?[^\\/]+)[\\/]/)
-    if (match && !packages.has(match[1]))
-      packages.set(match[1], JSON.parse(readFileSync(join(root, match[1], 'package.json'), 'utf8')))
+    if (!match) continue
+    add(match[1])
+    // Packages whose published files already hold other packages' code, which is bundled with them.
+    for (const inner of EMBEDDED[packages.get(match[1]).name] ?? []) add(embeddedDir(match[1], inner))
   }
   const seen = new Set()
   const unique = [...packages].filter(

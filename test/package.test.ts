@@ -1,7 +1,10 @@
-// The package as npm ships it: exactly the files meant (the bundles, their code caches, the
-// notices of what they bundle, the schema), no dependencies to install, and a global install of
-// the packed tarball that runs every library from its own files, with no network.
+// The package as npm ships it: exactly the files meant (the bundles, the notices of what they
+// bundle, the schema — not the code caches, which differ from build to build, so the package
+// would not be reproducible), no dependencies to install, the same tarball from two builds, the
+// sizes the README gives, and a global install of the packed tarball that runs every library from
+// its own files, with no network, and makes its code caches on its first run.
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -41,7 +44,7 @@ describe('the npm package', () => {
       cwd: root,
     })
     const [packed] = JSON.parse(stdout) as { filename: string; size: number; files: { path: string }[] }[]
-    const files = packed!.files.map((f) => f.path.replace(/-[0-9a-f]{12}\.(js|cache)$/, '-<hash>.$1')).sort()
+    const files = packed!.files.map((f) => f.path.replace(/-[0-9a-f]{12}\.js$/, '-<hash>.js')).sort()
     expect(files).toEqual(
       [
         'LICENSE',
@@ -59,7 +62,7 @@ describe('the npm package', () => {
           'shell-quote',
           'tough-cookie',
           'yargs',
-        ].flatMap((n) => [`dist/${n}-<hash>.cache`, `dist/${n}-<hash>.js`]),
+        ].map((n) => `dist/${n}-<hash>.js`),
         'dist/THIRD-PARTY-NOTICES.txt',
         'dist/package.json',
         'dist/quickjs.wasm',
@@ -81,6 +84,10 @@ describe('the npm package', () => {
       'csv-stringify',
       'quickjs-emscripten-core',
       '@jitl/quickjs-wasmfile-release-sync',
+      // embedded in jsonpath-plus's and tldts's own builds
+      'jsep',
+      '@jsep-plugin/regex',
+      'tldts-core',
     ])
       expect(notices).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+ — `, 'm'))
     expect(notices).toContain('Copyright')
@@ -94,6 +101,12 @@ describe('the npm package', () => {
     const installed = join(prefix, 'lib', 'node_modules', 'reqchain')
     expect(existsSync(join(installed, 'node_modules'))).toBe(false)
     expect(sizeOf(installed)).toBeLessThan(6 * 1024 * 1024)
+    // The README's figures are this build's, to the tenth of a megabyte.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const [, packedMb, installedMb] = readme.match(/The package is ([\d.]+) MB packed and ([\d.]+) MB\s+installed/)!
+    const tenths = (bytes: number) => Math.round(bytes / 1e5) / 10
+    expect(Number(packedMb), 'the packed size in the README').toBe(tenths(packed!.size))
+    expect(Number(installedMb), 'the installed size in the README').toBe(tenths(sizeOf(installed)))
 
     // A run that loads every library: .env (dotenv), a helper (Handlebars), a cookie (tough-cookie),
     // a capture (jsonpath-plus), a 2020-12 schema (ajv), a CSV dataset and CSV results, a response
@@ -115,7 +128,33 @@ describe('the npm package', () => {
     expect(result.stderr).toContain('2/2 assertions')
     expect(readFileSync(join(work, 'out.csv'), 'utf8')).toContain('1,"hello, world",passed')
     expect((await run(bin, ['run', '--help'], { cwd: work })).stdout).toContain('--dataset')
+    // The first runs wrote the code caches beside the bundles they used; the next run reads them.
+    const caches = readdirSync(join(installed, 'dist')).filter((f) => f.endsWith('.cache'))
+    expect(caches).toEqual(expect.arrayContaining([expect.stringMatching(/^cli-/), expect.stringMatching(/^sandbox-/)]))
+    const stamps = caches.map((f) => statSync(join(installed, 'dist', f)).mtimeMs)
+    await run(bin, ['test', 'ask.http', '--dataset', 'rows.csv', '--results', 'out.csv'], { cwd: work })
+    expect(caches.map((f) => statSync(join(installed, 'dist', f)).mtimeMs)).toEqual(stamps)
   }, 60_000)
+
+  it('is reproducible: two builds pack the same tarball', async () => {
+    const dir = tempDir('package-twice')
+    const digests: string[] = []
+    for (const attempt of ['a', 'b']) {
+      const project = join(dir, attempt)
+      for (const entry of ['src', 'scripts', 'package.json', 'tsconfig.json', 'LICENSE', 'README.md', 'schema'])
+        cpSync(join(root, entry), join(project, entry), { recursive: true })
+      symlinkSync(join(root, 'node_modules'), join(project, 'node_modules'))
+      // npm pack runs the build (prepack): each tarball is made from a build of its own.
+      const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: project })
+      const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string }[]
+      digests.push(
+        createHash('sha256')
+          .update(readFileSync(join(project, packed!.filename)))
+          .digest('hex'),
+      )
+    }
+    expect(digests[0]).toBe(digests[1])
+  }, 120_000)
 
   // Node 20.19.0 to 20.20.2 share V8's cache tag: a package built on one crashed (exit 139) on the others.
   it.skipIf(!otherNode)(

@@ -14,7 +14,9 @@
 // keeps caches of its own in the user's cache folder under its key
 // ($XDG_CACHE_HOME/reqchain/<version>-<arch>-<tag>/, else ~/.cache, ~/Library/Caches or
 // %LOCALAPPDATA%): dist/ is never rewritten for them (and may be read-only, as a global install
-// often is). A cache under another key is never read.
+// often is). A cache under another key is never read. The npm package ships no caches (they differ
+// from build to build; the package is reproducible): the build's Node writes them into dist/ on its
+// first run when it can, else into its folder in the user's cache.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, join } from 'node:path'
@@ -89,10 +91,12 @@ function runScript(name: string): unknown {
   const candidates = key === REQCHAIN_BUILD_KEY ? [builtCache, own] : [own]
   let script: Script | undefined
   for (const cacheFile of candidates) {
-    const data = readIfThere(cacheFile) // missing only on the first run after a build that made none
+    const data = readIfThere(cacheFile) // missing on a package's first run: the package ships none
+    const last = cacheFile === candidates[candidates.length - 1]
+    if (!data && !last) continue
     script = compile(data)
     if (data && !script.cachedDataRejected) break
-    if (cacheFile === candidates[candidates.length - 1]) {
+    if (last) {
       // Written at exit (or when the sandbox's thread says) so it holds every function the run compiled.
       const compiled = script
       unsaved.push(() => saveCache(compiled, candidates, key))
