@@ -8,24 +8,14 @@
 //
 // Grammar: JetBrains spec (http-request-in-editor-spec, spec.md) with REST Client and httpyac
 // additions. Where the dialects disagree the choice is written next to the code and in the README.
-import { LoadError } from '../errors.js'
-import type {
-  AssertionSpec,
-  Body,
-  BodyPart,
-  CaptureSpec,
-  Directive,
-  Extra,
-  FileVar,
-  Header,
-  RequestOptions,
-  RequestTemplate,
-  SourceSpan,
-  Text,
-} from '../model.js'
-import { checkDirectiveKey, parseAssertion, parseCapture, timeLimitMs } from './directives.js'
-
-type Line = { readonly text: string; readonly number: number }
+//
+// This module reads a block's lines into drafts (http-draft.ts): preamble, request line, headers,
+// body lines. Scripts and handlers are read by http-scripts.ts; a draft becomes a request
+// template, directives and body included, in http-request.ts.
+import type { Directive, Extra, FileVar, RequestTemplate } from '../model.js'
+import { type Draft, type Line, LineCursor, indentOf } from './http-draft.js'
+import { finishRequest } from './http-request.js'
+import { handlerLine, httpyacResponseScript, httpyacScript, script } from './http-scripts.js'
 
 const SEPARATOR = /^###/
 const COMMENT = /^\s*(#|\/\/)/
@@ -76,34 +66,20 @@ export function parseHttpFile(source: string, file: string): ParsedHttpFile {
   return { vars, requests }
 }
 
-type Draft = {
-  name?: string
-  span: SourceSpan
-  method: string
-  url: Text
-  urlLines: Line[]
-  httpVersion?: string
-  headers: Header[]
-  bodyLines: { text: string; line: number; column: number }[]
-  fileParts: Map<number, BodyPart>
-  directives: Directive[]
-  extras: Extra[]
-}
-
-class BlockParser {
-  private index = 0
+class BlockParser extends LineCursor {
   private pendingDirectives: Directive[] = []
   private pendingExtras: Extra[] = []
   private titleName: string | undefined
 
   constructor(
-    private readonly file: string,
-    private readonly lines: Line[],
+    file: string,
+    lines: Line[],
     title: Line | undefined,
     private readonly vars: FileVar[],
     private readonly requests: RequestTemplate[],
     private readonly globalScripts: Extra[],
   ) {
+    super(file, lines)
     const text = title?.text
       .replace(/^#+/, '')
       .replace(/#+\s*$/, '')
@@ -126,19 +102,9 @@ class BlockParser {
       }
       this.headers(draft)
       this.body(draft)
-      this.requests.push(this.finish(draft))
+      this.requests.push(finishRequest(draft, this.titleName))
       this.titleName = undefined // a second request in one block (no `###`) is not named by the title
     }
-  }
-
-  private span(line: Line, column = 1, length?: number): SourceSpan {
-    return length === undefined
-      ? { file: this.file, line: line.number, column }
-      : { file: this.file, line: line.number, column, length }
-  }
-
-  private error(message: string, line: Line, column: number, hint?: string, length?: number): LoadError {
-    return new LoadError('LOAD_SYNTAX', message, this.span(line, column, length), hint)
   }
 
   /** Comments, directives, file variables and scripts before the request line; returns the request line's draft. */
@@ -168,11 +134,11 @@ class BlockParser {
         continue
       }
       if (trimmed.startsWith('< {%')) {
-        this.pendingExtras.push(this.script(line, 'pre-request-script'))
+        this.pendingExtras.push(script(this, line, 'pre-request-script'))
         continue
       }
       if (trimmed === '{{') {
-        this.pendingExtras.push(this.httpyacScript(line))
+        this.pendingExtras.push(httpyacScript(this, line))
         continue
       }
       if (/^<\s+\S/.test(trimmed)) {
@@ -325,7 +291,7 @@ class BlockParser {
         this.index++
         continue
       }
-      if (this.handlerLine(line, draft)) continue
+      if (handlerLine(this, line, draft)) continue
       // A body that follows the headers without a blank line: JSON, XML or a file reference starts
       // it (as in httpyac); anything else that is not `Name: value` is an error, not silent body text.
       if (/^[{[]/.test(trimmed) || FILE_REF.test(trimmed)) return
@@ -375,12 +341,12 @@ class BlockParser {
         this.index++
         continue
       }
-      if (this.handlerLine(line, draft)) {
+      if (handlerLine(this, line, draft)) {
         previousBlank = false
         continue
       }
       if (previousBlank && trimmed === '{{') {
-        this.httpyacResponseScript(line, draft)
+        httpyacResponseScript(this, line, draft)
         previousBlank = true
         continue
       }
@@ -413,134 +379,6 @@ class BlockParser {
     }
   }
 
-  /** `> {% %}` and `> file.js` (response handlers, run as scripts), `>> file`, `>>! file`, `<> file` (kept as metadata): never body. */
-  private handlerLine(line: Line, draft: Draft): boolean {
-    const trimmed = line.text.trim()
-    const column = indentOf(line.text) + 1
-    if (trimmed.startsWith('> {%')) {
-      draft.extras.push(this.script(line, 'response-handler'))
-      return true
-    }
-    const redirect = trimmed.match(/^>>!?\s+(\S.*)$/)
-    if (redirect) {
-      draft.extras.push({ kind: 'response-redirect', value: trimmed, span: this.span(line, column) })
-      this.index++
-      return true
-    }
-    const handler = trimmed.match(/^>\s+(\S.*)$/)
-    if (handler) {
-      const span = this.span(line, column)
-      draft.extras.push({
-        kind: 'response-handler',
-        value: handler[1]!,
-        span,
-        script: {
-          kind: 'file',
-          path: handler[1]!,
-          span: { ...span, column: line.text.indexOf(handler[1]!, column) + 1, length: handler[1]!.length },
-        },
-      })
-      this.index++
-      return true
-    }
-    const ref = trimmed.match(/^<>\s+(\S.*)$/)
-    if (ref) {
-      draft.extras.push({ kind: 'response-ref', value: ref[1]!, span: this.span(line, column) })
-      this.index++
-      return true
-    }
-    return false
-  }
-
-  /** A `{% … %}` script starting at this line; consumes through the line that closes it. */
-  private script(line: Line, kind: 'response-handler' | 'pre-request-script'): Extra {
-    const start = this.index
-    const parts: string[] = []
-    const open = line.text.indexOf('{%') + 2
-    const code: string[] = []
-    while (this.index < this.lines.length) {
-      const text = this.lines[this.index]!.text
-      const from = this.index === start ? open : 0
-      const close = text.indexOf('%}', from)
-      parts.push(text)
-      code.push(text.slice(from, close < 0 ? undefined : close))
-      this.index++
-      if (close >= 0) {
-        const span = this.span(line, indentOf(line.text) + 1)
-        return {
-          kind,
-          value: parts.join('\n').trim(),
-          span,
-          script: { kind: 'inline', code: code.join('\n'), span: this.span(line, open + 1) },
-        }
-      }
-    }
-    this.index = start
-    throw this.error(
-      'Unclosed script: `{%` has no matching `%}`',
-      line,
-      line.text.indexOf('{%') + 1,
-      'close the script with `%}` before the next `###`',
-      2,
-    )
-  }
-
-  /**
-   * httpyac's `{{ … }}` block after a request is a script, never body text. When it holds only
-   * plain assignments from the response body (`exports.token = response.parsedBody.token;`), they
-   * are captures and need no script engine; any other block runs in the sandbox as a response handler.
-   */
-  private httpyacResponseScript(line: Line, draft: Draft): void {
-    const inner = this.httpyacBlock(line)
-    const captures: Directive[] = []
-    for (const innerLine of inner) {
-      const text = innerLine.text.trim()
-      if (text === '' || text.startsWith('//')) continue
-      const assignment = text.match(
-        /^exports\.([A-Za-z_$][\w$]*)\s*=\s*response\.parsedBody((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)\s*;?$/,
-      )
-      if (!assignment) {
-        draft.extras.push(this.httpyacExtra('response-handler', line, inner))
-        return
-      }
-      captures.push({
-        key: 'capture',
-        value: `${assignment[1]} = $${assignment[2]}`,
-        span: this.span(innerLine, indentOf(innerLine.text) + 1, text.length),
-      })
-    }
-    draft.directives.push(...captures)
-  }
-
-  private httpyacScript(line: Line): Extra {
-    return this.httpyacExtra('pre-request-script', line, this.httpyacBlock(line))
-  }
-
-  private httpyacExtra(kind: 'response-handler' | 'pre-request-script', line: Line, inner: Line[]): Extra {
-    const value = inner.map((l) => l.text).join('\n')
-    const first = inner[0] ?? line
-    return {
-      kind,
-      value,
-      span: this.span(line, indentOf(line.text) + 1),
-      script: { kind: 'inline', code: value, span: this.span(first, 1), dialect: 'httpyac' },
-    }
-  }
-
-  /** The lines of an httpyac `{{` … `}}` block that starts at `line`; consumes through the closing `}}`. */
-  private httpyacBlock(line: Line): Line[] {
-    const start = this.index
-    this.index++
-    const inner: Line[] = []
-    while (this.index < this.lines.length) {
-      const next = this.lines[this.index++]!
-      if (next.text.trim() === '}}') return inner
-      inner.push(next)
-    }
-    this.index = start
-    throw this.error('Unclosed script block: `{{` has no matching `}}`', line, indentOf(line.text) + 1)
-  }
-
   private comment(line: Line, into: Directive[]): void {
     const match = line.text.match(DIRECTIVE)
     if (!match) return
@@ -557,180 +395,5 @@ class BlockParser {
       value: line.text.trim().slice(2).trim(),
       span: this.span(line, column, line.text.trimEnd().length - column + 1),
     }
-  }
-
-  private finish(draft: Draft): RequestTemplate {
-    let name = this.titleName
-    const captures: CaptureSpec[] = []
-    const asserts: AssertionSpec[] = []
-    const options: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = {}
-    for (const directive of draft.directives) {
-      switch (directive.key) {
-        case 'name': {
-          if (!directive.value)
-            throw new LoadError('LOAD_SYNTAX', '`@name` needs a name', directive.span, 'write `# @name ask`')
-          name = directive.value
-          break
-        }
-        case 'capture':
-        case 'capture?':
-          captures.push(parseCapture(directive, directive.key === 'capture?'))
-          break
-        case 'assert':
-        case '??':
-          asserts.push(parseAssertion(directive, directive.key === '??'))
-          break
-        case 'no-redirect':
-          options.followRedirects = false
-          break
-        case 'timeout': {
-          const ms = timeLimitMs(directive.value)
-          if (typeof ms === 'string')
-            throw new LoadError(
-              'LOAD_SYNTAX',
-              `\`@timeout\` ${ms}, got \`${directive.value}\``,
-              directive.span,
-              'write `# @timeout 30`',
-            )
-          options.timeoutMs = ms
-          break
-        }
-        case 'retry':
-        case 'retry-interval': {
-          const n = Number(directive.value)
-          if (!Number.isInteger(n) || n < 0 || n > 1_000_000)
-            throw new LoadError(
-              'LOAD_SYNTAX',
-              `\`@${directive.key}\` takes a whole number${directive.key === 'retry' ? '' : ' of milliseconds'}`,
-              directive.span,
-              directive.key === 'retry' ? 'write `# @retry 10`' : 'write `# @retry-interval 500`',
-            )
-          const poll = { count: 0, intervalMs: 1000, ...options.poll }
-          options.poll = directive.key === 'retry' ? { ...poll, count: n } : { ...poll, intervalMs: n }
-          break
-        }
-        case 'no-cookie-jar':
-          options.noCookieJar = true
-          break
-        case 'unix-socket':
-          if (!directive.value)
-            throw new LoadError(
-              'LOAD_SYNTAX',
-              '`@unix-socket` needs a socket path',
-              directive.span,
-              'write `# @unix-socket /var/run/docker.sock`',
-            )
-          options.unixSocket = directive.value
-          break
-        default:
-          checkDirectiveKey(directive)
-      }
-    }
-    const body = buildBody(draft)
-    let method = draft.method
-    let headers = draft.headers
-    const requestType = headers.find((h) => h.name.toLowerCase() === 'x-request-type')
-    const isGraphql = method === 'GRAPHQL' || requestType?.value.raw.toLowerCase() === 'graphql'
-    let finalBody: Body | undefined = body
-    if (isGraphql && body?.kind === 'parts') {
-      finalBody = graphqlBody(body)
-      if (method === 'GRAPHQL') method = 'POST'
-      headers = headers.filter((h) => h !== requestType)
-      if (!headers.some((h) => h.name.toLowerCase() === 'content-type')) {
-        headers = [
-          ...headers,
-          { name: 'Content-Type', value: { raw: 'application/json', span: draft.span }, span: draft.span },
-        ]
-      }
-    }
-    // Built by assignment: an object literal of conditional spreads is several times slower in V8,
-    // which a 10,000-request file feels.
-    const template: { -readonly [K in keyof RequestTemplate]: RequestTemplate[K] } = {
-      span: draft.span,
-      method,
-      url: draft.url,
-      headers,
-      directives: draft.directives,
-      captures,
-      asserts,
-      extras: draft.extras,
-      options,
-    }
-    if (name) template.name = name
-    if (draft.httpVersion) template.httpVersion = draft.httpVersion
-    if (finalBody) template.body = finalBody
-    return template
-  }
-}
-
-function indentOf(text: string): number {
-  return text.length - text.trimStart().length
-}
-
-/** Trims blank lines and surrounding whitespace (§4.2.2) and groups lines into text and file parts. */
-function buildBody(draft: Draft): Body | undefined {
-  const lines = draft.bodyLines
-  let first = 0
-  let last = lines.length - 1
-  while (first <= last && !draft.fileParts.has(first) && lines[first]!.text.trim() === '') first++
-  while (last >= first && !draft.fileParts.has(last) && lines[last]!.text.trim() === '') last--
-  if (first > last) return undefined
-  const isMultipart = draft.headers.some(
-    (h) => h.name.toLowerCase() === 'content-type' && /multipart\//i.test(h.value.raw),
-  )
-  const parts: BodyPart[] = []
-  let run: { text: string; line: number; column: number }[] = []
-  const flushRun = (isLast: boolean) => {
-    if (run.length === 0) return
-    const firstLine = run[0]!
-    const leading = parts.length === 0 ? indentOf(firstLine.text) : 0
-    const texts = run.map((l) => l.text)
-    texts[0] = texts[0]!.slice(leading)
-    if (isLast) texts[texts.length - 1] = texts[texts.length - 1]!.trimEnd()
-    parts.push({
-      kind: 'text',
-      text: {
-        raw: texts.join('\n'),
-        span: { file: draft.span.file, line: firstLine.line, column: leading + 1 },
-        lines: run.map((l, i) => ({ line: l.line, column: i === 0 ? leading + 1 : 1 })),
-      },
-    })
-    run = []
-  }
-  for (let i = first; i <= last; i++) {
-    const filePart = draft.fileParts.get(i)
-    if (filePart) {
-      flushRun(false)
-      parts.push(filePart)
-    } else {
-      run.push(lines[i]!)
-    }
-  }
-  flushRun(true)
-  return { kind: 'parts', parts, lineBreak: isMultipart ? '\r\n' : '\n' }
-}
-
-/** GraphQL: the query, then an optional variables JSON after the first blank line. */
-function graphqlBody(body: Body & { kind: 'parts' }): Body {
-  const text = body.parts.find((p): p is BodyPart & { kind: 'text' } => p.kind === 'text')
-  if (!text) return body
-  const rawLines = text.text.raw.split('\n')
-  const blank = rawLines.findIndex((l) => l.trim() === '')
-  if (blank < 0) return { kind: 'graphql', query: text.text }
-  const lineMap = text.text.lines ?? []
-  let start = blank + 1
-  while (start < rawLines.length && rawLines[start]!.trim() === '') start++
-  const variablesRaw = rawLines.slice(start).join('\n').trim()
-  const query: Text = { raw: rawLines.slice(0, blank).join('\n'), span: text.text.span, lines: lineMap.slice(0, blank) }
-  if (!variablesRaw) return { kind: 'graphql', query }
-  const at = lineMap[start] ?? { line: text.text.span.line + start, column: 1 }
-  return {
-    kind: 'graphql',
-    query,
-    variables: {
-      raw: variablesRaw,
-      span: { file: text.text.span.file, line: at.line, column: at.column },
-      lines: lineMap.slice(start),
-    },
   }
 }
