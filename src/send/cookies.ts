@@ -5,6 +5,8 @@
 // --cookie-jar FILE reads the jar before the run and writes it after, in the Netscape format curl
 // reads and writes. tough-cookie loads only when a response sets a cookie or a jar file is named.
 import type { Cookie, CookieJar } from 'tough-cookie'
+import type { Dispatcher } from 'undici'
+import type { HttpRequest } from '../model.js'
 
 let library: typeof import('tough-cookie') | undefined
 
@@ -103,4 +105,26 @@ export class Cookies {
     }
     return this.jar
   }
+}
+
+/** The request with the jar's cookies for its URL merged into its `Cookie` header. */
+export function withJarCookies(request: HttpRequest, cookies: Cookies): HttpRequest {
+  const index = request.headers.findIndex(([name]) => name.toLowerCase() === 'cookie')
+  const written = index >= 0 ? request.headers[index]![1] : undefined
+  const merged = cookies.headerFor(request.url, written)
+  if (merged === written) return request
+  const headers = [...request.headers]
+  if (index >= 0) headers[index] = [headers[index]![0], merged!]
+  else headers.push(['Cookie', merged!])
+  return { ...request, headers }
+}
+
+export async function storeCookies(
+  cookies: Cookies,
+  url: string,
+  headers: Dispatcher.ResponseData['headers'],
+): Promise<void> {
+  const value = headers['set-cookie']
+  if (value === undefined) return
+  await cookies.store(url, Array.isArray(value) ? value : [value])
 }

@@ -4,7 +4,8 @@
 //
 // Limits, each ending in a runtime error that names it: --max-time (the whole request, one timer),
 // --idle-timeout (silence between two chunks of the body), --max-filesize and the inflate ratio
-// (inflate.ts), and the redirect rules (redirect.ts).
+// (inflate.ts), and the redirect rules (redirect.ts). The whole-request timer is deadline.ts; what a
+// failure says, failure.ts.
 import type { Dispatcher } from 'undici'
 import { monotonicMs } from '../builtins.js'
 import { SendError } from '../errors.js'
@@ -14,10 +15,12 @@ import { type Delta, StreamAssembler } from './assemble.js'
 import { requestThrough } from './http-client.js'
 import { type BodyLimits, DEFAULT_MAX_INFLATE_RATIO, decodedBody, limitBroken } from './inflate.js'
 import { type RedirectPolicy, DEFAULT_MAX_REDIRECTS, followRedirect, isRedirect } from './redirect.js'
-import type { BodySink } from './sink.js'
-import type { Cookies } from './cookies.js'
+import { type BodySink, writeTo } from './sink.js'
+import { type Cookies, storeCookies, withJarCookies } from './cookies.js'
 import { RETRY_STATUSES, type RetryPolicy, mayRetry, sleep, waitBefore } from './retry.js'
 import { MAX_EVENT_CHARS, NdjsonParser, SseParser, streamFormatOf } from './sse.js'
+import { Deadline, MAX_TIMER_MS } from './deadline.js'
+import { StreamFailure, mapError } from './failure.js'
 
 export type StreamListener = {
   /** Raw bytes of a stream as they arrive (for --raw). */
@@ -52,88 +55,10 @@ export type SendOptions = {
   readonly span?: SourceSpan
 }
 
-export class StreamFailure extends SendError {
-  override name = 'StreamFailure'
-}
-
 /** Bodies of a declared length above this are received into one buffer. */
 const PREALLOCATE_FROM = 1024 * 1024
-/** setTimeout holds at most 2^31-1 ms (24.8 days); longer limits are re-armed. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 const NO_LIMITS: BodyLimits = { maxRatio: DEFAULT_MAX_INFLATE_RATIO }
 const FOLLOW: RedirectPolicy = { follow: true, max: DEFAULT_MAX_REDIRECTS, allowHttpDowngrade: false }
-
-/**
- * The whole-request limit: one timer, and the one thing undici is given as `signal` (it takes any
- * object with `aborted` and `addEventListener`, as its types say). An AbortController per request
- * with a listener on the run's own signal cost more than the rest of sending; the run's signal
- * (Ctrl-C) gets one listener per run, which aborts whatever is in flight.
- */
-class Deadline {
-  aborted = false
-  reason: unknown
-  timedOut = false
-  private listener: (() => void) | undefined
-  private timer: ReturnType<typeof setTimeout> | undefined
-
-  constructor(
-    maxTimeMs: number,
-    private readonly outer: AbortSignal | undefined,
-  ) {
-    if (outer?.aborted) this.aborted = true
-    else if (outer) inFlightFor(outer).add(this)
-    if (maxTimeMs > 0) this.arm(maxTimeMs)
-  }
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.listener = listener
-  }
-  removeEventListener(): void {
-    this.listener = undefined
-  }
-
-  abort(reason?: unknown): void {
-    if (this.aborted) return
-    this.aborted = true
-    this.reason = reason
-    this.listener?.()
-  }
-
-  clear(): void {
-    clearTimeout(this.timer)
-    if (this.outer) inFlightFor(this.outer).delete(this)
-  }
-
-  private arm(remaining: number): void {
-    this.timer = setTimeout(
-      () => {
-        if (remaining > MAX_TIMER_MS) return this.arm(remaining - MAX_TIMER_MS)
-        this.timedOut = true
-        this.abort()
-      },
-      Math.min(remaining, MAX_TIMER_MS),
-    )
-  }
-}
-
-const inFlight = new WeakMap<AbortSignal, Set<Deadline>>()
-
-function inFlightFor(outer: AbortSignal): Set<Deadline> {
-  let requests = inFlight.get(outer)
-  if (!requests) {
-    const set = new Set<Deadline>()
-    requests = set
-    inFlight.set(outer, set)
-    outer.addEventListener(
-      'abort',
-      () => {
-        for (const deadline of set) deadline.abort(outer.reason)
-      },
-      { once: true },
-    )
-  }
-  return requests
-}
 
 export async function send(request: HttpRequest, options: SendOptions): Promise<Exchange> {
   const retry = options.retry
@@ -391,46 +316,6 @@ async function exchange(
   return exchange
 }
 
-/** The request with the jar's cookies for its URL merged into its `Cookie` header. */
-function withJarCookies(request: HttpRequest, cookies: Cookies): HttpRequest {
-  const index = request.headers.findIndex(([name]) => name.toLowerCase() === 'cookie')
-  const written = index >= 0 ? request.headers[index]![1] : undefined
-  const merged = cookies.headerFor(request.url, written)
-  if (merged === written) return request
-  const headers = [...request.headers]
-  if (index >= 0) headers[index] = [headers[index]![0], merged!]
-  else headers.push(['Cookie', merged!])
-  return { ...request, headers }
-}
-
-async function storeCookies(cookies: Cookies, url: string, headers: Dispatcher.ResponseData['headers']): Promise<void> {
-  const value = headers['set-cookie']
-  if (value === undefined) return
-  await cookies.store(url, Array.isArray(value) ? value : [value])
-}
-
-/** A chunk to the sink (or its end, for `undefined`); whatever the file or pipe says is an output error. */
-async function writeTo(
-  sink: BodySink,
-  chunk: Uint8Array | undefined,
-  describe: string,
-  span: SourceSpan | undefined,
-): Promise<void> {
-  try {
-    if (chunk === undefined) await sink.end()
-    else await sink.write(chunk)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-    throw new SendError(
-      'SEND_OUTPUT',
-      `Cannot write the body to ${sink.target} (${code}): ${describe}`,
-      span,
-      'check the -o path and the free space',
-      { cause: error },
-    )
-  }
-}
-
 function afterChunks(chunks: number): string {
   return `after ${chunks} chunk${chunks === 1 ? '' : 's'}`
 }
@@ -481,154 +366,6 @@ function statusTextOf(response: { statusText?: string }): string {
   return response.statusText ?? ''
 }
 
-function mapError(error: unknown, describe: string, options: SendOptions, deadline: Deadline, when: string): SendError {
-  if (error instanceof SendError) return error
-  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code
-  const seconds = (ms: number) => `${ms / 1000} s`
-  const span = options.span
-  if (options.signal?.aborted) return new SendError('SEND_INTERRUPTED', `Interrupted ${when}: ${describe}`, span)
-  if (deadline.timedOut) {
-    return new SendError(
-      'SEND_TIMEOUT',
-      `Timed out (no complete response within ${seconds(options.maxTimeMs)}) ${when}: ${describe}`,
-      span,
-      'raise --max-time or --timeout (seconds; 0 for no limit), or # @timeout on the request',
-      { cause: error },
-    )
-  }
-  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
-    return new SendError(
-      'SEND_TIMEOUT',
-      `Timed out (no data for ${seconds(options.idleTimeoutMs)}) ${when}: ${describe}`,
-      span,
-      'raise --idle-timeout or --timeout (seconds; 0 for no limit), or # @timeout on the request',
-      { cause: error },
-    )
-  }
-  const proxyAnswer = /^Proxy response \((\d+)\)|Proxy Authentication Required \((\d+)\)/.exec(
-    (error as Error | undefined)?.message ?? '',
-  )
-  if (
-    options.via &&
-    (code === 'ECONNREFUSED' ||
-      code === 'ENOTFOUND' ||
-      code === 'EAI_AGAIN' ||
-      code === 'UND_ERR_CONNECT_TIMEOUT' ||
-      proxyAnswer)
-  ) {
-    const status = proxyAnswer?.[1] ?? proxyAnswer?.[2]
-    return new SendError(
-      'SEND_CONNECT',
-      status
-        ? `The proxy ${options.via} refused the request (HTTP ${status}): ${describe}`
-        : `Cannot connect to the proxy ${options.via} (${code}): ${describe}`,
-      span,
-      status === '407'
-        ? 'the proxy wants credentials: give them in its URL, http://user:pass@proxy:port'
-        : 'check the proxy (--proxy, or http_proxy / HTTPS_PROXY), or bypass it with --noproxy',
-      { cause: error },
-    )
-  }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new SendError(
-      'SEND_TIMEOUT',
-      `Connection timed out: ${describe}`,
-      span,
-      'is the host reachable? raise --connect-timeout if it is slow',
-      { cause: error },
-    )
-  }
-  if (code === 'ECONNREFUSED') {
-    return new SendError(
-      'SEND_CONNECT',
-      `Connection refused: ${describe}`,
-      span,
-      'is the server running on that port? To try without one, add --mock',
-      { cause: error },
-    )
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new SendError(
-      'SEND_CONNECT',
-      `Cannot resolve the host: ${describe}`,
-      span,
-      'check the host name in the URL (or baseUrl)',
-      { cause: error },
-    )
-  }
-  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|OSSL|VERIFY|^UNABLE_TO_/.test(code))
-    return tlsError(code, error as Error, describe, span)
-  if (
-    code === 'ECONNRESET' ||
-    code === 'UND_ERR_SOCKET' ||
-    code === 'EPIPE' ||
-    code === 'UND_ERR_CLOSED' ||
-    code === 'HPE_INVALID_EOF_STATE'
-  ) {
-    // Over TLS 1.3 a server that wants a client certificate says so only by closing the connection.
-    const hint =
-      when === 'before a response arrived' && describe.includes(' https://')
-        ? 'the server dropped the connection; if it asks for a client certificate, give one with --cert FILE (--key, --pass)'
-        : 'the server dropped the connection; what arrived is kept'
-    return new StreamFailure('STREAM_INCOMPLETE', `The server closed the connection ${when}: ${describe}`, span, hint, {
-      cause: error,
-    })
-  }
-  if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'HPE_HEADER_OVERFLOW') {
-    return new SendError(
-      'SEND_TOO_LARGE',
-      `The response's head is larger than --max-header-size allows (100k unless set) ${when}: ${describe}`,
-      span,
-      'raise it with --max-header-size 1M if the server is meant to send such headers',
-      { cause: error },
-    )
-  }
-  if ((error as Error).name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_'))) {
-    return new SendError(
-      'SEND_FAILED',
-      `The server sent malformed HTTP (${(error as Error).message}) ${when}: ${describe}`,
-      span,
-      'the response does not follow HTTP/1.1; what arrived is kept',
-      { cause: error },
-    )
-  }
-  if (
-    code === 'Z_DATA_ERROR' ||
-    code === 'Z_BUF_ERROR' ||
-    code === 'ERR__ERROR_FORMAT_PADDING_1' ||
-    (typeof code === 'string' && code.startsWith('ERR_BROTLI'))
-  ) {
-    return new SendError(
-      'SEND_FAILED',
-      `The response body could not be decompressed ${when}: ${describe}`,
-      span,
-      undefined,
-      { cause: error },
-    )
-  }
-  if (
-    code === 'UND_ERR_INVALID_ARG' ||
-    code === 'ERR_INVALID_ARG_VALUE' ||
-    code === 'ERR_INVALID_CHAR' ||
-    code === 'ERR_INVALID_URL'
-  ) {
-    return new SendError(
-      'SEND_FAILED',
-      `Invalid request: ${(error as Error).message}: ${describe}`,
-      span,
-      'check header names and values',
-      { cause: error },
-    )
-  }
-  return new SendError(
-    'SEND_FAILED',
-    `${(error as Error).message || 'Request failed'} ${when}: ${describe}`,
-    span,
-    undefined,
-    { cause: error },
-  )
-}
-
 /**
  * The protocol a response came over. undici does not say; but an HTTP/2 response has no reason
  * phrase, while HTTP/1.1 servers send one, so where h2 was offered (over TLS by ALPN, or h2c) an
@@ -637,31 +374,6 @@ function mapError(error: unknown, describe: string, options: SendOptions, deadli
 function protocolOf(url: string, statusText: string | undefined, offered: SendOptions['http2Offered']): string {
   if (!offered || statusText) return '1.1'
   return offered === 'h2c' || url.startsWith('https:') ? '2' : '1.1'
-}
-
-/** TLS failures say which certificate failed and the flag that fixes it. */
-function tlsError(code: string, error: Error, describe: string, span: SourceSpan | undefined): SendError {
-  const fail = (what: string, hint: string) =>
-    new SendError('SEND_CONNECT', `TLS error (${code}): ${what}: ${describe}`, span, hint, { cause: error })
-  if (/CERT_REQUIRED|HANDSHAKE_FAILURE/.test(code) || /certificate required|handshake failure/i.test(error.message)) {
-    return fail(
-      'the server asks for a client certificate',
-      'give one with --cert FILE (and --key FILE, --pass if the key is encrypted)',
-    )
-  }
-  if (/BAD_DECRYPT|BAD_PASSWORD/.test(code))
-    return fail('the client key could not be decrypted', "check --pass (the key's passphrase)")
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
-    return fail(
-      `the server's certificate is not for this host (${error.message.replace(/^.*?: /, '')})`,
-      'use the host name the certificate names, or -k to accept it anyway',
-    )
-  if (code === 'CERT_HAS_EXPIRED')
-    return fail("the server's certificate has expired", 'renew it on the server, or -k to accept it anyway')
-  return fail(
-    "the server's certificate is not signed by a CA this run trusts",
-    'trust its CA with --cacert FILE (or SSL_CERT_FILE), or -k to accept any certificate',
-  )
 }
 
 function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {

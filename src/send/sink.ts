@@ -3,7 +3,9 @@
 // the size.
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
+import { SendError } from '../errors.js'
 import type { OutStream } from '../io.js'
+import type { SourceSpan } from '../model.js'
 import { type OutputFile, openOutput } from '../output-file.js'
 
 export type BodySink = {
@@ -76,5 +78,27 @@ export function outputSink(out: OutStream & { once?: (event: 'drain', listener: 
     },
     end: async () => {},
     abort: () => {},
+  }
+}
+
+/** A chunk to the sink (or its end, for `undefined`); whatever the file or pipe says is an output error. */
+export async function writeTo(
+  sink: BodySink,
+  chunk: Uint8Array | undefined,
+  describe: string,
+  span: SourceSpan | undefined,
+): Promise<void> {
+  try {
+    if (chunk === undefined) await sink.end()
+    else await sink.write(chunk)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new SendError(
+      'SEND_OUTPUT',
+      `Cannot write the body to ${sink.target} (${code}): ${describe}`,
+      span,
+      'check the -o path and the free space',
+      { cause: error },
+    )
   }
 }
