@@ -1,0 +1,257 @@
+// `reqchain run`, `test` and `diff`: what the composition root does for a run — the files loaded and
+// planned (rows and shards too), the outputs checked before anything is sent, the transport, the
+// run itself with its console and reports, then the exit code.
+import { resolve } from 'node:path'
+import { Transport } from '../send/transport.js'
+import { loadJsonPath } from '../check/jsonpath.js'
+import { ReqchainError } from '../errors.js'
+import type { Io } from '../io.js'
+import type { Sources } from '../source.js'
+import { type RunEvent, run } from '../run.js'
+import { type RunResult, type StepResult, summaryOf } from '../outcome.js'
+import type { Plan } from '../chain.js'
+import { Secrets } from '../secrets.js'
+import { ConsoleReporter } from '../report/console.js'
+import { printResult } from '../report/print.js'
+import { checkOutputs } from './outputs.js'
+import { ExitCode } from './exit-code.js'
+import type { RunOptions } from './options.js'
+import { loadAll, planOf } from './load-paths.js'
+import { cookieJarOf, resultsOf, sinkOf, tlsOptionsOf, withRows } from './run-setup.js'
+
+export async function runCommand(
+  given: RunOptions,
+  ttyIo: Io,
+  sources: Map<string, string>,
+  lookup: Sources,
+): Promise<ExitCode> {
+  // `reqchain diff DIR`: the files and names the recording holds, chained as the recorded command
+  // chained them (a `run` shares captures across its files).
+  const recorded =
+    given.filesFromRecording && given.compare
+      ? (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare.dir)
+      : undefined
+  const options = recorded
+    ? { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names }
+    : given
+  const selected = loadAll(options.paths, ttyIo, sources, {
+    recursive: options.command === 'test',
+    names: options.names,
+    verbose: options.verbose,
+    fileRoot: options.fileRoot,
+  })
+  checkOutputs(
+    options,
+    selected.map((s) => s.file),
+    ttyIo.cwd,
+  )
+  const plans = await withRows(planOf(selected, options.names), options, ttyIo)
+  // A dataset run on a terminal keeps one progress line at the bottom of it.
+  const progress =
+    options.dataset !== undefined && ttyIo.stderr.isTTY && !options.quiet
+      ? new (await import('../report/progress.js')).Progress(ttyIo, plans.length)
+      : undefined
+  const io = progress?.io ?? ttyIo
+  const cliVars: Record<string, string> = { ...options.vars }
+  let mock: { url: string; close: () => Promise<void> } | undefined
+  const mockDefaults: Record<string, string> = {}
+  if (options.mock) {
+    const { startMockServer, DEFAULT_MODEL } = await import('../serve/server.js')
+    mock = await startMockServer({ port: 0, host: '127.0.0.1' })
+    cliVars['baseUrl'] ??= `${mock.url}/v1`
+    cliVars['ollamaUrl'] ??= mock.url
+    cliVars['restUrl'] ??= `${mock.url}/rest`
+    Object.assign(mockDefaults, { model: DEFAULT_MODEL, apiKey: 'mock-key' })
+  }
+  const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
+  for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
+  if (options.pass !== undefined) secrets.add({ name: 'pass', value: options.pass, source: 'flag' })
+  // Proxy credentials in a proxy URL are secrets wherever they show.
+  for (const [name, value] of [
+    ['proxy', options.proxy],
+    ...['http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].map((n) => [n, io.env[n]]),
+  ])
+    secrets.noteVariable(name!, value)
+  const allRequests = plans.flatMap((p) => p.requests)
+  const recordings =
+    options.record !== undefined || options.replay !== undefined || options.compare !== undefined
+      ? await (
+          await import('../record/record.js')
+        ).openRecordings({
+          cwd: io.cwd,
+          command: options.command,
+          files: [...new Set(plans.map((p) => p.file.absolutePath))],
+          names: options.names,
+          secrets,
+          replaySpeed: options.replaySpeed,
+          ...(options.record !== undefined ? { record: options.record } : {}),
+          ...(options.replay !== undefined ? { replay: options.replay } : {}),
+          ...(options.compare ? { compare: options.compare } : {}),
+        })
+      : undefined
+  const reporter = new ConsoleReporter(io, {
+    mode: options.command,
+    quiet: options.quiet,
+    verbose: options.verbose,
+    curl: options.curl,
+    all: options.all,
+    raw: options.raw,
+    color: options.color,
+    insecure: options.insecure,
+    errorFormat: options.errorFormat,
+    ...(allRequests.length > 0 ? { last: allRequests[allRequests.length - 1]! } : {}),
+    secrets,
+    sources: lookup,
+  })
+  const transport = new Transport({
+    connectTimeoutMs: options.connectTimeoutMs,
+    tls: tlsOptionsOf(options, io),
+    maxHeaderSize: options.maxHeaderSize,
+    connectTo: options.connectTo,
+    ...(options.unixSocket !== undefined ? { unixSocket: options.unixSocket } : {}),
+    http2: options.http2,
+    h2c: options.http2PriorKnowledge,
+    proxy: {
+      ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
+      ...(options.noProxy !== undefined ? { noProxy: options.noProxy } : {}),
+      env: io.env,
+    },
+    ...(recordings?.replayTo ? { replayTo: recordings.replayTo } : {}),
+  })
+  const last = allRequests[allRequests.length - 1]
+  const jar = await cookieJarOf(options, io, secrets)
+  const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
+  const reports =
+    options.reports.length > 0
+      ? new (await import('../report/write.js')).ReportWriter(options.reports, {
+          cwd: io.cwd,
+          secrets,
+          sources: lookup,
+          stdout: io.stdout,
+          ...(options.rowName !== undefined ? { rowName: options.rowName } : {}),
+          junitCases: options.junitCases,
+        })
+      : undefined
+  let result: RunResult
+  try {
+    const common = {
+      transport,
+      maxTimeMs: options.maxTimeMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      scriptTimeMs: options.scriptTimeoutMs,
+      redirects: { max: options.maxRedirects, allowHttpDowngrade: options.allowHttpRedirect },
+      limits: {
+        ...(options.maxFilesize !== undefined ? { maxBytes: options.maxFilesize } : {}),
+        maxRatio: options.maxInflateRatio,
+      },
+      varSources: {
+        cwd: io.cwd,
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        envFiles: options.envFiles,
+        secretNames: options.secrets,
+        defaults: mockDefaults,
+      },
+      cliVars,
+      processEnv: io.env,
+      secrets,
+      failOnStatus: options.fail,
+      ...(jar ? { cookieJar: jar.create } : {}),
+      ...(results
+        ? {
+            onChainEnd: (plan: Plan, steps: readonly StepResult[]) => {
+              results.add(plan, steps)
+              progress?.update(results.counts())
+            },
+          }
+        : {}),
+      ...(options.retry.count > 0 ? { retry: options.retry } : {}),
+      // --all prints every body at the end; otherwise a run holds no step it is done with.
+      keepSteps: options.all,
+      allowInvalidJson: options.allowInvalidJson,
+      ...(io.signal ? { signal: io.signal } : {}),
+      onEvent: (event: RunEvent) => {
+        if (event.kind === 'step') reporter.endLiveText(event.step.template)
+        reporter.onEvent(event)
+        if (event.kind === 'step' || event.kind === 'skipped') {
+          reports?.add(event.step)
+          recordings?.add(event.step)
+        }
+      },
+      listenerFor: reporter.listenerFor,
+      ...(recordings?.timePieces ? { timePieces: true } : {}),
+      ...(recordings?.review ? { review: recordings.review } : {}),
+      ...sinkOf(options, io, last),
+    }
+    if (options.command === 'test' && options.parallel > 1) {
+      const { runParallel } = await import('../run-parallel.js')
+      result = await runParallel(plans, { ...common, bail: options.bail, isolateFiles: true }, options.parallel)
+    } else {
+      result = await run(plans, {
+        ...common,
+        bail: options.bail,
+        isolateFiles: options.command === 'test' && recorded?.command !== 'run',
+      })
+    }
+  } catch (error) {
+    recordings?.abort() // a bug: no half-written recording is left beside DIR
+    throw error
+  } finally {
+    // Every request has ended by now; what is left are idle keep-alive sockets. Their close is
+    // started, not awaited: waiting for the sockets' close events costs a few milliseconds per
+    // run and changes nothing the run reports.
+    void transport.close()
+    await mock?.close()
+    await recordings?.close()
+    progress?.finish()
+  }
+  if (options.extract !== undefined) await loadJsonPath()
+  const printed = printResult(result, options, io, reporter)
+  let reportsFailed = false
+  if (reports) {
+    // Each report is written or not on its own; a failed one is said, and the run's own outcome stands.
+    for (const failure of reports.finish(result, results?.summary())) {
+      io.stderr.write(`${reporter.errorFrame(failure)}\n`)
+      reportsFailed = true
+    }
+  }
+  const recordingFailure = recordings?.finish()
+  if (recordingFailure) {
+    io.stderr.write(`${reporter.errorFrame(recordingFailure)}\n`)
+    reportsFailed = true
+  }
+  if (jar && options.cookieJar !== undefined) {
+    try {
+      const { writeAtomically } = await import('../report/write.js')
+      writeAtomically(resolve(io.cwd, options.cookieJar), await jar.netscape(), { secret: true })
+    } catch (error) {
+      if (!(error instanceof ReqchainError)) throw error
+      io.stderr.write(`${reporter.errorFrame(error)}\n`)
+      reportsFailed = true
+    }
+  }
+  if (results) {
+    results.close()
+    if (results.failure) {
+      io.stderr.write(`${reporter.errorFrame(results.failure)}\n`)
+      reportsFailed = true
+    }
+    const { formatSummary } = await import('../report/results.js')
+    if (!options.quiet) io.stderr.write(`${secrets.mask(formatSummary(results.summary()))}\n`)
+  }
+  if (options.command === 'test') io.stderr.write(`${testSummary(result)}\n`)
+  if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
+  const code = printed === 'error' ? ExitCode.runtime : exitCodeFor(result)
+  return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
+}
+
+export function exitCodeFor(result: RunResult): ExitCode {
+  if (result.tally.errors > 0) return ExitCode.runtime
+  if (result.tally.failed > 0) return ExitCode.assert
+  return ExitCode.ok
+}
+
+/** The last line is exactly `N passed, N failed` (and `, N skipped`), counting requests. */
+export function testSummary(result: RunResult): string {
+  const { passed, failed, skipped } = summaryOf(result)
+  return `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`
+}
