@@ -4,7 +4,6 @@
 // chain goes through `ScriptHost`: `client.global.set` values are variables of the chain (set like
 // captures), `request.variables.set` ones last for the one request. `client.test` and
 // `client.assert` results are assertions; an error, or a limit hit, is a located runtime error.
-import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path'
 import { ReqchainError } from '../errors.js'
 import type {
@@ -21,33 +20,16 @@ import type { Scope } from '../render/scope.js'
 import { renderText, stringify } from '../render/template.js'
 import type { Secrets } from '../secrets.js'
 import { FILE_ROOT_HINT, InputFileError, readInputFile } from '../load/input-file.js'
-import { parseStreamEvents } from '../send/sse.js'
-import { responseText } from '../check/extract.js'
 import { lineAt } from '../source.js'
-import { loadJsonPath, queryJsonPath } from '../check/jsonpath.js'
+import { loadJsonPath } from '../check/jsonpath.js'
 import type { EngineFailure, EnginePosition, Limits } from './engine.js'
 import { evaluateInSandbox, startSandbox } from './sandbox.js'
-import { EARLY_END, PRELUDE, PRELUDE_PARTS } from './prelude.js'
+import { EARLY_END, PRELUDE } from './prelude.js'
 
 export const DEFAULT_LIMITS: Limits = { timeMs: 5000, memoryBytes: 256 * 1024 * 1024 }
+import { QUEUED_HOST_CALLS, type ScriptHost, hostFunctions, requestInput, responseInput } from './host.js'
 /** The longest script run: its text is copied into the sandbox's memory before the memory limit can see it. */
 const MAX_SCRIPT_BYTES = 16 * 1024 * 1024
-/** What one script may log: a loop of client.log would otherwise fill the terminal (and memory, when stderr is piped). */
-const MAX_LOG_CHARS = 1024 * 1024
-
-/** What scripts may read and change of the chain they run in. */
-export type ScriptHost = {
-  readonly variable: (name: string) => unknown
-  readonly environment: (name: string) => unknown
-  readonly setGlobal: (name: string, value: unknown) => void
-  readonly clearGlobal: (name: string) => void
-  readonly clearAllGlobals: () => void
-  readonly globalsEmpty: () => boolean
-  readonly setRequestVariable: (name: string, value: unknown) => void
-  /** A template rendered with the chain's variables; the raw text when it cannot be. */
-  readonly substitute: (raw: string) => string
-  readonly log: (text: string) => void
-}
 
 export type ScriptOutcome = { readonly asserts: AssertResult[]; readonly error?: ReqchainError }
 
@@ -293,129 +275,6 @@ function writtenTexts(template: RequestTemplate): Set<string> {
     written.set(template, texts)
   }
   return texts
-}
-
-function requestInput(template: RequestTemplate, sent: HttpRequest | undefined) {
-  const rawBody =
-    template.body?.kind === 'parts'
-      ? template.body.parts.map((p) => (p.kind === 'text' ? p.text.raw : `< ${p.path}`)).join('')
-      : null
-  const sentBody = sent?.body ? new TextDecoder().decode(sent.body) : undefined
-  const written = template.headers.map((h) => [h.name, h.value.raw] as [string, string])
-  const headers: (readonly [string, string, string?])[] = sent
-    ? sent.headers.map(
-        ([name, value]) =>
-          [name, written.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1] ?? value, value] as const,
-      )
-    : written
-  return {
-    method: template.method,
-    url: template.url.raw,
-    body: rawBody,
-    headers,
-    ...(sent ? { sentUrl: sent.url, sentBody: sentBody ?? null } : {}),
-  }
-}
-
-function responseInput(exchange: Exchange) {
-  const type = exchange.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? ''
-  const [mime = '', ...params] = type.split(';').map((p) => p.trim())
-  const charset =
-    params
-      .find((p) => /^charset=/i.test(p))
-      ?.slice(8)
-      .replace(/^"|"$/g, '') ?? null
-  return {
-    status: exchange.status,
-    headers: exchange.headers,
-    mimeType: mime.toLowerCase(),
-    charset,
-    stream: exchange.stream !== undefined,
-    assembled: exchange.assembled !== undefined,
-  }
-}
-
-/** Host functions that answer nothing: the sandbox sends them in batches, with the next call that answers. */
-const QUEUED_HOST_CALLS = ['log', 'setGlobal', 'clearGlobal', 'clearAllGlobals', 'setRequestVariable']
-
-function hostFunctions(host: ScriptHost, exchange: Exchange | undefined) {
-  const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value))
-  let logged = 0
-  return {
-    log: (text: string) => {
-      if (logged > MAX_LOG_CHARS) return undefined
-      logged += text.length
-      host.log(
-        logged > MAX_LOG_CHARS
-          ? `${text.slice(0, 200)}… (this script logged more than 1 MiB; the rest is not shown)`
-          : text,
-      )
-      return undefined
-    },
-    setGlobal: (name: string, value: string) => {
-      host.setGlobal(name, JSON.parse(value))
-      return undefined
-    },
-    clearGlobal: (name: string) => {
-      host.clearGlobal(name)
-      return undefined
-    },
-    clearAllGlobals: () => {
-      host.clearAllGlobals()
-      return undefined
-    },
-    globalsEmpty: () => String(host.globalsEmpty()),
-    getVariable: (name: string) => json(host.variable(name)),
-    getEnvironment: (name: string) => json(host.environment(name)),
-    setRequestVariable: (name: string, value: string) => {
-      host.setRequestVariable(name, JSON.parse(value))
-      return undefined
-    },
-    substitute: (raw: string) => host.substitute(raw),
-    responseBody: () => (exchange ? responseText(exchange) : ''),
-    streamText: () => (exchange ? new TextDecoder().decode(exchange.body) : ''),
-    streamMessages: () =>
-      JSON.stringify(
-        exchange?.stream
-          ? parseStreamEvents(exchange.body, exchange.stream.format)
-              .filter((e) => !e.isErrorLine)
-              .map((e) => e.data)
-          : [],
-      ),
-    digest: (algorithm: string, secret: string, parts: string) =>
-      digest(algorithm, JSON.parse(secret) as Part | null, JSON.parse(parts) as Part[]),
-    hexToBase64: (hex: string, variant: string) =>
-      Buffer.from(hex, 'hex').toString(variant === 'url' ? 'base64url' : 'base64'),
-    uuid: () => randomUUID(),
-    part: (name: string) => PRELUDE_PARTS[name] ?? '(function () { return undefined })',
-    jsonPath: (value: string, path: string) => {
-      const result = queryJsonPath(path, JSON.parse(value))
-      if (!result.ok) throw new Error(`Invalid JSONPath ${path}: ${result.message}`)
-      return JSON.stringify(
-        result.matches.length === 0 ? null : result.matches.length === 1 ? result.matches[0] : result.matches,
-      )
-    },
-    btoa: (text: string) => Buffer.from(text, 'latin1').toString('base64'),
-    atob: (text: string) => Buffer.from(text, 'base64').toString('latin1'),
-  }
-}
-
-type Part = [kind: 'text' | 'hex' | 'base64', value: string]
-
-function bytesOf([kind, value]: Part): Buffer {
-  if (kind === 'text') return Buffer.from(value, 'utf8')
-  // Buffer.from drops what it cannot read: a wrong digest would pass for a right one.
-  if (kind === 'hex' && !/^(?:[0-9a-f]{2})*$/i.test(value))
-    throw new Error(`not hexadecimal: ${JSON.stringify(value.slice(0, 40))}`)
-  if (kind === 'base64' && !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value))
-    throw new Error(`not base64: ${JSON.stringify(value.slice(0, 40))}`)
-  return Buffer.from(value, kind)
-}
-
-function digest(algorithm: string, secret: Part | null, parts: Part[]): string {
-  const hash = secret ? createHmac(algorithm, bytesOf(secret)) : createHash(algorithm)
-  for (const part of parts) hash.update(bytesOf(part))
-  return hash.digest('hex')
 }
 
 /**
