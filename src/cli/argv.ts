@@ -6,7 +6,7 @@ import { UsageError, nearest } from '../errors.js'
 import { VERSION } from '../version.js'
 import type { CommandSpec } from './commands.js'
 import type { OptionSpec } from './flags.js'
-import type { Options } from './options.js'
+import type { Options } from './option-types.js'
 
 export async function baseParser(known: readonly OptionSpec[] = []): Promise<Argv> {
   const { default: yargs } = await import('yargs')

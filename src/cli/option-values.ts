@@ -6,7 +6,7 @@ import { timeLimitMs } from '../load/directives.js'
 import type { ColorChoice } from '../report/style.js'
 import type { ReportFormat, ReportTarget } from '../report/formatter.js'
 import type { ParsedArgs } from './argv.js'
-import type { RunOptions } from './options.js'
+import type { RunOptions } from './option-types.js'
 
 export function replaySpeedOf(args: ParsedArgs): number {
   const speed = (args['replay-speed'] as number | undefined) ?? 1
