@@ -6,9 +6,11 @@
 //   data: [DONE]
 //     → {"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Paris"}}]}
 //
-// Shapes: OpenAI chat and text completions, Ollama /api/chat and /api/generate, and any other SSE
-// stream as `{ "events": [{ event, id, data }] }` with `data` parsed when it is JSON.
+// Shapes: OpenAI chat and text completions, Ollama /api/chat and /api/generate, the typed-event
+// streams of the OpenAI Responses and Anthropic Messages APIs (assemble-events.ts), and any other
+// SSE stream as `{ "events": [{ event, id, data }] }` with `data` parsed when it is JSON.
 import type { SseEvent } from '../model.js'
+import { type EventAssembler, ResponsesAssembler, eventAssemblerFor } from './assemble-events.js'
 
 /** Text a stream adds; `opensCall` marks the start of a tool call, `name(`, whose arguments follow. */
 export type Delta = {
@@ -17,7 +19,14 @@ export type Delta = {
   readonly opensCall?: boolean
 }
 
-type Shape = 'openai-chat' | 'openai-completion' | 'ollama-chat' | 'ollama-generate' | 'events'
+type Shape =
+  | 'openai-chat'
+  | 'openai-completion'
+  | 'ollama-chat'
+  | 'ollama-generate'
+  | 'openai-responses'
+  | 'anthropic-messages'
+  | 'events'
 
 type ToolCall = { index: number; id?: string; type?: string; function: { name: string; arguments: string } }
 type ChatChoice = {
@@ -47,6 +56,8 @@ export class StreamAssembler {
   private text = ''
   private thinking = ''
   private ollamaToolCalls: unknown[] = []
+  /** The Responses or Anthropic Messages stream's own assembler, once the events say which. */
+  private typed: EventAssembler | undefined
 
   constructor(private readonly format: 'sse' | 'ndjson') {}
 
@@ -80,13 +91,29 @@ export class StreamAssembler {
       return [{ kind: 'event', text: event.data }]
     }
     const chunk = value as Record<string, unknown>
-    if (chunk['error'] !== undefined && chunk['choices'] === undefined) {
+    if (chunk['error'] !== undefined && chunk['choices'] === undefined && chunk['type'] === undefined) {
       this.error ??= typeof chunk['error'] === 'string' ? chunk['error'] : JSON.stringify(chunk['error'])
       return []
     }
     if (this.shape === undefined) {
-      this.shape = detectShape(chunk)
+      this.typed = eventAssemblerFor(chunk)
+      this.shape = this.typed
+        ? this.typed instanceof ResponsesAssembler
+          ? 'openai-responses'
+          : 'anthropic-messages'
+        : detectShape(chunk)
       if (this.shape !== 'events') this.events = []
+    }
+    if (this.typed) {
+      if (chunk['type'] === 'error') {
+        this.error ??= event.data
+        return []
+      }
+      const deltas = this.typed.push(chunk)
+      this.done = this.typed.done
+      this.error ??= this.typed.error
+      this.contentDeltas = this.typed.contentDeltas
+      return deltas
     }
     switch (this.shape) {
       case 'openai-chat':
@@ -230,7 +257,17 @@ export class StreamAssembler {
   }
 
   /** Completion tokens as the server counted them (`usage`, Ollama's `eval_count`); undefined when it did not say. */
+  /** The event a stream of this shape ends with, named for "the stream closed without …"; undefined when it has none. */
+  endMarker(): string | undefined {
+    if (this.typed) return this.typed.endMarker
+    if (this.shape === 'openai-chat' || this.shape === 'openai-completion')
+      return this.format === 'sse' ? '`data: [DONE]`' : 'a final `"done": true` line'
+    if (this.shape === 'ollama-chat' || this.shape === 'ollama-generate') return 'a final `"done": true` line'
+    return undefined
+  }
+
   completionTokens(): number | undefined {
+    if (this.typed) return this.typed.completionTokens()
     const fromUsage = (this.usage as { completion_tokens?: unknown } | undefined)?.completion_tokens
     if (typeof fromUsage === 'number') return fromUsage
     const evalCount = this.last?.['eval_count']
@@ -239,6 +276,7 @@ export class StreamAssembler {
 
   /** llama-server's own speed (`timings.predicted_per_second`, `prompt_per_second`), when it sent it. */
   serverSpeed(): { readonly predictedPerSecond?: number; readonly promptPerSecond?: number } | undefined {
+    if (this.typed) return this.typed.serverSpeed()
     const timings = this.timings as { predicted_per_second?: unknown; prompt_per_second?: unknown } | null | undefined
     if (typeof timings !== 'object' || timings === null) return undefined
     const speed = {
@@ -250,6 +288,7 @@ export class StreamAssembler {
 
   /** The assembled response; callable on a partial stream too, so what arrived is never lost. */
   result(): unknown {
+    if (this.typed) return this.typed.result()
     switch (this.shape) {
       case 'openai-chat':
         return {
@@ -333,3 +372,4 @@ function parseMaybe(data: string): unknown {
     return data
   }
 }
+

@@ -301,8 +301,8 @@ async function exchange(
       { exchange },
     )
   }
-  if (!assembler.done && needsEndMarker(assembler.shape) && exchange.status < 400) {
-    const marker = format === 'sse' ? '`data: [DONE]`' : 'a final `"done": true` line'
+  const marker = assembler.endMarker()
+  if (!assembler.done && marker && exchange.status < 400) {
     throw Object.assign(
       new StreamFailure(
         'STREAM_INCOMPLETE',
@@ -318,12 +318,6 @@ async function exchange(
 
 function afterChunks(chunks: number): string {
   return `after ${chunks} chunk${chunks === 1 ? '' : 's'}`
-}
-
-function needsEndMarker(shape: StreamAssembler['shape']): boolean {
-  return (
-    shape === 'openai-chat' || shape === 'openai-completion' || shape === 'ollama-chat' || shape === 'ollama-generate'
-  )
 }
 
 async function dispatch(

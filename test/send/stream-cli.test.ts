@@ -216,3 +216,47 @@ describe('non-LLM event streams', () => {
     })
   })
 })
+
+describe('Responses API and Anthropic Messages streams through the CLI', () => {
+  for (const [name, path, fixture, marker, textPath] of [
+    ['Responses', '/v1/responses', 'responses-stream', '`response.completed`', '$.output[0].content[0].text'],
+    ['Anthropic Messages', '/v1/messages', 'messages-stream', '`message_stop`', '$.content[0].text'],
+  ] as const) {
+    it(`${name}: live text on a terminal, the assembled reply piped and for captures; a cut stream is exit 3 with the partial reply`, async () => {
+      const body = fixtureBody(fixture)
+      server = await startServer({
+        [`POST ${path}`]: (_req, res) => replay(res, fixture, 32),
+        [`POST ${path}/cut`]: (_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+          res.end(body.subarray(0, body.indexOf('delta') + 400)) // a few deltas, then the connection closes
+        },
+      })
+      const assembler = new StreamAssembler('sse')
+      const parser = new SseParser()
+      for (const event of [...parser.push(body), ...parser.end()]) assembler.push(event)
+      const assembled = assembler.result()
+      const text = JSON.stringify(assembled).match(/"text":("(?:[^"\\]|\\.)*")/)![1]
+      const dir = requestFile(path, `# @capture reply = ${textPath}\n# @assert ${textPath} == ${text}\n`)
+      const live = await runCli(['run', 'chat.http', '--var', `baseUrl=${server.url}`], { cwd: dir, tty: true })
+      expect(live.exitCode, live.stderr).toBe(0)
+      expect(live.stdout).toBe(`${JSON.parse(text!) as string}\n`) // the text as it arrived, not events
+      expect(live.stderr).toMatch(/first token .* 40 tokens/)
+      const piped = await runCli(['run', 'chat.http', '--var', `baseUrl=${server.url}`], { cwd: dir })
+      expect(piped.exitCode, piped.stderr).toBe(0)
+      expect(JSON.parse(piped.stdout)).toEqual(assembled)
+      writeFileSync(
+        join(dir, 'cut.http'),
+        `POST {{baseUrl}}${path}/cut\nContent-Type: application/json\n\n{"stream": true}\n`,
+      )
+      const cut = await runCli(['run', 'cut.http', '--var', `baseUrl=${server.url}`, '--report', 'json=r.json'], {
+        cwd: dir,
+      })
+      expect(cut.exitCode).toBe(3)
+      expect(cut.stderr).toContain(`The stream closed without ${marker}`)
+      const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as {
+        steps: { response: { assembled: unknown } }[]
+      }
+      expect(JSON.stringify(report.steps[0]!.response.assembled)).toMatch(/"text":"[^"]+"/)
+    })
+  }
+})
