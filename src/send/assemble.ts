@@ -372,4 +372,3 @@ function parseMaybe(data: string): unknown {
     return data
   }
 }
-
