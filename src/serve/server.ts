@@ -1,13 +1,16 @@
 // reqchain's built-in stand-in for an OpenAI- and Ollama-compatible server, on loopback.
 //   GET  /v1/models             POST /v1/chat/completions   POST /v1/completions
+//   POST /v1/responses (OpenAI Responses)   POST /v1/messages (Anthropic Messages)   (llm-apis.ts)
 //   GET  /api/tags              POST /api/chat              POST /api/generate      (NDJSON streams)
 //   /rest/items[/:id]           a small CRUD collection     ANY  /echo   (the request, as JSON)
 // Faults on demand, per request with an `X-Mock-Fault` header or for every request with --fault:
-//   delay-first-byte=MS  token-delay=MS  drop-after=N  error-after=N  status=CODE
+//   delay-first-byte=MS  token-delay=MS  drop-after=N  error-after=N  status=CODE  close-after-stream
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { type ChatMessage, chatReply, completionReply, countTokens, hashOf, tokenize } from './reply.js'
 import { handleRest } from './rest.js'
+import { type Faults, sendError, sendJson, sleep, streamLines } from './wire.js'
+import { type ResponsesMemory, answerMessages, answerResponses } from './llm-apis.js'
 
 export type MockServerOptions = {
   readonly port: number
@@ -21,8 +24,6 @@ export type MockServerOptions = {
 
 export type MockServer = { readonly url: string; readonly close: () => Promise<void>; readonly requests: () => number }
 
-type Faults = { delayFirstByte: number; tokenDelay: number; dropAfter?: number; errorAfter?: number; status?: number }
-
 export const DEFAULT_MODEL = 'reqchain-mock'
 
 const NO_FAULTS: Faults = { delayFirstByte: 0, tokenDelay: 0 }
@@ -34,7 +35,7 @@ export function parseFaults(text: string | undefined): Partial<Faults> {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [key, raw] = item.split('=')
+    const [key, raw = '1'] = item.split('=')
     const value = Number(raw)
     if (!Number.isFinite(value) || value < 0) throw new Error(`bad fault value in \`${item}\``)
     switch (key) {
@@ -53,8 +54,13 @@ export function parseFaults(text: string | undefined): Partial<Faults> {
       case 'status':
         faults.status = value
         break
+      case 'close-after-stream':
+        faults.closeAfterStream = value !== 0
+        break
       default:
-        throw new Error(`unknown fault \`${key}\` (delay-first-byte, token-delay, drop-after, error-after, status)`)
+        throw new Error(
+          `unknown fault \`${key}\` (delay-first-byte, token-delay, drop-after, error-after, status, close-after-stream)`,
+        )
     }
   }
   return faults
@@ -63,7 +69,11 @@ export function parseFaults(text: string | undefined): Partial<Faults> {
 export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
   const serverFaults: Faults = { ...NO_FAULTS, ...parseFaults(options.fault) }
   const sockets = new Set<Socket>()
-  const state = { items: new Map<number, Record<string, unknown>>(), nextId: 1 }
+  const state = {
+    items: new Map<number, Record<string, unknown>>(),
+    nextId: 1,
+    responses: new Map() as ResponsesMemory,
+  }
   let count = 0
   const server = createServer((req, res) => {
     count++
@@ -94,8 +104,6 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   }
 }
 
-const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve())
-
 /** A request body past this is refused (413): the server holds what it is sent to answer it. */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
@@ -112,32 +120,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks)
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value)
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-  })
-  res.end(body)
-}
-
 /** Errors in OpenAI's shape: `{ "error": { message, type, param, code } }`. */
-function sendError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  type = 'invalid_request_error',
-  code: string | null = null,
-): void {
-  sendJson(res, status, { error: { message, type, param: null, code } })
-}
 
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   options: MockServerOptions,
   serverFaults: Faults,
-  state: { items: Map<number, Record<string, unknown>>; nextId: number },
+  state: { items: Map<number, Record<string, unknown>>; nextId: number; responses: ResponsesMemory },
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://mock')
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`
@@ -168,7 +158,9 @@ async function handle(
     })
   }
   if (url.pathname.startsWith('/rest/')) return handleRest(req.method ?? 'GET', url.pathname.slice(5), raw, res, state)
-  if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+  // Anthropic's clients send the key as x-api-key.
+  const key = req.headers['x-api-key'] === options.apiKey ? `Bearer ${options.apiKey}` : req.headers.authorization
+  if (options.apiKey !== undefined && key !== `Bearer ${options.apiKey}`) {
     return sendError(
       res,
       401,
@@ -203,6 +195,8 @@ async function handle(
           details: { format: 'gguf', family: 'mock' },
         })),
       })
+    case 'POST /v1/responses':
+    case 'POST /v1/messages':
     case 'POST /v1/chat/completions':
     case 'POST /v1/completions':
     case 'POST /api/chat':
@@ -224,6 +218,8 @@ async function handle(
   if (options.models && !options.models.includes(model)) {
     return sendError(res, 404, `The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found')
   }
+  if (route === 'POST /v1/responses') return answerResponses(body, res, { model, faults, memory: state.responses })
+  if (route === 'POST /v1/messages') return answerMessages(body, res, { model, faults })
   const isChat = route.endsWith('/chat/completions') || route.endsWith('/api/chat')
   if (isChat && !Array.isArray(body['messages'])) return sendError(res, 400, "'messages' is a required property")
   if (!isChat && typeof body['prompt'] !== 'string') return sendError(res, 400, "'prompt' is a required property")
@@ -405,29 +401,4 @@ async function handle(
     (n) =>
       `error: ${JSON.stringify({ code: 500, message: `Fault injected after ${n} chunks`, type: 'server_error' })}\n\n`,
   )
-}
-
-async function streamLines(
-  res: ServerResponse,
-  contentType: string,
-  lines: string[],
-  faults: Faults,
-  errorLine: (n: number) => string,
-): Promise<void> {
-  res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' })
-  res.flushHeaders()
-  for (const [i, line] of lines.entries()) {
-    if (faults.dropAfter !== undefined && i >= faults.dropAfter) {
-      await sleep(20) // let what was written reach the client before the connection drops
-      res.destroy()
-      return
-    }
-    if (faults.errorAfter !== undefined && i >= faults.errorAfter) {
-      res.end(errorLine(i))
-      return
-    }
-    if (faults.tokenDelay > 0 && i > 0) await sleep(faults.tokenDelay)
-    if (!res.write(line)) await new Promise((r) => res.once('drain', r))
-  }
-  res.end()
 }
