@@ -65,6 +65,8 @@ export type Query =
   | { readonly kind: 'body' }
   | { readonly kind: 'regex'; readonly pattern: string }
   | { readonly kind: 'duration' }
+  /** The LLM reply's text, tool calls, finish reason or usage (`usage.NAME`), whatever API gave it (check/llm.ts). */
+  | { readonly kind: 'llm'; readonly field: 'reply' | 'toolCalls' | 'finishReason' | 'usage'; readonly path?: string }
   | { readonly kind: 'variable'; readonly name: string }
   /** A script's `client.test(name, …)` (test) or `client.assert(…, name)`: its result is the script's to give. */
   | { readonly kind: 'script'; readonly name: string; readonly test: boolean }

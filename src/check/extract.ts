@@ -3,6 +3,7 @@
 import { ExtractError, tooDeep } from '../errors.js'
 import type { Exchange, Query, SourceSpan } from '../model.js'
 import { queryJsonPath } from './jsonpath.js'
+import { llmValues } from './llm.js'
 
 const parsedBodies = new WeakMap<Exchange, { ok: true; value: unknown } | { ok: false }>()
 const decoder = new TextDecoder()
@@ -41,6 +42,8 @@ export function describeQuery(query: Query): string {
       return `${query.test ? 'client.test' : 'client.assert'} ${JSON.stringify(query.name)}`
     case 'recorded':
       return `recorded ${query.path}`
+    case 'llm':
+      return query.path === undefined ? query.field : `${query.field}.${query.path}`
     default:
       return query.kind
   }
@@ -81,6 +84,10 @@ export function extract(
       return [exchange.status]
     case 'duration':
       return [exchange.timings.totalMs]
+    case 'llm': {
+      const json = responseJson(exchange)
+      return json.ok ? llmValues(json.value, query.field, query.path) : []
+    }
     case 'body':
       return [responseText(exchange)]
     case 'header': {

@@ -55,7 +55,7 @@ const ALIASES: Record<string, string> = {
   isFalse: '== false',
 }
 const QUERY_HELP =
-  'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME` or `request $.path`'
+  'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME`, `request $.path`, or an LLM reply\'s `reply`, `toolCalls`, `finishReason`, `usage` (`usage.NAME`)'
 
 type Cursor = { text: string; offset: number }
 
@@ -272,6 +272,11 @@ export function readQuery(cursor: Cursor, span: SourceSpan): Query {
       return { kind: 'body' }
     case 'duration':
       return { kind: 'duration' }
+    case 'reply':
+    case 'toolCalls':
+    case 'finishReason':
+    case 'usage':
+      return { kind: 'llm', field: word }
     case 'jsonpath':
       return { kind: 'jsonpath', path: readQuoted(cursor, span, 'jsonpath') }
     case 'request': {
@@ -301,6 +306,7 @@ export function readQuery(cursor: Cursor, span: SourceSpan): Query {
       return word === 'header' ? { kind: 'header', name } : { kind: 'variable', name }
     }
     default:
+      if (/^usage\.[\w-]+$/.test(word)) return { kind: 'llm', field: 'usage', path: word.slice(6) }
       throw new LoadError('LOAD_SYNTAX', word ? `Unknown query \`${word}\`` : 'Missing query', span, QUERY_HELP)
   }
 }

@@ -1,0 +1,110 @@
+// One way to ask for an LLM's reply whatever API gave it: `reply` (the text), `toolCalls` (name
+// and parsed arguments), `finishReason` and `usage` (or `usage.NAME`) read the same from an OpenAI
+// chat or text completion, a Responses API response, an Anthropic message and Ollama's chat and
+// generate replies — streamed (assembled) or not. A body of none of these shapes gives nothing,
+// so an assertion on it fails saying the value is missing.
+
+export type LlmField = 'reply' | 'toolCalls' | 'finishReason' | 'usage'
+
+type Json = Record<string, unknown>
+const obj = (value: unknown): Json | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined
+const list = (value: unknown): Json[] =>
+  Array.isArray(value) ? value.map(obj).filter((v): v is Json => v !== undefined) : []
+
+/** Arguments as sent: JSON text parsed when it parses, else the text itself. */
+function parsedArguments(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? {}
+  try {
+    return JSON.parse(value) as unknown
+  } catch {
+    return value
+  }
+}
+
+type Reading = {
+  reply?: string
+  toolCalls?: { name: string; arguments: unknown }[]
+  finishReason?: unknown
+  usage?: unknown
+}
+
+/** The reply's fields in the shape the body has; undefined for a body of no known shape. */
+function read(body: Json): Reading | undefined {
+  const choices = list(body['choices'])
+  if (choices.length > 0) {
+    const first = choices[0]!
+    const message = obj(first['message'])
+    const calls = list(message?.['tool_calls']).map((call) => {
+      const fn = obj(call['function']) ?? {}
+      return { name: String(fn['name'] ?? ''), arguments: parsedArguments(fn['arguments']) }
+    })
+    const text = message ? message['content'] : first['text']
+    return {
+      ...(typeof text === 'string' ? { reply: text } : {}),
+      toolCalls: calls,
+      finishReason: first['finish_reason'],
+      usage: body['usage'],
+    }
+  }
+  if (body['object'] === 'response' || (Array.isArray(body['output']) && typeof body['status'] === 'string')) {
+    const output = list(body['output'])
+    const text = output
+      .filter((item) => item['type'] === 'message')
+      .flatMap((item) => list(item['content']))
+      .filter((part) => part['type'] === 'output_text')
+      .map((part) => String(part['text'] ?? ''))
+      .join('')
+    const incomplete = obj(body['incomplete_details'])?.['reason']
+    return {
+      reply: text,
+      toolCalls: output
+        .filter((item) => item['type'] === 'function_call')
+        .map((item) => ({ name: String(item['name'] ?? ''), arguments: parsedArguments(item['arguments']) })),
+      finishReason: incomplete ?? body['status'],
+      usage: body['usage'],
+    }
+  }
+  if (body['type'] === 'message' && Array.isArray(body['content'])) {
+    const content = list(body['content'])
+    return {
+      reply: content
+        .filter((block) => block['type'] === 'text')
+        .map((block) => String(block['text'] ?? ''))
+        .join(''),
+      toolCalls: content
+        .filter((block) => block['type'] === 'tool_use')
+        .map((block) => ({ name: String(block['name'] ?? ''), arguments: block['input'] ?? {} })),
+      finishReason: body['stop_reason'],
+      usage: body['usage'],
+    }
+  }
+  if ('done' in body && (obj(body['message']) || typeof body['response'] === 'string')) {
+    const message = obj(body['message'])
+    const usage =
+      body['prompt_eval_count'] !== undefined || body['eval_count'] !== undefined
+        ? { prompt_tokens: body['prompt_eval_count'], completion_tokens: body['eval_count'] }
+        : undefined
+    return {
+      reply: String(message ? (message['content'] ?? '') : body['response']),
+      toolCalls: list(message?.['tool_calls']).map((call) => {
+        const fn = obj(call['function']) ?? {}
+        return { name: String(fn['name'] ?? ''), arguments: parsedArguments(fn['arguments']) }
+      }),
+      finishReason: body['done_reason'],
+      ...(usage ? { usage } : {}),
+    }
+  }
+  return undefined
+}
+
+/** The values of `field` (and `usage.NAME`'s NAME) in a reply's JSON body: none when it has no such value. */
+export function llmValues(body: unknown, field: LlmField, path?: string): unknown[] {
+  const reply = obj(body)
+  const reading = reply ? read(reply) : undefined
+  const value = reading?.[field]
+  if (value === undefined || value === null) return []
+  if (path === undefined) return [value]
+  const inner = obj(value)?.[path]
+  return inner === undefined ? [] : [inner]
+}

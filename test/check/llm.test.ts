@@ -1,0 +1,104 @@
+// One query for an LLM's reply whatever the API: `reply`, `toolCalls`, `finishReason`, `usage` and
+// `usage.NAME` read the same from chat completions, the Responses API, Anthropic Messages and
+// Ollama — recorded llama-server replies, and the built-in server's, streamed and not.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { llmValues } from '../../src/check/llm.js'
+import { fixtureBody } from '../helpers/fixtures.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/temp.js'
+
+const json = (name: string) => JSON.parse(fixtureBody(name).toString()) as unknown
+
+describe('reply, toolCalls, finishReason, usage', () => {
+  it('read recorded chat, Responses and Anthropic replies alike', () => {
+    const chat = json('chat') as { choices: { message: { content: string } }[] }
+    expect(llmValues(chat, 'reply')).toEqual([chat.choices[0]!.message.content])
+    expect(llmValues(chat, 'finishReason')).toEqual(['length'])
+    expect(llmValues(chat, 'usage', 'completion_tokens')).toEqual([50])
+    expect(llmValues(json('tools'), 'toolCalls')).toEqual([[{ name: 'get_weather', arguments: { city: 'Paris' } }]])
+    const responses = json('responses') as { output: { content: { text: string }[] }[] }
+    expect(llmValues(responses, 'reply')).toEqual([responses.output[0]!.content[0]!.text])
+    expect(llmValues(responses, 'finishReason')).toEqual(['completed'])
+    expect(llmValues(responses, 'usage', 'output_tokens')).toEqual([40])
+    expect(llmValues(responses, 'toolCalls')).toEqual([[]])
+    const messages = json('messages') as { content: { text: string }[] }
+    expect(llmValues(messages, 'reply')).toEqual([messages.content[0]!.text])
+    expect(llmValues(messages, 'finishReason')).toEqual(['max_tokens'])
+    expect(llmValues(messages, 'usage', 'output_tokens')).toEqual([40])
+  })
+
+  it('read tool calls of every format as name and parsed arguments, and nothing from a body of another shape', () => {
+    const calls = [{ name: 'get_weather', arguments: { city: 'Paris' } }]
+    expect(
+      llmValues(
+        {
+          object: 'response',
+          status: 'completed',
+          output: [{ type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+        },
+        'toolCalls',
+      ),
+    ).toEqual([calls])
+    expect(
+      llmValues(
+        {
+          type: 'message',
+          content: [{ type: 'tool_use', id: 't', name: 'get_weather', input: { city: 'Paris' } }],
+          stop_reason: 'tool_use',
+        },
+        'toolCalls',
+      ),
+    ).toEqual([calls])
+    expect(
+      llmValues(
+        {
+          done: true,
+          message: { content: '', tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }] },
+        },
+        'toolCalls',
+      ),
+    ).toEqual([calls])
+    expect(llmValues({ items: [1] }, 'reply')).toEqual([])
+    expect(llmValues('text', 'reply')).toEqual([])
+  })
+
+  it('assert and extract the reply the same way against every API of the built-in server, streamed or not', async () => {
+    const dir = tempDir('llm')
+    const ask = '"What is the capital of France?"'
+    const requests = [
+      [
+        'chat',
+        'baseUrl',
+        '/chat/completions',
+        `{"model": "m", "stream": true, "stream_options": {"include_usage": true}, "messages": [{"role": "user", "content": ${ask}}]}`,
+        'stop',
+      ],
+      ['responses', 'baseUrl', '/responses', `{"model": "m", "stream": true, "input": ${ask}}`, 'completed'],
+      [
+        'anthropic',
+        'baseUrl',
+        '/messages',
+        `{"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": ${ask}}]}`,
+        'end_turn',
+      ],
+      ['ollama', 'ollamaUrl', '/api/chat', `{"model": "m", "messages": [{"role": "user", "content": ${ask}}]}`, 'stop'],
+    ] as const
+    writeFileSync(
+      join(dir, 'all.http'),
+      requests
+        .map(
+          ([name, base, path, body, finish]) =>
+            `### ${name}\n# @assert reply == "The capital of France is Paris."\n# @assert finishReason == "${finish}"\n# @assert usage exists\nPOST {{${base}}}${path}\nContent-Type: application/json\n\n${body}\n`,
+        )
+        .join('\n'),
+    )
+    const result = await runCli(['test', 'all.http', '--mock'], { cwd: dir })
+    expect(result.stderr).toMatch(/4 passed, 0 failed\n$/)
+    for (const [name] of requests) {
+      const extracted = await runCli(['run', `all.http#${name}`, '--mock', '-e', 'reply', '-r'], { cwd: dir })
+      expect(extracted.stdout, name).toBe('The capital of France is Paris.\n')
+    }
+  })
+})
