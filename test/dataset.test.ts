@@ -501,4 +501,57 @@ describe('--dataset', () => {
     expect(bad.exitCode).toBe(2)
     expect(bad.stderr).toContain('bad.xml is not a JUnit report')
   })
+
+  it("gives tok/s that describe the server: paced, read late, or the server's own, and a summary of tokens over time", async () => {
+    const chunk = (content: string) =>
+      `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] })}\n\n`
+    const usage = (extra: object = {}) =>
+      `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 3, completion_tokens: 21 }, ...extra })}\n\ndata: [DONE]\n\n`
+    server = await startServer({
+      // 21 tokens, 10 ms apart: 100 tok/s, as the reader sees them arrive.
+      'POST /paced': async (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+        for (let i = 0; i < 21; i++) {
+          res.write(chunk(`t${i} `))
+          await new Promise((r) => setTimeout(r, 10))
+        }
+        res.end(usage())
+      },
+      // The same tokens in one write: what a reader that is late sees. No figure is better than 20,000 tok/s.
+      'POST /late': (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+        res.end(Array.from({ length: 21 }, (_, i) => chunk(`t${i} `)).join('') + usage())
+      },
+      // The server says how fast it was (llama-server's timings): that figure is the row's.
+      'POST /timed': (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+        res.end(
+          Array.from({ length: 21 }, (_, i) => chunk(`t${i} `)).join('') +
+            usage({ timings: { predicted_per_second: 42.5 } }),
+        )
+      },
+    })
+    const dir = tempDir('dataset')
+    writeFileSync(
+      join(dir, 'rows.jsonl'),
+      ['paced', 'late', 'timed'].map((path) => JSON.stringify({ path })).join('\n'),
+    )
+    writeFileSync(
+      join(dir, 'r.http'),
+      `POST ${server.url}/{{path}}\nContent-Type: application/json\n\n{"stream": true}\n`,
+    )
+    const result = await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--results', 'out.jsonl'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    const rows = Object.fromEntries(
+      lines(join(dir, 'out.jsonl')).map((r) => [(r['values'] as { path: string }).path, r]),
+    )
+    expect(rows['paced']!['tokensPerSecond']).toBeGreaterThan(60)
+    expect(rows['paced']!['tokensPerSecond']).toBeLessThan(110)
+    expect(rows['late']!['tokensPerSecond']).toBeUndefined()
+    expect(rows['timed']!['tokensPerSecond']).toBe(42.5)
+    // 42 tokens over (21/paced + 21/42.5) seconds: between the two rates, never their mean of 70-odd.
+    const paced = rows['paced']!['tokensPerSecond'] as number
+    const expected = Math.round((42 / (21 / paced + 21 / 42.5)) * 10) / 10
+    expect(result.stderr).toContain(`speed: ${expected} tok/s`)
+  })
 })

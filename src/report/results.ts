@@ -83,14 +83,17 @@ export type ResultsSummary = {
   ttftMs: { p50: number; p90: number; p99: number } | null
   promptTokens: number
   completionTokens: number
-  meanTokensPerSecond: number | null
+  /** Completion tokens over generation time, all rows together (never a mean of the rows' rates). */
+  tokensPerSecond: number | null
 }
 
 export class Results {
   private readonly fd: number | undefined
   private readonly latencies: number[] = []
   private readonly ttfts: number[] = []
-  private readonly rates: number[] = []
+  /** Completion tokens, and the seconds generating them took, of the rows with a speed: the run's speed is one over the other. */
+  private generatedTokens = 0
+  private generationSeconds = 0
   private rows = 0
   private passed = 0
   private skipped = 0
@@ -185,7 +188,11 @@ export class Results {
     if (line.status === 'error') this.errors++
     if (line.requests > 0) this.latencies.push(line.totalMs)
     if (line.ttftMs !== undefined) this.ttfts.push(line.ttftMs)
-    if (line.tokensPerSecond !== undefined) this.rates.push(line.tokensPerSecond)
+    const tokens = line.usage?.completion_tokens
+    if (line.tokensPerSecond !== undefined && line.tokensPerSecond > 0 && typeof tokens === 'number' && tokens > 0) {
+      this.generatedTokens += tokens
+      this.generationSeconds += tokens / line.tokensPerSecond
+    }
     this.promptTokens += line.usage?.prompt_tokens ?? 0
     this.completionTokens += line.usage?.completion_tokens ?? 0
   }
@@ -215,8 +222,7 @@ export class Results {
       ttftMs: percentiles(this.ttfts),
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
-      meanTokensPerSecond:
-        this.rates.length > 0 ? round(this.rates.reduce((a, b) => a + b, 0) / this.rates.length) : null,
+      tokensPerSecond: this.generationSeconds > 0 ? round(this.generatedTokens / this.generationSeconds) : null,
     }
   }
 }
@@ -231,7 +237,9 @@ export function formatSummary(summary: ResultsSummary): string {
     ...(summary.promptTokens + summary.completionTokens > 0
       ? [`tokens: ${summary.promptTokens} prompt, ${summary.completionTokens} completion`]
       : []),
-    ...(summary.meanTokensPerSecond !== null ? [`mean speed: ${summary.meanTokensPerSecond} tok/s`] : []),
+    ...(summary.tokensPerSecond !== null
+      ? [`speed: ${summary.tokensPerSecond} tok/s (all rows' tokens over their generation time)`]
+      : []),
   ].join('\n')
 }
 
@@ -260,7 +268,14 @@ function replyOf(exchange: Exchange): { reply?: unknown; toolCalls?: unknown } {
 function usageOf(exchange: Exchange): Usage {
   const json = responseJson(exchange)
   if (!json.ok) return {}
-  const value = json.value as { usage?: Usage; prompt_eval_count?: number; eval_count?: number } | null
+  const value = json.value as {
+    usage?: Usage & { input_tokens?: number; output_tokens?: number }
+    prompt_eval_count?: number
+    eval_count?: number
+  } | null
+  // The Responses and Anthropic APIs count input and output tokens: the same two numbers.
+  if (value?.usage && (value.usage.input_tokens !== undefined || value.usage.output_tokens !== undefined))
+    return { prompt_tokens: value.usage.input_tokens ?? 0, completion_tokens: value.usage.output_tokens ?? 0 }
   if (value?.usage) return value.usage
   if (typeof value?.eval_count === 'number')
     return { prompt_tokens: value.prompt_eval_count ?? 0, completion_tokens: value.eval_count }
@@ -276,12 +291,20 @@ function addUsage(a: Usage, b: Usage): Usage {
 }
 
 /** The server-counted tokens over the time from the first token to the last; none under a millisecond. */
+/**
+ * How fast the server generated this reply: its own figure when it sends one (llama-server's
+ * `timings`), else tokens over the spread of their arrival — which describes the server only when
+ * the reply was read as it came, so a spread under 0.1 ms a token (a reply read late, all at once)
+ * gives no figure rather than a false one.
+ */
 function tokensPerSecond(exchange: Exchange): number | undefined {
+  const server = exchange.stream?.serverSpeed?.predictedPerSecond
+  if (server !== undefined) return server
   const tokens = exchange.stream?.completionTokens
   const { firstTokenMs, lastTokenMs } = exchange.timings
   if (tokens === undefined || tokens < 2 || firstTokenMs === undefined || lastTokenMs === undefined) return undefined
   const seconds = (lastTokenMs - firstTokenMs) / 1000
-  return seconds >= 0.001 ? (tokens - 1) / seconds : undefined
+  return seconds >= 0.001 && seconds * 1000 >= (tokens - 1) * 0.1 ? (tokens - 1) / seconds : undefined
 }
 
 function round(n: number): number {
