@@ -45,6 +45,9 @@ function readHelperFile(path: unknown, options: HelperOptions, helper: string): 
   }
 }
 
+/** A whole value that is a stand-in for one known only at run time (cli/curl-command.ts). */
+const STAND_IN = /^\uE100[^\uE100\uE101]*\uE101$/
+
 export function registerHelpers(): void {
   registerHelper('json', (value: unknown, ...rest: unknown[]) => {
     if (value === undefined)
@@ -54,6 +57,9 @@ export function registerHelpers(): void {
         undefined,
         'the expression passed to it gave nothing; wrap it as (default EXPR null) where a missing value is fine',
       )
+    // A value known only at run time, in a request shown but not sent (`reqchain curl`, --dry-run),
+    // is JSON text there: its stand-in goes in as it is, not as a JSON string of it.
+    if (typeof value === 'string' && STAND_IN.test(value)) return value
     const indent = rest.length > 1 && typeof rest[0] === 'number' ? rest[0] : undefined
     return JSON.stringify(value, null, indent)
   })

@@ -59,6 +59,29 @@ describe('a chain rendered without a server', () => {
     ])
   })
 
+  it('exports {{json x}} of a captured value as the JSON the variable holds, and the server gets valid JSON', async () => {
+    server = await startServer({
+      '* /ask': (_req, res) => json(res, { choices: [{ message: { role: 'assistant', content: 'hi' } }] }),
+      '* /next': (_req, res, body) => {
+        JSON.parse(body.toString()) // a body that is not JSON fails the request, as a real server answers 500
+        json(res, {})
+      },
+    })
+    const dir = tempDir('export')
+    writeFileSync(
+      join(dir, 'turns.http'),
+      '# @capture reply = $.choices[0].message\nPOST {{base}}/ask\n\n###\nPOST {{base}}/next\nContent-Type: application/json\n\n{"messages": [{"role": "user", "content": "hi"}, {{json reply}}]}\n',
+    )
+    const result = await runCli(['curl', 'turns.http', '--var', `base=${server.url}`], { cwd: dir })
+    expect(result.stdout).toContain(`{"role": "user", "content": "hi"}, '"$reply"']}'`)
+    await promisify(execFile)('sh', ['-c', `set -e; ${result.stdout.replace(/\ncurl/g, '\ncurl -f')}`], {
+      env: { ...process.env, reply: '{"role": "assistant", "content": "hi"}' },
+    })
+    expect(server.calls.at(-1)!.body.toString()).toBe(
+      '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hi"}]}',
+    )
+  })
+
   it('prints every request as it would be sent with run --dry-run, and sends nothing', async () => {
     server = await startServer({})
     const dir = tempDir('export')
