@@ -65,6 +65,9 @@ export type Query =
   | { readonly kind: 'body' }
   | { readonly kind: 'regex'; readonly pattern: string }
   | { readonly kind: 'duration' }
+  /** Time to the first token of a stream (ms), and the server's generation speed (tok/s). */
+  | { readonly kind: 'ttft' }
+  | { readonly kind: 'tokensPerSecond' }
   /** The LLM reply's text, tool calls, finish reason or usage (`usage.NAME`), whatever API gave it (check/llm.ts). */
   | { readonly kind: 'llm'; readonly field: 'reply' | 'toolCalls' | 'finishReason' | 'usage'; readonly path?: string }
   | { readonly kind: 'variable'; readonly name: string }

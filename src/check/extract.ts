@@ -3,7 +3,7 @@
 import { ExtractError, tooDeep } from '../errors.js'
 import type { Exchange, Query, SourceSpan } from '../model.js'
 import { queryJsonPath } from './jsonpath.js'
-import { llmValues } from './llm.js'
+import { llmValues, tokensPerSecond } from './llm.js'
 
 const parsedBodies = new WeakMap<Exchange, { ok: true; value: unknown } | { ok: false }>()
 const decoder = new TextDecoder()
@@ -84,6 +84,12 @@ export function extract(
       return [exchange.status]
     case 'duration':
       return [exchange.timings.totalMs]
+    case 'ttft':
+      return exchange.timings.firstTokenMs === undefined ? [] : [exchange.timings.firstTokenMs]
+    case 'tokensPerSecond': {
+      const rate = tokensPerSecond(exchange)
+      return rate === undefined ? [] : [rate]
+    }
     case 'llm': {
       const json = responseJson(exchange)
       return json.ok ? llmValues(json.value, query.field, query.path) : []

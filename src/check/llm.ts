@@ -2,7 +2,9 @@
 // and parsed arguments), `finishReason` and `usage` (or `usage.NAME`) read the same from an OpenAI
 // chat or text completion, a Responses API response, an Anthropic message and Ollama's chat and
 // generate replies — streamed (assembled) or not. A body of none of these shapes gives nothing,
-// so an assertion on it fails saying the value is missing.
+// so an assertion on it fails saying the value is missing. `ttft` and `tokensPerSecond` are how
+// fast the server answered.
+import type { Exchange } from '../model.js'
 
 export type LlmField = 'reply' | 'toolCalls' | 'finishReason' | 'usage'
 
@@ -107,4 +109,20 @@ export function llmValues(body: unknown, field: LlmField, path?: string): unknow
   if (path === undefined) return [value]
   const inner = obj(value)?.[path]
   return inner === undefined ? [] : [inner]
+}
+
+/**
+ * How fast the server generated this reply: its own figure when it sends one (llama-server's
+ * `timings`), else tokens over the spread of their arrival — which describes the server only when
+ * the reply was read as it came, so a spread under 0.1 ms a token (a reply read late, all at once)
+ * gives no figure rather than a false one.
+ */
+export function tokensPerSecond(exchange: Exchange): number | undefined {
+  const server = exchange.stream?.serverSpeed?.predictedPerSecond
+  if (server !== undefined) return server
+  const tokens = exchange.stream?.completionTokens
+  const { firstTokenMs, lastTokenMs } = exchange.timings
+  if (tokens === undefined || tokens < 2 || firstTokenMs === undefined || lastTokenMs === undefined) return undefined
+  const seconds = (lastTokenMs - firstTokenMs) / 1000
+  return seconds >= 0.001 && seconds * 1000 >= (tokens - 1) * 0.1 ? (tokens - 1) / seconds : undefined
 }

@@ -55,7 +55,7 @@ const ALIASES: Record<string, string> = {
   isFalse: '== false',
 }
 const QUERY_HELP =
-  'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME`, `request $.path`, or an LLM reply\'s `reply`, `toolCalls`, `finishReason`, `usage` (`usage.NAME`)'
+  'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME`, `request $.path`, or an LLM reply\'s `reply`, `toolCalls`, `finishReason`, `usage` (`usage.NAME`), `ttft`, `tokensPerSecond`'
 
 type Cursor = { text: string; offset: number }
 
@@ -272,6 +272,10 @@ export function readQuery(cursor: Cursor, span: SourceSpan): Query {
       return { kind: 'body' }
     case 'duration':
       return { kind: 'duration' }
+    case 'ttft':
+      return { kind: 'ttft' }
+    case 'tokensPerSecond':
+      return { kind: 'tokensPerSecond' }
     case 'reply':
     case 'toolCalls':
     case 'finishReason':

@@ -10,6 +10,7 @@ import { type StepResult, statusOf } from '../outcome.js'
 import type { Plan } from '../chain.js'
 import type { Secrets } from '../secrets.js'
 import { responseJson } from '../check/extract.js'
+import { tokensPerSecond } from '../check/llm.js'
 
 type Usage = { prompt_tokens?: number; completion_tokens?: number }
 
@@ -291,21 +292,6 @@ function addUsage(a: Usage, b: Usage): Usage {
 }
 
 /** The server-counted tokens over the time from the first token to the last; none under a millisecond. */
-/**
- * How fast the server generated this reply: its own figure when it sends one (llama-server's
- * `timings`), else tokens over the spread of their arrival — which describes the server only when
- * the reply was read as it came, so a spread under 0.1 ms a token (a reply read late, all at once)
- * gives no figure rather than a false one.
- */
-function tokensPerSecond(exchange: Exchange): number | undefined {
-  const server = exchange.stream?.serverSpeed?.predictedPerSecond
-  if (server !== undefined) return server
-  const tokens = exchange.stream?.completionTokens
-  const { firstTokenMs, lastTokenMs } = exchange.timings
-  if (tokens === undefined || tokens < 2 || firstTokenMs === undefined || lastTokenMs === undefined) return undefined
-  const seconds = (lastTokenMs - firstTokenMs) / 1000
-  return seconds >= 0.001 && seconds * 1000 >= (tokens - 1) * 0.1 ? (tokens - 1) / seconds : undefined
-}
 
 function round(n: number): number {
   return Math.round(n * 10) / 10

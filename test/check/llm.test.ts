@@ -101,4 +101,23 @@ describe('reply, toolCalls, finishReason, usage', () => {
       expect(extracted.stdout, name).toBe('The capital of France is Paris.\n')
     }
   })
+
+  it('asserts on ttft and tokensPerSecond of a paced stream', async () => {
+    const dir = tempDir('llm')
+    writeFileSync(
+      join(dir, 'speed.http'),
+      '# @assert ttft < 5000\n# @assert tokensPerSecond > 20\n# @assert tokensPerSecond < 200\nPOST {{baseUrl}}/chat/completions\nContent-Type: application/json\nX-Mock-Fault: token-delay=10\n\n{"model": "m", "stream": true, "stream_options": {"include_usage": true}, "messages": [{"role": "user", "content": "What is the capital of France?"}]}\n',
+    )
+    const result = await runCli(['test', 'speed.http', '--mock'], { cwd: dir })
+    expect(result.stderr).toMatch(/1 passed, 0 failed\n$/)
+    writeFileSync(
+      join(dir, 'slow.http'),
+      (await import('node:fs'))
+        .readFileSync(join(dir, 'speed.http'), 'utf8')
+        .replace('tokensPerSecond > 20', 'tokensPerSecond > 5000'),
+    )
+    const slow = await runCli(['test', 'slow.http', '--mock'], { cwd: dir })
+    expect(slow.exitCode).toBe(4)
+    expect(slow.stderr).toContain('assertion failed: `tokensPerSecond` > 5000')
+  })
 })
