@@ -554,4 +554,22 @@ describe('--dataset', () => {
     const expected = Math.round((42 / (21 / paced + 21 / 42.5)) * 10) / 10
     expect(result.stderr).toContain(`speed: ${expected} tok/s`)
   })
+
+  it('prints one --extract value per row with run --dataset -e (JSON Lines); a row whose query fails is null and exit 3', async () => {
+    server = await startServer({
+      'POST /ask': (_req, res, body) => json(res, { answer: (JSON.parse(body.toString()) as { q: string }).q }),
+    })
+    const dir = tempDir('dataset')
+    writeFileSync(join(dir, 'rows.jsonl'), ['a', 'b "quoted"', 'c'].map((q) => JSON.stringify({ q })).join('\n'))
+    writeFileSync(join(dir, 'r.http'), `POST ${server.url}/ask\nContent-Type: application/json\n\n{"q": "{{q}}"}\n`)
+    const values = await runCli(['run', 'r.http', '--dataset', 'rows.jsonl', '-e', '$.answer'], { cwd: dir })
+    expect(values.exitCode, values.stderr).toBe(0)
+    expect(values.stdout).toBe('"a"\n"b \\"quoted\\""\n"c"\n')
+    const raw = await runCli(['run', 'r.http', '--dataset', 'rows.jsonl', '-e', '$.answer', '-r'], { cwd: dir })
+    expect(raw.stdout).toBe('a\nb "quoted"\nc\n')
+    const missing = await runCli(['run', 'r.http', '--dataset', 'rows.jsonl', '-e', '$.nope'], { cwd: dir })
+    expect(missing.stdout).toBe('null\nnull\nnull\n')
+    expect(missing.stderr).toContain('--extract (row 2): No match for `$.nope`')
+    expect(missing.exitCode).toBe(3)
+  })
 })

@@ -12,7 +12,7 @@ import { type RunResult, type StepResult, summaryOf } from '../outcome.js'
 import type { Plan } from '../chain.js'
 import { Secrets } from '../secrets.js'
 import { ConsoleReporter } from '../report/console.js'
-import { printResult } from '../report/print.js'
+import { printResult, printRowValue } from '../report/print.js'
 import { checkOutputs } from './outputs.js'
 import { ExitCode } from './exit-code.js'
 import type { RunOptions } from './options.js'
@@ -121,6 +121,10 @@ export async function runCommand(
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
   const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
+  // `run --dataset -e QUERY`: one value a row, printed as each row ends (JSON Lines).
+  const perRow = options.extract !== undefined && results !== undefined && options.command === 'run'
+  const rowExtract = { failed: false }
+  if (options.extract !== undefined) await loadJsonPath()
   const reports =
     options.reports.length > 0
       ? new (await import('../report/write.js')).ReportWriter(options.reports, {
@@ -161,6 +165,14 @@ export async function runCommand(
             onChainEnd: (plan: Plan, steps: readonly StepResult[]) => {
               results.add(plan, steps)
               progress?.update(results.counts())
+              if (perRow) {
+                const last = steps.findLast((s) => s.exchange)?.exchange
+                if (
+                  printRowValue(options.extract!, last, (plan.row?.index ?? 0) + 1, options.rawOutput, io, reporter) ===
+                  'error'
+                )
+                  rowExtract.failed = true
+              }
             },
           }
         : {}),
@@ -204,8 +216,7 @@ export async function runCommand(
     await recordings?.close()
     progress?.finish()
   }
-  if (options.extract !== undefined) await loadJsonPath()
-  const printed = printResult(result, options, io, reporter)
+  const printed = printResult(result, { ...options, perRow }, io, reporter)
   let reportsFailed = false
   if (reports) {
     // Each report is written or not on its own; a failed one is said, and the run's own outcome stands.
@@ -240,7 +251,7 @@ export async function runCommand(
   }
   if (options.command === 'test') io.stderr.write(`${testSummary(result)}\n`)
   if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
-  const code = printed === 'error' ? ExitCode.runtime : exitCodeFor(result)
+  const code = printed === 'error' || rowExtract.failed ? ExitCode.runtime : exitCodeFor(result)
   return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
 }
 

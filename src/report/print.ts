@@ -26,6 +26,50 @@ export type PrintOptions = {
   /** -r: a string result without quotes */
   readonly rawOutput: boolean
   readonly quiet: boolean
+  /** --extract printed a value per --dataset row as each ended (printRowValue), not one at the end. */
+  readonly perRow?: boolean
+}
+
+/** The --extract query's value in an exchange. */
+function extracted(extract: string, exchange: Exchange): unknown {
+  const cursor = { text: extract, offset: 0 }
+  const query = readQuery(cursor, { file: '--extract', line: 1, column: 1 })
+  if (cursor.text.slice(cursor.offset).trim())
+    throw new UsageError(`Unexpected text after the --extract query: ${cursor.text.slice(cursor.offset).trim()}`)
+  return extractOne(query, exchange, {}, undefined)
+}
+
+function extractFailed(thrown: unknown, io: Io, reporter: ConsoleReporter, where: string): 'error' {
+  const error = tooDeep(thrown, undefined)
+  if (!(error instanceof ReqchainError)) throw error
+  io.stderr.write(
+    `${reporter.errorFrame(new ReqchainError(error.code, `--extract${where}: ${error.message}`, undefined, error.hint))}\n`,
+  )
+  return 'error'
+}
+
+/**
+ * With --dataset, the --extract value of one row's last response, as a JSON line (a string as
+ * it is with -r), written when the row ends: one line per row, `jq`-ready. A row whose query
+ * fails gets `null`, and the error is said.
+ */
+export function printRowValue(
+  extract: string,
+  exchange: Exchange | undefined,
+  row: number,
+  raw: boolean,
+  io: Io,
+  reporter: ConsoleReporter,
+): 'ok' | 'error' {
+  try {
+    if (!exchange) throw new ReqchainError('EXTRACT_NO_MATCH', 'the row got no response')
+    const value = extracted(extract, exchange)
+    io.stdout.write(`${raw && typeof value === 'string' ? value : JSON.stringify(value)}\n`)
+    return 'ok'
+  } catch (thrown) {
+    io.stdout.write('null\n')
+    return extractFailed(thrown, io, reporter, ` (row ${row})`)
+  }
 }
 
 export function printResult(
@@ -50,13 +94,9 @@ export function printResult(
     }
   }
   if (options.extract !== undefined) {
-    if (!last?.exchange) return 'ok'
+    if (!last?.exchange || options.perRow) return 'ok' // with a dataset, each row's value was printed as it ended
     try {
-      const cursor = { text: options.extract, offset: 0 }
-      const query = readQuery(cursor, { file: '--extract', line: 1, column: 1 })
-      if (cursor.text.slice(cursor.offset).trim())
-        throw new UsageError(`Unexpected text after the --extract query: ${cursor.text.slice(cursor.offset).trim()}`)
-      const value = extractOne(query, last.exchange, {}, undefined)
+      const value = extracted(options.extract, last.exchange)
       const text =
         options.rawOutput && typeof value === 'string'
           ? value
@@ -66,12 +106,7 @@ export function printResult(
       io.stdout.write(`${text}\n`)
       return 'ok'
     } catch (thrown) {
-      const error = tooDeep(thrown, undefined)
-      if (!(error instanceof ReqchainError)) throw error
-      io.stderr.write(
-        `${reporter.errorFrame(new ReqchainError(error.code, `--extract: ${error.message}`, undefined, error.hint))}\n`,
-      )
-      return 'error'
+      return extractFailed(thrown, io, reporter, '')
     }
   }
   if (options.quiet) return 'ok'
