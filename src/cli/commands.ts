@@ -214,6 +214,6 @@ export const COMMANDS: Record<string, CommandSpec> = {
       ["$0 diff bug-1234/ --ignore '$.usage' --env staging", 'leave token counts out, run against staging'],
     ],
     epilogue:
-      'Runs the files the recording names, as `test --compare RECORDING` would. Left out by default: object keys id, created, created_at, system_fingerprint, timings, the *_duration timings of Ollama, and strings that are dates.',
+      "Runs the files the recording names, as `test --compare RECORDING` would. Left out by default: object keys id, created, created_at, completed_at, system_fingerprint, timings, the *_duration timings of Ollama, the server's prompt-cache counts (cached_tokens, cache_read_input_tokens, cache_creation_input_tokens), and strings that are dates.",
   },
 }

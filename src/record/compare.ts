@@ -12,7 +12,7 @@ import { StreamAssembler } from '../send/assemble.js'
 import { parseStreamEvents, streamFormatOf } from '../send/sse.js'
 import { type RecordedExchange, type Recording, bodyBytes, matchesMasked } from './format.js'
 
-/** Object keys whose values differ from call to call by nature (OpenAI's ids and times, llama-server's and Ollama's timings). */
+/** Object keys whose values differ from call to call by nature (ids and times, llama-server's and Ollama's timings, prompt-cache counts). */
 const VOLATILE_KEYS = new Set([
   'id',
   'created',
@@ -24,6 +24,11 @@ const VOLATILE_KEYS = new Set([
   'load_duration',
   'prompt_eval_duration',
   'eval_duration',
+  // The server's prompt cache: how much of the prompt it had cached says nothing of the reply.
+  'cached_tokens',
+  'cache_read_input_tokens',
+  'cache_creation_input_tokens',
+  'completed_at',
 ])
 /** A date or a time: ISO 8601 / RFC 3339, or an HTTP date. */
 const DATE =

@@ -309,6 +309,34 @@ describe('the replay server', () => {
 })
 
 describe('compare with a recording', () => {
+  it('leaves the server prompt cache counts and completion times out of a diff', async () => {
+    let calls = 0
+    const cacheServer = createServer((_req, res) => {
+      calls++
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(
+        JSON.stringify({
+          object: 'response',
+          status: 'completed',
+          completed_at: 1796666000 + calls,
+          output: [{ type: 'message', content: [{ type: 'output_text', text: 'Paris' }] }],
+          usage: { input_tokens: 10, output_tokens: 1, input_tokens_details: { cached_tokens: calls * 3 } },
+        }),
+      )
+    })
+    await new Promise<void>((resolve) => cacheServer.listen(0, '127.0.0.1', resolve))
+    try {
+      const dir = tempDir('diff')
+      const { port } = cacheServer.address() as AddressInfo
+      writeFileSync(join(dir, 'r.http'), `POST http://127.0.0.1:${port}/v1/responses\n\n{"input": "x"}\n`)
+      expect((await runCli(['run', 'r.http', '--record', 'rec'], { cwd: dir })).exitCode).toBe(0)
+      const again = await runCli(['diff', 'rec'], { cwd: dir })
+      expect(again.exitCode, again.stderr).toBe(0)
+    } finally {
+      await new Promise((resolve) => cacheServer.close(resolve))
+    }
+  })
+
   it('exits 0 for the same answers, 4 naming the path that changed, and leaves volatile fields out', async () => {
     const vars = await mockVars()
     const dir = tempDir('diff')
