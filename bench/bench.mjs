@@ -281,6 +281,41 @@ async function main() {
         addedLatency < 10,
     })
 
+    // 3b. The same 10,000-token reply as a Responses API stream and as an Anthropic Messages stream.
+    const formats = {}
+    for (const format of ['responses', 'messages']) {
+      writeFileSync(
+        join(work, `stream-${format}.http`),
+        `POST ${base}/stream?n=10000&format=${format}\nContent-Type: application/json\n\n{"stream": true}\n`,
+      )
+      formats[format] = await compare(
+        `stream-${format}`,
+        {
+          'curl -N': ['curl', ['-s', '-N', '-X', 'POST', `${base}/stream?n=10000&format=${format}`]],
+          'reqchain (assembled)': [node, [reqchain, 'run', join(work, `stream-${format}.http`)]],
+        },
+        rounds(7),
+        {
+          port,
+          requests: 1,
+          after: (label, r) => {
+            if (label.includes('assembled') && r.bytes < 100)
+              throw new Error(`${format}: the assembled reply is missing`)
+          },
+        },
+      )
+      const overChat = formats[format]['reqchain (assembled)'].ms / stream['reqchain (assembled)'].ms
+      table(
+        `3b. the same reply as a ${format === 'responses' ? 'Responses API' : 'Anthropic Messages'} stream`,
+        formats[format],
+        'curl -N',
+        {
+          [`assembled within 1.2× of the chat-completions stream (${overChat.toFixed(2)}×)`]: overChat <= 1.2,
+        },
+      )
+    }
+    results.streamFormats = formats
+
     // 4. A 200 MB body written to a file with -o.
     const mb = quick ? 50 : 200
     writeFileSync(join(work, 'big.http'), `GET ${base}/big?mb=${mb}\n`)

@@ -120,9 +120,19 @@ export function llmValues(body: unknown, field: LlmField, path?: string): unknow
 export function tokensPerSecond(exchange: Exchange): number | undefined {
   const server = exchange.stream?.serverSpeed?.predictedPerSecond
   if (server !== undefined) return server
-  const tokens = exchange.stream?.completionTokens
-  const { firstTokenMs, lastTokenMs } = exchange.timings
+  return measuredRate(exchange.stream?.completionTokens, exchange.timings.firstTokenMs, exchange.timings.lastTokenMs)
+}
+
+/**
+ * Tokens over the spread of their arrival, when that spread can describe the server: at least a
+ * millisecond, and at least 0.1 ms a token (faster, the reply was read late, all at once).
+ */
+export function measuredRate(
+  tokens: number | undefined,
+  firstTokenMs: number | undefined,
+  lastTokenMs: number | undefined,
+): number | undefined {
   if (tokens === undefined || tokens < 2 || firstTokenMs === undefined || lastTokenMs === undefined) return undefined
-  const seconds = (lastTokenMs - firstTokenMs) / 1000
-  return seconds >= 0.001 && seconds * 1000 >= (tokens - 1) * 0.1 ? (tokens - 1) / seconds : undefined
+  const ms = lastTokenMs - firstTokenMs
+  return ms >= 1 && ms >= (tokens - 1) * 0.1 ? ((tokens - 1) * 1000) / ms : undefined
 }

@@ -10,6 +10,7 @@ import type { Secrets } from '../secrets.js'
 import type { StreamListener } from '../send/send.js'
 import { formatAssertionFrame, formatCodeFrame, formatShort, type Sources } from '../source.js'
 import type { Io } from '../io.js'
+import { measuredRate } from '../check/llm.js'
 import { toCurl } from './curl.js'
 import { type ColorChoice, type Style, colorEnabled, formatMs, formatSize, styleFor } from './style.js'
 
@@ -214,7 +215,8 @@ export class ConsoleReporter {
 /**
  * Honest speed: tokens per second from the first piece of reply text to the last, counted by the
  * server (`usage`); without its count, chunks per second, said as such. No figure for a stream
- * whose text arrived within a millisecond. llama-server's own figure is shown beside.
+ * whose text arrived within a millisecond, or faster than 0.1 ms a token (read late, all at once:
+ * check/llm.ts). llama-server's own figure is shown beside.
  */
 export function speedOf(exchange: Exchange): string[] {
   const stream = exchange.stream!
@@ -222,9 +224,8 @@ export function speedOf(exchange: Exchange): string[] {
   const window = firstTokenMs !== undefined && lastTokenMs !== undefined ? (lastTokenMs - firstTokenMs) / 1000 : 0
   const out: string[] = []
   if (stream.completionTokens !== undefined) {
-    out.push(
-      `${stream.completionTokens} tokens${window >= 0.001 && stream.completionTokens > 1 ? ` · ${((stream.completionTokens - 1) / window).toFixed(1)} tok/s` : ''}`,
-    )
+    const rate = measuredRate(stream.completionTokens, firstTokenMs, lastTokenMs)
+    out.push(`${stream.completionTokens} tokens${rate !== undefined ? ` · ${rate.toFixed(1)} tok/s` : ''}`)
   } else if (window >= 0.001 && stream.contentChunks > 1) {
     out.push(`≈ ${((stream.contentChunks - 1) / window).toFixed(1)} chunks/s`)
   }
