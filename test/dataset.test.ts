@@ -183,6 +183,17 @@ describe('--dataset', () => {
       'rows: 12 passed, 0 failed of 12',
       'tokens: 133 prompt, 190 completion',
     ])
+    // Every shard is there, once: a missing or repeated shard is exit 2, naming it.
+    expect(lines(join(dir, 's2.jsonl'))[0]!['shard']).toBe('2/5')
+    const partial = await runCli(['merge', 's1.jsonl', 's2.jsonl', 's4.jsonl', 's5.jsonl'], { cwd: dir })
+    expect(partial.exitCode).toBe(2)
+    expect(partial.stderr).toContain('Shard 3/5 is missing: 4 of 5 given')
+    writeFileSync(join(dir, 's2-again.jsonl'), readFileSync(join(dir, 's2.jsonl')))
+    const twice = await runCli(['merge', ...[1, 2, 3, 4, 5].map((k) => `s${k}.jsonl`), 's2-again.jsonl'], { cwd: dir })
+    expect(twice.exitCode).toBe(2)
+    expect(twice.stderr).toMatch(
+      /Shard 2\/5 is given twice: s2\.jsonl and s2-again\.jsonl|Row \d+ of .* is in s2\.jsonl/,
+    )
     const merged = await runCli(['merge', 'b.jsonl', 'a.jsonl', '--results', 'all.jsonl'], { cwd: dir })
     expect(merged.exitCode, merged.stderr).toBe(0)
     const summary = whole.stderr.slice(whole.stderr.indexOf('rows:')).replace(/\n\d+ passed.*\n$/, '\n')
@@ -571,5 +582,34 @@ describe('--dataset', () => {
     expect(missing.stdout).toBe('null\nnull\nnull\n')
     expect(missing.stderr).toContain('--extract (row 2): No match for `$.nope`')
     expect(missing.exitCode).toBe(3)
+  })
+
+  it('takes --shard auto from the CI: GitLab, CircleCI, Buildkite, a Kubernetes Indexed Job with --shard-count', async () => {
+    const dir = tempDir('dataset')
+    const common = ['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '-q']
+    const rowsOf = async (env: Record<string, string>, extra: string[] = []) => {
+      const file = join(dir, `auto-${Object.values(env).join('-')}.jsonl`)
+      const result = await runCli([...common, '--shard', 'auto', ...extra, '--results', file], { cwd: root, env })
+      expect(result.exitCode, result.stderr).toBe(0)
+      return lines(file).map((r) => [r['row'], r['shard']])
+    }
+    expect(await rowsOf({ CI_NODE_INDEX: '2', CI_NODE_TOTAL: '5' })).toEqual([
+      [2, '2/5'],
+      [7, '2/5'],
+      [12, '2/5'],
+    ])
+    expect((await rowsOf({ CIRCLE_NODE_INDEX: '0', CIRCLE_NODE_TOTAL: '6' })).map(([row]) => row)).toEqual([1, 7])
+    expect(
+      (await rowsOf({ BUILDKITE_PARALLEL_JOB: '5', BUILDKITE_PARALLEL_JOB_COUNT: '6' })).map(([row]) => row),
+    ).toEqual([6, 12])
+    expect((await rowsOf({ JOB_COMPLETION_INDEX: '3' }, ['--shard-count', '4'])).map(([row]) => row)).toEqual([
+      4, 8, 12,
+    ])
+    const noCount = await runCli([...common, '--shard', 'auto'], { cwd: root, env: { JOB_COMPLETION_INDEX: '3' } })
+    expect(noCount.exitCode).toBe(1)
+    expect(noCount.stderr).toContain('needs --shard-count N')
+    const none = await runCli([...common, '--shard', 'auto'], { cwd: root, env: {} })
+    expect(none.exitCode).toBe(1)
+    expect(none.stderr).toContain('--shard auto found no shard in the environment')
   })
 })

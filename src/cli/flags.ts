@@ -241,7 +241,12 @@ export function runOptions(command: 'run' | 'test'): OptionSpec[] {
       name: 'shard',
       type: 'string',
       describe:
-        'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results',
+        'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results. auto: from the CI (GitLab, CircleCI, Buildkite, a Kubernetes Indexed Job with --shard-count)',
+    },
+    {
+      name: 'shard-count',
+      type: 'number',
+      describe: "with --shard auto in a Kubernetes Indexed Job: the number of shards (the Job's completions)",
     },
     {
       name: 'retry',

@@ -66,7 +66,7 @@ const GROUPS: readonly (readonly [string, readonly string[]])[] = [
     ],
   ],
   ['Reports', ['report', 'junit-cases']],
-  ['Datasets', ['dataset', 'rows', 'limit', 'results', 'row-name', 'columns', 'shard']],
+  ['Datasets', ['dataset', 'rows', 'limit', 'results', 'row-name', 'columns', 'shard', 'shard-count']],
   ['Recording', ['record', 'replay', 'replay-speed', 'compare', 'ignore', 'compare-header']],
   ['Server', ['port', 'host', 'api-key', 'models', 'fault']],
 ]
@@ -115,7 +115,8 @@ const VALUES: Readonly<Record<string, string>> = {
   results: 'FILE',
   'row-name': 'COLUMN',
   columns: 'LIST',
-  shard: 'K/N',
+  shard: 'K/N|auto',
+  'shard-count': 'N',
   record: 'DIR',
   replay: 'DIR',
   'replay-speed': 'FACTOR',

@@ -63,7 +63,10 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
   const { writeAtomically } = await import('../report/write.js')
   const lines: Line[] = []
   const seen = new Map<string, string>()
+  /** The `K/N` each results file's lines carry (--shard), or undefined for a file with none (no rows, or no --shard). */
+  const shards = new Map<string, string | undefined>()
   for (const path of options.paths.filter((p) => kindOf(p) === 'results')) {
+    shards.set(path, undefined)
     let number = 0
     const input = createReadStream(resolve(io.cwd, path))
     const opened = new Promise<void>((ok, fail) => {
@@ -113,9 +116,21 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
           'the shards overlap: merge each shard once (--shard K/N with the same N)',
         )
       seen.set(key, `${path}:${number}`)
+      if (line.shard !== undefined) {
+        const earlier = shards.get(path)
+        if (earlier !== undefined && earlier !== line.shard)
+          throw new LoadError(
+            'LOAD_SYNTAX',
+            `${path} holds rows of shard ${earlier} and of shard ${line.shard}`,
+            at,
+            'merge the results files the shards wrote, each as it was written',
+          )
+        shards.set(path, line.shard)
+      }
       lines.push(line)
     }
   }
+  checkShards(shards)
   lines.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.row - b.row))
   const results = new Results(undefined, new Secrets())
   for (const line of lines) results.count(line)
@@ -232,6 +247,57 @@ function isResultLine(value: unknown): boolean {
     typeof line['file'] === 'string' &&
     STATUSES.has(line['status'] as string) &&
     typeof line['requests'] === 'number' &&
-    typeof line['totalMs'] === 'number'
+    typeof line['totalMs'] === 'number' &&
+    (line['shard'] === undefined || isShard(line['shard']))
   )
+}
+
+/** `K/N` with 1 ≤ K ≤ N. */
+function isShard(value: unknown): boolean {
+  const match = typeof value === 'string' ? value.match(/^([1-9]\d{0,5})\/([1-9]\d{0,5})$/) : null
+  return match !== null && Number(match[1]) <= Number(match[2])
+}
+
+/**
+ * The shards of one --shard run are there, each once: every results file that says `K/N` has the
+ * same N, no K twice, and no K missing — except as many as the files that hold no rows (a shard
+ * may get none). Results without shards (no --shard) are not checked.
+ */
+function checkShards(shards: ReadonlyMap<string, string | undefined>): void {
+  const byIndex = new Map<number, string>()
+  let count: number | undefined
+  let unknown = 0
+  for (const [path, shard] of shards) {
+    if (shard === undefined) {
+      unknown++
+      continue
+    }
+    const [index, total] = shard.split('/').map(Number) as [number, number]
+    if (count !== undefined && total !== count)
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `${path} is shard ${shard}, but another file is a shard of ${count}`,
+        undefined,
+        'merge the shards of one run: --shard K/N with the same N',
+      )
+    count = total
+    const twice = byIndex.get(index)
+    if (twice)
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `Shard ${shard} is given twice: ${twice} and ${path}`,
+        undefined,
+        'merge each shard once',
+      )
+    byIndex.set(index, path)
+  }
+  if (count === undefined) return
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((k) => !byIndex.has(k))
+  if (missing.length > unknown)
+    throw new LoadError(
+      'LOAD_SYNTAX',
+      `Shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: ${byIndex.size} of ${count} given`,
+      undefined,
+      "merge every shard's results file; a summary of some shards would pass for the whole run",
+    )
 }

@@ -74,6 +74,8 @@ export type RunOptions = VarOptions & {
   readonly columns?: readonly string[]
   /** `--shard K/N`: this machine's part of the rows (or of the files, in test mode), 1-based. */
   readonly shard?: { readonly index: number; readonly count: number }
+  /** `--shard auto`: the shard comes from the CI's environment when the run starts (and --shard-count). */
+  readonly shardAuto?: { readonly count?: number }
   readonly bail: boolean
   readonly parallel: number
   readonly reports: readonly ReportTarget[]

@@ -100,9 +100,21 @@ export function junitCasesOf(value: unknown): 'request' | 'assertion' {
   throw new UsageError(`--junit-cases takes request or assertion, got \`${String(value)}\``)
 }
 
-export function shardOf(args: ParsedArgs, command: 'run' | 'test'): Pick<RunOptions, 'shard'> {
-  if (args['shard'] === undefined) return {}
+export function shardOf(args: ParsedArgs, command: 'run' | 'test'): Pick<RunOptions, 'shard' | 'shardAuto'> {
+  if (args['shard'] === undefined) {
+    if (args['shard-count'] !== undefined) throw new UsageError('--shard-count goes with --shard auto')
+    return {}
+  }
   const text = String(args['shard'])
+  if (text === 'auto') {
+    const count = args['shard-count'] as number | undefined
+    if (count !== undefined && !(Number.isInteger(count) && count >= 1))
+      throw new UsageError(`--shard-count takes a whole number of shards, got \`${count}\``)
+    if (args['dataset'] === undefined && command === 'run')
+      throw new UsageError('--shard splits the rows of a --dataset (or, in `reqchain test`, the files)')
+    return { shardAuto: count === undefined ? {} : { count } }
+  }
+  if (args['shard-count'] !== undefined) throw new UsageError('--shard-count goes with --shard auto')
   const match = text.match(/^(\d+)\/(\d+)$/)
   const index = Number(match?.[1])
   const count = Number(match?.[2])
@@ -196,3 +208,54 @@ export function parseReports(flags: readonly string[]): ReportTarget[] {
     return { format: match[1] === 'md' ? 'markdown' : (match[1] as ReportFormat), path: match[2]! }
   })
 }
+
+/**
+ * `--shard auto`: this job's shard, from the CI's own variables — GitLab (CI_NODE_INDEX from 1,
+ * CI_NODE_TOTAL), CircleCI (CIRCLE_NODE_INDEX from 0, CIRCLE_NODE_TOTAL), Buildkite
+ * (BUILDKITE_PARALLEL_JOB from 0, BUILDKITE_PARALLEL_JOB_COUNT), a Kubernetes Indexed Job
+ * (JOB_COMPLETION_INDEX from 0, with --shard-count N) — or REQCHAIN_SHARD=K/N.
+ */
+export function shardFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  count: number | undefined,
+): { readonly index: number; readonly count: number } {
+  const whole = (name: string) => {
+    const text = env[name]
+    return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined
+  }
+  const found = (index: number | undefined, total: number | undefined, from: string) => {
+    if (index === undefined || total === undefined) return undefined
+    if (total < 1 || index < 1 || index > total)
+      throw new UsageError(`--shard auto: ${from} says shard ${index} of ${total}`, "check the CI job's parallelism")
+    return { index, count: total }
+  }
+  const own = env['REQCHAIN_SHARD']?.match(/^(\d+)\/(\d+)$/)
+  const shard =
+    (own ? found(Number(own[1]), Number(own[2]), 'REQCHAIN_SHARD') : undefined) ??
+    found(whole('CI_NODE_INDEX'), whole('CI_NODE_TOTAL'), 'CI_NODE_INDEX/CI_NODE_TOTAL') ??
+    found(
+      mapDefined(whole('CIRCLE_NODE_INDEX'), (i) => i + 1),
+      whole('CIRCLE_NODE_TOTAL'),
+      'CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL',
+    ) ??
+    found(
+      mapDefined(whole('BUILDKITE_PARALLEL_JOB'), (i) => i + 1),
+      whole('BUILDKITE_PARALLEL_JOB_COUNT'),
+      'BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT',
+    ) ??
+    found(
+      mapDefined(whole('JOB_COMPLETION_INDEX'), (i) => i + 1),
+      count,
+      'JOB_COMPLETION_INDEX and --shard-count',
+    )
+  if (!shard)
+    throw new UsageError(
+      env['JOB_COMPLETION_INDEX'] !== undefined && count === undefined
+        ? "--shard auto in a Kubernetes Indexed Job needs --shard-count N (the Job's completions)"
+        : '--shard auto found no shard in the environment',
+      'it reads GitLab CI_NODE_INDEX/CI_NODE_TOTAL, CircleCI CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL, Buildkite BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT, JOB_COMPLETION_INDEX with --shard-count, or REQCHAIN_SHARD=K/N',
+    )
+  return shard
+}
+
+const mapDefined = (value: number | undefined, f: (n: number) => number) => (value === undefined ? undefined : f(value))

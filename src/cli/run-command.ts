@@ -18,6 +18,7 @@ import { ExitCode } from './exit-code.js'
 import type { RunOptions } from './options.js'
 import { loadAll, planOf } from './load-paths.js'
 import { cookieJarOf, resultsOf, sinkOf, tlsOptionsOf, withRows } from './run-setup.js'
+import { shardFromEnvironment } from './option-values.js'
 
 export async function runCommand(
   given: RunOptions,
@@ -31,9 +32,11 @@ export async function runCommand(
     given.filesFromRecording && given.compare
       ? (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare.dir)
       : undefined
-  const options = recorded
+  const named = recorded
     ? { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names }
     : given
+  // --shard auto: this job's shard, read from the CI's environment now.
+  const options = named.shardAuto ? { ...named, shard: shardFromEnvironment(ttyIo.env, named.shardAuto.count) } : named
   const selected = loadAll(options.paths, ttyIo, sources, {
     recursive: options.command === 'test',
     names: options.names,

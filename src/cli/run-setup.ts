@@ -74,6 +74,7 @@ export async function resultsOf(options: RunOptions, io: Io, secrets: Secrets, p
       options.results === undefined ? undefined : resolve(io.cwd, options.results),
       secrets,
       csvResults,
+      options.shard ? `${options.shard.index}/${options.shard.count}` : undefined,
     )
   } catch (error) {
     throw new UsageError(

@@ -70,6 +70,8 @@ export type ResultLine = {
   ttftMs?: number
   tokensPerSecond?: number
   error?: { code: string; message: string }
+  /** `K/N` when the run was one shard of N (--shard): merge checks that every shard is there, once. */
+  shard?: string
 }
 
 export type ResultsSummary = {
@@ -112,6 +114,8 @@ export class Results {
     path: string | undefined,
     private readonly secrets: Secrets,
     private readonly csv?: CsvResults,
+    /** `K/N` of a --shard run, written on every line. */
+    private readonly shard?: string,
   ) {
     this.fd = path === undefined ? undefined : openSync(path, 'w')
     this.path = path
@@ -174,6 +178,7 @@ export class Results {
       ...(ttft !== undefined ? { ttftMs: round(ttft) } : {}),
       ...(rate !== undefined ? { tokensPerSecond: round(rate) } : {}),
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
+      ...(this.shard ? { shard: this.shard } : {}),
     }
     this.count(line)
     if (!this.csv) this.append(`${this.secrets.mask(JSON.stringify(line))}\n`)
