@@ -156,12 +156,45 @@ export function extractOne(
   const matches = extract(query, exchange, vars, span)
   if (matches.length === 0) {
     if (optional) return undefined
+    const inString = query.kind === 'jsonpath' ? jsonInString(query.path, exchange, span) : undefined
     throw new ExtractError(
       'EXTRACT_NO_MATCH',
       `No match for \`${describeQuery(query)}\``,
       span,
-      `the body starts: ${bodyPreview(exchange, 120)}`,
+      inString
+        ? `\`${inString}\` is a string that holds JSON, not JSON itself: a path cannot go into it (read it in a response handler: JSON.parse(response.body…))`
+        : `the body starts: ${bodyPreview(exchange, 120)}`,
     )
   }
   return matches.length === 1 ? matches[0] : matches
+}
+
+/**
+ * Where a JSONPath that found nothing ran into a string holding JSON (an LLM's `content` that is
+ * JSON text, say): the longest leading part of the path whose value is such a string.
+ */
+function jsonInString(path: string, exchange: Exchange, span: SourceSpan | undefined): string | undefined {
+  const steps = path.match(/^\$((?:\.[A-Za-z_$][\w$-]*|\[\d+\]|\['[^']*'\]|\["[^"]*"\])+)/)?.[1]
+  if (!steps) return undefined
+  const parts = steps.match(/\.[A-Za-z_$][\w$-]*|\[\d+\]|\['[^']*'\]|\["[^"]*"\]/g) ?? []
+  for (let n = parts.length - 1; n >= 1; n--) {
+    const prefix = `$${parts.slice(0, n).join('')}`
+    const json = responseJson(exchange)
+    if (!json.ok) return undefined
+    let found: unknown[]
+    try {
+      found = runJsonPath(prefix, json.value, span)
+    } catch {
+      return undefined
+    }
+    const value = found.length === 1 ? found[0] : undefined
+    if (typeof value !== 'string') continue
+    try {
+      const parsed = JSON.parse(value) as unknown
+      return typeof parsed === 'object' && parsed !== null ? prefix : undefined
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
 }

@@ -120,4 +120,15 @@ describe('reply, toolCalls, finishReason, usage', () => {
     expect(slow.exitCode).toBe(4)
     expect(slow.stderr).toContain('assertion failed: `tokensPerSecond` > 5000')
   })
+
+  it('says when a capture missed because the content is a string holding JSON', async () => {
+    const dir = tempDir('llm')
+    writeFileSync(
+      join(dir, 'js.http'),
+      '# @capture city = $.choices[0].message.content.city\nPOST {{baseUrl}}/chat/completions\nContent-Type: application/json\n\n{"model": "m", "messages": [{"role": "user", "content": "city?"}], "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}}\n',
+    )
+    const result = await runCli(['run', 'js.http', '--mock'], { cwd: dir })
+    expect(result.exitCode).toBe(3)
+    expect(result.stderr).toContain('`$.choices[0].message.content` is a string that holds JSON, not JSON itself')
+  })
 })
