@@ -23,7 +23,13 @@ import type { Secrets } from './secrets.js'
 import type { StepResult } from './outcome.js'
 
 /** A chain of requests: a file's (selected) requests, for one --dataset row when there is one. */
-export type Plan = { readonly file: RequestFile; readonly requests: readonly RequestTemplate[]; readonly row?: Row }
+export type Plan = {
+  readonly file: RequestFile
+  readonly requests: readonly RequestTemplate[]
+  readonly row?: Row
+  /** Which run of the chain this is, 1-based, with --repeat N. */
+  readonly repeat?: number
+}
 
 export type ChainOptions = {
   readonly varSources: VarSources
@@ -129,7 +135,7 @@ export class Link {
     const explained = explain(step, this.missed, (name) =>
       originOf(name, this.plan, this.base.origins, this.options.cliVars, this.captured, this.scope.context[name]),
     )
-    return this.plan.row ? { ...explained, ...this.rowFields() } : explained
+    return this.plan.row || this.plan.repeat !== undefined ? { ...explained, ...this.rowFields() } : explained
   }
 
   /** What a finished step leaves for the requests after it. */
@@ -162,9 +168,12 @@ export class Link {
       scope.exchanges.set(name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
   }
 
-  private rowFields(): Pick<StepResult, 'row' | 'rowValues'> {
-    const { row } = this.plan
-    return row ? { row: row.index + 1, rowValues: row.values } : {}
+  private rowFields(): Pick<StepResult, 'row' | 'rowValues' | 'repeat'> {
+    const { row, repeat } = this.plan
+    return {
+      ...(row ? { row: row.index + 1, rowValues: row.values } : {}),
+      ...(repeat !== undefined ? { repeat } : {}),
+    }
   }
 }
 

@@ -21,6 +21,8 @@ export type StepResult = {
   /** The --dataset row it ran for, 1-based, and that row's fields. */
   readonly row?: number
   readonly rowValues?: Readonly<Record<string, unknown>>
+  /** Which run of its chain, 1-based, with --repeat N. */
+  readonly repeat?: number
 }
 
 /** Steps counted by outcome. */

@@ -612,4 +612,41 @@ describe('--dataset', () => {
     expect(none.exitCode).toBe(1)
     expect(none.stderr).toContain('--shard auto found no shard in the environment')
   })
+
+  it('runs each chain --repeat N times, gives the pass rate of each request and assertion, and passes at --pass-rate', async () => {
+    let calls = 0
+    server = await startServer({
+      // Right two times in three: an LLM's way.
+      'POST /ask': (_req, res) => json(res, { answer: ++calls % 3 === 0 ? 'Lyon' : 'Paris' }),
+    })
+    const dir = tempDir('dataset')
+    writeFileSync(
+      join(dir, 'r.http'),
+      `# @name ask\n# @assert status == 200\n# @assert $.answer == "Paris"\nPOST ${server.url}/ask\n`,
+    )
+    const plain = await runCli(['test', 'r.http', '--repeat', '3'], { cwd: dir })
+    expect(plain.exitCode).toBe(4)
+    expect(plain.stderr).toMatch(
+      /pass rate over 3 runs:\n {2}ask \(r\.http:4\) +2\/3 {2}66\.7%\n {4}status == 200 +3\/3\n {4}\$\.answer == "Paris" +2\/3\n/,
+    )
+    expect(plain.stderr).toContain('2 passed, 1 failed')
+    calls = 0
+    expect((await runCli(['test', 'r.http', '--repeat', '3', '--pass-rate', '0.6'], { cwd: dir })).exitCode).toBe(0)
+    calls = 0
+    expect((await runCli(['test', 'r.http', '--repeat', '3', '--pass-rate', '0.7'], { cwd: dir })).exitCode).toBe(4)
+    // With a dataset, each row runs N times; the results say which run.
+    writeFileSync(join(dir, 'rows.jsonl'), '{"q": 1}\n{"q": 2}\n')
+    await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--repeat', '2', '--results', 'out.jsonl'], { cwd: dir })
+    expect(lines(join(dir, 'out.jsonl')).map((r) => [r['row'], r['repeat']])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+      [2, 2],
+    ])
+    const merged = await runCli(['merge', 'out.jsonl'], { cwd: dir })
+    expect(merged.exitCode, merged.stderr).not.toBe(2)
+    const bad = await runCli(['test', 'r.http', '--pass-rate', '0.9'], { cwd: dir })
+    expect(bad.exitCode).toBe(1)
+    expect(bad.stderr).toContain('--pass-rate goes with --repeat N')
+  })
 })

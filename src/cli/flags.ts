@@ -244,6 +244,17 @@ export function runOptions(command: 'run' | 'test'): OptionSpec[] {
         'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results. auto: from the CI (GitLab, CircleCI, Buildkite, a Kubernetes Indexed Job with --shard-count)',
     },
     {
+      name: 'repeat',
+      type: 'number',
+      default: 1,
+      describe: "run each chain this many times (LLM replies vary); the summary gives each request's pass rate",
+    },
+    {
+      name: 'pass-rate',
+      type: 'number',
+      describe: 'with --repeat: pass when each request passes in at least this share of its runs (0 to 1, e.g. 0.9)',
+    },
+    {
       name: 'shard-count',
       type: 'number',
       describe: "with --shard auto in a Kubernetes Indexed Job: the number of shards (the Job's completions)",

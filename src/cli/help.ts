@@ -7,7 +7,7 @@ import type { OptionSpec } from './flags.js'
 
 /** The groups a command's flags are shown in, in this order; a flag not named here is under "Options". */
 const GROUPS: readonly (readonly [string, readonly string[]])[] = [
-  ['Input', ['name', 'file-root', 'mock', 'dry-run', 'parallel', 'bail']],
+  ['Input', ['name', 'file-root', 'mock', 'dry-run', 'parallel', 'bail', 'repeat', 'pass-rate']],
   ['Variables', ['env', 'env-file', 'var', 'secret', 'allow-invalid-json']],
   [
     'Output',
@@ -117,6 +117,8 @@ const VALUES: Readonly<Record<string, string>> = {
   columns: 'LIST',
   shard: 'K/N|auto',
   'shard-count': 'N',
+  repeat: 'N',
+  'pass-rate': 'SHARE',
   record: 'DIR',
   replay: 'DIR',
   'replay-speed': 'FACTOR',

@@ -106,7 +106,7 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
           at,
           'it needs at least row, file, status, requests and totalMs, as --results writes them',
         )
-      const key = `${line.file}\0${line.row}`
+      const key = `${line.file}\0${line.row}\0${line.repeat ?? ''}`
       const earlier = seen.get(key)
       if (earlier)
         throw new LoadError(
@@ -131,7 +131,9 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
     }
   }
   checkShards(shards)
-  lines.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.row - b.row))
+  lines.sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : a.row - b.row || (a.repeat ?? 0) - (b.repeat ?? 0),
+  )
   const results = new Results(undefined, new Secrets())
   for (const line of lines) results.count(line)
   const summary = lines.length > 0 ? results.summary() : undefined

@@ -259,3 +259,15 @@ export function shardFromEnvironment(
 }
 
 const mapDefined = (value: number | undefined, f: (n: number) => number) => (value === undefined ? undefined : f(value))
+
+export function repeatOf(args: ParsedArgs): Pick<RunOptions, 'repeat' | 'passRate'> {
+  const repeat = (args['repeat'] as number | undefined) ?? 1
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100_000)
+    throw new UsageError(`--repeat takes a whole number of runs from 1, got \`${repeat}\``, 'for example --repeat 10')
+  const rate = args['pass-rate'] as number | undefined
+  if (rate === undefined) return { repeat }
+  if (!(rate >= 0 && rate <= 1))
+    throw new UsageError(`--pass-rate takes a share from 0 to 1, got \`${rate}\``, 'for example --pass-rate 0.9')
+  if (repeat === 1) throw new UsageError('--pass-rate goes with --repeat N', 'for example --repeat 10 --pass-rate 0.9')
+  return { repeat, passRate: rate }
+}

@@ -124,6 +124,8 @@ export async function runCommand(
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
   const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
+  const passRates =
+    options.repeat > 1 ? new (await import('../report/pass-rates.js')).PassRates(options.repeat) : undefined
   // `run --dataset -e QUERY`: one value a row, printed as each row ends (JSON Lines).
   const perRow = options.extract !== undefined && results !== undefined && options.command === 'run'
   const rowExtract = { failed: false }
@@ -188,6 +190,7 @@ export async function runCommand(
         if (event.kind === 'step') reporter.endLiveText(event.step.template)
         reporter.onEvent(event)
         if (event.kind === 'step' || event.kind === 'skipped') {
+          passRates?.add(event.step)
           reports?.add(event.step)
           recordings?.add(event.step)
         }
@@ -254,7 +257,10 @@ export async function runCommand(
   }
   if (options.command === 'test') io.stderr.write(`${testSummary(result)}\n`)
   if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
-  const code = printed === 'error' || rowExtract.failed ? ExitCode.runtime : exitCodeFor(result)
+  if (passRates && !options.quiet) io.stderr.write(`${secrets.mask(passRates.format())}\n`)
+  // --pass-rate: a run passes when each request passed often enough, though some of its runs failed.
+  const passes = options.passRate !== undefined && passRates?.meets(options.passRate) && !result.interrupted
+  const code = printed === 'error' || rowExtract.failed ? ExitCode.runtime : passes ? ExitCode.ok : exitCodeFor(result)
   return code === ExitCode.ok && reportsFailed ? ExitCode.runtime : code
 }
 

@@ -25,8 +25,14 @@ function inputFileMessage(error: unknown): string {
   throw error
 }
 
-/** With --dataset, every plan once per chosen row: each (file, row) is a chain of its own. */
+/** With --dataset, every plan once per chosen row; with --repeat N, each of those N times: each a chain of its own. */
 export async function withRows(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {
+  const rowed = await rowsOf(plans, options, io)
+  if (options.repeat <= 1) return rowed
+  return rowed.flatMap((plan) => Array.from({ length: options.repeat }, (_, i) => ({ ...plan, repeat: i + 1 })))
+}
+
+async function rowsOf(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {
   if (options.dataset === undefined) return shardOf(plans, options.shard)
   const { chooseRows, loadDataset } = await import('../load/dataset.js')
   const chosen = chooseRows(

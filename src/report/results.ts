@@ -72,6 +72,8 @@ export type ResultLine = {
   error?: { code: string; message: string }
   /** `K/N` when the run was one shard of N (--shard): merge checks that every shard is there, once. */
   shard?: string
+  /** Which run of the row, with --repeat N. */
+  repeat?: number
 }
 
 export type ResultsSummary = {
@@ -179,6 +181,7 @@ export class Results {
       ...(rate !== undefined ? { tokensPerSecond: round(rate) } : {}),
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
       ...(this.shard ? { shard: this.shard } : {}),
+      ...(steps[0]?.repeat !== undefined ? { repeat: steps[0].repeat } : {}),
     }
     this.count(line)
     if (!this.csv) this.append(`${this.secrets.mask(JSON.stringify(line))}\n`)
