@@ -29,6 +29,8 @@ export type Plan = {
   readonly row?: Row
   /** Which run of the chain this is, 1-based, with --repeat N. */
   readonly repeat?: number
+  /** The --matrix combination this chain runs with: variables as strong as --var. */
+  readonly matrix?: Readonly<Record<string, string>>
 }
 
 export type ChainOptions = {
@@ -110,7 +112,7 @@ export class Link {
       file: plan.file,
       base: base.values,
       captured,
-      cli: options.cliVars,
+      cli: plan.matrix ? { ...options.cliVars, ...plan.matrix } : options.cliVars,
       ...(plan.row ? { row: plan.row } : {}),
       dotenv: base.dotenv,
       processEnv: options.processEnv,
@@ -135,7 +137,9 @@ export class Link {
     const explained = explain(step, this.missed, (name) =>
       originOf(name, this.plan, this.base.origins, this.options.cliVars, this.captured, this.scope.context[name]),
     )
-    return this.plan.row || this.plan.repeat !== undefined ? { ...explained, ...this.rowFields() } : explained
+    return this.plan.row || this.plan.repeat !== undefined || this.plan.matrix
+      ? { ...explained, ...this.rowFields() }
+      : explained
   }
 
   /** What a finished step leaves for the requests after it. */
@@ -168,11 +172,12 @@ export class Link {
       scope.exchanges.set(name, { request: step.request, ...(step.exchange ? { exchange: step.exchange } : {}) })
   }
 
-  private rowFields(): Pick<StepResult, 'row' | 'rowValues' | 'repeat'> {
-    const { row, repeat } = this.plan
+  private rowFields(): Pick<StepResult, 'row' | 'rowValues' | 'repeat' | 'matrix'> {
+    const { row, repeat, matrix } = this.plan
     return {
       ...(row ? { row: row.index + 1, rowValues: row.values } : {}),
       ...(repeat !== undefined ? { repeat } : {}),
+      ...(matrix ? { matrix } : {}),
     }
   }
 }

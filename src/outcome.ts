@@ -23,6 +23,8 @@ export type StepResult = {
   readonly rowValues?: Readonly<Record<string, unknown>>
   /** Which run of its chain, 1-based, with --repeat N. */
   readonly repeat?: number
+  /** Its --matrix combination. */
+  readonly matrix?: Readonly<Record<string, string>>
 }
 
 /** Steps counted by outcome. */

@@ -114,7 +114,8 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
   }
   for (const plan of plans) {
     // A file in test mode, every --dataset row and every --repeat is a chain of its own: nothing it captures leaks.
-    if ((options.isolateFiles || plan.row || plan.repeat !== undefined) && plan !== plans[0]) chain.restart()
+    if ((options.isolateFiles || plan.row || plan.repeat !== undefined || plan.matrix) && plan !== plans[0])
+      chain.restart()
     const link = await chain.enter(plan)
     const ended: StepResult[] | undefined = options.onChainEnd ? [] : undefined
     for (const template of plan.requests) {

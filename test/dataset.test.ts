@@ -649,4 +649,64 @@ describe('--dataset', () => {
     expect(bad.exitCode).toBe(1)
     expect(bad.stderr).toContain('--pass-rate goes with --repeat N')
   })
+
+  it('runs the collection once per --matrix combination, each with its variables, and sums each up', async () => {
+    const seen: string[] = []
+    server = await startServer({
+      'POST /v1/chat/completions': (_req, res, body) => {
+        const { model } = JSON.parse(body.toString()) as { model: string }
+        seen.push(model)
+        json(res, {
+          object: 'chat.completion',
+          model,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: model === 'good' ? 'Paris' : 'Lyon' },
+              finish_reason: 'stop',
+            },
+          ],
+          usage: { prompt_tokens: 3, completion_tokens: model === 'good' ? 5 : 7 },
+        })
+      },
+    })
+    const dir = tempDir('dataset')
+    writeFileSync(
+      join(dir, 'm.http'),
+      `# @assert reply == "Paris"\nPOST {{base}}/v1/chat/completions\nContent-Type: application/json\n\n{"model": "{{model}}", "temperature": {{temperature}}}\n`,
+    )
+    const result = await runCli(
+      [
+        'test',
+        'm.http',
+        '--var',
+        `base=${server.url}`,
+        '--matrix',
+        'model=good,bad',
+        '--matrix',
+        'temperature=0,1',
+        '--report',
+        'json=r.json',
+      ],
+      { cwd: dir },
+    )
+    expect(result.exitCode).toBe(4)
+    expect(seen).toEqual(['good', 'good', 'bad', 'bad'])
+    expect(result.stderr).toMatch(
+      /matrix:\n {2}model=good temperature=0 +1\/1 passed .*5 tokens\n {2}model=good temperature=1 +1\/1 passed/,
+    )
+    expect(result.stderr).toMatch(/ {2}model=bad temperature=1 +0\/1 passed .*7 tokens\n/)
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as {
+      matrix: { matrix: object; passRate: number }[]
+    }
+    expect(report.matrix.map((m) => [m.matrix, m.passRate])).toEqual([
+      [{ model: 'good', temperature: '0' }, 1],
+      [{ model: 'good', temperature: '1' }, 1],
+      [{ model: 'bad', temperature: '0' }, 0],
+      [{ model: 'bad', temperature: '1' }, 0],
+    ])
+    const twice = await runCli(['test', 'm.http', '--matrix', 'model=a', '--matrix', 'model=b'], { cwd: dir })
+    expect(twice.exitCode).toBe(1)
+    expect(twice.stderr).toContain('--matrix names model twice')
+  })
 })

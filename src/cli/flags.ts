@@ -244,6 +244,13 @@ export function runOptions(command: 'run' | 'test'): OptionSpec[] {
         'K/N: run only the K-th of N equal parts of the --dataset rows (in test, of the files); `reqchain merge` joins the --results. auto: from the CI (GitLab, CircleCI, Buildkite, a Kubernetes Indexed Job with --shard-count)',
     },
     {
+      name: 'matrix',
+      type: 'string',
+      array: true,
+      describe:
+        'NAME=a,b,…: run the collection once per value of this variable (repeatable: every combination), with a summary table grouped by them',
+    },
+    {
       name: 'repeat',
       type: 'number',
       default: 1,

@@ -7,7 +7,7 @@ import type { OptionSpec } from './flags.js'
 
 /** The groups a command's flags are shown in, in this order; a flag not named here is under "Options". */
 const GROUPS: readonly (readonly [string, readonly string[]])[] = [
-  ['Input', ['name', 'file-root', 'mock', 'dry-run', 'parallel', 'bail', 'repeat', 'pass-rate']],
+  ['Input', ['name', 'file-root', 'mock', 'dry-run', 'parallel', 'bail', 'repeat', 'pass-rate', 'matrix']],
   ['Variables', ['env', 'env-file', 'var', 'secret', 'allow-invalid-json']],
   [
     'Output',
@@ -118,6 +118,7 @@ const VALUES: Readonly<Record<string, string>> = {
   shard: 'K/N|auto',
   'shard-count': 'N',
   repeat: 'N',
+  matrix: 'NAME=A,B',
   'pass-rate': 'SHARE',
   record: 'DIR',
   replay: 'DIR',

@@ -76,6 +76,8 @@ export type RunOptions = VarOptions & {
   readonly shard?: { readonly index: number; readonly count: number }
   /** `--shard auto`: the shard comes from the CI's environment when the run starts (and --shard-count). */
   readonly shardAuto?: { readonly count?: number }
+  /** --matrix NAME=a,b: every combination of these variables' values, each a run of the collection. */
+  readonly matrix: readonly (readonly [string, readonly string[]])[]
   /** --repeat N: each chain runs N times (LLM replies vary). */
   readonly repeat: number
   /** --pass-rate R: test passes when each request passes in at least this share of its runs. */

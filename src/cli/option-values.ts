@@ -271,3 +271,25 @@ export function repeatOf(args: ParsedArgs): Pick<RunOptions, 'repeat' | 'passRat
   if (repeat === 1) throw new UsageError('--pass-rate goes with --repeat N', 'for example --repeat 10 --pass-rate 0.9')
   return { repeat, passRate: rate }
 }
+
+/** `--matrix NAME=a,b,…`, each flag a variable and its values. */
+export function matrixOf(flags: readonly string[]): RunOptions['matrix'] {
+  const seen = new Set<string>()
+  return flags.map((flag) => {
+    const at = flag.indexOf('=')
+    const name = flag.slice(0, at)
+    const values = flag
+      .slice(at + 1)
+      .split(',')
+      .map((v) => v.trim())
+    if (at <= 0 || values.some((v) => v === ''))
+      throw new UsageError(
+        `--matrix needs NAME=VALUE,VALUE…, got \`${flag}\``,
+        'for example --matrix model=llama3,qwen2.5',
+      )
+    if (seen.has(name))
+      throw new UsageError(`--matrix names ${name} twice`, 'give each variable one --matrix with all its values')
+    seen.add(name)
+    return [name, values] as const
+  })
+}

@@ -124,6 +124,7 @@ export async function runCommand(
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
   const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
+  const matrixTable = options.matrix.length > 0 ? new (await import('../report/matrix.js')).MatrixTable() : undefined
   const passRates =
     options.repeat > 1 ? new (await import('../report/pass-rates.js')).PassRates(options.repeat) : undefined
   // `run --dataset -e QUERY`: one value a row, printed as each row ends (JSON Lines).
@@ -191,6 +192,7 @@ export async function runCommand(
         reporter.onEvent(event)
         if (event.kind === 'step' || event.kind === 'skipped') {
           passRates?.add(event.step)
+          matrixTable?.add(event.step)
           reports?.add(event.step)
           recordings?.add(event.step)
         }
@@ -226,7 +228,10 @@ export async function runCommand(
   let reportsFailed = false
   if (reports) {
     // Each report is written or not on its own; a failed one is said, and the run's own outcome stands.
-    for (const failure of reports.finish(result, results?.summary())) {
+    for (const failure of reports.finish(result, {
+      ...(results ? { dataset: results.summary() } : {}),
+      ...(matrixTable ? { matrix: matrixTable.rows() } : {}),
+    })) {
       io.stderr.write(`${reporter.errorFrame(failure)}\n`)
       reportsFailed = true
     }
@@ -258,6 +263,7 @@ export async function runCommand(
   if (options.command === 'test') io.stderr.write(`${testSummary(result)}\n`)
   if (result.interrupted) return io.signal?.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
   if (passRates && !options.quiet) io.stderr.write(`${secrets.mask(passRates.format())}\n`)
+  if (matrixTable && !options.quiet) io.stderr.write(`${secrets.mask(matrixTable.format())}\n`)
   // --pass-rate: a run passes when each request passed often enough, though some of its runs failed.
   const passes = options.passRate !== undefined && passRates?.meets(options.passRate) && !result.interrupted
   const code = printed === 'error' || rowExtract.failed ? ExitCode.runtime : passes ? ExitCode.ok : exitCodeFor(result)

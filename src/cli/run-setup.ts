@@ -28,8 +28,20 @@ function inputFileMessage(error: unknown): string {
 /** With --dataset, every plan once per chosen row; with --repeat N, each of those N times: each a chain of its own. */
 export async function withRows(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {
   const rowed = await rowsOf(plans, options, io)
-  if (options.repeat <= 1) return rowed
-  return rowed.flatMap((plan) => Array.from({ length: options.repeat }, (_, i) => ({ ...plan, repeat: i + 1 })))
+  const crossed =
+    options.matrix.length === 0
+      ? rowed
+      : combinations(options.matrix).flatMap((matrix) => rowed.map((plan) => ({ ...plan, matrix })))
+  if (options.repeat <= 1) return crossed
+  return crossed.flatMap((plan) => Array.from({ length: options.repeat }, (_, i) => ({ ...plan, repeat: i + 1 })))
+}
+
+/** Every combination of the --matrix variables' values, the first variable slowest. */
+function combinations(matrix: RunOptions['matrix']): Record<string, string>[] {
+  return matrix.reduce<Record<string, string>[]>(
+    (sets, [name, values]) => sets.flatMap((set) => values.map((value) => ({ ...set, [name]: value }))),
+    [{}],
+  )
 }
 
 async function rowsOf(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {

@@ -37,7 +37,8 @@ export function htmlFormatter(secrets: Secrets): ReportFormatter {
       currentFile = step.file.path
       return `${section}${stepHtml(step, id, title, secrets)}\n`
     },
-    finish: (run, dataset) => {
+    finish: (run, summaries) => {
+      const dataset = summaries?.dataset
       const summary = summaryOf(run)
       const byFile = new Map<string, Entry[]>()
       for (const entry of entries) byFile.set(entry.file, [...(byFile.get(entry.file) ?? []), entry])

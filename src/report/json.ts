@@ -23,8 +23,8 @@ export function jsonFormatter(secrets: Secrets): ReportFormatter {
   return {
     step: (step) =>
       `${steps++ === 0 ? '\n' : ',\n'}${JSON.stringify(stepJson(step, secrets), null, 2).replace(/^/gm, '    ')}`,
-    finish: (run, dataset) => ({
-      head: `{\n  "reqchain": ${JSON.stringify(VERSION)},\n  "durationMs": ${round(run.durationMs)},\n  "summary": ${JSON.stringify(summaryOf(run), null, 2).replace(/\n/g, '\n  ')},\n${dataset ? `  "dataset": ${JSON.stringify(dataset, null, 2).replace(/\n/g, '\n  ')},\n` : ''}  "steps": [`,
+    finish: (run, summaries) => ({
+      head: `{\n  "reqchain": ${JSON.stringify(VERSION)},\n  "durationMs": ${round(run.durationMs)},\n  "summary": ${JSON.stringify(summaryOf(run), null, 2).replace(/\n/g, '\n  ')},\n${summaries?.dataset ? `  "dataset": ${JSON.stringify(summaries.dataset, null, 2).replace(/\n/g, '\n  ')},\n` : ''}${summaries?.matrix ? `  "matrix": ${JSON.stringify(summaries.matrix, null, 2).replace(/\n/g, '\n  ')},\n` : ''}  "steps": [`,
       tail: steps === 0 ? ']\n}\n' : '\n  ]\n}\n',
     }),
   }

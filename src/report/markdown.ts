@@ -23,7 +23,8 @@ export function markdownFormatter(secrets: Secrets): ReportFormatter {
       currentFile = step.file.path
       return `\n${heading}${stepMarkdown(step, secrets).join('\n')}\n`
     },
-    finish: (run, dataset) => {
+    finish: (run, summaries) => {
+      const dataset = summaries?.dataset
       const summary = summaryOf(run)
       const rows = dataset
         ? `\n${formatSummary(dataset)

@@ -17,11 +17,22 @@ export class PassRates {
   /** One run of one request. A request not run (skipped) counts as a run that did not pass. */
   add(step: StepResult): void {
     const { template, file } = step
-    const key = `${file.path}\0${template.span.line}`
+    // With --matrix, each combination's runs are counted apart.
+    const combination = step.matrix
+      ? ` [${Object.entries(step.matrix)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(' ')}]`
+      : ''
+    const key = `${file.path}\0${template.span.line}\0${combination}`
     let request = this.requests.get(key)
     if (!request) {
       const name = template.name ?? `${template.method} ${template.url.raw}`
-      request = { label: `${name} (${file.path}:${template.span.line})`, passed: 0, runs: 0, asserts: new Map() }
+      request = {
+        label: `${name} (${file.path}:${template.span.line})${combination}`,
+        passed: 0,
+        runs: 0,
+        asserts: new Map(),
+      }
       this.requests.set(key, request)
     }
     request.runs++

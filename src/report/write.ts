@@ -23,7 +23,7 @@ import { htmlFormatter } from './html.js'
 import { jsonFormatter } from './json.js'
 import { junitFormatter } from './junit.js'
 import { markdownFormatter } from './markdown.js'
-import type { ResultsSummary } from './results.js'
+import type { RunSummaries } from './formatter.js'
 
 type Context = {
   readonly cwd: string
@@ -92,17 +92,17 @@ export class ReportWriter {
   }
 
   /** Writes every report it can; returns the failures, one per report that could not be written. */
-  finish(run: RunResult, dataset?: ResultsSummary): ReportError[] {
+  finish(run: RunResult, summaries?: RunSummaries): ReportError[] {
     for (const report of this.reports) {
       if (report.failure) continue
       if (report.held) {
-        const { head, tail } = report.formatter.finish(run, dataset)
+        const { head, tail } = report.formatter.finish(run, summaries)
         this.context.stdout?.write(this.context.secrets.mask(`${head}${report.held.join('')}${tail}`))
         continue
       }
       let out: OutputFile | undefined
       try {
-        const { head, tail } = report.formatter.finish(run, dataset)
+        const { head, tail } = report.formatter.finish(run, summaries)
         out = openOutput(report.path)
         writeSync(out.fd, this.context.secrets.mask(head))
         copyMasked(report.fd!, out.fd, this.context.secrets)
