@@ -136,3 +136,32 @@ export function measuredRate(
   const ms = lastTokenMs - firstTokenMs
   return ms >= 1 && ms >= (tokens - 1) * 0.1 ? ((tokens - 1) * 1000) / ms : undefined
 }
+
+/**
+ * An LLM exchange in two lines, for reports: the reply (cut at `max` characters) and how it
+ * ended — finish reason, tokens, time to first token, speed. Undefined for a body of no LLM shape.
+ */
+export function llmDigest(exchange: Exchange, body: unknown, max = 500): string | undefined {
+  const reply = obj(body)
+  const reading = reply ? read(reply) : undefined
+  if (!reading) return undefined
+  const usage = obj(reading.usage)
+  const tokens = exchange.stream?.completionTokens ?? usage?.['completion_tokens'] ?? usage?.['output_tokens']
+  const rate = tokensPerSecond(exchange)
+  const facts = [
+    reading.finishReason !== undefined && reading.finishReason !== null
+      ? `finish: ${String(reading.finishReason)}`
+      : undefined,
+    typeof tokens === 'number' ? `${tokens} tokens` : undefined,
+    exchange.timings.firstTokenMs !== undefined ? `ttft ${Math.round(exchange.timings.firstTokenMs)} ms` : undefined,
+    rate !== undefined ? `${Math.round(rate * 10) / 10} tok/s` : undefined,
+    reading.toolCalls && reading.toolCalls.length > 0
+      ? `tool calls: ${reading.toolCalls.map((call) => call.name).join(', ')}`
+      : undefined,
+  ].filter((fact) => fact !== undefined)
+  const text = reading.reply ?? ''
+  return [
+    `reply: ${text.length > max ? `${text.slice(0, max - 1)}…` : text}`,
+    ...(facts.length > 0 ? [facts.join(' · ')] : []),
+  ].join('\n')
+}

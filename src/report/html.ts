@@ -7,6 +7,7 @@ import type { Exchange } from '../model.js'
 import { type StepResult, statusOf, summaryOf } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
+import { llmDigest, llmValues } from '../check/llm.js'
 import { toCurl } from './curl.js'
 import { bodyText } from './json.js'
 import { formatMs } from './style.js'
@@ -151,11 +152,12 @@ function responseHtml(exchange: Exchange, secrets: Secrets): string {
   if (exchange.bodyWrittenTo) out.push(`<p class="muted">Body written to ${escape(exchange.bodyWrittenTo)}.</p>`)
   else if (exchange.stream && exchange.assembled !== undefined) {
     const json = responseJson(exchange)
-    const reply = json.ok ? replyText(json.value) : undefined
     out.push(
       `<p class="muted">Streamed: ${exchange.stream.chunks} ${exchange.stream.format === 'sse' ? 'SSE events' : 'NDJSON lines'}, ended by ${exchange.stream.ending}; assembled:</p>`,
     )
+    const reply = json.ok ? replyText(json.value) : undefined
     if (reply) out.push(`<blockquote class="reply">${escape(secrets.mask(cut(reply)))}</blockquote>`)
+    out.push(...llmFacts(exchange, json, secrets))
     out.push(
       `<details><summary>Assembled JSON</summary><pre class="json">${escape(secrets.mask(cut(json.ok ? JSON.stringify(json.value, null, 2) : exchange.assembled)))}</pre></details>`,
     )
@@ -167,28 +169,38 @@ function responseHtml(exchange: Exchange, secrets: Secrets): string {
     const text = bodyText(exchange.body)
     if (text.body !== null && text.body !== '') {
       const pretty = prettyJson(text.body)
-      out.push(
-        `<pre class="${pretty === undefined ? 'text' : 'json'}">${escape(secrets.mask(cut(pretty ?? text.body)))}</pre>`,
-      )
+      // An LLM's reply reads as its text, with its figures; the JSON stays one click away.
+      const json = pretty === undefined ? undefined : responseJson(exchange)
+      const reply = json?.ok ? replyText(json.value) : undefined
+      if (reply && json) {
+        out.push(`<blockquote class="reply">${escape(secrets.mask(cut(reply)))}</blockquote>`)
+        out.push(...llmFacts(exchange, json, secrets))
+        out.push(
+          `<details><summary>JSON</summary><pre class="json">${escape(secrets.mask(cut(pretty!)))}</pre></details>`,
+        )
+      } else
+        out.push(
+          `<pre class="${pretty === undefined ? 'text' : 'json'}">${escape(secrets.mask(cut(pretty ?? text.body)))}</pre>`,
+        )
     } else if (text.bodyBase64) out.push(`<p class="muted">Binary body, ${exchange.bodySize} bytes.</p>`)
   }
   out.push('</div>')
   return out.join('\n')
 }
 
-/** The text an LLM reply carries (content, else tool calls), for reading. */
+/** How an LLM reply ended: finish reason, tokens, time to first token, speed, tool calls. */
+function llmFacts(exchange: Exchange, json: ReturnType<typeof responseJson>, secrets: Secrets): string[] {
+  const digest = json.ok ? llmDigest(exchange, json.value) : undefined
+  const facts = digest?.split('\n')[1]
+  return facts ? [`<p class="muted llm">${escape(secrets.mask(facts))}</p>`] : []
+}
+
+/** The text an LLM reply carries (its text, else its tool calls), whatever API gave it, for reading. */
 function replyText(value: unknown): string | undefined {
-  const message =
-    (
-      value as {
-        choices?: { message?: { content?: unknown; tool_calls?: unknown } }[]
-        message?: { content?: unknown }
-      } | null
-    )?.choices?.[0]?.message ?? (value as { message?: { content?: unknown } } | null)?.message
-  if (!message) return undefined
-  if (typeof message.content === 'string' && message.content !== '') return message.content
-  const calls = (message as { tool_calls?: unknown }).tool_calls
-  return calls ? JSON.stringify(calls, null, 2) : undefined
+  const [reply] = llmValues(value, 'reply') as (string | undefined)[]
+  if (reply) return reply
+  const [calls] = llmValues(value, 'toolCalls') as (unknown[] | undefined)[]
+  return calls && calls.length > 0 ? JSON.stringify(calls, null, 2) : undefined
 }
 
 function timingsOf(exchange: Exchange): string {

@@ -8,7 +8,8 @@ import type { ReportFormatter } from './formatter.js'
 import type { Secrets } from '../secrets.js'
 import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
 import type { AssertResult } from '../model.js'
-import { describeQuery } from '../check/extract.js'
+import { describeQuery, responseJson } from '../check/extract.js'
+import { llmDigest } from '../check/llm.js'
 
 /**
  * In pieces as the run goes (report/write.ts): a file's test cases are held until its last step,
@@ -116,8 +117,10 @@ function testCase(
     const response = step.exchange
       ? ` → ${`${step.exchange.status} ${step.exchange.statusText}`.trim()} · ${Math.round(step.exchange.timings.totalMs)} ms · ${step.exchange.bodySize} bytes`
       : ''
+    const json = step.exchange ? responseJson(step.exchange) : undefined
+    const llm = step.exchange && json?.ok ? llmDigest(step.exchange, json.value) : undefined
     children.push(
-      `      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}${step.attempts ? ` · after ${step.attempts} attempts` : ''}`))}</system-out>`,
+      `      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}${step.attempts ? ` · after ${step.attempts} attempts` : ''}${llm ? `\n${llm}` : ''}`))}</system-out>`,
     )
   }
   return children.length === 0 ? `${open}/>` : `${open}>\n${children.join('\n')}\n    </testcase>`

@@ -80,4 +80,32 @@ describe('--report html', () => {
     },
     90_000,
   )
+
+  it('shows an LLM reply as its text with its figures, streamed or not and in every API, its JSON a click away', async () => {
+    const dir = tempDir('html')
+    writeFileSync(
+      join(dir, 'llm.http'),
+      [
+        [
+          '/chat/completions',
+          '{"model": "m", "messages": [{"role": "user", "content": "What is the capital of France?"}]}',
+        ],
+        ['/responses', '{"model": "m", "stream": true, "input": "What is the capital of France?"}'],
+        [
+          '/messages',
+          '{"model": "m", "max_tokens": 50, "messages": [{"role": "user", "content": "What is the capital of France?"}]}',
+        ],
+      ]
+        .map(([path, body]) => `###\nPOST {{baseUrl}}${path}\nContent-Type: application/json\n\n${body}\n`)
+        .join('\n'),
+    )
+    const result = await runCli(['test', 'llm.http', '--mock', '--report', 'html=r.html'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    const html = readFileSync(join(dir, 'r.html'), 'utf8')
+    expect(html.match(/<blockquote class="reply">The capital of France is Paris\.<\/blockquote>/g)).toHaveLength(3)
+    expect(html).toContain('<p class="muted llm">finish: stop · 6 tokens')
+    expect(html).toContain('<p class="muted llm">finish: completed · 6 tokens · ttft')
+    expect(html).toContain('<p class="muted llm">finish: end_turn · 6 tokens')
+    expect(html).toContain('<details><summary>JSON</summary><pre class="json">')
+  })
 })
