@@ -146,14 +146,20 @@ function requestJson(request: HttpRequest): Record<string, unknown> | undefined 
 
 /** The assistant's content must parse as JSON and satisfy the request's own `response_format` schema. */
 function matchesResponseFormat(actual: unknown, request: HttpRequest, assertion: AssertionSpec): Outcome {
-  const format = requestJson(request)?.['response_format'] as Record<string, unknown> | undefined
+  const body = requestJson(request)
+  // Chat completions: response_format.json_schema.schema; Responses: text.format {type: json_schema,
+  // schema}; Anthropic: output_format {type: json_schema, schema}.
+  const format = body?.['response_format'] as Record<string, unknown> | undefined
+  const textFormat = ((body?.['text'] as Record<string, unknown> | undefined)?.['format'] ??
+    body?.['output_format']) as Record<string, unknown> | undefined
   const schema =
     (format?.['json_schema'] as Record<string, unknown> | undefined)?.['schema'] ??
-    (format?.['type'] === 'json_object' ? { type: 'object' } : undefined)
+    (format?.['type'] === 'json_object' || textFormat?.['type'] === 'json_object' ? { type: 'object' } : undefined) ??
+    (textFormat?.['type'] === 'json_schema' ? textFormat['schema'] : undefined)
   if (schema === undefined) {
     throw new ExtractError(
       'ASSERT_BAD',
-      'The request sets no `response_format` with a `json_schema`',
+      'The request sets no JSON schema for the reply (`response_format`, `text.format` or `output_format`)',
       assertion.span,
       'add response_format to the request body, or use matchesSchema ./schema.json',
     )
@@ -178,24 +184,45 @@ function matchesToolSchemas(actual: unknown, request: HttpRequest, assertion: As
       assertion.span,
       'query the tool calls of a request that offers tools',
     )
-  const calls = (Array.isArray(actual) ? actual : [actual]) as (Record<string, unknown> | null | undefined)[]
+  const calls = (Array.isArray(actual) ? actual : [actual]) as unknown[]
   if (calls.length === 0 || actual === undefined) return { ok: false, why: 'there are no tool calls' }
-  for (const call of calls) {
-    const fn = (call?.['function'] ?? {}) as Record<string, unknown>
-    const tool = (tools as Record<string, unknown>[]).find(
-      (t) => (t['function'] as Record<string, unknown> | undefined)?.['name'] === fn['name'],
-    )
-    if (!tool) return { ok: false, why: `the call names \`${String(fn['name'])}\`, which the request does not offer` }
+  for (const raw of calls) {
+    const call = callOf(raw)
+    const schema = toolSchemaOf(tools as unknown[], call.name)
+    if (schema === undefined)
+      return { ok: false, why: `the call names \`${call.name}\`, which the request does not offer` }
     let args: unknown
     try {
-      args = typeof fn['arguments'] === 'string' ? JSON.parse(fn['arguments']) : fn['arguments']
+      args = typeof call.arguments === 'string' ? JSON.parse(call.arguments) : call.arguments
     } catch (error) {
-      return { ok: false, why: `the arguments of \`${String(fn['name'])}\` are not JSON: ${(error as Error).message}` }
+      return { ok: false, why: `the arguments of \`${call.name}\` are not JSON: ${(error as Error).message}` }
     }
-    const result = validateSchema((tool['function'] as Record<string, unknown>)['parameters'] ?? {}, args)
-    if (!result.ok) return { ok: false, why: `\`${String(fn['name'])}\`: ${result.why}` }
+    const result = validateSchema(schema, args)
+    if (!result.ok) return { ok: false, why: `\`${call.name}\`: ${result.why}` }
   }
   return { ok: true }
+}
+
+/**
+ * A tool call as any API writes it: chat completions' `{function: {name, arguments}}`, a Responses
+ * `function_call` item, an Anthropic `tool_use` block (`input`), or the `toolCalls` query's `{name, arguments}`.
+ */
+function callOf(raw: unknown): { name: string; arguments: unknown } {
+  const call = isObject(raw) ? raw : {}
+  const fn = isObject(call['function']) ? call['function'] : undefined
+  if (fn) return { name: String(fn['name']), arguments: fn['arguments'] }
+  return { name: String(call['name']), arguments: call['type'] === 'tool_use' ? call['input'] : call['arguments'] }
+}
+
+/** The parameters schema the request declares for `name`: chat `function.parameters`, Responses `parameters`, Anthropic `input_schema`. */
+function toolSchemaOf(tools: readonly unknown[], name: string): unknown {
+  for (const raw of tools) {
+    if (!isObject(raw)) continue
+    const fn = isObject(raw['function']) ? raw['function'] : undefined
+    if (fn?.['name'] === name) return fn['parameters'] ?? {}
+    if (raw['name'] === name) return raw['parameters'] ?? raw['input_schema'] ?? {}
+  }
+  return undefined
 }
 
 /** An expected value is a JSON literal (`200`, `"stop"`, `true`, `[1]`) or, failing that, bare text. */

@@ -131,4 +131,47 @@ describe('reply, toolCalls, finishReason, usage', () => {
     expect(result.exitCode).toBe(3)
     expect(result.stderr).toContain('`$.choices[0].message.content` is a string that holds JSON, not JSON itself')
   })
+
+  it('checks tool calls and JSON replies against the schemas each API declares them with', async () => {
+    const dir = tempDir('llm')
+    const params = '{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}'
+    const schema = '{"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}'
+    writeFileSync(
+      join(dir, 'schemas.http'),
+      [
+        [
+          '# @assert toolCalls matchesToolSchemas',
+          '/chat/completions',
+          `{"model": "m", "messages": [{"role": "user", "content": "Weather?"}], "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": ${params}}}]}`,
+        ],
+        [
+          '# @assert toolCalls matchesToolSchemas\n# @assert $.output[0] matchesToolSchemas',
+          '/responses',
+          `{"model": "m", "stream": true, "input": "Weather?", "tools": [{"type": "function", "name": "get_weather", "parameters": ${params}}]}`,
+        ],
+        [
+          '# @assert toolCalls matchesToolSchemas\n# @assert $.content[0] matchesToolSchemas',
+          '/messages',
+          `{"model": "m", "max_tokens": 50, "messages": [{"role": "user", "content": "Weather?"}], "tools": [{"name": "get_weather", "input_schema": ${params}}]}`,
+        ],
+        [
+          '# @assert reply matchesResponseFormat',
+          '/chat/completions',
+          `{"model": "m", "messages": [{"role": "user", "content": "Answer?"}], "response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": ${schema}}}}`,
+        ],
+        [
+          '# @assert reply matchesResponseFormat',
+          '/responses',
+          `{"model": "m", "input": "Answer?", "text": {"format": {"type": "json_schema", "name": "a", "schema": ${schema}}}}`,
+        ],
+      ]
+        .map(
+          ([asserts, path, body]) =>
+            `###\n${asserts}\nPOST {{baseUrl}}${path}\nContent-Type: application/json\n\n${body}\n`,
+        )
+        .join('\n'),
+    )
+    const result = await runCli(['test', 'schemas.http', '--mock'], { cwd: dir })
+    expect(result.stderr).toMatch(/5 passed, 0 failed\n$/)
+  })
 })
