@@ -16,6 +16,7 @@ import {
   type TemplateRuntime,
   lineOffset,
   spanAt,
+  templateError,
   undefinedVariable,
 } from './template-parts.js'
 
@@ -226,13 +227,7 @@ function shapeOf(modified: string, text: Text, toOriginal: (offset: number) => n
     const template = engine().compile(ast, { noEscape: true })
     run = (context, data) => template(context, { data }).replaceAll(BRACE, '}')
   } catch (error) {
-    throw new RenderError(
-      'RENDER_SYNTAX',
-      `Template error: ${(error as Error).message.split('\n')[0]}`,
-      text.span,
-      undefined,
-      { cause: error },
-    )
+    throw templateError(error, text.span)
   }
   const shape = { run, mustaches }
   shapes.set(modified, shape)

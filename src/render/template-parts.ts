@@ -82,3 +82,14 @@ export function spanAt(text: Text, offset: number, length?: number): SourceSpan 
   const span = { file: text.span.file, line: at.line, column: at.column + column }
   return length === undefined ? span : { ...span, length }
 }
+
+/** A template Handlebars could not compile or run: a located error with its first line. */
+export function templateError(error: unknown, span: SourceSpan): RenderError {
+  return new RenderError(
+    'RENDER_SYNTAX',
+    `Template error: ${(error as Error).message.split('\n')[0]}`,
+    span,
+    undefined,
+    { cause: error },
+  )
+}

@@ -17,7 +17,15 @@ import { RenderError } from '../errors.js'
 import type { Text } from '../model.js'
 import { type CompiledTemplate, type RenderState, compileTemplate } from './handlebars-template.js'
 import { type Plain, compilePlain, plainParts, renderPlain } from './plain-template.js'
-import { CLOSE, OPEN, PLACEHOLDER, type RenderMode, type TemplateRuntime, stringify } from './template-parts.js'
+import {
+  CLOSE,
+  OPEN,
+  PLACEHOLDER,
+  type RenderMode,
+  type TemplateRuntime,
+  stringify,
+  templateError,
+} from './template-parts.js'
 
 export { loadTemplateEngine, registerHelper } from './handlebars-template.js'
 export { stringify } from './template-parts.js'
@@ -55,13 +63,7 @@ export function renderText(
     output = compiled.run(context, { rc: state })
   } catch (error) {
     if (error instanceof RenderError) throw error
-    throw new RenderError(
-      'RENDER_SYNTAX',
-      `Template error: ${(error as Error).message.split('\n')[0]}`,
-      text.span,
-      undefined,
-      { cause: error },
-    )
+    throw templateError(error, text.span)
   }
   if (mode === 'value') {
     const single = output.match(/^\uE000(\d+)\uE001$/)

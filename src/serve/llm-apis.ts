@@ -9,7 +9,16 @@
 //   Messages: message_start, content_block_start, ping, content_block_delta × N (text_delta or
 //     input_json_delta), content_block_stop, message_delta (stop_reason, usage), message_stop.
 import type { ServerResponse } from 'node:http'
-import { type ChatMessage, type Schema, type ToolSpec, chatReply, countTokens, hashOf, tokenize } from './reply.js'
+import {
+  type ChatMessage,
+  type Reply,
+  type Schema,
+  type ToolSpec,
+  chatReply,
+  countTokens,
+  hashOf,
+  tokenize,
+} from './reply.js'
 import { type Faults, sendJson, streamLines } from './wire.js'
 
 type Body = Record<string, unknown>
@@ -34,6 +43,11 @@ function textOf(content: unknown): string {
 function cut(text: string, max: number): { tokens: string[]; cut: boolean } {
   const tokens = tokenize(text)
   return tokens.length > max ? { tokens: tokens.slice(0, Math.max(0, max)), cut: true } : { tokens, cut: false }
+}
+
+/** Tokens a reply spends: its text's, or its tool calls' arguments'. */
+function outputTokensOf(reply: Reply, text: { tokens: string[] } | undefined): number {
+  return reply.kind === 'tool' ? tokenize(reply.calls.map((c) => c.arguments).join(' ')).length : text!.tokens.length
 }
 
 const fragments = (text: string) => text.match(/[\s\S]{1,8}/g) ?? []
@@ -129,8 +143,7 @@ export function answerResponses(
             content: [{ type: 'output_text', text: outputText, annotations: [] }],
           },
         ]
-  const outputTokens =
-    reply.kind === 'tool' ? tokenize(reply.calls.map((c) => c.arguments).join(' ')).length : text!.tokens.length
+  const outputTokens = outputTokensOf(reply, text)
   const incomplete = text?.cut === true
   const response = {
     id,
@@ -292,8 +305,7 @@ export function answerMessages(
         }))
       : [{ type: 'text', text: text!.tokens.join('') }]
   const inputTokens = countTokens(conversation)
-  const outputTokens =
-    reply.kind === 'tool' ? tokenize(reply.calls.map((c) => c.arguments).join(' ')).length : text!.tokens.length
+  const outputTokens = outputTokensOf(reply, text)
   const stopReason = reply.kind === 'tool' ? 'tool_use' : text!.cut ? 'max_tokens' : 'end_turn'
   const message = {
     id,
