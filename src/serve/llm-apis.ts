@@ -8,6 +8,8 @@
 //     conversation this server answered.
 //   Messages: message_start, content_block_start, ping, content_block_delta × N (text_delta or
 //     input_json_delta), content_block_stop, message_delta (stop_reason, usage), message_stop.
+//   Embeddings: a deterministic unit vector per input (the same text, the same vector), of
+//     `dimensions` numbers (default 16), as numbers or `encoding_format: base64`.
 import type { ServerResponse } from 'node:http'
 import {
   type ChatMessage,
@@ -355,4 +357,38 @@ export function answerMessages(
     (n) =>
       `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: `Fault injected after ${n} events` } })}\n\n`,
   )
+}
+
+// ---- Embeddings -------------------------------------------------------------------------------
+
+const MAX_DIMENSIONS = 4096
+
+export function answerEmbeddings(body: Body, res: ServerResponse, model: string): void {
+  const input = body['input']
+  const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input : undefined
+  if (!texts || texts.length === 0 || texts.some((t) => typeof t !== 'string'))
+    return sendJson(res, 400, errorBody("'input' must be a string or an array of strings"))
+  const dimensions = Number(body['dimensions'] ?? 16)
+  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_DIMENSIONS)
+    return sendJson(res, 400, errorBody(`'dimensions' must be a whole number from 1 to ${MAX_DIMENSIONS}`))
+  const tokens = (texts as string[]).reduce((sum, t) => sum + tokenize(t).length, 0)
+  sendJson(res, 200, {
+    object: 'list',
+    data: (texts as string[]).map((text, index) => {
+      const vector = vectorOf(text, dimensions)
+      // `encoding_format: base64` (the openai SDK's default): the float32s, little-endian, in base64.
+      const embedding =
+        body['encoding_format'] === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector
+      return { object: 'embedding', index, embedding }
+    }),
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  })
+}
+
+/** A unit vector drawn from the text's hash: the same text always gives the same vector. */
+function vectorOf(text: string, dimensions: number): number[] {
+  const values = Array.from({ length: dimensions }, (_, i) => parseInt(hashOf([text, i], 8), 16) / 0xffffffff - 0.5)
+  const length = Math.hypot(...values) || 1
+  return values.map((v) => Math.round((v / length) * 1e6) / 1e6)
 }

@@ -1,6 +1,6 @@
 // reqchain's built-in stand-in for an OpenAI- and Ollama-compatible server, on loopback.
 //   GET  /v1/models             POST /v1/chat/completions   POST /v1/completions
-//   POST /v1/responses (OpenAI Responses)   POST /v1/messages (Anthropic Messages)   (llm-apis.ts)
+//   POST /v1/responses (OpenAI Responses)   POST /v1/messages (Anthropic Messages)   POST /v1/embeddings   (llm-apis.ts)
 //   GET  /api/tags              POST /api/chat              POST /api/generate      (NDJSON streams)
 //   /rest/items[/:id]           a small CRUD collection     ANY  /echo   (the request, as JSON)
 // Faults on demand, per request with an `X-Mock-Fault` header or for every request with --fault:
@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { type ChatMessage, chatReply, completionReply, countTokens, hashOf, tokenize } from './reply.js'
 import { handleRest } from './rest.js'
 import { type Faults, sendError, sendJson, sleep, streamLines } from './wire.js'
-import { type ResponsesMemory, answerMessages, answerResponses } from './llm-apis.js'
+import { type ResponsesMemory, answerEmbeddings, answerMessages, answerResponses } from './llm-apis.js'
 
 export type MockServerOptions = {
   readonly port: number
@@ -197,6 +197,7 @@ async function handle(
       })
     case 'POST /v1/responses':
     case 'POST /v1/messages':
+    case 'POST /v1/embeddings':
     case 'POST /v1/chat/completions':
     case 'POST /v1/completions':
     case 'POST /api/chat':
@@ -219,6 +220,7 @@ async function handle(
     return sendError(res, 404, `The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found')
   }
   if (route === 'POST /v1/responses') return answerResponses(body, res, { model, faults, memory: state.responses })
+  if (route === 'POST /v1/embeddings') return answerEmbeddings(body, res, model)
   if (route === 'POST /v1/messages') return answerMessages(body, res, { model, faults })
   const isChat = route.endsWith('/chat/completions') || route.endsWith('/api/chat')
   if (isChat && !Array.isArray(body['messages'])) return sendError(res, 400, "'messages' is a required property")

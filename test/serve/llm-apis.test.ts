@@ -134,3 +134,22 @@ describe('POST /v1/messages with the Anthropic client', () => {
     }
   })
 })
+
+describe('POST /v1/embeddings with the openai client', () => {
+  it('gives a deterministic unit vector per input, of the dimensions asked', async () => {
+    const { url } = await start()
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0 })
+    const first = await openai.embeddings.create({ model: 'e', input: ['Paris', 'Lyon'] })
+    expect(first.data.map((d) => d.index)).toEqual([0, 1])
+    const [paris, lyon] = first.data.map((d) => d.embedding)
+    expect(paris).toHaveLength(16)
+    expect(Math.hypot(...paris!)).toBeCloseTo(1, 4)
+    expect(paris).not.toEqual(lyon)
+    const again = await openai.embeddings.create({ model: 'e', input: 'Paris', dimensions: 16 })
+    expect(again.data[0]!.embedding).toEqual(paris)
+    expect(
+      (await openai.embeddings.create({ model: 'e', input: 'x', dimensions: 64 })).data[0]!.embedding,
+    ).toHaveLength(64)
+    await expect(openai.embeddings.create({ model: 'e', input: [] })).rejects.toThrow(/input/)
+  })
+})
