@@ -8,6 +8,7 @@ import { type StepResult, statusOf, summaryOf } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { llmDigest, llmValues } from '../check/llm.js'
+import type { MatrixRow } from './matrix.js'
 import { toCurl } from './curl.js'
 import { bodyText } from './json.js'
 import { formatMs } from './style.js'
@@ -49,7 +50,7 @@ export function htmlFormatter(secrets: Secrets): ReportFormatter {
             `<li><span class="toc-file">${escape(file)}</span><ol>${list.map((e) => `<li><a href="#${e.id}"><span class="dot is-${e.status}" title="${e.status}"></span>${escape(e.title)}</a></li>`).join('')}</ol></li>`,
         )
         .join('\n')
-      const rows = dataset ? `<pre class="dataset">${escape(secrets.mask(formatSummary(dataset)))}</pre>` : ''
+      const rows = `${dataset ? `<pre class="dataset">${escape(secrets.mask(formatSummary(dataset)))}</pre>` : ''}${summaries?.matrix ? matrixHtml(summaries.matrix, secrets) : ''}`
       const head = `<!doctype html>
 <html lang="en">
 <head>
@@ -134,6 +135,13 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
     }
     out.push('</ul></div>')
   }
+  const captures = Object.entries(step.captures)
+  if (captures.length > 0) {
+    out.push('<div class="pane"><h4>Captures</h4><ul class="captures">')
+    for (const [name, value] of captures)
+      out.push(`<li><code>${escape(name)}</code> = <code>${escape(secrets.mask(short(jsonText(value))))}</code></li>`)
+    out.push('</ul></div>')
+  }
   if (step.error) {
     out.push(
       `<div class="error"><strong>${escape(step.error.code)}</strong> ${escape(secrets.mask(step.error.message))}${step.error.hint ? `<br><span class="muted">${escape(secrets.mask(step.error.hint))}</span>` : ''}</div>`,
@@ -186,6 +194,33 @@ function responseHtml(exchange: Exchange, secrets: Secrets): string {
   }
   out.push('</div>')
   return out.join('\n')
+}
+
+/** A value as JSON text (undefined, which JSON cannot hold, as its name). */
+function jsonText(value: unknown): string {
+  const text = JSON.stringify(value) as string | undefined
+  return text ?? String(value)
+}
+
+/** A captured value on one line of at most 300 characters. */
+function short(text: string): string {
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text
+}
+
+/** --matrix: each combination's figures, one row each. */
+function matrixHtml(rows: readonly MatrixRow[], secrets: Secrets): string {
+  const cell = (text: string) => `<td>${escape(secrets.mask(text))}</td>`
+  const body = rows
+    .map(
+      (row) =>
+        `<tr>${cell(
+          Object.entries(row.matrix)
+            .map(([name, value]) => `${name}=${value}`)
+            .join(' '),
+        )}${cell(`${row.passed}/${row.requests}`)}${cell(row.latencyMs ? `${row.latencyMs.p50} / ${row.latencyMs.p90} ms` : '–')}${cell(row.ttftMs ? `${row.ttftMs.p50} ms` : '–')}${cell(row.tokensPerSecond !== null ? `${row.tokensPerSecond}` : '–')}${cell(String(row.completionTokens))}</tr>`,
+    )
+    .join('')
+  return `<table class="matrix"><thead><tr><th>matrix</th><th>passed</th><th>latency p50 / p90</th><th>TTFT p50</th><th>tok/s</th><th>tokens</th></tr></thead><tbody>${body}</tbody></table>`
 }
 
 /** How an LLM reply ended: finish reason, tokens, time to first token, speed, tool calls. */
@@ -278,6 +313,8 @@ details { margin-top: 8px; } summary { cursor: pointer; color: var(--accent); fo
 code { font: 13px ui-monospace, "DejaVu Sans Mono", monospace; background: var(--code); padding: 1px 5px; border-radius: 4px; }
 .error { margin-top: 14px; padding: 10px 14px; border-radius: 8px; background: var(--bad-bg); color: var(--bad); }
 .dataset { max-width: 720px; margin-top: 10px; }
+.matrix { border-collapse: collapse; margin-top: 10px; }
+.matrix th, .matrix td { text-align: left; padding: 2px 12px 2px 0; }
 @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } nav { position: static; max-height: none; } }
 `
 

@@ -108,4 +108,22 @@ describe('--report html', () => {
     expect(html).toContain('<p class="muted llm">finish: end_turn · 6 tokens')
     expect(html).toContain('<details><summary>JSON</summary><pre class="json">')
   })
+
+  it("lists each step's captures, and a --matrix run's table of combinations", async () => {
+    const dir = tempDir('html')
+    writeFileSync(
+      join(dir, 'm.http'),
+      '# @capture answer = reply\nPOST {{baseUrl}}/chat/completions\nContent-Type: application/json\n\n{"model": "{{model}}", "messages": [{"role": "user", "content": "What is the capital of France?"}]}\n',
+    )
+    const result = await runCli(['test', 'm.http', '--mock', '--matrix', 'model=a,b', '--report', 'html=r.html'], {
+      cwd: dir,
+    })
+    expect(result.exitCode, result.stderr).toBe(0)
+    const html = readFileSync(join(dir, 'r.html'), 'utf8')
+    expect(html).toContain('<h4>Captures</h4><ul class="captures">')
+    expect(html).toContain('<li><code>answer</code> = <code>&quot;The capital of France is Paris.&quot;</code></li>')
+    expect(html).toMatch(
+      /<table class="matrix">.*<tr><td>model=a<\/td><td>1\/1<\/td>.*<tr><td>model=b<\/td><td>1\/1<\/td>/s,
+    )
+  })
 })
