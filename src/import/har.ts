@@ -131,12 +131,41 @@ export function importHar(
       '# @no-redirect',
       `${method} ${credentials.url(checkUrl(request.url))}`,
     ]
-    for (const { name, value } of request.headers) {
+    for (const header of request.headers as unknown[]) {
+      if (typeof header !== 'object' || header === null || typeof (header as { name?: unknown }).name !== 'string')
+        throw new LoadError(
+          'LOAD_JSON',
+          `Entry ${index + 1} of ${file} has a header that is not {name, value}: ${String(JSON.stringify(header)).slice(0, 100)}`,
+          at(index),
+        )
+      const { name, value } = header as { name: string; value?: unknown }
       if (DROPPED.test(name)) continue
       checkHeader(name, String(value))
       lines.push(`${name}: ${credentials.header(name, String(value))}`)
     }
-    const post = request.postData
+    const post = request.postData as unknown as HarEntry['request']['postData'] | null | undefined
+    const badPost =
+      post !== undefined &&
+      (typeof post !== 'object' ||
+        post === null ||
+        (post.text !== undefined && typeof post.text !== 'string') ||
+        (post.mimeType !== undefined && typeof post.mimeType !== 'string') ||
+        (post.params !== undefined &&
+          (!Array.isArray(post.params) ||
+            post.params.some(
+              (p: unknown) =>
+                typeof p !== 'object' ||
+                p === null ||
+                typeof (p as { name?: unknown }).name !== 'string' ||
+                ((p as { value?: unknown }).value !== undefined &&
+                  typeof (p as { value?: unknown }).value !== 'string'),
+            ))))
+    if (badPost)
+      throw new LoadError(
+        'LOAD_JSON',
+        `Entry ${index + 1} of ${file} has a postData that is not {mimeType, text} or {params: [{name, value}]}`,
+        at(index),
+      )
     const body =
       post?.text ??
       (post?.params

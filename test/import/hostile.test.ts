@@ -228,6 +228,21 @@ describe('import har, whatever the file holds', () => {
     const method = await runCli(['import', 'har', 'c.har'], { cwd: dir })
     expect(method.exitCode).toBe(2)
     expect(method.stderr).toContain('Entry 2 of c.har')
+    // Entries whose parts are not what HAR says (found by the fuzz test: a crash, exit 70).
+    for (const [name, request] of [
+      ['null-header', { method: 'GET', url: `${server.url}/p`, headers: [null] }],
+      [
+        'number-text',
+        { method: 'POST', url: `${server.url}/p`, headers: [], postData: { mimeType: 'text/plain', text: 7 } },
+      ],
+      ['null-param', { method: 'POST', url: `${server.url}/p`, headers: [], postData: { params: [null] } }],
+    ] as const) {
+      writeFileSync(join(dir, `${name}.har`), har([{ request }]))
+      const result = await runCli(['import', 'har', `${name}.har`], { cwd: dir })
+      expect(result.stderr, name).not.toContain('crashed')
+      expect(result.exitCode, name).toBe(2)
+      expect(result.stderr, name).toContain(`Entry 1 of ${name}.har`)
+    }
   })
 
   it('refuses a curl command whose URL is empty or not a URL, as curl does (exit 1)', async () => {
