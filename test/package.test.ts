@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json, type TestServer, startServer } from './helpers/server.js'
 import { tempDir } from './helpers/temp.js'
 import { otherNode } from './helpers/other-node.js'
+import { BUNDLES } from './helpers/bundles.js'
 
 const run = promisify(execFile)
 const root = join(import.meta.dirname, '..')
@@ -49,20 +50,7 @@ describe('the npm package', () => {
       [
         'LICENSE',
         'README.md',
-        ...[
-          'ajv',
-          'cli',
-          'csv-parse-sync',
-          'csv-stringify-sync',
-          'dotenv',
-          'handlebars',
-          'jsonpath-plus',
-          'quickjs-emscripten-core',
-          'sandbox',
-          'shell-quote',
-          'tough-cookie',
-          'yargs',
-        ].map((n) => `dist/${n}-<hash>.js`),
+        ...BUNDLES.map((n) => `dist/${n}-<hash>.js`),
         'dist/THIRD-PARTY-NOTICES.txt',
         'dist/package.json',
         'dist/quickjs.wasm',

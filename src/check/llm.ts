@@ -24,6 +24,14 @@ function parsedArguments(value: unknown): unknown {
   }
 }
 
+/** `tool_calls` as chat completions and Ollama write them (`{function: {name, arguments}}`). */
+function functionCalls(value: unknown): { name: string; arguments: unknown }[] {
+  return list(value).map((call) => {
+    const fn = obj(call['function']) ?? {}
+    return { name: String(fn['name'] ?? ''), arguments: parsedArguments(fn['arguments']) }
+  })
+}
+
 type Reading = {
   reply?: string
   toolCalls?: { name: string; arguments: unknown }[]
@@ -37,10 +45,7 @@ function read(body: Json): Reading | undefined {
   if (choices.length > 0) {
     const first = choices[0]!
     const message = obj(first['message'])
-    const calls = list(message?.['tool_calls']).map((call) => {
-      const fn = obj(call['function']) ?? {}
-      return { name: String(fn['name'] ?? ''), arguments: parsedArguments(fn['arguments']) }
-    })
+    const calls = functionCalls(message?.['tool_calls'])
     const text = message ? message['content'] : first['text']
     return {
       ...(typeof text === 'string' ? { reply: text } : {}),
@@ -89,10 +94,7 @@ function read(body: Json): Reading | undefined {
         : undefined
     return {
       reply: String(message ? (message['content'] ?? '') : body['response']),
-      toolCalls: list(message?.['tool_calls']).map((call) => {
-        const fn = obj(call['function']) ?? {}
-        return { name: String(fn['name'] ?? ''), arguments: parsedArguments(fn['arguments']) }
-      }),
+      toolCalls: functionCalls(message?.['tool_calls']),
       finishReason: body['done_reason'],
       ...(usage ? { usage } : {}),
     }

@@ -8,6 +8,7 @@
 import { llmValues, tokensPerSecond } from '../check/llm.js'
 import { responseJson } from '../check/extract.js'
 import { type StepResult, statusOf } from '../outcome.js'
+import { percentiles } from './results.js'
 
 type Group = {
   readonly matrix: Readonly<Record<string, string>>
@@ -74,8 +75,8 @@ export class MatrixTable {
       requests: g.requests,
       passed: g.passed,
       passRate: g.requests > 0 ? round(g.passed / g.requests, 1000) : 0,
-      latencyMs: percentiles(g.latencies),
-      ttftMs: percentiles(g.ttfts),
+      latencyMs: p50p90(g.latencies),
+      ttftMs: p50p90(g.ttfts),
       tokensPerSecond: g.generationSeconds > 0 ? round(g.generatedTokens / g.generationSeconds) : null,
       completionTokens: g.tokens,
     }))
@@ -115,14 +116,12 @@ function completionTokens(step: StepResult): number | undefined {
   return typeof tokens === 'number' ? tokens : undefined
 }
 
-/** Nearest-rank percentiles, as the dataset summary computes them. */
-function percentiles(values: readonly number[]): { p50: number; p90: number } | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!)
-  return { p50: at(0.5), p90: at(0.9) }
-}
-
 function round(n: number, by = 10): number {
   return Math.round(n * by) / by
+}
+
+/** The dataset summary's nearest-rank percentiles, p50 and p90. */
+function p50p90(values: readonly number[]): { p50: number; p90: number } | null {
+  const all = percentiles(values)
+  return all ? { p50: all.p50, p90: all.p90 } : null
 }

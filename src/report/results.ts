@@ -253,7 +253,7 @@ export function formatSummary(summary: ResultsSummary): string {
 }
 
 /** Nearest-rank percentiles, so any set of rows — split over shards or not — gives the same figures. */
-function percentiles(values: readonly number[]): { p50: number; p90: number; p99: number } | null {
+export function percentiles(values: readonly number[]): { p50: number; p90: number; p99: number } | null {
   if (values.length === 0) return null
   const sorted = [...values].sort((a, b) => a - b)
   const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!)

@@ -18,6 +18,7 @@ import {
   type ToolSpec,
   chatReply,
   countTokens,
+  fragments,
   hashOf,
   tokenize,
 } from './reply.js'
@@ -51,8 +52,6 @@ function cut(text: string, max: number): { tokens: string[]; cut: boolean } {
 function outputTokensOf(reply: Reply, text: { tokens: string[] } | undefined): number {
   return reply.kind === 'tool' ? tokenize(reply.calls.map((c) => c.arguments).join(' ')).length : text!.tokens.length
 }
-
-const fragments = (text: string) => text.match(/[\s\S]{1,8}/g) ?? []
 
 // ---- OpenAI Responses -------------------------------------------------------------------------
 

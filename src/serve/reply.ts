@@ -179,3 +179,8 @@ export function tokenize(text: string): string[] {
 export function countTokens(messages: ChatMessage[]): number {
   return messages.reduce((sum, m) => sum + 4 + tokenize(contentText(m.content)).length, 2)
 }
+
+/** Text cut into the small pieces a server streams tool-call arguments in. */
+export function fragments(text: string): string[] {
+  return text.match(/[\s\S]{1,8}/g) ?? []
+}

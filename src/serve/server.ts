@@ -7,7 +7,7 @@
 //   delay-first-byte=MS  token-delay=MS  drop-after=N  error-after=N  status=CODE  close-after-stream
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { type ChatMessage, chatReply, completionReply, countTokens, hashOf, tokenize } from './reply.js'
+import { type ChatMessage, chatReply, completionReply, countTokens, fragments, hashOf, tokenize } from './reply.js'
 import { handleRest } from './rest.js'
 import { type Faults, sendError, sendJson, sleep, streamLines } from './wire.js'
 import { type ResponsesMemory, answerEmbeddings, answerMessages, answerResponses } from './llm-apis.js'
@@ -373,7 +373,7 @@ async function handle(
         finish_reason: null,
       }),
     )
-    for (const fragment of call.function.arguments.match(/[\s\S]{1,8}/g) ?? []) {
+    for (const fragment of fragments(call.function.arguments)) {
       events.push(
         chunk({
           index: 0,

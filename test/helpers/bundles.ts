@@ -1,0 +1,16 @@
+// The scripts a build writes to dist/ beside the launcher: the CLI, the sandbox's thread, and each
+// library bundled apart. The package test and the launch test both hold dist/ to this list.
+export const BUNDLES = [
+  'ajv',
+  'cli',
+  'csv-parse-sync',
+  'csv-stringify-sync',
+  'dotenv',
+  'handlebars',
+  'jsonpath-plus',
+  'quickjs-emscripten-core',
+  'sandbox',
+  'shell-quote',
+  'tough-cookie',
+  'yargs',
+] as const
