@@ -31,6 +31,8 @@ export type Plan = {
   readonly repeat?: number
   /** The --matrix combination this chain runs with: variables as strong as --var. */
   readonly matrix?: Readonly<Record<string, string>>
+  /** With several --env, the environment this chain runs in (the matrix's `env`). */
+  readonly environment?: string
 }
 
 export type ChainOptions = {
@@ -69,20 +71,23 @@ export class Chain {
 
   /** The plan's file joins the chain: its scope reads the chain's captures and its folder's variables. */
   async enter(plan: Plan): Promise<Link> {
-    const base = await this.baseOf(dirname(plan.file.absolutePath))
+    const base = await this.baseOf(dirname(plan.file.absolutePath), plan.environment)
     return new Link(plan, base, this.captured, this.missed, this.cookies, this.options)
   }
 
-  private baseOf(dir: string): Promise<Base> {
-    let base = this.bases.get(dir)
+  private baseOf(dir: string, environment: string | undefined): Promise<Base> {
+    const key = environment === undefined ? dir : `${dir}\0${environment}`
+    let base = this.bases.get(key)
     if (!base) {
-      const { secrets, varSources } = this.options
+      const { secrets } = this.options
+      const varSources =
+        environment === undefined ? this.options.varSources : { ...this.options.varSources, env: environment }
       base = loadBaseVars(dir, varSources).then((loaded) => {
         for (const secret of loaded.secrets) secrets.add(secret)
         for (const [name, value] of Object.entries(loaded.values)) secrets.noteVariable(name, value)
         return loaded
       })
-      this.bases.set(dir, base)
+      this.bases.set(key, base)
     }
     return base
   }
@@ -173,11 +178,11 @@ export class Link {
   }
 
   private rowFields(): Pick<StepResult, 'row' | 'rowValues' | 'repeat' | 'matrix'> {
-    const { row, repeat, matrix } = this.plan
+    const { row, repeat, matrix, environment } = this.plan
     return {
       ...(row ? { row: row.index + 1, rowValues: row.values } : {}),
       ...(repeat !== undefined ? { repeat } : {}),
-      ...(matrix ? { matrix } : {}),
+      ...(matrix ? { matrix: environment === undefined ? matrix : { env: environment, ...matrix } } : {}),
     }
   }
 }

@@ -709,4 +709,92 @@ describe('--dataset', () => {
     expect(twice.exitCode).toBe(1)
     expect(twice.stderr).toContain('--matrix names model twice')
   })
+
+  it('runs the collection once per --env as a matrix dimension, checks every environment first, and merge sums each combination', async () => {
+    const seen: string[] = []
+    server = await startServer({
+      'POST /v1/chat/completions': (req, res, body) => {
+        const { model } = JSON.parse(body.toString()) as { model: string }
+        seen.push(`${req.headers['x-server']} ${model}`)
+        json(res, {
+          object: 'chat.completion',
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: model }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 3, completion_tokens: model === 'good' ? 5 : 7 },
+        })
+      },
+    })
+    const dir = tempDir('dataset')
+    writeFileSync(
+      join(dir, 'http-client.env.json'),
+      JSON.stringify({ $shared: { q: 'none' }, local: { server: 'local' }, remote: { server: 'remote' }, other: {} }),
+    )
+    writeFileSync(
+      join(dir, 'm.http'),
+      `# @assert reply == "good"\nPOST {{base}}/v1/chat/completions\nX-Server: {{server}}\nContent-Type: application/json\n\n{"model": "{{model}}", "q": "{{q}}"}\n`,
+    )
+    writeFileSync(join(dir, 'rows.jsonl'), '{"q": "one"}\n{"q": "two"}\n')
+    const base = ['test', 'm.http', '--var', `base=${server.url}`]
+    const result = await runCli([...base, '--env', 'local', '--env', 'remote', '--matrix', 'model=good,bad'], {
+      cwd: dir,
+    })
+    expect(result.exitCode).toBe(4)
+    expect(seen.map((s) => s.replace(/ \w+$/, ''))).toEqual(['local', 'local', 'remote', 'remote'])
+    expect(result.stderr).toMatch(
+      /matrix:\n {2}env=local model=good +1\/1 passed .*\n {2}env=local model=bad +0\/1 passed/,
+    )
+    expect(result.stderr).toMatch(/ {2}env=remote model=bad +0\/1 passed .*7 tokens\n/)
+    // An unknown environment is refused before anything is sent; curl takes one --env.
+    seen.length = 0
+    const unknown = await runCli([...base, '--env', 'local', '--env', 'remot', '--matrix', 'model=good'], { cwd: dir })
+    expect(unknown.exitCode).toBe(1)
+    expect(unknown.stderr).toContain('Unknown environment `remot`')
+    expect(unknown.stderr).toContain('did you mean `remote`?')
+    expect(seen).toEqual([])
+    const curl = await runCli(['curl', 'm.http', '--env', 'local', '--env', 'remote'], { cwd: dir })
+    expect(curl.exitCode).toBe(1)
+    expect(curl.stderr).toContain('curl takes one --env, got 2')
+    const clash = await runCli([...base, '--env', 'local', '--env', 'remote', '--matrix', 'env=a,b'], { cwd: dir })
+    expect(clash.stderr).toContain('--matrix env=… and several --env both name the dimension `env`')
+    // A dataset run in shards counts rows per combination; merge prints the same table from the results.
+    const sharded = [
+      ...base,
+      '--env',
+      'local',
+      '--env',
+      'remote',
+      '--matrix',
+      'model=good,bad',
+      '--dataset',
+      'rows.jsonl',
+    ]
+    for (const k of [1, 2]) {
+      const shard = await runCli(
+        [...sharded, '--shard', `${k}/2`, '--results', `s${k}.jsonl`, '--report', `json=s${k}.json`],
+        {
+          cwd: dir,
+        },
+      )
+      expect(shard.exitCode).toBe(4)
+      expect(shard.stderr).toMatch(/ {2}env=local model=good +1\/1 rows passed/)
+    }
+    expect(lines(join(dir, 's1.jsonl'))[0]!['matrix']).toEqual({ env: 'local', model: 'good' })
+    const merged = await runCli(['merge', 's1.jsonl', 's2.jsonl', 's1.json', 's2.json', '--json', 'all.json'], {
+      cwd: dir,
+    })
+    expect(merged.exitCode, merged.stderr).toBe(4)
+    expect(merged.stdout).toContain('rows: 4 passed, 4 failed of 8')
+    expect(merged.stdout).toMatch(
+      /matrix:\n {2}env=local model=good +2\/2 rows passed .*10 tokens\n {2}env=local model=bad +0\/2 rows passed .*14 tokens\n {2}env=remote model=good +2\/2 rows passed/,
+    )
+    const report = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8')) as {
+      matrix: { matrix: object; rows: number; passRate: number }[]
+    }
+    expect(report.matrix.map((m) => [m.matrix, m.rows, m.passRate])).toEqual([
+      [{ env: 'local', model: 'good' }, 2, 1],
+      [{ env: 'local', model: 'bad' }, 2, 0],
+      [{ env: 'remote', model: 'good' }, 2, 1],
+      [{ env: 'remote', model: 'bad' }, 2, 0],
+    ])
+  })
 })

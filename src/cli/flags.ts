@@ -11,7 +11,13 @@ export type OptionSpec = {
 }
 
 export const VAR_OPTIONS: readonly OptionSpec[] = [
-  { name: 'env', type: 'string', describe: 'environment from http-client.env.json (+ .private) to use' },
+  {
+    name: 'env',
+    type: 'string',
+    array: true,
+    describe:
+      'environment from http-client.env.json (+ .private) to use; in run and test, repeat it to run the collection once per environment, as a --matrix',
+  },
   { name: 'env-file', type: 'string', array: true, describe: 'extra dotenv file(s) with variables' },
   { name: 'var', type: 'string', array: true, describe: 'set a variable: --var model=llama3 (repeatable)' },
   { name: 'secret', type: 'string', array: true, describe: 'treat this variable as secret and mask it in output' },

@@ -12,6 +12,7 @@ import { ExitCode } from './exit-code.js'
 import type { Io } from '../io.js'
 import { canonical } from './outputs.js'
 import { Secrets } from '../secrets.js'
+import type { MatrixRow, MatrixTable } from '../report/matrix.js'
 
 export type MergeOptions = {
   readonly paths: readonly string[]
@@ -106,12 +107,18 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
           at,
           'it needs at least row, file, status, requests and totalMs, as --results writes them',
         )
-      const key = `${line.file}\0${line.row}\0${line.repeat ?? ''}`
+      const key = `${line.file}\0${line.row}\0${line.repeat ?? ''}\0${line.matrix ? JSON.stringify(line.matrix) : ''}`
       const earlier = seen.get(key)
       if (earlier)
         throw new LoadError(
           'LOAD_SYNTAX',
-          `Row ${line.row} of ${line.file} is in ${earlier} and in ${path}:${number}`,
+          `Row ${line.row} of ${line.file}${
+            line.matrix
+              ? ` (${Object.entries(line.matrix)
+                  .map(([n, v]) => `${n}=${v}`)
+                  .join(' ')})`
+              : ''
+          } is in ${earlier} and in ${path}:${number}`,
           at,
           'the shards overlap: merge each shard once (--shard K/N with the same N)',
         )
@@ -131,12 +138,21 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
     }
   }
   checkShards(shards)
+  // A --matrix run's combinations in the order they first appear, each one's rows after the other's.
+  const combinations = [...new Set(lines.map((l) => JSON.stringify(l.matrix ?? {})))]
+  const combination = new Map(combinations.map((key, i) => [key, i]))
+  const order = (line: Line) => combination.get(JSON.stringify(line.matrix ?? {}))!
   lines.sort((a, b) =>
-    a.file < b.file ? -1 : a.file > b.file ? 1 : a.row - b.row || (a.repeat ?? 0) - (b.repeat ?? 0),
+    a.file < b.file
+      ? -1
+      : a.file > b.file
+        ? 1
+        : order(a) - order(b) || a.row - b.row || (a.repeat ?? 0) - (b.repeat ?? 0),
   )
   const results = new Results(undefined, new Secrets())
   for (const line of lines) results.count(line)
   const summary = lines.length > 0 ? results.summary() : undefined
+  const matrix = lines.some((l) => l.matrix) ? await matrixOf(lines) : undefined
   if (options.results !== undefined)
     writeAtomically(resolve(io.cwd, options.results), lines.map((l) => `${JSON.stringify(l)}\n`).join(''))
   if (options.junit !== undefined)
@@ -150,9 +166,11 @@ export async function mergeCommand(options: MergeOptions, io: Io): Promise<ExitC
       mergeJson(
         jsonInputs.map((p) => ({ path: p, text: readText(p, io) })),
         summary,
+        matrix,
       ),
     )
   if (summary) io.stdout.write(`${formatSummary(summary)}\n`)
+  if (matrix) io.stdout.write(`${(await import('../report/matrix.js')).formatMatrix(matrix)}\n`)
   if (!summary) return ExitCode.ok
   return summary.errors > 0 ? ExitCode.runtime : summary.failed > 0 ? ExitCode.assert : ExitCode.ok
 }
@@ -199,8 +217,19 @@ type JsonReport = {
   steps: { file: string; row?: number; line: number }[]
 }
 
-/** JSON reports of shards as one: steps ordered by file, row and line, the counts summed, the row summary from the results files. */
-function mergeJson(reports: readonly { path: string; text: string }[], dataset: object | undefined): string {
+/** A --matrix run's table of combinations, from its rows' results lines. */
+async function matrixOf(lines: Parameters<MatrixTable['addLine']>[0][]): Promise<MatrixRow[]> {
+  const table = new (await import('../report/matrix.js')).MatrixTable(true)
+  for (const line of lines) table.addLine(line)
+  return table.rows()
+}
+
+/** JSON reports of shards as one: steps ordered by file, row and line, the counts summed, the row and matrix summaries from the results files. */
+function mergeJson(
+  reports: readonly { path: string; text: string }[],
+  dataset: object | undefined,
+  matrix: readonly MatrixRow[] | undefined,
+): string {
   const parsed = reports.map(({ path, text }) => {
     let value: JsonReport | null
     try {
@@ -236,6 +265,7 @@ function mergeJson(reports: readonly { path: string; text: string }[], dataset: 
       interrupted: parsed.some((r) => r.summary.interrupted),
     },
     ...(dataset ? { dataset } : {}),
+    ...(matrix ? { matrix } : {}),
     steps,
   }
   return `${JSON.stringify(report, null, 2)}\n`
@@ -250,7 +280,18 @@ function isResultLine(value: unknown): boolean {
     STATUSES.has(line['status'] as string) &&
     typeof line['requests'] === 'number' &&
     typeof line['totalMs'] === 'number' &&
-    (line['shard'] === undefined || isShard(line['shard']))
+    (line['shard'] === undefined || isShard(line['shard'])) &&
+    (line['matrix'] === undefined || isCombination(line['matrix']))
+  )
+}
+
+/** A --matrix combination: variable names and their values, all strings. */
+function isCombination(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
   )
 }
 

@@ -78,6 +78,8 @@ export type RunOptions = VarOptions & {
   readonly shardAuto?: { readonly count?: number }
   /** --matrix NAME=a,b: every combination of these variables' values, each a run of the collection. */
   readonly matrix: readonly (readonly [string, readonly string[]])[]
+  /** Several --env: the collection runs once per environment, a dimension of the matrix named `env`. */
+  readonly environments: readonly string[]
   /** --repeat N: each chain runs N times (LLM replies vary). */
   readonly repeat: number
   /** --pass-rate R: test passes when each request passes in at least this share of its runs. */

@@ -272,9 +272,16 @@ export function repeatOf(args: ParsedArgs): Pick<RunOptions, 'repeat' | 'passRat
   return { repeat, passRate: rate }
 }
 
+/** Several `--env`: each environment once, in the order given. */
+export function environmentsOf(names: readonly string[]): string[] {
+  const repeated = names.find((name, i) => names.indexOf(name) !== i)
+  if (repeated !== undefined) throw new UsageError(`--env ${repeated} is given twice`)
+  return [...names]
+}
+
 /** `--matrix NAME=a,b,…`, each flag a variable and its values. */
-export function matrixOf(flags: readonly string[]): RunOptions['matrix'] {
-  const seen = new Set<string>()
+export function matrixOf(flags: readonly string[], environments: readonly string[] = []): RunOptions['matrix'] {
+  const seen = new Set<string>(environments.length > 1 ? ['env'] : [])
   return flags.map((flag) => {
     const at = flag.indexOf('=')
     const name = flag.slice(0, at)
@@ -288,7 +295,14 @@ export function matrixOf(flags: readonly string[]): RunOptions['matrix'] {
         'for example --matrix model=llama3,qwen2.5',
       )
     if (seen.has(name))
-      throw new UsageError(`--matrix names ${name} twice`, 'give each variable one --matrix with all its values')
+      throw new UsageError(
+        name === 'env' && environments.length > 1
+          ? '--matrix env=… and several --env both name the dimension `env`'
+          : `--matrix names ${name} twice`,
+        name === 'env' && environments.length > 1
+          ? 'rename the --matrix variable, or give the environments as --env alone'
+          : 'give each variable one --matrix with all its values',
+      )
     seen.add(name)
     return [name, values] as const
   })

@@ -18,6 +18,7 @@ import {
   parseVarFlags,
   recordingOf,
   replaySpeedOf,
+  environmentsOf,
   matrixOf,
   repeatOf,
   retryOf,
@@ -68,8 +69,12 @@ export async function parseOptions(
   const command = name as Exclude<Options['command'], 'help' | 'version'> | 'diff'
   const paths = args._.map(String)
   const vars = parseVarFlags((args['var'] as string[] | undefined) ?? [])
+  const environments = ((args['env'] as string[] | undefined) ?? []).map(String)
+  const runsMany = command === 'run' || command === 'test' || command === 'diff'
+  if (environments.length > 1 && !runsMany)
+    throw new UsageError(`${command} takes one --env, got ${environments.length}`, 'several --env go with run and test')
   const varOpts: VarOptions = {
-    ...(args['env'] !== undefined ? { env: String(args['env']) } : {}),
+    ...(environments.length === 1 ? { env: environments[0]! } : {}),
     envFiles: (args['env-file'] as string[] | undefined) ?? [],
     vars,
     secrets: (args['secret'] as string[] | undefined) ?? [],
@@ -225,7 +230,8 @@ export async function parseOptions(
         ...datasetOf(args),
         ...shardOf(args, command === 'diff' ? 'test' : command),
         ...repeatOf(args),
-        matrix: matrixOf((args['matrix'] as string[] | undefined) ?? []),
+        matrix: matrixOf((args['matrix'] as string[] | undefined) ?? [], environments),
+        environments: environments.length > 1 ? environmentsOf(environments) : [],
         dryRun: Boolean(args['dry-run']),
         ...(args['proxy'] !== undefined ? { proxy: String(args['proxy']) } : {}),
         ...(args['noproxy'] !== undefined ? { noProxy: String(args['noproxy']) } : {}),

@@ -124,7 +124,10 @@ export async function runCommand(
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
   const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
-  const matrixTable = options.matrix.length > 0 ? new (await import('../report/matrix.js')).MatrixTable() : undefined
+  const matrixTable =
+    options.matrix.length > 0 || options.environments.length > 1
+      ? new (await import('../report/matrix.js')).MatrixTable(options.dataset !== undefined)
+      : undefined
   const passRates =
     options.repeat > 1 ? new (await import('../report/pass-rates.js')).PassRates(options.repeat) : undefined
   // `run --dataset -e QUERY`: one value a row, printed as each row ends (JSON Lines).
@@ -169,7 +172,8 @@ export async function runCommand(
       ...(results
         ? {
             onChainEnd: (plan: Plan, steps: readonly StepResult[]) => {
-              results.add(plan, steps)
+              const line = results.add(plan, steps)
+              matrixTable?.addLine(line)
               progress?.update(results.counts())
               if (perRow) {
                 const last = steps.findLast((s) => s.exchange)?.exchange
@@ -192,7 +196,7 @@ export async function runCommand(
         reporter.onEvent(event)
         if (event.kind === 'step' || event.kind === 'skipped') {
           passRates?.add(event.step)
-          matrixTable?.add(event.step)
+          if (!results) matrixTable?.add(event.step)
           reports?.add(event.step)
           recordings?.add(event.step)
         }

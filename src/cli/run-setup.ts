@@ -2,7 +2,7 @@
 // then: --dataset rows (and --shard), the --results file, the cookie jar, the TLS files, and where
 // a body goes instead of memory (-o, a piped stdout).
 import { existsSync, statSync } from 'node:fs'
-import { extname, resolve } from 'node:path'
+import { dirname, extname, resolve } from 'node:path'
 import type { TlsOptions } from '../send/transport.js'
 import { UsageError, nearest } from '../errors.js'
 import type { Io } from '../io.js'
@@ -28,20 +28,34 @@ function inputFileMessage(error: unknown): string {
 /** With --dataset, every plan once per chosen row; with --repeat N, each of those N times: each a chain of its own. */
 export async function withRows(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {
   const rowed = await rowsOf(plans, options, io)
+  if (options.environments.length > 1) {
+    // Every environment is checked before anything is sent, not when its turn comes.
+    const { checkEnvironments } = await import('../load/env.js')
+    for (const dir of new Set(plans.map((plan) => dirname(plan.file.absolutePath))))
+      checkEnvironments(dir, options.environments, io.cwd)
+  }
   const crossed =
-    options.matrix.length === 0
+    options.matrix.length === 0 && options.environments.length === 0
       ? rowed
-      : combinations(options.matrix).flatMap((matrix) => rowed.map((plan) => ({ ...plan, matrix })))
+      : combinations(options.environments, options.matrix).flatMap(({ environment, matrix }) =>
+          rowed.map((plan) => ({ ...plan, matrix, ...(environment !== undefined ? { environment } : {}) })),
+        )
   if (options.repeat <= 1) return crossed
   return crossed.flatMap((plan) => Array.from({ length: options.repeat }, (_, i) => ({ ...plan, repeat: i + 1 })))
 }
 
-/** Every combination of the --matrix variables' values, the first variable slowest. */
-function combinations(matrix: RunOptions['matrix']): Record<string, string>[] {
-  return matrix.reduce<Record<string, string>[]>(
+/** Every combination of the environments and the --matrix variables' values, the environment slowest. */
+function combinations(
+  environments: readonly string[],
+  matrix: RunOptions['matrix'],
+): { environment?: string; matrix: Record<string, string> }[] {
+  const sets = matrix.reduce<Record<string, string>[]>(
     (sets, [name, values]) => sets.flatMap((set) => values.map((value) => ({ ...set, [name]: value }))),
     [{}],
   )
+  return environments.length === 0
+    ? sets.map((matrix) => ({ matrix }))
+    : environments.flatMap((environment) => sets.map((matrix) => ({ environment, matrix })))
 }
 
 async function rowsOf(plans: Plan[], options: RunOptions, io: Io): Promise<Plan[]> {

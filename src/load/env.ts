@@ -126,23 +126,10 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
   }
 
   const envDir = findEnvironmentDir(requestFileDir)
-  if (sources.env !== undefined && !envDir) {
-    throw new UsageError(
-      `--env ${sources.env}: no http-client.env.json beside ${displayPath(requestFileDir, sources.cwd)} or above it`,
-      'create http-client.env.json with { "' + sources.env + '": { "baseUrl": "…" } }',
-    )
-  }
+  if (sources.env !== undefined) checkEnvironments(requestFileDir, [sources.env], sources.cwd)
   if (envDir) {
     const publicFile = readEnvironmentFile(join(envDir, 'http-client.env.json'), sources.cwd)
     const privateFile = readEnvironmentFile(join(envDir, 'http-client.private.env.json'), sources.cwd)
-    const names = environmentsIn(publicFile, privateFile)
-    if (sources.env !== undefined && !names.has(sources.env)) {
-      const suggestion = nearest(sources.env, names)
-      throw new UsageError(
-        `Unknown environment \`${sources.env}\` in ${displayPath(envDir, sources.cwd)}/http-client.env.json`,
-        `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}environments: ${[...names].join(', ') || '(none)'}`,
-      )
-    }
     const shown = (file: string, env: string) =>
       `${displayPath(join(envDir, file), sources.cwd)}, ${env === '$shared' ? '$shared' : `environment ${env}`}`
     const layers: [Record<string, unknown> | undefined, boolean, string][] = [
@@ -172,6 +159,28 @@ export async function loadBaseVars(requestFileDir: string, sources: VarSources):
     if (typeof value === 'string') secrets.push({ name, value, source: 'flag' })
   }
   return { values, dotenv, secrets, origins, ...(tls ? { tls } : {}) }
+}
+
+/** That each environment named with --env is defined for request files in this folder: a usage error if not. */
+export function checkEnvironments(requestFileDir: string, environments: readonly string[], cwd: string): void {
+  const envDir = findEnvironmentDir(requestFileDir)
+  if (!envDir)
+    throw new UsageError(
+      `--env ${environments[0]}: no http-client.env.json beside ${displayPath(requestFileDir, cwd)} or above it`,
+      'create http-client.env.json with { "' + environments[0] + '": { "baseUrl": "…" } }',
+    )
+  const names = environmentsIn(
+    readEnvironmentFile(join(envDir, 'http-client.env.json'), cwd),
+    readEnvironmentFile(join(envDir, 'http-client.private.env.json'), cwd),
+  )
+  for (const env of environments) {
+    if (names.has(env)) continue
+    const suggestion = nearest(env, names)
+    throw new UsageError(
+      `Unknown environment \`${env}\` in ${displayPath(envDir, cwd)}/http-client.env.json`,
+      `${suggestion ? `did you mean \`${suggestion}\`? ` : ''}environments: ${[...names].join(', ') || '(none)'}`,
+    )
+  }
 }
 
 /** The environments (`$shared` aside) that the env files beside `start`, or in a folder above it, define. */

@@ -8,7 +8,7 @@ import { type StepResult, statusOf, summaryOf } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { llmDigest, llmValues } from '../check/llm.js'
-import type { MatrixRow } from './matrix.js'
+import { type MatrixRow, matrixLabel } from './matrix.js'
 import { toCurl } from './curl.js'
 import { bodyText } from './json.js'
 import { formatMs } from './style.js'
@@ -213,11 +213,7 @@ function matrixHtml(rows: readonly MatrixRow[], secrets: Secrets): string {
   const body = rows
     .map(
       (row) =>
-        `<tr>${cell(
-          Object.entries(row.matrix)
-            .map(([name, value]) => `${name}=${value}`)
-            .join(' '),
-        )}${cell(`${row.passed}/${row.requests}`)}${cell(row.latencyMs ? `${row.latencyMs.p50} / ${row.latencyMs.p90} ms` : '–')}${cell(row.ttftMs ? `${row.ttftMs.p50} ms` : '–')}${cell(row.tokensPerSecond !== null ? `${row.tokensPerSecond}` : '–')}${cell(String(row.completionTokens))}</tr>`,
+        `<tr>${cell(matrixLabel(row))}${cell(row.rows !== undefined ? `${row.passed}/${row.rows} rows` : `${row.passed}/${row.requests}`)}${cell(row.latencyMs ? `${row.latencyMs.p50} / ${row.latencyMs.p90} ms` : '–')}${cell(row.ttftMs ? `${row.ttftMs.p50} ms` : '–')}${cell(row.tokensPerSecond !== null ? `${row.tokensPerSecond}` : '–')}${cell(String(row.completionTokens))}</tr>`,
     )
     .join('')
   return `<table class="matrix"><thead><tr><th>matrix</th><th>passed</th><th>latency p50 / p90</th><th>TTFT p50</th><th>tok/s</th><th>tokens</th></tr></thead><tbody>${body}</tbody></table>`

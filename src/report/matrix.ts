@@ -8,10 +8,12 @@
 import { llmValues, tokensPerSecond } from '../check/llm.js'
 import { responseJson } from '../check/extract.js'
 import { type StepResult, statusOf } from '../outcome.js'
-import { percentiles } from './results.js'
+import { type ResultLine, percentiles } from './results.js'
 
 type Group = {
   readonly matrix: Readonly<Record<string, string>>
+  /** What was counted: each request, or in a --dataset run each row (a row passes when all its requests do). */
+  counted: number
   requests: number
   passed: number
   readonly latencies: number[]
@@ -24,6 +26,8 @@ type Group = {
 /** One combination's figures, as the JSON report holds them. */
 export type MatrixRow = {
   readonly matrix: Readonly<Record<string, string>>
+  /** In a --dataset run: the rows, which `passed` and `passRate` count. */
+  readonly rows?: number
   readonly requests: number
   readonly passed: number
   readonly passRate: number
@@ -33,16 +37,55 @@ export type MatrixRow = {
   readonly completionTokens: number
 }
 
+/** What one request, or one --dataset row (a results line), adds to its combination. */
+type Counted = {
+  readonly requests: number
+  readonly passed: boolean
+  readonly latencyMs?: number
+  readonly ttftMs?: number
+  readonly completionTokens?: number
+  readonly tokensPerSecond?: number
+}
+
 export class MatrixTable {
   private readonly groups = new Map<string, Group>()
 
+  /** `byRow`: a --dataset run counts rows (its results lines), others each request. */
+  constructor(private readonly byRow = false) {}
+
+  /** A request's step, in a run without --dataset. */
   add(step: StepResult): void {
-    const matrix = step.matrix ?? {}
+    const exchange = step.exchange
+    const rate = exchange ? tokensPerSecond(exchange) : undefined
+    this.count(step.matrix, {
+      requests: exchange ? 1 : 0,
+      passed: statusOf(step) === 'passed',
+      ...(exchange ? { latencyMs: exchange.timings.totalMs } : {}),
+      ...(exchange?.timings.firstTokenMs !== undefined ? { ttftMs: exchange.timings.firstTokenMs } : {}),
+      ...(exchange ? optional('completionTokens', completionTokens(step)) : {}),
+      ...optional('tokensPerSecond', rate),
+    })
+  }
+
+  /** A --dataset row as its results line has it (as it ends, or read back by `merge`). */
+  addLine(line: ResultLine): void {
+    this.count(line.matrix, {
+      requests: line.requests,
+      passed: line.status === 'passed',
+      ...(line.requests > 0 ? { latencyMs: line.totalMs } : {}),
+      ...optional('ttftMs', line.ttftMs),
+      ...optional('completionTokens', line.usage?.completion_tokens),
+      ...optional('tokensPerSecond', line.tokensPerSecond),
+    })
+  }
+
+  private count(matrix: Readonly<Record<string, string>> = {}, counted: Counted): void {
     const key = JSON.stringify(matrix)
     let group = this.groups.get(key)
     if (!group) {
       group = {
         matrix,
+        counted: 0,
         requests: 0,
         passed: 0,
         latencies: [],
@@ -53,17 +96,16 @@ export class MatrixTable {
       }
       this.groups.set(key, group)
     }
-    group.requests++
-    if (statusOf(step) === 'passed') group.passed++
-    const exchange = step.exchange
-    if (!exchange) return
-    group.latencies.push(exchange.timings.totalMs)
-    if (exchange.timings.firstTokenMs !== undefined) group.ttfts.push(exchange.timings.firstTokenMs)
-    const tokens = completionTokens(step)
+    group.counted++
+    group.requests += counted.requests
+    if (counted.passed) group.passed++
+    if (counted.latencyMs !== undefined) group.latencies.push(counted.latencyMs)
+    if (counted.ttftMs !== undefined) group.ttfts.push(counted.ttftMs)
+    const tokens = counted.completionTokens
     if (tokens === undefined) return
     group.tokens += tokens
-    const rate = tokensPerSecond(exchange)
-    if (rate !== undefined && rate > 0) {
+    const rate = counted.tokensPerSecond
+    if (rate !== undefined && rate > 0 && tokens > 0) {
       group.generatedTokens += tokens
       group.generationSeconds += tokens / rate
     }
@@ -72,9 +114,10 @@ export class MatrixTable {
   rows(): MatrixRow[] {
     return [...this.groups.values()].map((g) => ({
       matrix: g.matrix,
+      ...(this.byRow ? { rows: g.counted } : {}),
       requests: g.requests,
       passed: g.passed,
-      passRate: g.requests > 0 ? round(g.passed / g.requests, 1000) : 0,
+      passRate: g.counted > 0 ? round(g.passed / g.counted, 1000) : 0,
       latencyMs: p50p90(g.latencies),
       ttftMs: p50p90(g.ttfts),
       tokensPerSecond: g.generationSeconds > 0 ? round(g.generatedTokens / g.generationSeconds) : null,
@@ -83,27 +126,43 @@ export class MatrixTable {
   }
 
   format(): string {
-    const rows = this.rows()
-    const label = (row: MatrixRow) =>
-      Object.entries(row.matrix)
-        .map(([name, value]) => `${name}=${value}`)
-        .join(' ')
-    const width = Math.max(...rows.map((r) => label(r).length)) + 2
-    return [
-      'matrix:',
-      ...rows.map((row) =>
-        [
-          `  ${label(row).padEnd(width)}${row.passed}/${row.requests} passed`,
-          row.latencyMs ? `p50 ${row.latencyMs.p50} ms  p90 ${row.latencyMs.p90} ms` : undefined,
-          row.ttftMs ? `ttft p50 ${row.ttftMs.p50} ms` : undefined,
-          row.tokensPerSecond !== null ? `${row.tokensPerSecond} tok/s` : undefined,
-          row.completionTokens > 0 ? `${row.completionTokens} tokens` : undefined,
-        ]
-          .filter((part) => part !== undefined)
-          .join('  '),
-      ),
-    ].join('\n')
+    return formatMatrix(this.rows())
   }
+}
+
+/** The table as stderr (and `merge`) print it. */
+export function formatMatrix(rows: readonly MatrixRow[]): string {
+  const width = Math.max(...rows.map((r) => matrixLabel(r).length)) + 2
+  return [
+    'matrix:',
+    ...rows.map((row) =>
+      [
+        `  ${matrixLabel(row).padEnd(width)}${passedOf(row)}`,
+        row.latencyMs ? `p50 ${row.latencyMs.p50} ms  p90 ${row.latencyMs.p90} ms` : undefined,
+        row.ttftMs ? `ttft p50 ${row.ttftMs.p50} ms` : undefined,
+        row.tokensPerSecond !== null ? `${row.tokensPerSecond} tok/s` : undefined,
+        row.completionTokens > 0 ? `${row.completionTokens} tokens` : undefined,
+      ]
+        .filter((part) => part !== undefined)
+        .join('  '),
+    ),
+  ].join('\n')
+}
+
+/** `model=llama3 temperature=0`. */
+export function matrixLabel(row: MatrixRow): string {
+  return Object.entries(row.matrix)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ')
+}
+
+/** `12/12 passed`, or in a --dataset run `9/10 rows passed`. */
+export function passedOf(row: MatrixRow): string {
+  return row.rows !== undefined ? `${row.passed}/${row.rows} rows passed` : `${row.passed}/${row.requests} passed`
+}
+
+function optional<K extends string>(key: K, value: number | undefined): { [key in K]?: number } {
+  return (value === undefined ? {} : { [key]: value }) as { [key in K]?: number }
 }
 
 function completionTokens(step: StepResult): number | undefined {

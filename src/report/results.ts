@@ -74,6 +74,8 @@ export type ResultLine = {
   shard?: string
   /** Which run of the row, with --repeat N. */
   repeat?: number
+  /** Its --matrix combination (and `env` with several --env). */
+  matrix?: Readonly<Record<string, string>>
 }
 
 export type ResultsSummary = {
@@ -147,7 +149,8 @@ export class Results {
   }
 
   /** A row's chain has finished: its line is written at once. */
-  add(plan: Plan, steps: readonly StepResult[]): void {
+  /** Writes the row's line and counts it; returns the line. */
+  add(plan: Plan, steps: readonly StepResult[]): ResultLine {
     const ran = steps.filter((s) => s.exchange)
     const failed = steps.some((s) => statusOf(s) === 'failed' || statusOf(s) === 'error')
     const status = failed
@@ -182,11 +185,13 @@ export class Results {
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
       ...(this.shard ? { shard: this.shard } : {}),
       ...(steps[0]?.repeat !== undefined ? { repeat: steps[0].repeat } : {}),
+      ...(steps[0]?.matrix ? { matrix: steps[0].matrix } : {}),
     }
     this.count(line)
     if (!this.csv) this.append(`${this.secrets.mask(JSON.stringify(line))}\n`)
     else
       this.append(this.csv.stringify([this.csv.columns.map((column) => inert(this.secrets.mask(cell(line, column))))]))
+    return line
   }
 
   /** Counts one row's line into the summary: a finished row, or a line read back by `merge`. */
