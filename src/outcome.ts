@@ -16,6 +16,8 @@ export type StepResult = {
   readonly skipped?: boolean
   /** How many times it was sent, when polled (`# @retry`) past the first. */
   readonly attempts?: number
+  /** What its scripts logged (`client.log`, `console.*`), the first 64 KiB, for the reports. */
+  readonly logs?: readonly string[]
   /** Variables its scripts cleared (`client.global.clear`): no longer set for the requests after it. */
   readonly released?: readonly string[]
   /** The --dataset row it ran for, 1-based, and that row's fields. */

@@ -142,6 +142,9 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
       out.push(`<li><code>${escape(name)}</code> = <code>${escape(secrets.mask(short(jsonText(value))))}</code></li>`)
     out.push('</ul></div>')
   }
+  if (step.logs) {
+    out.push(`<div class="pane"><h4>Log</h4><pre class="log">${escape(secrets.mask(step.logs.join('\n')))}</pre></div>`)
+  }
   if (step.error) {
     out.push(
       `<div class="error"><strong>${escape(step.error.code)}</strong> ${escape(secrets.mask(step.error.message))}${step.error.hint ? `<br><span class="muted">${escape(secrets.mask(step.error.hint))}</span>` : ''}</div>`,

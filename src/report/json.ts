@@ -55,6 +55,7 @@ function stepJson(step: StepResult, secrets: Secrets): unknown {
         }
       : null,
     captures: mask(step.captures),
+    ...(step.logs ? { logs: step.logs.map((line) => secrets.mask(line)) } : {}),
     asserts: step.asserts.map((a) => ({
       query: describeQuery(a.assertion.query),
       predicate: `${a.assertion.negated ? 'not ' : ''}${a.assertion.predicate}`,

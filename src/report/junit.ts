@@ -120,7 +120,7 @@ function testCase(
     const json = step.exchange ? responseJson(step.exchange) : undefined
     const llm = step.exchange && json?.ok ? llmDigest(step.exchange, json.value) : undefined
     children.push(
-      `      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}${step.attempts ? ` · after ${step.attempts} attempts` : ''}${llm ? `\n${llm}` : ''}`))}</system-out>`,
+      `      <system-out>${xml(secrets.mask(`${sent.method} ${sent.url}${response}${step.attempts ? ` · after ${step.attempts} attempts` : ''}${llm ? `\n${llm}` : ''}${step.logs ? `\n${step.logs.join('\n')}` : ''}`))}</system-out>`,
     )
   }
   return children.length === 0 ? `${open}/>` : `${open}>\n${children.join('\n')}\n    </testcase>`

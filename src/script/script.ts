@@ -277,6 +277,9 @@ function writtenTexts(template: RequestTemplate): Set<string> {
   return texts
 }
 
+/** What the reports keep of a request's script logs: they print in full as they happen. */
+const KEPT_LOG_CHARS = 64 * 1024
+
 /**
  * The scripts of one request as the run drives them: `run('pre-request')` before it is rendered,
  * `run('response', …)` after it is checked. What they set with `client.global.set` becomes the
@@ -295,6 +298,8 @@ export function scriptRunner(context: {
   const { file, template, scope, secrets } = context
   const set: Record<string, unknown> = {}
   const released = new Set<string>()
+  const logs: string[] = []
+  let logged = 0
   const host: ScriptHost = {
     variable: (name) => {
       try {
@@ -334,7 +339,12 @@ export function scriptRunner(context: {
         return raw
       }
     },
-    log: context.onLog,
+    log: (text) => {
+      context.onLog(text)
+      if (logged >= KEPT_LOG_CHARS) return
+      logged += text.length
+      logs.push(logged > KEPT_LOG_CHARS ? `${text.slice(0, 200)}… (more was logged than the reports keep)` : text)
+    },
   }
   const limits = context.timeMs === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, timeMs: context.timeMs }
   const runner = {
@@ -356,8 +366,16 @@ export function scriptRunner(context: {
       }
       return outcome.asserts
     },
-    changes(captures: Record<string, unknown>): { captures: Record<string, unknown>; released?: string[] } {
-      return { captures: { ...captures, ...set }, ...(released.size > 0 ? { released: [...released] } : {}) }
+    changes(captures: Record<string, unknown>): {
+      captures: Record<string, unknown>
+      released?: string[]
+      logs?: string[]
+    } {
+      return {
+        captures: { ...captures, ...set },
+        ...(released.size > 0 ? { released: [...released] } : {}),
+        ...(logs.length > 0 ? { logs } : {}),
+      }
     },
   }
   return runner

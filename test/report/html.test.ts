@@ -126,4 +126,42 @@ describe('--report html', () => {
       /<table class="matrix">.*<tr><td>model=a<\/td><td>1\/1<\/td>.*<tr><td>model=b<\/td><td>1\/1<\/td>/s,
     )
   })
+
+  it("shows each step's client.log lines in the HTML, JSON and JUnit reports, secrets masked", async () => {
+    const dir = tempDir('html')
+    writeFileSync(join(dir, '.env'), 'API_KEY=sk-hidden-123456\n')
+    writeFileSync(
+      join(dir, 'log.http'),
+      [
+        '< {%',
+        '  client.log("sending with " + request.environment.get("API_KEY"))',
+        '%}',
+        'POST {{baseUrl}}/chat/completions',
+        'Content-Type: application/json',
+        '',
+        '{"model": "m", "messages": [{"role": "user", "content": "Hi"}]}',
+        '',
+        '> {%',
+        '  client.log("reply: " + response.body.choices[0].message.content)',
+        '  console.log("<b>done</b>")',
+        '%}',
+        '',
+      ].join('\n'),
+    )
+    const result = await runCli(
+      ['test', 'log.http', '--mock', '--report', 'html=r.html', '--report', 'json=r.json', '--report', 'junit=r.xml'],
+      { cwd: dir },
+    )
+    expect(result.exitCode, result.stderr).toBe(0)
+    const html = readFileSync(join(dir, 'r.html'), 'utf8')
+    expect(html).toMatch(
+      /<h4>Log<\/h4><pre class="log">sending with \*+\nreply: [^\n<]+\n&lt;b&gt;done&lt;\/b&gt;<\/pre>/,
+    )
+    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { steps: { logs: string[] }[] }
+    expect(json.steps[0]!.logs).toHaveLength(3)
+    expect(json.steps[0]!.logs[2]).toBe('<b>done</b>')
+    const xml = readFileSync(join(dir, 'r.xml'), 'utf8')
+    expect(xml).toContain('&lt;b&gt;done&lt;/b&gt;</system-out>')
+    for (const text of [html, JSON.stringify(json), xml]) expect(text).not.toContain('sk-hidden-123456')
+  })
 })
