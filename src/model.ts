@@ -179,6 +179,11 @@ export type StreamInfo = {
   readonly ending: 'done' | 'eof' | 'error'
   /** Chunks that carried reply text (content, reasoning, tool-call fragments). */
   readonly contentChunks: number
+  /**
+   * Of those, how many were read at once with the first, when more than one: the reply was read
+   * late (a blocked or busy reader), and their arrival says nothing of the server's pace.
+   */
+  readonly firstReadChunks?: number
   /** As the server counted them (`usage.completion_tokens`, Ollama's `eval_count`); never guessed from chunks. */
   readonly completionTokens?: number
   /** llama-server's own figures, to set beside what reached the client. */

@@ -2,7 +2,9 @@
 // row accounted for once in the results file even when the server throttles and stalls, row
 // ranges, the summary, and the example in requests/.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from './helpers/run-cli.js'
 import { json, type TestServer, startServer } from './helpers/server.js'
@@ -15,6 +17,7 @@ afterEach(async () => {
 })
 
 const root = join(import.meta.dirname, '..')
+const lines_ = (path: string) => lines(path)
 const lines = (path: string) =>
   readFileSync(path, 'utf8')
     .trim()
@@ -564,6 +567,59 @@ describe('--dataset', () => {
     const paced = rows['paced']!['tokensPerSecond'] as number
     const expected = Math.round((42 / (21 / paced + 21 / 42.5)) * 10) / 10
     expect(result.stderr).toContain(`speed: ${expected} tok/s`)
+  })
+
+  it('gives the true tok/s of a paced server when the reader is blocked as the first tokens arrive', async () => {
+    // The server is another process, so it keeps its pace (21 tokens, 10 ms apart: 100 tok/s) while
+    // this one — the reader — is deliberately blocked for 150 ms as the request reaches it.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const chunk = (content) => 'data: ' + JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] }) + '\\n\\n'
+        const server = require('node:http').createServer((req, res) => {
+          req.resume()
+          req.on('end', () => {
+            process.stdout.write('request\\n')
+            res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+            let i = 0
+            const timer = setInterval(() => {
+              if (i < 21) return void res.write(chunk('t' + i++ + ' '))
+              clearInterval(timer)
+              res.end('data: ' + JSON.stringify({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 3, completion_tokens: 21 } }) + '\\n\\ndata: [DONE]\\n\\n')
+            }, 10)
+          })
+        })
+        server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'))`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    try {
+      const lines = createInterface({ input: child.stdout })
+      const port = await new Promise<string>((ok) => lines.once('line', ok))
+      lines.on('line', (line) => {
+        if (line !== 'request') return
+        const until = performance.now() + 150
+        while (performance.now() < until); // the reader's event loop, blocked
+      })
+      const dir = tempDir('dataset')
+      writeFileSync(join(dir, 'rows.jsonl'), '{"n": 1}\n')
+      writeFileSync(
+        join(dir, 'r.http'),
+        `POST http://127.0.0.1:${port}/v1/chat/completions\nContent-Type: application/json\n\n{"stream": true}\n`,
+      )
+      const result = await runCli(['test', 'r.http', '--dataset', 'rows.jsonl', '--results', 'out.jsonl'], { cwd: dir })
+      expect(result.exitCode, result.stderr).toBe(0)
+      const [row] = lines_(join(dir, 'out.jsonl'))
+      // Most tokens came in one burst after the block: counted from the first token, as if each had
+      // come when it was read, they give about 300 tok/s.
+      const rate = row!['tokensPerSecond'] as number
+      expect(rate).toBeGreaterThan(50)
+      expect(rate).toBeLessThan(180)
+      expect(row!['ttftMs']).toBeGreaterThan(140)
+    } finally {
+      child.kill()
+    }
   })
 
   it('prints one --extract value per row with run --dataset -e (JSON Lines); a row whose query fails is null and exit 3', async () => {

@@ -115,28 +115,33 @@ export function llmValues(body: unknown, field: LlmField, path?: string): unknow
 
 /**
  * How fast the server generated this reply: its own figure when it sends one (llama-server's
- * `timings`), else tokens over the spread of their arrival — which describes the server only when
- * the reply was read as it came, so a spread under 0.1 ms a token (a reply read late, all at once)
- * gives no figure rather than a false one.
+ * `timings`), else measured from when its text arrived (measuredRate).
  */
 export function tokensPerSecond(exchange: Exchange): number | undefined {
   const server = exchange.stream?.serverSpeed?.predictedPerSecond
   if (server !== undefined) return server
-  return measuredRate(exchange.stream?.completionTokens, exchange.timings.firstTokenMs, exchange.timings.lastTokenMs)
+  return measuredRate(exchange)
 }
 
 /**
- * Tokens over the spread of their arrival, when that spread can describe the server: at least a
- * millisecond, and at least 0.1 ms a token (faster, the reply was read late, all at once).
+ * Tokens (or, with `count`, chunks) a second over the spread of their arrival, when that spread
+ * can describe the server. The pieces a late reader read at once with the first are left out:
+ * they all arrived before it looked, so the figure counts the pieces read after them over the
+ * time from the first read to the last. No figure under a millisecond, or faster than 0.1 ms a
+ * piece (the reply was read all at once).
  */
 export function measuredRate(
-  tokens: number | undefined,
-  firstTokenMs: number | undefined,
-  lastTokenMs: number | undefined,
+  exchange: Exchange,
+  count: number | undefined = exchange.stream?.completionTokens,
 ): number | undefined {
-  if (tokens === undefined || tokens < 2 || firstTokenMs === undefined || lastTokenMs === undefined) return undefined
+  const { firstTokenMs, lastTokenMs } = exchange.timings
+  const stream = exchange.stream
+  if (!stream || count === undefined || count < 2 || firstTokenMs === undefined || lastTokenMs === undefined)
+    return undefined
+  const chunks = Math.max(stream.contentChunks, 1)
+  const later = (count * (chunks - Math.min(stream.firstReadChunks ?? 1, chunks))) / chunks
   const ms = lastTokenMs - firstTokenMs
-  return ms >= 1 && ms >= (tokens - 1) * 0.1 ? ((tokens - 1) * 1000) / ms : undefined
+  return later > 0 && ms >= 1 && ms >= later * 0.1 ? (later * 1000) / ms : undefined
 }
 
 /**

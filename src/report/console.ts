@@ -214,20 +214,19 @@ export class ConsoleReporter {
 
 /**
  * Honest speed: tokens per second from the first piece of reply text to the last, counted by the
- * server (`usage`); without its count, chunks per second, said as such. No figure for a stream
- * whose text arrived within a millisecond, or faster than 0.1 ms a token (read late, all at once:
- * check/llm.ts). llama-server's own figure is shown beside.
+ * server (`usage`); without its count, chunks per second, said as such. No figure when the text's
+ * arrival cannot describe the server (read late, all at once: check/llm.ts). llama-server's own
+ * figure is shown beside.
  */
 export function speedOf(exchange: Exchange): string[] {
   const stream = exchange.stream!
-  const { firstTokenMs, lastTokenMs } = exchange.timings
-  const window = firstTokenMs !== undefined && lastTokenMs !== undefined ? (lastTokenMs - firstTokenMs) / 1000 : 0
   const out: string[] = []
   if (stream.completionTokens !== undefined) {
-    const rate = measuredRate(stream.completionTokens, firstTokenMs, lastTokenMs)
+    const rate = measuredRate(exchange)
     out.push(`${stream.completionTokens} tokens${rate !== undefined ? ` · ${rate.toFixed(1)} tok/s` : ''}`)
-  } else if (window >= 0.001 && stream.contentChunks > 1) {
-    out.push(`≈ ${((stream.contentChunks - 1) / window).toFixed(1)} chunks/s`)
+  } else {
+    const rate = measuredRate(exchange, stream.contentChunks)
+    if (rate !== undefined) out.push(`≈ ${rate.toFixed(1)} chunks/s`)
   }
   const server = stream.serverSpeed
   if (server?.predictedPerSecond !== undefined)

@@ -8,6 +8,7 @@
 // failure says, failure.ts.
 import type { Dispatcher } from 'undici'
 import { monotonicMs } from '../builtins.js'
+import { Arrivals } from './arrivals.js'
 import { SendError } from '../errors.js'
 import type { Exchange, HeaderPairs, HttpRequest, SourceSpan, StreamInfo } from '../model.js'
 import { VERSION } from '../version.js'
@@ -178,8 +179,7 @@ async function exchange(
       ? Buffer.allocUnsafe(declared)
       : undefined
   let size = 0
-  let firstTokenMs: number | undefined
-  let lastTokenMs: number | undefined
+  const arrivals = new Arrivals()
   const assembler = format ? new StreamAssembler(format) : undefined
   const pieces: { at: number; size: number }[] | undefined = format && options.timePieces ? [] : undefined
   const parser = format === 'sse' ? new SseParser() : format === 'ndjson' ? new NdjsonParser() : undefined
@@ -188,13 +188,11 @@ async function exchange(
   /** How many of `chunks` it took to complete the events read so far. */
   let chunksWithEvents = 0
   const feed = (events: ReturnType<SseParser['push']>) => {
+    arrivals.nextRead()
     for (const event of events) {
       const deltas = assembler!.push(event)
       for (const delta of deltas) {
-        if (delta.kind !== 'event') {
-          lastTokenMs = monotonicMs() - start
-          firstTokenMs ??= lastTokenMs
-        }
+        if (delta.kind !== 'event') arrivals.text(monotonicMs() - start)
         options.listener?.onDelta?.(delta)
       }
     }
@@ -211,7 +209,7 @@ async function exchange(
     const timings = {
       startedAt: startedAt.toISOString(),
       ttfbMs,
-      ...(firstTokenMs !== undefined ? { firstTokenMs, lastTokenMs: lastTokenMs! } : {}),
+      ...(arrivals.firstMs !== undefined ? { firstTokenMs: arrivals.firstMs, lastTokenMs: arrivals.lastMs! } : {}),
       totalMs,
     }
     if (!assembler)
@@ -229,6 +227,7 @@ async function exchange(
       chunks: assembler.chunks,
       ending,
       contentChunks: assembler.contentDeltas,
+      ...(arrivals.firstBurst > 1 ? { firstReadChunks: arrivals.firstBurst } : {}),
       ...(completionTokens !== undefined ? { completionTokens } : {}),
       ...(serverSpeed ? { serverSpeed } : {}),
       ...(pieces ? { pieces } : {}),
