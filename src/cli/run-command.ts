@@ -32,8 +32,20 @@ export async function runCommand(
     given.filesFromRecording && given.compare
       ? (await import('../record/record.js')).recordedCollection(ttyIo.cwd, given.compare.dir)
       : undefined
+  // …and its --dataset rows, unless the command line names a dataset of its own.
   const named = recorded
-    ? { ...given, paths: recorded.paths, names: given.names.length > 0 ? given.names : recorded.names }
+    ? {
+        ...given,
+        paths: recorded.paths,
+        names: given.names.length > 0 ? given.names : recorded.names,
+        ...(recorded.dataset && given.dataset === undefined
+          ? {
+              dataset: recorded.dataset.file,
+              ...(recorded.dataset.rows !== undefined ? { rows: recorded.dataset.rows } : {}),
+              ...(recorded.dataset.limit !== undefined ? { limit: recorded.dataset.limit } : {}),
+            }
+          : {}),
+      }
     : given
   // --shard auto: this job's shard, read from the CI's environment now.
   const options = named.shardAuto ? { ...named, shard: shardFromEnvironment(ttyIo.env, named.shardAuto.count) } : named
@@ -85,6 +97,15 @@ export async function runCommand(
           command: options.command,
           files: [...new Set(plans.map((p) => p.file.absolutePath))],
           names: options.names,
+          ...(options.dataset !== undefined
+            ? {
+                dataset: {
+                  file: resolve(io.cwd, options.dataset),
+                  ...(options.rows !== undefined ? { rows: options.rows } : {}),
+                  ...(options.limit !== undefined ? { limit: options.limit } : {}),
+                },
+              }
+            : {}),
           secrets,
           replaySpeed: options.replaySpeed,
           ...(options.record !== undefined ? { record: options.record } : {}),

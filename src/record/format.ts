@@ -60,6 +60,8 @@ export type RecordingIndex = {
   /** The request files, relative to the recording folder (so `reqchain diff DIR` finds them from anywhere). */
   readonly files: readonly string[]
   readonly names: readonly string[]
+  /** The --dataset the run read (relative to the recording folder) and its --rows and --limit, for `reqchain diff`. */
+  readonly dataset?: { readonly file: string; readonly rows?: string; readonly limit?: number }
   readonly exchanges: readonly {
     readonly seq: number
     readonly path: string

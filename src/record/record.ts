@@ -16,6 +16,8 @@ export type RecordingsOptions = {
   readonly command: 'run' | 'test'
   readonly files: readonly string[]
   readonly names: readonly string[]
+  /** The --dataset (an absolute path), its --rows and --limit: a recording remembers them for `diff`. */
+  readonly dataset?: { readonly file: string; readonly rows?: string; readonly limit?: number }
   readonly secrets: Secrets
   readonly record?: string
   readonly replay?: string
@@ -83,6 +85,7 @@ export async function openRecordings(options: RecordingsOptions): Promise<Record
           command: options.command,
           files: options.files,
           names: options.names,
+          ...(options.dataset ? { dataset: options.dataset } : {}),
         })
       : undefined
   return {
@@ -119,12 +122,20 @@ export async function serveRecording(
 export function recordedCollection(
   cwd: string,
   dir: string,
-): { readonly paths: string[]; readonly names: readonly string[]; readonly command: 'run' | 'test' } {
+): {
+  readonly paths: string[]
+  readonly names: readonly string[]
+  readonly command: 'run' | 'test'
+  readonly dataset?: { readonly file: string; readonly rows?: string; readonly limit?: number }
+} {
   const absolute = resolve(cwd, dir)
   const index = readRecordingIndex(absolute, dir)
   return {
     paths: index.files.map((f) => relative(cwd, resolve(absolute, f)) || '.'),
     names: index.names,
     command: index.command,
+    ...(index.dataset
+      ? { dataset: { ...index.dataset, file: relative(cwd, resolve(absolute, index.dataset.file)) || '.' } }
+      : {}),
   }
 }

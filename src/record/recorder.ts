@@ -35,6 +35,7 @@ export class Recorder {
       readonly command: 'run' | 'test'
       readonly files: readonly string[]
       readonly names: readonly string[]
+      readonly dataset?: { readonly file: string; readonly rows?: string; readonly limit?: number }
     },
   ) {
     this.partial = join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`)
@@ -97,6 +98,9 @@ export class Recorder {
         command: this.meta.command,
         files: this.meta.files.map((f) => relative(this.dir, f)),
         names: this.meta.names,
+        ...(this.meta.dataset
+          ? { dataset: { ...this.meta.dataset, file: relative(this.dir, this.meta.dataset.file) } }
+          : {}),
         exchanges: this.entries.map((entry) => ({ ...entry, url: this.secrets.mask(entry.url) })),
       }
       this.write('index.json', `${readable(index)}\n`)

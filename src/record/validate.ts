@@ -153,6 +153,15 @@ export function checkIndex(node: JsonNode): void {
     files: [true, arrayOf(string)],
     names: [true, arrayOf(string)],
     command: [false, string],
+    dataset: [
+      false,
+      (n, a) =>
+        object(n, a, {
+          file: [true, string],
+          rows: [false, string],
+          limit: [false, integer(1, Number.MAX_SAFE_INTEGER)],
+        }),
+    ],
     exchanges: [
       true,
       arrayOf((entry, at) =>

@@ -391,8 +391,12 @@ describe('compare with a recording', () => {
         Buffer.byteLength(recorded.response.body.text),
       )
     }
-    const streams = await runCli(['diff', 'streams', ...vars, '--dataset', 'rows.jsonl'], { cwd: dir })
+    // diff runs the recording's own dataset rows, unless told otherwise.
+    const index = JSON.parse(readFileSync(join(dir, 'streams', 'index.json'), 'utf8')) as { dataset: unknown }
+    expect(index.dataset).toEqual({ file: '../rows.jsonl' })
+    const streams = await runCli(['diff', 'streams', ...vars], { cwd: dir })
     expect(streams.exitCode, streams.stderr).toBe(0)
+    expect(streams.stderr).toMatch(/rows: (\d+) passed, 0 failed of \1/)
     // --ignore leaves the paths out.
     const ignored = await runCli(
       [
