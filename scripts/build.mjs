@@ -127,6 +127,7 @@ const EMBEDDED = {
 const LIBRARIES = {
   handlebars: { entry: "import Handlebars from 'handlebars'; export default Handlebars", exports: ['default'] },
   'jsonpath-plus': { entry: "export { JSONPath } from 'jsonpath-plus'", exports: ['JSONPath'] },
+  'jsonpath-rfc9535': { entry: "export { query } from 'jsonpath-rfc9535'", exports: ['query'] },
   yargs: { entry: "export { default } from 'yargs'", exports: ['default'] },
   // The draft-2019-09 and 2020-12 validators share ajv's core: one file for all three.
   ajv: {

@@ -24,7 +24,7 @@ import type { Cookies } from './send/cookies.js'
 import { type RetryPolicy, sleep } from './send/retry.js'
 import { check } from './check/check.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
-import { loadJsonPath } from './check/jsonpath.js'
+import { checkQuery, loadJsonPath } from './check/jsonpath.js'
 import type { Secrets } from './secrets.js'
 import { Chain, type Link, type Plan } from './chain.js'
 import { type RunResult, type StepResult, count, emptyTally, isFailed } from './outcome.js'
@@ -156,6 +156,10 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
       ? import('./script/script.js').then((m) => m.loadScripts(requests))
       : undefined,
   ])
+  // A JSONPath that does not parse is refused before anything is sent, where it is written.
+  for (const request of requests)
+    for (const { query, span } of [...request.captures, ...request.asserts])
+      if (query.kind === 'jsonpath' || query.kind === 'request') checkQuery(query.path, span)
 }
 
 /** The redirect rules of a run, with and without following: built once, not per request. */

@@ -64,6 +64,7 @@ describe('the npm package', () => {
       'undici',
       'handlebars',
       'jsonpath-plus',
+      'jsonpath-rfc9535',
       'yargs',
       'dotenv',
       'ajv',

@@ -2,7 +2,7 @@
 // `var NAME`. Every query yields a list of matches; captures and assertions decide what a list means.
 import { ExtractError, tooDeep } from '../errors.js'
 import type { Exchange, Query, SourceSpan } from '../model.js'
-import { queryJsonPath } from './jsonpath.js'
+import { JSONPATH_HINT, queryJsonPath } from './jsonpath.js'
 import { llmValues, tokensPerSecond } from './llm.js'
 
 const parsedBodies = new WeakMap<Exchange, { ok: true; value: unknown } | { ok: false }>()
@@ -64,12 +64,7 @@ export function runJsonPath(path: string, json: unknown, span: SourceSpan | unde
     throw tooDeep(error, span)
   }
   if (!result.ok)
-    throw new ExtractError(
-      'EXTRACT_BAD_QUERY',
-      `Invalid JSONPath \`${path}\`: ${result.message}`,
-      span,
-      'for example $.choices[0].message.content',
-    )
+    throw new ExtractError('EXTRACT_BAD_QUERY', `Invalid JSONPath \`${path}\`: ${result.message}`, span, JSONPATH_HINT)
   return result.matches
 }
 

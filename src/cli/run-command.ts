@@ -12,7 +12,7 @@ import { type RunResult, type StepResult, summaryOf } from '../outcome.js'
 import type { Plan } from '../chain.js'
 import { Secrets } from '../secrets.js'
 import { ConsoleReporter } from '../report/console.js'
-import { printResult, printRowValue } from '../report/print.js'
+import { checkExtract, printResult, printRowValue } from '../report/print.js'
 import { checkOutputs } from './outputs.js'
 import { ExitCode } from './exit-code.js'
 import type { RunOptions } from './options.js'
@@ -154,7 +154,10 @@ export async function runCommand(
   // `run --dataset -e QUERY`: one value a row, printed as each row ends (JSON Lines).
   const perRow = options.extract !== undefined && results !== undefined && options.command === 'run'
   const rowExtract = { failed: false }
-  if (options.extract !== undefined) await loadJsonPath()
+  if (options.extract !== undefined) {
+    await loadJsonPath()
+    checkExtract(options.extract)
+  }
   const reports =
     options.reports.length > 0
       ? new (await import('../report/write.js')).ReportWriter(options.reports, {

@@ -4,7 +4,8 @@
 import { resolve } from 'node:path'
 import type { Io } from '../io.js'
 import { writeOutput } from '../output-file.js'
-import { type Exchange, headerValue } from '../model.js'
+import { type Exchange, type Query, headerValue } from '../model.js'
+import { JSONPATH_HINT, checkJsonPath } from '../check/jsonpath.js'
 import type { RunResult } from '../outcome.js'
 import { extractOne, responseJson, responseText } from '../check/extract.js'
 import { readQuery } from '../load/directives.js'
@@ -30,13 +31,33 @@ export type PrintOptions = {
   readonly perRow?: boolean
 }
 
-/** The --extract query's value in an exchange. */
-function extracted(extract: string, exchange: Exchange): unknown {
+/** The --extract query, read as a request file's query is. */
+function extractQuery(extract: string): Query {
   const cursor = { text: extract, offset: 0 }
   const query = readQuery(cursor, { file: '--extract', line: 1, column: 1 })
   if (cursor.text.slice(cursor.offset).trim())
     throw new UsageError(`Unexpected text after the --extract query: ${cursor.text.slice(cursor.offset).trim()}`)
-  return extractOne(query, exchange, {}, undefined)
+  return query
+}
+
+/** The --extract query's value in an exchange. */
+function extracted(extract: string, exchange: Exchange): unknown {
+  return extractOne(extractQuery(extract), exchange, {}, undefined)
+}
+
+/** An --extract query that cannot be read is a usage error before anything is sent (JSONPath loaded). */
+export function checkExtract(extract: string): void {
+  let query: Query
+  try {
+    query = extractQuery(extract)
+  } catch (error) {
+    if (!(error instanceof ReqchainError) || error instanceof UsageError) throw error
+    throw new UsageError(`--extract: ${error.message}`, error.hint)
+  }
+  if (query.kind !== 'jsonpath' && query.kind !== 'request') return
+  const checked = checkJsonPath(query.path)
+  if (!checked.ok)
+    throw new UsageError(`--extract: Invalid JSONPath \`${query.path}\`: ${checked.message}`, JSONPATH_HINT)
 }
 
 function extractFailed(thrown: unknown, io: Io, reporter: ConsoleReporter, where: string): 'error' {

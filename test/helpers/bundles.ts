@@ -8,6 +8,7 @@ export const BUNDLES = [
   'dotenv',
   'handlebars',
   'jsonpath-plus',
+  'jsonpath-rfc9535',
   'quickjs-emscripten-core',
   'sandbox',
   'shell-quote',
