@@ -16,6 +16,8 @@ export type StepResult = {
   readonly skipped?: boolean
   /** How many times it was sent, when polled (`# @retry`) past the first. */
   readonly attempts?: number
+  /** How long it took when it ended in an error before a response (a timeout, a refused connection). */
+  readonly elapsedMs?: number
   /** What its scripts logged (`client.log`, `console.*`), the first 64 KiB, for the reports. */
   readonly logs?: readonly string[]
   /** Variables its scripts cleared (`client.global.clear`): no longer set for the requests after it. */

@@ -200,6 +200,7 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
   let request: HttpRequest | undefined
   let exchange: Exchange | undefined
   let asserts: AssertResult[] = []
+  const started = monotonicMs()
   const scripts = template.extras.some((e) => e.script)
     ? (await import('./script/script.js')).scriptRunner({
         file,
@@ -272,7 +273,7 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
       file,
       template,
       ...(request ? { request } : {}),
-      ...(partial ? { exchange: partial } : {}),
+      ...(partial ? { exchange: partial } : { elapsedMs: monotonicMs() - started }),
       captures: {},
       asserts,
       error,

@@ -441,7 +441,7 @@ describe('--dataset', () => {
     expect(report.dataset.latencyMs.p50).toBeGreaterThan(0)
     expect(readFileSync(join(dir, 'r.md'), 'utf8')).toContain('\n- rows: 3 passed, 0 failed of 3\n')
     expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toContain(
-      '<testcase name="ask (line 12, row 2 How many people live in Paris?)"',
+      '<testcase name="ask (row 2 How many people live in Paris?)"',
     )
     const typo = await runCli(
       ['test', 'requests/batch.http', '--dataset', 'requests/questions.jsonl', '--mock', '--row-name', 'questoin'],

@@ -57,6 +57,8 @@ describe('the npm package', () => {
         'dist/reqchain.js',
         'package.json',
         'schema/requests.schema.json',
+        'matchers/github.json',
+        'matchers/vscode.json',
       ].sort(),
     )
     const notices = readFileSync(join(root, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8')

@@ -165,6 +165,9 @@ export async function runCommand(
           secrets,
           sources: lookup,
           stdout: io.stdout,
+          stderr: io.stderr,
+          bodyOnStdout: options.command === 'run' && options.output === undefined,
+          ...(io.env['GITHUB_WORKSPACE'] ? { workspace: io.env['GITHUB_WORKSPACE'] } : {}),
           ...(options.rowName !== undefined ? { rowName: options.rowName } : {}),
           junitCases: options.junitCases,
         })

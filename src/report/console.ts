@@ -206,7 +206,7 @@ export class ConsoleReporter {
   assertionFrame(result: AssertResult & { ok: false }): string {
     if (this.options.errorFormat === 'short')
       return this.options.secrets.mask(
-        formatShort({ message: result.message, span: result.assertion.span }, 'assertion failed'),
+        formatShort({ message: `assertion failed: ${result.message}`, span: result.assertion.span }),
       )
     return this.options.secrets.mask(colorFrame(formatAssertionFrame(result, this.options.sources), this.err))
   }

@@ -58,8 +58,9 @@ export function junitFormatter(
 }
 
 /**
- * Stable from run to run: the request's name, else its method and URL as written (never the
- * rendered URL, whose port or ids change every run), then its line and the dataset row (with
+ * Stable from run to run and under edits above the request: its name (with its line only when
+ * another request of the file has the same name), else its method and URL as written (never the
+ * rendered URL, whose port or ids change every run) and its line; then the dataset row (with
  * --row-name, that column's value too).
  */
 function caseName(step: StepResult, secrets: Secrets, rowName: string | undefined): string {
@@ -68,7 +69,14 @@ function caseName(step: StepResult, secrets: Secrets, rowName: string | undefine
     key === undefined || key === null
       ? ''
       : ` ${secrets.mask(short(typeof key === 'string' ? key : JSON.stringify(key)))}`
-  return `${step.template.name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`} (line ${step.template.span.line}${step.row !== undefined ? `, row ${step.row}${keyText}` : ''})`
+  const { name, span } = step.template
+  const named = name !== undefined && step.file.requests.filter((r) => r.name === name).length === 1
+  const where = [
+    ...(named ? [] : [`line ${span.line}`]),
+    ...(step.row !== undefined ? [`row ${step.row}${keyText}`] : []),
+  ]
+  const title = name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`
+  return where.length > 0 ? `${title} (${where.join(', ')})` : title
 }
 
 /** With --junit-cases assertion: one case per assertion, named by the request and the assertion as written. */
@@ -96,7 +104,7 @@ function testCase(
   rowName: string | undefined,
 ): string {
   const name = caseName(step, secrets, rowName)
-  const time = ((step.exchange?.timings.totalMs ?? 0) / 1000).toFixed(3)
+  const time = ((step.exchange?.timings.totalMs ?? step.elapsedMs ?? 0) / 1000).toFixed(3)
   const open = `    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" line="${step.template.span.line}" time="${time}"`
   const children: string[] = []
   if (step.skipped) children.push('      <skipped message="not run: an earlier request failed"/>')

@@ -30,6 +30,11 @@ type Context = {
   readonly secrets: Secrets
   readonly sources: Sources
   readonly stdout?: OutStream
+  /** Where a report given as `-` goes when stdout carries the response body (`run` without -o). */
+  readonly stderr?: OutStream
+  readonly bodyOnStdout?: boolean
+  /** GITHUB_WORKSPACE: annotations name files relative to the repository's root. */
+  readonly workspace?: string
   readonly rowName?: string
   readonly junitCases?: 'request' | 'assertion'
 }
@@ -96,8 +101,10 @@ export class ReportWriter {
     for (const report of this.reports) {
       if (report.failure) continue
       if (report.held) {
+        // Never glued to a body on stdout: with one there, the lines go to stderr (GitHub reads both).
         const { head, tail } = report.formatter.finish(run, summaries)
-        this.context.stdout?.write(this.context.secrets.mask(`${head}${report.held.join('')}${tail}`))
+        const out = this.context.bodyOnStdout ? this.context.stderr : this.context.stdout
+        out?.write(this.context.secrets.mask(`${head}${report.held.join('')}${tail}`))
         continue
       }
       let out: OutputFile | undefined
@@ -154,7 +161,7 @@ function formatterFor(target: ReportTarget, context: Context): ReportFormatter {
     case 'markdown':
       return markdownFormatter(context.secrets)
     case 'github':
-      return githubFormatter(context.secrets)
+      return githubFormatter(context.secrets, context.cwd, context.workspace)
     case 'har':
       return harFormatter(context.secrets)
     case 'html':
