@@ -128,6 +128,10 @@ const LIBRARIES = {
   handlebars: { entry: "import Handlebars from 'handlebars'; export default Handlebars", exports: ['default'] },
   'jsonpath-plus': { entry: "export { JSONPath } from 'jsonpath-plus'", exports: ['JSONPath'] },
   'jsonpath-rfc9535': { entry: "export { query } from 'jsonpath-rfc9535'", exports: ['query'] },
+  // The `xpath "…"` query: the evaluator, and the XML and HTML parser it runs on.
+  xpath: { entry: "import * as xpath from 'xpath'; export default xpath", exports: ['default'] },
+  '@xmldom/xmldom': { entry: "export { DOMParser } from '@xmldom/xmldom'", exports: ['DOMParser'] },
+  htmlparser2: { entry: "export { Parser } from 'htmlparser2'", exports: ['Parser'] },
   yargs: { entry: "export { default } from 'yargs'", exports: ['default'] },
   // The draft-2019-09 and 2020-12 validators share ajv's core: one file for all three.
   ajv: {
@@ -241,7 +245,7 @@ const quickjsCommonJs = {
 const libraries = {}
 for (const [name, { entry }] of Object.entries(LIBRARIES)) {
   libraries[name] = writeHashed(
-    name.replace(/\//g, '-'),
+    name.replace(/^@/, '').replace(/\//g, '-'),
     await build({
       ...script,
       stdin: { contents: entry, resolveDir: root, sourcefile: `${name}.js`, loader: 'js' },
@@ -372,6 +376,12 @@ async function trainCodeCache() {
           )
         }
         response.end('data: [DONE]\n\n')
+      } else if (request.url === '/xml') {
+        response.writeHead(200, { 'content-type': 'application/xml' })
+        response.end('<catalog><book id="1">Paris</book></catalog>')
+      } else if (request.url === '/html') {
+        response.writeHead(200, { 'content-type': 'text/html' })
+        response.end('<!DOCTYPE html><title>Paris</title><ul><li>one<li>two</ul>')
       } else {
         response.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'session=train; Path=/; HttpOnly' })
         response.end(
@@ -410,6 +420,15 @@ POST {{base}}/stream
 Content-Type: application/json
 
 {"stream": true, "messages": [{"role": "assistant", "content": "{{answer}}"}]}
+
+### a catalogue, in XML
+# @assert xpath "count(//book)" == 1
+# @assert xpath "string(//book/@id)" | toInt == 1
+GET {{base}}/xml
+
+### a page, in HTML
+# @assert xpath "count(//li)" == 2
+GET {{base}}/html
 `,
   )
   const reqchain = (...args) =>

@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'EXTRACT_NO_MATCH'
   | 'EXTRACT_BAD_QUERY'
   | 'EXTRACT_NOT_JSON'
+  | 'EXTRACT_NOT_XML'
+  | 'EXTRACT_FILTER'
   | 'EXTRACT_TOO_DEEP'
   | 'ASSERT_BAD'
   | 'SCRIPT_FILE'

@@ -75,6 +75,36 @@ export type Query =
   | { readonly kind: 'script'; readonly name: string; readonly test: boolean }
   /** What a recorded exchange had at this path (`run --compare DIR`): `status`, `header X`, `$.a.b`, `body`. */
   | { readonly kind: 'recorded'; readonly path: string }
+  /** A cookie the response sets (`cookie "name"`), or one of its attributes (`cookie "name[Max-Age]"`). */
+  | { readonly kind: 'cookie'; readonly name: string; readonly attribute?: string }
+  /** XPath 1.0 on an XML or HTML body. */
+  | { readonly kind: 'xpath'; readonly expression: string }
+  /** The body's digest, as lowercase hex. */
+  | { readonly kind: 'sha256' }
+  | { readonly kind: 'md5' }
+  /** The body's bytes; the URL after redirects; the redirects followed (their URLs); the HTTP version. */
+  | { readonly kind: 'bytes' }
+  | { readonly kind: 'url' }
+  | { readonly kind: 'redirects' }
+  | { readonly kind: 'version' }
+  /** A field of the server's TLS certificate. */
+  | { readonly kind: 'certificate'; readonly field: CertificateField }
+  /** A query's value through filters, left to right: `$.items | count`, `header Date | toDate "…"`. */
+  | { readonly kind: 'filtered'; readonly query: Query; readonly filters: readonly Filter[] }
+
+export type CertificateField = 'Subject' | 'Issuer' | 'Start-Date' | 'Expire-Date' | 'Serial-Number'
+
+/** A server certificate as the `certificate` query reads it: names as `CN=…, O=…`, dates, the serial in hex pairs. */
+export type Certificate = {
+  readonly Subject: string
+  readonly Issuer: string
+  readonly 'Start-Date': Date
+  readonly 'Expire-Date': Date
+  readonly 'Serial-Number': string
+}
+
+/** A filter and its arguments as written (`nth 2`, `replace "a" "b"`). */
+export type Filter = { readonly name: string; readonly args: readonly (string | number)[] }
 
 export type CaptureSpec = {
   readonly name: string
@@ -207,6 +237,10 @@ export type Exchange = {
   readonly bodyWrittenTo?: string
   readonly bodySize: number
   readonly timings: Timings
+  /** The URLs redirected to, in order, when the request followed redirects. */
+  readonly redirects?: readonly string[]
+  /** The server's TLS certificate, for an https request. */
+  readonly certificate?: Certificate
 }
 
 export type AssertResult =

@@ -12,7 +12,7 @@
 import type { Dispatcher } from 'undici'
 import { monotonicMs } from './builtins.js'
 import { ReqchainError, tooDeep } from './errors.js'
-import type { AssertResult, Exchange, HttpRequest, RequestFile, RequestTemplate } from './model.js'
+import type { AssertResult, Certificate, Exchange, HttpRequest, Query, RequestFile, RequestTemplate } from './model.js'
 import type { VarSources } from './load/env.js'
 import { prepareRender, render } from './render/render.js'
 import { type StreamListener, send } from './send/send.js'
@@ -22,9 +22,8 @@ import type { BodySink } from './send/sink.js'
 import type { Route } from './send/transport.js'
 import type { Cookies } from './send/cookies.js'
 import { type RetryPolicy, sleep } from './send/retry.js'
-import { check } from './check/check.js'
+import { check, prepareQueries } from './check/check.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
-import { checkQuery, loadJsonPath } from './check/jsonpath.js'
 import type { Secrets } from './secrets.js'
 import { Chain, type Link, type Plan } from './chain.js'
 import { type RunResult, type StepResult, count, emptyTally, isFailed } from './outcome.js'
@@ -58,6 +57,7 @@ export type RunOptions = {
     readonly dispatcherFor: (route: Route) => Promise<Dispatcher>
     readonly proxyOf?: (route: Route) => string | undefined
     readonly http2Of?: (route: Route) => 'alpn' | 'h2c' | undefined
+    readonly certificateOf?: (url: string) => Certificate | undefined
   }
   /** The whole request; 0 for no limit. `# @timeout` overrides both limits. */
   readonly maxTimeMs: number
@@ -147,19 +147,28 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
 /** Loads what these requests need and nothing more: start-up time is felt on every command. */
 async function prepare(plans: readonly Plan[]): Promise<void> {
   const requests = plans.flatMap((p) => p.requests)
-  const queries = requests.flatMap((r) => [...r.captures.map((c) => c.query), ...r.asserts.map((a) => a.query)])
   await Promise.all([
     prepareRender(plans.map((p) => p.file)),
-    queries.some((q) => q.kind === 'jsonpath' || q.kind === 'request') ? loadJsonPath() : undefined,
+    prepareQueries(requests.flatMap((r) => [...r.captures, ...r.asserts])),
     requests.some((r) => r.asserts.some((a) => SCHEMA_PREDICATES.has(a.predicate))) ? loadSchemaValidator() : undefined,
     requests.some((r) => r.extras.some((e) => e.script))
       ? import('./script/script.js').then((m) => m.loadScripts(requests))
       : undefined,
   ])
-  // A JSONPath that does not parse is refused before anything is sent, where it is written.
-  for (const request of requests)
-    for (const { query, span } of [...request.captures, ...request.asserts])
-      if (query.kind === 'jsonpath' || query.kind === 'request') checkQuery(query.path, span)
+}
+
+const certificateReaders = new WeakMap<RequestTemplate, boolean>()
+
+/** Whether a request's checks read the server's certificate (`certificate "…"`): decided once a request. */
+function readsCertificate(template: RequestTemplate): boolean {
+  let reads = certificateReaders.get(template)
+  if (reads === undefined) {
+    const uses = (query: Query): boolean =>
+      query.kind === 'certificate' || (query.kind === 'filtered' && uses(query.query))
+    reads = [...template.captures, ...template.asserts].some((check) => uses(check.query))
+    certificateReaders.set(template, reads)
+  }
+  return reads
 }
 
 /** The redirect rules of a run, with and without following: built once, not per request. */
@@ -240,6 +249,9 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
       ...(options.timePieces ? { timePieces: true } : {}),
       ...(sink ? { sink } : {}),
       ...(cookies ? { cookies } : {}),
+      ...(options.transport.certificateOf && readsCertificate(template)
+        ? { certificateOf: options.transport.certificateOf.bind(options.transport) }
+        : {}),
       ...(options.retry && options.retry.count > 0
         ? { retry: { ...options.retry, onRetry: (retry) => options.onEvent?.({ kind: 'retry', template, ...retry }) } }
         : {}),

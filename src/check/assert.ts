@@ -10,6 +10,8 @@ import { ExtractError } from '../errors.js'
 import type { AssertionSpec, AssertResult, Exchange, HttpRequest } from '../model.js'
 import { describeQuery, extract } from './extract.js'
 import { validateSchema } from './schema.js'
+import { ISO_DATE } from './dates.js'
+import { isIPv4, isIPv6 } from 'node:net'
 
 export type AssertContext = {
   readonly vars: Readonly<Record<string, unknown>>
@@ -19,13 +21,16 @@ export type AssertContext = {
   readonly baseDir: string
 }
 
+/** What a query meets in the response, not in the file: the assertion fails, the run goes on. */
+const FAILS_ASSERTION = new Set(['EXTRACT_NOT_JSON', 'EXTRACT_NOT_XML', 'EXTRACT_FILTER'])
+
 export function evaluate(assertion: AssertionSpec, exchange: Exchange, context: AssertContext): AssertResult {
   let matches: unknown[]
   try {
     matches = extract(assertion.query, exchange, context.vars, assertion.span)
   } catch (error) {
     // A body that is not JSON fails a JSONPath assertion; only a malformed query is an error.
-    if (!(error instanceof ExtractError) || error.code !== 'EXTRACT_NOT_JSON') throw error
+    if (!(error instanceof ExtractError) || !FAILS_ASSERTION.has(error.code)) throw error
     return {
       assertion,
       ok: false,
@@ -85,6 +90,22 @@ function test(
       return { ok: isObject(actual) }
     case 'isNull':
       return { ok: actual === null }
+    case 'isInteger':
+      return { ok: Number.isInteger(actual) }
+    case 'isFloat':
+      return { ok: typeof actual === 'number' && Number.isFinite(actual) && !Number.isInteger(actual) }
+    case 'isCollection':
+      return { ok: Array.isArray(actual) || isObject(actual) }
+    case 'isDate':
+      return { ok: actual instanceof Date && !Number.isNaN(actual.getTime()) }
+    case 'isIsoDate':
+      return { ok: typeof actual === 'string' && ISO_DATE.test(actual) && !Number.isNaN(Date.parse(actual)) }
+    case 'isUuid':
+      return { ok: typeof actual === 'string' && UUID.test(actual) }
+    case 'isIpv4':
+      return { ok: typeof actual === 'string' && isIPv4(actual) }
+    case 'isIpv6':
+      return { ok: typeof actual === 'string' && isIPv6(actual) }
     case 'count': {
       const count =
         matches.length === 1 && Array.isArray(matches[0]) ? (matches[0] as unknown[]).length : matches.length
@@ -246,13 +267,27 @@ function toRegExp(pattern: string, assertion: AssertionSpec): RegExp {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof Uint8Array)
+  )
 }
 
-/** Deep equality; a number also equals the same number written as a string (header values are text). */
+/**
+ * Deep equality; a number also equals the same number written as a string (header values are
+ * text), a date the same instant (a Date, or text of one), bytes their UTF-8 text or the same bytes.
+ */
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true
+  if (a instanceof Date || b instanceof Date) return timeOf(a) !== undefined && timeOf(a) === timeOf(b)
+  if (a instanceof Uint8Array || b instanceof Uint8Array)
+    return Buffer.from(textOrBytes(a)).equals(Buffer.from(textOrBytes(b)))
   if (typeof a === 'number' && typeof b === 'string') return b.trim() !== '' && Number(b) === a
   if (typeof a === 'string' && typeof b === 'number') return a.trim() !== '' && Number(a) === b
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => equal(item, b[i]))
@@ -263,7 +298,21 @@ function equal(a: unknown, b: unknown): boolean {
   return false
 }
 
+function timeOf(value: unknown): number | undefined {
+  const time = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : NaN
+  return Number.isNaN(time) ? undefined : time
+}
+
+function textOrBytes(value: unknown): Uint8Array | string {
+  return value instanceof Uint8Array
+    ? value
+    : typeof value === 'string'
+      ? value
+      : ((JSON.stringify(value) as string | undefined) ?? '')
+}
+
 function compare(op: string, a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) return compare(op, timeOf(a), timeOf(b))
   const x = typeof a === 'string' && typeof b === 'number' ? Number(a) : a
   const y = typeof b === 'string' && typeof a === 'number' ? Number(b) : b
   if (!((typeof x === 'number' && typeof y === 'number') || (typeof x === 'string' && typeof y === 'string')))
@@ -287,6 +336,8 @@ function compare(op: string, a: unknown, b: unknown): boolean {
 
 export function preview(value: unknown, max = 120): string {
   if (value === undefined) return '(nothing)'
+  if (value instanceof Uint8Array)
+    return `${value.length} bytes (hex ${Buffer.from(value.subarray(0, 32)).toString('hex')}${value.length > 32 ? '…' : ''})`
   const text = (JSON.stringify(value) as string | undefined) ?? String(value) // undefined for undefined and functions
   return text.length > max ? `${text.slice(0, max)}…` : text
 }

@@ -4,6 +4,9 @@ import { ExtractError, tooDeep } from '../errors.js'
 import type { Exchange, Query, SourceSpan } from '../model.js'
 import { JSONPATH_HINT, queryJsonPath } from './jsonpath.js'
 import { llmValues, tokensPerSecond } from './llm.js'
+import { applyFilters } from './filters.js'
+import { queryXPath } from './xpath.js'
+import { createHash } from 'node:crypto'
 
 const parsedBodies = new WeakMap<Exchange, { ok: true; value: unknown } | { ok: false }>()
 const decoder = new TextDecoder()
@@ -44,6 +47,19 @@ export function describeQuery(query: Query): string {
       return `recorded ${query.path}`
     case 'llm':
       return query.path === undefined ? query.field : `${query.field}.${query.path}`
+    case 'cookie':
+      return `cookie ${JSON.stringify(query.attribute ? `${query.name}[${query.attribute}]` : query.name)}`
+    case 'xpath':
+      return `xpath ${JSON.stringify(query.expression)}`
+    case 'certificate':
+      return `certificate ${JSON.stringify(query.field)}`
+    case 'filtered':
+      return [
+        describeQuery(query.query),
+        ...query.filters.map((f) =>
+          [f.name, ...f.args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : String(a)))].join(' '),
+        ),
+      ].join(' | ')
     default:
       return query.kind
   }
@@ -118,6 +134,40 @@ export function extract(
       }
       return runJsonPath(query.path, sent, span)
     }
+    case 'filtered': {
+      const matches = extract(query.query, exchange, vars, span)
+      if (matches.length === 0)
+        throw new ExtractError(
+          'EXTRACT_FILTER',
+          `\`${describeQuery(query.query)}\` found nothing to filter`,
+          span,
+          `the body starts: ${bodyPreview(exchange, 120)}`,
+        )
+      return [applyFilters(matches.length === 1 ? matches[0] : matches, query.filters, span)]
+    }
+    case 'sha256':
+    case 'md5':
+      return [createHash(query.kind).update(exchange.body).digest('hex')]
+    case 'bytes':
+      return [exchange.body]
+    case 'url':
+      return [exchange.request.url]
+    case 'redirects':
+      return [exchange.redirects ?? []]
+    case 'version':
+      return [exchange.httpVersion]
+    case 'certificate':
+      return exchange.certificate ? [exchange.certificate[query.field]] : []
+    case 'cookie':
+      return cookieValues(exchange, query.name, query.attribute)
+    case 'xpath':
+      return queryXPath(
+        query.expression,
+        responseText(exchange),
+        exchange.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1],
+        exchange,
+        span,
+      )
     case 'jsonpath': {
       if (exchange.bodyWrittenTo)
         throw new ExtractError(
@@ -192,4 +242,37 @@ function jsonInString(path: string, exchange: Exchange, span: SourceSpan | undef
     }
   }
   return undefined
+}
+
+/**
+ * The cookies the response sets with this name (`Set-Cookie`), or one attribute of each: `Value`,
+ * `Expires` (a date), `Max-Age` (a number), `Domain`, `Path`, `SameSite`; `Secure` and `HttpOnly`
+ * are true when set (and match nothing when not).
+ */
+function cookieValues(exchange: Exchange, name: string, attribute = 'Value'): unknown[] {
+  const values: unknown[] = []
+  for (const [header, line] of exchange.headers) {
+    if (header.toLowerCase() !== 'set-cookie') continue
+    const [pair = '', ...parts] = line.split(';')
+    const at = pair.indexOf('=')
+    if (at < 0 || pair.slice(0, at).trim() !== name) continue
+    if (attribute === 'Value') {
+      values.push(pair.slice(at + 1).trim())
+      continue
+    }
+    for (const part of parts) {
+      const eq = part.indexOf('=')
+      const key = (eq < 0 ? part : part.slice(0, eq)).trim()
+      if (key.toLowerCase() !== attribute.toLowerCase()) continue
+      const value = eq < 0 ? true : part.slice(eq + 1).trim()
+      values.push(
+        attribute === 'Max-Age'
+          ? Number(value)
+          : attribute === 'Expires' && typeof value === 'string'
+            ? new Date(value)
+            : value,
+      )
+    }
+  }
+  return values
 }

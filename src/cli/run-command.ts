@@ -3,7 +3,6 @@
 // run itself with its console and reports, then the exit code.
 import { resolve } from 'node:path'
 import { Transport } from '../send/transport.js'
-import { loadJsonPath } from '../check/jsonpath.js'
 import { ReqchainError } from '../errors.js'
 import type { Io } from '../io.js'
 import type { Sources } from '../source.js'
@@ -12,7 +11,7 @@ import { type RunResult, type StepResult, summaryOf } from '../outcome.js'
 import type { Plan } from '../chain.js'
 import { Secrets } from '../secrets.js'
 import { ConsoleReporter } from '../report/console.js'
-import { checkExtract, printResult, printRowValue } from '../report/print.js'
+import { prepareExtract, printResult, printRowValue } from '../report/print.js'
 import { checkOutputs } from './outputs.js'
 import { ExitCode } from './exit-code.js'
 import type { RunOptions } from './options.js'
@@ -154,10 +153,7 @@ export async function runCommand(
   // `run --dataset -e QUERY`: one value a row, printed as each row ends (JSON Lines).
   const perRow = options.extract !== undefined && results !== undefined && options.command === 'run'
   const rowExtract = { failed: false }
-  if (options.extract !== undefined) {
-    await loadJsonPath()
-    checkExtract(options.extract)
-  }
+  if (options.extract !== undefined) await prepareExtract(options.extract)
   const reports =
     options.reports.length > 0
       ? new (await import('../report/write.js')).ReportWriter(options.reports, {

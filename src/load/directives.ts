@@ -7,7 +7,18 @@
 //   # @assert $.choices count 1
 //   ?? body $.model == "local"
 import { LoadError, nearest } from '../errors.js'
-import type { AssertionSpec, CaptureSpec, Directive, Query, SourceSpan } from '../model.js'
+import type { AssertionSpec, CaptureSpec, Directive, Filter, Query, SourceSpan } from '../model.js'
+
+export const COOKIE_ATTRIBUTES = [
+  'Value',
+  'Expires',
+  'Max-Age',
+  'Domain',
+  'Path',
+  'Secure',
+  'HttpOnly',
+  'SameSite',
+] as const
 
 export const PREDICATES = [
   '==',
@@ -29,6 +40,14 @@ export const PREDICATES = [
   'isArray',
   'isObject',
   'isNull',
+  'isInteger',
+  'isFloat',
+  'isCollection',
+  'isDate',
+  'isIsoDate',
+  'isUuid',
+  'isIpv4',
+  'isIpv6',
   'matchesSchema',
   'matchesResponseFormat',
   'matchesToolSchemas',
@@ -42,6 +61,14 @@ const UNARY = new Set([
   'isArray',
   'isObject',
   'isNull',
+  'isInteger',
+  'isFloat',
+  'isCollection',
+  'isDate',
+  'isIsoDate',
+  'isUuid',
+  'isIpv4',
+  'isIpv6',
   'matchesResponseFormat',
   'matchesToolSchemas',
 ])
@@ -55,7 +82,7 @@ const ALIASES: Record<string, string> = {
   isFalse: '== false',
 }
 const QUERY_HELP =
-  'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME`, `request $.path`, or an LLM reply\'s `reply`, `toolCalls`, `finishReason`, `usage` (`usage.NAME`), `ttft`, `tokensPerSecond`'
+  'a query is `$.json.path`, `jsonpath "…"`, `header NAME`, `status`, `body`, `regex "…"`, `duration`, `var NAME`, `request $.path`, `cookie "NAME[ATTR]"`, `xpath "…"`, `sha256`, `md5`, `bytes`, `url`, `redirects`, `version`, `certificate "FIELD"`, or an LLM reply\'s `reply`, `toolCalls`, `finishReason`, `usage` (`usage.NAME`), `ttft`, `tokensPerSecond`; then filters after `|`'
 
 type Cursor = { text: string; offset: number }
 
@@ -261,7 +288,87 @@ function readPath(cursor: Cursor): string {
   return text.slice(start, i)
 }
 
+/** Each filter and the arguments it takes (Hurl's filters). */
+export const FILTERS: Readonly<Record<string, readonly ('string' | 'integer')[]>> = {
+  count: [],
+  length: [],
+  nth: ['integer'],
+  first: [],
+  last: [],
+  split: ['string'],
+  replace: ['string', 'string'],
+  replaceRegex: ['string', 'string'],
+  regex: ['string'],
+  jsonpath: ['string'],
+  toInt: [],
+  toFloat: [],
+  toString: [],
+  toDate: ['string'],
+  format: ['string'],
+  daysAfterNow: [],
+  daysBeforeNow: [],
+  base64Decode: [],
+  base64Encode: [],
+  urlEncode: [],
+  urlDecode: [],
+  urlQueryParam: ['string'],
+  htmlEscape: [],
+  htmlUnescape: [],
+  decode: ['string'],
+}
+
+const CERTIFICATE_FIELDS = ['Subject', 'Issuer', 'Start-Date', 'Expire-Date', 'Serial-Number'] as const
+
+/** A query, then the filters chained after it with `|`. */
 export function readQuery(cursor: Cursor, span: SourceSpan): Query {
+  const query = readBaseQuery(cursor, span)
+  const filters: Filter[] = []
+  for (;;) {
+    const bar = cursor.text.slice(cursor.offset).match(/^\s*\|/)
+    if (!bar) break
+    cursor.offset += bar[0].length
+    filters.push(readFilter(cursor, span))
+  }
+  return filters.length > 0 ? { kind: 'filtered', query, filters } : query
+}
+
+function readFilter(cursor: Cursor, span: SourceSpan): Filter {
+  const name = readWord(cursor)
+  const takes = FILTERS[name]
+  if (!takes) {
+    const meant = nearest(name, Object.keys(FILTERS))
+    throw new LoadError(
+      'LOAD_SYNTAX',
+      name ? `Unknown filter \`${name}\`` : 'A filter is missing after `|`',
+      span,
+      `${meant ? `did you mean \`${meant}\`? ` : ''}filters: ${Object.keys(FILTERS).join(' ')}`,
+    )
+  }
+  const args = takes.map((kind, i) => {
+    if (kind === 'string') return readQuoted(cursor, span, name)
+    const word = readWord(cursor)
+    if (!/^-?\d+$/.test(word))
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `\`${name}\` needs a whole number${takes.length > 1 ? ` as argument ${i + 1}` : ''}, got \`${word}\``,
+        span,
+        `write \`${name} 2\``,
+      )
+    return Number(word)
+  })
+  if (name === 'regex' || name === 'replaceRegex') checkRegex(String(args[0]), span)
+  return { name, args }
+}
+
+function checkRegex(pattern: string, span: SourceSpan): void {
+  try {
+    new RegExp(pattern)
+  } catch (error) {
+    throw new LoadError('LOAD_SYNTAX', `Invalid regular expression: ${(error as Error).message}`, span)
+  }
+}
+
+function readBaseQuery(cursor: Cursor, span: SourceSpan): Query {
   const rest = cursor.text.slice(cursor.offset).trimStart()
   if (rest.startsWith('$')) return { kind: 'jsonpath', path: readPath(cursor) }
   const word = readWord(cursor)
@@ -290,13 +397,44 @@ export function readQuery(cursor: Cursor, span: SourceSpan): Query {
     }
     case 'regex': {
       const pattern = readQuoted(cursor, span, 'regex')
-      try {
-        new RegExp(pattern)
-      } catch (error) {
-        throw new LoadError('LOAD_SYNTAX', `Invalid regular expression: ${(error as Error).message}`, span)
-      }
+      checkRegex(pattern, span)
       return { kind: 'regex', pattern }
     }
+    case 'sha256':
+    case 'md5':
+    case 'bytes':
+    case 'url':
+    case 'redirects':
+    case 'version':
+      return { kind: word }
+    case 'xpath':
+      return { kind: 'xpath', expression: readQuoted(cursor, span, 'xpath') }
+    case 'cookie': {
+      const spec = readQuoted(cursor, span, 'cookie')
+      const match = spec.match(/^([^[\]\s]+)(?:\[([A-Za-z-]+)\])?$/)
+      const attribute = match?.[2] && COOKIE_ATTRIBUTES.find((a) => a.toLowerCase() === match[2]!.toLowerCase())
+      if (!match || (match[2] && !attribute))
+        throw new LoadError(
+          'LOAD_SYNTAX',
+          `\`cookie\` takes "NAME" or "NAME[ATTRIBUTE]", got ${JSON.stringify(spec)}`,
+          span,
+          `attributes: ${COOKIE_ATTRIBUTES.join(' ')}`,
+        )
+      return { kind: 'cookie', name: match[1]!, ...(attribute ? { attribute } : {}) }
+    }
+    case 'certificate': {
+      const field = readQuoted(cursor, span, 'certificate')
+      const known = CERTIFICATE_FIELDS.find((f) => f.toLowerCase() === field.toLowerCase())
+      if (!known)
+        throw new LoadError(
+          'LOAD_SYNTAX',
+          `\`certificate\` takes one of ${CERTIFICATE_FIELDS.map((f) => `"${f}"`).join(', ')}, got ${JSON.stringify(field)}`,
+          span,
+        )
+      return { kind: 'certificate', field: known }
+    }
+    case 'variable':
+      return { kind: 'variable', name: readQuoted(cursor, span, 'variable') }
     case 'header':
     case 'var': {
       const name = readWord(cursor)

@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import type { Io } from '../io.js'
 import { writeOutput } from '../output-file.js'
 import { type Exchange, type Query, headerValue } from '../model.js'
-import { JSONPATH_HINT, checkJsonPath } from '../check/jsonpath.js'
+import { prepareQueries } from '../check/check.js'
 import type { RunResult } from '../outcome.js'
 import { extractOne, responseJson, responseText } from '../check/extract.js'
 import { readQuery } from '../load/directives.js'
@@ -45,19 +45,14 @@ function extracted(extract: string, exchange: Exchange): unknown {
   return extractOne(extractQuery(extract), exchange, {}, undefined)
 }
 
-/** An --extract query that cannot be read is a usage error before anything is sent (JSONPath loaded). */
-export function checkExtract(extract: string): void {
-  let query: Query
+/** An --extract query that cannot be read is a usage error before anything is sent; what it needs is loaded. */
+export async function prepareExtract(extract: string): Promise<void> {
   try {
-    query = extractQuery(extract)
+    await prepareQueries([{ query: extractQuery(extract), span: { file: '--extract', line: 1, column: 1 } }])
   } catch (error) {
     if (!(error instanceof ReqchainError) || error instanceof UsageError) throw error
     throw new UsageError(`--extract: ${error.message}`, error.hint)
   }
-  if (query.kind !== 'jsonpath' && query.kind !== 'request') return
-  const checked = checkJsonPath(query.path)
-  if (!checked.ok)
-    throw new UsageError(`--extract: Invalid JSONPath \`${query.path}\`: ${checked.message}`, JSONPATH_HINT)
 }
 
 function extractFailed(thrown: unknown, io: Io, reporter: ConsoleReporter, where: string): 'error' {

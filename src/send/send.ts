@@ -10,7 +10,7 @@ import type { Dispatcher } from 'undici'
 import { monotonicMs } from '../builtins.js'
 import { Arrivals } from './arrivals.js'
 import { SendError } from '../errors.js'
-import type { Exchange, HeaderPairs, HttpRequest, SourceSpan, StreamInfo } from '../model.js'
+import type { Certificate, Exchange, HeaderPairs, HttpRequest, SourceSpan, StreamInfo } from '../model.js'
 import { VERSION } from '../version.js'
 import { type Delta, StreamAssembler } from './assemble.js'
 import { requestThrough } from './http-client.js'
@@ -48,6 +48,8 @@ export type SendOptions = {
   readonly retry?: RetryPolicy
   /** HTTP/2 was offered for this request (ALPN with --http2 or an `HTTP/2` request line, or h2c). */
   readonly http2Offered?: 'alpn' | 'h2c'
+  /** The certificate the server of a URL presented, kept on the exchange (the `certificate` query). */
+  readonly certificateOf?: (url: string) => Certificate | undefined
   /** The proxy the request goes through, for messages that should name it. */
   readonly via?: string
   /** The chain's cookie jar: sent with every hop, and given every hop's `Set-Cookie`. */
@@ -163,6 +165,8 @@ async function exchange(
   const decoded = decodedBody(response.body, headerValue(response.headers, 'content-encoding'))
   const base = {
     request: current,
+    ...(visited ? { redirects: [...visited].slice(1) } : {}),
+    ...(options.certificateOf?.(current.url) ? { certificate: options.certificateOf(current.url)! } : {}),
     status: response.statusCode,
     statusText: statusTextOf(response), // the reason phrase the server sent
     httpVersion: protocolOf(current.url, response.statusText, options.http2Offered),

@@ -4,8 +4,10 @@
 // --connect-to (another address for a host:port, the URL and TLS name unchanged), and the response
 // header limit. One keep-alive pool per way of connecting, made when a request first needs it.
 import { isIP } from 'node:net'
+import { TLSSocket } from 'node:tls'
 import type { Dispatcher } from 'undici'
 import buildConnector from 'undici/lib/core/connect.js'
+import type { Certificate } from '../model.js'
 import { Agent } from './http-client.js'
 import { type ProxySettings, proxyFor } from './proxy.js'
 
@@ -44,6 +46,8 @@ export type Route = {
 }
 
 export class Transport {
+  /** The certificate each https origin last presented (`https://host:port`), for the `certificate` query. */
+  private readonly certificates = new Map<string, Certificate>()
   private readonly agents = new Map<string, Dispatcher>()
   private readonly tlsIds = new Map<object, number>()
   private readonly proxies = new Map<string, string | undefined>()
@@ -66,6 +70,32 @@ export class Transport {
     const proxy = proxyFor(new URL(route.url), this.options.proxy)
     this.proxies.set(origin, proxy)
     return proxy
+  }
+
+  /** The certificate the server of this https URL presented when its connection was made. */
+  certificateOf(url: string): Certificate | undefined {
+    const origin = url.match(/^https:\/\/[^/?#]*/i)?.[0]
+    if (!origin) return undefined
+    return this.certificates.get(new URL(origin).origin)
+  }
+
+  /** Keeps the certificate of each TLS connection, by the origin it was made for. */
+  private noteCertificate(options: { protocol: string; hostname: string; port: string }, socket: unknown): void {
+    if (options.protocol !== 'https:' || !(socket instanceof TLSSocket)) return
+    const peer = socket.getPeerCertificate()
+    if (Object.keys(peer).length === 0) return
+    const names = (entry: object) =>
+      Object.entries(entry)
+        .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : String(value)}`)
+        .join(', ')
+    const origin = new URL(`https://${options.hostname}${options.port ? `:${options.port}` : ''}`).origin
+    this.certificates.set(origin, {
+      Subject: names(peer.subject),
+      Issuer: names(peer.issuer),
+      'Start-Date': new Date(peer.valid_from),
+      'Expire-Date': new Date(peer.valid_to),
+      'Serial-Number': (peer.serialNumber.toLowerCase().match(/../g) ?? []).join(':'),
+    })
   }
 
   /** The dispatcher for a request: by its proxy, its unix socket and whether it asks for HTTP/2. */
@@ -157,18 +187,23 @@ export class Transport {
       ...(http2 || this.options.h2c ? { allowH2: true } : {}),
       ...(this.options.h2c ? { useH2c: true } : {}),
     }
-    if (this.options.connectTo.size === 0) return new Agent({ ...base, connect })
-    // --resolve / --connect-to: connect elsewhere, keeping the URL's host for TLS and the Host header.
+    // Each connection's certificate is kept for the `certificate` query; with --resolve /
+    // --connect-to, the connection goes elsewhere, keeping the URL's host for TLS and the Host header.
     type ConnectOptions = { hostname: string; port: string; protocol: string; servername?: string | null }
-    const connector = buildConnector(connect) as (options: ConnectOptions, callback: unknown) => unknown
+    type Callback = (error: Error | null, socket: unknown) => void
+    const connector = buildConnector(connect) as (options: ConnectOptions, callback: Callback) => unknown
     const connectTo = this.options.connectTo
-    const redirected = (options: ConnectOptions, callback: unknown) => {
+    const redirected = (options: ConnectOptions, callback: Callback) => {
+      const noted: Callback = (error, socket) => {
+        if (!error) this.noteCertificate(options, socket)
+        callback(error, socket)
+      }
       const port = options.port || (options.protocol === 'https:' ? '443' : '80')
-      const target = connectTo.get(`${options.hostname.toLowerCase()}:${port}`)
-      if (!target) return connector(options, callback)
+      const target = connectTo.size > 0 ? connectTo.get(`${options.hostname.toLowerCase()}:${port}`) : undefined
+      if (!target) return connector(options, noted)
       // The certificate is checked against the URL's host name (an address gets no TLS name).
       const servername = options.servername ?? (isIP(options.hostname) ? null : options.hostname)
-      return connector({ ...options, servername, hostname: target.host, port: String(target.port ?? port) }, callback)
+      return connector({ ...options, servername, hostname: target.host, port: String(target.port ?? port) }, noted)
     }
     return new Agent({
       ...base,

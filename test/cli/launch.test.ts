@@ -29,6 +29,10 @@ let server: TestServer
 beforeAll(async () => {
   server = await startServer({
     'GET /ping': (_req, res) => json(res, { pong: 'ok' }, 200, { 'Set-Cookie': 'seen=1; Path=/' }),
+    'GET /page': (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' })
+      res.end('<!DOCTYPE html><title>ok</title><ul><li>one<li>two</ul>')
+    },
   }) // a cookie loads tough-cookie
 })
 afterAll(() => server.close())
@@ -127,6 +131,10 @@ describe('the executable and its code cache', () => {
       expect(combined.stdout).toContain('/ping')
       const imported = await run(process.execPath, [bin, 'import', 'curl', 'curl http://x.test/'], { cwd: dir }) // shell-quote
       expect(imported.stdout).toContain('GET http://x.test/')
+      // An xpath query on HTML: htmlparser2, xmldom and xpath.
+      writeFileSync(join(dir, 'page.http'), `GET ${server.url}/page\n`)
+      const page = await run(process.execPath, [bin, 'run', 'page.http', '-e', 'xpath "count(//li)"'], { cwd: dir })
+      expect(page.stdout).toBe('2\n')
     }
     await useAll()
     expect(caches.map(stamp)).toEqual(before)
