@@ -1,5 +1,6 @@
 // The nouns every stage shares. Naming rule: a *template* is what was written, a *request* is
 // what was rendered, an *exchange* is what happened on the wire.
+import type { MarkdownRequests } from './load/markdown.js'
 
 /** A 1-based position in a user's file, like Hurl's `Pos`. */
 export type SourceSpan = {
@@ -75,6 +76,8 @@ export type Query =
   | { readonly kind: 'script'; readonly name: string; readonly test: boolean }
   /** What a recorded exchange had at this path (`run --compare DIR`): `status`, `header X`, `$.a.b`, `body`. */
   | { readonly kind: 'recorded'; readonly path: string }
+  /** What a Markdown document shows at this path of a request's response block (`test` compares them). */
+  | { readonly kind: 'documented'; readonly path: string }
   /** A cookie the response sets (`cookie "name"`), or one of its attributes (`cookie "name[Max-Age]"`). */
   | { readonly kind: 'cookie'; readonly name: string; readonly attribute?: string }
   /** XPath 1.0 on an XML or HTML body. */
@@ -163,6 +166,8 @@ export type RequestFile = {
   readonly requests: readonly RequestTemplate[]
   /** The folder (a real path) this file may read files in: body files, `{{file}}`, scripts. */
   readonly root: string
+  /** A Markdown document's request blocks and the responses it shows (load/markdown.ts). */
+  readonly markdown?: MarkdownRequests
   /** Legal but probably not meant (a JSON key written twice): shown, not fatal. */
   readonly warnings?: readonly { readonly message: string; readonly span: SourceSpan; readonly hint?: string }[]
 }

@@ -23,6 +23,7 @@ import type { Route } from './send/transport.js'
 import type { Cookies } from './send/cookies.js'
 import { type RetryPolicy, sleep } from './send/retry.js'
 import { check, prepareQueries } from './check/check.js'
+import { checkDocumented, documentedResponseOf } from './check/documented.js'
 import { SCHEMA_PREDICATES, loadSchemaValidator } from './check/schema.js'
 import type { Secrets } from './secrets.js'
 import { Chain, type Link, type Plan } from './chain.js'
@@ -82,6 +83,8 @@ export type RunOptions = {
   readonly cookieJar?: () => Cookies
   /** Keep every step (for --all); without it memory stays flat over any number of requests (reports take steps as they end). */
   readonly keepSteps: boolean
+  /** Markdown documents: their response blocks are checked (unless `update`, which rewrites them instead). */
+  readonly documents?: { readonly ignore: readonly RegExp[]; readonly update: boolean }
   readonly signal?: AbortSignal
   readonly onEvent?: (event: RunEvent) => void
   readonly listenerFor?: (template: RequestTemplate) => StreamListener | undefined
@@ -266,6 +269,9 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
       },
     )
     asserts = [...before, ...result.asserts]
+    const documented = file.markdown && !options.documents?.update ? documentedResponseOf(file, template) : undefined
+    if (documented && !documented.example)
+      asserts = [...asserts, ...checkDocumented(file, documented, exchange, options.documents?.ignore ?? [])]
     if (scripts) asserts = [...asserts, ...(await scripts.run('response', request, exchange))]
     if (options.failOnStatus && exchange.status >= 400) {
       throw new ReqchainError(

@@ -45,6 +45,8 @@ export function describeQuery(query: Query): string {
       return `${query.test ? 'client.test' : 'client.assert'} ${JSON.stringify(query.name)}`
     case 'recorded':
       return `recorded ${query.path}`
+    case 'documented':
+      return `documented ${query.path}`
     case 'llm':
       return query.path === undefined ? query.field : `${query.field}.${query.path}`
     case 'cookie':
@@ -120,6 +122,7 @@ export function extract(
       return query.name in vars ? [vars[query.name]] : []
     case 'script':
     case 'recorded':
+    case 'documented':
       return []
     case 'request': {
       let sent: unknown

@@ -334,6 +334,7 @@ export function runOptions(command: 'run' | 'test'): OptionSpec[] {
         command === 'run' ? 'stop at the first failed request (--no-bail goes on)' : 'stop at the first failed request',
     },
     ...RECORD_OPTIONS,
+    ...DOCUMENT_OPTIONS,
   ]
 }
 
@@ -349,13 +350,30 @@ const COMPARE_OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     array: true,
     describe:
-      'with --compare: a JSONPath left out of the comparison ($.usage, $.choices[*].message.id, $..created) (repeatable)',
+      "with --compare, and for a Markdown document's response blocks: a JSONPath left out of the comparison ($.usage, $.choices[*].message.id, $..created) (repeatable)",
   },
   {
     name: 'compare-header',
     type: 'string',
     array: true,
     describe: 'with --compare: a response header to compare (default: content-type) (repeatable)',
+  },
+]
+const DOCUMENT_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'markdown',
+    type: 'boolean',
+    describe: 'directories contribute their Markdown documents (*.md) too: their ```http blocks are requests',
+  },
+  {
+    name: 'update',
+    type: 'boolean',
+    describe: "rewrite a Markdown document's response blocks with what the server answered (secrets masked)",
+  },
+  {
+    name: 'add-responses',
+    type: 'boolean',
+    describe: 'with --update: add a response block after each request block that has none',
   },
 ]
 const RECORD_OPTIONS: readonly OptionSpec[] = [

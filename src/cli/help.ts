@@ -68,6 +68,7 @@ const GROUPS: readonly (readonly [string, readonly string[]])[] = [
   ['Reports', ['report', 'junit-cases']],
   ['Datasets', ['dataset', 'rows', 'limit', 'results', 'row-name', 'columns', 'shard', 'shard-count']],
   ['Recording', ['record', 'replay', 'replay-speed', 'compare', 'ignore', 'compare-header']],
+  ['Documents', ['markdown', 'update', 'add-responses']],
   ['Server', ['port', 'host', 'api-key', 'models', 'fault']],
 ]
 

@@ -28,13 +28,14 @@ type LoadAllOptions = {
   readonly names?: readonly string[]
   readonly verbose?: boolean
   readonly fileRoot?: string | undefined
+  readonly markdown?: boolean
 }
 
 export function loadAll(
   paths: readonly string[],
   io: Io,
   sources: Map<string, string>,
-  { recursive = false, names = [], verbose = false, fileRoot }: LoadAllOptions,
+  { recursive = false, names = [], verbose = false, fileRoot, markdown = false }: LoadAllOptions,
 ): Selected[] {
   const root = fileRoot === undefined ? undefined : checkedFileRoot(resolve(io.cwd, fileRoot), fileRoot)
   const onSkip = verbose
@@ -60,6 +61,7 @@ export function loadAll(
     for (const file of load([path], {
       cwd: io.cwd,
       recursive,
+      markdown,
       ...(onSkip ? { onSkip } : {}),
       ...(root ? { fileRoot: root } : {}),
     })) {

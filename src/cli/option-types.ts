@@ -78,6 +78,13 @@ export type RunOptions = VarOptions & {
   readonly shardAuto?: { readonly count?: number }
   /** --matrix NAME=a,b: every combination of these variables' values, each a run of the collection. */
   readonly matrix: readonly (readonly [string, readonly string[]])[]
+  /** --markdown: directories contribute their Markdown documents too. */
+  readonly markdown: boolean
+  /** --update: Markdown documents' response blocks are rewritten, not checked; --add-responses adds missing ones. */
+  readonly update: boolean
+  readonly addResponses: boolean
+  /** --ignore: JSONPaths left out of comparisons (with --compare, and for documents' response blocks). */
+  readonly ignore: readonly string[]
   /** Several --env: the collection runs once per environment, a dimension of the matrix named `env`. */
   readonly environments: readonly string[]
   /** --repeat N: each chain runs N times (LLM replies vary). */

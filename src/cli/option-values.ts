@@ -22,10 +22,8 @@ export function recordingOf(
   const compareDir = diff ?? (args['compare'] === undefined ? undefined : String(args['compare']))
   const ignore = (args['ignore'] as string[] | undefined) ?? []
   const headers = (args['compare-header'] as string[] | undefined) ?? []
-  if (compareDir === undefined && (ignore.length > 0 || headers.length > 0))
-    throw new UsageError(
-      `--${ignore.length > 0 ? 'ignore' : 'compare-header'} goes with --compare DIR (or reqchain diff DIR)`,
-    )
+  if (compareDir === undefined && headers.length > 0)
+    throw new UsageError('--compare-header goes with --compare DIR (or reqchain diff DIR)')
   for (const path of ignore)
     if (!path.startsWith('$'))
       throw new UsageError(

@@ -3,7 +3,7 @@
 // run itself with its console and reports, then the exit code.
 import { resolve } from 'node:path'
 import { Transport } from '../send/transport.js'
-import { ReqchainError } from '../errors.js'
+import { ReqchainError, UsageError } from '../errors.js'
 import type { Io } from '../io.js'
 import type { Sources } from '../source.js'
 import { type RunEvent, run } from '../run.js'
@@ -53,7 +53,16 @@ export async function runCommand(
     names: options.names,
     verbose: options.verbose,
     fileRoot: options.fileRoot,
+    markdown: options.markdown,
   })
+  const documents = selected.some((s) => s.file.markdown)
+  if (options.addResponses && !options.update)
+    throw new UsageError('--add-responses goes with --update', 'reqchain test README.md --update --add-responses')
+  if (options.update && !documents)
+    throw new UsageError(
+      '--update rewrites the response blocks of Markdown documents, and none is named',
+      'name a .md file, or a folder with --markdown',
+    )
   checkOutputs(
     options,
     selected.map((s) => s.file),
@@ -144,6 +153,9 @@ export async function runCommand(
   const last = allRequests[allRequests.length - 1]
   const jar = await cookieJarOf(options, io, secrets)
   const results = options.dataset !== undefined ? await resultsOf(options, io, secrets, plans) : undefined
+  const updates = options.update
+    ? new (await import('../report/update-docs.js')).DocumentUpdates(secrets, options.addResponses)
+    : undefined
   const matrixTable =
     options.matrix.length > 0 || options.environments.length > 1
       ? new (await import('../report/matrix.js')).MatrixTable(options.dataset !== undefined)
@@ -212,6 +224,14 @@ export async function runCommand(
       ...(options.retry.count > 0 ? { retry: options.retry } : {}),
       // --all prints every body at the end; otherwise a run holds no step it is done with.
       keepSteps: options.all,
+      ...(documents
+        ? {
+            documents: {
+              ignore: options.ignore.map((await import('../record/compare.js')).pathPattern),
+              update: options.update,
+            },
+          }
+        : {}),
       allowInvalidJson: options.allowInvalidJson,
       ...(io.signal ? { signal: io.signal } : {}),
       onEvent: (event: RunEvent) => {
@@ -220,6 +240,7 @@ export async function runCommand(
         if (event.kind === 'step' || event.kind === 'skipped') {
           passRates?.add(event.step)
           if (!results) matrixTable?.add(event.step)
+          updates?.add(event.step.file, event.step.template, event.step.exchange)
           reports?.add(event.step)
           recordings?.add(event.step)
         }
@@ -260,6 +281,15 @@ export async function runCommand(
       ...(matrixTable ? { matrix: matrixTable.rows() } : {}),
     })) {
       io.stderr.write(`${reporter.errorFrame(failure)}\n`)
+      reportsFailed = true
+    }
+  }
+  if (updates) {
+    try {
+      for (const line of updates.write()) io.stderr.write(`${line}\n`)
+    } catch (error) {
+      if (!(error instanceof ReqchainError)) throw error
+      io.stderr.write(`${reporter.errorFrame(error)}\n`)
       reportsFailed = true
     }
   }

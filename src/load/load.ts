@@ -2,6 +2,7 @@
 // a file that cannot be read or parsed fails before anything is sent (exit 2).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { extname, isAbsolute, join, relative, resolve } from 'node:path'
+import { isMarkdown, markdownRequests } from './markdown.js'
 import { LoadError } from '../errors.js'
 import type { RequestFile } from '../model.js'
 import { parseHttpFile } from './http-file.js'
@@ -16,6 +17,8 @@ export type LoadOptions = {
   readonly recursive?: boolean
   /** A file in a directory that is not a request file (a body, package.json): for -v to say so. */
   readonly onSkip?: (path: string, why: string) => void
+  /** Directories contribute their Markdown documents (`*.md`) too (--markdown). */
+  readonly markdown?: boolean
   /** --file-root, a real path; else each file's own (input-file.ts's fileRootOf). */
   readonly fileRoot?: string
 }
@@ -38,7 +41,7 @@ export function expandPaths(paths: readonly string[], options: LoadOptions): str
       )
     }
     if (statSync(absolute).isDirectory()) {
-      const found = listRequestFiles(absolute, options.recursive ?? false, options.onSkip)
+      const found = listRequestFiles(absolute, options.recursive ?? false, options.onSkip, options.markdown ?? false)
       if (found.length === 0)
         throw new LoadError(
           'LOAD_FILE_NOT_FOUND',
@@ -54,7 +57,7 @@ export function expandPaths(paths: readonly string[], options: LoadOptions): str
   return files
 }
 
-function listRequestFiles(dir: string, recursive: boolean, onSkip: LoadOptions['onSkip']): string[] {
+function listRequestFiles(dir: string, recursive: boolean, onSkip: LoadOptions['onSkip'], markdown: boolean): string[] {
   const out: string[] = []
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
@@ -62,8 +65,8 @@ function listRequestFiles(dir: string, recursive: boolean, onSkip: LoadOptions['
     const path = join(dir, entry.name)
     if (entry.isDirectory()) {
       if (recursive && entry.name !== 'node_modules' && !entry.name.startsWith('.'))
-        out.push(...listRequestFiles(path, true, onSkip))
-    } else if (HTTP_EXTENSIONS.has(extname(entry.name))) {
+        out.push(...listRequestFiles(path, true, onSkip, markdown))
+    } else if (HTTP_EXTENSIONS.has(extname(entry.name)) || (markdown && isMarkdown(entry.name))) {
       out.push(path)
     } else if (extname(entry.name) === '.json') {
       const why = jsonSkipReason(path)
@@ -129,7 +132,7 @@ export function loadFile(absolutePath: string, cwd: string, fileRoot?: string): 
     source,
     display,
     absolutePath,
-    extname(absolutePath) === '.json' ? 'json' : 'http',
+    extname(absolutePath) === '.json' ? 'json' : isMarkdown(absolutePath) ? 'markdown' : 'http',
     fileRoot ?? fileRootOf(absolutePath),
   )
 }
@@ -154,19 +157,23 @@ function parseSource(
   source: string,
   display: string,
   absolutePath: string,
-  kind: 'http' | 'json',
+  kind: 'http' | 'json' | 'markdown',
   root: string,
 ): RequestFile {
   const warnings: JsonWarning[] = []
+  const markdown = kind === 'markdown' ? markdownRequests(source) : undefined
   const parsed =
-    kind === 'json' ? parseJsonFile(source, display, (w) => warnings.push(w)) : parseHttpFile(source, display)
+    kind === 'json'
+      ? parseJsonFile(source, display, (w) => warnings.push(w))
+      : parseHttpFile(markdown ? markdown.http : source, display)
   // Body files (`< ./body.json`) are read when their request renders: a missing one fails that
   // request only, not `parse`, `curl` or the file's other requests.
   return {
     path: display,
     absolutePath,
     source,
-    kind,
+    kind: kind === 'json' ? 'json' : 'http',
+    ...(markdown ? { markdown } : {}),
     vars: parsed.vars,
     requests: parsed.requests,
     root,

@@ -142,47 +142,61 @@ export class Comparer {
     const nowText = now.assembled ?? responseText(now)
     const thenJson = parse(thenText)
     const nowJson = parse(nowText)
-    if (thenJson.ok && nowJson.ok) {
-      const out: { path: string; was: string; now: string }[] = []
-      this.walk('$', thenJson.value, nowJson.value, out)
-      return out
-    }
+    if (thenJson.ok && nowJson.ok) return jsonDifferences(thenJson.value, nowJson.value, this.ignore)
     if (thenText === nowText || matchesMasked(thenText, nowText)) return []
     return [{ path: 'body', was: show(thenText), now: show(nowText) }]
   }
+}
 
-  private walk(path: string, was: unknown, now: unknown, out: { path: string; was: string; now: string }[]): void {
-    if (this.ignore.some((p) => p.test(path))) return
-    if (isObject(was) && isObject(now) && Array.isArray(was) === Array.isArray(now)) {
-      if (Array.isArray(was)) {
-        const nowArray = now as unknown[]
-        for (let i = 0; i < Math.max(was.length, nowArray.length); i++) {
-          const childPath = `${path}[${i}]`
-          if (i >= was.length) out.push({ path: childPath, was: '(absent)', now: show(nowArray[i]) })
-          else if (i >= nowArray.length) out.push({ path: childPath, was: show(was[i]), now: '(absent)' })
-          else this.walk(childPath, was[i], nowArray[i], out)
-        }
-        return
+export type Difference = { readonly path: string; readonly was: string; readonly now: string }
+
+/**
+ * Two JSON values, path by path: what differs, with what changes on every call left out — the
+ * volatile keys, two dates, a masked value — and the paths the `ignore` patterns cover.
+ */
+export function jsonDifferences(
+  was: unknown,
+  now: unknown,
+  ignore: readonly RegExp[],
+  path = '$',
+  out: Difference[] = [],
+): Difference[] {
+  if (ignore.some((p) => p.test(path))) return out
+  if (isObject(was) && isObject(now) && Array.isArray(was) === Array.isArray(now)) {
+    if (Array.isArray(was)) {
+      const nowArray = now as unknown[]
+      for (let i = 0; i < Math.max(was.length, nowArray.length); i++) {
+        const childPath = `${path}[${i}]`
+        if (i >= was.length) out.push({ path: childPath, was: '(absent)', now: show(nowArray[i]) })
+        else if (i >= nowArray.length) out.push({ path: childPath, was: show(was[i]), now: '(absent)' })
+        else jsonDifferences(was[i], nowArray[i], ignore, childPath, out)
       }
-      const a = was as Record<string, unknown>
-      const b = now as Record<string, unknown>
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-        if (VOLATILE_KEYS.has(key)) continue
-        const childPath = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
-        if (!(key in b)) out.push({ path: childPath, was: show(a[key]), now: '(absent)' })
-        else if (!(key in a)) out.push({ path: childPath, was: '(absent)', now: show(b[key]) })
-        else this.walk(childPath, a[key], b[key], out)
-      }
-      return
+      return out
     }
-    if (
-      typeof was === 'string' &&
-      typeof now === 'string' &&
-      ((DATE.test(was) && DATE.test(now)) || matchesMasked(was, now))
-    )
-      return
-    if (!Object.is(was, now)) out.push({ path, was: show(was), now: show(now) })
+    const a = was as Record<string, unknown>
+    const b = now as Record<string, unknown>
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (VOLATILE_KEYS.has(key)) continue
+      const childPath = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
+      if (!(key in b)) out.push({ path: childPath, was: show(a[key]), now: '(absent)' })
+      else if (!(key in a)) out.push({ path: childPath, was: '(absent)', now: show(b[key]) })
+      else jsonDifferences(a[key], b[key], ignore, childPath, out)
+    }
+    return out
   }
+  if (typeof was === 'string' && typeof now === 'string' && isVolatileText(was, now)) return out
+  if (!Object.is(was, now)) out.push({ path, was: show(was), now: show(now) })
+  return out
+}
+
+/** Two strings that differ only as every call differs: two dates, or a masked secret and its value. */
+export function isVolatileText(was: string, now: string): boolean {
+  return (DATE.test(was) && DATE.test(now)) || matchesMasked(was, now)
+}
+
+/** Whether a key's value changes on every call by nature (ids and times, timings, prompt-cache counts). */
+export function isVolatileKey(key: string): boolean {
+  return VOLATILE_KEYS.has(key)
 }
 
 function keyOf(file: string, line: number, row: number | undefined): string {
@@ -222,7 +236,7 @@ function show(value: unknown): string {
 }
 
 /** `$.a.b`, `$.items[*].id`, `$..id`: a pattern over the paths the comparison walks (a path and all below it). */
-function pathPattern(path: string): RegExp {
+export function pathPattern(path: string): RegExp {
   let source = ''
   const text = path.startsWith('$') ? path.slice(1) : `.${path}`
   for (let i = 0; i < text.length;) {
