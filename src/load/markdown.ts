@@ -107,6 +107,11 @@ export function markdownRequests(source: string): MarkdownRequests {
   return { http: http.join('\n'), blocks: requestBlocks }
 }
 
+/** Whether a line opens (or closes) a fenced block, as CommonMark reads it (a backtick fence's info has no backticks). */
+export function isFence(line: string): boolean {
+  return OPENING.test(line)
+}
+
 /** Whether a path is a Markdown document. */
 export function isMarkdown(path: string): boolean {
   return /\.(md|markdown)$/i.test(path)

@@ -10,6 +10,7 @@ import { describeQuery, responseJson } from '../check/extract.js'
 import { llmDigest, llmValues } from '../check/llm.js'
 import { type MatrixRow, matrixLabel } from './matrix.js'
 import { toCurl } from './curl.js'
+import { descriptionOf, writtenOf } from './described.js'
 import { bodyText } from './json.js'
 import { formatMs } from './style.js'
 import { asHttp } from './markdown.js'
@@ -103,8 +104,11 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
   out.push(
     `<p class="where muted">${escape(step.file.path)}:${step.template.span.line}${step.row !== undefined ? ` · row ${step.row}` : ''}${step.attempts ? ` · ${step.attempts} attempts` : ''}</p>`,
   )
-  const note = step.template.directives.find((d) => d.key === 'note' || d.key === 'description')
-  if (note) out.push(`<p class="note">${escape(secrets.mask(note.value))}</p>`)
+  const description = descriptionOf(step.file, step.template)
+  if (description)
+    out.push(
+      ...description.split(/\n\s*\n/).map((paragraph) => `<p class="note">${escape(secrets.mask(paragraph))}</p>`),
+    )
   if (step.skipped) {
     out.push('<p class="muted">Not run: an earlier request failed.</p></article>')
     return out.join('\n')
@@ -116,9 +120,15 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
       stream: exchange?.stream !== undefined,
       followRedirects: step.template.options.followRedirects ?? true,
     })
+    const written = writtenOf(step.file, step.template)
     out.push(
       '<div class="pane"><h4>Request</h4>',
       `<pre class="http">${escape(cut(asHttp(step.request, secrets)))}</pre>`,
+      ...(written
+        ? [
+            `<details class="written"><summary>As written</summary><pre>${escape(secrets.mask(cut(written)))}</pre></details>`,
+          ]
+        : []),
     )
     out.push(
       `<details class="curl"><summary>The same with curl <button type="button" class="copy" data-copy="${escape(curl)}">Copy</button></summary><pre>${escape(curl)}</pre></details></div>`,

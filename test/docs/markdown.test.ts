@@ -172,4 +172,26 @@ describe('Markdown documents', () => {
     // The models example has its status assertion and its response block's check.
     expect(result.stderr).toMatch(/✓ models: GET .* 2\/2 assertions README\.md:\d+/)
   })
+
+  it('renders a document as an API reference: the prose before a block as its description, the request as written and as sent', async () => {
+    const dir = tempDir('docs')
+    writeFileSync(
+      join(dir, 'api.md'),
+      '# Models\n\nLists the models the server has loaded.\n\nEach has an `id`.\n\n```http name=models\nGET {{baseUrl}}/models\n```\n',
+    )
+    writeFileSync(
+      join(dir, 'chat.http'),
+      '### ask\n# Asks the capital of France;\n# the reply names it.\n# @assert status == 200\nGET {{baseUrl}}/models\n',
+    )
+    const result = await runCli(['test', 'api.md', 'chat.http', '--mock', '--report', 'html=r.html'], { cwd: dir })
+    expect(result.exitCode, result.stderr).toBe(0)
+    const html = readFileSync(join(dir, 'r.html'), 'utf8')
+    expect(html).toContain('<p class="note">Each has an `id`.</p>')
+    expect(html).not.toContain('Lists the models the server has loaded.')
+    expect(html).toContain('<p class="note">Asks the capital of France;\nthe reply names it.</p>')
+    expect(html).toContain(
+      '<details class="written"><summary>As written</summary><pre>GET {{baseUrl}}/models</pre></details>',
+    )
+    expect(html).toMatch(/<pre class="http">GET http:\/\/127\.0\.0\.1:\d+\/v1\/models/)
+  })
 })
