@@ -146,6 +146,9 @@ describe('Markdown documents', () => {
     expect(updated.startsWith('# API  \r\n\r\n```http\r\n')).toBe(true)
     expect(updated).toContain('```\r\nTrailing spaces stay.   \r\n')
     expect(updated.split('\r\n').every((line) => !line.includes('\n'))).toBe(true)
+    // Byte for byte the same but for what is inside the response blocks, and the block added at the end.
+    const outsideResponses = (text: string) => text.replace(/(```json response\r\n)[\s\S]*?(```)/g, '$1$2')
+    expect(outsideResponses(updated).replace(/\r\n```json response\r\n```\r\n$/, '')).toBe(outsideResponses(original))
     const json = JSON.parse(updated.split('```json response\r\n')[1]!.split('```')[0]!) as {
       id: string
       created: number
