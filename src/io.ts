@@ -17,4 +17,6 @@ export type Io = {
   readonly readStdin?: () => string
   /** Whether standard input is a terminal (then nothing is read from it unasked). */
   readonly stdinIsTTY?: boolean
+  /** Asks a question on the terminal and reads one line (`# @prompt`); `hidden` echoes nothing (a secret). */
+  readonly ask?: (question: string, hidden: boolean) => Promise<string>
 }

@@ -151,6 +151,14 @@ export type RequestOptions = {
   readonly noCookieJar?: boolean
   /** Send again until the assertions hold (`# @retry N`, `# @retry-interval MS`): polling a job until it is done. */
   readonly poll?: { readonly count: number; readonly intervalMs: number }
+  /** Skipped (`# @disabled`), or skipped when this text renders true (`# @disabled {{expr}}`). */
+  readonly disabled?: true | Text
+  /** Sent several times (`# @loop for 3`), or once per item of a list (`# @loop for city of {{cities}}`). */
+  readonly loop?: { readonly count: number } | { readonly name: string; readonly list: Text }
+  /** Wait this long before sending (`# @sleep MS`). */
+  readonly sleepMs?: number
+  /** Do not check the server's certificate (`# @no-reject-unauthorized`). */
+  readonly insecure?: boolean
 }
 
 /** `@x = v` in a `.http` file (a lazy template), or a JSON file's `vars` entry (`literal` keeps a non-string's type). */

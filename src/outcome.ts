@@ -12,8 +12,12 @@ export type StepResult = {
   readonly captures: Readonly<Record<string, unknown>>
   readonly asserts: readonly AssertResult[]
   readonly error?: ReqchainError
-  /** Not run: an earlier request of its file failed and the run stops at failures (--bail). */
+  /** Not run: an earlier request of its file failed and the run stops at failures (--bail), or `# @disabled`. */
   readonly skipped?: boolean
+  /** Which time it was sent, 1-based, for a request that loops (`# @loop`). */
+  readonly iteration?: number
+  /** Why it was not run, when not because the run stopped: `@disabled`. */
+  readonly skippedBecause?: string
   /** How many times it was sent, when polled (`# @retry`) past the first. */
   readonly attempts?: number
   /** How long it took when it ended in an error before a response (a timeout, a refused connection). */
@@ -70,4 +74,11 @@ export function count(tally: Tally, step: StepResult): void {
 export function summaryOf(run: RunResult): { passed: number; failed: number; skipped: number; interrupted: boolean } {
   const { passed, failed, errors, skipped } = run.tally
   return { passed, failed: failed + errors, skipped, interrupted: run.interrupted }
+}
+
+/** Why a skipped step was not run, as the reports say it. */
+export function notRunBecause(step: StepResult): string {
+  return step.skippedBecause === '@disabled'
+    ? 'Not run: disabled (`@disabled`).'
+    : 'Not run: an earlier request failed.'
 }

@@ -11,10 +11,20 @@
 // requests before it.
 import type { Dispatcher } from 'undici'
 import { monotonicMs } from './builtins.js'
-import { ReqchainError, tooDeep } from './errors.js'
-import type { AssertResult, Certificate, Exchange, HttpRequest, Query, RequestFile, RequestTemplate } from './model.js'
+import { ReqchainError, RenderError, tooDeep } from './errors.js'
+import type {
+  AssertResult,
+  Certificate,
+  Exchange,
+  HttpRequest,
+  Query,
+  RequestFile,
+  RequestTemplate,
+  Text,
+} from './model.js'
 import type { VarSources } from './load/env.js'
 import { prepareRender, render } from './render/render.js'
+import { renderText, stringify } from './render/template.js'
 import { type StreamListener, send } from './send/send.js'
 import type { BodyLimits } from './send/inflate.js'
 import type { RedirectPolicy } from './send/redirect.js'
@@ -128,13 +138,38 @@ export async function run(plans: readonly Plan[], options: RunOptions): Promise<
         options.onEvent?.({ kind: 'skipped', step })
         continue
       }
-      const ran = link.explained(await runStep(link, template, options))
-      const step = options.review ? options.review(ran) : ran
-      record(step, ended)
-      if (step.exchange) last = step
-      link.absorb(step)
-      options.onEvent?.({ kind: 'step', step })
-      if (isFailed(step) && options.bail) stopped = true
+      if (template.options.disabled && isDisabled(template.options.disabled, link)) {
+        const step = { ...link.skipped(template), skippedBecause: '@disabled' }
+        record(step, ended)
+        options.onEvent?.({ kind: 'skipped', step })
+        continue
+      }
+      const loop = template.options.loop
+      let items: readonly unknown[] = ONCE
+      if (loop) {
+        try {
+          items = loopItems(loop, link)
+        } catch (error) {
+          if (!(error instanceof ReqchainError)) throw error
+          const step = link.explained({ file: link.file, template, captures: {}, asserts: [], error })
+          record(step, ended)
+          options.onEvent?.({ kind: 'step', step })
+          if (options.bail) stopped = true
+          continue
+        }
+      }
+      for (let i = 0; i < items.length; i++) {
+        if (i > 0 && (stopped || options.signal?.aborted)) break
+        if (loop && 'name' in loop) link.scope.requestVariable(loop.name, items[i])
+        const ran = link.explained(await runStep(link, template, options))
+        const reviewed = options.review ? options.review(ran) : ran
+        const step = loop ? { ...reviewed, iteration: i + 1 } : reviewed
+        record(step, ended)
+        if (step.exchange) last = step
+        link.absorb(step)
+        options.onEvent?.({ kind: 'step', step })
+        if (isFailed(step) && options.bail) stopped = true
+      }
     }
     if (ended) options.onChainEnd!(plan, ended)
   }
@@ -158,6 +193,48 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
       ? import('./script/script.js').then((m) => m.loadScripts(requests))
       : undefined,
   ])
+}
+
+/** A request that does not loop is sent once. */
+const ONCE: readonly unknown[] = [undefined]
+
+/** The times a looping request is sent: N times, or once per item of the list its template renders. */
+function loopItems(loop: NonNullable<RequestTemplate['options']['loop']>, link: Link): readonly unknown[] {
+  if ('count' in loop) return Array.from({ length: loop.count })
+  let list = renderText(loop.list, link.scope.context, link.scope.runtime, 'json')
+  if (typeof list === 'string') {
+    try {
+      list = JSON.parse(list) as unknown
+    } catch {
+      /* said below */
+    }
+  }
+  if (!Array.isArray(list))
+    throw new RenderError(
+      'RENDER_BAD_VALUE',
+      `\`@loop for ${loop.name} of ${loop.list.raw}\` needs a list, got ${((JSON.stringify(list) as string | undefined) ?? String(list)).slice(0, 80)}`,
+      loop.list.span,
+      'the variable must hold a JSON array (a capture of one, or --var cities=\'["Paris","Rome"]\')',
+    )
+  return list
+}
+
+/** A route's TLS settings without the certificate check: one object per setting, so they share a pool. */
+const insecureVariants = new WeakMap<object, NonNullable<Route['tls']>>()
+const INSECURE: NonNullable<Route['tls']> = { insecure: true }
+
+function insecureOf(tls: Route['tls']): NonNullable<Route['tls']> {
+  if (!tls) return INSECURE
+  let variant = insecureVariants.get(tls)
+  if (!variant) insecureVariants.set(tls, (variant = { ...tls, insecure: true }))
+  return variant
+}
+
+/** `# @disabled`, or `# @disabled {{expr}}` rendering to anything but false, 0, null or nothing. */
+function isDisabled(disabled: true | Text, link: Link): boolean {
+  if (disabled === true) return true
+  const value = stringify(renderText(disabled, link.scope.context, link.scope.runtime, 'text')).trim()
+  return !['', 'false', '0', 'null', 'undefined'].includes(value.toLowerCase())
 }
 
 const certificateReaders = new WeakMap<RequestTemplate, boolean>()
@@ -193,6 +270,7 @@ function redirectPolicies(options: RunOptions): Map<boolean, RedirectPolicy> {
  * rendered anew, after `# @retry-interval` ms. The step says how many attempts it took.
  */
 async function runStep(link: Link, template: RequestTemplate, options: RunOptions): Promise<StepResult> {
+  if (template.options.sleepMs) await sleep(template.options.sleepMs, options.signal)
   const poll = template.options.poll
   for (let attempt = 1; ; attempt++) {
     const step = await attemptStep(link, template, options)
@@ -231,7 +309,7 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
       url: request.url,
       ...(template.options.unixSocket ? { unixSocket: template.options.unixSocket } : {}),
       http2: template.httpVersion === '2',
-      ...(tls ? { tls } : {}),
+      ...(template.options.insecure ? { tls: insecureOf(tls) } : tls ? { tls } : {}),
     }
     const via = options.transport.proxyOf?.(route)
     options.onEvent?.({ kind: 'sending', file, template, request, ...(via ? { via } : {}) })

@@ -28,7 +28,22 @@ void main(process.argv.slice(2), {
   signal: controller.signal,
   readStdin,
   stdinIsTTY: process.stdin.isTTY === true,
+  ask,
 }).then(exitOnceFlushed)
+
+/** One line from the terminal, the question on stderr; a hidden answer is not echoed (readline writes its echo to a sink). */
+async function ask(question: string, hidden: boolean): Promise<string> {
+  const [{ createInterface }, { Writable }] = await Promise.all([import('node:readline'), import('node:stream')])
+  process.stderr.write(question)
+  const echo = hidden ? new Writable({ write: (_chunk, _encoding, done) => done() }) : process.stderr
+  const lines = createInterface({ input: process.stdin, output: echo, terminal: true })
+  try {
+    return await new Promise<string>((resolve) => lines.question('', resolve))
+  } finally {
+    lines.close()
+    if (hidden) process.stderr.write('\n')
+  }
+}
 
 /** Standard input, whole, up to MAX_STDIN_BYTES (`< /dev/zero` is a usage error, not the machine's memory). */
 function readStdin(): string {

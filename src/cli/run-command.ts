@@ -76,6 +76,7 @@ export async function runCommand(
       : undefined
   const io = progress?.io ?? ttyIo
   const cliVars: Record<string, string> = { ...options.vars }
+  const hiddenAnswers = await askPrompts(plans, cliVars, ttyIo)
   let mock: { url: string; close: () => Promise<void> } | undefined
   const mockDefaults: Record<string, string> = {}
   if (options.mock) {
@@ -88,6 +89,7 @@ export async function runCommand(
   }
   const secrets = new Secrets(new Set(options.secrets), options.showSecrets)
   for (const [name, value] of Object.entries(options.vars)) secrets.noteVariable(name, value)
+  for (const [name, value] of hiddenAnswers) secrets.add({ name, value, source: 'flag' })
   if (options.pass !== undefined) secrets.add({ name: 'pass', value: options.pass, source: 'flag' })
   // Proxy credentials in a proxy URL are secrets wherever they show.
   for (const [name, value] of [
@@ -337,4 +339,34 @@ export function exitCodeFor(result: RunResult): ExitCode {
 export function testSummary(result: RunResult): string {
   const { passed, failed, skipped } = summaryOf(result)
   return `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`
+}
+
+/** A name that holds a secret: asked for without an echo, and masked in every output. */
+const SECRET_NAME = /pass|secret|token|key|credential|auth/i
+
+/**
+ * `# @prompt NAME [description]`: a variable the file asks for. Given with --var it is not asked;
+ * on a terminal it is asked for (a secret one without echo); elsewhere (CI, a pipe) it is a usage
+ * error before anything is sent, naming the --var that gives it.
+ */
+async function askPrompts(plans: readonly Plan[], vars: Record<string, string>, io: Io): Promise<Map<string, string>> {
+  const asked = new Set<string>()
+  const hiddenAnswers = new Map<string, string>()
+  for (const request of new Set(plans.flatMap((plan) => plan.requests)))
+    for (const directive of request.directives) {
+      if (directive.key !== 'prompt') continue
+      const [, name = '', description = ''] = directive.value.match(/^(\S+)\s*(.*)$/) ?? []
+      if (name in vars || asked.has(name)) continue
+      asked.add(name)
+      const hidden = SECRET_NAME.test(name)
+      if (!io.stdinIsTTY || !io.ask)
+        throw new UsageError(
+          `${directive.span.file}:${directive.span.line}: \`${name}\` is asked for (\`@prompt\`), and there is no terminal to ask on`,
+          `give it: --var ${name}=…`,
+        )
+      const value = await io.ask(`${description || name}${hidden ? ' (hidden)' : ''}: `, hidden)
+      vars[name] = value
+      if (hidden) hiddenAnswers.set(name, value)
+    }
+  return hiddenAnswers
 }

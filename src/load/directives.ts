@@ -7,6 +7,7 @@
 //   # @assert $.choices count 1
 //   ?? body $.model == "local"
 import { LoadError, nearest } from '../errors.js'
+import { DIALECT_DIRECTIVES, handlingOf } from './dialects.js'
 import type { AssertionSpec, CaptureSpec, Directive, Filter, Query, SourceSpan } from '../model.js'
 
 export const COOKIE_ATTRIBUTES = [
@@ -86,80 +87,36 @@ const QUERY_HELP =
 
 type Cursor = { text: string; offset: number }
 
-/** The `# @key` directives reqchain gives meaning to. */
-export const DIRECTIVES = [
-  'name',
-  'capture',
-  'capture?',
-  'assert',
-  'no-redirect',
-  'timeout',
-  'unix-socket',
-  'no-cookie-jar',
-  'retry',
-  'retry-interval',
-  'note',
-  'description',
-] as const
-/**
- * Keys that JetBrains HTTP Client, REST Client, httpyac and kulala define: kept on the request as
- * metadata. A key that is neither theirs nor ours but close to one of ours is a typo.
- */
-const OTHER_TOOLS_DIRECTIVES = new Set([
-  'no-log',
-  'no-auto-encoding',
-  'connection-timeout',
-  'use-os-credentials',
-  'prompt',
-  'ref',
-  'forceRef',
-  'import',
-  'disabled',
-  'loop',
-  'sleep',
-  'keepStreaming',
-  'verbose',
-  'debug',
-  'save',
-  'openWith',
-  'extension',
-  'title',
-  'jwt',
-  'ratelimit',
-  'injectVariables',
-  'noStreaming',
-  'no-client-cert',
-  'proxy',
-  'no-proxy',
-  'rejectUnauthorized',
-  'no-reject-unauthorized',
-  'responseRef',
-  'noLog',
-  'noRedirect',
-  'no-rejectUnauthorized',
-  'grpc-reflection',
-  'jq',
-  'accept',
-  'curl-global',
-  'curl',
-  'env-stdin-cmd',
-  'env-json-key',
-  'stdin-cmd',
-  'graphql',
-  'file',
-])
+/** The `# @key` directives reqchain itself defines (the others' are in load/dialects.ts). */
+export const DIRECTIVES = Object.keys(DIALECT_DIRECTIVES).filter(
+  (key) => DIALECT_DIRECTIVES[key]!.handling.kind === 'honoured',
+)
 
-/** An unknown `# @key` close to one of reqchain's is a located error with the key it was meant to be. */
+/**
+ * A directive reqchain does not honour: by its nature without effect on a run (an editor's
+ * setting) it is accepted; any other is a located error — a refused one saying what to do
+ * instead, an unknown one the directive it was probably meant to be.
+ */
 export function checkDirectiveKey(directive: Directive): void {
   const key = directive.key
-  if ((DIRECTIVES as readonly string[]).includes(key) || OTHER_TOOLS_DIRECTIVES.has(key)) return
-  const meant = nearest(key, DIRECTIVES)
-  if (meant === undefined) return
+  const handling = handlingOf(key)
+  const span = { ...directive.span, length: key.length + 1 }
+  if (handling?.kind === 'honoured' || handling?.kind === 'editor') return
+  if (handling?.kind === 'refused')
+    throw new LoadError(
+      'LOAD_UNKNOWN_DIRECTIVE',
+      `\`@${key}\` (${DIALECT_DIRECTIVES[key]!.dialects}) is not supported`,
+      span,
+      handling.instead,
+    )
+  const meant = nearest(key, Object.keys(DIALECT_DIRECTIVES))
   throw new LoadError(
     'LOAD_UNKNOWN_DIRECTIVE',
     `Unknown directive \`@${key}\``,
-    { ...directive.span, length: key.length + 1 },
-    `did you mean \`@${meant}\`? (reqchain's directives: ${DIRECTIVES.map((d) => `@${d}`).join(' ')})`,
+    span,
+    meant
+      ? `did you mean \`@${meant}\`? (the README's table lists every directive)`
+      : "a comment that is not a directive does not start with `@` (the README's table lists every directive)",
   )
 }
 

@@ -22,6 +22,8 @@ const COMMENT = /^\s*(#|\/\/)/
 const DIRECTIVE = /^\s*(?:#|\/\/)\s*@([A-Za-z][\w.-]*\??)(?:\s*=\s*|\s+|$)(.*)$/
 const FILE_VAR = /^\s*@([^\s=]+)\s*=\s*(.*?)\s*$/d
 const METHOD = /^[A-Z][A-Z0-9_-]*$/
+/** The request lines of other protocols (httpyac, JetBrains), refused by name. */
+const PROTOCOL_NAMES: Record<string, string> = { GRPC: 'gRPC', MQTT: 'MQTT', AMQP: 'AMQP', RABBITMQ: 'RabbitMQ' }
 const HTTP_VERSION = /^HTTP\/\d(?:\.\d)?$/
 const HEADER = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)\s*:(.*)$/
 /** A body line is a file reference only when whitespace follows `<` (§3.2.3): `<?xml` is text. */
@@ -211,10 +213,11 @@ class BlockParser extends LineCursor {
       )
     }
     const tokens = trimmed.split(/\s+/)
-    const protocol = tokens.length > 1 ? /^(GRPC|WEBSOCKET|WS|WSS|MQTT)$/.exec(tokens[0]!)?.[1] : undefined
+    const protocol =
+      tokens.length > 1 ? /^(GRPC|WEBSOCKET|WS|WSS|MQTT|AMQP|RABBITMQ)$/.exec(tokens[0]!)?.[1] : undefined
     if (protocol) {
       throw this.error(
-        `${protocol === 'GRPC' ? 'gRPC' : protocol === 'MQTT' ? 'MQTT' : 'WebSocket'} requests are not supported`,
+        `${PROTOCOL_NAMES[protocol] ?? 'WebSocket'} requests are not supported`,
         line,
         indent + 1,
         'reqchain sends HTTP requests (for a server-sent event stream, a plain GET or POST is the request)',

@@ -28,7 +28,64 @@ export function finishRequest(draft: Draft, titleName: string | undefined): Requ
         asserts.push(parseAssertion(directive, directive.key === '??'))
         break
       case 'no-redirect':
+      case 'noRedirect':
         options.followRedirects = false
+        break
+      case 'disabled': {
+        const value = directive.value.trim()
+        if (value !== '' && !/^\{\{[\s\S]*\}\}$/.test(value))
+          throw new LoadError(
+            'LOAD_SYNTAX',
+            '`@disabled` takes no value, or a template (`{{…}}`) that renders true or false',
+            directive.span,
+            'reqchain runs no JavaScript here: write `# @disabled {{skipLogin}}` and set the variable',
+          )
+        options.disabled = value === '' ? true : { raw: value, span: directive.span }
+        break
+      }
+      case 'loop': {
+        const count = directive.value.match(/^for\s+(\d+)\s*$/)
+        const list = directive.value.match(/^for\s+([A-Za-z_][\w]*)\s+of\s+(\{\{[\s\S]*\}\})\s*$/)
+        if (count && Number(count[1]) >= 1 && Number(count[1]) <= 100_000) options.loop = { count: Number(count[1]) }
+        else if (list) options.loop = { name: list[1]!, list: { raw: list[2]!, span: directive.span } }
+        else
+          throw new LoadError(
+            'LOAD_SYNTAX',
+            `\`@loop ${directive.value}\` is not a loop reqchain runs`,
+            directive.span,
+            'reqchain runs no JavaScript: write `# @loop for 3` (1 to 100,000), or `# @loop for city of {{cities}}` over a list variable',
+          )
+        break
+      }
+      case 'sleep': {
+        const ms = Number(directive.value)
+        if (directive.value.trim() === '' || !Number.isInteger(ms) || ms < 0 || ms > 3_600_000)
+          throw new LoadError(
+            'LOAD_SYNTAX',
+            `\`@sleep\` takes a whole number of milliseconds up to an hour, got \`${directive.value}\``,
+            directive.span,
+            'write `# @sleep 500`',
+          )
+        options.sleepMs = ms
+        break
+      }
+      case 'no-reject-unauthorized':
+      case 'no-rejectUnauthorized':
+        options.insecure = true
+        break
+      case 'prompt':
+        if (!/^[A-Za-z_][\w.-]*(\s|$)/.test(directive.value))
+          throw new LoadError(
+            'LOAD_SYNTAX',
+            '`@prompt` needs a variable name, then an optional description',
+            directive.span,
+            'write `# @prompt password Your password`',
+          )
+        break
+      case 'graphql':
+      case 'title':
+      case 'ref':
+      case 'forceRef':
         break
       case 'timeout': {
         const ms = timeLimitMs(directive.value)
@@ -77,7 +134,10 @@ export function finishRequest(draft: Draft, titleName: string | undefined): Requ
   let method = draft.method
   let headers = draft.headers
   const requestType = headers.find((h) => h.name.toLowerCase() === 'x-request-type')
-  const isGraphql = method === 'GRAPHQL' || requestType?.value.raw.toLowerCase() === 'graphql'
+  const isGraphql =
+    method === 'GRAPHQL' ||
+    requestType?.value.raw.toLowerCase() === 'graphql' ||
+    draft.directives.some((d) => d.key === 'graphql')
   let finalBody: Body | undefined = body
   if (isGraphql && body?.kind === 'parts') {
     finalBody = graphqlBody(body)

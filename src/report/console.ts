@@ -61,7 +61,14 @@ export class ConsoleReporter {
       if (this.options.verbose) this.requestHead(event.request, event.via)
       return
     }
-    if (event.kind === 'skipped') return
+    if (event.kind === 'skipped') {
+      const step = event.step
+      if (step.skippedBecause && !this.options.quiet)
+        this.io.stderr.write(
+          `${this.err.yellow('○')} ${this.label(step)} ${this.err.yellow(`skipped (${step.skippedBecause})`)} ${this.err.dim(`${step.file.path}:${step.template.span.line}`)}\n`,
+        )
+      return
+    }
     if (event.kind === 'retry') {
       if (!this.options.quiet)
         this.io.stderr.write(
@@ -183,7 +190,7 @@ export class ConsoleReporter {
     const failed = isFailed(step)
     const mark = failed ? this.err.red('✗') : this.err.green('✓')
     const where = this.err.dim(
-      `${step.file.path}:${step.template.span.line}${step.row !== undefined ? ` row ${step.row}` : ''}`,
+      `${step.file.path}:${step.template.span.line}${step.row !== undefined ? ` row ${step.row}` : ''}${step.iteration !== undefined ? ` #${step.iteration}` : ''}`,
     )
     const checks =
       (step.asserts.length > 0

@@ -14,7 +14,7 @@ function linesOf(file: RequestFile): string[] {
 
 /** The description of a request: its `@description`/`@note`, else the comments or prose above it. */
 export function descriptionOf(file: RequestFile, template: RequestTemplate): string | undefined {
-  const note = template.directives.find((d) => d.key === 'note' || d.key === 'description')
+  const note = template.directives.find((d) => d.key === 'note' || d.key === 'description' || d.key === 'title')
   if (note) return note.value
   if (file.kind === 'json') return undefined
   const lines = linesOf(file)

@@ -4,7 +4,7 @@
 // button; the response (status, key headers, pretty JSON; a stream as its assembled reply with
 // the raw events a click away); the assertions; the timings. Secrets are masked as in every report.
 import type { Exchange } from '../model.js'
-import { type StepResult, statusOf, summaryOf } from '../outcome.js'
+import { type StepResult, notRunBecause, statusOf, summaryOf } from '../outcome.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
 import { llmDigest, llmValues } from '../check/llm.js'
@@ -102,7 +102,7 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
     `<h3><span class="badge is-${status}">${status}</span> ${escape(title)} <a class="anchor" href="#${id}" aria-label="link to this request">#</a></h3>`,
   )
   out.push(
-    `<p class="where muted">${escape(step.file.path)}:${step.template.span.line}${step.row !== undefined ? ` · row ${step.row}` : ''}${step.attempts ? ` · ${step.attempts} attempts` : ''}</p>`,
+    `<p class="where muted">${escape(step.file.path)}:${step.template.span.line}${step.row !== undefined ? ` · row ${step.row}` : ''}${step.iteration !== undefined ? ` · iteration ${step.iteration}` : ''}${step.attempts ? ` · ${step.attempts} attempts` : ''}</p>`,
   )
   const description = descriptionOf(step.file, step.template)
   if (description)
@@ -110,7 +110,7 @@ function stepHtml(step: StepResult, id: string, title: string, secrets: Secrets)
       ...description.split(/\n\s*\n/).map((paragraph) => `<p class="note">${escape(secrets.mask(paragraph))}</p>`),
     )
   if (step.skipped) {
-    out.push('<p class="muted">Not run: an earlier request failed.</p></article>')
+    out.push(`<p class="muted">${escape(notRunBecause(step))}</p></article>`)
     return out.join('\n')
   }
   if (exchange) out.push(`<p class="timings">${timingsOf(exchange)}</p>`)

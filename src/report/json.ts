@@ -39,6 +39,7 @@ function stepJson(step: StepResult, secrets: Secrets): unknown {
     status: statusOf(step),
     ...(step.attempts ? { attempts: step.attempts } : {}),
     ...(step.row !== undefined ? { row: step.row } : {}),
+    ...(step.iteration !== undefined ? { iteration: step.iteration } : {}),
     request: step.request ? requestJson(step.request, secrets) : null,
     response: step.exchange ? responseJson(step.exchange, secrets) : null,
     timings: step.exchange

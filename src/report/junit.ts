@@ -3,7 +3,7 @@
 // with the code frame in its text.
 //   <testsuites name="reqchain" tests="3" failures="1" errors="0" skipped="0" time="0.042">
 //     <testsuite name="requests/chat.http" …><testcase name="ask" classname="requests/chat.http" time="0.012"/>
-import { type StepResult, type Tally, count, emptyTally } from '../outcome.js'
+import { type StepResult, type Tally, count, emptyTally, notRunBecause } from '../outcome.js'
 import type { ReportFormatter } from './formatter.js'
 import type { Secrets } from '../secrets.js'
 import { formatAssertionFrame, formatCodeFrame, type Sources } from '../source.js'
@@ -74,6 +74,7 @@ function caseName(step: StepResult, secrets: Secrets, rowName: string | undefine
   const where = [
     ...(named ? [] : [`line ${span.line}`]),
     ...(step.row !== undefined ? [`row ${step.row}${keyText}`] : []),
+    ...(step.iteration !== undefined ? [`iteration ${step.iteration}`] : []),
   ]
   const title = name ?? `${step.template.method} ${secrets.mask(step.template.url.raw)}`
   return where.length > 0 ? `${title} (${where.join(', ')})` : title
@@ -107,7 +108,8 @@ function testCase(
   const time = ((step.exchange?.timings.totalMs ?? step.elapsedMs ?? 0) / 1000).toFixed(3)
   const open = `    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" line="${step.template.span.line}" time="${time}"`
   const children: string[] = []
-  if (step.skipped) children.push('      <skipped message="not run: an earlier request failed"/>')
+  if (step.skipped)
+    children.push(`      <skipped message="${xml(notRunBecause(step).toLowerCase().replace(/\.$/, ''))}"/>`)
   for (const result of step.asserts) {
     if (result.ok) continue
     children.push(

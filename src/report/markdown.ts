@@ -2,7 +2,7 @@
 // per request a heading, the request as .http, the equivalent curl command, the response (status,
 // key headers, pretty body; long bodies cut with a note) and the assertions.
 import type { Exchange, HttpRequest } from '../model.js'
-import { type StepResult, statusOf, summaryOf } from '../outcome.js'
+import { type StepResult, notRunBecause, statusOf, summaryOf } from '../outcome.js'
 import type { ReportFormatter } from './formatter.js'
 import type { Secrets } from '../secrets.js'
 import { describeQuery, responseJson } from '../check/extract.js'
@@ -70,7 +70,7 @@ function stepMarkdown(step: StepResult, secrets: Secrets): string[] {
   const out = [`### ${plain(title)}${status === 'passed' ? '' : ` (${status})`}`, '']
   const note = step.template.directives.find((d) => d.key === 'note' || d.key === 'description')
   if (note) out.push(note.value, '')
-  if (step.skipped) return [...out, '_Not run: an earlier request failed._']
+  if (step.skipped) return [...out, `_${notRunBecause(step)}_`]
   if (step.request) {
     out.push(
       ...fence(asHttp(step.request, secrets), 'http'),

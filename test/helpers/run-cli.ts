@@ -11,6 +11,8 @@ export type CliOptions = {
   columns?: number
   signal?: AbortSignal
   stdin?: string
+  /** A terminal to ask on (`# @prompt`): the answers by question, and the questions asked. */
+  ask?: { answers: Record<string, string>; asked: { question: string; hidden: boolean }[] }
 }
 
 export async function runCli(args: string[], options: CliOptions): Promise<CliRun> {
@@ -31,6 +33,15 @@ export async function runCli(args: string[], options: CliOptions): Promise<CliRu
     env: { NO_COLOR: '1', ...options.env },
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.stdin !== undefined ? { readStdin: () => options.stdin!, stdinIsTTY: false } : {}),
+    ...(options.ask
+      ? {
+          stdinIsTTY: true,
+          ask: (question: string, hidden: boolean) => {
+            options.ask!.asked.push({ question, hidden })
+            return Promise.resolve(options.ask!.answers[question] ?? '')
+          },
+        }
+      : {}),
   })
   const stdoutBytes = Buffer.concat(out)
   return { exitCode, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes }
