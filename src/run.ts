@@ -26,6 +26,7 @@ import type { VarSources } from './load/env.js'
 import { prepareRender, render } from './render/render.js'
 import { renderText, stringify } from './render/template.js'
 import { type StreamListener, send } from './send/send.js'
+import { saveResponse, savesOf } from './send/save-response.js'
 import type { BodyLimits } from './send/inflate.js'
 import type { RedirectPolicy } from './send/redirect.js'
 import type { BodySink } from './send/sink.js'
@@ -314,7 +315,8 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
     const via = options.transport.proxyOf?.(route)
     options.onEvent?.({ kind: 'sending', file, template, request, ...(via ? { via } : {}) })
     const listener = options.listenerFor?.(template)
-    const sink = options.sinkFor?.(template)
+    // A body to save (`>> path`) is kept, not streamed to -o or a piped stdout.
+    const sink = template.extras.some((e) => e.kind === 'response-redirect') ? undefined : options.sinkFor?.(template)
     const timeoutMs = template.options.timeoutMs
     exchange = await send(request, {
       dispatcher: await options.transport.dispatcherFor(route),
@@ -350,6 +352,12 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
     const documented = file.markdown && !options.documents?.update ? documentedResponseOf(file, template) : undefined
     if (documented && !documented.example)
       asserts = [...asserts, ...checkDocumented(file, documented, exchange, options.documents?.ignore ?? [])]
+    // `>> path` / `>>! path`: the body saved to a file (JetBrains).
+    if (template.extras.length > 0)
+      for (const save of savesOf(template))
+        saveResponse(file, template, exchange, save, (raw) =>
+          stringify(renderText({ raw, span: save.extra.span }, scope.context, scope.runtime, 'text')),
+        )
     if (scripts) asserts = [...asserts, ...(await scripts.run('response', request, exchange))]
     if (options.failOnStatus && exchange.status >= 400) {
       throw new ReqchainError(

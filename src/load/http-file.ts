@@ -12,6 +12,7 @@
 // This module reads a block's lines into drafts (http-draft.ts): preamble, request line, headers,
 // body lines. Scripts and handlers are read by http-scripts.ts; a draft becomes a request
 // template, directives and body included, in http-request.ts.
+import { LoadError } from '../errors.js'
 import type { Directive, Extra, FileVar, RequestTemplate } from '../model.js'
 import { type Draft, type Line, LineCursor, indentOf } from './http-draft.js'
 import { finishRequest } from './http-request.js'
@@ -61,11 +62,30 @@ export function parseHttpFile(source: string, file: string): ParsedHttpFile {
     }
   }
   flush()
+  checkNames(requests)
   // httpyac: a region holding only scripts is global, and runs before every request of the file.
   if (globalScripts.length > 0)
     for (let i = 0; i < requests.length; i++)
       requests[i] = { ...requests[i]!, extras: [...globalScripts, ...requests[i]!.extras] }
   return { vars, requests }
+}
+
+/** Two requests of a file named alike by `# @name`: `{{name.response…}}` and `FILE#name` would not know which. */
+function checkNames(requests: readonly RequestTemplate[]): void {
+  const named = new Map<string, RequestTemplate>()
+  for (const request of requests) {
+    const directive = request.directives.findLast((d) => d.key === 'name')
+    if (!directive || request.name !== directive.value) continue
+    const earlier = named.get(directive.value)
+    if (earlier)
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `\`@name ${directive.value}\` names two requests of this file: this one and the one at line ${earlier.span.line}`,
+        directive.span,
+        'give each request a name of its own: references and FILE#name pick a request by it',
+      )
+    named.set(directive.value, request)
+  }
 }
 
 class BlockParser extends LineCursor {

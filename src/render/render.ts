@@ -125,30 +125,14 @@ function renderBody(
   }
 }
 
-const jsonTemplates = new WeakMap<Text, boolean>()
-
-/** Whether the template is JSON with its mustaches taken for values: then its rendering must be JSON too. */
-function isJsonTemplate(text: Text): boolean {
-  let known = jsonTemplates.get(text)
-  if (known === undefined) {
-    try {
-      JSON.parse(text.raw.replace(/\{\{\{[\s\S]*?\}\}\}|\{\{[\s\S]*?\}\}/g, '0'))
-      known = true
-    } catch {
-      known = false
-    }
-    jsonTemplates.set(text, known)
-  }
-  return known
-}
-
 /**
- * A body sent as JSON, written as JSON, that a variable's value broke (`{"n": {{n}}}` with n = "abc")
- * fails before it is sent, instead of reaching the server as a puzzle.
+ * A templated body sent as JSON that its values or helpers broke (`{"n": {{n}}}` with n = "abc", an
+ * `{{#each}}` without commas) fails before it is sent, instead of reaching the server as a puzzle.
  */
 function checkRenderedJson(template: Text, rendered: string): void {
   // A stand-in for a value known only at run time (curl export, dry run) is not JSON yet.
-  if (!template.raw.includes('{{') || rendered.includes('\uE100') || !isJsonTemplate(template)) return
+  // Whatever helpers the template holds (`{{#each}}` too): what is sent as JSON must be JSON.
+  if (!template.raw.includes('{{') || rendered.includes('\uE100')) return
   try {
     JSON.parse(rendered)
   } catch (error) {

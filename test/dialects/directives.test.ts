@@ -205,4 +205,52 @@ describe('directives of other dialects', () => {
     expect(refused.stderr).toContain('`@loop while i < 3` is not a loop reqchain runs')
     expect(refused.stderr).toContain('--> while.http:2:')
   })
+
+  it('saves a body with >> (a new name when the file is there) and >>! (replaced), refuses an input or a path outside the root', async () => {
+    server = await startServer({ 'GET /data': (_req, res) => json(res, { n: 1 }) })
+    const dir = tempDir('dialects')
+    writeFileSync(join(dir, '.git'), '') // the file root
+    writeFileSync(
+      join(dir, 'save.http'),
+      `### kept\nGET ${server.url}/data\n\n>> out/data.json\n\n### replaced\nGET ${server.url}/data\n\n>>! out/latest.json\n`,
+    )
+    for (let i = 0; i < 2; i++) expect((await runCli(['run', 'save.http'], { cwd: dir })).exitCode).toBe(0)
+    expect(readFileSync(join(dir, 'out', 'data.json'), 'utf8')).toBe('{"n":1}')
+    expect(readFileSync(join(dir, 'out', 'data-1.json'), 'utf8')).toBe('{"n":1}')
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['data-1.json', 'data.json', 'latest.json'])
+    writeFileSync(join(dir, 'self.http'), `GET ${server.url}/data\n\n>>! self.http\n`)
+    const self = await runCli(['run', 'self.http'], { cwd: dir })
+    expect(self.exitCode).toBe(3)
+    expect(self.stderr).toContain('Cannot save the response to self.http: it is a file this run reads')
+    expect(readFileSync(join(dir, 'self.http'), 'utf8')).toContain('>>! self.http')
+    writeFileSync(join(dir, 'outside.http'), `GET ${server.url}/data\n\n>> ../outside.json\n`)
+    const outside = await runCli(['run', 'outside.http'], { cwd: dir })
+    expect(outside.exitCode).toBe(3)
+    expect(outside.stderr).toContain('it is outside the file root')
+    expect(outside.stderr).toContain('--> outside.http:3:1')
+  })
+
+  it('refuses two requests of one @name, and a templated JSON body that renders to invalid JSON (a block helper without commas)', async () => {
+    const dir = tempDir('dialects')
+    writeFileSync(
+      join(dir, 'dup.http'),
+      '# @name a\nGET {{baseUrl}}/models\n\n###\n# @name a\nGET {{baseUrl}}/models\n',
+    )
+    const dup = await runCli(['test', 'dup.http', '--mock'], { cwd: dir })
+    expect(dup.exitCode).toBe(2)
+    expect(dup.stderr).toContain('`@name a` names two requests of this file: this one and the one at line 2')
+    expect(dup.stderr).toContain('--> dup.http:5:')
+    writeFileSync(
+      join(dir, 'each.http'),
+      'POST {{baseUrl}}/chat/completions\nContent-Type: application/json\n\n{"model": "m", "stop": [{{#if both}}"a" "b"{{/if}}]}\n',
+    )
+    const each = await runCli(['run', 'each.http', '--mock', '--var', 'both=1'], { cwd: dir })
+    expect(each.exitCode).toBe(3)
+    expect(each.stderr).toContain('The body is not valid JSON once rendered')
+    expect(each.stderr).toContain('--> each.http:4:')
+    const allowed = await runCli(['run', 'each.http', '--mock', '--var', 'both=1', '--allow-invalid-json'], {
+      cwd: dir,
+    })
+    expect(allowed.stderr).not.toContain('The body is not valid JSON once rendered')
+  })
 })
