@@ -1,23 +1,11 @@
 // Dates for the `toDate` and `format` filters, in strftime's notation as Hurl writes them
 // (`toDate "%Y-%m-%dT%H:%M:%S%z"`, `format "%a, %d %b %Y"`). Times without a zone are UTC.
+import { DAYS, MONTHS } from '../render/dynamic.js'
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-const LONG_MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
-const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+const LONG_MONTHS = MONTHS
+const SHORT_MONTHS = MONTHS.map((name) => name.slice(0, 3))
+const LONG_DAYS = DAYS
+const SHORT_DAYS = DAYS.map((name) => name.slice(0, 3))
 
 /** Each directive: the pattern it reads, and where the value goes. */
 const READ: Record<string, readonly [string, (fields: Fields, text: string) => void]> = {
@@ -33,7 +21,7 @@ const READ: Record<string, readonly [string, (fields: Fields, text: string) => v
   s: ['(-?\\d+)', (f, t) => (f.epoch = Number(t) * 1000)],
   z: ['(Z|[+-]\\d{2}:?\\d{2})', (f, t) => (f.offset = offsetMinutes(t))],
   Z: ['([A-Za-z]+)', () => undefined],
-  b: ['([A-Za-z]{3})', (f, t) => (f.month = monthOf(t, MONTHS))],
+  b: ['([A-Za-z]{3})', (f, t) => (f.month = monthOf(t, SHORT_MONTHS))],
   B: ['([A-Za-z]+)', (f, t) => (f.month = monthOf(t, LONG_MONTHS))],
   a: ['([A-Za-z]{3})', () => undefined],
   A: ['([A-Za-z]+)', () => undefined],
@@ -120,11 +108,11 @@ export function formatDate(date: Date, format: string): string {
       case 'Z':
         return 'UTC'
       case 'b':
-        return MONTHS[date.getUTCMonth()]!
+        return SHORT_MONTHS[date.getUTCMonth()]!
       case 'B':
         return LONG_MONTHS[date.getUTCMonth()]!
       case 'a':
-        return DAYS[date.getUTCDay()]!
+        return SHORT_DAYS[date.getUTCDay()]!
       case 'A':
         return LONG_DAYS[date.getUTCDay()]!
       case 'j':

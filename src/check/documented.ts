@@ -76,8 +76,8 @@ export function checkDocumented(
       )
   }
   const now = exchange.assembled ?? responseText(exchange)
-  const documented = parse(parts.body)
-  const actual = parse(now)
+  const documented = parseJson(parts.body)
+  const actual = parseJson(now)
   const differences =
     documented.ok && actual.ok
       ? jsonDifferences(documented.value, actual.value, ignore)
@@ -100,7 +100,8 @@ function failure(span: SourceSpan, path: string, expected: string, actual: strin
   return { assertion: assertionAt(span, path), ok: false, expected, actual, message }
 }
 
-function parse(text: string): { ok: true; value: unknown } | { ok: false } {
+/** JSON text's value; not ok for text that is not JSON (or is empty). */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   if (text.trim() === '') return { ok: false }
   try {
     return { ok: true, value: JSON.parse(text) }

@@ -15,6 +15,9 @@ const honoured = (does: string): Handling => ({ kind: 'honoured', does })
 const editor = (does: string): Handling => ({ kind: 'editor', does })
 const refused = (instead: string): Handling => ({ kind: 'refused', instead })
 
+const NO_LOG = refused('reqchain prints bodies only with -v; mask a value in every output with --secret NAME')
+const NOT_CHECKED = honoured('the server’s certificate is not checked for this request (as `-k`)')
+
 export const DIALECT_DIRECTIVES: Readonly<Record<string, Entry>> = {
   name: { dialects: 'all', handling: honoured('names the request (`{{name.response…}}`, `FILE#name`, reports)') },
   title: { dialects: 'httpyac', handling: honoured('the request’s description in the reports') },
@@ -42,14 +45,8 @@ export const DIALECT_DIRECTIVES: Readonly<Record<string, Entry>> = {
     handling: honoured('asks for the variable on a terminal (hidden for secrets); elsewhere an error naming `--var`'),
   },
   graphql: { dialects: 'kulala', handling: honoured('the body is a GraphQL query, sent as `{"query", "variables"}`') },
-  'no-reject-unauthorized': {
-    dialects: 'httpyac',
-    handling: honoured('the server’s certificate is not checked for this request (as `-k`)'),
-  },
-  'no-rejectUnauthorized': {
-    dialects: 'httpyac',
-    handling: honoured('the server’s certificate is not checked for this request (as `-k`)'),
-  },
+  'no-reject-unauthorized': { dialects: 'httpyac', handling: NOT_CHECKED },
+  'no-rejectUnauthorized': { dialects: 'httpyac', handling: NOT_CHECKED },
   keepStreaming: { dialects: 'httpyac', handling: editor('none: reqchain reads every stream to its end') },
   openWith: { dialects: 'httpyac', handling: editor('none: which editor view shows the response') },
   extension: { dialects: 'httpyac', handling: editor('none: the file extension an editor saves the response with') },
@@ -59,14 +56,8 @@ export const DIALECT_DIRECTIVES: Readonly<Record<string, Entry>> = {
     dialects: 'kulala',
     handling: editor('none: reqchain reads REST Client’s and kulala’s syntax alike'),
   },
-  'no-log': {
-    dialects: 'JetBrains, httpyac',
-    handling: refused('reqchain prints bodies only with -v; mask a value in every output with --secret NAME'),
-  },
-  noLog: {
-    dialects: 'httpyac',
-    handling: refused('reqchain prints bodies only with -v; mask a value in every output with --secret NAME'),
-  },
+  'no-log': { dialects: 'JetBrains, httpyac', handling: NO_LOG },
+  noLog: { dialects: 'httpyac', handling: NO_LOG },
   loop: {
     dialects: 'httpyac',
     handling: honoured(

@@ -186,8 +186,9 @@ function shifted(date: Date, args: string[], at: number, fail: (m: string, h?: s
   return copy
 }
 
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
-const MONTHS = [
+/** The names of days and months, in English (also the `toDate` and `format` filters', check/dates.ts). */
+export const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+export const MONTHS = [
   'January',
   'February',
   'March',

@@ -8,7 +8,7 @@
 import type { Exchange, RequestFile, RequestTemplate } from '../model.js'
 import type { Secrets } from '../secrets.js'
 import { blockOf, type RequestBlock } from '../load/markdown.js'
-import { documentedParts } from '../check/documented.js'
+import { documentedParts, parseJson } from '../check/documented.js'
 import { llmValues } from '../check/llm.js'
 import { isVolatileKey, isVolatileText } from '../record/compare.js'
 import { responseText } from '../check/extract.js'
@@ -71,7 +71,7 @@ export function updatedText(
       if (old !== body.join('')) rewritten++
       lines.splice(from, to - from, ...body)
     } else if (addResponses) {
-      const json = parse(exchange.assembled ?? responseText(exchange))
+      const json = parseJson(exchange.assembled ?? responseText(exchange))
       const language = json.ok ? 'json' : 'text'
       const content = blockContent(language, exchange, { headers: [], body: '' }, secrets)
       const indent = block.indent
@@ -99,8 +99,8 @@ function blockContent(
   secrets: Secrets,
 ): string {
   const text = exchange.assembled ?? responseText(exchange)
-  const json = parse(text)
-  const documentedJson = parse(documented.body)
+  const json = parseJson(text)
+  const documentedJson = parseJson(documented.body)
   const body = json.ok
     ? JSON.stringify(documentedJson.ok ? keepVolatile(documentedJson.value, json.value) : json.value, null, 2)
     : text.replace(/\r?\n$/, '')
@@ -138,13 +138,4 @@ function keepVolatile(documented: unknown, actual: unknown): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function parse(text: string): { ok: true; value: unknown } | { ok: false } {
-  if (text.trim() === '') return { ok: false }
-  try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch {
-    return { ok: false }
-  }
 }
