@@ -196,6 +196,8 @@ async function prepare(plans: readonly Plan[]): Promise<void> {
   ])
 }
 
+const NO_SAVES: ReturnType<typeof savesOf> = []
+
 /** A request that does not loop is sent once. */
 const ONCE: readonly unknown[] = [undefined]
 
@@ -316,7 +318,8 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
     options.onEvent?.({ kind: 'sending', file, template, request, ...(via ? { via } : {}) })
     const listener = options.listenerFor?.(template)
     // A body to save (`>> path`) is kept, not streamed to -o or a piped stdout.
-    const sink = template.extras.some((e) => e.kind === 'response-redirect') ? undefined : options.sinkFor?.(template)
+    const saves = template.extras.length > 0 ? savesOf(template) : NO_SAVES
+    const sink = saves.length > 0 ? undefined : options.sinkFor?.(template)
     const timeoutMs = template.options.timeoutMs
     exchange = await send(request, {
       dispatcher: await options.transport.dispatcherFor(route),
@@ -353,11 +356,10 @@ async function attemptStep(link: Link, template: RequestTemplate, options: RunOp
     if (documented && !documented.example)
       asserts = [...asserts, ...checkDocumented(file, documented, exchange, options.documents?.ignore ?? [])]
     // `>> path` / `>>! path`: the body saved to a file (JetBrains).
-    if (template.extras.length > 0)
-      for (const save of savesOf(template))
-        saveResponse(file, template, exchange, save, (raw) =>
-          stringify(renderText({ raw, span: save.extra.span }, scope.context, scope.runtime, 'text')),
-        )
+    for (const save of saves)
+      saveResponse(file, template, exchange, save, (raw) =>
+        stringify(renderText({ raw, span: save.extra.span }, scope.context, scope.runtime, 'text')),
+      )
     if (scripts) asserts = [...asserts, ...(await scripts.run('response', request, exchange))]
     if (options.failOnStatus && exchange.status >= 400) {
       throw new ReqchainError(

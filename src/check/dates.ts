@@ -2,9 +2,7 @@
 // (`toDate "%Y-%m-%dT%H:%M:%S%z"`, `format "%a, %d %b %Y"`). Times without a zone are UTC.
 import { DAYS, MONTHS } from '../render/dynamic.js'
 
-const LONG_MONTHS = MONTHS
 const SHORT_MONTHS = MONTHS.map((name) => name.slice(0, 3))
-const LONG_DAYS = DAYS
 const SHORT_DAYS = DAYS.map((name) => name.slice(0, 3))
 
 /** Each directive: the pattern it reads, and where the value goes. */
@@ -22,7 +20,7 @@ const READ: Record<string, readonly [string, (fields: Fields, text: string) => v
   z: ['(Z|[+-]\\d{2}:?\\d{2})', (f, t) => (f.offset = offsetMinutes(t))],
   Z: ['([A-Za-z]+)', () => undefined],
   b: ['([A-Za-z]{3})', (f, t) => (f.month = monthOf(t, SHORT_MONTHS))],
-  B: ['([A-Za-z]+)', (f, t) => (f.month = monthOf(t, LONG_MONTHS))],
+  B: ['([A-Za-z]+)', (f, t) => (f.month = monthOf(t, MONTHS))],
   a: ['([A-Za-z]{3})', () => undefined],
   A: ['([A-Za-z]+)', () => undefined],
   j: ['(\\d{1,3})', (f, t) => (f.dayOfYear = Number(t))],
@@ -110,11 +108,11 @@ export function formatDate(date: Date, format: string): string {
       case 'b':
         return SHORT_MONTHS[date.getUTCMonth()]!
       case 'B':
-        return LONG_MONTHS[date.getUTCMonth()]!
+        return MONTHS[date.getUTCMonth()]!
       case 'a':
         return SHORT_DAYS[date.getUTCDay()]!
       case 'A':
-        return LONG_DAYS[date.getUTCDay()]!
+        return DAYS[date.getUTCDay()]!
       case 'j':
         return pad(Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000) + 1, 3)
       case 'T':

@@ -9,7 +9,7 @@ import type { Sources } from '../source.js'
 import { type RunEvent, run } from '../run.js'
 import { type RunResult, type StepResult, summaryOf } from '../outcome.js'
 import type { Plan } from '../chain.js'
-import { Secrets } from '../secrets.js'
+import { Secrets, isSecretName } from '../secrets.js'
 import { ConsoleReporter } from '../report/console.js'
 import { prepareExtract, printResult, printRowValue } from '../report/print.js'
 import { checkOutputs } from './outputs.js'
@@ -341,9 +341,6 @@ export function testSummary(result: RunResult): string {
   return `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`
 }
 
-/** A name that holds a secret: asked for without an echo, and masked in every output. */
-const SECRET_NAME = /pass|secret|token|key|credential|auth/i
-
 /**
  * `# @prompt NAME [description]`: a variable the file asks for. Given with --var it is not asked;
  * on a terminal it is asked for (a secret one without echo); elsewhere (CI, a pipe) it is a usage
@@ -358,7 +355,7 @@ async function askPrompts(plans: readonly Plan[], vars: Record<string, string>, 
       const [, name = '', description = ''] = directive.value.match(/^(\S+)\s*(.*)$/) ?? []
       if (name in vars || asked.has(name)) continue
       asked.add(name)
-      const hidden = SECRET_NAME.test(name)
+      const hidden = isSecretName(name) // asked for without an echo, and masked in every output
       if (!io.stdinIsTTY || !io.ask)
         throw new UsageError(
           `${directive.span.file}:${directive.span.line}: \`${name}\` is asked for (\`@prompt\`), and there is no terminal to ask on`,

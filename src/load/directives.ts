@@ -72,11 +72,6 @@ const QUERY_HELP =
 
 type Cursor = { text: string; offset: number }
 
-/** The `# @key` directives reqchain itself defines (the others' are in load/dialects.ts). */
-export const DIRECTIVES = Object.keys(DIALECT_DIRECTIVES).filter(
-  (key) => DIALECT_DIRECTIVES[key]!.handling.kind === 'honoured',
-)
-
 /**
  * A directive reqchain does not honour: by its nature without effect on a run (an editor's
  * setting) it is accepted; any other is a located error — a refused one saying what to do
