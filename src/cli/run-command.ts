@@ -56,6 +56,11 @@ export async function runCommand(
     markdown: options.markdown,
   })
   const documents = selected.some((s) => s.file.markdown)
+  if (options.ignore.length > 0 && options.compare === undefined && !documents)
+    throw new UsageError(
+      '--ignore goes with --compare DIR (or reqchain diff DIR), or with Markdown documents',
+      'it leaves a JSONPath out of comparing with a recording or a response block',
+    )
   if (options.addResponses && !options.update)
     throw new UsageError('--add-responses goes with --update', 'reqchain test README.md --update --add-responses')
   if (options.update && !documents)

@@ -161,7 +161,7 @@ function parseSource(
   root: string,
 ): RequestFile {
   const warnings: JsonWarning[] = []
-  const markdown = kind === 'markdown' ? markdownRequests(source) : undefined
+  const markdown = kind === 'markdown' ? markdownRequests(source, display) : undefined
   const parsed =
     kind === 'json'
       ? parseJsonFile(source, display, (w) => warnings.push(w))

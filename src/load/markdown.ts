@@ -4,13 +4,15 @@
 // of the same lines: each request block's fence opens a request (`### name`), its lines stay as
 // they are, and every other line is empty. A fenced block right after a request block whose info
 // string says `response` (```json response, ```http response) is what the document claims came
-// back: `test` compares the real response with it, and `--update` rewrites it.
+// back: `test` compares the real response with it, and `--update` rewrites it. Any other word in
+// a request or response block's info string is a located error.
 //
 //   ```http name=login          a request named login
 //   ```http skip                shown, not run (also: <!-- reqchain: skip --> on the line above)
 //   ```json response            the response, compared (JSON path by path, volatile fields left out)
 //   ```http response            a status line, the headers to compare, a blank line, the body
 //   ```json response example    shown as an example, not compared (an LLM's reply varies)
+import { LoadError } from '../errors.js'
 
 /** A response block of the document, and where it is. */
 export type DocumentedResponse = {
@@ -70,22 +72,64 @@ function fencedBlocks(lines: readonly string[]): { open: Fence; closeLine: numbe
   return blocks
 }
 
-export function markdownRequests(source: string): MarkdownRequests {
+/** The words a request block's info string may hold after `http`, and a response block's after its language. */
+const REQUEST_WORDS = /^(skip|name=\S+)$/
+const RESPONSE_WORDS = /^(response|example)$/
+
+export function markdownRequests(source: string, file: string): MarkdownRequests {
   const lines = source.replace(/^\uFEFF/, '').split(/\r?\n/)
   const http: string[] = lines.map(() => '')
   const requestBlocks: RequestBlock[] = []
   const blocks = fencedBlocks(lines)
+  /** Response blocks that belong to a request block (run or skipped). */
+  const belonging = new Set<number>()
   blocks.forEach((block, index) => {
     const [language = '', ...words] = block.open.info
-    if (!['http', 'rest'].includes(language.toLowerCase()) || words.includes('response')) return
+    if (words.includes('response')) {
+      if (belonging.has(index)) return
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        'A response block with no request block right before it',
+        { file, line: block.open.line + 1, column: block.open.indent.length + 1 },
+        'a ```json response block follows the ```http block whose response it shows, with only blank lines between',
+      )
+    }
+    if (!['http', 'rest'].includes(language.toLowerCase())) return
+    const following = blocks[index + 1]
+    if (
+      following?.open.info.includes('response') &&
+      lines.slice(block.closeLine + 1, following.open.line).every((line) => line.trim() === '')
+    )
+      belonging.add(index + 1)
     const above = lines.slice(0, block.open.line).findLast((line) => line.trim() !== '')
     if (words.includes('skip') || /<!--\s*reqchain:\s*skip\s*-->/.test(above ?? '')) return
+    const unknown = words.find((w) => !REQUEST_WORDS.test(w))
+    if (unknown !== undefined)
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `Unknown word \`${unknown}\` in the request block's info string`,
+        {
+          file,
+          line: block.open.line + 1,
+          column: lines[block.open.line]!.indexOf(unknown) + 1,
+          length: unknown.length,
+        },
+        'a request block is ```http, with `skip` to show it without running it, or `name=NAME`',
+      )
     const name = words.find((w) => w.startsWith('name='))?.slice(5)
     http[block.open.line] = `###${name ? ` ${name}` : ''}`
     block.body.forEach((line, i) => (http[block.open.line + 1 + i] = line))
     const next = blocks[index + 1]
     const between = next ? lines.slice(block.closeLine + 1, next.open.line) : []
     const answered = next && next.open.info.includes('response') && between.every((line) => line.trim() === '')
+    const odd = answered ? next.open.info.slice(1).find((w) => !RESPONSE_WORDS.test(w)) : undefined
+    if (odd !== undefined)
+      throw new LoadError(
+        'LOAD_SYNTAX',
+        `Unknown word \`${odd}\` in the response block's info string`,
+        { file, line: next!.open.line + 1, column: lines[next!.open.line]!.indexOf(odd) + 1, length: odd.length },
+        'a response block is ```json response (or ```http response), with `example` to show it without comparing',
+      )
     requestBlocks.push({
       openLine: block.open.line + 1,
       closeLine: block.closeLine + 1,

@@ -47,7 +47,7 @@ describe('Markdown documents', () => {
       '   {"ok": true}',
       '   ```',
     ].join('\r\n')
-    const { http, blocks } = markdownRequests(doc)
+    const { http, blocks } = markdownRequests(doc, 'doc.md')
     const lines = http.split('\n')
     expect(lines).toHaveLength(31)
     expect(lines[2]).toBe('### first')
@@ -108,6 +108,27 @@ describe('Markdown documents', () => {
     const bad = await runCli(['test', 'bad.md', '--mock'], { cwd: dir })
     expect(bad.exitCode).toBe(2)
     expect(bad.stderr).toContain('--> bad.md:5:1')
+    // Words a block's info string may not hold, and a response block with no request before it, are located errors.
+    for (const [doc, message, where] of [
+      ['```http nmae=x\nGET {{baseUrl}}/models\n```\n', 'Unknown word `nmae=x` in the request block', 'odd.md:1:9'],
+      [
+        '```http\nGET {{baseUrl}}/models\n```\n\n```json response exmaple\n{}\n```\n',
+        'Unknown word `exmaple` in the response block',
+        'odd.md:5:18',
+      ],
+      ['Text\n\n```json response\n{}\n```\n', 'A response block with no request block right before it', 'odd.md:3:1'],
+    ] as const) {
+      writeFileSync(join(dir, 'odd.md'), doc)
+      const odd = await runCli(['test', 'odd.md', '--mock'], { cwd: dir })
+      expect(odd.exitCode, doc).toBe(2)
+      expect(odd.stderr).toContain(message)
+      expect(odd.stderr).toContain(`--> ${where}`)
+    }
+    // --ignore with nothing to compare says so.
+    writeFileSync(join(dir, 'plain.http'), 'GET {{baseUrl}}/models\n')
+    const ignoring = await runCli(['test', 'plain.http', '--mock', '--ignore', '$.x'], { cwd: dir })
+    expect(ignoring.exitCode).toBe(1)
+    expect(ignoring.stderr).toContain('--ignore goes with --compare DIR')
     // A folder runs its Markdown only when asked.
     mkdirSync(join(dir, 'folder'))
     writeFileSync(join(dir, 'folder', 'a.http'), 'GET {{baseUrl}}/models\n')
